@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (chasm)
+#     language: python
+#     name: chasm
+# ---
+
+# %% [markdown]
+# # 01 · Ingest: the published figures, validated and tidied
+#
+# **Reads** every `data/raw/*_figures.csv`, `data/raw/sources.csv` and `data/raw/metadata/`.
+# **Writes** `data/processed/figures.csv`: one row per source and cell, with the figure as
+# published, its point and the interval of true values its wording allows.
+#
+# Nothing here changes a published figure. Worded figures ("about a third", "35-40%") are read
+# by one documented rule (`chasm.worded`): a number carries ±0.5 point of rounding, a range
+# covers its ends ±0.5, a fraction in words covers ±5 points around the fraction.
+
+# %% tags=["parameters"]
+run = "01_ingest"  # report name (set by make)
+
+# %%
+from chasm import figures, io, report
+
+# %% [markdown]
+# ## Load inputs
+# Loading validates: every figure has a known source, wave, question, option and subgroup;
+# shares lie in 0-100; ids are unique; where both a number and words are given they agree.
+
+# %%
+raw = io.load_figures()
+sources = io.load_sources()
+meta = io.load_metadata()
+print(f"{len(raw)} figures from {raw['file'].nunique()} files, {len(sources)} sources: all valid")
+
+# %% [markdown]
+# ## Compute: the tidy table
+
+# %%
+tidy = io.tidy_figures(raw)
+report.show(tidy.drop(columns=["note"]), digits=1, index="figure_id")
+
+# %% [markdown]
+# ## Save outputs
+
+# %%
+print("wrote", io.write_processed(tidy, "figures"))
+
+# %% [markdown]
+# ## Where the figures come from
+# The essay quotes figures from Levada releases whose tables we could not retrieve; the English
+# releases give a few figures in their running text (*primary*); a secondary summary gives
+# others, some only in words.
+
+# %%
+report.show(sources[["source_id", "kind", "publisher", "published", "title"]], index="source_id")
+
+# %%
+report.show(figures.by_kind(tidy), index="question")
+
+# %% [markdown]
+# ## Cells where two sources speak
+# Two sources agree when the intervals their wording allows overlap: both can then be right.
+
+# %%
+shared = figures.shared_cells(tidy)
+report.show(shared[["wave", "option", "figure_a", "kind_a", "text_a", "figure_b", "kind_b",
+                    "text_b", "point_diff", "gap", "agree"]])
+
+# %%
+for row in shared.itertuples():
+    verdict = "can both be right" if row.agree else f"cannot both be right (gap {row.gap:.1f} points)"
+    display(report.say("**{wave}, {option}:** {kind_a} says {text_a}, {kind_b} says {text_b}; "
+                       "under the wording rule they {verdict}, but their points differ by "
+                       "{diff} points.", wave=row.wave, option=row.option, kind_a=row.kind_a,
+                       text_a=row.text_a, kind_b=row.kind_b, text_b=row.text_b,
+                       verdict=verdict, diff=report.fmt(abs(row.point_diff))))
+
+# %% [markdown]
+# ## What is missing
+# These gaps stay visible in every report that draws conclusions.
+
+# %%
+report.show(io.load_gaps(), index="id")

@@ -1,0 +1,73 @@
+"""Questions asked of the tidy figures table (``data/processed/figures.csv``).
+
+The table has one row per source and cell (wave, question, option, subgroup). Two sources
+can speak to one cell; :func:`shared_cells` pairs them and says whether their intervals of
+true values (see :mod:`chasm.worded`) overlap, i.e. whether they can both be right.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
+#: Preference when one number per cell is needed: the closest to Levada's own tables first.
+KIND_ORDER = {"primary": 0, "essay": 1, "secondary": 2, "derived": 3}
+
+
+def load() -> pd.DataFrame:
+    """The processed tidy figures table."""
+    from . import io
+
+    return io.read_processed("figures")
+
+
+def by_kind(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Count of figures by question and source kind (columns: essay, primary, secondary)."""
+    return (tidy.pivot_table(index="question", columns="source_kind", values="figure_id",
+                             aggfunc="count", fill_value=0)
+            .rename_axis(columns=None).reset_index())
+
+
+def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Every cell that two sources speak to, pairwise, with whether they can both be right.
+
+    ``agree`` is True when the two intervals of true values overlap (allowing the documented
+    rounding and word tolerances), ``gap`` is the distance between the intervals (0 if they
+    overlap), ``point_diff`` the difference of points where both have one.
+    """
+    rows = []
+    for cell, group in tidy.groupby(CELL, sort=True):
+        group = group.sort_values("figure_id")
+        records = group.to_dict("records")
+        for i, a in enumerate(records):
+            for b in records[i + 1:]:
+                gap = max(0.0, max(a["low"], b["low"]) - min(a["high"], b["high"]))
+                rows.append({
+                    **dict(zip(CELL, cell, strict=True)),
+                    "figure_a": a["figure_id"], "kind_a": a["source_kind"],
+                    "text_a": a["value_text"], "low_a": a["low"], "high_a": a["high"],
+                    "figure_b": b["figure_id"], "kind_b": b["source_kind"],
+                    "text_b": b["value_text"], "low_b": b["low"], "high_b": b["high"],
+                    "point_diff": a["point"] - b["point"], "gap": gap, "agree": gap == 0,
+                })
+    return pd.DataFrame(rows)
+
+
+def best(tidy: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell: the primary source if any, else the essay, else the secondary one.
+
+    Sources are preferred in this order because it runs from Levada's own words to
+    second-hand wording; a figure with a number is preferred over one in words within a kind.
+    """
+    ranked = tidy.assign(_kind=tidy["source_kind"].map(KIND_ORDER),
+                         _words=tidy["point"].isna() | (tidy["rule"] != "number"))
+    ranked = ranked.sort_values(CELL + ["_kind", "_words", "figure_id"])
+    return ranked.drop_duplicates(CELL).drop(columns=["_kind", "_words"]).reset_index(drop=True)
+
+
+def cell(tidy: pd.DataFrame, wave: str, question: str, option: str,
+         subgroup_var: str = "all", subgroup: str = "all") -> pd.DataFrame:
+    """All figures for one cell (possibly from several sources, possibly none)."""
+    mask = ((tidy["wave"] == wave) & (tidy["question"] == question) & (tidy["option"] == option)
+            & (tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup))
+    return tidy[mask]

@@ -1,0 +1,123 @@
+"""Confidence interval for one published share, on the effective sample size.
+
+WHAT. ``share_interval`` turns a published percentage (and, optionally, the range of true
+values its wording allows) into a confidence interval that accounts for the survey design.
+
+WHY. Levada's samples are clustered and weighted, so an SRS interval at n=1600 is too narrow.
+Replacing n by Kish's effective size n_eff = n / deff and the count by x_eff = p * n_eff gives
+intervals with close to nominal coverage (Franco, Little, Louis & Slud 2019, J. Survey Stat.
+Methodol. 7(3):334-364, recommend Wilson on n_eff). Near 0% or 100% Wilson under-covers, so the
+exact Clopper-Pearson interval on n_eff, the Korn-Graubard interval (Korn & Graubard 1998,
+Survey Methodology 24:193-201; R ``survey::svyciprop(method="beta")``), is used there.
+
+FORMULAS (p = x_eff / n_eff, z = Phi^-1(1 - alpha/2)).
+Wilson: centre ``(p + z^2/(2 n)) / (1 + z^2/n)``, half-width
+``z sqrt(p(1-p)/n + z^2/(4 n^2)) / (1 + z^2/n)`` with n = n_eff.
+Korn-Graubard: ``[Beta^-1(alpha/2; x, n-x+1), Beta^-1(1-alpha/2; x+1, n-x)]`` with x = x_eff,
+n = n_eff (0 and 1 at the edges).
+
+ROUNDING AND RANGES. "37%" means a true value in [36.5, 37.5]; "35-40%" means [34.5, 40.5];
+"no more than 10%" means [0, 10.5] with no point value. The interval reported for such a figure
+is the union of the intervals over every share in the range. Both endpoints of the Wilson and
+Clopper-Pearson intervals increase with the share, so that union is exactly
+``[lower endpoint at the low end, upper endpoint at the high end]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chasm._validate import (
+    ArrayLike,
+    broadcast,
+    check_alpha,
+    check_low_high,
+    check_pct,
+    effective_counts,
+    frame,
+    index_of,
+)
+
+#: Shares at or below this (or at or above 100 minus this) use Korn-Graubard under "auto".
+EXTREME_PCT = 5.0
+
+_METHODS = ("auto", "wilson", "beta", "jeffreys", "agresti_coull")
+
+
+def _confint(x_eff: np.ndarray, n_eff: np.ndarray, alpha: float, method: str):
+    """statsmodels ``proportion_confint`` on effective counts, as percentages."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(x_eff, n_eff, alpha=alpha, method=method)
+    return np.asarray(low, dtype=float) * 100.0, np.asarray(high, dtype=float) * 100.0
+
+
+def share_interval(
+    pct: ArrayLike,
+    n: ArrayLike,
+    deff: ArrayLike,
+    alpha: float = 0.05,
+    method: str = "auto",
+    low_pct: ArrayLike | None = None,
+    high_pct: ArrayLike | None = None,
+) -> pd.DataFrame:
+    """Confidence interval (percent) for published shares, one row per share.
+
+    Parameters are broadcast against each other (scalars, arrays or Series; a Series index
+    labels the output). ``pct`` is the published point (NaN allowed when a range is given);
+    ``n`` the number of interviews behind it; ``deff`` the design effect; ``alpha`` the error
+    rate (0.05 for 95%). ``method``: "wilson", "beta" (Korn-Graubard), "jeffreys",
+    "agresti_coull", or "auto" = "beta" when the range of possible shares touches
+    [0, 5] or [95, 100], else "wilson" (one method per row, so the union rule below is exact).
+    ``low_pct``/``high_pct`` give the range of true values consistent with the published
+    text; both or neither; a row with NaN in both falls back to the point.
+
+    Returns a DataFrame with columns point, ci_low, ci_high (percent), method and n_eff.
+    The interval is the union over [low_pct, high_pct] of the intervals at each share:
+    ci_low = interval(low_pct).low and ci_high = interval(high_pct).high (endpoints are
+    monotone in the share).
+    """
+    alpha = check_alpha(alpha)
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if (low_pct is None) != (high_pct is None):
+        raise ValueError("give both low_pct and high_pct, or neither")
+    index = index_of(pct, n, deff, low_pct, high_pct)
+
+    point = check_pct("pct", pct, allow_nan=True)
+    low = point if low_pct is None else check_pct("low_pct", low_pct, allow_nan=True)
+    high = point if high_pct is None else check_pct("high_pct", high_pct, allow_nan=True)
+    point, low, high = (np.atleast_1d(a) for a in broadcast(pct=point, low_pct=low, high_pct=high))
+    if (np.isnan(low) != np.isnan(high)).any():
+        raise ValueError("low_pct and high_pct must be NaN on the same rows")
+    low = np.where(np.isnan(low), point, low)
+    high = np.where(np.isnan(high), point, high)
+    if np.isnan(low).any():
+        raise ValueError("pct is NaN on a row with no low_pct/high_pct: nothing to estimate")
+    check_low_high("low_pct", low, "high_pct", high)
+    check_low_high("low_pct", low, "pct", point)
+    check_low_high("pct", point, "high_pct", high)
+
+    x_low, n_eff = effective_counts(low, n, deff)
+    x_high, _ = effective_counts(high, n, deff)
+    point, low, high, x_low, x_high, n_eff = broadcast(
+        pct=point, low_pct=low, high_pct=high, x_low=x_low, x_high=x_high, n_eff=n_eff
+    )
+
+    if method == "auto":
+        extreme = (low <= EXTREME_PCT) | (high >= 100.0 - EXTREME_PCT)
+        chosen = np.where(extreme, "beta", "wilson")
+    else:
+        chosen = np.full(np.shape(low), method)
+    ci_low = np.full(np.shape(low), np.nan)
+    ci_high = np.full(np.shape(low), np.nan)
+    for m in np.unique(chosen):
+        rows = chosen == m
+        ci_low[rows] = _confint(x_low[rows], n_eff[rows], alpha, str(m))[0]
+        ci_high[rows] = _confint(x_high[rows], n_eff[rows], alpha, str(m))[1]
+
+    return frame(
+        {"point": point, "ci_low": ci_low, "ci_high": ci_high, "method": chosen, "n_eff": n_eff},
+        index,
+    )

@@ -1,0 +1,52 @@
+"""Every project path, found from the package location (not the working directory).
+
+papermill, nbval and JupyterLab start kernels in different folders; resolving paths from this
+file keeps notebooks and tests runnable from anywhere. ``CHASM_OUTPUT_DIR`` redirects report
+outputs to a staging folder while ``make`` builds a report, so a failing run never leaves
+half-written files in ``reports/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The project root: ``$CHASM_ROOT`` if set (tests run a copy of the project), else the folder
+#: that holds ``src/chasm``.
+ROOT = Path(os.environ.get("CHASM_ROOT") or Path(__file__).resolve().parents[2]).resolve()
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+METADATA = RAW / "metadata"
+PROCESSED = DATA / "processed"
+NOTEBOOKS = ROOT / "notebooks"
+PARAMS = NOTEBOOKS / "params"
+REPORTS = ROOT / "reports"
+TESTS = ROOT / "tests"
+
+
+def output_dir() -> Path:
+    """Folder that receives a run's outputs: ``$CHASM_OUTPUT_DIR`` if set, else ``reports/``."""
+    return Path(os.environ.get("CHASM_OUTPUT_DIR", REPORTS))
+
+
+def tables_dir() -> Path:
+    """Folder of per-report key-number tables (``<output>/tables``), created on demand."""
+    path = output_dir() / "tables"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def figures_dir() -> Path:
+    """Folder of report figures and the CSV of their numbers (``<output>/figures``)."""
+    path = output_dir() / "figures"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def relative(path: Path | str) -> str:
+    """``path`` relative to the project root, with forward slashes (for reports and errors)."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
