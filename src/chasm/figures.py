@@ -54,14 +54,15 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 
 
 def best(tidy: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell: the primary source if any, else the essay, else the secondary one.
+    """One row per cell: a published number before words, then primary, essay, secondary.
 
-    Sources are preferred in this order because it runs from Levada's own words to
-    second-hand wording; a figure with a number is preferred over one in words within a kind.
+    A number is preferred over words whatever its source (29% over "about a third"), since
+    words are a rounding of some number; among numbers the order runs from Levada's own
+    releases to second-hand quotation. The other figures of the cell stay in the tidy table.
     """
     ranked = tidy.assign(_kind=tidy["source_kind"].map(KIND_ORDER),
                          _words=tidy["point"].isna() | (tidy["rule"] != "number"))
-    ranked = ranked.sort_values(CELL + ["_kind", "_words", "figure_id"])
+    ranked = ranked.sort_values(CELL + ["_words", "_kind", "figure_id"])
     return ranked.drop_duplicates(CELL).drop(columns=["_kind", "_words"]).reset_index(drop=True)
 
 

@@ -1,0 +1,49 @@
+"""The one rule that reads published figures' text (chasm.worded)."""
+
+import pytest
+
+from chasm.worded import ROUNDING, WORD_TOLERANCE, WordedFigureError, read
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "low", "high", "rule"),
+    [
+        ("37%", 37, 36.5, 37.5, "number"),
+        ("0%", 0, 0, 0.5, "number"),
+        ("100%", 100, 99.5, 100, "number"),
+        ("35-40%", 37.5, 34.5, 40.5, "range"),
+        ("35–40%", 37.5, 34.5, 40.5, "range"),
+        ("no more than 10%", None, 0, 10.5, "upper bound"),
+        ("at least 60%", None, 59.5, 100, "lower bound"),
+        ("about half", 50, 45, 55, "words"),
+        ("a third", 100 / 3, 100 / 3 - 5, 100 / 3 + 5, "words"),
+        ("About a third", 100 / 3, 100 / 3 - 5, 100 / 3 + 5, "words"),
+        ("nine out of ten", 90, 85, 95, "words"),
+        ("two thirds", 200 / 3, 200 / 3 - 5, 200 / 3 + 5, "words"),
+    ],
+)
+def test_readings(text, point, low, high, rule):
+    r = read(text)
+    assert r.rule == rule
+    assert (r.point is None) == (point is None)
+    if point is not None:
+        assert r.point == pytest.approx(point)
+    assert (r.low, r.high) == pytest.approx((low, high))
+
+
+def test_constants_are_the_documented_ones():
+    assert ROUNDING == 0.5 and WORD_TOLERANCE == 5
+
+
+@pytest.mark.parametrize("text", ["many", "roughly lots", "40-35%", "eleven out of ten", "", "37"])
+def test_unreadable_text_is_an_error(text):
+    with pytest.raises(WordedFigureError):
+        read(text)
+
+
+def test_interval_always_contains_point_and_stays_in_range():
+    for text in ["0%", "1%", "99%", "about half", "a fifth", "nine out of ten", "3-5%"]:
+        r = read(text)
+        assert 0 <= r.low <= r.high <= 100
+        if r.point is not None:
+            assert r.low <= r.point <= r.high
