@@ -65,6 +65,11 @@ reports/$(1).ipynb reports/$(1).html reports/$(1).reader.html $(if $(filter $(1)
 	@$(PY) -m chasm.build run $(1) --inputs $(INPUTS_$(2))
 endef
 $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run)))))
+# chasm.build publishes a run's outputs only when the whole run succeeded, so after a failure
+# they are the previous, valid ones: make must keep them (GNU make 4.3 would otherwise delete
+# the untouched other targets of a grouped rule on error or interrupt).
+.PRECIOUS: $(REPORTS) $(REPORTS:.ipynb=.html) $(REPORTS:.ipynb=.reader.html) \
+  $(foreach run,$(RUNS),$(OUTPUTS_$(run))) reports/index.html
 
 reports/index.html: $(REPORTS) src/chasm/build.py | $(STAMP)
 	@$(PY) -m chasm.build index

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import html
 import os
+import re
 import shutil
 import sys
 import time
@@ -38,6 +39,12 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 class BuildError(RuntimeError):
     """A report could not be built; the message says which and why."""
+
+
+#: Errors whose message says everything (file, line, column, value; parameter and what is
+#: allowed): reported as that one message, without cell source or traceback.
+CLEAR_ERRORS = ("RawDataError", "ParameterError")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def split_run(run: str) -> tuple[str, Path, Path]:
@@ -115,6 +122,20 @@ def _move_tree(src: Path, dst: Path) -> list[Path]:
     return moved
 
 
+def _cell_failure(run: str, err, executed: Path) -> str:
+    """What a failing cell says: the error, and (unless its message says it all) the cell."""
+    lines = [f"{run}: cell {err.exec_count} raised {err.ename}: {err.evalue}"]
+    if err.ename not in CLEAR_ERRORS:
+        source = (err.source or "").splitlines()
+        lines += ["  the cell:"] + [f"  | {line}" for line in source[:12]]
+        lines += ["  | ..."] if len(source) > 12 else []
+        frames = _ANSI.sub("", "\n".join((err.traceback or [])[-3:-1])).splitlines()
+        lines += ["  where it raised:"] + [f"  {line}" for line in frames if line.strip()]
+    lines.append(f"The failed notebook is kept at {paths.relative(executed)}; "
+                 "reports/ is unchanged.")
+    return "\n".join(lines)
+
+
 def build(run: str, inputs: list[str] | None = None) -> None:
     """Execute, normalise, render and publish one run (see module docstring)."""
     import papermill
@@ -140,11 +161,7 @@ def build(run: str, inputs: list[str] | None = None) -> None:
             cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False,
         )
     except papermill.PapermillExecutionError as err:
-        raise BuildError(
-            f"{run}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n"
-            f"{''.join(err.traceback[-3:]) if err.traceback else ''}\n"
-            f"The failed notebook is kept at {paths.relative(executed)}; reports/ is unchanged."
-        ) from None
+        raise BuildError(_cell_failure(run, err, executed)) from None
     finally:
         for key, value in previous.items():
             if value is None:

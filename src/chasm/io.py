@@ -145,8 +145,12 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise RawDataError(path, f"is not valid UTF-8 (byte {err.start})") from None
-    rows = list(csv.reader(_io.StringIO(text)))
+        raise RawDataError(path, f"byte 0x{raw[err.start]:02x} is not valid UTF-8; save the file "
+                           "as UTF-8", line=raw.count(b"\n", 0, err.start) + 1) from None
+    if "\x00" in text:
+        raise RawDataError(path, "contains a NUL byte (not a text file?)",
+                           line=text.count("\n", 0, text.index("\x00")) + 1)
+    rows, starts = _csv_rows(path, text)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise RawDataError(path, "is empty: expected a header line")
     header = [h.strip() for h in rows[0]]
@@ -157,13 +161,12 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
     for column in header:
         if column not in schema and column not in optional_columns:
             raise RawDataError(path, "unexpected column (a typo?)", line=1, column=column)
-    if len(set(header)) != len(header):
-        raise RawDataError(path, "a column name appears twice", line=1)
-    if len(rows) < 2:
-        raise RawDataError(path, "has a header but no data rows")
+    for column in header:
+        if header.count(column) > 1:
+            raise RawDataError(path, "column name appears twice", line=1, column=column)
     checks = {**optional_columns, **schema}
     records = []
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in zip(starts[1:], rows[1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -184,21 +187,60 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
                 raise RawDataError(path, str(err), line, column, cell) from None
         record["_line"] = line
         records.append(record)
+    if not records:
+        raise RawDataError(path, "has a header but no data rows")
     frame = pd.DataFrame.from_records(records)
     for column in unique:
         dup = frame[frame.duplicated(column, keep="first")]
         if len(dup):
             first = dup.iloc[0]
-            raise RawDataError(path, "duplicate id", int(first["_line"]), column, first[column])
+            before = int(frame.loc[frame[column] == first[column], "_line"].iloc[0])
+            raise RawDataError(path, f"duplicate id (also line {before})", int(first["_line"]),
+                               column, first[column])
     _record_read(path)
     return frame
+
+
+def _csv_rows(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
+    """Rows of a CSV text and the line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(_io.StringIO(text), strict=True)
+    rows, starts, start = [], [], 1
+    try:
+        for row in reader:
+            rows.append(row)
+            starts.append(start)
+            start = reader.line_num + 1
+    except csv.Error as err:
+        raise RawDataError(path, f"is not valid CSV ({err}; a quote not closed?)",
+                           line=start) from None
+    return rows, starts
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice (plain YAML keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                continue  # unusual keys: left to the base loader
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_load(text: str):
+    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
 
 
 def _read_yaml(path: Path) -> dict:
     if not path.exists():
         raise RawDataError(path, "file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise RawDataError(path, f"is not valid YAML: {err}") from None
     if not isinstance(data, dict) or not data:
@@ -268,8 +310,8 @@ def load_gaps(path: Path | None = None) -> pd.DataFrame:
     if not path.exists():
         raise RawDataError(path, "file not found")
     try:
-        items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
+        items = _yaml_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise RawDataError(path, f"is not valid YAML: {err}") from None
     if not isinstance(items, list) or not items:
         raise RawDataError(path, "must be a non-empty list of gaps")
@@ -344,7 +386,10 @@ def _check_figure(path: Path, row: pd.Series, meta: dict, sources: pd.DataFrame,
     line = int(row["_line"])
 
     def fail(column: str, message: str) -> None:
-        raise RawDataError(path, message, line, column, row[column])
+        value = row[column]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # show '37' as the file says, not '37.0'
+        raise RawDataError(path, message, line, column, value)
 
     if row["figure_id"] in seen:
         other, other_line = seen[row["figure_id"]]

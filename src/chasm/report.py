@@ -21,6 +21,11 @@ class ParameterError(ValueError):
     """A notebook parameter is invalid; the message names it and what is allowed."""
 
 
+def _is_number(value: object) -> bool:
+    """A real number, not a bool (YAML reads `yes` as True, which Python counts as 1)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def check_params(wave: str | Iterable[str] | None = None, deff: float | None = None,
                  alpha: float | None = None, n: int | None = None,
                  question: str | None = None) -> None:
@@ -30,16 +35,16 @@ def check_params(wave: str | Iterable[str] | None = None, deff: float | None = N
     """
     meta = io.load_metadata()
     if wave is not None:
-        waves = [wave] if isinstance(wave, str) else list(wave)
+        waves = list(wave) if isinstance(wave, Iterable) and not isinstance(wave, str) else [wave]
         for w in waves:
             if str(w) not in meta["waves"]:
                 raise ParameterError(f"wave={w!r} is not a known wave; known: "
                                      f"{', '.join(sorted(meta['waves']))}")
-    if deff is not None and not (isinstance(deff, (int, float)) and deff > 0):
+    if deff is not None and not (_is_number(deff) and deff > 0):
         raise ParameterError(f"deff={deff!r} must be a number > 0")
-    if alpha is not None and not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+    if alpha is not None and not (_is_number(alpha) and 0 < alpha < 1):
         raise ParameterError(f"alpha={alpha!r} must lie strictly between 0 and 1")
-    if n is not None and not (isinstance(n, int) and n > 0):
+    if n is not None and not (isinstance(n, int) and not isinstance(n, bool) and n > 0):
         raise ParameterError(f"n={n!r} must be a whole number > 0")
     if question is not None and question not in meta["questions"]:
         raise ParameterError(f"question={question!r} is not a known question; known: "
