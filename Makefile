@@ -29,7 +29,7 @@ CLAIMS := data/claims.csv
 # and what it writes besides its report.
 INPUTS_01_ingest := $(RAW_FIGURES) data/raw/sources.csv $(METADATA)
 OUTPUTS_01_ingest := $(FIGURES)
-INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(METADATA)
+INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
 INPUTS_03_waves := $(FIGURES) $(ERRORS) $(METADATA)
 INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
@@ -81,8 +81,8 @@ test: $(STAMP) ## unit tests, then nbval over the committed reports
 lab: $(STAMP) ## JupyterLab on the project's environment and kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-bench: $(STAMP) ## time the notebooks as plain scripts vs make reports (serial, -j2, no-op) and make test
-	$(PY) -m chasm.bench
+bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make test; BENCH_ARGS=--profile
+	$(PY) -m chasm.bench $(BENCH_ARGS)
 
 clean: ## remove the venv and build leftovers (committed reports stay)
 	rm -rf $(VENV) reports/.staging .pytest_cache src/*.egg-info

@@ -6,7 +6,11 @@ never touch committed files.
 """
 
 import os
+import sys
 import tempfile
+
+# Same import shortcut as chasm.build (nbval reads notebooks with nbformat): see build.py.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 os.environ.setdefault("CHASM_STAGING", tempfile.mkdtemp(prefix="chasm-nbval-"))
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")

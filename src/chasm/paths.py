@@ -1,9 +1,9 @@
 """Every project path, found from the package location (not the working directory).
 
 papermill, nbval and JupyterLab start kernels in different folders; resolving paths from this
-file keeps notebooks and tests runnable from anywhere. ``CHASM_OUTPUT_DIR`` redirects report
-outputs to a staging folder while ``make`` builds a report, so a failing run never leaves
-half-written files in ``reports/``.
+file keeps notebooks and tests runnable from anywhere. ``CHASM_STAGING`` redirects every
+output to a staging folder while ``make`` builds a report, so a failing run never leaves
+half-written files in ``reports/`` or ``data/processed/``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,13 @@ TESTS = ROOT / "tests"
 
 
 def output_dir() -> Path:
-    """Folder that receives a run's outputs: ``$CHASM_OUTPUT_DIR`` if set, else ``reports/``."""
-    return Path(os.environ.get("CHASM_OUTPUT_DIR", REPORTS))
+    """Folder that receives a run's report outputs (tables, figures).
+
+    ``$CHASM_STAGING/reports`` while ``make`` builds a report (moved into ``reports/`` only on
+    success) or while nbval re-executes one (a temporary folder), else ``reports/``.
+    """
+    staging = os.environ.get("CHASM_STAGING")
+    return Path(staging) / "reports" if staging else REPORTS
 
 
 def tables_dir() -> Path:

@@ -1,0 +1,864 @@
+"""Measured performance: the notebooks as plain scripts vs ``make reports`` and ``make test``.
+
+``make bench`` (``python -m chasm.bench``) measures, in one run on this machine:
+
+a. the floor: every run's notebook converted to a plain Python script (its params injected the
+   way papermill injects them, IPython magics neutralised, ``display`` a no-op) and run in its own
+   ``python`` process, one after another;
+b. ``make reports`` from clean, serial;
+c. ``make -j2 reports`` from clean;
+d. a no-op ``make reports`` right after (c);
+e. ``make test``.
+
+Nothing in the project changes: all five run in a throwaway copy of the project (every file
+``git ls-files`` lists, tracked or new but not ignored, with mtimes kept), built with
+``CHASM_ROOT=<copy>``, ``PYTHONPATH=<copy>/src`` and ``VENV=<this venv>``. "From clean" removes
+the copy's ``reports/*.ipynb``, ``reports/*.html``, ``reports/tables/``, ``reports/figures/``
+and ``data/processed/``. The copy's ``requirements.lock`` and ``pyproject.toml`` are dated
+2000-01-01 so that make never reinstalls the venv.
+
+It prints each time, the ratios b/a and c/a and PASS/MISS against the targets (c/a <= 1.0,
+b/a <= 1.6, no-op < 0.5 s, make test < 120 s) with the machine and date, and writes
+``.bench/results.json`` and ``.bench/results.md`` (a snippet the README can quote; ``.bench/``
+is not committed). ``--repeat N`` measures a-d N times and keeps the fastest (a machine shared
+with other work is noisy). ``--profile`` then breaks each report build into interpreter start,
+tool imports (nbformat, papermill, nbconvert), kernel start/stop, the notebook's own imports,
+its execution and HTML rendering, and says what dominates; ``--profile-only`` skips a-e.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+
+KERNEL = "chasm"
+#: mtime given to the copy's requirements.lock and pyproject.toml (2000-01-01): make's venv
+#: stamp is always newer, so benchmarking never reinstalls the venv.
+OLD_MTIME = 946684800
+#: Inherited variables that must not reach the benchmarked makes: ``make bench`` exports its
+#: flags (``make -j4 bench`` would turn the "serial" build parallel) and a build's staging.
+DROPPED_ENV = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT",
+               "MAKE_TERMERR", "CHASM_STAGING", "CHASM_OUTPUT_DIR", "CHASM_READ_LOG")
+STEPS = {
+    "floor": "a. notebooks as plain Python scripts (the floor)",
+    "serial": "b. make reports from clean (serial)",
+    "parallel": "c. make -j2 reports from clean",
+    "noop": "d. no-op make reports",
+    "test": "e. make test",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A performance target: ``value <= limit`` (or ``<`` when ``strict``)."""
+
+    key: str
+    label: str
+    limit: float
+    unit: str  # "x" for a ratio to the floor, "s" for seconds
+    strict: bool = False
+
+    def text(self) -> str:
+        op = "<" if self.strict else "≤"
+        return f"{op} {self.limit:g}{' s' if self.unit == 's' else '× a'}"
+
+
+TARGETS = (
+    Target("parallel_ratio", "make -j2 reports ÷ scripts (c/a)", 1.0, "x"),
+    Target("serial_ratio", "make reports ÷ scripts (b/a)", 1.6, "x"),
+    Target("noop", "no-op make reports (d)", 0.5, "s", strict=True),
+    Target("test", "make test (e)", 120.0, "s", strict=True),
+)
+#: Which steps a target's value depends on (a failed step makes the target an ERROR).
+TARGET_STEPS = {"parallel_ratio": ("floor", "parallel"), "serial_ratio": ("floor", "serial"),
+                "noop": ("noop",), "test": ("test",)}
+
+
+# --------------------------------------------------------------------------------------------
+# Pure parts: ratios, targets, machine, notebook -> script, reporting
+# --------------------------------------------------------------------------------------------
+def ratios(seconds: dict[str, float | None]) -> dict[str, float | None]:
+    """b/a and c/a from the measured seconds (``None`` where a time is missing or a is 0)."""
+    floor = seconds.get("floor")
+
+    def ratio(key: str) -> float | None:
+        value = seconds.get(key)
+        if value is None or not floor:
+            return None
+        return value / floor
+
+    return {"serial_ratio": ratio("serial"), "parallel_ratio": ratio("parallel")}
+
+
+def evaluate(seconds: dict[str, float | None],
+             ok: dict[str, bool] | None = None) -> list[dict]:
+    """Each target with its value and status: PASS, MISS, or ERROR (a step failed or is missing)."""
+    ok = ok or {}
+    values = {**ratios(seconds), "noop": seconds.get("noop"), "test": seconds.get("test")}
+    out = []
+    for target in TARGETS:
+        value = values[target.key]
+        failed = any(not ok.get(step, True) for step in TARGET_STEPS[target.key])
+        if value is None or failed:
+            status = "ERROR"
+        elif value < target.limit or (not target.strict and value == target.limit):
+            status = "PASS"
+        else:
+            status = "MISS"
+        out.append({"key": target.key, "label": target.label, "value": value,
+                    "limit": target.limit, "unit": target.unit, "target": target.text(),
+                    "status": status})
+    return out
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The CPU model from the text of ``/proc/cpuinfo`` (x86 ``model name``, ARM fallbacks)."""
+    for key in ("model name", "Model", "Hardware", "Processor", "cpu model"):
+        match = re.search(rf"^{key}\s*:\s*(.+)$", cpuinfo, flags=re.MULTILINE)
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return platform.processor() or "unknown"
+
+
+def machine_info() -> dict:
+    """CPU count and model, memory, OS, Python and make versions of this machine."""
+    try:
+        model = cpu_model(Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        model = platform.processor() or "unknown"
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    memory = None
+    try:
+        match = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(),
+                          flags=re.MULTILINE)
+        memory = round(int(match.group(1)) / 1024**2, 1) if match else None
+    except OSError:
+        pass
+    try:
+        make = subprocess.run(["make", "--version"], capture_output=True, text=True,
+                              check=False).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        make = "unknown"
+    return {"cpus": os.cpu_count(), "cpus_usable": usable, "cpu_model": model,
+            "memory_gib": memory, "os": platform.platform(),
+            "python": platform.python_version(), "make": make}
+
+
+def runs_in(params_dir: Path) -> list[str]:
+    """Run names (params files without ``.yaml``), sorted as make sorts them."""
+    return sorted(p.stem for p in Path(params_dir).glob("*.yaml"))
+
+
+#: Stand-ins for what a kernel provides, prepended to every script: ``display`` does nothing,
+#: ``get_ipython()`` answers the calls IPython turns magics into (``%time``/``%%capture``
+#: bodies still run, everything else - shell commands, ``%matplotlib`` - is skipped).
+PRELUDE = '''\
+# Generated by chasm.bench: a notebook run as a plain script (the floor of `make bench`).
+import sys as _sys
+
+
+def display(*objs, **kwargs):
+    return None
+
+
+class _NoShell:
+    _RUN = ("time", "timeit", "capture", "prun")
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        if name in self._RUN:
+            exec(line, _sys._getframe(1).f_globals)
+
+    def run_cell_magic(self, name, line, cell, *args, **kwargs):
+        if name in self._RUN:
+            exec(cell, _sys._getframe(1).f_globals)
+
+    def system(self, *args, **kwargs):
+        return None
+
+    getoutput = system
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def get_ipython():
+    return _NoShell()
+'''
+
+
+def strip_magics(source: str) -> str:
+    """Cell source as plain Python: IPython syntax (``%``, ``%%``, ``!``, ``?``) becomes
+    ``get_ipython()`` calls, exactly as IPython itself transforms it."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def notebook_to_script(nb, parameters: dict) -> str:
+    """A notebook (node or path) with ``parameters`` injected as papermill does, as one script.
+
+    The injected cell follows the cell tagged ``parameters`` (papermill's own
+    ``parameterize_notebook``), markdown cells are dropped and each code cell is marked with a
+    ``# %% cell <n>`` comment so a traceback points to the notebook cell.
+    """
+    import copy
+
+    import nbformat
+    from papermill.parameterize import parameterize_notebook
+
+    if isinstance(nb, (str, os.PathLike)):
+        nb = nbformat.read(nb, as_version=4)
+    else:
+        nb = copy.deepcopy(nb)
+    nb.metadata.setdefault("papermill", {})
+    for cell in nb.cells:  # as papermill's own preparation of a notebook does
+        cell.metadata.setdefault("tags", [])
+    nb = parameterize_notebook(nb, dict(parameters), kernel_name=KERNEL, language="python")
+    parts = [PRELUDE]
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        parts.append(f"# %% cell {index}" + (f" [{', '.join(tags)}]" if tags else ""))
+        parts.append(strip_magics(cell.source).rstrip("\n"))
+    return "\n\n".join(parts) + "\n"
+
+
+def classify_cell(source: str) -> str:
+    """``imports`` if a code cell is only import statements, else ``execution``."""
+    import ast
+
+    try:
+        body = ast.parse(strip_magics(source)).body
+    except SyntaxError:
+        return "execution"
+    if body and all(isinstance(node, (ast.Import, ast.ImportFrom)) for node in body):
+        return "imports"
+    return "execution"
+
+
+def fmt_seconds(value: float | None) -> str:
+    """Seconds for reading: ms under 0.1 s, 2 decimals under 10 s, 1 above, '–' if missing."""
+    if value is None:
+        return "–"
+    if value < 0.1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+def fmt_value(row: dict) -> str:
+    """A target's value: seconds, or a ratio to the floor."""
+    if row["value"] is None:
+        return "–"
+    return fmt_seconds(row["value"]) if row["unit"] == "s" else f"{row['value']:.2f}×"
+
+
+def markdown(results: dict) -> str:
+    """The README snippet: machine, date, the five times, ratios and target statuses."""
+    m = results["machine"]
+    steps = results["steps"]
+    status = {t["key"]: t for t in results["targets"]}
+    runs = results["runs"]
+    notebooks = sorted({r.split("--", 1)[0] for r in runs})
+    rounds = max((len(s.get("samples", [])) for s in steps.values()), default=1)
+
+    def row(key: str, target_key: str | None = None) -> str:
+        step = steps.get(key, {})
+        time_text = fmt_seconds(step.get("seconds")) if step.get("ok", False) else "failed"
+        if target_key is None:
+            return f"| {STEPS[key]} | {time_text} | | |"
+        t = status[target_key]
+        shown = time_text if t["unit"] == "s" else f"{time_text} ({fmt_value(t)} a)"
+        return f"| {STEPS[key]} | {shown} | {t['target']} | **{t['status']}** |"
+
+    lines = [
+        "### Measured performance (`make bench`)",
+        "",
+        f"{results['date'][:10]}, commit `{results['commit']}`; {len(notebooks)} notebooks, "
+        f"{len(runs)} report runs; {m['cpus_usable']} CPUs ({m['cpu_model']}), "
+        f"{m['memory_gib']} GiB, Python {m['python']}, {m['os']}"
+        + (f"; a-d best of {rounds} rounds." if rounds > 1 else "."),
+        "",
+        "| step | time | target | |",
+        "|---|---:|---|---|",
+        row("floor"),
+        row("serial", "serial_ratio"),
+        row("parallel", "parallel_ratio"),
+        row("noop", "noop"),
+        row("test", "test"),
+        "",
+        "The floor runs each report's code as a plain script in its own `python` process "
+        "(parameters injected, no kernel, no rendering); `make` builds run in a throwaway copy "
+        "of the project, so committed reports never change.",
+    ]
+    profile = results.get("profile")
+    if profile and profile.get("shares"):
+        top = ", ".join(f"{s['label']} {s['share']:.0%}" for s in profile["shares"][:3])
+        lines += ["", f"Where a report build's time goes (`--profile`): {top}."]
+    return "\n".join(lines) + "\n"
+
+
+def build_env(base: dict[str, str], root: Path, venv: Path) -> dict[str, str]:
+    """Environment for a benchmarked command in the copy ``root``: its own package and data,
+    this venv's kernels, and none of the calling make's flags or a build's staging."""
+    env = {k: v for k, v in base.items() if k not in DROPPED_ENV}
+    env["CHASM_ROOT"] = str(root)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(root / "src")] + ([base["PYTHONPATH"]] if base.get("PYTHONPATH") else []))
+    env["JUPYTER_PATH"] = str(venv / "share" / "jupyter")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    return env
+
+
+def clean_outputs(root: Path) -> list[Path]:
+    """Remove every built output of the project at ``root`` so make rebuilds everything."""
+    reports = root / "reports"
+    removed = sorted(reports.glob("*.ipynb")) + sorted(reports.glob("*.html"))
+    for path in removed:
+        path.unlink()
+    for folder in (reports / "tables", reports / "figures", reports / ".staging",
+                   root / "data" / "processed"):
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
+
+
+def project_files(root: Path, tracked_only: bool = False) -> list[str]:
+    """The project's files: ``git ls-files`` (plus new files not ignored, unless
+    ``tracked_only``), skipping files deleted from the work tree."""
+    cmd = ["git", "-C", str(root), "ls-files", "-z", "--cached"]
+    if not tracked_only:
+        cmd += ["--others", "--exclude-standard"]
+    listed = subprocess.run(cmd, capture_output=True, check=True).stdout.decode().split("\0")
+    return sorted({f for f in listed if f and (root / f).is_file()})
+
+
+def snapshot(root: Path, dest: Path, tracked_only: bool = False) -> int:
+    """Copy the project's files from ``root`` to ``dest`` keeping mtimes; return the count."""
+    files = project_files(root, tracked_only)
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, target)
+    for name in ("requirements.lock", "pyproject.toml"):
+        if (dest / name).exists():
+            os.utime(dest / name, (OLD_MTIME, OLD_MTIME))
+    return len(files)
+
+
+# --------------------------------------------------------------------------------------------
+# Running and timing
+# --------------------------------------------------------------------------------------------
+class Runner:
+    """Runs commands with a wall clock, echoing their output and keeping a log."""
+
+    def __init__(self, log_path: Path, echo: bool = True):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log_path.open("w", encoding="utf-8")
+        self.echo = echo
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+        self.log.write(text + "\n")
+        self.log.flush()
+
+    def run(self, cmd: list[str], env: dict, cwd: Path, label: str = "") -> tuple[float, int, str]:
+        """Run ``cmd``; return (wall seconds, return code, its output)."""
+        self.log.write(f"$ (cd {cwd} && {' '.join(cmd)})\n")
+        lines: collections.deque[str] = collections.deque(maxlen=2000)
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, bufsize=1)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            self.log.write(line)
+            if self.echo:
+                print(f"    │ {label}{line.rstrip()}", flush=True)
+        rc = proc.wait()
+        seconds = time.perf_counter() - start
+        self.log.flush()
+        return seconds, rc, "".join(lines)
+
+    def close(self) -> None:
+        self.log.close()
+
+
+BUILT = re.compile(r"✓ (\S+) \((\d+(?:\.\d+)?) s\)")
+
+
+def built_runs(output: str) -> dict[str, float]:
+    """Per-run seconds that ``chasm.build`` printed (``✓ <run> (<s> s)``) in make's output."""
+    return {m.group(1): float(m.group(2)) for m in BUILT.finditer(output)}
+
+
+def warm_up(runner: Runner, copy: Path, env: dict, python: str) -> None:
+    """Compile the copy's package and read the libraries once, so the first timed step does
+    not pay for cold caches that later steps would not."""
+    runner.say("▶ warm-up (untimed): compile the copy's package, import the libraries once")
+    subprocess.run([python, "-m", "compileall", "-q", str(copy / "src")], env=env, check=False,
+                   capture_output=True)
+    code = ("import importlib, pkgutil, chasm\n"
+            "for m in pkgutil.iter_modules(chasm.__path__):\n"
+            "    if m.name != 'bench':\n"
+            "        importlib.import_module('chasm.' + m.name)\n"
+            "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn\n"
+            "import papermill, nbconvert, nbclient, ipykernel\n")
+    proc = subprocess.run([python, "-c", code], env={**env, "MPLBACKEND": "Agg"},
+                          cwd=copy, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        runner.say(f"  (warm-up import failed, continuing: {proc.stderr.strip()[-300:]})")
+    with tempfile.TemporaryDirectory() as tmp:  # one kernel start: its first one is slower
+        subprocess.run([python, "-m", "chasm.bench", "--profile-kernel", str(Path(tmp) / "k")],
+                       env=env, cwd=copy, capture_output=True, check=False)
+
+
+def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
+                  scratch: Path) -> dict:
+    """Step a: each run's notebook as a plain script, one ``python`` process per run."""
+    from .build import load_params
+
+    runner.say(f"▶ {STEPS['floor']}: {len(runs)} runs, one python process each")
+    scripts = scratch / "scripts"
+    scripts.mkdir(parents=True, exist_ok=True)
+    per_run: dict[str, float] = {}
+    ok = True
+    errors = []
+    for run in runs:
+        notebook = copy / "notebooks" / f"{run.split('--', 1)[0]}.ipynb"
+        params_path = copy / "notebooks" / "params" / f"{run}.yaml"
+        if not notebook.exists():
+            ok = False
+            errors.append(f"{run}: notebook {notebook.name} is missing")
+            runner.say(f"  ✗ {errors[-1]}")
+            continue
+        try:
+            params = load_params(params_path)
+        except Exception as err:  # noqa: BLE001 - reported, the step is marked failed
+            ok = False
+            errors.append(f"{run}: {err}")
+            runner.say(f"  ✗ {errors[-1]}")
+            continue
+        script = scripts / f"{run}.py"
+        script.write_text(notebook_to_script(notebook, {**params, "run": run}), encoding="utf-8")
+        stage = scratch / "staging" / run
+        (stage / "reports").mkdir(parents=True, exist_ok=True)
+        (stage / "reads.txt").touch()
+        run_env = {**env, "CHASM_STAGING": str(stage),
+                   "CHASM_READ_LOG": str(stage / "reads.txt"), "MPLBACKEND": "Agg",
+                   "PYTHONHASHSEED": "0"}
+        seconds, rc, output = runner.run([python, str(script)], run_env, copy / "notebooks",
+                                         label=f"{run}: ")
+        per_run[run] = seconds
+        if rc:
+            ok = False
+            errors.append(f"{run}: script exited with {rc}: {output.strip()[-400:]}")
+            runner.say(f"  ✗ {run} failed (script kept at {script})")
+        else:
+            runner.say(f"  ✓ {run}: {fmt_seconds(seconds)}")
+    total = sum(per_run.values())
+    runner.say(f"  = {fmt_seconds(total)}{'' if ok else ' (with failures)'}")
+    return {"seconds": total, "ok": ok and bool(per_run), "per_run": per_run, "errors": errors}
+
+
+def measure_make(runner: Runner, key: str, copy: Path, env: dict, venv: Path,
+                 args: list[str], clean: bool) -> dict:
+    """Steps b-e: ``make <args>`` in the copy (after removing every output if ``clean``)."""
+    runner.say(f"▶ {STEPS[key]}")
+    if clean:
+        removed = clean_outputs(copy)
+        runner.say(f"  removed {len(removed)} built outputs from the copy")
+    cmd = ["make", "--no-print-directory", f"VENV={venv}", *args]
+    seconds, rc, output = runner.run(cmd, env, copy)
+    result = {"seconds": seconds, "ok": rc == 0, "returncode": rc,
+              "command": " ".join(["make", *args]), "per_run": built_runs(output)}
+    if rc:
+        result["error"] = output.strip()[-1500:]
+        runner.say(f"  ✗ {' '.join(['make', *args])} exited with {rc} after "
+                   f"{fmt_seconds(seconds)}")
+    else:
+        runner.say(f"  = {fmt_seconds(seconds)}")
+    return result
+
+
+def best_of(samples: list[dict]) -> dict:
+    """The fastest of repeated measurements of a step, with every sample's seconds; the step
+    counts as failed if any repetition failed."""
+    best = min(samples, key=lambda sample: sample["seconds"])
+    return {**best, "ok": all(sample["ok"] for sample in samples),
+            "samples": [sample["seconds"] for sample in samples]}
+
+
+def up_to_date(copy: Path, env: dict, venv: Path) -> bool:
+    """True if make has nothing left to do for ``reports`` (``make -q``)."""
+    proc = subprocess.run(["make", "-q", f"VENV={venv}", "reports"], cwd=copy, env=env,
+                          capture_output=True, check=False)
+    return proc.returncode == 0
+
+
+def venv_ready(copy: Path, env: dict, venv: Path) -> bool:
+    """True if make considers the venv installed (so it will not reinstall it)."""
+    stamp = venv / ".installed"
+    if not stamp.exists():
+        return False
+    proc = subprocess.run(["make", "-q", f"VENV={venv}", str(stamp)], cwd=copy, env=env,
+                          capture_output=True, check=False)
+    return proc.returncode == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Profile: where one report build's time goes
+# --------------------------------------------------------------------------------------------
+BUCKETS = {
+    "interpreter": "interpreter start and exit (python -m chasm.build)",
+    "tools": "tool imports (nbformat, papermill, nbconvert)",
+    "kernel": "kernel start/stop and papermill overhead",
+    "nb_imports": "the notebook's import cells",
+    "nb_execution": "the notebook's other cells",
+    "render": "HTML rendering (full + reader)",
+    "other": "checks, normalising, writing, moving",
+}
+ADVICE = {
+    "interpreter": "a new interpreter per run is cheap; nothing to gain here",
+    "tools": "each `python -m chasm.build` imports nbformat, papermill and nbconvert again: "
+             "make those imports cheaper, or build several runs per process",
+    "kernel": "one kernel start per run: reuse a kernel for several params files, or let -j "
+              "overlap kernel starts",
+    "nb_imports": "library imports in the kernel are paid by the scripts too; import lazily "
+                  "what a notebook does not use",
+    "nb_execution": "the notebook's own work, paid by the scripts too",
+    "render": "two nbconvert renders per run: build one HTMLExporter and reuse it for both, or "
+              "derive the reader HTML without a second full render",
+    "other": "normalising and writing the notebook; look at chasm.build",
+}
+
+
+#: Imports a build process pays before its work, timed one after the other. rfc3987_syntax
+#: comes first because jsonschema (under nbformat) imports it when installed, and it compiles a
+#: grammar at import.
+TOOL_MODULES = ("rfc3987_syntax", "jsonschema", "nbformat", "papermill", "nbconvert",
+                "chasm.build")
+#: Above this many seconds, the rfc3987_syntax import is reported as a finding of its own.
+RFC3987_NOTICE = 0.3
+
+
+def _profile_one(run: str, out: Path) -> None:
+    """In a fresh process: build ``run`` with chasm.build, timing each phase (JSON to ``out``)."""
+    import importlib
+
+    start = time.perf_counter()
+    tools: dict[str, float] = {}
+    for name in TOOL_MODULES:  # in this order, each time is what that import adds
+        t0 = time.perf_counter()
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+        tools[name] = time.perf_counter() - t0
+    import nbformat
+    import papermill
+
+    from . import build
+
+    timing: dict = {"render": 0.0, "tools_detail": tools}
+    real_execute, real_render = papermill.execute_notebook, build.render_html
+
+    def execute(input_path, output_path, **kwargs):
+        t0 = time.perf_counter()
+        result = real_execute(input_path, output_path, **kwargs)
+        timing["papermill"] = time.perf_counter() - t0
+        nb = nbformat.read(output_path, as_version=4)
+        cells = {"imports": 0.0, "execution": 0.0}
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                duration = cell.metadata.get("papermill", {}).get("duration") or 0.0
+                cells[classify_cell(cell.source)] += duration
+        timing["nb_imports"], timing["nb_execution"] = cells["imports"], cells["execution"]
+        return result
+
+    def render(nb, reader):
+        t0 = time.perf_counter()
+        body = real_render(nb, reader)
+        timing["render"] += time.perf_counter() - t0
+        return body
+
+    papermill.execute_notebook, build.render_html = execute, render
+    t0 = time.perf_counter()
+    build.build(run, inputs=None)
+    timing["build"] = time.perf_counter() - t0
+    timing["tools"] = sum(tools.values())
+    timing["inside"] = time.perf_counter() - start
+    out.write_text(json.dumps(timing), encoding="utf-8")
+
+
+def _profile_kernel(out: Path) -> None:
+    """In a fresh process: a one-cell notebook through papermill (kernel start and stop)."""
+    import nbformat
+    import papermill
+
+    with tempfile.TemporaryDirectory() as tmp:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell("1")]
+        nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL, "language": "python"}
+        src = Path(tmp) / "trivial.ipynb"
+        nbformat.write(nb, src)
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            papermill.execute_notebook(str(src), str(Path(tmp) / "out.ipynb"),
+                                       kernel_name=KERNEL, progress_bar=False, log_output=False)
+            times.append(time.perf_counter() - t0)
+    out.write_text(json.dumps({"trivial_notebook": times}), encoding="utf-8")
+
+
+def split_build(wall: float, timing: dict) -> dict[str, float]:
+    """Buckets (see ``BUCKETS``) of one profiled build from its wall time and inner timings."""
+    papermill_wall = timing.get("papermill", 0.0)
+    cells = timing.get("nb_imports", 0.0) + timing.get("nb_execution", 0.0)
+    buckets = {
+        "interpreter": max(wall - timing.get("inside", wall), 0.0),
+        "tools": timing.get("tools", 0.0),
+        "kernel": max(papermill_wall - cells, 0.0),
+        "nb_imports": timing.get("nb_imports", 0.0),
+        "nb_execution": timing.get("nb_execution", 0.0),
+        "render": timing.get("render", 0.0),
+    }
+    buckets["other"] = max(timing.get("build", 0.0) - papermill_wall - buckets["render"], 0.0)
+    return buckets
+
+
+def shares(buckets: dict[str, float]) -> list[dict]:
+    """Buckets sorted by time, largest first, with their share of the total."""
+    total = sum(buckets.values()) or 1.0
+    return [{"key": k, "label": BUCKETS.get(k, k), "seconds": v, "share": v / total}
+            for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])]
+
+
+def profile(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
+            scratch: Path, floor: dict | None) -> dict:
+    """Profile one ``chasm.build`` per run (in the copy) and say what dominates."""
+    runner.say("▶ profile: where a report build's time goes (one profiled build per run)")
+    outdir = scratch / "profile"
+    outdir.mkdir(parents=True, exist_ok=True)
+    base = env
+    startup, _, _ = runner.run([python, "-c", "pass"], base, copy)
+    kernel_out = outdir / "kernel.json"
+    runner.run([python, "-m", "chasm.bench", "--profile-kernel", str(kernel_out)], base, copy)
+    kernel = json.loads(kernel_out.read_text()) if kernel_out.exists() else {}
+    per_run: dict[str, dict] = {}
+    for run in runs:
+        out = outdir / f"{run}.json"
+        wall, rc, _ = runner.run([python, "-m", "chasm.bench", "--profile-run", run,
+                                  "--profile-out", str(out)], base, copy, label=f"{run}: ")
+        if rc or not out.exists():
+            runner.say(f"  ✗ profiling {run} failed")
+            continue
+        timing = json.loads(out.read_text())
+        per_run[run] = {"wall": wall, **split_build(wall, timing),
+                        "tools_detail": timing.get("tools_detail", {})}
+    index_wall, _, _ = runner.run([python, "-m", "chasm.build", "index"], base, copy)
+    total: dict[str, float] = {k: sum(r[k] for r in per_run.values()) for k in BUCKETS}
+    ranked = shares(total)
+
+    cols = list(BUCKETS)
+    head = (f"  {'run':<28}{'total':>7}" + "".join(f"{k[:9]:>10}" for k in cols)
+            + f"{'script':>9}{'overhead':>10}")
+    runner.say("  seconds per phase of `python -m chasm.build run <run>`:")
+    runner.say(head)
+    floor_runs = (floor or {}).get("per_run", {})
+    for run, row in per_run.items():
+        script = floor_runs.get(run)
+        runner.say(f"  {run:<28}{row['wall']:>7.2f}" + "".join(f"{row[k]:>10.2f}" for k in cols)
+                   + (f"{script:>9.2f}{row['wall'] - script:>10.2f}" if script else ""))
+    details = [r["tools_detail"] for r in per_run.values() if r.get("tools_detail")]
+    tools = {k: sum(d.get(k, 0.0) for d in details) / len(details) for k in TOOL_MODULES} \
+        if details else {}
+    if tools:
+        runner.say("  tool imports per build, each on top of the previous ones: "
+                   + ", ".join(f"{k} {v:.2f} s" for k, v in tools.items()))
+    trivial = ", ".join(f"{t:.2f}" for t in kernel.get("trivial_notebook", []))
+    runner.say(f"  python -c pass: {startup:.2f} s; index: {index_wall:.2f} s; one-cell notebook "
+               f"through papermill (kernel start/stop): {trivial or '–'} s")
+    if per_run:
+        runner.say("  what dominates (all runs):")
+        for item in ranked:
+            runner.say(f"    {item['share']:>5.0%}  {item['seconds']:>6.2f} s  {item['label']}")
+        overhead = ("kernel", "tools", "render", "other", "interpreter")
+        top = max(overhead, key=lambda k: total[k])
+        runner.say(f"  largest cost a script does not pay: {BUCKETS[top]} "
+                   f"({total[top]:.2f} s) → {ADVICE[top]}")
+        if tools.get("rfc3987_syntax", 0.0) > RFC3987_NOTICE:
+            runner.say(f"  note: {tools['rfc3987_syntax']:.2f} s of every process that imports "
+                       "nbformat (each build, the index, pytest/nbval) is jsonschema importing "
+                       "rfc3987_syntax, which compiles an IRI grammar at import; nbformat never "
+                       "checks IRIs. `sys.modules.setdefault('rfc3987_syntax', None)` before "
+                       "nbformat is imported skips it.")
+    return {"per_run": per_run, "totals": total, "shares": ranked, "tool_imports": tools,
+            "python_startup": startup,
+            "index": index_wall, **kernel}
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+def git_commit(root: Path) -> str:
+    """Short HEAD, with ``+dirty`` if tracked files differ from it."""
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")
+
+
+def print_summary(runner: Runner, results: dict) -> None:
+    m = results["machine"]
+    runner.say("")
+    runner.say(f"Machine: {m['cpus_usable']}/{m['cpus']} CPUs, {m['cpu_model']}, "
+               f"{m['memory_gib']} GiB; Python {m['python']}; {m['os']}; {m['make']}")
+    runner.say(f"Date: {results['date']}; commit {results['commit']}; runs: "
+               f"{', '.join(results['runs'])}")
+    for key, label in STEPS.items():
+        step = results["steps"].get(key, {})
+        rounds = step.get("samples", [])
+        runner.say(f"  {label:<52} {fmt_seconds(step.get('seconds')):>9}"
+                   f"{'' if step.get('ok') else '  (FAILED)'}"
+                   + (f"  (best of {', '.join(fmt_seconds(x) for x in rounds)})"
+                      if len(rounds) > 1 else ""))
+    r = results["ratios"]
+    runner.say(f"  b/a = {r['serial_ratio']:.2f}×" if r["serial_ratio"] is not None else
+               "  b/a = –")
+    runner.say(f"  c/a = {r['parallel_ratio']:.2f}×" if r["parallel_ratio"] is not None else
+               "  c/a = –")
+    if results["steps"].get("noop", {}).get("up_to_date") is False:
+        runner.say("  ! after the no-op run make still had work to do (make -q reports != 0)")
+    runner.say("Targets:")
+    for t in results["targets"]:
+        runner.say(f"  {t['status']:<5} {t['label']:<36} {fmt_value(t):>9}  (target {t['target']})")
+
+
+def bench(args: argparse.Namespace) -> int:
+    root = paths.ROOT
+    venv = Path(sys.prefix).resolve()
+    python = str(venv / "bin" / "python") if (venv / "bin" / "python").exists() else sys.executable
+    out_dir = Path(args.out or root / ".bench")
+    runner = Runner(out_dir / "bench.log", echo=not args.quiet)
+    date = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    machine = machine_info()
+    runner.say(f"chasm bench · {date} · {machine['cpus_usable']} CPUs ({machine['cpu_model']}) · "
+               f"Python {machine['python']}")
+    tmp = Path(tempfile.mkdtemp(prefix="chasm-bench-"))
+    copy, scratch = tmp / "project", tmp / "scratch"
+    try:
+        count = snapshot(root, copy, tracked_only=args.tracked_only)
+        runs = runs_in(copy / "notebooks" / "params")
+        runner.say(f"▶ copied {count} project files to {copy}; runs: {', '.join(runs) or 'none'}")
+        env = build_env(dict(os.environ), copy, venv)
+        if not venv_ready(copy, env, venv):
+            runner.say(f"✗ {venv} is not an installed project venv (make would reinstall it): "
+                       "run `make venv` first")
+            return 1
+        warm_up(runner, copy, env, python)
+        steps: dict[str, dict] = {}
+        prof = None
+        if not args.profile_only:
+            samples: dict[str, list[dict]] = collections.defaultdict(list)
+            for i in range(args.repeat):
+                if args.repeat > 1:
+                    runner.say(f"━━ round {i + 1} of {args.repeat} (a-d; the best round counts)")
+                samples["floor"].append(measure_floor(runner, copy, env, python, runs, scratch))
+                samples["serial"].append(
+                    measure_make(runner, "serial", copy, env, venv, ["reports"], True))
+                samples["parallel"].append(
+                    measure_make(runner, "parallel", copy, env, venv, ["-j2", "reports"], True))
+                samples["noop"].append(
+                    measure_make(runner, "noop", copy, env, venv, ["reports"], False))
+            steps = {key: best_of(found) for key, found in samples.items()}
+            steps["noop"]["up_to_date"] = up_to_date(copy, env, venv)
+            steps["test"] = measure_make(runner, "test", copy, env, venv, ["test"], False)
+        if args.profile or args.profile_only:
+            prof = profile(runner, copy, env, python, runs, scratch, steps.get("floor"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if args.profile_only:
+            (out_dir / "profile.json").write_text(json.dumps(prof, indent=2) + "\n")
+            runner.say(f"wrote {out_dir / 'profile.json'}")
+            return 0
+        seconds = {k: (v.get("seconds") if v.get("ok") else None) for k, v in steps.items()}
+        results = {
+            "date": date, "commit": git_commit(root), "machine": machine, "runs": runs,
+            "steps": steps, "ratios": ratios(seconds),
+            "targets": evaluate(seconds, {k: v.get("ok", False) for k, v in steps.items()}),
+            "profile": prof,
+        }
+        print_summary(runner, results)
+        (out_dir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False)
+                                              + "\n", encoding="utf-8")
+        (out_dir / "results.md").write_text(markdown(results), encoding="utf-8")
+        runner.say(f"wrote {paths.relative(out_dir / 'results.json')}, "
+                   f"{paths.relative(out_dir / 'results.md')} (log: "
+                   f"{paths.relative(out_dir / 'bench.log')})")
+        missed = [t for t in results["targets"] if t["status"] == "MISS"]
+        if missed and prof is None:
+            runner.say("Targets missed: `.venv/bin/python -m chasm.bench --profile-only` shows "
+                       "where a report build's time goes.")
+        return 0 if all(s.get("ok") for s in steps.values()) else 1
+    finally:
+        runner.close()
+        if args.keep:
+            print(f"kept the copy at {copy}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chasm.bench",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", action="store_true",
+                        help="after the benchmark, break each report build into its phases")
+    parser.add_argument("--profile-only", action="store_true",
+                        help="only the profile (writes .bench/profile.json)")
+    parser.add_argument("--tracked-only", action="store_true",
+                        help="benchmark only git-tracked files (default: also new, unignored ones)")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="measure steps a-d N times and keep the fastest (default 1)")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway copy")
+    parser.add_argument("--quiet", action="store_true", help="do not echo commands' output")
+    parser.add_argument("--out", help="results folder (default: .bench/ in the project)")
+    parser.add_argument("--profile-run", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
+    parser.add_argument("--profile-kernel", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if args.profile_run:
+        _profile_one(args.profile_run, Path(args.profile_out))
+        return 0
+    if args.profile_kernel:
+        _profile_kernel(Path(args.profile_kernel))
+        return 0
+    return bench(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
