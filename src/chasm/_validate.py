@@ -110,18 +110,22 @@ def frame(columns: Mapping[str, ArrayLike], index: pd.Index | None = None) -> pd
 
 
 def effective_counts(
-    pct: ArrayLike, n: ArrayLike, deff: ArrayLike
+    pct: ArrayLike,
+    n: ArrayLike,
+    deff: ArrayLike,
+    names: tuple[str, str, str] = ("pct", "n", "deff"),
 ) -> tuple[np.ndarray, np.ndarray]:
     """Effective counts ``(x_eff, n_eff)`` for shares ``pct`` (percent) from ``n`` interviews.
 
     ``n_eff = n / deff`` is Kish's effective sample size and ``x_eff = pct / 100 * n_eff`` the
     number of "effective" respondents giving the answer. Neither needs to be an integer.
     NaN shares are passed through as NaN counts (callers decide whether that is allowed).
+    ``names`` are the caller's argument names, used in error messages.
     """
-    p = check_pct("pct", pct, allow_nan=True) / 100.0
-    n_arr = check_positive("n", n)
-    deff_arr = check_positive("deff", deff)
-    p, n_arr, deff_arr = broadcast(pct=p, n=n_arr, deff=deff_arr)
+    p = check_pct(names[0], pct, allow_nan=True) / 100.0
+    n_arr = check_positive(names[1], n)
+    deff_arr = check_positive(names[2], deff)
+    p, n_arr, deff_arr = broadcast(**dict(zip(names, (p, n_arr, deff_arr), strict=True)))
     n_eff = n_arr / deff_arr
     return p * n_eff, n_eff
 

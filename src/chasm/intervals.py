@@ -49,6 +49,9 @@ def _confint(x_eff: np.ndarray, n_eff: np.ndarray, alpha: float, method: str):
     """statsmodels ``proportion_confint`` on effective counts, as percentages."""
     from statsmodels.stats.proportion import proportion_confint
 
+    # Snap effective counts within 1e-9 of 0 or n_eff to the edge: scipy's Beta quantiles
+    # overflow for subnormal shape parameters, and the difference is immaterial.
+    x_eff = np.where(x_eff < 1e-9, 0.0, np.where(n_eff - x_eff < 1e-9, n_eff, x_eff))
     low, high = proportion_confint(x_eff, n_eff, alpha=alpha, method=method)
     return np.asarray(low, dtype=float) * 100.0, np.asarray(high, dtype=float) * 100.0
 

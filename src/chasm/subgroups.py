@@ -18,6 +18,7 @@ CONVENTION. Shares of respondents giving an answer are percentages (0-100). Grou
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -236,7 +237,7 @@ def solve_missing_subgroup(
 
     raw_low = (t_lo - known_hi) / w[m]
     raw_high = (t_hi - known_lo) / w[m]
-    feasible = (raw_high >= 0.0) & (raw_low <= 100.0)
+    feasible = (raw_high >= -1e-9) & (raw_low <= 100.0 + 1e-9)  # tolerate float round-off
     return MissingCell(
         low=scalar_or_array(np.clip(raw_low, 0.0, 100.0)),
         high=scalar_or_array(np.clip(raw_high, 0.0, 100.0)),
@@ -270,7 +271,8 @@ def subgroup_vs_rest(
     g = check_pct("sub", sub)
     w_arr = check_fraction("w", w, open_interval=True)
     n_arr = check_positive("n", n)
-    t, g, w_arr, n_arr = broadcast(total=t, sub=g, w=w_arr, n=n_arr)
+    deff_arr = check_positive("deff", deff)
+    t, g, w_arr, n_arr, deff_arr = broadcast(total=t, sub=g, w=w_arr, n=n_arr, deff=deff_arr)
     rest = (t - w_arr * g) / (1.0 - w_arr)
     bad = (rest < -1e-9) | (rest > 100.0 + 1e-9)
     if bad.any():
@@ -279,7 +281,7 @@ def subgroup_vs_rest(
             "inconsistent"
         )
     rest = np.clip(rest, 0.0, 100.0)
-    res = compare_waves(rest, g, (1.0 - w_arr) * n_arr, w_arr * n_arr, deff, deff, alpha=alpha)
+    res = compare_waves(rest, g, (1.0 - w_arr) * n_arr, w_arr * n_arr, deff_arr, deff_arr, alpha)
     out = frame({"sub": g, "rest": rest}, index)
     res.index = out.index
     return pd.concat([out, res], axis=1)
@@ -340,9 +342,10 @@ def binomial_glm(
     enters through n_eff; do not estimate dispersion from a handful of cells).
 
     Returns a tidy DataFrame indexed by term: coef, se, z, p_value, ci_low, ci_high (log-odds)
-    and odds_ratio, or_low, or_high.
+    and odds_ratio, or_low, or_high. Warns (UserWarning) if a cell is at 0% or 100%.
     """
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     alpha = check_alpha(alpha)
     needed = ["pct", "n", "deff", *covariates]
@@ -356,7 +359,18 @@ def binomial_glm(
     )
     X = pd.get_dummies(df[list(covariates)], drop_first=True, dtype=float)
     X = sm.add_constant(X, has_constant="add")
-    fit = sm.GLM(np.column_stack([x_eff, n_eff - x_eff]), X, family=sm.families.Binomial()).fit()
+    if ((x_eff == 0) | (x_eff == n_eff)).any():
+        warnings.warn(
+            "binomial_glm: a cell at 0% or 100% can make coefficients infinite (separation)",
+            UserWarning,
+            stacklevel=2,
+        )
+    model = sm.GLM(np.column_stack([x_eff, n_eff - x_eff]), X, family=sm.families.Binomial())
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # statsmodels flags "perfect prediction" whenever fitted shares equal the observed
+        # ones, i.e. for every saturated grouped model; that is not separation here.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        fit = model.fit()
     ci = fit.conf_int(alpha=alpha)
     out = pd.DataFrame(
         {

@@ -45,8 +45,8 @@ def _two_sample_counts(p1, p2, n1, n2, deff1, deff2):
     """Effective counts of both samples, broadcast to a common 1-D shape."""
     check_pct("p1", p1)
     check_pct("p2", p2)
-    x1, ne1 = effective_counts(p1, n1, deff1)
-    x2, ne2 = effective_counts(p2, n2, deff2)
+    x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
+    x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
     return [np.atleast_1d(a) for a in broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2)]
 
 
@@ -57,8 +57,9 @@ def _score_diff_ci(x2: float, n2: float, x1: float, n1: float, alpha: float):
     definition statsmodels uses for ``method="score"``. statsmodels 0.15 brackets its root
     search from the Wald interval, which fails when the score limit lies outside 1.5x the Wald
     limit (e.g. 30% in a 10% subgroup vs 41.1%); here the bracket is widened by doubling steps.
-    Returns None if the inversion is not possible (0% or 100% shares can make the restricted
-    MLE undefined); the caller then uses Newcombe's interval.
+    Returns None if the inversion is not possible: when a share is 0% or 100%, statsmodels'
+    closed-form restricted MLE returns NaN for a range of null values (arccos of an argument
+    just outside [-1, 1]); the caller then uses Newcombe's interval.
     """
     from scipy.optimize import brentq
     from statsmodels.stats.proportion import test_proportions_2indep
@@ -85,7 +86,10 @@ def _score_diff_ci(x2: float, n2: float, x1: float, n1: float, alpha: float):
                 return None
             if value < 0:
                 a, b = sorted((inner, outer))
-                limits.append(brentq(excess, a, b, xtol=1e-12))
+                try:  # a NaN met inside the bracket makes brentq raise
+                    limits.append(brentq(excess, a, b, xtol=1e-12))
+                except ValueError:
+                    return None
                 break
             if outer == edge:
                 limits.append(direction)  # the interval reaches the limit
@@ -108,8 +112,9 @@ def compare_waves(
     Vectorised over all arguments. Returns a DataFrame with columns
     diff (= p2 - p1, points), ci_low, ci_high (interval of the difference, points),
     z (score statistic; negative when the share fell), p_value (two-sided) and ci_method
-    ("score", or "newcomb" where the score interval cannot be computed: both shares 0% or
-    both 100%, where z and p_value are NaN and ``adjust_pvalues`` leaves them out).
+    ("score", or "newcomb" where the score interval cannot be computed, which only happens
+    when a share is 0% or 100%). When both shares are 0% (or both 100%) there is no test:
+    z and p_value are NaN and ``adjust_pvalues`` leaves them out of the family.
 
     Formula: ``test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")`` with
     ``ne = n / deff`` and ``x = p / 100 * ne`` (Miettinen & Nurminen 1985), and the interval
@@ -128,7 +133,7 @@ def compare_waves(
     degenerate = ((x1 == 0) & (x2 == 0)) | ((x1 == ne1) & (x2 == ne2))
     ci = np.full((x1.size, 2), np.nan)
     ci_method = np.full(x1.size, "score", dtype=object)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         test = test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")
         for i in range(x1.size):
             score = None if degenerate[i] else _score_diff_ci(x2[i], ne2[i], x1[i], ne1[i], alpha)
@@ -206,7 +211,7 @@ def equivalence_test(
     index = index_of(p1, p2, n1, n2, deff1, deff2, margin)
     x1, ne1, x2, ne2 = _two_sample_counts(p1, p2, n1, n2, deff1, deff2)
     x1, ne1, x2, ne2, m = broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2, margin=margin_arr)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         p_value = np.array(
             [
                 tost_proportions_2indep(
