@@ -83,6 +83,7 @@ def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> pd.D
     pd.set_option("display.max_rows", 500)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 200)
+    pd.set_option("display.max_colwidth", None)
     rounded = frame.copy()
     for column in rounded.select_dtypes("number").columns:
         rounded[column] = rounded[column].round(digits)

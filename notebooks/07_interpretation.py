@@ -1,0 +1,160 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (chasm)
+#     language: python
+#     name: chasm
+# ---
+
+# %% [markdown]
+# # 07 · Interpretation: what the figures support, what they cannot say
+#
+# **Reads** the tidy figures (`data/processed/figures.csv`), the claims register
+# (`data/claims.csv`), Levada's error table, the Rosstat population and the approval series.
+# **Writes** `reports/tables/07_interpretation.csv` (the findings quoted below).
+#
+# Every number in this report is computed here from the figures by the package (the claims
+# register's rules, `chasm.claims`); none is typed. Change a raw figure and the sentences change.
+
+# %% tags=["parameters"]
+run = "07_interpretation"  # report name (set by make)
+deff = None  # design effect (None: least squares from the Levada error table)
+alpha = 0.05  # significance level
+n = None  # sample size per wave (None: the N of each wave in metadata/waves.yaml)
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+from chasm import claims, design, figures, io, report
+
+report.check_params(deff=deff, alpha=alpha, n=n)
+
+# %% [markdown]
+# ## Load inputs
+
+# %%
+tidy = figures.load()
+meta = io.load_metadata()
+errors = io.load_error_table()
+estimate = design.deff_from_error_table(errors)
+deff_used = estimate.deff if deff is None else deff
+register = claims.evaluate(claims.load_claims(tidy=tidy), tidy, meta, io.load_population(),
+                           io.load_approval(), errors, deff=deff, alpha=alpha, n=n)
+gaps = io.load_gaps()
+
+# %% [markdown]
+# ## What the evidence supports
+# Claims the figures establish beyond sampling error *and* rounding, after Holm adjustment
+# within each declared family of comparisons.
+
+
+# %%
+def bullets(verdicts: tuple[str, ...]):
+    rows = register[register["verdict"].isin(verdicts)]
+    if rows.empty:
+        return report.say("*None.*")
+    lines = [f"- **{{id{i}}}** ({{v{i}}}): {{p{i}}}" for i in range(len(rows))]
+    values = {}
+    for i, row in enumerate(rows.itertuples()):
+        values.update({f"id{i}": row.claim_id, f"v{i}": row.verdict, f"p{i}": row.paraphrase})
+    return report.say("\n".join(lines), **values)
+
+
+display(bullets(("supported",)))
+
+# %%
+fall = register.set_index("claim_id").loc["C13"]
+display(report.say(
+    "The headline change, 'traitors' from March 2024 to April 2025, is {diff} points "
+    "(95% CI {lo} to {hi}; p = {p} at the published points). Its verdict is **{verdict}**: "
+    "after allowing for the rounding of both published integers and for the two wave "
+    "comparisons the essay makes, the Holm-adjusted p-value is {padj}.",
+    diff=report.fmt(fall["estimate"]), lo=report.fmt(fall["low"]), hi=report.fmt(fall["high"]),
+    p=report.fmt(fall["p_value"], 3), padj=report.fmt(fall["p_adjusted"], 3),
+    verdict=fall["verdict"]))
+
+# %% [markdown]
+# ## Consistent, but not established
+# Compatible with the figures, yet resting on one source or within sampling error once
+# rounding is allowed for.
+
+# %%
+display(bullets(("consistent", "single source")))
+
+# %% [markdown]
+# ## What the figures cannot say
+
+# %%
+display(bullets(("not significant", "not identifiable", "contradicted", "sources disagree")))
+
+# %%
+union = register.set_index("claim_id").loc["C21"]
+display(report.say(
+    "Whether most Russians hold a negative view of those who left is **not identifiable** from "
+    "published pick-all-that-apply marginals: the share choosing at least one negative label "
+    "lies anywhere between {lo}% and {hi}%, depending on overlaps nobody published.",
+    lo=report.fmt(union["low"]), hi=report.fmt(union["high"])))
+
+# %% [markdown]
+# ## Verdicts at a glance
+
+# %%
+report.show(claims.verdict_counts(register).reset_index(), index="kind")
+
+# %%
+display(report.say("{summary}", summary=claims.summary_sentence(register)))
+
+# %% [markdown]
+# ## Limitations
+#
+# **The published record is thin.** These are the gaps, as recorded in
+# `data/raw/metadata/gaps.yaml`:
+
+# %%
+report.show(gaps, index="id")
+
+# %%
+kinds = tidy["source_kind"].value_counts()
+assumed = sorted(w for w, v in meta["waves"].items() if v["n_assumed"])
+display(report.say(
+    "Of the {total} figures used, {essay} come from the essay's quotation and {secondary} from a "
+    "secondary summary; {primary} come from Levada's own (English) releases. The sample size "
+    "of every wave ({waves}) is assumed, not published.",
+    total=len(tidy), essay=int(kinds.get("essay", 0)), secondary=int(kinds.get("secondary", 0)),
+    primary=int(kinds.get("primary", 0)), waves=", ".join(assumed)))
+
+# %%
+display(report.say(
+    "**Sampling error is a floor, not the total error.** Levada's own error table implies a "
+    "design effect of {deff} (feasible range {lo} to {hi}), i.e. about {neff} effective interviews "
+    "out of {n}; this report used {used}. Non-response and preference falsification come on top: "
+    "list experiments in Russia put direct-question support for Putin and the war roughly 5 to 10 "
+    "points above indirect estimates (Frye et al. 2017, 2023; Chapkovski & Schaub 2022). Shares "
+    "that track loyalty, like the 'traitors' label, may carry a bias of that order; if it is "
+    "stable between waves it largely cancels in the change, but not in the levels.",
+    deff=report.fmt(estimate.deff, 2), lo=report.fmt(estimate.deff_low, 2),
+    hi=report.fmt(estimate.deff_high, 2), neff=report.fmt(estimate.n_eff, 0),
+    n=int(estimate.n), used=report.fmt(deff_used, 2)))
+
+# %% [markdown]
+# **Approval is an attitude, not a fixed trait.** The approve/disapprove breakdown describes
+# association, not effect; age and approval were published as separate one-way breakdowns, so
+# their joint distribution (and the age effect net of approval) is not identified. The meaning
+# of the word "traitor" to respondents is beyond what any marginal table can show.
+
+# %% [markdown]
+# ## Save outputs
+# `reports/tables/07_interpretation.csv`: one row per claim with its verdict and key numbers
+# (`measure`, `estimate`, `low`, `high`, `p_value`, `p_worst`, `p_adjusted`; see 06_claims).
+
+# %%
+findings = register[["claim_id", "kind", "verdict", "measure", "estimate", "low", "high",
+                     "p_value", "p_worst", "p_adjusted"]]
+print("wrote", report.save_table(findings, run))
