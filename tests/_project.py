@@ -1,0 +1,86 @@
+"""A throwaway copy of the project for end-to-end ``make`` tests (failure, data-only tables).
+
+The copy holds the tracked files plus ``src/``; its files are dated so that its committed
+reports are up to date (as on a freshly built clone). ``make`` runs there with this
+interpreter's venv (``VENV=``), ``CHASM_ROOT`` pointing at the copy and ``STAMP=`` naming a
+fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared venv is
+never reinstalled.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chasm import paths
+
+VENV = Path(sys.prefix)
+MAKE = shutil.which("make")
+T0 = time.time() - 86400  # inputs: a day ago; outputs a minute later, so they are up to date
+IGNORE = shutil.ignore_patterns(".venv", ".git", ".staging", "__pycache__", ".pytest_cache",
+                                ".hypothesis", ".bench", "*.egg-info", ".ipynb_checkpoints")
+
+
+def _project_files() -> list[Path]:
+    """Tracked files (their working-tree content) and everything under src/."""
+    try:
+        out = subprocess.run(["git", "-C", str(paths.ROOT), "ls-files", "-z"], check=True,
+                             capture_output=True, timeout=20).stdout.decode()
+        files = {Path(p) for p in out.split("\0") if p}
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files |= {p.relative_to(paths.ROOT) for p in (paths.ROOT / "src").rglob("*")
+              if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)}
+    return sorted(p for p in files if (paths.ROOT / p).is_file())
+
+
+def copy_project(tmp_path: Path) -> Path:
+    """A copy of the project whose reports are up to date."""
+    copy = tmp_path / "project"
+    files = _project_files()
+    if files:
+        for rel in files:
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(paths.ROOT / rel, copy / rel)
+    else:  # not a git checkout
+        shutil.copytree(paths.ROOT, copy, ignore=IGNORE)
+    for path in copy.rglob("*"):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        outputs = path.is_relative_to(copy / "reports") or path.is_relative_to(
+            copy / "data" / "processed")
+        stamp = T0 + 60 if outputs else T0
+        os.utime(path, (stamp, stamp))
+    (tmp_path / "installed").touch()  # the venv stamp: newer than requirements.lock
+    return copy
+
+
+def make(project: Path, *args: str, dry_run: bool = False,
+         target: str = "reports") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "CHASM_STAGING",
+                        "CHASM_OUTPUT_DIR", "CHASM_READ_LOG", "JUPYTER_PATH")}
+    env.update(CHASM_ROOT=str(project), PYTHONPATH=str(project / "src"))
+    cmd = [MAKE, "-C", str(project), *(["-n"] if dry_run else []), target, f"VENV={VENV}",
+           f"STAMP={project.parent / 'installed'}", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=50)
+
+
+def snapshot(project: Path) -> dict[str, bytes]:
+    """Every file under reports/ (but the build's scratch folder) and data/processed/."""
+    files = {}
+    for folder in (project / "reports", project / "data" / "processed"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and ".staging" not in path.relative_to(project).parts:
+                files[path.relative_to(project).as_posix()] = path.read_bytes()
+    return files
+
+
+def assert_unchanged(project: Path, before: dict[str, bytes]) -> None:
+    after = snapshot(project)
+    assert sorted(after) == sorted(before), "files appeared or disappeared in reports/ or data/"
+    changed = [name for name in before if after[name] != before[name]]
+    assert not changed, f"changed by a failed make: {changed}"
