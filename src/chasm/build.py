@@ -48,7 +48,7 @@ class BuildError(RuntimeError):
 
 #: Errors whose message says everything (file, line, column, value; parameter and what is
 #: allowed): reported as that one message, without cell source or traceback.
-CLEAR_ERRORS = ("RawDataError", "ParameterError")
+CLEAR_ERRORS = ("RawDataError", "ParameterError", "ClaimError")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 

@@ -123,12 +123,12 @@ def union_bounds(
         dk_lo, _ = share_range("exclusive_dk", exclusive_dk)
         low, high, dk_lo = broadcast(union_low=low, union_high=high, exclusive_dk=dk_lo)
         high = np.minimum(high, 100.0 - dk_lo)
-    if np.any(low > high):
+    if np.any(low > high + 1e-9):
         raise ValueError(
             "the shares, max_picks and exclusive_dk are inconsistent: the lower bound of the "
             f"union ({low}) exceeds its upper bound ({high})"
         )
-    return _bounds(low, high)
+    return _bounds(low, np.maximum(high, low))  # absorb floating-point ties
 
 
 def none_bounds(
@@ -219,3 +219,74 @@ __all__ = [
     "shares_of_mentions",
     "must_be_multiple_response",
 ]
+
+
+def paired_difference(
+    a: ArrayLike,
+    b: ArrayLike,
+    n: ArrayLike,
+    deff: ArrayLike,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Difference of two options of ONE pick-all-that-apply question, same respondents.
+
+    WHAT. ``a`` and ``b`` (percent) are two options' shares among the same respondents (one
+    wave, one question); ``n`` the interviews behind them, ``deff`` the design effect
+    (n_eff = n / deff, as everywhere in chasm). Returns a DataFrame with one row per pair:
+    diff (= a - b, points), se (worst-case standard error, points), se_min (best case),
+    z (= diff / se), p_value (two-sided normal), ci_low, ci_high (diff -+ z_{1-alpha/2} se).
+
+    WHY. The two shares come from the same people, so they are paired, not independent: an
+    independent-samples test (``chasm.waves.compare_waves``) is wrong here. Their covariance
+    depends on the unpublished share p_AB choosing both.
+
+    FORMULA (fractions). Var(a_hat - b_hat) = [a + b - 2 p_AB - (a - b)^2] / n_eff
+    (Wild & Seber 1993, "Comparing two proportions from the same survey", The American
+    Statistician 47(3):178-181; statistics-methods.md sec. 3.4). p_AB is only known to lie in
+    its Frechet bounds [max(0, a + b - 1), min(a, b)]; the variance falls as p_AB rises, so
+    ``se`` uses p_AB = max(0, a + b - 1) (the largest variance: a conservative, valid test) and
+    ``se_min`` uses p_AB = min(a, b). Example: a = 41%, b = 33%, n_eff = 842 gives
+    se in [0.93, 2.95] points; the test uses 2.95.
+
+    Shares are points (not (low, high) ranges): to allow for rounding, call it at the least
+    favourable ends yourself. Where the worst-case variance is 0 (e.g. a = b = 0) there is no
+    test: z and p_value are NaN.
+    """
+    from scipy.stats import norm
+
+    from chasm._validate import check_alpha, check_positive, frame, index_of
+
+    alpha = check_alpha(alpha)
+    index = index_of(a, b, n, deff)
+    a_arr = check_pct("a", a) / 100.0
+    b_arr = check_pct("b", b) / 100.0
+    n_arr = check_positive("n", n)
+    deff_arr = check_positive("deff", deff)
+    a_arr, b_arr, n_arr, deff_arr = (np.atleast_1d(x) for x in broadcast(
+        a=a_arr, b=b_arr, n=n_arr, deff=deff_arr))
+    n_eff = n_arr / deff_arr
+    diff = a_arr - b_arr
+    p_ab_low = np.maximum(0.0, a_arr + b_arr - 1.0)
+    p_ab_high = np.minimum(a_arr, b_arr)
+    var_worst = np.maximum(a_arr + b_arr - 2.0 * p_ab_low - diff**2, 0.0) / n_eff
+    var_best = np.maximum(a_arr + b_arr - 2.0 * p_ab_high - diff**2, 0.0) / n_eff
+    se, se_min = np.sqrt(var_worst), np.sqrt(var_best)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
+    p_value = np.where(np.isnan(z), np.nan, 2.0 * norm.sf(np.abs(np.nan_to_num(z))))
+    crit = norm.ppf(1.0 - alpha / 2.0)
+    return frame(
+        {
+            "diff": diff * 100.0,
+            "se": se * 100.0,
+            "se_min": se_min * 100.0,
+            "z": z,
+            "p_value": p_value,
+            "ci_low": (diff - crit * se) * 100.0,
+            "ci_high": (diff + crit * se) * 100.0,
+        },
+        index,
+    )
+
+
+__all__ += ["paired_difference"]

@@ -1,0 +1,163 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (chasm)
+#     language: python
+#     name: chasm
+# ---
+
+# %% [markdown]
+# # 06 · Claims: what the essay says and what the figures allow
+#
+# **Reads** the claims register `data/claims.csv`, the tidy figures
+# `data/processed/figures.csv`, Levada's error table, the Rosstat population, the approval series
+# and `data/raw/metadata/`. **Writes** `reports/tables/claims.csv`: one row per claim with its
+# verdict, evidence, sources and key numbers.
+#
+# Each claim of the essay is one row of the register, paraphrased, with the figures it rests on
+# and the rule that checks it (`chasm.claims`). A rule returns a verdict from a fixed
+# vocabulary and a short evidence text generated from the computed numbers: change a published
+# figure in `data/raw/` and the verdicts that depend on it change, the others stay.
+
+# %% tags=["parameters"]
+run = "06_claims"  # report name (set by make)
+deff = None  # design effect; None: the least-squares value from Levada's error table
+alpha = 0.05  # error rate of tests and intervals (0.05: 95%)
+n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+from chasm import claims, design, figures, io, report
+
+report.check_params(deff=deff, alpha=alpha, n=n)
+error_table = io.load_error_table()
+deff_used = deff if deff is not None else design.deff_from_error_table(error_table).deff
+pd.set_option("display.max_colwidth", None)
+report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
+           d=report.fmt(deff_used, 2),
+           how="set as a parameter" if deff is not None else "least squares fit to Levada's "
+           "published error table",
+           conf=report.fmt(100 * (1 - alpha), 0, "%"),
+           size=f"n = {n} interviews per wave (parameter)" if n is not None else
+           "each wave's n from the metadata")
+
+# %% [markdown]
+# ## What a verdict means
+# Every published figure stands for an interval of true values: a whole number ±0.5 point of
+# rounding, "35-40%" its ends ±0.5, a fraction in words ±5 points (`chasm.worded`). A claim is
+# **supported** only if it holds beyond sampling error *and* with every figure at the end of its
+# interval least favourable to the claim, after the multiplicity adjustment declared for it
+# (Holm). The vocabulary is fixed:
+
+# %%
+report.show(pd.DataFrame(claims.VOCABULARY, columns=["verdict", "meaning"]), index="verdict")
+
+# %% [markdown]
+# ## Load inputs
+# Loading the register validates it: known rules and kinds, the arguments each rule needs, and
+# every figure id present in the tidy table (an error names the line of `data/claims.csv`).
+
+# %%
+tidy = figures.load()
+meta = io.load_metadata()
+population = io.load_population()
+approval = io.load_approval()
+register_in = claims.load_claims(tidy=tidy)
+report.say("{k} claims from {p} paragraphs of the essay; they rest on {f} published figures.",
+           k=len(register_in), p=len({c.paragraph for c in register_in}),
+           f=len({f for c in register_in for f in c.figure_ids}))
+
+# %% [markdown]
+# ## Compute: one verdict per claim
+
+# %%
+register = claims.evaluate(register_in, tidy, meta, population, approval, error_table,
+                           deff=deff, alpha=alpha, n=n)
+counts = claims.verdict_counts(register)
+report.show(counts, index=None)
+
+# %%
+report.say("{sentence}", sentence=claims.summary_sentence(register))
+
+# %% [markdown]
+# ## The register, claim by claim
+# Grouped by kind: the essay's figures as quoted, its comparisons, its interpretations, and
+# qualitative statements no survey figure can test. `sources` names the source (and its kind)
+# of every figure a verdict used, including the figures it was checked against.
+
+# %%
+KIND_TITLES = {"figure": "Figures quoted", "comparison": "Comparisons",
+               "interpretation": "Interpretations", "qualitative": "Qualitative statements"}
+shown = ["claim_id", "paragraph", "verdict", "paraphrase", "evidence", "sources"]
+for kind in claims.KINDS:
+    part = register[register["kind"] == kind]
+    if part.empty:
+        continue
+    display(report.say("### {title} ({k})", title=KIND_TITLES[kind], k=len(part)))
+    display(report.show(part[shown], index="claim_id"))
+
+# %% [markdown]
+# ## How the verdicts depend on the design effect
+# Levada's error table implies a design effect near 1.9; the sensitivity values below run from
+# simple random sampling (1.0) to a heavier design (2.5). Only claims whose verdict changes
+# with the design effect are listed (the others read the same at every value).
+
+# %%
+sensitivity = pd.DataFrame({
+    f"deff {d:g}": claims.evaluate(register_in, tidy, meta, population, approval, error_table,
+                                   deff=d, alpha=alpha, n=n).set_index("claim_id")["verdict"]
+    for d in design.DEFF_SENSITIVITY})
+moving = sensitivity[sensitivity.nunique(axis=1) > 1]
+report.say("{k} of {t} claims change verdict between design effects {lo} and {hi}"
+           "{listing}.", k=len(moving), t=len(sensitivity),
+           lo=report.fmt(min(design.DEFF_SENSITIVITY), 1),
+           hi=report.fmt(max(design.DEFF_SENSITIVITY), 1),
+           listing=(": " + ", ".join(moving.index)) if len(moving) else "")
+
+# %%
+report.show(moving.reset_index(), index="claim_id")
+
+# %% [markdown]
+# ## Where the figures come from, and what is assumed
+# Levada's full tables for the two waves could not be retrieved: the essay's figures are its
+# quotation of them, others come from Levada's English releases (*primary*) or a secondary
+# summary. What is missing is listed below.
+
+# %%
+used = sorted({f for c in register_in for f in c.figure_ids})
+kinds = tidy.set_index("figure_id").loc[used, "source_kind"].value_counts()
+assumed = sorted(w for w, info in meta["waves"].items() if info["n_assumed"]
+                 and w in set(tidy.set_index("figure_id").loc[used, "wave"]))
+report.say("Of the {t} figures the claims rest on, {second} are second-hand ({detail}); "
+           "{primary} come from Levada's own releases. The sample size of the waves {waves} "
+           "is not published: N = {n} is assumed.",
+           t=len(used), second=int(kinds.drop("primary", errors="ignore").sum()),
+           primary=int(kinds.get("primary", 0)),
+           detail=", ".join(f"{v} {k}" for k, v in kinds.items()),
+           waves=" and ".join(assumed),
+           n=", ".join(sorted({str(meta["waves"][w]["n"]) for w in assumed})))
+
+# %%
+report.show(io.load_gaps(), index="id")
+
+# %% [markdown]
+# ## Save outputs
+# `reports/tables/claims.csv` (one row per claim): `claim_id`, `paragraph`, `kind`, `rule`,
+# `paraphrase`, `verdict`, `evidence`, `figure_ids` (the claim's figures), `sources` (source id
+# (kind): figure ids, for every figure used), `measure` (what the next three numbers are),
+# `estimate`, `low`, `high` (a share or difference in points with its confidence interval, or
+# identification bounds), `p_value` (test at the published points; the weakest comparison when
+# there are several), `p_worst` (at the least favourable ends of the rounding/wording
+# intervals) and `p_adjusted` (Holm-adjusted `p_worst`, the number that decides "supported").
+# Empty where a rule has no such number.
+
+# %%
+report.save_table(register, "claims")
