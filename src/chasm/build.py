@@ -19,6 +19,7 @@ What it guarantees:
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import os
 import re
@@ -91,12 +92,18 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def render_html(nb: nbformat.NotebookNode, reader: bool) -> str:
-    """Self-contained HTML (no CDN); ``reader`` hides code cells and prompts."""
+@functools.cache
+def _exporter():
+    """One HTML exporter per process: building it (templates, CSS) costs more than a render."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES)],
-                            template_file="offline.html.j2")
+    return HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES)],
+                        template_file="offline.html.j2")
+
+
+def render_html(nb: nbformat.NotebookNode, reader: bool) -> str:
+    """Self-contained HTML (no CDN); ``reader`` hides code cells and prompts."""
+    exporter = _exporter()
     exporter.exclude_input = reader
     exporter.exclude_input_prompt = reader
     exporter.exclude_output_prompt = reader
