@@ -14,7 +14,8 @@ from _project import MAKE, copy_project, make
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
-FIGURES = """figure_id,source_id,wave,question,option,subgroup_var,subgroup,value_pct,value_text,context
+FIGURES = """\
+figure_id,source_id,wave,question,option,subgroup_var,subgroup,value_pct,value_text,context
 X01,example-release,2023-06,trust_emigrants,trust,all,all,21,21%,total
 X02,example-release,2023-11,trust_emigrants,trust,all,all,,about a quarter,"total, in words"
 X03,example-release,2023-06,trust_emigrants,trust,settlement,moscow,30,30%,Moscow

@@ -105,6 +105,17 @@ def test_bh_textbook_example():
     np.testing.assert_allclose(adjust_pvalues([0.01, 0.04, 0.03], "fdr_bh"), [0.03, 0.04, 0.04])
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=12),
+       st.sampled_from(["holm", "fdr_bh"]))
+def test_adjustment_matches_statsmodels(p, method):
+    """Independent reference: statsmodels' multipletests with the same method."""
+    from statsmodels.stats.multitest import multipletests
+
+    np.testing.assert_allclose(adjust_pvalues(p, method), multipletests(p, method=method)[1],
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_adjust_nan_left_out_of_the_family():
     out = adjust_pvalues(pd.Series([0.01, np.nan, 0.03], index=list("abc")))
     assert list(out.index) == list("abc")

@@ -34,9 +34,9 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
-import yaml
+import yaml  # noqa: E402
 
-from . import paths
+from . import paths  # noqa: E402
 
 KERNEL = "chasm"
 STAGING = paths.REPORTS / ".staging"
@@ -239,7 +239,8 @@ def write_index() -> Path:
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; }}
 table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
+          vertical-align: top; }}
 </style>
 </head>
 <body>
@@ -266,7 +267,8 @@ sample size N = 1600 is an assumption.</p>
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chasm.build", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m chasm.build",
+                                     description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="build one report")
     run.add_argument("run", help="run name: a params file's name without .yaml")

@@ -381,21 +381,10 @@ def _same_cell(claim: Claim, rows: list[pd.Series], keys=("wave", "question", "o
 
 
 def _holm(p: list[float]) -> list[float]:
-    """Holm-adjusted p-values (Holm 1979): sort ascending, adj_(i) = max_{j<=i} min(1,
-    (m - j + 1) p_(j)); NaN left out of the family and kept NaN.
+    """Holm-adjusted p-values (``chasm.waves.adjust_pvalues``), as a list of floats."""
+    from .waves import adjust_pvalues
 
-    The same numbers as ``chasm.waves.adjust_pvalues(p, method="holm")`` (a unit test checks
-    it), computed directly because statsmodels' Holm runs a full garbage collection on every
-    call, which cost about a second per evaluation of the register.
-    """
-    arr = np.asarray(p, dtype=float)
-    out = np.full(arr.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(arr))
-    order = ok[np.argsort(arr[ok], kind="stable")]
-    m = order.size
-    steps = np.minimum(1.0, (m - np.arange(m)) * arr[order])
-    out[order] = np.maximum.accumulate(steps)
-    return [float(x) for x in out]
+    return [float(x) for x in adjust_pvalues(p, method="holm")]
 
 
 def _ladder(tests: list[dict], alpha: float) -> str:

@@ -141,7 +141,8 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
         raise RawDataError(path, "file not found")
     raw = path.read_bytes()
     if raw.startswith(b"\xef\xbb\xbf"):
-        raise RawDataError(path, "starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
+        raise RawDataError(path, "starts with a byte-order mark (BOM); "
+                           "save it as UTF-8 without BOM")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -427,7 +428,8 @@ def tidy_figures(figures: pd.DataFrame) -> pd.DataFrame:
     tidy["low"] = [r.low for r in readings]
     tidy["high"] = [r.high for r in readings]
     tidy["rule"] = [r.rule for r in readings]
-    tidy["where"] = [f"{f}:{line}" for f, line in zip(figures["file"], figures["line"], strict=True)]
+    tidy["where"] = [f"{f}:{line}"
+                     for f, line in zip(figures["file"], figures["line"], strict=True)]
     tidy["note"] = figures["context"].fillna(figures["location"]).fillna("")
     for column in ("point", "low", "high", "value_pct"):
         tidy[column] = tidy[column].astype(float)
