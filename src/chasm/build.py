@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -101,6 +102,15 @@ def _exporter():
                         template_file="offline.html.j2")
 
 
+def _warm_renderer() -> None:
+    """Build the exporter and render a small notebook, so that nbconvert's lazy imports
+    (bleach, BeautifulSoup, pygments lexers) happen while the kernel runs, not after it."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# warm"), nbformat.v4.new_code_cell(
+        "x = 1", outputs=[nbformat.v4.new_output("display_data", {"text/html": "<b>x</b>"})])]
+    render_html(nb, reader=False)
+
+
 def render_html(nb: nbformat.NotebookNode, reader: bool) -> str:
     """Self-contained HTML (no CDN); ``reader`` hides code cells and prompts."""
     exporter = _exporter()
@@ -167,6 +177,8 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     os.environ.update(env)
     executed = stage / "reports" / f"{run}.executed.ipynb"
     print(f"▶ {run}: {paths.relative(nb_path)} with {paths.relative(params_path)}", flush=True)
+    warm = threading.Thread(target=_warm_renderer, daemon=True)
+    warm.start()  # the build process only waits on the kernel meanwhile
     try:
         papermill.execute_notebook(
             str(nb_path), str(executed), parameters={**params, "run": run}, kernel_name=KERNEL,
@@ -187,6 +199,7 @@ def build(run: str, inputs: list[str] | None = None) -> None:
             raise BuildError(f"{run} read {', '.join(undeclared)}, which the Makefile does not "
                              f"list as inputs of {notebook}: add them to INPUTS_{notebook}")
     nb = normalize(nbformat.read(executed, as_version=4))
+    warm.join()
     executed.unlink()
     read_log.unlink()
     out = stage / "reports"
