@@ -183,6 +183,10 @@ def build(run: str, inputs: list[str] | None = None) -> None:
         papermill.execute_notebook(
             str(nb_path), str(executed), parameters={**params, "run": run}, kernel_name=KERNEL,
             cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False,
+            # papermill re-writes (and re-validates) the notebook after every cell by default:
+            # 0.4-0.5 s of CPU per report (measured). The notebook is written once at the end,
+            # also when a cell fails.
+            request_save_on_cell_execute=False, autosave_cell_every=0,
         )
     except papermill.PapermillExecutionError as err:
         raise BuildError(_cell_failure(run, err, executed)) from None
