@@ -53,7 +53,7 @@ $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name chasm --display-name "Python (chasm)"
+	$(PY) -m chasm.build kernel
 	@touch $@
 
 reports: $(REPORTS) reports/index.html ## run every notebook with every params file into reports/

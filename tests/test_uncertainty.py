@@ -74,10 +74,10 @@ def test_subgroup_sizes_each_rule():
     assert s["w"].iloc[3] == pytest.approx(0.11)
     assert s["weight_source"].iloc[3] == "approval 2024-03"
     assert s["n_group"].iloc[3] == pytest.approx(0.11 * 1600)
-    # 2025-02 gives no disapproval share: the wave's N, with a note saying so
-    assert s["w"].iloc[4] == 1.0 and s["n_group"].iloc[4] == 1500
+    # 2025-02 gives approve 88 but no disapproval share: at most 100 - 88 + 0.5 = 12.5%
+    assert s["w"].iloc[4] == pytest.approx(0.125) and s["n_group"].iloc[4] == pytest.approx(187.5)
     assert "does not give the share 'disapprove'" in s["note"].iloc[4]
-    assert "too narrow" in s["note"].iloc[4]
+    assert "at least this wide" in s["note"].iloc[4]
     assert s["w"].iloc[5] == pytest.approx(0.88)
     assert s["note"].iloc[5] == ""
     # size unknown: NaN, never invented
@@ -85,6 +85,14 @@ def test_subgroup_sizes_each_rule():
     assert "not computed" in s["note"].iloc[6]
     assert s["n_wave"].tolist() == [1600] * 4 + [1500] * 4
     assert s["n_assumed"].tolist() == [True] * 4 + [False] * 4
+
+
+def test_subgroup_sizes_month_missing_uses_the_wave_n():
+    meta = {**META, "waves": {**META["waves"], "2025-04": {**META["waves"]["2025-04"],
+                                                          "approval_month": "1990-01"}}}
+    s = subgroup_sizes(TIDY, meta, POP, APPROVAL)
+    assert s["w"].iloc[4] == 1.0 and s["n_group"].iloc[4] == 1500
+    assert "too narrow" in s["note"].iloc[4]
 
 
 def test_subgroup_sizes_override_n_marks_it_assumed():

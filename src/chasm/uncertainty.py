@@ -47,6 +47,9 @@ def _age_bands(groups: dict) -> dict[str, tuple[int, int | None]] | None:
             for k, g in groups.items()}
 
 
+_APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
+
+
 def subgroup_sizes(
     tidy: pd.DataFrame,
     meta: dict,
@@ -76,9 +79,11 @@ def subgroup_sizes(
       "approval YYYY-MM", "wave N (group share not published)" or "unknown");
     * ``note`` - what the reader must know (empty when nothing).
 
-    Rules when the size is not known: for ``putin_approval``, if the approval month (or the
-    group's share in it) is missing, ``w`` is set to 1 and the note says that the wave's whole
-    N is used, so the interval is too narrow (a lower bound on its width); for any other
+    Rules when the size is not known: for ``putin_approval``, if the group's share is missing
+    but other groups of that month are published, ``w`` is the most the group can be (100 minus
+    the published shares, each +0.5 for rounding), so the interval is at least as wide as
+    shown; if the month itself is missing, ``w`` is set to 1 and the note says that the wave's
+    whole N is used, so the interval is too narrow (a lower bound on its width); for any other
     variable (e.g. country_direction, trusted_source) no source gives the group's size, so
     ``w`` and ``n_group`` are NaN and the interval cannot be computed.
     """
@@ -115,8 +120,18 @@ def subgroup_sizes(
             share = np.nan
             if month in months.index and str(group) in months.columns:
                 share = months.loc[month, str(group)]
+            others = (months.loc[month, [g for g in _APPROVAL_GROUPS if g != str(group)]]
+                      if month in months.index else pd.Series(dtype=float))
             if pd.notna(share):
                 w, source = float(share) / 100.0, f"approval {month}"
+            elif others.notna().any():
+                # the group is at most what the published groups leave (each ±0.5 rounding)
+                known = others.dropna()
+                w = min(1.0, (100.0 - float(known.sum()) + 0.5 * len(known)) / 100.0)
+                source = f"approval {month}, upper bound"
+                note = (f"the approval series for {month} does not give the share '{group}': "
+                        f"at most {100 * w:.1f}% (what the published groups leave) is used, so "
+                        "the interval is at least this wide")
             else:
                 w, source = 1.0, "wave N (group share not published)"
                 where = f"approval series for {month}" if month else "approval series"
