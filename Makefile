@@ -79,7 +79,7 @@ test: $(STAMP) ## unit tests, then nbval over the committed reports
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: $(STAMP) ## JupyterLab on the project's environment and kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make test; BENCH_ARGS=--profile
 	$(PY) -m chasm.bench $(BENCH_ARGS)
