@@ -137,8 +137,10 @@ def _kernel_check() -> None:
 def install_kernel() -> Path:
     """Register kernel ``chasm`` (this interpreter) under the venv's prefix, quietly.
 
-    ``--IPKernelApp.log_level=ERROR`` drops ipykernel's start-up warning about unencrypted
-    local TCP, which would otherwise interrupt make's progress lines once per report.
+    ``--IPKernelApp.log_level=CRITICAL`` drops ipykernel's start-up warning about unencrypted
+    local TCP and its "KeyboardInterrupt caught" note when the kernel is shut down, which would
+    otherwise interrupt make's progress lines; cell errors still reach papermill (and the build
+    message) through the kernel's messages, not its log.
     """
     import json
 
@@ -147,7 +149,7 @@ def install_kernel() -> Path:
     folder = Path(install(kernel_name=KERNEL, display_name="Python (chasm)", prefix=sys.prefix))
     spec = json.loads((folder / "kernel.json").read_text())
     spec["argv"] = [a for a in spec["argv"] if not a.startswith("--IPKernelApp.log_level")]
-    spec["argv"].append("--IPKernelApp.log_level=ERROR")
+    spec["argv"].append("--IPKernelApp.log_level=CRITICAL")
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     print(f"✓ kernel {KERNEL!r} installed in {folder}")
     return folder
