@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -155,6 +156,27 @@ def install_kernel() -> Path:
     return folder
 
 
+def _ipc_kernel_manager(folder: Path):
+    """A kernel manager whose kernel talks over Unix sockets in ``folder`` instead of TCP ports.
+
+    Parallel builds (``make -j2``) then share no ports: TCP port selection can race between
+    processes (papermill#511), sockets in a per-build folder cannot.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(folder / "kernel")
+
+    return IPCKernelManager
+
+
 def _move_tree(src: Path, dst: Path) -> list[Path]:
     moved = []
     for path in sorted(p for p in src.rglob("*") if p.is_file()):
@@ -200,10 +222,12 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     print(f"▶ {run}: {paths.relative(nb_path)} with {paths.relative(params_path)}", flush=True)
     warm = threading.Thread(target=_warm_renderer, daemon=True)
     warm.start()  # the build process only waits on the kernel meanwhile
+    sockets = Path(tempfile.mkdtemp(prefix="chasm-kernel-"))  # short: AF_UNIX paths are short
     try:
         papermill.execute_notebook(
             str(nb_path), str(executed), parameters={**params, "run": run}, kernel_name=KERNEL,
             cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False,
+            kernel_manager_class=_ipc_kernel_manager(sockets),
             # papermill re-writes (and re-validates) the notebook after every cell by default:
             # 0.4-0.5 s of CPU per report (measured). The notebook is written once at the end,
             # also when a cell fails.
@@ -212,6 +236,7 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     except papermill.PapermillExecutionError as err:
         raise BuildError(_cell_failure(run, err, executed)) from None
     finally:
+        shutil.rmtree(sockets, ignore_errors=True)
         for key, value in previous.items():
             if value is None:
                 os.environ.pop(key, None)
