@@ -442,14 +442,18 @@ def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: f
                       n_other: float, sign: int) -> dict:
     """Score test of other - base (two independent samples), at the points and at the least
     favourable ends for the claim that other - base has sign ``sign``."""
+    from .uncertainty import worst_rounding_pvalue
+
     p1, p2 = float(base["point"]), float(other["point"])
     if sign > 0:  # claim: other > base; least favourable: base high, other low
         w1, w2 = float(base["high"]), float(other["low"])
     else:
         w1, w2 = float(base["low"]), float(other["high"])
-    res = _two_sample(ctx, [p1, w1], [p2, w2], n_base, n_other)
-    point, worst = res.iloc[0], res.iloc[1]
-    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(worst["p_value"])
+    point = _two_sample(ctx, p1, p2, n_base, n_other).iloc[0]
+    # the intervals overlap, or allow the opposite direction: nothing is left to establish
+    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(worst_rounding_pvalue(
+        base["low"], base["high"], other["low"], other["high"], n_base, n_other, ctx.deff,
+        ctx.deff)[0])
     return {"diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
             "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
             "p_worst": p_worst, "worst_diff": w2 - w1,
