@@ -253,6 +253,10 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     executed.unlink()
     read_log.unlink()
     out = stage / "reports"
+    # what the run wrote besides its report (tables, figures, processed data), for the index
+    nb.metadata["chasm"] = {"outputs": sorted(
+        [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+        + [p.relative_to(stage).as_posix() for p in (stage / "data").rglob("*") if p.is_file()])}
     (out / f"{run}.html").write_text(render_html(nb, reader=False), encoding="utf-8")
     (out / f"{run}.reader.html").write_text(render_html(nb, reader=True), encoding="utf-8")
     final = stage / f"{run}.ipynb"
@@ -276,10 +280,17 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
+#: How the index labels a run's outputs, by folder and suffix.
+_OUTPUT_LABELS = {("tables", ".csv"): "table", ("figures", ".svg"): "figure",
+                  ("figures", ".csv"): "its numbers"}
+
+
 def write_index() -> Path:
     """``reports/index.html``: one line per report with links to its outputs."""
     rows = []
-    for nb_path in sorted(paths.REPORTS.glob("*.ipynb")):
+    # reading order: by notebook, its default run first, then the variants
+    for nb_path in sorted(paths.REPORTS.glob("*.ipynb"),
+                          key=lambda p: (p.stem.split("--")[0], "--" in p.stem, p.stem)):
         run = nb_path.stem
         nb = nbformat.read(nb_path, as_version=4)
         params = nb.metadata.get("papermill", {}).get("parameters", {})
@@ -287,8 +298,11 @@ def write_index() -> Path:
         links = [f'<a href="{html.escape(run)}.reader.html">report</a>',
                  f'<a href="{html.escape(run)}.html">with code</a>',
                  f'<a href="{html.escape(run)}.ipynb">notebook</a>']
-        if (paths.REPORTS / "tables" / f"{run}.csv").exists():
-            links.append(f'<a href="tables/{html.escape(run)}.csv">key numbers (CSV)</a>')
+        for output in nb.metadata.get("chasm", {}).get("outputs", []):
+            label = _OUTPUT_LABELS.get((output.split("/")[0], Path(output).suffix))
+            if label and (paths.REPORTS / output).exists():  # reports/ stays self-contained
+                links.append(f'<a href="{html.escape(output)}">{label}: '
+                             f'{html.escape(Path(output).name)}</a>')
         rows.append(
             f"<tr><td><code>{html.escape(run)}</code></td>"
             f"<td>{html.escape(_title(nb, run))}</td>"
