@@ -485,9 +485,8 @@ def load_fieldwork(path: Path | None = None) -> pd.DataFrame:
 # Processed tables
 # --------------------------------------------------------------------------------------------
 def processed_out_dir() -> Path:
-    """Where processed tables are written: the build's staging copy, or ``data/processed``."""
-    staging = os.environ.get("CHASM_STAGING")
-    out = Path(staging) / "data" / "processed" if staging else paths.PROCESSED
+    """Where processed tables are written: ``paths.staged(data/processed)``, created."""
+    out = paths.staged(paths.PROCESSED)
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -24,14 +24,19 @@ REPORTS = ROOT / "reports"
 TESTS = ROOT / "tests"
 
 
-def output_dir() -> Path:
-    """Folder that receives a run's report outputs (tables, figures).
+def staged(final: Path) -> Path:
+    """Where an output whose final place is ``final`` (under the project root) is written.
 
-    ``$CHASM_STAGING/reports`` while ``make`` builds a report (moved into ``reports/`` only on
-    success) or while nbval re-executes one (a temporary folder), else ``reports/``.
+    ``$CHASM_STAGING/<final relative to the root>`` while ``make`` builds a report (moved into
+    place only on success) or while nbval re-executes one (a temporary folder); else ``final``.
     """
     staging = os.environ.get("CHASM_STAGING")
-    return Path(staging) / "reports" if staging else REPORTS
+    return Path(staging) / final.relative_to(ROOT) if staging else final
+
+
+def output_dir() -> Path:
+    """Folder that receives a run's report outputs (tables, figures): ``staged(reports/)``."""
+    return staged(REPORTS)
 
 
 def tables_dir() -> Path:
