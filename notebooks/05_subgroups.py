@@ -137,18 +137,12 @@ else:
 
 # %%
 if has_age:
-    free = bd.identity_free(t_range, w_age, age)
-    miss = bd.missing_group(t_range, w_age, age)
+    ids_age = ";".join(age.loc[age["figure_id"] != "", "figure_id"]) + ";" + total["figure_id"]
+    rows, free, miss = bd.identity_rows(wave, f"{FOCUS} by age", ids_age, t_range, w_age, age,
+                                        f"choosing '{FOCUS}'")
+    checks.extend(rows)
     miss_ci = share_interval(np.nan, miss.weight * n_used, deff_used, alpha=alpha,
                              low_pct=miss.low, high_pct=miss.high).iloc[0]
-    ids_age = ";".join(age.loc[age["figure_id"] != "", "figure_id"]) + ";" + total["figure_id"]
-    add_check(wave, f"{FOCUS} by age: identity with {miss.group} free", ids_age,
-              "implied total (percent) with the unpublished group anywhere in 0-100",
-              free["implied_low"], free["implied_high"], np.nan,
-              "consistent" if free["consistent"] else "inconsistent")
-    add_check(wave, f"{FOCUS} by age: unpublished {miss.group}", ids_age,
-              f"share of {miss.group} choosing '{FOCUS}' (derived)", miss.low, miss.high,
-              np.nan, "feasible" if miss.feasible else "contradiction")
     add_check(wave, f"{FOCUS} by age: unpublished {miss.group} with sampling error", ids_age,
               f"{confidence}% interval over the derived range", miss_ci["ci_low"],
               miss_ci["ci_high"], np.nan, "derived")
@@ -326,17 +320,11 @@ else:
 
 # %%
 if has_appr:
-    free_a = bd.identity_free(t_range, aw.weights, appr)
-    miss_a = bd.missing_group(t_range, aw.weights, appr)
-    grid_lo, grid_hi = bd.missing_group_over_grid(t_range, aw.grid, appr)
     ids_appr = ";".join(appr.loc[appr["published"], "figure_id"]) + ";" + total["figure_id"]
-    add_check(wave, f"{FOCUS} by approval: identity with {miss_a.group} free", ids_appr,
-              "implied total (percent) with the unpublished group anywhere in 0-100",
-              free_a["implied_low"], free_a["implied_high"], np.nan,
-              "consistent" if free_a["consistent"] else "inconsistent")
-    add_check(wave, f"{FOCUS} by approval: unpublished {miss_a.group}", ids_appr,
-              f"share of {miss_a.group} choosing '{FOCUS}' (derived)", miss_a.low, miss_a.high,
-              np.nan, "feasible" if miss_a.feasible else "contradiction")
+    rows, free_a, miss_a = bd.identity_rows(wave, f"{FOCUS} by approval", ids_appr, t_range,
+                                            aw.weights, appr, f"choosing '{FOCUS}'")
+    checks.extend(rows)
+    grid_lo, grid_hi = bd.missing_group_over_grid(t_range, aw.grid, appr)
     display(report.say(
         "With approvers at {a} and disapprovers at {d}, the total {tot} is **{cons}**: the "
         "{w}% who gave no answer on approval must then have chosen '{f}' at {lo}–{hi}% "
@@ -492,16 +480,10 @@ for ew in emig_waves:
         e_age = bd.add_intervals(e_age, w_age, n_w, deff_used, alpha)
         display(report.show(e_age[["group", "figure_id", "source_kind", "value_text", "low",
                                    "high", "ci_low", "ci_high", "how"]], index="group"))
-        em = bd.missing_group(e_range, w_age, e_age)
-        ef = bd.identity_free(e_range, w_age, e_age)
         ids = ";".join(e_age.loc[e_age["figure_id"] != "", "figure_id"]) + ";" + tot["figure_id"]
-        add_check(ew, f"wish to emigrate by age: identity with {em.group} free", ids,
-                  "implied total (percent) with the unpublished groups anywhere in 0-100",
-                  ef["implied_low"], ef["implied_high"], np.nan,
-                  "consistent" if ef["consistent"] else "inconsistent")
-        add_check(ew, f"wish to emigrate by age: unpublished {em.group}", ids,
-                  f"share of {em.group} who would like to move (derived)", em.low, em.high,
-                  np.nan, "feasible" if em.feasible else "contradiction")
+        rows, ef, em = bd.identity_rows(ew, "wish to emigrate by age", ids, e_range, w_age,
+                                        e_age, "who would like to move")
+        checks.extend(rows)
         display(report.say(
             "The published age figures are **{cons}** with the total: the unpublished "
             "{g} ({w}% of adults) must have {lo}–{hi}% wanting to move (derived).",

@@ -154,6 +154,21 @@ def test_identity_free_and_assumption():
     assert not narrow["consistent"] and narrow["gap"] > 0
 
 
+def test_identity_rows_report_both_checks():
+    cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
+    rows, free, miss = bd.identity_rows("w", "traitors by age", "E09;E06", (42.5, 43.5), W,
+                                        cells, "choosing 'traitors'")
+    assert [r["check"] for r in rows] == ["traitors by age: identity with 40-54 free",
+                                          "traitors by age: unpublished 40-54"]
+    assert rows[0]["verdict"] == "consistent" and rows[1]["verdict"] == "feasible"
+    assert (rows[1]["low"], rows[1]["high"]) == (miss.low, miss.high)
+    assert rows[0]["low"] == free["implied_low"]
+    assert rows[1]["quantity"] == "share of 40-54 choosing 'traitors' (derived)"
+    # a total the published groups cannot reach: the unpublished cell would exceed 100
+    bad, _, _ = bd.identity_rows("w", "x", "", (90.0, 91.0), W, cells, "y")
+    assert [r["verdict"] for r in bad] == ["inconsistent", "contradiction"]
+
+
 # ---------------------------------------------------------------- comparisons
 
 

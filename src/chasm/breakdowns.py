@@ -284,6 +284,34 @@ def identity_free(total: tuple[float, float], weights: pd.Series, cells: pd.Data
                              total_high=total[1]).iloc[0]
 
 
+def identity_rows(wave: str, label: str, figure_ids: str, total: tuple[float, float],
+                  weights: pd.Series, cells: pd.DataFrame, answer: str
+                  ) -> tuple[list[dict], pd.Series, MissingBounds]:
+    """The two checks every breakdown with an unpublished group gets, as key-numbers rows.
+
+    1. the identity with the unpublished group(s) anywhere in 0-100 (:func:`identity_free`);
+    2. the range the unpublished group(s) must lie in (:func:`missing_group`), "share of
+       <group> <answer> (derived)".
+    Rows have the columns wave, check, figure_ids, quantity, low, high, p_value, verdict.
+    Returns the rows, the identity row and the bounds (for the sentences around them).
+    """
+    free = identity_free(total, weights, cells)
+    miss = missing_group(total, weights, cells)
+    rows = [
+        {"wave": wave, "check": f"{label}: identity with {miss.group} free",
+         "figure_ids": figure_ids,
+         "quantity": "implied total (percent) with the unpublished "
+                     f"{'groups' if ' + ' in miss.group else 'group'} anywhere in 0-100",
+         "low": free["implied_low"], "high": free["implied_high"], "p_value": np.nan,
+         "verdict": "consistent" if free["consistent"] else "inconsistent"},
+        {"wave": wave, "check": f"{label}: unpublished {miss.group}", "figure_ids": figure_ids,
+         "quantity": f"share of {miss.group} {answer} (derived)", "low": miss.low,
+         "high": miss.high, "p_value": np.nan,
+         "verdict": "feasible" if miss.feasible else "contradiction"},
+    ]
+    return rows, free, miss
+
+
 # --------------------------------------------------------------------------------------------
 # Comparisons at the point and at the least favourable ends
 # --------------------------------------------------------------------------------------------
