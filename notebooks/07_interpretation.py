@@ -29,7 +29,6 @@ alpha = 0.05  # significance level
 n = None  # sample size per wave (None: the N of each wave in metadata/waves.yaml)
 
 # %%
-import pandas as pd
 from IPython.display import display
 
 from chasm import claims, design, figures, io, report
