@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-SRC := $(sort $(wildcard src/chasm/*.py src/chasm/templates/*))
+SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
 METADATA := $(sort $(wildcard data/raw/metadata/*.yaml))
 RAW_FIGURES := $(sort $(wildcard data/raw/*_figures.csv))
 FIGURES := data/processed/figures.csv
@@ -82,7 +82,7 @@ lab: $(STAMP) ## JupyterLab on the project's environment and kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make test; BENCH_ARGS=--profile
-	$(PY) -m chasm.bench $(BENCH_ARGS)
+	$(PY) tools/bench.py $(BENCH_ARGS)
 
 clean: ## remove the venv and build leftovers (committed reports stay)
 	rm -rf $(VENV) reports/.staging .pytest_cache src/*.egg-info

@@ -39,7 +39,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from chasm import design, figures, intervals, io, plots, report, uncertainty
+from chasm import figures, io, plots, report, uncertainty
+from chasm.stats import design, intervals
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
@@ -65,7 +66,7 @@ report.say("{k} published figures ({w} for the whole sample, {s} for subgroups) 
 # sampling (SRS) would have at the same share, and squaring, gives the design effect the table
 # assumes. Errors are printed to 0.1 point, so each row pins deff only to a range; the deffs
 # consistent with every row form the feasible range. One common deff is fitted by least
-# squares (`chasm.design.deff_from_error_table`).
+# squares (`chasm.stats.design.deff_from_error_table`).
 
 # %%
 est = design.deff_from_error_table(errors)
@@ -109,7 +110,7 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 # interval is left empty rather than computed from an invented size
 # (`chasm.uncertainty.subgroup_sizes`).
 #
-# **The interval** (`chasm.intervals.share_interval`) is Wilson on n_eff, Korn-Graubard
+# **The interval** (`chasm.stats.intervals.share_interval`) is Wilson on n_eff, Korn-Graubard
 # (exact, on n_eff) where the possible values reach 5% or 95%, and the union over the range the
 # figure's text allows: ±0.5 for a rounded number, the ends ±0.5 for a range like "35-40%",
 # ±5 points for a fraction in words, and for "no more than x%" only the upper end.
@@ -154,7 +155,7 @@ for note, group in notes.groupby("note", sort=True):
 # gives the least-squares value, 2.5 is a pessimistic design.
 
 # %%
-# The grid of chasm.design.DEFF_SENSITIVITY, with its rounded Levada value replaced by the
+# The grid of chasm.stats.design.DEFF_SENSITIVITY, with its rounded Levada value replaced by the
 # exact least-squares one, plus the deff this run uses.
 deffs = [est.deff if abs(d - est.deff) < 0.05 else d for d in design.DEFF_SENSITIVITY]
 deffs = sorted(set(deffs) | {deff_used})

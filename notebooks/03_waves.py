@@ -23,9 +23,9 @@
 # The essay reads a fall in "traitors" from 43% to 37%, and in "do not believe in Russia's
 # future" from 40% to 36%. Is a change of a few points larger than what two samples of about
 # 1,600 interviews would show by chance? Each change is tested on effective sample sizes
-# (score test and interval, `chasm.waves.compare_waves`), once more at the least favourable
-# values the figures' rounding or wording allows, with a multiplicity adjustment over all the
-# options compared, and, where the change is not significant, with an equivalence test: "no
+# (score test and interval, `chasm.stats.twosample.compare_waves`), once more at the least
+# favourable values the figures' rounding or wording allows, with a multiplicity adjustment over
+# all the options compared, and, where the change is not significant, with an equivalence test: "no
 # significant change" is not the same as "stable".
 
 # %% tags=["parameters"]
@@ -40,7 +40,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from chasm import design, figures, io, plots, report, uncertainty, waves
+from chasm import figures, io, plots, report, waves
+from chasm.stats import design, multiplicity, twosample
 
 WAVE1, WAVE2 = "2024-03", "2025-04"  # the two waves the essay compares
 KIND_NAME = {"essay": "the essay's", "primary": "Levada's release's",
@@ -83,7 +84,7 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
 # before the secondary summary) is marked `best`.
 
 # %%
-pairs = uncertainty.wave_pairs(tidy, WAVE1, WAVE2)
+pairs = waves.wave_pairs(tidy, WAVE1, WAVE2)
 pairs["label"] = pairs["option"].map(labels)
 report.show(pairs[["question", "option", "figure_1", "kind_1", "text_1", "figure_2", "kind_2",
                    "text_2", "best"]])
@@ -118,22 +119,22 @@ report.say("The family has **{m}** tests: {items}.", m=len(family),
 #   make the two figures as far apart as their texts allow.
 
 # %%
-cmp = waves.compare_waves(pairs["p1"], pairs["p2"], n1, n2, deff_used, deff_used, alpha)
+cmp = twosample.compare_waves(pairs["p1"], pairs["p2"], n1, n2, deff_used, deff_used, alpha)
 res = pd.concat([pairs, cmp], axis=1)
-res["p_worst_rounding"] = uncertainty.worst_rounding_pvalue(
+res["p_worst_rounding"] = waves.worst_rounding_pvalue(
     pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2, deff_used, deff_used)
-wide = uncertainty.range_ci(pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2,
+wide = waves.range_ci(pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2,
                             deff_used, deff_used, alpha)
 res["ci_low_range"], res["ci_high_range"] = wide["ci_low"], wide["ci_high"]
 key = res["question"] + "/" + res["option"]
-res["p_holm"] = uncertainty.holm_in_family(res["p_value"], key, res["best"])
-res["p_worst_holm"] = uncertainty.holm_in_family(res["p_worst_rounding"], key, res["best"])
-res["equivalence_p"] = waves.equivalence_test(pairs["p1"], pairs["p2"], n1, n2, deff_used,
+res["p_holm"] = waves.holm_in_family(res["p_value"], key, res["best"])
+res["p_worst_holm"] = waves.holm_in_family(res["p_worst_rounding"], key, res["best"])
+res["equivalence_p"] = twosample.equivalence_test(pairs["p1"], pairs["p2"], n1, n2, deff_used,
                                               deff_used, margin, alpha)["p_value"].to_numpy()
-res["equivalence_p_worst"] = uncertainty.worst_equivalence_pvalue(
+res["equivalence_p_worst"] = waves.worst_equivalence_pvalue(
     pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2, deff_used, deff_used,
     margin, alpha)
-res["verdict"] = [uncertainty.verdict(r.p_value, r.p_holm, r.p_worst_holm, r.equivalence_p,
+res["verdict"] = [waves.verdict(r.p_value, r.p_holm, r.p_worst_holm, r.equivalence_p,
                                       r.equivalence_p_worst, alpha, margin)
                   for r in res.itertuples()]
 report.show(res[["option", "figure_1", "text_1", "figure_2", "kind_2", "text_2", "diff",
@@ -148,18 +149,18 @@ report.show(res[["option", "figure_1", "text_1", "figure_2", "kind_2", "text_2",
 def sentence(r) -> str:
     """The plain reading of one comparison (every number from the table)."""
     text = (f"**\"{r.label}\"** ({r.kind_1} \"{r.text_1}\" → {r.kind_2} \"{r.text_2}\"; "
-            f"{r.figure_1} → {r.figure_2}): {uncertainty.fmt_signed(r.diff)} points "
-            f"({level} CI {uncertainty.fmt_signed(r.ci_low)} to "
-            f"{uncertainty.fmt_signed(r.ci_high)}); p {uncertainty.fmt_p(r.p_value, True)}, "
-            f"Holm-adjusted {uncertainty.fmt_p(r.p_holm)}")
+            f"{r.figure_1} → {r.figure_2}): {report.fmt_signed(r.diff)} points "
+            f"({level} CI {report.fmt_signed(r.ci_low)} to "
+            f"{report.fmt_signed(r.ci_high)}); p {report.fmt_p(r.p_value, True)}, "
+            f"Holm-adjusted {report.fmt_p(r.p_holm)}")
     if r.p_value < alpha:
         text += (f"; at the least favourable values their texts allow p "
-                 f"{uncertainty.fmt_p(r.p_worst_rounding, True)}, Holm-adjusted "
-                 f"{uncertainty.fmt_p(r.p_worst_holm)}")
+                 f"{report.fmt_p(r.p_worst_rounding, True)}, Holm-adjusted "
+                 f"{report.fmt_p(r.p_worst_holm)}")
     else:
         text += (f"; equivalence within ±{margin:g} points p "
-                 f"{uncertainty.fmt_p(r.equivalence_p, True)} "
-                 f"({uncertainty.fmt_p(r.equivalence_p_worst)} at the least favourable values "
+                 f"{report.fmt_p(r.equivalence_p, True)} "
+                 f"({report.fmt_p(r.equivalence_p_worst)} at the least favourable values "
                  "their texts allow)")
     return f"{text}: {r.verdict}."
 
@@ -178,7 +179,7 @@ for r in fam[(fam["p_value"] < alpha) & (fam["p_holm"] >= alpha)].itertuples():
     # alpha after Holm
     ordered = np.sort(fam["p_value"].to_numpy())
     largest = max([k for k in range(rank, len(fam) + 1)
-                   if waves.adjust_pvalues(ordered[:k], method="holm")[rank - 1] < alpha],
+                   if multiplicity.adjust_pvalues(ordered[:k], method="holm")[rank - 1] < alpha],
                   default=0)
     within = ("only if it were tested alone" if largest <= 1
               else f"only in a family of at most {largest} tests (dropping the others with the "
@@ -189,8 +190,8 @@ for r in fam[(fam["p_value"] < alpha) & (fam["p_holm"] >= alpha)].itertuples():
                        "it is multiplied by {mult}, and it would stay below {a} {within}. The "
                        "verdict on this change therefore rests on how many comparisons are made "
                        "at once.",
-                       label=r.label, p=uncertainty.fmt_p(r.p_value, True),
-                       m=len(fam), ph=uncertainty.fmt_p(r.p_holm), nth=nth,
+                       label=r.label, p=report.fmt_p(r.p_value, True),
+                       m=len(fam), ph=report.fmt_p(r.p_holm), nth=nth,
                        mult=len(fam) - rank + 1, a=report.fmt(alpha, 2), within=within))
 
 # %%
@@ -198,7 +199,7 @@ for (_question, option), group in res.groupby(["question", "option"], sort=True)
     if len(group) < 2:
         continue
     readings = "; ".join(f"with {KIND_NAME[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the "
-                         f"change is {uncertainty.fmt_signed(r.diff)} points, {r.verdict}"
+                         f"change is {report.fmt_signed(r.diff)} points, {r.verdict}"
                          for r in group.itertuples())
     depends = ("the conclusion depends on which source is believed"
                if group["verdict"].nunique() > 1 else "every source leads to the same reading")
@@ -240,15 +241,15 @@ plots.save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", 
 # ## How large a change these samples can see
 # The minimum detectable change (80% power, two-sided test at the chosen alpha) for two waves
 # of this size and design, at the level of each option in the earlier wave and at 50%
-# (`chasm.waves.minimum_detectable_change`). A change smaller than this is more likely than not
-# to go unnoticed, whatever its reality.
+# (`chasm.stats.twosample.minimum_detectable_change`). A change smaller than this is more likely
+# than not to go unnoticed, whatever its reality.
 
 # %%
 levels = family[["option", "text_1", "p1"]].drop_duplicates("option")
 mdc = pd.concat([levels, pd.DataFrame({"option": ["(reference)"], "text_1": ["50%"],
                                        "p1": [50.0]})], ignore_index=True)
-mdc["mdc_points"] = waves.minimum_detectable_change(mdc["p1"].to_numpy(), n1, deff_used, alpha)
-mdc["mdc_srs_points"] = waves.minimum_detectable_change(mdc["p1"].to_numpy(), n1, 1.0, alpha)
+mdc["mdc_points"] = twosample.minimum_detectable_change(mdc["p1"].to_numpy(), n1, deff_used, alpha)
+mdc["mdc_srs_points"] = twosample.minimum_detectable_change(mdc["p1"].to_numpy(), n1, 1.0, alpha)
 report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option")
 
 # %%

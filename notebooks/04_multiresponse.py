@@ -38,8 +38,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from chasm import design, figures, io, options, plots, report
-from chasm.intervals import share_interval
+from chasm import figures, io, multiresponse, plots, report
+from chasm.stats import design
+from chasm.stats.intervals import share_interval
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
 meta = io.load_metadata()
@@ -52,7 +53,7 @@ deff_used = deff_estimate.deff if deff is None else float(deff)
 n_used = meta["waves"][wave]["n"] if n is None else n
 n_assumed = n is None and meta["waves"][wave]["n_assumed"]
 confidence = round(100 * (1 - alpha))
-focus = options.FOCUS
+focus = multiresponse.FOCUS
 report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} ({nhow}); "
            "{c}% intervals.", wave=wave, q=question, d=report.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
@@ -69,7 +70,7 @@ report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} 
 # %%
 tidy = figures.load()
 focus_label = meta["questions"][question]["options"][focus]["label"]
-report.show(options.options_table(tidy, meta, question), index="option")
+report.show(multiresponse.options_table(tidy, meta, question), index="option")
 
 # %% [markdown]
 # The tone (negative / neutral / positive) is this project's classification, following the
@@ -77,7 +78,7 @@ report.show(options.options_table(tidy, meta, question), index="option")
 # the wave analysed here:
 
 # %%
-opts = options.wave_options(tidy, meta, wave, question)
+opts = multiresponse.wave_options(tidy, meta, wave, question)
 report.show(opts[["option", "tone", "figure_id", "source_kind", "value_text", "form", "low",
                   "high", "other_figures"]], index="option")
 
@@ -96,19 +97,20 @@ report.say("{wave} has {k} published options of the {total} the metadata lists: 
 # per respondent times 100; with unpublished options (and "don't know") the true sum can only
 # be larger, so the published sum gives a **lower bound**. A sum above 100% plus the rounding
 # allowance (0.5 per option) proves that respondents could choose more than one answer
-# (`chasm.multiresponse.must_be_multiple_response`); a stricter version requires that even the
+# (`chasm.stats.frechet.must_be_multiple_response`); a stricter version requires that even the
 # lowest values the wording allows add up to more than 100%.
 
 # %%
 waves_q = sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
                           "wave"].unique())
 summaries = pd.DataFrame(
-    [{"wave": w, **options.mention_summary(options.wave_options(tidy, meta, w, question))._asdict()}
+    [{"wave": w, **multiresponse.mention_summary(
+        multiresponse.wave_options(tidy, meta, w, question))._asdict()}
      for w in waves_q])
 report.show(summaries, digits=2, index="wave")
 
 # %%
-s = options.mention_summary(opts)
+s = multiresponse.mention_summary(opts)
 proving = summaries.loc[summaries["multiple_by_ranges"], "wave"].tolist()
 if s.k == 0:
     display(report.say("{wave} published no option of this question: nothing to bound.",
@@ -140,7 +142,7 @@ else:
 # visible, never to compare waves.
 
 # %%
-shares = options.mention_shares(opts)
+shares = multiresponse.mention_shares(opts)
 report.show(shares, index="option")
 
 # %%
@@ -183,8 +185,8 @@ if s.k:
 # `holds_for_all_options`).
 
 # %%
-quantities = options.define_quantities(options.tones_of(opts), focus)
-bounds = options.bounds_table(quantities, opts, n_used, deff_used, alpha)
+quantities = multiresponse.define_quantities(multiresponse.tones_of(opts), focus)
+bounds = multiresponse.bounds_table(quantities, opts, n_used, deff_used, alpha)
 report.show(bounds[["quantity", "label", "low", "high", "low_with_sampling",
                     "high_with_sampling", "k", "figure_ids", "holds_for_all_options",
                     "missing"]], index="quantity")
@@ -253,7 +255,7 @@ if focus in set(opts["option"]):
                         high_pct=f["high"]).iloc[0]
     half.append({"statement": f"half chose '{focus_label}'", "low": ci["ci_low"],
                  "high": ci["ci_high"], "what": f"{confidence}% interval of {f['figure_id']}",
-                 "versus_50": options.versus(ci["ci_low"], ci["ci_high"], 50.0)})
+                 "versus_50": multiresponse.versus(ci["ci_low"], ci["ci_high"], 50.0)})
     display(report.say(
         "'{label}' at {text} ({fid}, {kind}) has a {c}% interval of {lo}–{hi}% (rounding "
         "included): half (50%) lies {verdict}.", label=focus_label, text=f["value_text"],
@@ -261,19 +263,19 @@ if focus in set(opts["option"]):
         hi=report.fmt(ci["ci_high"]),
         verdict={"below": "above it, so \"half chose 'traitors'\" is ruled out",
                  "above": "below it", "straddles": "inside it: not ruled out"}[
-            options.versus(ci["ci_low"], ci["ci_high"], 50.0)]))
+            multiresponse.versus(ci["ci_low"], ci["ci_high"], 50.0)]))
 any_neg = bounds.set_index("quantity").loc["any_negative"]
 if not by_key["any_negative"].missing:
     half.append({"statement": "half chose some negative label", "low": any_neg["low"],
                  "high": any_neg["high"], "what": "identified range (Fréchet)",
-                 "versus_50": options.versus(any_neg["low"], any_neg["high"], 50.0)})
+                 "versus_50": multiresponse.versus(any_neg["low"], any_neg["high"], 50.0)})
     half.append({"statement": "half chose some negative label (with sampling)",
                  "low": any_neg["low_with_sampling"], "high": any_neg["high_with_sampling"],
                  "what": f"Bonferroni {confidence}% widening",
-                 "versus_50": options.versus(any_neg["low_with_sampling"],
+                 "versus_50": multiresponse.versus(any_neg["low_with_sampling"],
                                              any_neg["high_with_sampling"], 50.0)})
     neg = opts[opts["tone"] == "negative"]
-    verdict = options.versus(any_neg["low"], any_neg["high"], 50.0)
+    verdict = multiresponse.versus(any_neg["low"], any_neg["high"], 50.0)
     if verdict == "straddles":
         extra = ""
         if len(neg) == 2:

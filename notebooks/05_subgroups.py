@@ -41,18 +41,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from chasm import breakdowns as bd
-from chasm import design, figures, io, options, plots, report
-from chasm.intervals import share_interval
-from chasm.subgroups import bayes_share_of_answer
-from chasm.waves import adjust_pvalues
+from chasm import figures, io, multiresponse, plots, report
+from chasm import subgroups as bd
+from chasm.stats import design
+from chasm.stats.intervals import share_interval
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.partitions import bayes_share_of_answer
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n)
 meta = io.load_metadata()
 deff_used = (design.deff_from_error_table(io.load_error_table()).deff if deff is None
              else float(deff))
 confidence = round(100 * (1 - alpha))
-QUESTION, FOCUS = "why_people_leave", options.FOCUS
+QUESTION, FOCUS = "why_people_leave", multiresponse.FOCUS
 EMIGRATE, WOULD, WOULD_NOT = "wish_to_emigrate", "would", "would_not"
 
 
@@ -91,8 +92,9 @@ approval = io.load_approval()
 # %% [markdown]
 # ## Age weights
 # Rosstat's population on 1 January 2024 by single year of age, summed over the age groups of
-# `metadata/subgroups.yaml` (`chasm.subgroups.population_weights`). Levada weights its sample to
-# the population, so these stand in for the sample's group shares (which are not published).
+# `metadata/subgroups.yaml` (`chasm.stats.partitions.population_weights`). Levada weights its
+# sample to the population, so these stand in for the sample's group shares (which are not
+# published).
 
 # %%
 w_age = bd.age_weights(pop, meta)
@@ -132,7 +134,7 @@ else:
 # %% [markdown]
 # **Is each quoted figure consistent with the total?** With the unpublished group(s) left
 # free anywhere in 0-100, the weighted identity asks whether some value of them reconciles the
-# quoted groups with the total (`chasm.subgroups.identity_check` on the intervals). The range
+# quoted groups with the total (`chasm.stats.partitions.identity_check` on the intervals). The range
 # they must then lie in comes from `solve_missing_subgroup` with the interval inputs.
 
 # %%
@@ -192,7 +194,7 @@ if has_age:
                            " no monotone assumption is tried."))
 
 # %% [markdown]
-# **Each age group against the rest of the sample** (`chasm.subgroups.subgroup_vs_rest`): the
+# **Each age group against the rest of the sample** (`chasm.stats.partitions.subgroup_vs_rest`): the
 # rest's share is `(p_total − w p_g)/(1 − w)` with `(1 − w) N` interviews, and the score test
 # compares the two disjoint parts. Every comparison is made twice: at the points (the midpoint
 # of a worded range) and at the **least favourable ends** of the wording ranges, i.e. the ends
@@ -243,7 +245,7 @@ if has_age:
             lp=report.fmt(lf["p_value"], 3), verdict=verdict))
 
 # %% [markdown]
-# **Trend across the ordered age groups** (Cochran–Armitage, `chasm.subgroups.trend_test`),
+# **Trend across the ordered age groups** (Cochran–Armitage, `chasm.stats.partitions.trend_test`),
 # with the groups scored by their position in the full order so that the unpublished group
 # leaves a gap. Caveat: with a group missing and two of three figures given as ranges, this
 # is a rough summary; the least favourable reading flattens the trend as far as the wording
@@ -340,7 +342,7 @@ if has_appr:
 
 # %% [markdown]
 # **Approvers vs disapprovers.** Two disjoint groups of one sample: the score test of
-# `chasm.waves.compare_waves` with `n_g = w_g N` interviews each, at the points and at the
+# `chasm.stats.twosample.compare_waves` with `n_g = w_g N` interviews each, at the points and at the
 # least favourable ends.
 
 # %%
@@ -366,7 +368,7 @@ if has_appr:
 
 # %% [markdown]
 # **Who gives the answer (Bayes inversion).** `P(group | chose 'traitors') = w_g p_g / p_total`
-# (`chasm.subgroups.bayes_share_of_answer`): of everyone who chose the label, what share
+# (`chasm.stats.partitions.bayes_share_of_answer`): of everyone who chose the label, what share
 # disapproves of Putin? Ranges combine the rounding of the figures and of the approval
 # weights (outer bounds).
 

@@ -35,7 +35,8 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import claims, design, figures, io, report
+from chasm import claims, figures, io, report
+from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 error_table = io.load_error_table()

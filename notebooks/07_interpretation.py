@@ -31,7 +31,8 @@ n = None  # sample size per wave (None: the N of each wave in metadata/waves.yam
 # %%
 from IPython.display import display
 
-from chasm import claims, design, figures, io, report
+from chasm import claims, figures, io, report
+from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 

@@ -1,18 +1,33 @@
 """chasm: re-examining the survey figures quoted in "The Chasm Between Us" (REM, 2025).
 
-Modules (imported lazily; importing ``chasm`` pulls in neither statsmodels nor seaborn):
+Two layers. ``chasm.stats`` holds the statistics: numbers in, numbers out, nothing that reads a
+file or knows the metadata. The modules beside it apply those statistics to the tidy table of
+published figures, one module per thing the notebooks do. Modules are imported lazily:
+importing ``chasm`` pulls in neither statsmodels nor seaborn.
+
+Statistics (``chasm.stats``):
+
+- ``stats.design``        design effect from a published error table, effective sample size
+- ``stats.intervals``     confidence interval for one published share (on effective counts)
+- ``stats.twosample``     score test and interval, equivalence, detectable change (two shares)
+- ``stats.multiplicity``  Holm and Benjamini-Hochberg adjustment of a family of p-values
+- ``stats.frechet``       Frechet bounds and other pick-all-that-apply arithmetic
+- ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
+
+Tables and reports:
 
 - ``paths``         every project path, found from the package location
 - ``io``            load and validate the raw files, write processed tables
 - ``worded``        turn worded figures ("about a third", "35-40%") into point and interval
-- ``design``        design effect from a published error table, effective sample size
-- ``intervals``     interval for one published share (Wilson / Korn-Graubard on n_eff)
-- ``waves``         two-wave score tests, multiplicity adjustment, equivalence
-- ``multiresponse`` Frechet bounds and other pick-all-that-apply arithmetic
-- ``subgroups``     population weights, weighted-average identity, subgroup vs rest, Bayes
-- ``claims``        the essay's claims register and its verdict rules
+- ``figures``       questions asked of the tidy figures table (cells, sources, best figure)
+- ``uncertainty``   02_uncertainty: the size behind and the interval of every figure
+- ``waves``         03_waves: every option two waves share, tested and adjusted
+- ``multiresponse`` 04_multiresponse: the options of a pick-all-that-apply question, bounded
+- ``subgroups``     05_subgroups: published breakdowns against their totals
+- ``claims``        the essay's claims register: loading and evaluation
+- ``rules``         the register's verdict rules, one per kind of claim
+- ``report``        notebook parameters, sentences, number formats, tables
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
-- ``report``        notebook parameters, tables and the report index
 - ``build``         run one notebook with one params file into reports/ (used by make)
 
 All shares at the package's public interfaces are percentages (0-100), as published.

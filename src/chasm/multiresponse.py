@@ -1,292 +1,336 @@
-"""Pick-all-that-apply questions analysed from their published marginals only.
+"""The published options of one pick-all-that-apply question, and what their marginals bound.
 
-WHAT. In a multiple-response question every option is its own share of respondents, and the
-column sums to more than 100%. The marginals alone do not identify joint quantities ("chose A
-and B", "chose at least one of", "chose A but none of Y"); this module gives their sharp
-bounds, plus the few quantities the marginals do identify (mean number of mentions, the
-composition of mentions) and a check that a question must have been multiple response.
+WHAT. Collects the options of a question (e.g. "why people leave") that a wave published for
+the whole sample, one best figure per option with its source and wording; summarises what the
+published marginals identify (sum of shares, mean number of mentions as a lower bound, shares
+of mentions vs shares of respondents); and defines the joint quantities the essay cares about,
+grouped by the options' tone (``metadata/questions.yaml``: negative / neutral / positive):
 
-WHY. The essay reads joint statements into marginal tables ("half the country chose both...").
-The Frechet-Hoeffding bounds are the honest answer to what the published table allows.
+* ``<focus>``: chose the focus option (e.g. "traitors");
+* ``<focus>_and_any_positive``: chose it and at least one positive reason;
+* ``<focus>_and_no_positive``: chose it and no positive reason;
+* ``any_negative``: chose at least one negative label;
+* ``no_negative``: chose no negative label at all.
 
-FORMULAS (shares a, b, a_i in percent, k options, 100 = everyone):
-- pair:          max(0, a + b - 100)        <= P(A and B)      <= min(a, b)
-- A but not B:   max(0, a - b)              <= P(A and not B)  <= min(a, 100 - b)
-- k-way:         max(0, sum a_i - (k-1)100) <= P(all of them)  <= min a_i
-- union:         max(max a_i, sum a_i / m)  <= P(any of them)  <= min(100, sum a_i, 100 - dk)
-  (m = maximum number of picks allowed by the card, dk = an exclusive "don't know" share)
-- none:          100 - upper(union)         <= P(none)         <= 100 - lower(union)
-All are sharp: each end is attained by some respondent-level data set with those marginals.
-References: Frechet (1951), Ann. Univ. Lyon 14:53-77; Hoeffding (1940); Manski (2003),
-Partial Identification of Probability Distributions, ch. 1-2; Bilder & Loughin (2004),
-Biometrics 60:241-248 (multiple-response data).
+Each is bounded from the marginals by :mod:`chasm.stats.frechet` (Frechet-Hoeffding), given a
+``(low, high)`` range per option: the rounding/wording range of the published figure, or its
+confidence interval (Manski-style widening by sampling error).
 
-RANGES. Every share argument may be a point (number, or array for many rows at once) or a
-``(low, high)`` *tuple* giving the range of true values (rounding, "35-40%", a confidence
-interval). The result is then the outer (Manski) bound: the lowest lower bound and the highest
-upper bound over all shares in the ranges. Each bound is monotone in each share, so it is
-evaluated at the appropriate end of each range.
+WHY. Only some options of the question were published. Every bound here is about the
+*published* options; for the full option list only one end survives (an unpublished positive
+option can only add respondents to "any positive" and remove them from "no positive"). Each
+:class:`Quantity` says which end (``holds_for_all_options``). The tones are this project's
+classification, following the essay's split into "positive interpretations" and the rest.
+
+Formulas (percent): "F and any positive" = pair bounds of F with the union U of the positive
+options, whose own range is [max a_i, min(100, sum a_i)], i.e.
+[max(0, F + U_low - 100), min(F, U_high)]; "F and no positive" =
+[max(0, F - sum a_i), min(F, 100 - max a_i)]; "any negative" = union bounds; "no negative" =
+100 minus them. With sampling error the option ranges are confidence intervals at level
+1 - alpha/k for a quantity built from k options (Bonferroni), so that the widened interval
+covers the quantity's identified range with probability at least 1 - alpha.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from chasm._validate import (
-    ArrayLike,
-    as_float,
-    broadcast,
-    check_pct,
-    scalar_or_array,
-    share_range,
-)
+from chasm import figures as _figures
+from chasm.stats import frechet as mr
 
-Share = ArrayLike | tuple[ArrayLike, ArrayLike]
+#: The option the essay's argument is about.
+FOCUS = "traitors"
+#: Which end of each quantity's bound still holds when unpublished options exist.
+BOTH, LOW, HIGH = "both", "low", "high"
 
 
-class Bounds(NamedTuple):
-    """Lower and upper bound of a share, in percent (floats, or arrays for vector input)."""
+class Quantity(NamedTuple):
+    """A share defined on the options of a multiple-response question.
 
-    low: float | np.ndarray
-    high: float | np.ndarray
-
-
-def _bounds(low: np.ndarray, high: np.ndarray) -> Bounds:
-    return Bounds(scalar_or_array(low), scalar_or_array(high))
-
-
-def _ranges(shares: Sequence[Share], name: str = "shares") -> tuple[np.ndarray, np.ndarray]:
-    """Stack the (low, high) ranges of k shares; the options end up on the last axis."""
-    if isinstance(shares, tuple | str) or not isinstance(shares, Sequence | np.ndarray | pd.Series):
-        raise ValueError(
-            f"{name} must be a list (or array/Series) of option shares, got {shares!r}; "
-            "give a range for one option as a (low, high) tuple inside the list"
-        )
-    if len(shares) == 0:
-        raise ValueError(f"{name} must contain at least one share")
-    pairs = [share_range(f"{name}[{i}]", s) for i, s in enumerate(list(shares))]
-    lows = np.stack(broadcast(**{f"{name}[{i}]": lo for i, (lo, _) in enumerate(pairs)}), -1)
-    highs = np.stack(broadcast(**{f"{name}[{i}]": hi for i, (_, hi) in enumerate(pairs)}), -1)
-    return lows, highs
-
-
-def _two_ranges(a: Share, b: Share) -> list[np.ndarray]:
-    """(a_low, a_high, b_low, b_high) broadcast to one shape."""
-    a_lo, a_hi = share_range("a", a)
-    b_lo, b_hi = share_range("b", b)
-    return broadcast(a=a_lo, a_high=a_hi, b=b_lo, b_high=b_hi)
-
-
-def pair_bounds(a: Share, b: Share) -> Bounds:
-    """Sharp bounds of P(A and B), percent: [max(0, a + b - 100), min(a, b)]."""
-    a_lo, a_hi, b_lo, b_hi = _two_ranges(a, b)
-    return _bounds(np.maximum(0.0, a_lo + b_lo - 100.0), np.minimum(a_hi, b_hi))
-
-
-def a_not_b_bounds(a: Share, b: Share) -> Bounds:
-    """Sharp bounds of P(A and not B), percent: [max(0, a - b), min(a, 100 - b)]."""
-    a_lo, a_hi, b_lo, b_hi = _two_ranges(a, b)
-    return _bounds(np.maximum(0.0, a_lo - b_hi), np.minimum(a_hi, 100.0 - b_lo))
-
-
-def intersection_bounds(shares: Sequence[Share]) -> Bounds:
-    """Sharp bounds of P(chose all k options): [max(0, sum - (k - 1) 100), min]."""
-    lows, highs = _ranges(shares)
-    k = lows.shape[-1]
-    return _bounds(np.maximum(0.0, lows.sum(axis=-1) - (k - 1) * 100.0), highs.min(axis=-1))
-
-
-def union_bounds(
-    shares: Sequence[Share],
-    max_picks: int | None = None,
-    exclusive_dk: Share | None = None,
-) -> Bounds:
-    """Sharp bounds of P(chose at least one of the options), percent.
-
-    Lower: max(largest share, sum / max_picks) -- with at most m picks per respondent, the
-    mentions (sum) are spread over at least sum/m of the sample. Upper: min(100, sum,
-    100 - exclusive_dk) -- respondents who gave an exclusive "don't know" chose nothing.
-    Raises ValueError if the constraints contradict each other (e.g. sum / m > 100 - dk).
+    ``key``: identifier; ``label``: what it means in words; ``kind``: one of ``focus``,
+    ``focus_and_any``, ``focus_and_none``, ``any``, ``none``; ``focus``: the focus option (or
+    None); ``options``: the set it is built on (the positive or negative options);
+    ``holds_for_all_options``: which end of the bound stays valid if unpublished options of
+    the same tone exist ("both", "low", "high"); ``missing``: why it cannot be bounded (None
+    when it can).
     """
-    lows, highs = _ranges(shares)
-    low = lows.max(axis=-1)
-    if max_picks is not None:
-        if not (isinstance(max_picks, int | np.integer) and max_picks >= 1):
-            raise ValueError(f"max_picks must be a positive integer, got {max_picks!r}")
-        low = np.maximum(low, lows.sum(axis=-1) / max_picks)
-    high = np.minimum(100.0, highs.sum(axis=-1))
-    if exclusive_dk is not None:
-        dk_lo, _ = share_range("exclusive_dk", exclusive_dk)
-        low, high, dk_lo = broadcast(union_low=low, union_high=high, exclusive_dk=dk_lo)
-        high = np.minimum(high, 100.0 - dk_lo)
-    if np.any(low > high + 1e-9):
-        raise ValueError(
-            "the shares, max_picks and exclusive_dk are inconsistent: the lower bound of the "
-            f"union ({low}) exceeds its upper bound ({high})"
-        )
-    return _bounds(low, np.maximum(high, low))  # absorb floating-point ties
+
+    key: str
+    label: str
+    kind: str
+    focus: str | None
+    options: tuple[str, ...]
+    holds_for_all_options: str
+    missing: str | None
+
+    @property
+    def uses(self) -> tuple[str, ...]:
+        """Every option whose share enters the bound (focus first)."""
+        return tuple(dict.fromkeys(([self.focus] if self.focus else []) + list(self.options)))
 
 
-def none_bounds(
-    shares: Sequence[Share],
-    max_picks: int | None = None,
-    exclusive_dk: Share | None = None,
-) -> Bounds:
-    """Sharp bounds of P(chose none of the options) = 100 - P(any); see ``union_bounds``."""
-    union = union_bounds(shares, max_picks=max_picks, exclusive_dk=exclusive_dk)
-    return _bounds(100.0 - np.asarray(union.high), 100.0 - np.asarray(union.low))
+# --------------------------------------------------------------------------------------------
+# The published options
+# --------------------------------------------------------------------------------------------
+def _form(rule: str) -> str:
+    """'number' for a published number, else the wording rule ('words', 'range', ...)."""
+    return "number" if rule == "number" else str(rule)
 
 
-def a_not_any_bounds(a: Share, others: Sequence[Share]) -> Bounds:
-    """Sharp bounds of P(chose A and none of the options ``others``), percent.
+def wave_options(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str) -> pd.DataFrame:
+    """The options of ``question`` that ``wave`` published for the whole sample.
 
-    This is A-but-not-U with U the union of ``others`` (known only to lie in its own bounds):
-    [max(0, a - sum others), min(a, 100 - max others)]. Both ends are attained (stack the other
-    options disjointly inside A, or nest them all outside A).
+    One row per option (the best figure of the cell, see :func:`chasm.figures.best`), in the
+    order of ``metadata/questions.yaml``, with columns option, label, tone, figure_id,
+    source_kind, value_text, form ("number" or the wording rule), point, low, high and
+    ``other_figures`` (the cell's other sources, e.g. "S01 secondary: a third"). Empty (same
+    columns) when the wave published none.
     """
-    union = union_bounds(others)
-    return a_not_b_bounds(a, (union.low, union.high))
+    q_options = meta["questions"][question]["options"]
+    cells = tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
+                 & (tidy["subgroup_var"] == "all") & (tidy["subgroup"] == "all")]
+    best = _figures.best(cells) if len(cells) else cells
+    rows = []
+    for option, spec in q_options.items():
+        hit = best[best["option"] == option]
+        if hit.empty:
+            continue
+        b = hit.iloc[0]
+        others = cells[(cells["option"] == option) & (cells["figure_id"] != b["figure_id"])]
+        rows.append({
+            "option": option, "label": spec["label"], "tone": spec.get("tone", "unclassified"),
+            "figure_id": b["figure_id"], "source_kind": b["source_kind"],
+            "value_text": b["value_text"], "form": _form(b["rule"]),
+            "point": b["point"], "low": b["low"], "high": b["high"],
+            "other_figures": "; ".join(
+                f"{o.figure_id} {o.source_kind}: {o.value_text}"
+                for o in others.sort_values("figure_id").itertuples()),
+        })
+    columns = ["option", "label", "tone", "figure_id", "source_kind", "value_text", "form",
+               "point", "low", "high", "other_figures"]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def mean_mentions(shares: Sequence[ArrayLike] | np.ndarray | pd.Series) -> float | np.ndarray:
-    """Mean number of options chosen per respondent: sum of shares / 100.
+def options_table(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
+    """Every option of ``question`` by wave: the best figure per cell, its source and form.
 
-    Count an exclusive "don't know" as an option if it is in ``shares``. For a 2-D input
-    (rows x options) one mean per row.
+    One row per option of the metadata (in its order), one column per wave that published any
+    option, each cell like "37% (E01, essay, number)" or "–" when not published; options no
+    wave published are kept (they are part of the question but not of the data).
     """
-    arr = _option_matrix(shares)
-    return scalar_or_array(arr.sum(axis=-1) / 100.0)
+    q_options = meta["questions"][question]["options"]
+    waves = sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
+                            "wave"].unique())
+    table = pd.DataFrame({
+        "option": list(q_options),
+        "label": [o["label"] for o in q_options.values()],
+        "tone": [o.get("tone", "unclassified") for o in q_options.values()],
+    })
+    for wave in waves:
+        opts = wave_options(tidy, meta, wave, question).set_index("option")
+        table[wave] = [
+            (f"{opts.at[o, 'value_text']} ({opts.at[o, 'figure_id']}, "
+             f"{opts.at[o, 'source_kind']}, {opts.at[o, 'form']})"
+             + (f"; also {opts.at[o, 'other_figures']}" if opts.at[o, "other_figures"] else ""))
+            if o in opts.index else "–"
+            for o in table["option"]
+        ]
+    return table
 
 
-def shares_of_mentions(shares: Sequence[ArrayLike] | np.ndarray | pd.Series):
-    """Share of all mentions going to each option: a_i / sum(a) * 100 (sums to 100).
+# --------------------------------------------------------------------------------------------
+# What the marginals identify
+# --------------------------------------------------------------------------------------------
+class MentionSummary(NamedTuple):
+    """Sums over the published options (percent) and what follows from them.
 
-    This is SPSS's "percent of responses", as opposed to the published "percent of cases"
-    (respondents). It changes when respondents merely name more options, so use it only to
-    describe the composition of answers. A Series keeps its index; 2-D input: per row.
+    ``sum_point``/``sum_low``/``sum_high``: sum of the published shares (points, and the
+    range their wording allows); ``mean_mentions_low``: sum_low / 100, a lower bound of the
+    mean number of answers per respondent (unpublished options and "don't know" would add to
+    it); ``multiple_by_points``: :func:`chasm.stats.frechet.must_be_multiple_response` on the
+    points (rounding tolerance 0.5 per option); ``multiple_by_ranges``: the sum of the lowest
+    true values the wording allows exceeds 100 (proof that holds for worded figures too);
+    ``k``: number of published options.
     """
-    arr = _option_matrix(shares)
-    total = arr.sum(axis=-1, keepdims=True)
-    if np.any(total == 0):
-        raise ValueError("shares sum to 0: no mentions to divide")
-    out = arr / total * 100.0
-    if isinstance(shares, pd.Series):
-        return pd.Series(out, index=shares.index, name=shares.name)
-    return out
+
+    sum_point: float
+    sum_low: float
+    sum_high: float
+    mean_mentions_low: float
+    multiple_by_points: bool
+    multiple_by_ranges: bool
+    k: int
 
 
-def must_be_multiple_response(
-    shares: Sequence[ArrayLike] | np.ndarray | pd.Series,
-    tolerance: float | None = None,
-) -> bool | np.ndarray:
-    """True when the published shares cannot come from a single-response question.
-
-    With one answer per respondent the true shares sum to exactly 100; rounding each to an
-    integer moves the sum by at most 0.5 per option. So a published sum above
-    100 + tolerance (default 0.5 x number of options) proves respondents could pick more than
-    one option (or that the table has another error). A sum at or below that bound proves
-    nothing either way.
-    """
-    arr = _option_matrix(shares)
-    tol = 0.5 * arr.shape[-1] if tolerance is None else float(as_float("tolerance", tolerance))
-    if tol < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    result = arr.sum(axis=-1) > 100.0 + tol
-    return bool(result) if np.ndim(result) == 0 else result
-
-
-def _option_matrix(shares) -> np.ndarray:
-    """Point shares as an array with options on the last axis (1-D: one question)."""
-    arr = check_pct("shares", shares)
-    if arr.ndim == 0 or arr.shape[-1] == 0:
-        raise ValueError(f"shares must list at least one option, got {shares!r}")
-    return arr
-
-
-__all__ = [
-    "Bounds",
-    "pair_bounds",
-    "a_not_b_bounds",
-    "intersection_bounds",
-    "union_bounds",
-    "none_bounds",
-    "a_not_any_bounds",
-    "mean_mentions",
-    "shares_of_mentions",
-    "must_be_multiple_response",
-]
-
-
-def paired_difference(
-    a: ArrayLike,
-    b: ArrayLike,
-    n: ArrayLike,
-    deff: ArrayLike,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Difference of two options of ONE pick-all-that-apply question, same respondents.
-
-    WHAT. ``a`` and ``b`` (percent) are two options' shares among the same respondents (one
-    wave, one question); ``n`` the interviews behind them, ``deff`` the design effect
-    (n_eff = n / deff, as everywhere in chasm). Returns a DataFrame with one row per pair:
-    diff (= a - b, points), se (worst-case standard error, points), se_min (best case),
-    z (= diff / se), p_value (two-sided normal), ci_low, ci_high (diff -+ z_{1-alpha/2} se).
-
-    WHY. The two shares come from the same people, so they are paired, not independent: an
-    independent-samples test (``chasm.waves.compare_waves``) is wrong here. Their covariance
-    depends on the unpublished share p_AB choosing both.
-
-    FORMULA (fractions). Var(a_hat - b_hat) = [a + b - 2 p_AB - (a - b)^2] / n_eff
-    (Wild & Seber 1993, "Comparing two proportions from the same survey", The American
-    Statistician 47(3):178-181; statistics-methods.md sec. 3.4). p_AB is only known to lie in
-    its Frechet bounds [max(0, a + b - 1), min(a, b)]; the variance falls as p_AB rises, so
-    ``se`` uses p_AB = max(0, a + b - 1) (the largest variance: a conservative, valid test) and
-    ``se_min`` uses p_AB = min(a, b). Example: a = 41%, b = 33%, n_eff = 842 gives
-    se in [0.93, 2.95] points; the test uses 2.95.
-
-    Shares are points (not (low, high) ranges): to allow for rounding, call it at the least
-    favourable ends yourself. Where the worst-case variance is 0 (e.g. a = b = 0) there is no
-    test: z and p_value are NaN.
-    """
-    from scipy.stats import norm
-
-    from chasm._validate import check_alpha, check_positive, frame, index_of
-
-    alpha = check_alpha(alpha)
-    index = index_of(a, b, n, deff)
-    a_arr = check_pct("a", a) / 100.0
-    b_arr = check_pct("b", b) / 100.0
-    n_arr = check_positive("n", n)
-    deff_arr = check_positive("deff", deff)
-    a_arr, b_arr, n_arr, deff_arr = (np.atleast_1d(x) for x in broadcast(
-        a=a_arr, b=b_arr, n=n_arr, deff=deff_arr))
-    n_eff = n_arr / deff_arr
-    diff = a_arr - b_arr
-    p_ab_low = np.maximum(0.0, a_arr + b_arr - 1.0)
-    p_ab_high = np.minimum(a_arr, b_arr)
-    var_worst = np.maximum(a_arr + b_arr - 2.0 * p_ab_low - diff**2, 0.0) / n_eff
-    var_best = np.maximum(a_arr + b_arr - 2.0 * p_ab_high - diff**2, 0.0) / n_eff
-    se, se_min = np.sqrt(var_worst), np.sqrt(var_best)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.nan)
-    p_value = np.where(np.isnan(z), np.nan, 2.0 * norm.sf(np.abs(np.nan_to_num(z))))
-    crit = norm.ppf(1.0 - alpha / 2.0)
-    return frame(
-        {
-            "diff": diff * 100.0,
-            "se": se * 100.0,
-            "se_min": se_min * 100.0,
-            "z": z,
-            "p_value": p_value,
-            "ci_low": (diff - crit * se) * 100.0,
-            "ci_high": (diff + crit * se) * 100.0,
-        },
-        index,
+def mention_summary(options: pd.DataFrame) -> MentionSummary:
+    """Sum of shares, mean mentions (lower bound) and the multiple-response test (see class)."""
+    if options.empty:
+        return MentionSummary(np.nan, np.nan, np.nan, np.nan, False, False, 0)
+    points = options["point"].to_numpy(dtype=float)
+    lows = options["low"].to_numpy(dtype=float)
+    by_points = bool(mr.must_be_multiple_response(points)) if not np.isnan(points).any() else False
+    return MentionSummary(
+        sum_point=float(np.sum(points)), sum_low=float(lows.sum()),
+        sum_high=float(options["high"].sum()),
+        mean_mentions_low=float(mr.mean_mentions(lows)),
+        multiple_by_points=by_points,
+        multiple_by_ranges=bool(mr.must_be_multiple_response(lows, tolerance=0.0)),
+        k=len(options),
     )
 
 
-__all__ += ["paired_difference"]
+def mention_shares(options: pd.DataFrame) -> pd.DataFrame:
+    """Share of respondents (as published) vs share of the published mentions, per option.
+
+    ``share_of_mentions = a_i / sum(a) * 100`` over the published options only (SPSS "percent
+    of responses"): it describes the composition of the published answers and sums to 100,
+    whereas the published shares of respondents sum to more when several answers are allowed.
+    """
+    out = options[["option", "tone", "figure_id", "source_kind", "point"]].rename(
+        columns={"point": "share_of_respondents"})
+    out["share_of_mentions"] = (
+        mr.shares_of_mentions(options["point"].to_numpy(dtype=float)) if len(options) else [])
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Joint quantities and their bounds
+# --------------------------------------------------------------------------------------------
+def define_quantities(tones: Mapping[str, str], focus: str = FOCUS,
+                      focus_label: str | None = None) -> list[Quantity]:
+    """The five quantities (module docstring) for the published options and their tones.
+
+    ``tones`` maps each *published* option to its tone. A quantity whose option set is empty,
+    or that needs the focus option when it is not published, gets ``missing`` set to the
+    reason (and cannot be bounded).
+    """
+    neg = tuple(o for o, t in tones.items() if t == "negative")
+    pos = tuple(o for o, t in tones.items() if t == "positive")
+    name = focus_label or focus
+    has_focus = focus in tones
+    no_focus = f"'{focus}' is not published for this wave"
+    no_pos = "no option with a positive tone is published for this wave"
+    no_neg = "no option with a negative tone is published for this wave"
+
+    def why(needs_focus: bool, opts: tuple[str, ...], empty: str) -> str | None:
+        if needs_focus and not has_focus:
+            return no_focus
+        return empty if not opts else None
+
+    return [
+        Quantity(focus, f"chose '{name}'", "focus", focus, (), BOTH,
+                 None if has_focus else no_focus),
+        Quantity(f"{focus}_and_any_positive",
+                 f"chose '{name}' and at least one positive reason", "focus_and_any", focus,
+                 pos, LOW, why(True, pos, no_pos)),
+        Quantity(f"{focus}_and_no_positive", f"chose '{name}' and no positive reason",
+                 "focus_and_none", focus, pos, HIGH, why(True, pos, no_pos)),
+        Quantity("any_negative", "chose at least one negative label", "any", None, neg, LOW,
+                 why(False, neg, no_neg)),
+        Quantity("no_negative", "chose no negative label at all", "none", None, neg, HIGH,
+                 why(False, neg, no_neg)),
+    ]
+
+
+Range = tuple[float, float]
+
+
+def tones_of(options: pd.DataFrame) -> dict[str, str]:
+    """``{option: tone}`` of a :func:`wave_options` table (the input of define_quantities)."""
+    return dict(zip(options["option"], options["tone"], strict=True))
+
+
+def bound(quantity: Quantity, ranges: Mapping[str, Range]) -> mr.Bounds:
+    """Sharp bounds (percent) of ``quantity`` given a (low, high) range for each option.
+
+    NaN bounds when the quantity cannot be bounded (``quantity.missing``).
+    """
+    if quantity.missing:
+        return mr.Bounds(np.nan, np.nan)
+    sets: Sequence[Range] = [tuple(map(float, ranges[o])) for o in quantity.options]
+    if quantity.kind == "focus":
+        lo, hi = ranges[quantity.focus]
+        return mr.Bounds(float(lo), float(hi))
+    focus = tuple(map(float, ranges[quantity.focus])) if quantity.focus else None
+    if quantity.kind == "focus_and_any":
+        union = mr.union_bounds(list(sets))
+        return mr.pair_bounds(focus, (union.low, union.high))
+    if quantity.kind == "focus_and_none":
+        return mr.a_not_any_bounds(focus, list(sets))
+    if quantity.kind == "any":
+        return mr.union_bounds(list(sets))
+    if quantity.kind == "none":
+        return mr.none_bounds(list(sets))
+    raise ValueError(f"unknown quantity kind {quantity.kind!r}")
+
+
+def ranges_of(options: pd.DataFrame, low: str = "low", high: str = "high") -> dict[str, Range]:
+    """``{option: (low, high)}`` from two columns of a :func:`wave_options` table."""
+    return {r.option: (float(getattr(r, low)), float(getattr(r, high)))
+            for r in options.itertuples()}
+
+
+def sampling_ranges(options: pd.DataFrame, n: float, deff: float,
+                    alpha: float) -> dict[str, Range]:
+    """``{option: (ci_low, ci_high)}``: each option's confidence interval over its whole
+    wording range (:func:`chasm.stats.intervals.share_interval` with ``low_pct``/``high_pct``)."""
+    from chasm.stats.intervals import share_interval
+
+    if options.empty:
+        return {}
+    ci = share_interval(options["point"].to_numpy(dtype=float), n, deff, alpha=alpha,
+                        low_pct=options["low"].to_numpy(dtype=float),
+                        high_pct=options["high"].to_numpy(dtype=float))
+    return {o: (float(lo), float(hi))
+            for o, lo, hi in zip(options["option"], ci["ci_low"], ci["ci_high"], strict=True)}
+
+
+def bounds_table(quantities: Sequence[Quantity], options: pd.DataFrame, n: float,
+                 deff: float, alpha: float, bonferroni: bool = True) -> pd.DataFrame:
+    """One row per quantity: bounds from the wording ranges and widened by sampling error.
+
+    Columns: quantity, label, low, high (identified range, rounding/wording only),
+    low_with_sampling, high_with_sampling (bounds applied to the options' confidence
+    intervals; for a quantity built on k options each interval is at level 1 - alpha/k when
+    ``bonferroni``), k, alpha_per_option, figure_ids (";"-joined, in option order),
+    options, holds_for_all_options, missing.
+    """
+    wording = ranges_of(options)
+    ids = dict(zip(options["option"], options["figure_id"], strict=True))
+    rows = []
+    for q in quantities:
+        k = len(q.uses) if not q.missing else 0
+        level = alpha / k if (bonferroni and k) else alpha
+        b = bound(q, wording)
+        s = bound(q, sampling_ranges(options, n, deff, level)) if not q.missing else b
+        rows.append({
+            "quantity": q.key, "label": q.label, "low": b.low, "high": b.high,
+            "low_with_sampling": s.low, "high_with_sampling": s.high, "k": k,
+            "alpha_per_option": level if k else np.nan,
+            "figure_ids": ";".join(ids[o] for o in q.uses if o in ids) if not q.missing else "",
+            "options": ", ".join(q.uses) if not q.missing else "",
+            "holds_for_all_options": q.holds_for_all_options, "missing": q.missing or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def versus(low: float, high: float, threshold: float) -> str:
+    """Where an interval lies relative to a threshold: 'below', 'above' or 'straddles'."""
+    if np.isnan(low) or np.isnan(high):
+        return "not bounded"
+    if high < threshold:
+        return "below"
+    if low > threshold:
+        return "above"
+    return "straddles"
+
+
+__all__ = [
+    "FOCUS", "Quantity", "MentionSummary", "wave_options", "options_table", "mention_summary",
+    "mention_shares", "define_quantities", "tones_of", "bound", "ranges_of", "sampling_ranges",
+    "bounds_table", "versus",
+]

@@ -88,3 +88,23 @@ def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> pd.D
     for column in rounded.select_dtypes("number").columns:
         rounded[column] = rounded[column].round(digits)
     return rounded.set_index(index) if index else rounded
+
+
+def fmt_signed(value: float, digits: int = 1) -> str:
+    """A signed number for prose with a true minus sign: "−6.0", "+4.0", "0.0"; "–" if NaN."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{value:+.{digits}f}"
+    if float(text) == 0:
+        return f"{0:.{digits}f}"
+    return text.replace("-", "−")
+
+
+
+def fmt_p(value: float, relation: bool = False) -> str:
+    """A p-value for prose: "0.012", "< 0.001", "–" if NaN; with ``relation`` "= 0.012"."""
+    if value is None or pd.isna(value):
+        return "–"
+    if value < 0.001:
+        return "< 0.001"
+    return f"= {value:.3f}" if relation else f"{value:.3f}"

@@ -1,22 +1,14 @@
-"""Comparing a share between two independent samples (two survey waves, or two disjoint groups).
+"""Table-level logic of notebook 03_waves: the change of every option between two waves.
 
-WHAT. Score test and score interval for the difference of two published shares, a multiplicity
-adjustment for families of such tests, an equivalence (TOST) test to support "stable" claims,
-and the minimum detectable change for planning what a difference of a few points can mean.
+* :func:`wave_pairs` - every figure pair two waves share, one row per combination of sources;
+* :func:`worst_rounding_pvalue` / :func:`worst_equivalence_pvalue` - the tests at the least
+  favourable ends of each figure's rounding or wording range;
+* :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons;
+* :func:`verdict` - one word per comparison from the tests above;
+* :func:`range_ci` - the interval of a change widened by rounding or wording.
 
-WHY. A difference of two published shares has variance
-``deff1 p1 q1 / n1 + deff2 p2 q2 / n2``; passing effective counts (x_eff = p n / deff,
-n_eff = n / deff) to statsmodels gives exactly that. The score (Miettinen-Nurminen) interval
-and test are the recommended choices for two independent binomials (Fagerland, Lydersen & Laake
-2015, Stat. Methods Med. Res. 24:224-254). "No significant change" is not evidence of no change;
-an equivalence test within a stated margin is (Schuirmann 1987; Wellek 2010, Testing
-Statistical Hypotheses of Equivalence).
-
-Independence caveat: if both waves reuse the same sampling points, the waves are positively
-correlated and the independent-samples variance is conservative (too large).
-
-Worked example: 43% -> 37%, N=1600 each, deff 1.9: z = -2.51, p = 0.012, 95% CI of the change
-[-10.6, -1.3] points.
+The statistics themselves (score test and interval, equivalence, Holm) live in
+:mod:`chasm.stats`; this module only decides which figures they are applied to.
 """
 
 from __future__ import annotations
@@ -24,239 +16,235 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm._validate import (
-    ArrayLike,
-    as_float,
-    broadcast,
-    check_alpha,
-    check_fraction,
-    check_pct,
-    check_positive,
-    effective_counts,
-    frame,
-    index_of,
-    scalar_or_array,
-)
+from chasm.stats._validate import ArrayLike, broadcast, check_alpha, check_pct
 
-_ADJUST_METHODS = ("holm", "fdr_bh")
+_PAIR_KEYS = ["question", "option"]
 
 
-def _two_sample_counts(p1, p2, n1, n2, deff1, deff2):
-    """Effective counts of both samples, broadcast to a common 1-D shape."""
-    check_pct("p1", p1)
-    check_pct("p2", p2)
-    x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
-    x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
-    return [np.atleast_1d(a) for a in broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2)]
+
+_SIDE_COLUMNS = {"figure_id": "figure", "source_kind": "kind", "value_text": "text",
+                 "point": "p", "low": "low", "high": "high"}
 
 
-def _score_diff_ci(x2: float, n2: float, x1: float, n1: float, alpha: float):
-    """Score (Miettinen-Nurminen) interval of p2 - p1 (fractions), by test inversion.
 
-    The interval is ``{v : score-test p-value of H0: p2 - p1 = v >= alpha}``, the same
-    definition statsmodels uses for ``method="score"``. statsmodels 0.15 brackets its root
-    search from the Wald interval, which fails when the score limit lies outside 1.5x the Wald
-    limit (e.g. 30% in a 10% subgroup vs 41.1%); here the bracket is widened by doubling steps.
-    Returns None if the inversion is not possible: when a share is 0% or 100%, statsmodels'
-    closed-form restricted MLE returns NaN for a range of null values (arccos of an argument
-    just outside [-1, 1]); the caller then uses Newcombe's interval.
+def wave_pairs(
+    tidy: pd.DataFrame,
+    wave1: str,
+    wave2: str,
+    subgroup_var: str = "all",
+    subgroup: str = "all",
+) -> pd.DataFrame:
+    """Every pair of figures for the same question and option in two waves.
+
+    One row per (question, option, figure of ``wave1``, figure of ``wave2``) in the given
+    subgroup (default the whole sample): every combination of sources, so a conclusion can be
+    checked against each source. Figures without a point (bounds) are left out. ``best`` is
+    True for the pair of figures ``chasm.figures.best`` picks for the two cells (one per
+    option): the declared family of tests.
+
+    Columns: question, option, figure_1, kind_1, text_1, p1, low1, high1, figure_2, ...,
+    high2, best. Sorted by question, option, best first, then figure ids.
     """
-    from scipy.optimize import brentq
-    from statsmodels.stats.proportion import test_proportions_2indep
+    from chasm.figures import best as best_rows
 
-    def excess(v: float) -> float:
-        res = test_proportions_2indep(
-            x2, n2, x1, n1, value=v, method="score", compare="diff", correction=True
-        )
-        return float(res.pvalue) - alpha
-
-    p2, p1 = x2 / n2, x1 / n1
-    diff = p2 - p1
-    step = max(np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2), 1e-3)
-    limits = []
-    for direction in (-1.0, 1.0):
-        edge = direction * (1.0 - 1e-6)
-        inner, width = diff, step
-        while True:
-            outer = diff + direction * width
-            if direction * (outer - edge) >= 0:
-                outer = edge
-            value = excess(outer)
-            if np.isnan(value):
-                return None
-            if value < 0:
-                a, b = sorted((inner, outer))
-                try:  # a NaN met inside the bracket makes brentq raise
-                    limits.append(brentq(excess, a, b, xtol=1e-12))
-                except ValueError:
-                    return None
-                break
-            if outer == edge:
-                limits.append(direction)  # the interval reaches the limit
-                break
-            inner, width = outer, 2.0 * width
-    return limits[0], limits[1]
+    sub = tidy[(tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup)
+               & tidy["point"].notna()]
+    chosen = set(best_rows(tidy[(tidy["subgroup_var"] == subgroup_var)
+                                & (tidy["subgroup"] == subgroup)])["figure_id"])
+    sides = []
+    for wave, suffix in ((wave1, "1"), (wave2, "2")):
+        side = sub[sub["wave"] == wave][_PAIR_KEYS + list(_SIDE_COLUMNS)]
+        side = side.rename(columns={k: (v + suffix if v in ("p", "low", "high")
+                                        else f"{v}_{suffix}") for k, v in _SIDE_COLUMNS.items()})
+        sides.append(side)
+    pairs = sides[0].merge(sides[1], on=_PAIR_KEYS, how="inner")
+    pairs["best"] = pairs["figure_1"].isin(chosen) & pairs["figure_2"].isin(chosen)
+    pairs = pairs.sort_values(_PAIR_KEYS + ["best", "figure_1", "figure_2"],
+                              ascending=[True, True, False, True, True])
+    return pairs.reset_index(drop=True)
 
 
-def compare_waves(
-    p1: ArrayLike,
-    p2: ArrayLike,
+
+def _corner_pvalues(corners, n1, n2, deff1, deff2, fn) -> np.ndarray:
+    """Largest p-value of ``fn(p1, p2, ...)`` over a list of (p1, p2) corner arrays."""
+    ps = [np.asarray(fn(a, b, n1, n2, deff1, deff2), dtype=float) for a, b in corners]
+    return np.nanmax(np.vstack(ps), axis=0)
+
+
+
+def worst_rounding_pvalue(
+    low1: ArrayLike,
+    high1: ArrayLike,
+    low2: ArrayLike,
+    high2: ArrayLike,
     n1: ArrayLike,
     n2: ArrayLike,
     deff1: ArrayLike,
     deff2: ArrayLike,
-    alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Change from share ``p1`` (wave 1) to ``p2`` (wave 2), in points, with score CI and test.
+) -> np.ndarray:
+    """Least favourable score-test p-value of a change over what each figure's text allows.
 
-    Vectorised over all arguments. Returns a DataFrame with columns
-    diff (= p2 - p1, points), ci_low, ci_high (interval of the difference, points),
-    z (score statistic; negative when the share fell), p_value (two-sided) and ci_method
-    ("score", or "newcomb" where the score interval cannot be computed, which only happens
-    when a share is 0% or 100%). When both shares are 0% (or both 100%) there is no test:
-    z and p_value are NaN and ``adjust_pvalues`` leaves them out of the family.
-
-    Formula: ``test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")`` with
-    ``ne = n / deff`` and ``x = p / 100 * ne`` (Miettinen & Nurminen 1985), and the interval
-    that inverts it (equal to ``confint_proportions_2indep(..., method="score")`` where that
-    converges; see ``_score_diff_ci``). Newcombe (1998) hybrid score interval as fallback.
+    Each figure's true value lies in [low, high] (±0.5 for a rounded number, ±5 for a
+    fraction in words). The change looks smallest when the two values are brought as close
+    as the ranges allow: for a fall, wave 1 at its low end and wave 2 at its high end; for a
+    rise the opposite; when the ranges overlap, both at a common value (no change, p = 1).
+    The test (``chasm.stats.twosample.compare_waves``) is run at both closest corners and, where the
+    ranges overlap, at a common value; the largest p-value is returned (one per row).
     """
-    from statsmodels.stats.proportion import (
-        confint_proportions_2indep,
-        test_proportions_2indep,
-    )
+    from chasm.stats.twosample import compare_waves
 
-    alpha = check_alpha(alpha)
-    index = index_of(p1, p2, n1, n2, deff1, deff2)
-    x1, ne1, x2, ne2 = _two_sample_counts(p1, p2, n1, n2, deff1, deff2)
-    # Both shares 0% (or both 100%): the score statistic is 0/0 (no test possible).
-    degenerate = ((x1 == 0) & (x2 == 0)) | ((x1 == ne1) & (x2 == ne2))
-    ci = np.full((x1.size, 2), np.nan)
-    ci_method = np.full(x1.size, "score", dtype=object)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        test = test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")
-        for i in range(x1.size):
-            score = None if degenerate[i] else _score_diff_ci(x2[i], ne2[i], x1[i], ne1[i], alpha)
-            if score is None:
-                ci_method[i] = "newcomb"
-                score = confint_proportions_2indep(
-                    x2[i], ne2[i], x1[i], ne1[i], method="newcomb", compare="diff", alpha=alpha
-                )
-            ci[i] = score
-    return frame(
-        {
-            "diff": (x2 / ne2 - x1 / ne1) * 100.0,
-            "ci_low": ci[:, 0] * 100.0,
-            "ci_high": ci[:, 1] * 100.0,
-            "z": np.where(degenerate, np.nan, test.statistic),
-            "p_value": np.where(degenerate, np.nan, test.pvalue),
-            "ci_method": ci_method,
-        },
-        index,
-    )
+    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
+    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
+    lo1, hi1, lo2, hi2 = (np.atleast_1d(a) for a in broadcast(low1=lo1, high1=hi1,
+                                                               low2=lo2, high2=hi2))
+    common = np.clip((np.maximum(lo1, lo2) + np.minimum(hi1, hi2)) / 2.0, 0.0, 100.0)
+    overlap = np.maximum(lo1, lo2) <= np.minimum(hi1, hi2)
+
+    def p_of(a, b, *args):
+        return compare_waves(a, b, *args)["p_value"].to_numpy()
+
+    worst = _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
+    return np.where(overlap, np.fmax(worst, p_of(common, common, n1, n2, deff1, deff2)), worst)
 
 
-def adjust_pvalues(p: ArrayLike, method: str = "holm") -> np.ndarray | pd.Series:
-    """Multiplicity-adjusted p-values: Holm (family-wise error) or Benjamini-Hochberg (FDR).
 
-    Computed directly (the same numbers as ``statsmodels.stats.multitest.multipletests`` with
-    ``method="holm"`` / ``"fdr_bh"``, which the tests check; statsmodels itself runs a full
-    garbage collection per call, about a second each time the claims register is evaluated).
-    Holm: sort p ascending, ``adj_(i) = max_{j <= i} min(1, (m - j + 1) p_(j))`` (Holm 1979).
-    BH: ``adj_(i) = min_{j >= i} min(1, m p_(j) / j)`` (Benjamini & Hochberg 1995).
-
-    NaN policy: NaN p-values (tests that could not be computed, e.g. 0% vs 0%) stay NaN and are
-    left out of the family, so m counts only the tests actually carried out.
-    Returns the same shape as the input (a Series keeps its index).
-    """
-    if method not in _ADJUST_METHODS:
-        raise ValueError(f"method must be one of {_ADJUST_METHODS}, got {method!r}")
-    arr = np.atleast_1d(as_float("p", p)).astype(float)
-    if arr.ndim != 1:
-        raise ValueError(f"p must be one-dimensional, got shape {arr.shape}")
-    ok = np.flatnonzero(~np.isnan(arr))
-    check_fraction("p", arr[ok])
-    adjusted = np.full(arr.shape, np.nan)
-    order = ok[np.argsort(arr[ok], kind="stable")]
-    m = order.size
-    rank = np.arange(1, m + 1)
-    if method == "holm":
-        adjusted[order] = np.maximum.accumulate(np.minimum(1.0, (m - rank + 1) * arr[order]))
-    else:
-        steps = np.minimum(1.0, m * arr[order] / rank)
-        adjusted[order] = np.minimum.accumulate(steps[::-1])[::-1]
-    if isinstance(p, pd.Series):
-        return pd.Series(adjusted, index=p.index, name=p.name)
-    return adjusted
-
-
-def equivalence_test(
-    p1: ArrayLike,
-    p2: ArrayLike,
+def worst_equivalence_pvalue(
+    low1: ArrayLike,
+    high1: ArrayLike,
+    low2: ArrayLike,
+    high2: ArrayLike,
     n1: ArrayLike,
     n2: ArrayLike,
     deff1: ArrayLike,
     deff2: ArrayLike,
-    margin: ArrayLike,
+    margin: float,
     alpha: float = 0.05,
-) -> pd.DataFrame:
-    """Two one-sided score tests (TOST) that the change p2 - p1 lies within +-``margin`` points.
+) -> np.ndarray:
+    """Least favourable TOST p-value ("stable within ±margin") over the figures' ranges.
 
-    Returns a DataFrame with columns diff (points), margin, p_value (the larger of the two
-    one-sided p-values) and equivalent (p_value < alpha): "stable within +-margin points".
-    Formula: ``tost_proportions_2indep(x2, ne2, x1, ne1, low=-margin/100, upp=margin/100,
-    method="score", compare="diff")`` on effective counts.
+    Stability is hardest to show when the two true values are as far apart as the texts allow:
+    (low1, high2) or (high1, low2). ``chasm.stats.twosample.equivalence_test`` is run at both
+    corners and the larger p-value returned (one per row).
     """
-    from statsmodels.stats.proportion import tost_proportions_2indep
+    from chasm.stats.twosample import equivalence_test
 
-    alpha = check_alpha(alpha)
-    margin_arr = check_positive("margin", margin)
-    if (margin_arr >= 100).any():
-        raise ValueError(f"margin must be below 100 points, got {margin}")
-    index = index_of(p1, p2, n1, n2, deff1, deff2, margin)
-    x1, ne1, x2, ne2 = _two_sample_counts(p1, p2, n1, n2, deff1, deff2)
-    x1, ne1, x2, ne2, m = broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2, margin=margin_arr)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        p_value = np.array(
-            [
-                tost_proportions_2indep(
-                    a, b, c, d, low=-mm / 100.0, upp=mm / 100.0, method="score", compare="diff"
-                ).pvalue
-                for a, b, c, d, mm in zip(x2, ne2, x1, ne1, m, strict=True)
-            ],
-            dtype=float,
-        )
-    return frame(
-        {
-            "diff": (x2 / ne2 - x1 / ne1) * 100.0,
-            "margin": m,
-            "p_value": p_value,
-            "equivalent": p_value < alpha,
-        },
-        index,
-    )
+    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
+    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
+
+    def p_of(a, b, *args):
+        return equivalence_test(a, b, *args, margin=margin, alpha=alpha)["p_value"].to_numpy()
+
+    return _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
 
 
-def minimum_detectable_change(
+
+def holm_in_family(
     p: ArrayLike,
-    n: ArrayLike,
-    deff: ArrayLike,
-    alpha: float = 0.05,
-    power: float = 0.8,
-) -> float | np.ndarray:
-    """Smallest change (points) two waves of ``n`` interviews each detect with given power.
+    key: ArrayLike,
+    in_family: ArrayLike,
+    method: str = "holm",
+) -> np.ndarray:
+    """Multiplicity-adjusted p-values for a family of one test per ``key`` (e.g. option).
 
-    Normal approximation at a common share p (two-sided test, equal designs):
-    ``MDC = (z_{1-alpha/2} + z_{power}) * sqrt(2 p (1 - p) deff / n) * 100``.
-    At 50%, N=1600, deff 1.9: 6.8 points; at 5%: 3.0 points (80% power, alpha 0.05).
+    Rows with ``in_family`` True form the declared family (exactly one per key): they are
+    adjusted together with ``chasm.stats.multiplicity.adjust_pvalues(..., method)``. A row outside
+    the family is an alternative version of its key's test (another source for the same cell): it
+    is adjusted in the family where it replaces that key's test, so its adjusted p-value is
+    what the family would give had that source been chosen. NaN p-values stay NaN.
     """
-    from scipy.stats import norm
+    from chasm.stats.multiplicity import adjust_pvalues
 
+    p_arr = np.asarray(p, dtype=float)
+    keys = np.asarray(key, dtype=object)
+    fam = np.asarray(in_family, dtype=bool)
+    if not (p_arr.shape == keys.shape == fam.shape) or p_arr.ndim != 1:
+        raise ValueError(f"p, key and in_family must be 1-D of one length, got {p_arr.shape}, "
+                         f"{keys.shape}, {fam.shape}")
+    family_keys = keys[fam]
+    if len(set(family_keys)) != len(family_keys):
+        raise ValueError("in_family must select exactly one row per key")
+    missing = set(keys) - set(family_keys)
+    if missing:
+        raise ValueError(f"keys without a row in the family: {sorted(map(str, missing))}")
+    out = np.full(p_arr.shape, np.nan)
+    base = adjust_pvalues(p_arr[fam], method=method)
+    out[fam] = base
+    for i in np.flatnonzero(~fam):
+        swapped = p_arr[fam].copy()
+        swapped[family_keys == keys[i]] = p_arr[i]
+        out[i] = adjust_pvalues(swapped, method=method)[family_keys == keys[i]][0]
+    return out
+
+
+
+def verdict(
+    p_value: float,
+    p_holm: float,
+    p_worst_holm: float,
+    equivalence_p: float,
+    equivalence_p_worst: float,
+    alpha: float,
+    margin: float,
+) -> str:
+    """Plain reading of one comparison, from its raw, adjusted and least favourable p-values.
+
+    A claim is only made without qualification when it holds after the multiplicity
+    adjustment and both at the published values and at the least favourable values their
+    rounding or wording allows:
+
+    * ``p_holm < alpha`` and ``p_worst_holm < alpha``: "larger than sampling error";
+    * ``p_holm < alpha`` only: "larger than sampling error at the published values, but not
+      over all values their rounding or wording allows";
+    * ``p_value < alpha`` only: "larger than sampling error on its own, but not once adjusted
+      for the other comparisons of the family";
+    * otherwise, ``equivalence_p < alpha`` and ``equivalence_p_worst < alpha``: "within
+      sampling error, and equivalent within ±margin points";
+    * otherwise, ``equivalence_p < alpha`` only: "within sampling error; equivalent within
+      ±margin points at the published values, but not over all values their rounding or
+      wording allows";
+    * otherwise: "within sampling error (but not shown to be stable within ±margin points)".
+    """
     alpha = check_alpha(alpha)
-    power_f = float(check_fraction("power", power, open_interval=True))
-    share = check_pct("p", p) / 100.0
-    n_arr = check_positive("n", n)
-    deff_arr = check_positive("deff", deff)
-    share, n_arr, deff_arr = broadcast(p=share, n=n_arr, deff=deff_arr)
-    z = norm.ppf(1.0 - alpha / 2.0) + norm.ppf(power_f)
-    return scalar_or_array(z * np.sqrt(2.0 * share * (1.0 - share) * deff_arr / n_arr) * 100.0)
+    m = f"±{margin:g} points"
+    allows = "but not over all values their rounding or wording allows"
+    if pd.isna(p_value) or pd.isna(p_holm):
+        return "no test possible"
+    if p_holm < alpha:
+        if pd.notna(p_worst_holm) and p_worst_holm < alpha:
+            return "larger than sampling error"
+        return f"larger than sampling error at the published values, {allows}"
+    if p_value < alpha:
+        return ("larger than sampling error on its own, but not once adjusted for the other "
+                "comparisons of the family")
+    if pd.notna(equivalence_p) and equivalence_p < alpha:
+        if pd.notna(equivalence_p_worst) and equivalence_p_worst < alpha:
+            return f"within sampling error, and equivalent within {m}"
+        return f"within sampling error; equivalent within {m} at the published values, {allows}"
+    return f"within sampling error (but not shown to be stable within {m})"
+
+
+
+def range_ci(
+    low1: ArrayLike,
+    high1: ArrayLike,
+    low2: ArrayLike,
+    high2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Interval of a change (points) widened by each figure's rounding or wording range.
+
+    The union of the score intervals of ``p2 - p1`` over the values the texts allow: its
+    lower end is the interval's lower end at (high1, low2), the largest fall, and its upper end
+    the upper end at (low1, high2), the largest rise (the score limits move with the
+    difference). Returns a DataFrame with columns ci_low, ci_high (one row per comparison).
+    """
+    from chasm.stats.twosample import compare_waves
+
+    fall = compare_waves(high1, low2, n1, n2, deff1, deff2, alpha)
+    rise = compare_waves(low1, high2, n1, n2, deff1, deff2, alpha)
+    return pd.DataFrame({"ci_low": fall["ci_low"].to_numpy(),
+                         "ci_high": rise["ci_high"].to_numpy()})

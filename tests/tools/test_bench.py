@@ -1,4 +1,4 @@
-"""The pure parts of ``chasm.bench``: targets, ratios, notebook -> script, snapshot, report.
+"""The pure parts of ``tools/bench.py``: targets, ratios, notebook -> script, snapshot, report.
 
 No benchmark is run here (that takes minutes); scripts built from tiny notebooks are run.
 """
@@ -12,8 +12,7 @@ import sys
 
 import nbformat
 import pytest
-
-from chasm import bench
+from tools import bench
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from chasm import claims, figures, io, paths, worded
+from chasm import claims, figures, io, paths, rules, worded
 from chasm.claims import Claim, load_claims
-from chasm.multiresponse import paired_difference
+from chasm.stats.frechet import paired_difference
 
 DEFF = 1.9
 
@@ -98,17 +98,17 @@ def test_paired_difference_vector_and_degenerate():
 
 
 def test_holm_matches_adjust_pvalues():
-    """claims' own Holm step-down gives exactly chasm.waves.adjust_pvalues(method="holm")."""
-    from chasm.waves import adjust_pvalues
+    """The rules' Holm step-down gives exactly chasm.stats.multiplicity.adjust_pvalues (holm)."""
+    from chasm.stats.multiplicity import adjust_pvalues
 
     rng = np.random.default_rng(5)
     for size in (1, 2, 4, 7):
         p = rng.uniform(0, 0.2, size)
         p[rng.uniform(size=size) < 0.2] = np.nan if size > 2 else p[0]
-        assert np.allclose(claims._holm(list(p)), adjust_pvalues(p, method="holm"),
+        assert np.allclose(rules._holm(list(p)), adjust_pvalues(p, method="holm"),
                            equal_nan=True, rtol=0, atol=1e-15)
-    assert claims._holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
-    assert claims._holm([]) == []
+    assert rules._holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert rules._holm([]) == []
 
 
 # -------------------------------------------------------------------------------- loading
@@ -117,7 +117,7 @@ def test_the_register_loads_and_every_claim_has_a_rule():
     assert len(register) == 28
     assert [c.claim_id for c in register] == [f"C{i:02d}" for i in range(1, 29)]
     assert {c.kind for c in register} <= set(claims.KINDS)
-    assert {c.rule for c in register} <= set(claims.RULES)
+    assert {c.rule for c in register} <= set(rules.RULES)
     assert all(c.notes for c in register if c.rule == "not_testable")
 
 
@@ -477,8 +477,8 @@ def test_vocabulary_is_fixed_and_documented():
                                "contradicted", "sources disagree", "not identifiable",
                                "not testable")
     assert all(meaning for _, meaning in claims.VOCABULARY)
-    assert set(claims.RULES) == set(claims.RULE_ARGS)
-    for name, rule in claims.RULES.items():
+    assert set(rules.RULES) == set(claims.RULE_ARGS)
+    for name, rule in rules.RULES.items():
         assert rule.__doc__, name
 
 

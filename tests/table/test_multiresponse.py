@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from chasm import options as op
+from chasm import multiresponse as op
 
 META = {"questions": {"q": {"options": {
     "traitors": {"label": "traitors", "tone": "negative"},

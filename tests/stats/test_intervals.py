@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import beta
 
-from chasm.intervals import share_interval
+from chasm.stats.intervals import share_interval
 
 Z95 = 1.959963984540054
 

@@ -8,7 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from chasm import breakdowns as bd  # noqa: E402
+from chasm import subgroups as bd  # noqa: E402
 
 META = {
     "questions": {

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _project import MAKE, VENV, assert_unchanged, copy_project, make, snapshot
+
+from tests.e2e._project import MAKE, VENV, assert_unchanged, copy_project, make, snapshot
 
 BUDGET_S = 60
 

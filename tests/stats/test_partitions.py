@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.special import expit
 from scipy.stats import norm
 
-from chasm.multiresponse import Bounds
-from chasm.subgroups import (
+from chasm.stats.frechet import Bounds
+from chasm.stats.partitions import (
     LEVADA_AGE_BANDS,
     bayes_share_of_answer,
     binomial_glm,
@@ -24,7 +24,7 @@ from chasm.subgroups import (
     weighted_total,
 )
 
-ROSSTAT = Path(__file__).resolve().parents[1] / "data" / "raw" / "rosstat_population_2024-01-01.csv"
+ROSSTAT = Path(__file__).resolve().parents[2] / "data" / "raw" / "rosstat_population_2024-01-01.csv"
 
 
 # ---------------------------------------------------------------- population weights

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from _project import MAKE, copy_project, make
+
+from tests.e2e._project import MAKE, copy_project, make
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 

@@ -4,20 +4,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm.intervals import share_interval
-from chasm.uncertainty import (
-    figure_intervals,
-    fmt_p,
-    fmt_signed,
+from chasm.report import fmt_p, fmt_signed
+from chasm.stats.intervals import share_interval
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.twosample import compare_waves, equivalence_test
+from chasm.uncertainty import figure_intervals, subgroup_sizes
+from chasm.waves import (
     holm_in_family,
     range_ci,
-    subgroup_sizes,
     verdict,
     wave_pairs,
     worst_equivalence_pvalue,
     worst_rounding_pvalue,
 )
-from chasm.waves import adjust_pvalues, compare_waves, equivalence_test
 
 META = {
     "waves": {

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from chasm.multiresponse import (
+from chasm.stats.frechet import (
     Bounds,
     a_not_any_bounds,
     a_not_b_bounds,

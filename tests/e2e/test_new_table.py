@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from _project import MAKE, copy_project, make
+
+from tests.e2e._project import MAKE, copy_project, make
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 

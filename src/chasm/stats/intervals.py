@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm._validate import (
+from chasm.stats._validate import (
     ArrayLike,
     broadcast,
     check_alpha,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chasm._validate import (
+from chasm.stats._validate import (
     ArrayLike,
     broadcast,
     check_fraction,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm.design import DEFF_SENSITIVITY, deff_from_error_table, effective_n, srs_error
+from chasm.stats.design import DEFF_SENSITIVITY, deff_from_error_table, effective_n, srs_error
 
 Z95 = 1.959963984540054  # Phi^-1(0.975)
 
