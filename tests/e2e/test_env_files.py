@@ -27,8 +27,11 @@ def _project() -> dict:
 
 
 def test_every_dependency_is_pinned_in_the_lock():
+    """Runtime dependencies and the dev extra (what make test runs) are all pinned."""
     lock = _lock()
-    for dep in _project()["dependencies"]:
+    project = _project()
+    assert set(project["optional-dependencies"]) == {"dev"}
+    for dep in project["dependencies"] + project["optional-dependencies"]["dev"]:
         name = re.sub(r"[-_.]+", "-", Requirement(dep).name).lower()
         assert name in lock, f"{name} is in pyproject.toml but not pinned in requirements.lock"
 
