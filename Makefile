@@ -36,11 +36,22 @@ INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 
+# A run's name becomes a make target: refuse names make cannot express (spaces, #, :, ...).
+BAD_PARAMS := $(shell LC_ALL=C find notebooks/params -maxdepth 1 -name '*.yaml' \
+  ! -regex 'notebooks/params/[A-Za-z0-9_.+=-]*\.yaml' 2>/dev/null)
+ifneq ($(BAD_PARAMS),)
+$(error params file name(s) make cannot use: $(BAD_PARAMS); rename using only letters, digits and _ . + = -)
+endif
 RUNS := $(sort $(basename $(notdir $(wildcard notebooks/params/*.yaml))))
 REPORTS := $(RUNS:%=reports/%.ipynb)
 notebook_of = $(firstword $(subst --, ,$(1)))
+# Everything a run reads besides the package: its notebook, its params file, the notebook's inputs.
+run_inputs = notebooks/$(2).ipynb notebooks/params/$(1).yaml $(INPUTS_$(2))
+# Content stamps (chasm.manifest): rewritten only when an input's content or the input list
+# changes, so copies with old dates and deleted inputs rebuild what they affect.
+MANIFESTS := $(RUNS:%=.build/inputs/%.sha)
 
-.PHONY: help venv reports test lab bench clean
+.PHONY: help venv reports test lab bench clean FORCE
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -58,10 +69,15 @@ $(STAMP): requirements.lock pyproject.toml
 
 reports: $(REPORTS) reports/index.html ## run every notebook with every params file into reports/
 
+$(MANIFESTS) .build/runs.sha &: FORCE | $(STAMP)
+	@+$(PY) -m chasm.manifest --common $(SRC) \
+	  $(foreach run,$(RUNS),--run $(run) $(call run_inputs,$(run),$(call notebook_of,$(run))))
+
 # One rule per run: the report depends on its notebook, its params file, the package and the
-# data it reads. The default run of a notebook also produces that notebook's OUTPUTS_.
+# data it reads, by date and by content (its stamp). The default run of a notebook also
+# produces that notebook's OUTPUTS_.
 define run_rule
-reports/$(1).ipynb reports/$(1).html reports/$(1).reader.html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: notebooks/$(2).ipynb notebooks/params/$(1).yaml $(SRC) $(INPUTS_$(2)) | $(STAMP)
+reports/$(1).ipynb reports/$(1).html reports/$(1).reader.html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: $(call run_inputs,$(1),$(2)) $(SRC) .build/inputs/$(1).sha | $(STAMP)
 	@$(PY) -m chasm.build run $(1) --inputs $(INPUTS_$(2))
 endef
 $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run)))))
@@ -71,7 +87,8 @@ $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run))))
 .PRECIOUS: $(REPORTS) $(REPORTS:.ipynb=.html) $(REPORTS:.ipynb=.reader.html) \
   $(foreach run,$(RUNS),$(OUTPUTS_$(run))) reports/index.html
 
-reports/index.html: $(REPORTS) src/chasm/build.py | $(STAMP)
+# The index also follows the list of runs: a removed params file removes its run's outputs.
+reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
 	@$(PY) -m chasm.build index
 
 test: $(STAMP) ## unit tests, then nbval over the committed reports
@@ -85,4 +102,4 @@ bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make te
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
 clean: ## remove the venv and build leftovers (committed reports stay)
-	rm -rf $(VENV) reports/.staging .pytest_cache src/*.egg-info
+	rm -rf $(VENV) .build reports/.staging .pytest_cache src/*.egg-info

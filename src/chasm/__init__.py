@@ -28,6 +28,8 @@ Tables and reports:
 - ``rules``         the register's verdict rules, one per kind of claim
 - ``report``        notebook parameters, sentences, number formats, tables
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
+- ``params``        a run's params file, checked against its notebook before any kernel
+- ``manifest``      content stamps of each run's inputs, so make follows content, not dates
 - ``build``         run one notebook with one params file into reports/ (used by make)
 
 All shares at the package's public interfaces are percentages (0-100), as published.

@@ -36,7 +36,6 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
-import yaml  # noqa: E402
 
 from . import paths  # noqa: E402
 
@@ -67,15 +66,20 @@ def split_run(run: str) -> tuple[str, Path, Path]:
     return notebook, nb_path, params_path
 
 
-def load_params(params_path: Path) -> dict:
-    """The params file as a mapping (an empty file means: all defaults)."""
+def load_params(params_path: Path, nb_path: Path | None = None) -> dict:
+    """The params file's parameters, checked against the notebook (``chasm.params.load``)
+    before any kernel starts; :class:`BuildError` with the file, line, key and value if not.
+    ``nb_path`` defaults to the notebook the file name names (``notebooks/<notebook>.ipynb``
+    beside ``notebooks/params/``)."""
+    from .params import ParameterFileError, load
+
+    params_path = Path(params_path)
+    if nb_path is None:
+        nb_path = params_path.parent.parent / f"{params_path.stem.split('--', 1)[0]}.ipynb"
     try:
-        params = yaml.safe_load(params_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise BuildError(f"{paths.relative(params_path)} is not valid YAML: {err}") from None
-    if not isinstance(params, dict):
-        raise BuildError(f"{paths.relative(params_path)} must be a mapping of parameters")
-    return params
+        return load(params_path, nb_path)
+    except ParameterFileError as err:
+        raise BuildError(str(err)) from None
 
 
 def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -207,7 +211,7 @@ def build(run: str, inputs: list[str] | None = None) -> None:
 
     start = time.perf_counter()
     notebook, nb_path, params_path = split_run(run)
-    params = load_params(params_path)
+    params = load_params(params_path, nb_path)
     _kernel_check()
     stage = STAGING / run
     shutil.rmtree(stage, ignore_errors=True)
@@ -286,7 +290,16 @@ _OUTPUT_LABELS = {("tables", ".csv"): "table", ("figures", ".svg"): "figure",
 
 
 def write_index() -> Path:
-    """``reports/index.html``: one line per report with links to its outputs."""
+    """``reports/index.html``: one line per report with links to its outputs.
+
+    Reports of runs whose params file is gone are removed first, with the tables and figures
+    they wrote (``chasm.manifest.stale_outputs``), so the index never lists a removed run."""
+    from .manifest import stale_outputs
+
+    runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
+    for stale in stale_outputs(runs):
+        stale.unlink()
+        print(f"✗ removed {paths.relative(stale)} (its params file is gone)")
     rows = []
     # reading order: by notebook, its default run first, then the variants
     for nb_path in sorted(paths.REPORTS.glob("*.ipynb"),

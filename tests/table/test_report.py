@@ -66,20 +66,6 @@ def test_split_run_missing_notebook(tmp_path, monkeypatch):
         build.split_run("99_orphan")
 
 
-def test_load_params_rejects_a_list_and_bad_yaml(tmp_path):
-    listed = tmp_path / "listed.yaml"
-    listed.write_text("- deff\n- 2\n")
-    with pytest.raises(build.BuildError, match="must be a mapping of parameters"):
-        build.load_params(listed)
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("deff: [1, 2\n")
-    with pytest.raises(build.BuildError, match="is not valid YAML"):
-        build.load_params(broken)
-    empty = tmp_path / "empty.yaml"
-    empty.write_text("# all defaults\n")
-    assert build.load_params(empty) == {}
-
-
 @pytest.mark.parametrize(("value", "shown"), [
     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
     ('<img src=x onerror="alert(1)">', "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"),

@@ -1,0 +1,128 @@
+"""Content stamps for make: a report is rebuilt when what it reads changes, not only its date.
+
+WHAT. ``python -m chasm.manifest --common FILE... --run RUN FILE... [--run RUN FILE...]``
+(run by make before it looks at any report) writes, for every run,
+``.build/inputs/<run>.sha``: the list of the run's input files (its notebook, params file, the
+package and the data it reads) with the SHA-256 of each. A stamp is rewritten only when that
+content changes, so its date moves exactly when an input's content, or the list of inputs,
+changed. It also writes ``.build/runs.sha``, the list of runs, which moves when a params file
+is added or removed. The Makefile makes every report depend on its stamp as well as on the
+files themselves.
+
+WHY. make compares dates. A file copied with its old date (``cp -p``, rsync, an unpacked
+archive) or a deleted input (a removed figures file, metadata or params file) changes what a
+report would say without making any prerequisite newer, and make would keep the stale report
+with exit 0. Hashing the inputs on every make costs a few milliseconds; the stamps live in
+``.build/`` (not committed).
+
+FIRST RUN. Where no stamp exists yet (a fresh clone), nothing is known about earlier content, so
+the new stamp takes the date of the newest input: make then decides by dates exactly as it would
+without stamps, and from then on content decides.
+
+Also :func:`stale_outputs`: the files in ``reports/`` that belong to runs which no longer exist
+(their params file was removed), so the index can remove them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import paths
+
+BUILD = paths.ROOT / ".build"
+INPUTS = BUILD / "inputs"
+RUNS = BUILD / "runs.sha"
+
+
+def _digest(path: Path) -> str:
+    if not path.exists():
+        return "missing"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest(files: list[str]) -> str:
+    """One line per input file, sorted: ``<sha256>  <path>`` (``missing`` if absent)."""
+    return "".join(f"{_digest(paths.ROOT / f)}  {f}\n" for f in sorted(set(files)))
+
+
+def write_stamp(stamp: Path, content: str, inputs: list[str]) -> bool:
+    """Write ``content`` to ``stamp`` only if it differs; True if written.
+
+    A new stamp (none before) is dated like its newest input, so that make's first decision is
+    the one dates would give."""
+    if stamp.exists() and stamp.read_text(encoding="utf-8") == content:
+        return False
+    first = not stamp.exists()
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stamp.with_name(stamp.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, stamp)
+    if first:
+        times = [(paths.ROOT / f).stat().st_mtime for f in inputs if (paths.ROOT / f).exists()]
+        if times:
+            os.utime(stamp, (max(times), max(times)))
+    return True
+
+
+def stale_outputs(runs: set[str]) -> list[Path]:
+    """Files in reports/ written by runs that no longer exist: their notebook and HTML files,
+    and the tables and figures their report lists in its metadata (``chasm.outputs``)."""
+    out: list[Path] = []
+    for report in sorted(paths.REPORTS.glob("*.ipynb")):
+        run = report.stem
+        if run in runs:
+            continue
+        try:
+            listed = json.loads(report.read_text(encoding="utf-8"))["metadata"].get(
+                "chasm", {}).get("outputs", [])
+        except (ValueError, KeyError):
+            listed = []
+        out.append(report)
+        out += [p for p in (paths.REPORTS / f"{run}.html", paths.REPORTS / f"{run}.reader.html")
+                if p.exists()]
+        out += [paths.REPORTS / o for o in listed
+                if o.startswith(("tables/", "figures/")) and (paths.REPORTS / o).exists()]
+    return out
+
+
+def _parse(argv: list[str]) -> dict[str, list[str]]:
+    """``--common F... --run R F... --run R F...`` -> {run: its files + the common files}."""
+    common: list[str] = []
+    runs: dict[str, list[str]] = {}
+    target: list[str] | None = None
+    words = iter(argv)
+    for word in words:
+        if word == "--common":
+            target = common
+        elif word == "--run":
+            name = next(words, None)
+            if name is None or name.startswith("--"):
+                raise SystemExit("python -m chasm.manifest: --run needs a run name")
+            target = runs.setdefault(name, [])
+        elif target is None:
+            raise SystemExit(f"python -m chasm.manifest: expected --common or --run before "
+                             f"{word!r}")
+        else:
+            target.append(word)
+    return {run: files + common for run, files in runs.items()}
+
+
+def main(argv: list[str]) -> int:
+    runs = _parse(argv)
+    for run, files in runs.items():
+        write_stamp(INPUTS / f"{run}.sha", manifest(files), files)
+    listing = "".join(f"{run}\n" for run in sorted(runs))
+    params = [paths.relative(paths.PARAMS / f"{run}.yaml") for run in runs]
+    write_stamp(RUNS, listing, params)
+    for old in INPUTS.glob("*.sha"):  # stamps of removed runs
+        if old.stem not in runs:
+            old.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,186 @@
+"""Parameters of one run, checked against its notebook before any kernel starts.
+
+WHAT. ``notebooks/params/<run>.yaml`` maps parameter names to values for one run of a
+notebook. :func:`declared` reads the notebook's cell tagged ``parameters`` (its names and
+default values); :func:`load` reads a params file and checks it against them.
+
+WHY. papermill pastes each pair into the notebook as ``name = value`` code: a name that is not
+an identifier would be executed as code, a misspelt name only draws a warning (the run goes on
+with the default, and the index would list the typo as applied), and YAML happily reads
+``.inf``, duplicate keys or ``yes`` where a number belongs. Each of these is refused here with
+one :class:`ParameterFileError` naming the params file, the line, the key and the value as
+written, so a run either uses exactly what its file says or does not start.
+
+RULES (one per check, in this order): the file is a YAML mapping without anchors, aliases or
+tags; every key is a Python identifier, not a keyword, not ``run`` (make sets it), appears once
+and is declared by the notebook; every value is a plain scalar or a list of scalars; a number is
+finite; a value's type matches its default (a number for a number, text for text, a list for a
+list; a default of None accepts a number, text or null; a boolean only where the default is a
+boolean).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import keyword
+import math
+import re
+from pathlib import Path
+
+import yaml
+
+from . import paths
+
+#: The parameter make sets for every run (the run's name); a params file may not set it.
+RUN = "run"
+_NULL = {"null", "Null", "NULL", "~", ""}
+#: The one number grammar: ASCII digits, an optional sign, decimal point and exponent.
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+class ParameterFileError(ValueError):
+    """A params file cannot be used as written; the message names file, line, key and value."""
+
+
+def declared(nb_path: Path) -> dict[str, object]:
+    """Names and default values of the notebook's ``parameters`` cell, in order.
+
+    Every statement of that cell must be ``name = <literal>`` (numbers, text, None, booleans,
+    lists): a default that is not a literal could not be checked against, so it is refused.
+    """
+    nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    where = paths.relative(Path(nb_path))
+    if len(cells) != 1:
+        raise ParameterFileError(f"{where}: needs exactly one cell tagged 'parameters', "
+                                 f"found {len(cells)}")
+    source = "".join(cells[0]["source"])
+    out: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            raise ParameterFileError(f"{where}: the parameters cell may only assign names "
+                                     f"(line {node.lineno})")
+        try:
+            out[node.targets[0].id] = ast.literal_eval(node.value)
+        except ValueError:
+            raise ParameterFileError(f"{where}: parameter {node.targets[0].id!r} needs a literal "
+                                     f"default (line {node.lineno})") from None
+    return out
+
+
+def _fail(where: str, node: yaml.Node, key: str | None, message: str) -> ParameterFileError:
+    line = node.start_mark.line + 1
+    text = f"{where}, line {line}" + (f", key {key!r}" if key is not None else "")
+    return ParameterFileError(f"{text}: {message}")
+
+
+def _scalar(where: str, key: str, node: yaml.Node) -> object:
+    """The value of a plain scalar node, typed by YAML's core schema but read from its text."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise _fail(where, node, key, "a value must be a number, text, null or true/false "
+                    "(or a list of those)")
+    if node.tag not in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
+                        "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                        "tag:yaml.org,2002:null"):
+        raise _fail(where, node, key, f"tags are not allowed (value {node.value!r} tagged "
+                    f"{node.tag})")
+    if node.style is not None:  # quoted: text, whatever it looks like
+        return node.value
+    text = node.value
+    if text in _NULL:
+        return None
+    if text in ("true", "false"):
+        return text == "true"
+    if text.lower() in ("yes", "no", "on", "off", "y", "n", "true", "false"):
+        raise _fail(where, node, key, f"value {text!r} is ambiguous in YAML: write true or false "
+                    "for a switch, or quote it for text")
+    if text.lower().lstrip("+-") in (".inf", ".nan", "inf", "nan", "infinity"):
+        raise _fail(where, node, key, f"value {text!r} is not a finite number")
+    if not _NUMBER.fullmatch(text):
+        numeric_tag = node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        if numeric_tag or any(c.isdigit() and not c.isascii() for c in text):
+            raise _fail(where, node, key, f"value {text!r} is not a plain decimal number "
+                        "(ASCII digits, one optional decimal point)")
+        return text
+    number = float(text) if any(c in text for c in ".eE") else int(text, 10)
+    if not math.isfinite(number):
+        raise _fail(where, node, key, f"value {text!r} is not a finite number")
+    return number
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    return "text"
+
+
+def _check_type(where: str, node: yaml.Node, key: str, value: object, default: object) -> None:
+    got, want = _kind(value), _kind(default)
+    if got == want or (want == "null" and got in ("number", "text")) or got == "null":
+        return
+    written = node.value if isinstance(node, yaml.ScalarNode) else value
+    raise _fail(where, node, key, f"value {written!r} is {got}; the notebook's default is "
+                f"{want} ({default!r})")
+
+
+def load(params_path: Path, nb_path: Path) -> dict[str, object]:
+    """The parameters a params file sets, checked against ``nb_path``'s parameters cell.
+
+    Raises :class:`ParameterFileError` on the first problem (see the module docstring). An empty
+    file means: every default.
+    """
+    params_path = Path(params_path)
+    where = paths.relative(params_path)
+    text = params_path.read_text(encoding="utf-8")
+    try:
+        # anchors and aliases are refused before anything is built (an alias bomb of a few
+        # hundred bytes would otherwise expand to gigabytes)
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1
+                raise ParameterFileError(f"{where}, line {line}: YAML anchors and aliases are "
+                                         "not allowed")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ParameterFileError(f"{where}{at}: not valid YAML ({problem})") from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(where, root, None, "a params file must be a mapping of parameter: value")
+    notebook = declared(nb_path)
+    out: dict[str, object] = {}
+    for key_node, value_node in root.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _fail(where, key_node, None, "a parameter name must be a plain name")
+        key = key_node.value
+        if not key.isidentifier() or keyword.iskeyword(key) or not key.isascii():
+            raise _fail(where, key_node, key, "a parameter name must be a Python identifier")
+        if key == RUN:
+            raise _fail(where, key_node, key, "'run' is set by make from the file name")
+        if key in out:
+            raise _fail(where, key_node, key, "the parameter is set twice")
+        if key not in notebook:
+            near = difflib.get_close_matches(key, notebook, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise _fail(where, key_node, key, f"{paths.relative(Path(nb_path))} has no such "
+                        f"parameter; {hint}known: {', '.join(k for k in notebook if k != RUN)}")
+        if isinstance(value_node, yaml.SequenceNode):
+            value = [_scalar(where, key, item) for item in value_node.value]
+        else:
+            value = _scalar(where, key, value_node)
+        _check_type(where, value_node, key, value, notebook[key])
+        out[key] = value
+    return out
+

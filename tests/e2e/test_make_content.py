@@ -1,0 +1,70 @@
+"""End to end: make follows content, not dates, and forgets removed runs (chasm.manifest).
+
+On a copy of the project whose reports are up to date (``tests/e2e/_project.py``): a params
+file changed but dated in the past (``cp -p``, rsync, an unpacked archive) still rebuilds its
+run and only that run; a removed params file removes its run's report, HTML, table and index
+line; a params file name make cannot express stops make with one message.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e._project import MAKE, T0, VENV, copy_project, make
+
+pytestmark = [
+    pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
+    pytest.mark.skipif(not (VENV / "bin" / "python").exists(), reason="not running in a venv"),
+]
+
+RUN = "03_waves--deff1"
+
+
+@pytest.fixture
+def project(tmp_path):
+    copy = copy_project(tmp_path)
+    first = make(copy)  # writes the content stamps; nothing is out of date
+    assert first.returncode == 0, first.stderr
+    assert "▶" not in first.stdout, f"the copy was not up to date:\n{first.stdout}"
+    return copy
+
+
+def test_an_old_dated_change_rebuilds_its_run_and_only_it(project):
+    params = project / "notebooks" / "params" / f"{RUN}.yaml"
+    params.write_text(params.read_text().replace("deff: 1.0", "deff: 1.2"))
+    os.utime(params, (T0, T0))  # older than every report, as cp -p would leave it
+    out = make(project)
+    assert out.returncode == 0, out.stderr
+    built = [line.split(":")[0][2:] for line in out.stdout.splitlines() if line.startswith("▶")]
+    assert built == [RUN]
+    report = (project / "reports" / f"{RUN}.ipynb").read_text()
+    assert '"deff": 1.2' in report
+    again = make(project)
+    assert "▶" not in again.stdout, "a second make rebuilt again"
+
+
+def test_a_removed_run_leaves_no_outputs_and_no_index_line(project):
+    (project / "notebooks" / "params" / f"{RUN}.yaml").unlink()
+    listed = [project / "reports" / f"{RUN}{suffix}" for suffix in (".ipynb", ".html",
+                                                                   ".reader.html")]
+    listed.append(project / "reports" / "tables" / f"{RUN}.csv")
+    assert all(p.exists() for p in listed)
+    out = make(project)
+    assert out.returncode == 0, out.stderr
+    assert not [p.name for p in listed if p.exists()]
+    assert not list((project / "reports" / "figures").glob(f"{RUN}-*"))
+    assert RUN not in (project / "reports" / "index.html").read_text()
+    assert "▶" not in out.stdout  # nothing else was rebuilt
+
+
+@pytest.mark.parametrize("name", ["03_waves--bad name.yaml", "03_waves--#1.yaml",
+                                  "03_waves--a:b.yaml"])
+def test_a_params_name_make_cannot_express_is_refused(project, name):
+    (project / "notebooks" / "params" / name).write_text("deff: 1.5\n")
+    for target in ("reports", "help"):
+        out = make(project, target=target)
+        assert out.returncode != 0
+        assert "params file name(s) make cannot use" in out.stderr
+        assert "rename" in out.stderr
