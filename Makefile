@@ -15,6 +15,8 @@ STAMP := $(VENV)/.installed
 # Kernels are looked up in the project's venv first: notebooks always run on its interpreter.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# The checkout this make builds: the build refuses a chasm package imported from another one.
+export CHASM_MAKE_ROOT := $(CURDIR)
 
 SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
 METADATA := $(sort $(wildcard data/raw/metadata/*.yaml))

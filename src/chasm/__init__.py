@@ -30,6 +30,7 @@ Tables and reports:
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
 - ``params``        a run's params file, checked against its notebook before any kernel
 - ``manifest``      content stamps of each run's inputs, so make follows content, not dates
+- ``guard``         one make per checkout, the checkout's own package, no late publishing
 - ``build``         run one notebook with one params file into reports/ (used by make)
 
 All shares at the package's public interfaces are percentages (0-100), as published.

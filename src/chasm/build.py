@@ -181,14 +181,45 @@ def _ipc_kernel_manager(folder: Path):
     return IPCKernelManager
 
 
-def _move_tree(src: Path, dst: Path) -> list[Path]:
-    moved = []
-    for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        target = dst / path.relative_to(src)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        moved.append(target)
-    return moved
+def _staged_files(src: Path, dst: Path) -> list[tuple[Path, Path]]:
+    """(staged file, its final place) for every file under ``src``, placed under ``dst``."""
+    return [(path, dst / path.relative_to(src))
+            for path in sorted(p for p in src.rglob("*") if p.is_file())]
+
+
+def publish(run: str, moves: list[tuple[Path, Path]], backup: Path) -> None:
+    """Move every staged file into place, all or nothing.
+
+    Staging is under ``reports/`` (same filesystem), so each move is an atomic rename. Each
+    file it replaces is first hard-linked into ``backup``; if any move fails (a folder that is
+    not writable, a name taken by a folder), every file already moved is put back as it was
+    and one :class:`BuildError` names the file and the reason. The make target (the report
+    notebook) is the last move, so make never sees a half-published run as done."""
+    done: list[tuple[Path, Path | None]] = []
+    dst = paths.REPORTS
+    try:
+        backup.mkdir(parents=True, exist_ok=True)
+        for number, (src, dst) in enumerate(moves):
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            saved = None
+            if dst.is_file():
+                saved = backup / str(number)
+                try:
+                    os.link(dst, saved)
+                except OSError:
+                    shutil.copy2(dst, saved)
+            os.replace(src, dst)
+            done.append((dst, saved))
+    except OSError as err:
+        failed = dst
+        for moved, saved in reversed(done):
+            if saved is not None:
+                os.replace(saved, moved)
+            else:
+                moved.unlink(missing_ok=True)
+        raise BuildError(f"{run}: could not publish {paths.relative(failed)}: "
+                         f"{err.strerror or err}; every "
+                         "output was put back as it was") from None
 
 
 def _cell_failure(run: str, err, executed: Path) -> str:
@@ -205,11 +236,25 @@ def _cell_failure(run: str, err, executed: Path) -> str:
     return "\n".join(lines)
 
 
+def _guard(check, *args):
+    """Run a :mod:`chasm.guard` check, its refusal as a :class:`BuildError`."""
+    from .guard import GuardError
+
+    try:
+        return check(*args)
+    except GuardError as err:
+        raise BuildError(str(err)) from None
+
+
 def build(run: str, inputs: list[str] | None = None) -> None:
     """Execute, normalise, render and publish one run (see module docstring)."""
     import papermill
 
+    from .guard import acquire, check_checkout, still_owner
+
     start = time.perf_counter()
+    _guard(check_checkout)
+    owner = _guard(acquire)
     notebook, nb_path, params_path = split_run(run)
     params = load_params(params_path, nb_path)
     _kernel_check()
@@ -265,9 +310,10 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     (out / f"{run}.reader.html").write_text(render_html(nb, reader=True), encoding="utf-8")
     final = stage / f"{run}.ipynb"
     nbformat.write(nb, final)
-    _move_tree(stage / "data", paths.DATA)
-    _move_tree(out, paths.REPORTS)
-    os.replace(final, paths.REPORTS / f"{run}.ipynb")  # the make target goes last
+    moves = (_staged_files(stage / "data", paths.DATA) + _staged_files(out, paths.REPORTS)
+             + [(final, paths.REPORTS / f"{run}.ipynb")])  # the make target goes last
+    _guard(still_owner, owner)
+    publish(run, moves, stage / "backup")
     shutil.rmtree(stage, ignore_errors=True)
     print(f"✓ {run} ({time.perf_counter() - start:.1f} s)", flush=True)
 
@@ -294,8 +340,11 @@ def write_index() -> Path:
 
     Reports of runs whose params file is gone are removed first, with the tables and figures
     they wrote (``chasm.manifest.stale_outputs``), so the index never lists a removed run."""
+    from .guard import acquire, check_checkout
     from .manifest import stale_outputs
 
+    _guard(check_checkout)
+    _guard(acquire)
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
     for stale in stale_outputs(runs):
         stale.unlink()

@@ -112,6 +112,14 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
+    from .guard import GuardError, acquire, check_checkout
+
+    try:
+        check_checkout()
+        acquire()  # this make builds this checkout until it exits
+    except GuardError as err:
+        print(f"✗ {err}", file=sys.stderr)
+        return 1
     runs = _parse(argv)
     for run, files in runs.items():
         write_stamp(INPUTS / f"{run}.sha", manifest(files), files)

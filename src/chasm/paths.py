@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: The project root: ``$CHASM_ROOT`` if set (tests run a copy of the project), else the folder
-#: that holds ``src/chasm``.
-ROOT = Path(os.environ.get("CHASM_ROOT") or Path(__file__).resolve().parents[2]).resolve()
+#: The project root: the folder that holds ``src/chasm``, never an inherited variable (a copy
+#: of the project is used by importing its own package, ``PYTHONPATH=<copy>/src``).
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 RAW = DATA / "raw"
 METADATA = RAW / "metadata"

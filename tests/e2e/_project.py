@@ -2,9 +2,9 @@
 
 The copy holds the tracked files plus ``src/``; its files are dated so that its committed
 reports are up to date (as on a freshly built clone). ``make`` runs there with this
-interpreter's venv (``VENV=``), ``CHASM_ROOT`` pointing at the copy and ``STAMP=`` naming a
-fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared venv is
-never reinstalled.
+interpreter's venv (``VENV=``), the copy's own package first on ``PYTHONPATH`` and ``STAMP=``
+naming a fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared
+venv is never reinstalled.
 """
 
 from __future__ import annotations
@@ -58,12 +58,16 @@ def copy_project(tmp_path: Path) -> Path:
     return copy
 
 
-def make(project: Path, *args: str, dry_run: bool = False,
-         target: str = "reports") -> subprocess.CompletedProcess:
+def make(project: Path, *args: str, dry_run: bool = False, target: str = "reports",
+         pythonpath: str | None = "src") -> subprocess.CompletedProcess:
+    """``make -C project target`` with this venv; the copy's own package comes first on
+    ``PYTHONPATH`` (``pythonpath=None``: the venv's editable install, i.e. the original's)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "CHASM_STAGING",
-                        "CHASM_OUTPUT_DIR", "CHASM_READ_LOG", "JUPYTER_PATH")}
-    env.update(CHASM_ROOT=str(project), PYTHONPATH=str(project / "src"))
+                        "CHASM_OUTPUT_DIR", "CHASM_READ_LOG", "JUPYTER_PATH", "PYTHONPATH",
+                        "CHASM_MAKE_ROOT")}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(project / pythonpath)
     cmd = [MAKE, "-C", str(project), *(["-n"] if dry_run else []), target, f"VENV={VENV}",
            f"STAMP={project.parent / 'installed'}", *args]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=50)

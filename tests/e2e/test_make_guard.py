@@ -1,0 +1,79 @@
+"""End to end: one make per checkout, the checkout's own package, all-or-nothing publishing.
+
+On copies of the project (``tests/e2e/_project.py``): a make whose ``chasm`` package comes
+from another checkout (a venv copied with ``cp -a``) is refused; a second make while another
+holds the checkout is refused, a lock left by a make that has gone is taken over; a run whose
+outputs cannot all be published puts every file back and says so in one message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from tests.e2e._project import MAKE, T0, VENV, assert_unchanged, copy_project, make, snapshot
+
+pytestmark = [
+    pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
+    pytest.mark.skipif(not (VENV / "bin" / "python").exists(), reason="not running in a venv"),
+]
+
+RUN = "03_waves--deff1"
+
+
+@pytest.fixture
+def project(tmp_path):
+    return copy_project(tmp_path)
+
+
+def test_a_package_from_another_checkout_is_refused(project):
+    params = project / "notebooks" / "params" / f"{RUN}.yaml"
+    params.write_text("deff: 1.2\n")
+    before = snapshot(project)
+    # no PYTHONPATH: the venv's editable install imports the original checkout's package
+    out = make(project, pythonpath=None)
+    assert out.returncode != 0
+    assert "belongs to" in out.stderr and "rm -rf .venv && make venv" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert_unchanged(project, before)
+
+
+def test_a_second_make_is_refused_while_the_first_is_alive(project):
+    params = project / "notebooks" / "params" / f"{RUN}.yaml"
+    params.write_text("deff: 1.2\n")
+    (project / ".build").mkdir()
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        (project / ".build" / "lock").write_text(f"{holder.pid}\n")
+        before = snapshot(project)
+        out = make(project)
+        assert out.returncode != 0
+        assert "another build is running in this checkout" in out.stderr
+        assert "Traceback" not in out.stderr
+        assert_unchanged(project, before)
+    finally:
+        holder.kill()
+        holder.wait()
+    out = make(project)  # the holder has gone: its lock is taken over
+    assert out.returncode == 0, out.stderr
+    assert f"▶ {RUN}" in out.stdout
+
+
+def test_a_run_that_cannot_publish_everything_puts_everything_back(project):
+    assert make(project).returncode == 0  # content stamps: the change below is seen
+    params = project / "notebooks" / "params" / f"{RUN}.yaml"
+    params.write_text("deff: 1.2\n")
+    os.utime(params, (T0, T0))
+    table = project / "reports" / "tables" / f"{RUN}.csv"
+    table.unlink()
+    table.mkdir()  # a folder where the run's table must go: that move fails
+    before = snapshot(project)
+    out = make(project)
+    assert out.returncode != 0
+    message = [line for line in out.stderr.splitlines() if line.startswith("✗")]
+    assert len(message) == 1, out.stderr
+    assert f"could not publish reports/tables/{RUN}.csv" in message[0]
+    assert "put back" in message[0] and "Traceback" not in out.stderr
+    assert_unchanged(project, before)
