@@ -116,6 +116,12 @@ def wave_options(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str) ->
     return pd.DataFrame(rows, columns=columns)
 
 
+def question_waves(tidy: pd.DataFrame, question: str) -> list[str]:
+    """The waves (sorted) that published any whole-sample figure of ``question``."""
+    return sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
+                           "wave"].unique())
+
+
 def options_table(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
     """Every option of ``question`` by wave: the best figure per cell, its source and form.
 
@@ -124,8 +130,7 @@ def options_table(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFr
     wave published are kept (they are part of the question but not of the data).
     """
     q_options = meta["questions"][question]["options"]
-    waves = sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
-                            "wave"].unique())
+    waves = question_waves(tidy, question)
     table = pd.DataFrame({
         "option": list(q_options),
         "label": [o["label"] for o in q_options.values()],
@@ -353,12 +358,6 @@ def check_question(meta: Mapping, question: str) -> None:
 def confidence_level(alpha: float) -> int:
     """The confidence level in whole percent that prose names (95 for ``alpha`` 0.05)."""
     return round(100 * (1 - alpha))
-
-
-def question_waves(tidy: pd.DataFrame, question: str) -> list[str]:
-    """The waves (sorted) that published any whole-sample figure of ``question``."""
-    return sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
-                           "wave"].unique())
 
 
 def options_sentence(options: pd.DataFrame, meta: Mapping, wave: str, question: str):
