@@ -16,6 +16,13 @@ Each is bounded from the marginals by :mod:`chasm.stats.frechet` (Frechet-Hoeffd
 ``(low, high)`` range per option: the rounding/wording range of the published figure, or its
 confidence interval (Manski-style widening by sampling error).
 
+The last section turns these into what ``notebooks/04_multiresponse`` shows: the mention
+summary of every wave, the key-numbers table, the "half the country" check, the second-hand
+count and the sentences (ready :func:`chasm.report.say` Markdown, a list where a section says
+a variable number of things). A wave that published no option of the question gets one
+sentence saying so (:func:`options_sentence`) and no other sentence; the notebook then shows
+no table or figure for it.
+
 WHY. Only some options of the question were published. Every bound here is about the
 *published* options; for the full option list only one end survives (an unpublished positive
 option can only add respondents to "any positive" and remove them from "no positive"). Each
