@@ -34,31 +34,22 @@ alpha = 0.05  # error rate of the confidence intervals (0.05 for 95%)
 n = None  # None: the wave's N from metadata/waves.yaml
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-
 from chasm import figures, io, multiresponse, plots, report
 from chasm.stats import design
-from chasm.stats.intervals import share_interval
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
 meta = io.load_metadata()
-if meta["questions"][question]["response"] != "multiple":
-    raise report.ParameterError(
-        f"question={question!r} is not recorded as multiple response in "
-        "metadata/questions.yaml; this notebook bounds pick-all-that-apply questions only")
+multiresponse.check_question(meta, question)
 deff_estimate = design.deff_from_error_table(io.load_error_table())
 deff_used = deff_estimate.deff if deff is None else float(deff)
 n_used = meta["waves"][wave]["n"] if n is None else n
 n_assumed = n is None and meta["waves"][wave]["n_assumed"]
-confidence = round(100 * (1 - alpha))
 focus = multiresponse.FOCUS
 report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} ({nhow}); "
            "{c}% intervals.", wave=wave, q=question, d=report.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
            n=n_used, nhow="assumed: the sources do not state it" if n_assumed else "as given",
-           c=confidence)
+           c=multiresponse.confidence_level(alpha))
 
 # %% [markdown]
 # ## Load inputs
@@ -75,21 +66,16 @@ report.show(multiresponse.options_table(tidy, meta, question), index="option")
 # %% [markdown]
 # The tone (negative / neutral / positive) is this project's classification, following the
 # essay's split of "positive interpretations" from the rest; it is not Levada's. The options of
-# the wave analysed here:
+# the wave analysed here (a wave that published none gets no table, figure or bound below):
 
 # %%
 opts = multiresponse.wave_options(tidy, meta, wave, question)
+published = not opts.empty
 report.show(opts[["option", "tone", "figure_id", "source_kind", "value_text", "form", "low",
-                  "high", "other_figures"]], index="option")
+                  "high", "other_figures"]], index="option") if published else None
 
 # %%
-kinds = opts["source_kind"].value_counts()
-report.say("{wave} has {k} published options of the {total} the metadata lists: {ess} quoted "
-           "by the essay, {sec} from the secondary summary, {pri} from Levada's own releases. "
-           "The full option list of the question is not known, so options nobody quoted may "
-           "exist.", wave=wave, k=len(opts), total=len(meta["questions"][question]["options"]),
-           ess=kinds.get("essay", 0), sec=kinds.get("secondary", 0),
-           pri=kinds.get("primary", 0))
+multiresponse.options_sentence(opts, meta, wave, question)
 
 # %% [markdown]
 # ## Compute: what the marginals identify
@@ -101,39 +87,12 @@ report.say("{wave} has {k} published options of the {total} the metadata lists: 
 # lowest values the wording allows add up to more than 100%.
 
 # %%
-waves_q = sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
-                          "wave"].unique())
-summaries = pd.DataFrame(
-    [{"wave": w, **multiresponse.mention_summary(
-        multiresponse.wave_options(tidy, meta, w, question))._asdict()}
-     for w in waves_q])
+summaries = multiresponse.mention_summaries(tidy, meta, question)
 report.show(summaries, digits=2, index="wave")
 
 # %%
 s = multiresponse.mention_summary(opts)
-proving = summaries.loc[summaries["multiple_by_ranges"], "wave"].tolist()
-if s.k == 0:
-    display(report.say("{wave} published no option of this question: nothing to bound.",
-                       wave=wave))
-else:
-    display(report.say(
-        "The {k} published options of {wave} sum to {sum}% ({lo}–{hi}% allowing for rounding "
-        "and wording), so respondents gave on average **at least {mm} answers** among the "
-        "published options alone; unpublished options and \"don't know\" would only add to "
-        "that.", k=s.k, wave=wave, sum=report.fmt(s.sum_point, 0), lo=report.fmt(s.sum_low),
-        hi=report.fmt(s.sum_high), mm=report.fmt(s.mean_mentions_low, 2)))
-    if s.multiple_by_ranges:
-        display(report.say(
-            "Even their lowest possible values add up to {lo}%, more than 100%: this table "
-            "**must** come from a question that allowed several answers, as the essay says.",
-            lo=report.fmt(s.sum_low)))
-    else:
-        display(report.say(
-            "The sum does not exceed 100% by more than rounding, so this wave's published "
-            "figures alone cannot prove that several answers were allowed (too few options are "
-            "published); {other}.",
-            other=("the sum for " + ", ".join(proving) + " does prove it for the same question")
-            if proving else "no wave's published figures prove it either"))
+display(*multiresponse.sum_sentences(s, summaries, wave))
 
 # %% [markdown]
 # **Shares of respondents vs shares of mentions.** Dividing each share by the sum gives the
@@ -143,22 +102,10 @@ else:
 
 # %%
 shares = multiresponse.mention_shares(opts)
-report.show(shares, index="option")
+report.show(shares, index="option") if published else None
 
 # %%
-if s.k:
-    f_row = shares.set_index("option").loc[focus] if focus in set(shares["option"]) else None
-    if f_row is not None and s.sum_low > 100:
-        display(report.say(
-            "'{label}' is {resp}% of respondents but only {ment}% of the published mentions: "
-            "it is one label among at least {mm} per person, not a share of people holding "
-            "one view.", label=focus_label, resp=report.fmt(f_row["share_of_respondents"], 0),
-            ment=report.fmt(f_row["share_of_mentions"]), mm=report.fmt(s.mean_mentions_low, 1)))
-    elif f_row is not None:
-        display(report.say(
-            "With only {k} options published for {wave}, the share of the published mentions "
-            "going to '{label}' ({ment}%) says nothing about the composition of all answers.",
-            k=s.k, wave=wave, label=focus_label, ment=report.fmt(f_row["share_of_mentions"])))
+display(*multiresponse.focus_mention_sentences(shares, s, wave, focus_label, focus))
 
 # %% [markdown]
 # ## Compute: joint quantities the essay is about
@@ -189,57 +136,10 @@ quantities = multiresponse.define_quantities(multiresponse.tones_of(opts), focus
 bounds = multiresponse.bounds_table(quantities, opts, n_used, deff_used, alpha)
 report.show(bounds[["quantity", "label", "low", "high", "low_with_sampling",
                     "high_with_sampling", "k", "figure_ids", "holds_for_all_options",
-                    "missing"]], index="quantity")
+                    "missing"]], index="quantity") if published else None
 
 # %%
-by_key = {q.key: q for q in quantities}
-tone_sets = {t: opts.loc[opts["tone"] == t, "option"].tolist()
-             for t in ("negative", "neutral", "positive")}
-focus_range = bounds.set_index("quantity").loc[focus, ["low", "high"]]
-end_text = {"both": "", "low": " If unpublished options of that tone exist, only the lower end "
-            "holds.", "high": " If unpublished options of that tone exist, only the upper end "
-            "holds."}
-for row in bounds.itertuples():
-    q = by_key[row.quantity]
-    if q.missing:
-        display(report.say("**{label}** cannot be bounded for {wave}: {why}.", label=q.label,
-                           wave=wave, why=q.missing))
-        continue
-    numbers = dict(label=q.label, low=report.fmt(row.low), high=report.fmt(row.high),
-                   ls=report.fmt(row.low_with_sampling), hs=report.fmt(row.high_with_sampling),
-                   c=confidence, ids=row.figure_ids.replace(";", ", "))
-    if q.kind == "focus":
-        text = ("**{label}**: {low}–{high}% allowing for rounding ({ids}); with sampling "
-                "error {ls}–{hs}% ({c}% interval).")
-    elif q.kind in ("focus_and_any", "focus_and_none"):
-        text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                "from {ids}). From the marginals alone this group "
-                + ("could be empty" if row.low <= 1e-9 else "must hold at least {low}%")
-                + (" and could include everyone who chose 'traitors'."
-                   if abs(row.high - focus_range["high"]) <= 1e-9 else
-                   " and cannot exceed {high}%."))
-        if len(q.options) == 1:
-            text += (" Only one positive option ('" + q.options[0] + "') is published for "
-                     "this wave, so \"a positive reason\" here means that option alone.")
-    elif q.kind == "any":
-        text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                "from {ids}). The lower end is reached if everyone who chose a negative label "
-                "also chose the most common one, the upper end if nobody chose two.")
-    else:
-        text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                "from {ids}), the complement of the line above.")
-    tone = "positive" if q.kind.startswith("focus_and") else "negative"
-    unpublished = [o for o in meta["questions"][question]["options"]
-                   if meta["questions"][question]["options"][o].get("tone") == tone
-                   and o not in set(opts["option"])]
-    if unpublished and q.holds_for_all_options != "both":
-        text += (" The question has " + tone + " options no source quotes for this wave ("
-                 + ", ".join(unpublished) + "), so only the "
-                 + {"low": "lower", "high": "upper"}[q.holds_for_all_options]
-                 + " end holds for the full question.")
-    else:
-        text += end_text[q.holds_for_all_options]
-    display(report.say(text, **numbers))
+display(*multiresponse.quantity_sentences(bounds, quantities, opts, meta, question, wave, alpha))
 
 # %% [markdown]
 # ## "Half the country considers those who left traitors"?
@@ -248,52 +148,9 @@ for row in bounds.itertuples():
 # chose *some* negative label (a union, which the marginals only bound).
 
 # %%
-half = []
-if focus in set(opts["option"]):
-    f = opts.set_index("option").loc[focus]
-    ci = share_interval(f["point"], n_used, deff_used, alpha=alpha, low_pct=f["low"],
-                        high_pct=f["high"]).iloc[0]
-    half.append({"statement": f"half chose '{focus_label}'", "low": ci["ci_low"],
-                 "high": ci["ci_high"], "what": f"{confidence}% interval of {f['figure_id']}",
-                 "versus_50": multiresponse.versus(ci["ci_low"], ci["ci_high"], 50.0)})
-    display(report.say(
-        "'{label}' at {text} ({fid}, {kind}) has a {c}% interval of {lo}–{hi}% (rounding "
-        "included): half (50%) lies {verdict}.", label=focus_label, text=f["value_text"],
-        fid=f["figure_id"], kind=f["source_kind"], c=confidence, lo=report.fmt(ci["ci_low"]),
-        hi=report.fmt(ci["ci_high"]),
-        verdict={"below": "above it, so \"half chose 'traitors'\" is ruled out",
-                 "above": "below it", "straddles": "inside it: not ruled out"}[
-            multiresponse.versus(ci["ci_low"], ci["ci_high"], 50.0)]))
-any_neg = bounds.set_index("quantity").loc["any_negative"]
-if not by_key["any_negative"].missing:
-    half.append({"statement": "half chose some negative label", "low": any_neg["low"],
-                 "high": any_neg["high"], "what": "identified range (Fréchet)",
-                 "versus_50": multiresponse.versus(any_neg["low"], any_neg["high"], 50.0)})
-    half.append({"statement": "half chose some negative label (with sampling)",
-                 "low": any_neg["low_with_sampling"], "high": any_neg["high_with_sampling"],
-                 "what": f"Bonferroni {confidence}% widening",
-                 "versus_50": multiresponse.versus(any_neg["low_with_sampling"],
-                                             any_neg["high_with_sampling"], 50.0)})
-    neg = opts[opts["tone"] == "negative"]
-    verdict = multiresponse.versus(any_neg["low"], any_neg["high"], 50.0)
-    if verdict == "straddles":
-        extra = ""
-        if len(neg) == 2:
-            extra = (" It would reach half only if at most {both}% of the sample chose both "
-                     "negative labels (the union is the two shares minus those who chose both).")
-        display(report.say(
-            "The share choosing at least one negative label lies between {lo}% and {hi}%: "
-            "\"half the country chose some negative label\" is **possible but not identified** "
-            "— the published marginals neither show nor exclude it." + extra,
-            lo=report.fmt(any_neg["low"]), hi=report.fmt(any_neg["high"]),
-            both=report.fmt(neg["high"].sum() - 50.0)))
-    else:
-        display(report.say(
-            "The share choosing at least one negative label lies between {lo}% and {hi}%, "
-            "entirely {side} 50%.", lo=report.fmt(any_neg["low"]),
-            hi=report.fmt(any_neg["high"]), side=verdict))
-half = pd.DataFrame(half, columns=["statement", "low", "high", "what", "versus_50"])
-report.show(half, index="statement")
+half = multiresponse.half_the_country(opts, bounds, n_used, deff_used, alpha, focus_label, focus)
+display(*half.sentences)
+report.show(half.table, index="statement") if published else None
 
 # %% [markdown]
 # ## Figure: the ranges the published marginals allow
@@ -303,47 +160,7 @@ report.show(half, index="statement")
 # marks half the sample.
 
 # %%
-plots.theme()
-rows = bounds.iloc[::-1].reset_index(drop=True)
-fig, ax = plt.subplots(figsize=(8.0, 0.75 * len(rows) + 1.4))
-shown_kinds = set()
-plot_data = []
-for y, row in rows.iterrows():
-    q = by_key[row["quantity"]]
-    if q.missing:
-        ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=8,
-                color="#555555")
-        continue
-    ax.barh(y, row["high_with_sampling"] - row["low_with_sampling"],
-            left=row["low_with_sampling"], height=0.55, color="#d9d9d9",
-            label="with sampling error" if y == 0 else None)
-    ax.barh(y, max(row["high"] - row["low"], 0.4), left=row["low"], height=0.3,
-            color="#4d4d4d", label="identified range" if y == 0 else None)
-    plot_data += [{"quantity": row["quantity"], "element": "identified", "option": "",
-                   "figure_id": "", "source_kind": "", "low": row["low"], "high": row["high"]},
-                  {"quantity": row["quantity"], "element": "with_sampling", "option": "",
-                   "figure_id": "", "source_kind": "", "low": row["low_with_sampling"],
-                   "high": row["high_with_sampling"]}]
-    if q.kind == "none":
-        continue  # 100 minus a union: the options' own shares are not on this scale
-    used = opts.set_index("option").loc[list(q.uses)]
-    offsets = np.linspace(-0.16, 0.16, len(used)) if len(used) > 1 else [0.0]
-    for dy, (option, o) in zip(offsets, used.iterrows(), strict=True):
-        kind = o["source_kind"]
-        ax.plot(o["point"], y + dy, "o", ms=5, color=plots.SOURCE_PALETTE[kind],
-                markeredgecolor="white", markeredgewidth=0.6,
-                label=f"published share ({kind})" if kind not in shown_kinds else None)
-        shown_kinds.add(kind)
-        plot_data.append({"quantity": row["quantity"], "element": "point", "option": option,
-                          "figure_id": o["figure_id"], "source_kind": kind, "low": o["point"],
-                          "high": o["point"]})
-ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
-ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=8.5)
-ax.set_xlim(0, 100)
-ax.set_xlabel("percent of respondents")
-ax.set_title(f"'{question}', {wave}: what the published marginals allow", fontsize=10)
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5, frameon=False)
-plots.save_figure(fig, pd.DataFrame(plot_data), run, "bounds")
+plots.multiresponse_bounds(bounds, opts, quantities, run, question, wave)
 
 # %% [markdown]
 # ## Save outputs
@@ -356,29 +173,22 @@ plots.save_figure(fig, pd.DataFrame(plot_data), run, "bounds")
 # valid if unpublished options exist); `note` (why a quantity could not be bounded).
 
 # %%
-key_numbers = pd.concat([
-    pd.DataFrame([{"quantity": "sum_of_published_shares", "low": s.sum_low, "high": s.sum_high,
-                   "low_with_sampling": np.nan, "high_with_sampling": np.nan,
-                   "figure_ids": ";".join(opts["figure_id"]), "holds_for_all_options": "low",
-                   "missing": "" if s.k else "no option published"}]),
-    bounds[["quantity", "low", "high", "low_with_sampling", "high_with_sampling", "figure_ids",
-            "holds_for_all_options", "missing"]],
-], ignore_index=True).rename(columns={"missing": "note"})
-key_numbers.insert(0, "wave", wave)
+key_numbers = multiresponse.key_numbers(s, opts, bounds, wave)
 print("wrote", report.save_table(key_numbers, run))
-report.show(key_numbers, index="quantity")
+report.show(key_numbers, index="quantity") if published else None
 
 # %% [markdown]
 # ## What this rests on
 # Which figures are second-hand, what is assumed, and what is missing.
 
 # %%
-second_hand = opts[opts["source_kind"].isin(["essay", "secondary"])]
+hand = multiresponse.second_hand(opts)
 report.say("{m} of the {k} figures used here are second-hand ({ids}): the essay's quotation of "
            "Levada's tables or a secondary summary, not the tables themselves. N = {n} is "
            "{nass}. The tone of each option is our classification.",
-           m=len(second_hand), k=len(opts), ids=", ".join(second_hand["figure_id"]) or "none",
-           n=n_used, nass="an assumption (Levada's standard design)" if n_assumed else "given")
+           m=hand.count, k=hand.total, ids=hand.figure_ids, n=n_used,
+           nass="an assumption (Levada's standard design)" if n_assumed else "given"
+           ) if published else None
 
 # %%
 report.show(io.load_gaps(), index="id")

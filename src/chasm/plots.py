@@ -47,3 +47,72 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str):
     tmp.replace(folder / f"{stem}.svg")
     io.write_csv(data, folder / f"{stem}.csv")
     return SVG(svg)
+
+
+# --------------------------------------------------------------------------------------------
+# 04_multiresponse: the ranges the published marginals allow
+# --------------------------------------------------------------------------------------------
+def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities, run: str,
+                         question: str, wave: str):
+    """Figure ``<run>-bounds``: each quantity's identified and sampling-widened range.
+
+    One row per quantity of ``bounds`` (:func:`chasm.multiresponse.bounds_table`, first at the
+    top): a dark bar for the identified range (rounding and wording; at least 0.4 point wide
+    so a point range stays visible), a light bar widened by sampling error, and dots at the
+    published shares of the options the quantity is built from (``options``,
+    :func:`chasm.multiresponse.wave_options`), coloured by source; no dots for a ``none``
+    quantity (100 minus a union, not on the options' scale). A quantity that cannot be bounded
+    gets its reason as text. A dashed line marks half the sample. The CSV holds one row per
+    drawn element (quantity, element = identified / with_sampling / point, option, figure_id,
+    source_kind, low, high). Returns :func:`save_figure`'s output, or None (nothing drawn or
+    saved) when no quantity can be bounded.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    by_key = {q.key: q for q in quantities}
+    if all(by_key[k].missing for k in bounds["quantity"]):
+        return None
+    theme()
+    rows = bounds.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8.0, 0.75 * len(rows) + 1.4))
+    shown_kinds = set()
+    plot_data = []
+    for y, row in rows.iterrows():
+        q = by_key[row["quantity"]]
+        if q.missing:
+            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=8,
+                    color="#555555")
+            continue
+        ax.barh(y, row["high_with_sampling"] - row["low_with_sampling"],
+                left=row["low_with_sampling"], height=0.55, color="#d9d9d9",
+                label="with sampling error" if y == 0 else None)
+        ax.barh(y, max(row["high"] - row["low"], 0.4), left=row["low"], height=0.3,
+                color="#4d4d4d", label="identified range" if y == 0 else None)
+        plot_data += [{"quantity": row["quantity"], "element": "identified", "option": "",
+                       "figure_id": "", "source_kind": "", "low": row["low"],
+                       "high": row["high"]},
+                      {"quantity": row["quantity"], "element": "with_sampling", "option": "",
+                       "figure_id": "", "source_kind": "", "low": row["low_with_sampling"],
+                       "high": row["high_with_sampling"]}]
+        if q.kind == "none":
+            continue  # 100 minus a union: the options' own shares are not on this scale
+        used = options.set_index("option").loc[list(q.uses)]
+        offsets = np.linspace(-0.16, 0.16, len(used)) if len(used) > 1 else [0.0]
+        for dy, (option, o) in zip(offsets, used.iterrows(), strict=True):
+            kind = o["source_kind"]
+            ax.plot(o["point"], y + dy, "o", ms=5, color=SOURCE_PALETTE[kind],
+                    markeredgecolor="white", markeredgewidth=0.6,
+                    label=f"published share ({kind})" if kind not in shown_kinds else None)
+            shown_kinds.add(kind)
+            plot_data.append({"quantity": row["quantity"], "element": "point",
+                              "option": option, "figure_id": o["figure_id"],
+                              "source_kind": kind, "low": o["point"], "high": o["point"]})
+    ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
+    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=8.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("percent of respondents")
+    ax.set_title(f"'{question}', {wave}: what the published marginals allow", fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5,
+              frameon=False)
+    return save_figure(fig, pd.DataFrame(plot_data), run, "bounds")

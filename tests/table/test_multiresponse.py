@@ -1,5 +1,8 @@
 """Published options of a multiple-response question and the bounds of the essay's quantities."""
 
+import math
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,15 +11,16 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from chasm import multiresponse as op
+from chasm import plots, report
 
-META = {"questions": {"q": {"options": {
+META = {"questions": {"q": {"response": "multiple", "options": {
     "traitors": {"label": "traitors", "tone": "negative"},
     "no_faith": {"label": "no faith", "tone": "negative"},
     "fear": {"label": "fear", "tone": "neutral"},
     "achieve": {"label": "achieve more", "tone": "positive"},
     "children": {"label": "children", "tone": "positive"},
     "talented": {"label": "talented", "tone": "positive"},
-}}}}
+}}, "single": {"response": "single", "options": {"yes": {"label": "yes"}}}}}
 
 
 def fig(fid, kind, wave, option, text, point, low, high, rule="number", var="all", group="all"):
@@ -38,6 +42,16 @@ TIDY = pd.DataFrame([
     fig("E07", "essay", "w1", "no_faith", "40%", 40, 39.5, 40.5),
     fig("E08", "essay", "w1", "traitors", "about half", 50, 45, 55, "words", "age", "55+"),
 ])
+N, DEFF, ALPHA = 1600, 1.9, 0.05
+
+
+def wilson(pct, alpha, n_eff=N / DEFF):
+    """Wilson score interval (percent) at one share, written out from its textbook formula."""
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    p = pct / 100
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z * math.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff ** 2)) / (1 + z * z / n_eff)
+    return 100 * (centre - half), 100 * (centre + half)
 
 
 # ---------------------------------------------------------------- published options
@@ -180,7 +194,8 @@ def test_bounds_table_widening_and_bonferroni():
     assert t.at["traitors_and_any_positive", "alpha_per_option"] == pytest.approx(0.0125)
     assert t.at["any_negative", "figure_ids"] == "E01;E02"
     # Wilson on n_eff = 1600/1.9 over [36.5, 37.5]
-    assert t.at["traitors", "low_with_sampling"] == pytest.approx(33.3, abs=0.1)
+    assert (t.at["traitors", "low_with_sampling"], t.at["traitors", "high_with_sampling"]) == (
+        pytest.approx((wilson(36.5, 0.05)[0], wilson(37.5, 0.05)[1])))
     plain = op.bounds_table(qs, o, 1600, 1.9, 0.05, bonferroni=False).set_index("quantity")
     assert plain.at["any_negative", "high_with_sampling"] < t.at["any_negative",
                                                                   "high_with_sampling"]
@@ -200,3 +215,268 @@ def test_bounds_table_row_for_a_missing_quantity():
                                                (np.nan, np.nan, "not bounded")])
 def test_versus(low, high, expected):
     assert op.versus(low, high, 50) == expected
+
+
+# ---------------------------------------------------------------- what the report says
+# Two more waves: w3 like March 2024 (the focus option and one positive option, one figure
+# from Levada's own release), w4 with a large focus share; w9 published nothing.
+TIDY_MORE = pd.concat([TIDY, pd.DataFrame([
+    fig("P01", "primary", "w3", "traitors", "43%", 43, 42.5, 43.5),
+    fig("S07", "secondary", "w3", "talented", "13%", 13, 12.5, 13.5),
+    fig("E11", "essay", "w4", "traitors", "60%", 60, 59.5, 60.5),
+    fig("E12", "essay", "w4", "no_faith", "10%", 10, 9.5, 10.5),
+])], ignore_index=True)
+def analysed(wave, focus="traitors"):
+    o = op.wave_options(TIDY_MORE, META, wave, "q")
+    qs = op.define_quantities(op.tones_of(o), focus)
+    return o, qs, op.bounds_table(qs, o, N, DEFF, ALPHA)
+
+
+def texts(sentences):
+    return [m.data for m in sentences]
+
+
+def test_check_question_refuses_a_single_response_question():
+    op.check_question(META, "q")
+    with pytest.raises(report.ParameterError, match="'single' is not recorded as multiple"):
+        op.check_question(META, "single")
+
+
+def test_options_sentence_counts_sources_or_says_nothing_is_published():
+    o2 = op.wave_options(TIDY_MORE, META, "w2", "q")
+    assert op.options_sentence(o2, META, "w2", "q").data.startswith(
+        "w2 has 6 published options of the 6 the metadata lists: 4 quoted by the essay, "
+        "2 from the secondary summary, 0 from Levada's own releases.")
+    o3 = op.wave_options(TIDY_MORE, META, "w3", "q")
+    assert ("w3 has 2 published options of the 6 the metadata lists: 0 quoted by the essay, "
+            "1 from the secondary summary, 1 from Levada's own releases."
+            in op.options_sentence(o3, META, "w3", "q").data)
+    empty = op.wave_options(TIDY_MORE, META, "w9", "q")
+    assert (op.options_sentence(empty, META, "w9", "q").data
+            == "w9 published no option of this question: nothing to bound.")
+
+
+def test_mention_summaries_one_row_per_wave_of_the_question():
+    t = op.mention_summaries(TIDY, META, "q")
+    assert list(t["wave"]) == ["w1", "w2"]
+    assert list(t["sum_point"]) == pytest.approx([43 + 40, 163])
+    assert list(t["sum_low"]) == pytest.approx([42.5 + 39.5, 160])
+    assert list(t["multiple_by_ranges"]) == [False, True]
+    assert list(t["k"]) == [2, 6]
+    none = op.mention_summaries(TIDY.iloc[:0], META, "q")
+    assert none.empty and list(none.columns) == ["wave", *op.MentionSummary._fields]
+
+
+def test_sum_sentences_proof_or_which_wave_proves_it():
+    summaries = op.mention_summaries(TIDY, META, "q")
+    w2 = texts(op.sum_sentences(op.mention_summary(op.wave_options(TIDY, META, "w2", "q")),
+                                summaries, "w2"))
+    assert len(w2) == 2
+    assert w2[0].startswith("The 6 published options of w2 sum to 163% (160.0–166.0% allowing "
+                            "for rounding and wording), so respondents gave on average **at "
+                            "least 1.60 answers**")
+    assert w2[1].startswith("Even their lowest possible values add up to 160.0%, more than 100%")
+    s1 = op.mention_summary(op.wave_options(TIDY, META, "w1", "q"))
+    w1 = texts(op.sum_sentences(s1, summaries, "w1"))
+    assert "sum to 83% (82.0–84.0%" in w1[0] and "at least 0.82 answers" in w1[0]
+    assert w1[1].endswith("; the sum for w2 does prove it for the same question.")
+    alone = texts(op.sum_sentences(s1, summaries[summaries["wave"] == "w1"], "w1"))
+    assert alone[1].endswith("; no wave&#x27;s published figures prove it either.")
+    empty = op.wave_options(TIDY, META, "w9", "q")
+    assert op.sum_sentences(op.mention_summary(empty), summaries, "w9") == []
+
+
+def test_focus_mention_sentences_depend_on_whether_the_sum_proves_several_answers():
+    o2 = op.wave_options(TIDY, META, "w2", "q")
+    s2 = op.mention_summary(o2)
+    [w2] = texts(op.focus_mention_sentences(op.mention_shares(o2), s2, "w2", "traitors"))
+    # 37 of 163 published mentions; 160/100 mentions per person at least
+    assert w2.startswith("'traitors' is 37% of respondents but only 22.7% of the published "
+                         "mentions: it is one label among at least 1.6 per person")
+    o1 = op.wave_options(TIDY, META, "w1", "q")
+    [w1] = texts(op.focus_mention_sentences(op.mention_shares(o1), op.mention_summary(o1), "w1",
+                                            "traitors"))
+    assert w1.startswith("With only 2 options published for w1, the share of the published "
+                         "mentions going to 'traitors' (51.8%)")  # 43 / 83
+    assert op.focus_mention_sentences(op.mention_shares(o2), s2, "w2", "x", focus="absent") == []
+    empty = op.wave_options(TIDY, META, "w9", "q")
+    assert op.focus_mention_sentences(op.mention_shares(empty), op.mention_summary(empty), "w9",
+                                      "traitors") == []
+
+
+def test_unpublished_options_of_a_tone():
+    o3 = op.wave_options(TIDY_MORE, META, "w3", "q")
+    assert op.unpublished_options(o3, META, "q", "positive") == ["achieve", "children"]
+    assert op.unpublished_options(o3, META, "q", "negative") == ["no_faith"]
+    assert op.unpublished_options(op.wave_options(TIDY, META, "w2", "q"), META, "q",
+                                  "positive") == []
+
+
+def f1(x):
+    return f"{x:.1f}"
+
+
+def test_quantity_sentences_name_the_unpublished_options_of_that_tone():
+    o, qs, b = analysed("w3")
+    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w3", ALPHA))
+    assert len(s) == 5
+    f_lo, f_hi = wilson(42.5, ALPHA)[0], wilson(43.5, ALPHA)[1]
+    assert s[0] == (f"**chose &#x27;traitors&#x27;**: 42.5–43.5% allowing for rounding (P01); "
+                    f"with sampling error {f1(f_lo)}–{f1(f_hi)}% (95% interval).")
+    # built on two options: each interval at 1 - 0.05/2; F and T: [max(0, F + T - 100), min]
+    t_hi = wilson(13.5, ALPHA / 2)[1]
+    assert s[1] == (
+        "**chose &#x27;traitors&#x27; and at least one positive reason**: between 0.0% and "
+        f"13.5% (0.0–{f1(t_hi)}% with sampling error; from P01, S07). From the marginals alone "
+        "this group could be empty and cannot exceed 13.5%. Only one positive option "
+        "('talented') is published for this wave, so \"a positive reason\" here means that "
+        "option alone. The question has positive options no source quotes for this wave "
+        "(achieve, children), so only the lower end holds for the full question.")
+    # F and not T: [F_low - T_high, min(F_high, 100 - T_low)] = [42.5 - 13.5, 43.5]
+    lo = wilson(42.5, ALPHA / 2)[0] - wilson(13.5, ALPHA / 2)[1]
+    assert s[2].startswith(
+        f"**chose &#x27;traitors&#x27; and no positive reason**: between 29.0% and 43.5% "
+        f"({f1(lo)}–{f1(wilson(43.5, ALPHA / 2)[1])}% with sampling error; from P01, S07). "
+        "From the marginals alone this group must hold at least 29.0% and could include "
+        "everyone who chose 'traitors'.")
+    assert s[2].endswith("(achieve, children), so only the upper end holds for the full "
+                         "question.")
+    assert "between 42.5% and 43.5%" in s[3]
+    assert s[3].endswith("The question has negative options no source quotes for this wave "
+                         "(no_faith), so only the lower end holds for the full question.")
+    assert "between 56.5% and 57.5%" in s[4] and "the complement of the line above" in s[4]
+    assert s[4].endswith("(no_faith), so only the upper end holds for the full question.")
+
+
+def test_quantity_sentences_when_every_listed_option_of_a_tone_is_published():
+    o, qs, b = analysed("w2")
+    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w2", ALPHA))
+    assert s[0].endswith("(95% interval).")  # both ends hold: nothing added
+    # F = [36.5, 37.5], positive union [25.5, 62.5]: [0, 37.5] and [0, min(37.5, 74.5)]
+    for text in s[1:3]:
+        assert "between 0.0% and 37.5%" in text
+        assert "could be empty and could include everyone who chose 'traitors'." in text
+        assert "Only one positive option" not in text
+    assert s[1].endswith(" If unpublished options of that tone exist, only the lower end holds.")
+    assert s[2].endswith(" If unpublished options of that tone exist, only the upper end holds.")
+    assert "between 36.5% and 74.0%" in s[3] and "also chose the most common one" in s[3]
+
+
+def test_quantity_sentences_follow_the_focus_option_and_give_reasons():
+    o, qs, b = analysed("w2", focus="no_faith")  # F = [35.5, 36.5]: the upper end is F's
+    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w2", ALPHA))
+    assert "between 0.0% and 36.5%" in s[1]
+    assert "could include everyone who chose 'no_faith'." in s[1]
+    o, qs, b = analysed("w1")
+    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w1", ALPHA))
+    assert s[1] == ("**chose &#x27;traitors&#x27; and at least one positive reason** cannot be "
+                    "bounded for w1: no option with a positive tone is published for this wave.")
+    o, qs, b = analysed("w9")
+    assert op.quantity_sentences(b, qs, o, META, "q", "w9", ALPHA) == []
+
+
+def test_half_the_country_straddling_union():
+    o, qs, b = analysed("w2")
+    h = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
+    t = h.table.set_index("statement")
+    lo, hi = wilson(36.5, ALPHA)[0], wilson(37.5, ALPHA)[1]
+    assert tuple(t.loc["half chose 'traitors'", ["low", "high"]]) == pytest.approx((lo, hi))
+    assert t.at["half chose 'traitors'", "what"] == "95% interval of E01"
+    assert list(t["versus_50"]) == ["below", "straddles", "straddles"]
+    assert tuple(t.loc["half chose some negative label", ["low", "high"]]) == pytest.approx(
+        (36.5, 74.0))
+    assert t.at["half chose some negative label (with sampling)", "low"] == pytest.approx(
+        wilson(36.5, ALPHA / 2)[0])  # the largest negative option, at 1 - 0.05/2
+    s = texts(h.sentences)
+    assert s[0] == (f"'traitors' at 37% (E01, essay) has a 95% interval of {f1(lo)}–{f1(hi)}% "
+                    "(rounding included): half (50%) lies above it, so &quot;half chose "
+                    "&#x27;traitors&#x27;&quot; is ruled out.")
+    assert "between 36.5% and 74.0%" in s[1] and "**possible but not identified**" in s[1]
+    # two negative labels of at most 37.5 and 36.5: their union reaches 50 only if <= 24 chose both
+    assert "It would reach half only if at most 24.0% of the sample chose both" in s[1]
+
+
+def test_half_the_country_entirely_above_and_without_the_focus():
+    o, qs, b = analysed("w4")  # F = [59.5, 60.5], union of negatives [59.5, 71.0]
+    s = texts(op.half_the_country(o, b, N, DEFF, ALPHA, "traitors").sentences)
+    assert s[0].endswith("half (50%) lies below it.")
+    assert s[1].endswith("lies between 59.5% and 71.0%, entirely above 50%.")
+    o, qs, b = analysed("w2", focus="absent")
+    h = op.half_the_country(o, b, N, DEFF, ALPHA, "absent", focus="absent")
+    assert list(h.table["statement"]) == ["half chose some negative label",
+                                          "half chose some negative label (with sampling)"]
+    o, qs, b = analysed("w9")
+    h = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
+    assert h.table.empty and h.sentences == []
+    assert list(h.table.columns) == ["statement", "low", "high", "what", "versus_50"]
+
+
+def test_key_numbers_sum_row_then_the_bounds():
+    o, qs, b = analysed("w1")
+    k = op.key_numbers(op.mention_summary(o), o, b, "w1")
+    assert list(k.columns) == ["wave", "quantity", "low", "high", "low_with_sampling",
+                               "high_with_sampling", "figure_ids", "holds_for_all_options",
+                               "note"]
+    assert list(k["quantity"]) == ["sum_of_published_shares"] + [q.key for q in qs]
+    first = k.iloc[0]
+    assert (first["low"], first["high"]) == pytest.approx((42.5 + 39.5, 43.5 + 40.5))
+    assert np.isnan(first["low_with_sampling"]) and first["figure_ids"] == "E06;E07"
+    assert first["holds_for_all_options"] == "low" and first["note"] == ""
+    assert (k["wave"] == "w1").all()
+    assert k.set_index("quantity").at["traitors_and_any_positive", "note"].startswith("no option")
+    o, qs, b = analysed("w9")
+    empty = op.key_numbers(op.mention_summary(o), o, b, "w9").iloc[0]
+    assert empty["note"] == "no option published" and np.isnan(empty["low"])
+
+
+def test_second_hand_counts():
+    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w3", "q")) == (1, 2, "S07")
+    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w2", "q")) == (
+        6, 6, "E01, E02, S03, E04, E05, S06")
+    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w9", "q")) == (0, 0, "none")
+
+
+def test_bounds_figure_plots_the_table_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    o, qs, b = analysed("w3")
+    svg = plots.multiresponse_bounds(b, o, qs, "t04", "q", "w3")
+    assert "<svg" in svg.data and (tmp_path / "reports/figures/t04-bounds.svg").exists()
+    data = pd.read_csv(tmp_path / "reports/figures/t04-bounds.csv", keep_default_na=False)
+    # bottom row first; dots for the options each quantity uses, none for "no negative"
+    assert list(zip(data["quantity"], data["element"], data["option"], strict=True)) == [
+        ("no_negative", "identified", ""), ("no_negative", "with_sampling", ""),
+        ("any_negative", "identified", ""), ("any_negative", "with_sampling", ""),
+        ("any_negative", "point", "traitors"),
+        ("traitors_and_no_positive", "identified", ""),
+        ("traitors_and_no_positive", "with_sampling", ""),
+        ("traitors_and_no_positive", "point", "traitors"),
+        ("traitors_and_no_positive", "point", "talented"),
+        ("traitors_and_any_positive", "identified", ""),
+        ("traitors_and_any_positive", "with_sampling", ""),
+        ("traitors_and_any_positive", "point", "traitors"),
+        ("traitors_and_any_positive", "point", "talented"),
+        ("traitors", "identified", ""), ("traitors", "with_sampling", ""),
+        ("traitors", "point", "traitors")]
+    ident = data[data["element"] == "identified"].set_index("quantity")
+    assert ident.loc["no_negative", ["low", "high"]].tolist() == pytest.approx([56.5, 57.5])
+    assert ident.loc["traitors_and_no_positive", ["low", "high"]].tolist() == pytest.approx(
+        [29.0, 43.5])
+    wide = data[data["element"] == "with_sampling"].set_index("quantity")
+    # 100 minus the traitors interval; the CSV keeps 6 significant digits
+    assert wide.loc["no_negative", ["low", "high"]].tolist() == pytest.approx(
+        [100 - wilson(43.5, ALPHA)[1], 100 - wilson(42.5, ALPHA)[0]], abs=1e-4)
+    points = data[data["element"] == "point"]
+    assert set(zip(points["figure_id"], points["source_kind"], points["low"], strict=True)) == {
+        ("P01", "primary", 43.0), ("S07", "secondary", 13.0)}
+
+
+def test_bounds_figure_skips_unbounded_quantities_and_draws_nothing_for_an_empty_wave(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    o, qs, b = analysed("w1")
+    plots.multiresponse_bounds(b, o, qs, "t04", "q", "w1")
+    data = pd.read_csv(tmp_path / "reports/figures/t04-bounds.csv", keep_default_na=False)
+    assert set(data["quantity"]) == {"traitors", "any_negative", "no_negative"}
+    o, qs, b = analysed("w9")
+    assert plots.multiresponse_bounds(b, o, qs, "t09", "q", "w9") is None
+    assert not (tmp_path / "reports/figures/t09-bounds.svg").exists()
