@@ -116,3 +116,93 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5,
               frameon=False)
     return save_figure(fig, pd.DataFrame(plot_data), run, "bounds")
+
+
+# --------------------------------------------------------------------------------------------
+# Subgroup charts (05_subgroups)
+# --------------------------------------------------------------------------------------------
+def plot_groups(ax, cells: pd.DataFrame, total, title: str,
+                palette: dict[str, str] | None = None) -> pd.DataFrame:
+    """Draw one breakdown on ``ax``; return the plotted numbers (one row per group + total).
+
+    ``cells`` rows (top to bottom) need group, low, high, point, ci_low, ci_high,
+    source_kind, derived, figure_id. Published groups: a bar over the wording range in the
+    source's colour, a dot at the point, a thin line for the confidence interval. Derived
+    ranges (unpublished groups bounded by the identity, or a complement): a hatched grey bar
+    labelled "derived". ``total`` (keys point, low, high, ci_low, ci_high, figure_id): a
+    vertical reference line with a light band for its interval.
+    """
+    import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    palette = SOURCE_PALETTE if palette is None else palette
+    ax.axvspan(total["ci_low"], total["ci_high"], color="#eeeeee", zorder=0)
+    ax.axvline(total["point"], color="#333333", lw=1, ls="--", zorder=1)
+    rows = cells.reset_index(drop=True)
+    ys = np.arange(len(rows))[::-1]
+    labels = []
+    for y, row in zip(ys, rows.itertuples(), strict=True):
+        ax.plot([row.ci_low, row.ci_high], [y, y], color="#333333", lw=1, zorder=2)
+        width = max(row.high - row.low, 0.4)
+        if row.derived:
+            ax.barh(y, width, left=row.low, height=0.42, facecolor="#dddddd",
+                    edgecolor="#777777", hatch="///", lw=0.8, zorder=3)
+            labels.append(f"{row.group} (derived from {row.figure_id})" if row.figure_id
+                          else f"{row.group} (derived)")
+        else:
+            colour = palette.get(row.source_kind, "#777777")
+            ax.barh(y, width, left=row.low, height=0.42, color=colour, alpha=0.45, zorder=3)
+            if not np.isnan(row.point):
+                ax.plot(row.point, y, "o", color=colour, ms=6, markeredgecolor="white",
+                        zorder=4)
+            labels.append(f"{row.group} ({row.figure_id})")
+    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_xlim(0, 100)
+    ax.set_title(title, fontsize=9.5)
+    ax.set_xlabel("percent")
+    kinds = [k for k in dict.fromkeys(rows.loc[~rows["derived"], "source_kind"]) if k]
+    handles = [Patch(color=palette.get(k, "#777777"), alpha=0.45, label=k) for k in kinds]
+    handles.append(Patch(facecolor="#dddddd", edgecolor="#777777", hatch="///",
+                         label="derived (bounds)"))
+    handles.append(Line2D([], [], color="#333333", lw=1, ls="--", label="total"))
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+              ncol=2, frameon=False)
+    data = rows[["group", "figure_id", "source_kind", "derived", "point", "low", "high",
+                 "ci_low", "ci_high"]].copy()
+    tot = pd.DataFrame([{"group": "total", "figure_id": total.get("figure_id", ""),
+                         "source_kind": total.get("source_kind", ""), "derived": False,
+                         "point": total["point"], "low": total["low"], "high": total["high"],
+                         "ci_low": total["ci_low"], "ci_high": total["ci_high"]}])
+    return pd.concat([data, tot], ignore_index=True)
+
+
+def draw_group_panels(panels, panel_size: tuple[float, float], fit_x: bool = False):
+    """One :func:`plot_groups` panel per ``(title, cells, total)`` side by side.
+
+    ``panel_size`` is (width, height) in inches of one panel. With ``fit_x`` the x axis ends
+    at the next multiple of 10 above the highest plotted end + 2 (at most 100), so that small
+    shares stay readable. Returns the figure and the plotted numbers (column ``panel`` first).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
+                                                      panel_size[1]), squeeze=False)
+    data = []
+    for ax, (title, cells, total) in zip(axes[0], panels, strict=True):
+        d = plot_groups(ax, cells, total, title)
+        if fit_x:
+            ax.set_xlim(0, min(100.0, 10 * np.ceil((d[["high", "ci_high"]].max().max() + 2)
+                                                   / 10)))
+        d.insert(0, "panel", title)
+        data.append(d)
+    fig.tight_layout()
+    return fig, pd.concat(data, ignore_index=True)
+
+
+def group_panels_figure(panels, run: str, name: str, panel_size: tuple[float, float],
+                        fit_x: bool = False):
+    """:func:`draw_group_panels` saved by :func:`save_figure` (returned for inline display)."""
+    fig, data = draw_group_panels(panels, panel_size, fit_x)
+    return save_figure(fig, data, run, name)

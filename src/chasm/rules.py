@@ -52,27 +52,26 @@ class Context:
 
     def weights(self, variable: str, wave: str) -> tuple[pd.Series | None, str]:
         """Group weights (fractions summing to 1) of a breakdown variable in a wave, and where
-        they come from; ``None`` with the reason when there are none."""
-        from .stats import partitions as subgroups
+        they come from; ``None`` with the reason when there are none.
 
-        groups = self.meta["subgroups"].get(variable, {}).get("groups", {})
+        The policy is :mod:`chasm.weights`'; the identity and the group comparisons of the
+        register need every group's weight, so an incomplete approval month gives none.
+        """
+        from . import weights
+
         if variable == "age":
-            bands = {g: (int(v["min_age"]), None if v.get("max_age") is None else
-                         int(v["max_age"])) for g, v in groups.items()}
-            w = subgroups.population_weights(self.population, bands)
-            return w, "Rosstat population weights (1 January 2024)"
+            return (weights.age_weights(self.population, self.meta),
+                    "Rosstat population weights (1 January 2024)")
         if variable == "putin_approval":
             month = self.meta["waves"][wave].get("approval_month")
-            rows = self.approval[self.approval["month"] == month]
-            if month is None or rows.empty:
+            try:
+                aw = weights.approval_weights(self.approval, month)
+            except weights.NoWeights:
                 return None, f"no approval rating for {wave}"
-            shares = rows.iloc[0][["approve", "disapprove", "no_answer"]].astype(float)
-            if shares.isna().any():
+            if not aw.complete:
                 return None, (f"the approval rating of {month} (used for {wave}) does not give "
                               "disapprove and no answer")
-            w = pd.Series(shares.to_numpy() / shares.sum(), index=list(shares.index),
-                          name="weight")
-            return w, f"Levada's approval rating of {month}, normalised"
+            return aw.weights.rename("weight"), f"Levada's approval rating of {month}, normalised"
         return None, f"no population weights for {variable!r}"
 
     def wave_family(self) -> dict[str, dict]:
@@ -356,7 +355,7 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     Returns (text, ok, figure ids used), ok None when it cannot be checked; None when the
     variable has no published group or no total is published.
     """
-    from .stats.partitions import identity_check, solve_missing_subgroup
+    from .subgroups import weighted_identity
 
     w, where = ctx.weights(variable, row["wave"])
     total_rows = ctx.cell_figures(row, "all", "all")
@@ -366,7 +365,7 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     if w is None:
         return (f"identity with the {_label(ctx.meta, variable)} breakdown not checked: {where}",
                 None, [])
-    lows, highs, published, missing = {}, {}, [], []
+    published, missing = [], []
     for group in w.index:
         if row["subgroup_var"] == variable and row["subgroup"] == group:
             g = row
@@ -375,15 +374,14 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
             g = figures.best(g_rows).iloc[0] if len(g_rows) else None
         if g is None:
             missing.append(group)
-            lows[group], highs[group] = 0.0, 100.0
         else:
             published.append(g)
-            lows[group], highs[group] = float(g["low"]), float(g["high"])
     if not published:
         return None
-    lo, hi = pd.Series(lows)[w.index], pd.Series(highs)[w.index]
-    res = identity_check(np.nan, w, lo, hi, total_low=float(total["low"]),
-                         total_high=float(total["high"])).iloc[0]
+    cells = pd.DataFrame({"group": [g["subgroup"] for g in published],
+                          "low": [float(g["low"]) for g in published],
+                          "high": [float(g["high"]) for g in published]})
+    res = weighted_identity((float(total["low"]), float(total["high"])), w, cells)
     groups = ", ".join(f"{g['figure_id']} ({_label(ctx.meta, variable, g['subgroup'])})"
                        for g in published if g["figure_id"] != row["figure_id"])
     if row["figure_id"] == total["figure_id"]:
@@ -394,10 +392,7 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     lead += f" ({where}: {_weights_text(ctx.meta, variable, w)})"
     ids = [total["figure_id"]] + [g["figure_id"] for g in published]
     if len(missing) == 1:
-        known_lo, known_hi = lo.copy(), hi.copy()
-        known_lo[missing[0]] = known_hi[missing[0]] = np.nan
-        cellr = solve_missing_subgroup(float(total["low"]), float(total["high"]), w, known_lo,
-                                       known_hi, missing[0])
+        cellr = res.missing
         if cellr.feasible:
             return (f"{lead}: the unpublished {_label(ctx.meta, variable, missing[0])} cell "
                     f"must lie in "
@@ -410,12 +405,12 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     if missing:
         names = ", ".join(_label(ctx.meta, variable, m) for m in missing)
         lead += f" (unpublished {names} allowed anywhere in 0–100)"
-    implied = _range(res["implied_low"], res["implied_high"])
-    published = _range(res["total_low"], res["total_high"])
-    if res["consistent"]:
+    implied = _range(res.implied_low, res.implied_high)
+    published = _range(res.total_low, res.total_high)
+    if res.consistent:
         return (f"{lead}: implied total {implied} overlaps {published}: the identity holds",
                 True, ids)
-    return (f"{lead}: implied total {implied} misses {published} by {_num(res['gap'])} points: "
+    return (f"{lead}: implied total {implied} misses {published} by {_num(res.gap)} points: "
             "impossible", False, ids)
 
 

@@ -3,13 +3,15 @@
 WHAT. Gathers the published cells of one answer (wave, question, option) by a breakdown
 variable (age group, approval of Putin), with the interval of true values each wording allows,
 and derives what a single-response question implies for a cell that was published only as its
-complement ("would not" 92% means "would" at most 8.5%). Builds the group weights (Rosstat age
-structure; Levada's approval split of the month, renormalised when its rounded parts do not sum
-to 100) and combines the statistics of :mod:`chasm.stats.partitions` into the checks a reader of a
-subgroup table needs: the weighted identity with unpublished groups left free, the range of an
-unpublished group (several unpublished groups are merged into one), a subgroup against the rest
-of the sample at the point and at the least favourable ends of the wording ranges, two disjoint
-groups against each other, and the trend test at the point and at its flattest reading.
+complement ("would not" 92% means "would" at most 8.5%). With the group weights of
+:mod:`chasm.weights` (their one home) it combines the statistics of
+:mod:`chasm.stats.partitions` into the checks a reader of a subgroup table needs: the weighted
+identity with unpublished groups left free (:func:`weighted_identity`, also the claims
+register's), the range of an unpublished group (several unpublished groups are merged into one,
+their members kept as a tuple), a subgroup against the rest of the sample at the point and at
+the least favourable ends of the wording ranges, two disjoint groups against each other, and
+the trend test at the point and at its flattest reading. The section functions at the end
+return, for 05_subgroups, the tables, key-numbers rows and values each of its sentences needs.
 
 WHY. Published breakdowns are partial: the essay quotes three of four age groups and two of
 three approval groups. The identity ``p_T = sum_g w_g p_g`` (law of total probability) turns
@@ -25,14 +27,15 @@ total's side and the total at the end away from it).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from chasm import weights
 from chasm.stats import partitions as sg
+from chasm.weights import merge_groups, merged_label
 
 CELL_COLUMNS = ["group", "figure_id", "source_kind", "value_text", "rule", "point", "low",
                 "high", "published", "derived", "how"]
@@ -146,117 +149,57 @@ def add_intervals(cells: pd.DataFrame, weights: pd.Series | Mapping[str, float],
 
 
 # --------------------------------------------------------------------------------------------
-# Weights
-# --------------------------------------------------------------------------------------------
-def age_bands(meta: Mapping) -> dict[str, tuple[int, int | None]]:
-    """``{group: (min_age, max_age)}`` of the age groups in ``metadata/subgroups.yaml``."""
-    return {str(g): (int(s["min_age"]), None if s["max_age"] is None else int(s["max_age"]))
-            for g, s in meta["subgroups"]["age"]["groups"].items()}
-
-
-def age_weights(pop: pd.DataFrame, meta: Mapping) -> pd.Series:
-    """Rosstat population shares (fractions summing to 1) of the metadata's age groups."""
-    return sg.population_weights(pop, age_bands(meta))
-
-
-APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
-
-
-class ApprovalWeights(NamedTuple):
-    """Levada's approval split of one month as group weights.
-
-    ``published``: the three shares as published (NaN where not stated); ``raw_sum``: their
-    sum (rounded parts may add to 99-101); ``complete``: all three are published;
-    ``weights``: the shares divided by their sum (fractions summing to 1) when complete; when
-    only "approve" is published, two groups: approve (its share / 100) and
-    "disapprove + no_answer" (the rest); ``grid``: weight vectors over the rounding box of
-    the published shares (each at -0.5, 0, +0.5, renormalised when complete: 27 or 3
-    vectors), for sensitivity.
-    """
-
-    month: str
-    published: pd.Series
-    raw_sum: float
-    complete: bool
-    weights: pd.Series
-    grid: list[pd.Series]
-
-
-def approval_weights(approval: pd.DataFrame, month: str) -> ApprovalWeights:
-    """Approval split of ``month`` from ``io.load_approval()`` (see :class:`ApprovalWeights`)."""
-    row = approval[approval["month"] == month]
-    if row.empty:
-        raise ValueError(f"month {month!r} is not in the approval series")
-    published = pd.Series(row.iloc[0][list(APPROVAL_GROUPS)].astype(float).to_numpy(),
-                          index=list(APPROVAL_GROUPS))
-    complete = bool(published.notna().all())
-    raw_sum = float(published.sum())
-    if complete:
-        weights = published / raw_sum
-        grid = []
-        for shifts in itertools.product((-0.5, 0.0, 0.5), repeat=3):
-            shifted = (published + np.array(shifts)).clip(lower=0.0)
-            grid.append(shifted / shifted.sum())
-    elif not np.isnan(published["approve"]):
-        rest = "disapprove + no_answer"
-
-        def split(a: float) -> pd.Series:
-            return pd.Series({"approve": a / 100.0, rest: 1.0 - a / 100.0})
-
-        weights = split(published["approve"])
-        grid = [split(published["approve"] + d) for d in (-0.5, 0.0, 0.5)]
-    else:
-        raise ValueError(f"month {month!r} has no published approval share")
-    return ApprovalWeights(month, published, raw_sum, complete, weights, grid)
-
-
-def merge_groups(weights: pd.Series, groups: Sequence[str], label: str) -> pd.Series:
-    """Weights with ``groups`` replaced by one group ``label`` (their summed weight)."""
-    keep = [g for g in weights.index if g not in groups]
-    merged = weights[keep].copy()
-    merged[label] = float(weights[list(groups)].sum())
-    return merged
-
-
-# --------------------------------------------------------------------------------------------
 # The identity and unpublished groups
 # --------------------------------------------------------------------------------------------
 class MissingBounds(NamedTuple):
     """Range of the unpublished group(s) implied by the total and the published groups.
 
-    ``group``: its label (unpublished groups merged, e.g. "25-39 + 40-54"); ``weight``: its
-    population weight; ``low``/``high``: the range (clipped to 0-100); ``feasible``: False
-    when the published figures contradict each other; ``weights``: the weights used (with the
-    merged group).
+    ``group``: its display label (several unpublished groups are merged: "25-39 + 40-54");
+    ``members``: the groups it stands for, as a tuple (never split the label back);
+    ``weight``: its weight; ``low``/``high``: the range clipped to 0-100; ``raw_low`` /
+    ``raw_high``: the same range unclipped (outside 0-100 when the published figures
+    contradict each other, which the claims register reports); ``feasible``: False when they
+    do; ``weights``: the weights used (with the merged group).
     """
 
     group: str
+    members: tuple[str, ...]
     weight: float
     low: float
     high: float
+    raw_low: float
+    raw_high: float
     feasible: bool
     weights: pd.Series
 
 
-def missing_group(total: tuple[float, float], weights: pd.Series,
-                  cells: pd.DataFrame) -> MissingBounds:
+def _ranges(weights: pd.Series, cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.set_index("group")[["low", "high"]].reindex(weights.index)
+
+
+def missing_group(total: tuple[float, float], weights: pd.Series, cells: pd.DataFrame,
+                  members: Mapping[str, Sequence[str]] | None = None) -> MissingBounds:
     """Bound the unpublished group(s) of ``cells`` from the weighted identity.
 
-    Groups with NaN ranges in ``cells`` are unpublished; if there are several they are merged
-    into one group (their weights summed) since the identity only constrains their weighted
-    mean. Uses :func:`chasm.stats.partitions.solve_missing_subgroup` with the published groups'
-    ranges and the total's range ``(low, high)``.
+    ``cells`` has columns group, low, high; groups of ``weights`` without a range there
+    (absent or NaN) are unpublished; if there are several they are merged into one group
+    (their weights summed) since the identity only constrains their weighted mean. ``members``
+    maps a label of ``weights`` that is itself a merged group to its members (e.g.
+    :attr:`chasm.weights.ApprovalWeights.members`); by default each label is one group. Uses
+    :func:`chasm.stats.partitions.solve_missing_subgroup` with the published groups' ranges and
+    the total's range ``(low, high)``.
     """
-    ranges = cells.set_index("group")[["low", "high"]].reindex(weights.index)
+    ranges = _ranges(weights, cells)
     unknown = ranges.index[ranges["low"].isna()].tolist()
     if not unknown:
         raise ValueError("every group is published: nothing to bound")
-    label = unknown[0] if len(unknown) == 1 else " + ".join(unknown)
+    label = unknown[0] if len(unknown) == 1 else merged_label(unknown)
     w = merge_groups(weights, unknown, label) if len(unknown) > 1 else weights
+    parts = tuple(m for g in unknown for m in (members or {}).get(g, (g,)))
     known = ranges.drop(index=unknown).reindex(w.index)
     cell = sg.solve_missing_subgroup(total[0], total[1], w, known["low"], known["high"], label)
-    return MissingBounds(label, float(w[label]), float(cell.low), float(cell.high),
-                         bool(cell.feasible), w)
+    return MissingBounds(label, parts, float(w[label]), float(cell.low), float(cell.high),
+                         float(cell.raw_low), float(cell.raw_high), bool(cell.feasible), w)
 
 
 def missing_group_over_grid(total: tuple[float, float], grid: Sequence[pd.Series],
@@ -269,47 +212,89 @@ def missing_group_over_grid(total: tuple[float, float], grid: Sequence[pd.Series
     return min(f.low for f in found), max(f.high for f in found)
 
 
-def identity_free(total: tuple[float, float], weights: pd.Series, cells: pd.DataFrame,
-                  free: tuple[float, float] = (0.0, 100.0)) -> pd.Series:
-    """:func:`chasm.stats.partitions.identity_check` with unpublished groups anywhere in ``free``.
+class Identity(NamedTuple):
+    """The weighted identity of one breakdown (:func:`weighted_identity`).
 
-    With ``free = (0, 100)`` the check asks whether *some* value of the unpublished groups
-    reconciles the published groups with the total; a narrower ``free`` range states an
-    assumption (e.g. "between its neighbours"). Returns the check's one row.
+    ``implied_low``/``implied_high``: the total the groups imply with the unpublished ones
+    anywhere in ``free``; ``total_low``/``total_high``: the published total's range; ``gap``:
+    points between the two (0 when they overlap); ``consistent``: they overlap; ``missing``:
+    the bounds of the unpublished group(s), None when every group is published.
     """
-    ranges = cells.set_index("group")[["low", "high"]].reindex(weights.index)
-    lo = ranges["low"].fillna(free[0])
-    hi = ranges["high"].fillna(free[1])
-    return sg.identity_check(np.nan, weights, lo, hi, total_low=total[0],
-                             total_high=total[1]).iloc[0]
+
+    implied_low: float
+    implied_high: float
+    total_low: float
+    total_high: float
+    gap: float
+    consistent: bool
+    missing: MissingBounds | None
+
+
+def weighted_identity(total: tuple[float, float], weights: pd.Series, cells: pd.DataFrame,
+                      free: tuple[float, float] = (0.0, 100.0),
+                      members: Mapping[str, Sequence[str]] | None = None) -> Identity:
+    """Published cells -> the weighted identity ``p_T = sum_g w_g p_g`` and what it implies.
+
+    The one glue between published cells and :mod:`chasm.stats.partitions` (05_subgroups and
+    the claims register both use it). ``cells`` has columns group, low, high (NaN or absent =
+    unpublished); ``total`` is the published total's range. With ``free = (0, 100)`` the
+    check (:func:`chasm.stats.partitions.identity_check`) asks whether *some* value of the
+    unpublished groups reconciles the published groups with the total; a narrower ``free``
+    states an assumption (e.g. "between its neighbours"). ``missing`` is
+    :func:`missing_group` (always over 0-100: the bound the identity itself gives).
+    """
+    ranges = _ranges(weights, cells)
+    res = sg.identity_check(np.nan, weights, ranges["low"].fillna(free[0]),
+                            ranges["high"].fillna(free[1]), total_low=total[0],
+                            total_high=total[1]).iloc[0]
+    miss = (missing_group(total, weights, cells, members) if ranges["low"].isna().any()
+            else None)
+    return Identity(float(res["implied_low"]), float(res["implied_high"]),
+                    float(res["total_low"]), float(res["total_high"]), float(res["gap"]),
+                    bool(res["consistent"]), miss)
+
+
+def check_row(wave: str, check: str, figure_ids: str, quantity: str, low: float, high: float,
+              p_value: float, verdict: str) -> dict:
+    """One row of the key-numbers table (columns :data:`CHECK_COLUMNS`)."""
+    return {"wave": wave, "check": check, "figure_ids": figure_ids, "quantity": quantity,
+            "low": low, "high": high, "p_value": p_value, "verdict": verdict}
+
+
+#: Columns of the key-numbers table of 05_subgroups.
+CHECK_COLUMNS = ["wave", "check", "figure_ids", "quantity", "low", "high", "p_value", "verdict"]
+
+
+def key_numbers(rows: Sequence[Mapping]) -> pd.DataFrame:
+    """The key-numbers table: one row per check, columns :data:`CHECK_COLUMNS`."""
+    return pd.DataFrame(list(rows), columns=CHECK_COLUMNS)
 
 
 def identity_rows(wave: str, label: str, figure_ids: str, total: tuple[float, float],
-                  weights: pd.Series, cells: pd.DataFrame, answer: str
-                  ) -> tuple[list[dict], pd.Series, MissingBounds]:
+                  weights: pd.Series, cells: pd.DataFrame, answer: str,
+                  members: Mapping[str, Sequence[str]] | None = None
+                  ) -> tuple[list[dict], Identity]:
     """The two checks every breakdown with an unpublished group gets, as key-numbers rows.
 
-    1. the identity with the unpublished group(s) anywhere in 0-100 (:func:`identity_free`);
-    2. the range the unpublished group(s) must lie in (:func:`missing_group`), "share of
-       <group> <answer> (derived)".
-    Rows have the columns wave, check, figure_ids, quantity, low, high, p_value, verdict.
-    Returns the rows, the identity row and the bounds (for the sentences around them).
+    1. the identity with the unpublished group(s) anywhere in 0-100;
+    2. the range the unpublished group(s) must lie in, "share of <group> <answer> (derived)".
+    Returns the rows and the :class:`Identity` (its ``missing`` for the sentences around them).
     """
-    free = identity_free(total, weights, cells)
-    miss = missing_group(total, weights, cells)
+    ident = weighted_identity(total, weights, cells, members=members)
+    miss = ident.missing
+    if miss is None:
+        raise ValueError("every group is published: nothing to bound")
+    several = "groups" if len(miss.members) > 1 else "group"
     rows = [
-        {"wave": wave, "check": f"{label}: identity with {miss.group} free",
-         "figure_ids": figure_ids,
-         "quantity": "implied total (percent) with the unpublished "
-                     f"{'groups' if ' + ' in miss.group else 'group'} anywhere in 0-100",
-         "low": free["implied_low"], "high": free["implied_high"], "p_value": np.nan,
-         "verdict": "consistent" if free["consistent"] else "inconsistent"},
-        {"wave": wave, "check": f"{label}: unpublished {miss.group}", "figure_ids": figure_ids,
-         "quantity": f"share of {miss.group} {answer} (derived)", "low": miss.low,
-         "high": miss.high, "p_value": np.nan,
-         "verdict": "feasible" if miss.feasible else "contradiction"},
+        check_row(wave, f"{label}: identity with {miss.group} free", figure_ids,
+                  f"implied total (percent) with the unpublished {several} anywhere in 0-100",
+                  ident.implied_low, ident.implied_high, np.nan,
+                  "consistent" if ident.consistent else "inconsistent"),
+        check_row(wave, f"{label}: unpublished {miss.group}", figure_ids,
+                  f"share of {miss.group} {answer} (derived)", miss.low, miss.high, np.nan,
+                  "feasible" if miss.feasible else "contradiction"),
     ]
-    return rows, free, miss
+    return rows, ident
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,65 +381,598 @@ def trend(cells: pd.DataFrame, scores: Sequence[float], n_effs: Sequence[float])
 
 
 # --------------------------------------------------------------------------------------------
-# Figure
+# The sections of 05_subgroups: each takes the cells and returns tables, rows and values
 # --------------------------------------------------------------------------------------------
-def plot_groups(ax, cells: pd.DataFrame, total: Mapping[str, float], title: str,
-                palette: Mapping[str, str]) -> pd.DataFrame:
-    """Draw one breakdown on ``ax``; return the plotted numbers (one row per group + total).
+#: Columns shown for a breakdown's cells (with the point where ``point=True``).
+SHOWN = ["group", "figure_id", "source_kind", "value_text", "point", "low", "high", "ci_low",
+         "ci_high", "how"]
 
-    ``cells`` rows (top to bottom) need group, low, high, point, ci_low, ci_high,
-    source_kind, derived, figure_id. Published groups: a bar over the wording range in the
-    source's colour, a dot at the point, a thin line for the confidence interval. Derived
-    ranges (unpublished groups bounded by the identity, or a complement): a hatched grey bar
-    labelled "derived". ``total`` (keys point, low, high, ci_low, ci_high, figure_id): a
-    vertical reference line with a light band for its interval.
+
+def wave_n(meta: Mapping, wave: str, n: int | None = None) -> int:
+    """Interviews in ``wave``: the override ``n``, else its ``n`` in metadata/waves.yaml."""
+    return meta["waves"][wave]["n"] if n is None else n
+
+
+def figure_ids(cells: pd.DataFrame, total: Mapping) -> str:
+    """The ";"-joined figures of a breakdown's cells (those that have one) and its total."""
+    return ";".join(list(cells.loc[cells["figure_id"] != "", "figure_id"])
+                    + [total["figure_id"]])
+
+
+def total_cell(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
+               n: float, deff: float, alpha: float = 0.05,
+               complement: str | None = None) -> pd.Series:
+    """The whole-sample cell of an answer (:func:`group_cells` of ``"all"``) with its interval."""
+    cells = group_cells(tidy, meta, wave, question, option, "all", complement=complement)
+    return add_intervals(cells, {"all": 1.0}, n, deff, alpha).iloc[0]
+
+
+def shown(cells: pd.DataFrame, total: pd.Series | None = None,
+          point: bool = True) -> pd.DataFrame:
+    """The columns of :data:`SHOWN` of ``cells`` (and of ``total`` as a last row, if given)."""
+    rows = cells if total is None else pd.concat([cells, total.to_frame().T],
+                                                 ignore_index=True)
+    return rows[[c for c in SHOWN if point or c != "point"]]
+
+
+def age_weight_table(meta: Mapping, w_age: pd.Series, n: float) -> pd.DataFrame:
+    """The age bands with their weight (percent) and interviews at N (``n_g = w_g N``)."""
+    bands = weights.age_bands(meta)
+    return pd.DataFrame({"group": list(bands), "min_age": [b[0] for b in bands.values()],
+                         "max_age": [b[1] if b[1] is not None else "open"
+                                     for b in bands.values()],
+                         "weight_pct": w_age.to_numpy() * 100,
+                         "interviews_at_N": weights.group_sizes(w_age, n).to_numpy()})
+
+
+def approval_weight_table(aw: weights.ApprovalWeights) -> pd.DataFrame:
+    """The published approval shares of a month beside the weights used (percent)."""
+    return pd.DataFrame({"group": list(aw.published.index), "published_pct": aw.published,
+                         "weight_pct": aw.weights.reindex(aw.published.index) * 100})
+
+
+def _range_ci(weight: float, low: float, high: float, n: float, deff: float,
+              alpha: float) -> tuple[float, float]:
+    from chasm.stats.intervals import share_interval
+
+    ci = share_interval(np.nan, weight * n, deff, alpha=alpha, low_pct=low,
+                        high_pct=high).iloc[0]
+    return float(ci["ci_low"]), float(ci["ci_high"])
+
+
+class Unpublished(NamedTuple):
+    """What a breakdown with unpublished groups implies (:func:`unpublished_check`).
+
+    ``figure_ids``: the figures used; ``identity``: the :class:`Identity`; ``missing``: its
+    bounds; ``ci_low``/``ci_high``: confidence interval over the derived range with the
+    merged group's interviews; ``grid_low``/``grid_high``: the derived range over the rounding
+    grid of the weights (the range itself without a grid); ``rows``: the key-numbers rows.
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    ax.axvspan(total["ci_low"], total["ci_high"], color="#eeeeee", zorder=0)
-    ax.axvline(total["point"], color="#333333", lw=1, ls="--", zorder=1)
-    rows = cells.reset_index(drop=True)
-    ys = np.arange(len(rows))[::-1]
-    labels = []
-    for y, row in zip(ys, rows.itertuples(), strict=True):
-        ax.plot([row.ci_low, row.ci_high], [y, y], color="#333333", lw=1, zorder=2)
-        width = max(row.high - row.low, 0.4)
-        if row.derived:
-            ax.barh(y, width, left=row.low, height=0.42, facecolor="#dddddd",
-                    edgecolor="#777777", hatch="///", lw=0.8, zorder=3)
-            labels.append(f"{row.group} (derived from {row.figure_id})" if row.figure_id
-                          else f"{row.group} (derived)")
-        else:
-            colour = palette.get(row.source_kind, "#777777")
-            ax.barh(y, width, left=row.low, height=0.42, color=colour, alpha=0.45, zorder=3)
-            if not np.isnan(row.point):
-                ax.plot(row.point, y, "o", color=colour, ms=6, markeredgecolor="white",
-                        zorder=4)
-            labels.append(f"{row.group} ({row.figure_id})")
-    ax.set_yticks(ys, labels, fontsize=8.5)
-    ax.set_xlim(0, 100)
-    ax.set_title(title, fontsize=9.5)
-    ax.set_xlabel("percent")
-    kinds = [k for k in dict.fromkeys(rows.loc[~rows["derived"], "source_kind"]) if k]
-    handles = [Patch(color=palette.get(k, "#777777"), alpha=0.45, label=k) for k in kinds]
-    handles.append(Patch(facecolor="#dddddd", edgecolor="#777777", hatch="///",
-                         label="derived (bounds)"))
-    handles.append(Line2D([], [], color="#333333", lw=1, ls="--", label="total"))
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22),
-              ncol=2, frameon=False)
-    data = rows[["group", "figure_id", "source_kind", "derived", "point", "low", "high",
-                 "ci_low", "ci_high"]].copy()
-    tot = pd.DataFrame([{"group": "total", "figure_id": total.get("figure_id", ""),
-                         "source_kind": total.get("source_kind", ""), "derived": False,
-                         "point": total["point"], "low": total["low"], "high": total["high"],
-                         "ci_low": total["ci_low"], "ci_high": total["ci_high"]}])
-    return pd.concat([data, tot], ignore_index=True)
+    figure_ids: str
+    identity: Identity
+    missing: MissingBounds
+    ci_low: float
+    ci_high: float
+    grid_low: float
+    grid_high: float
+    rows: list[dict]
+
+
+def unpublished_check(wave: str, label: str, cells: pd.DataFrame, total: Mapping,
+                      group_weights: pd.Series, n: float, deff: float, alpha: float,
+                      answer: str, ci_row: bool = False,
+                      grid: Sequence[pd.Series] | None = None) -> Unpublished:
+    """The identity checks of one breakdown (:func:`identity_rows`) and the derived range.
+
+    With ``ci_row`` the rows add "<label>: unpublished <group> with sampling error", the
+    confidence interval (at 1 - ``alpha``) over the derived range.
+    """
+    ids = figure_ids(cells, total)
+    t_range = (total["low"], total["high"])
+    rows, ident = identity_rows(wave, label, ids, t_range, group_weights, cells, answer)
+    miss = ident.missing
+    ci = _range_ci(miss.weight, miss.low, miss.high, n, deff, alpha)
+    if ci_row:
+        rows.append(check_row(wave, f"{label}: unpublished {miss.group} with sampling error",
+                              ids, f"{round(100 * (1 - alpha))}% interval over the derived "
+                              "range", ci[0], ci[1], np.nan, "derived"))
+    g_lo, g_hi = (missing_group_over_grid(t_range, grid, cells) if grid
+                  else (miss.low, miss.high))
+    return Unpublished(ids, ident, miss, ci[0], ci[1], g_lo, g_hi, rows)
+
+
+def widest_range(cells: pd.DataFrame) -> pd.Series:
+    """The published cell whose wording range is widest (ties: first group by name), with
+    its ``width`` in points."""
+    pub = cells.loc[cells["published"]]
+    return pub.assign(width=pub["high"] - pub["low"]) \
+        .sort_values(["width", "group"], ascending=[False, True]).iloc[0]
+
+
+class Between(NamedTuple):
+    """The assumption that the one unpublished group lies between its published neighbours.
+
+    ``applies``: exactly one group is unpublished and it has a neighbour on both sides (else
+    the other fields are empty and no row is made); ``group``, ``left``, ``right``: the group
+    and its neighbours; ``low``/``high``: the range the assumption gives it (lowest low and
+    highest high of the neighbours); ``implied_low``/``implied_high``/``consistent``: the
+    identity with the group in that range; ``rows``: the key-numbers row.
+    """
+
+    applies: bool
+    group: str
+    left: str
+    right: str
+    low: float
+    high: float
+    implied_low: float
+    implied_high: float
+    consistent: bool
+    rows: list[dict]
+
+
+def between_neighbours(wave: str, label: str, cells: pd.DataFrame, total: Mapping,
+                       group_weights: pd.Series, ids: str) -> Between:
+    """The identity if the unpublished group lies between its neighbours in the order of
+    ``group_weights`` (age patterns are usually monotone): an assumption, stated as such."""
+    order = list(group_weights.index)
+    pub = cells.set_index("group").reindex(order)
+    gaps = [i for i, g in enumerate(order) if np.isnan(pub.at[g, "low"])]
+    if len(gaps) != 1 or not 0 < gaps[0] < len(order) - 1:
+        return Between(False, "", "", "", np.nan, np.nan, np.nan, np.nan, False, [])
+    group, left, right = order[gaps[0]], order[gaps[0] - 1], order[gaps[0] + 1]
+    between = (min(pub.at[left, "low"], pub.at[right, "low"]),
+               max(pub.at[left, "high"], pub.at[right, "high"]))
+    mono = weighted_identity((total["low"], total["high"]), group_weights, cells, free=between)
+    row = check_row(wave, f"{label}: identity if {group} lies between its neighbours", ids,
+                    "implied total (percent), assumption: between neighbours",
+                    mono.implied_low, mono.implied_high, np.nan,
+                    "consistent" if mono.consistent else "inconsistent")
+    return Between(True, group, left, right, float(between[0]), float(between[1]),
+                   mono.implied_low, mono.implied_high, mono.consistent, [row])
+
+
+def vs_rest_verdict(p_holm: float, p_least: float, alpha: float) -> str:
+    """The words for a group against the rest: robust, only at the points, or neither."""
+    if p_holm < alpha and p_least < alpha:
+        return "differs from the rest even at the least favourable reading"
+    if p_holm < alpha:
+        return ("differs from the rest at the points but not at the least favourable reading"
+                " of the wording")
+    return "cannot be told apart from the rest"
+
+
+class VsRestSection(NamedTuple):
+    """Every published group against the rest of the sample (:func:`vs_rest_section`).
+
+    ``table``: :func:`vs_rest` rows of every group with ``group``, ``figure_id`` and
+    ``p_holm`` (Holm over the groups at the points); ``verdicts``: group -> words;
+    ``rows``: key-numbers rows; ``sentences``: one Markdown sentence per group.
+    """
+
+    table: pd.DataFrame
+    verdicts: dict[str, str]
+    rows: list[dict]
+    sentences: list
+
+
+def vs_rest_section(wave: str, focus: str, cells: pd.DataFrame, total: pd.Series,
+                    group_weights: pd.Series, n: float, deff: float,
+                    alpha: float = 0.05) -> VsRestSection:
+    """:func:`vs_rest` for each published group, Holm over them at the points, verdicts."""
+    from chasm import report
+    from chasm.stats.multiplicity import adjust_pvalues
+
+    by_group = cells.set_index("group")
+    parts = []
+    for g in cells.loc[cells["published"], "group"]:
+        res = vs_rest(total, by_group.loc[g], float(group_weights[g]), n, deff, alpha)
+        res.insert(0, "group", g)
+        res.insert(1, "figure_id", by_group.at[g, "figure_id"])
+        parts.append(res)
+    rest = pd.concat(parts, ignore_index=True)
+    at_point = rest["reading"] == "point"
+    rest["p_holm"] = np.nan
+    rest.loc[at_point, "p_holm"] = adjust_pvalues(rest.loc[at_point, "p_value"].to_numpy(),
+                                                  "holm")
+    verdicts, rows, sentences = {}, [], []
+    for g, res in rest.groupby("group", sort=False):
+        p, lf = res.iloc[0], res.iloc[1]
+        verdict = verdicts[g] = vs_rest_verdict(p["p_holm"], lf["p_value"], alpha)
+        ids = p["figure_id"] + ";" + total["figure_id"]
+        rows.append(check_row(wave, f"{focus}: {g} vs rest of sample (point)", ids,
+                              "difference sub - rest, points", p["ci_low"], p["ci_high"],
+                              p["p_value"], verdict))
+        rows.append(check_row(wave, f"{focus}: {g} vs rest of sample (least favourable)", ids,
+                              "difference sub - rest, least favourable ends", lf["ci_low"],
+                              lf["ci_high"], lf["p_value"], verdict))
+        sentences.append(report.say(
+            "**{g}** ({fid}): at the points {sub}% vs {rest}% in the rest of the sample, a "
+            "difference of {d} points (CI {lo} to {hi}; p = {p}, Holm {ph}); at the least "
+            "favourable ends {lsub}% vs {lrest}%, {ld} points (p = {lp}). The group {verdict}.",
+            g=g, fid=p["figure_id"], sub=report.fmt(p["sub"]), rest=report.fmt(p["rest"]),
+            d=report.fmt(p["diff"]), lo=report.fmt(p["ci_low"]),
+            hi=report.fmt(p["ci_high"]), p=report.fmt(p["p_value"], 3),
+            ph=report.fmt(p["p_holm"], 3), lsub=report.fmt(lf["sub"]),
+            lrest=report.fmt(lf["rest"]), ld=report.fmt(lf["diff"]),
+            lp=report.fmt(lf["p_value"], 3), verdict=verdict))
+    return VsRestSection(rest, verdicts, rows, sentences)
+
+
+class TrendSection(NamedTuple):
+    """:func:`trend` over the published groups (:func:`trend_section`): ``table``;
+    ``at_points``: p < alpha at the points; ``holds``: also at the least favourable ends;
+    ``rows``: key-numbers rows."""
+
+    table: pd.DataFrame
+    at_points: bool
+    holds: bool
+    rows: list[dict]
+
+
+def trend_section(wave: str, focus: str, cells: pd.DataFrame, group_weights: pd.Series,
+                  n: float, deff: float, alpha: float = 0.05) -> TrendSection:
+    """Trend across the published groups, scored by their position in the full order of
+    ``group_weights`` (an unpublished group leaves a gap), each with ``w n / deff``
+    effective interviews."""
+    published = cells[cells["published"]].reset_index(drop=True)
+    order = list(group_weights.index)
+    scores = [order.index(g) for g in published["group"]]
+    n_effs = group_weights[published["group"]].to_numpy() * n / deff
+    tr = trend(published, scores, n_effs)
+    ids = ";".join(published["figure_id"])
+    rows = [check_row(wave, f"{focus}: trend across published age groups ({r.reading})", ids,
+                      f"Cochran-Armitage z = {r.z:.2f} at shares {r.shares}", np.nan, np.nan,
+                      r.p_value, "trend" if r.p_value < alpha else "no clear trend")
+            for r in tr.itertuples()]
+    at_points = bool(tr.at[0, "p_value"] < alpha)
+    return TrendSection(tr, at_points, at_points and bool(tr.at[1, "p_value"] < alpha), rows)
+
+
+class Comparison(NamedTuple):
+    """Two groups of one breakdown against each other: ``table`` (:func:`compare_groups`),
+    ``a``/``b`` their cells, ``holds``: p < alpha at the least favourable ends; ``rows``."""
+
+    table: pd.DataFrame
+    a: pd.Series
+    b: pd.Series
+    holds: bool
+    rows: list[dict]
+
+
+def group_comparison(wave: str, focus: str, cells: pd.DataFrame, group_weights: pd.Series,
+                     a: str, b: str, n: float, deff: float, alpha: float = 0.05) -> Comparison:
+    """Group ``a`` against group ``b`` (disjoint, ``n_g = w_g N`` each), key-numbers rows."""
+    by_group = cells.set_index("group")
+    a_cell, b_cell = by_group.loc[a], by_group.loc[b]
+    cmp = compare_groups(a_cell, b_cell, group_weights[a] * n, group_weights[b] * n, deff,
+                         alpha)
+    rows = [check_row(wave, f"{focus}: {a} vs {b} ({r.reading})",
+                      f"{a_cell['figure_id']};{b_cell['figure_id']}",
+                      f"difference {a} - {b} (points)", r.ci_low, r.ci_high, r.p_value,
+                      "differ" if r.p_value < alpha else "cannot be told apart")
+            for r in cmp.itertuples()]
+    return Comparison(cmp, a_cell, b_cell, bool(cmp.at[1, "p_value"] < alpha), rows)
+
+
+def answer_shares(wave: str, focus: str, cells: pd.DataFrame, total: Mapping,
+                  aw: weights.ApprovalWeights, missing: MissingBounds
+                  ) -> tuple[pd.DataFrame, list[dict]]:
+    """Who gives the answer: ``P(group | answer) = w_g p_g / p_total`` for every group.
+
+    :func:`chasm.stats.partitions.bayes_share_of_answer` at the points (published groups) and
+    as outer bounds over the rounding of the figures and of the weights (``aw.grid``); the
+    unpublished group uses its derived range ``missing``. Returns the table (group,
+    figure_id, weight_pct, share_choosing, share_of_answers, low, high) and key-numbers rows.
+    """
+    t_range = (total["low"], total["high"])
+    by_group = cells.set_index("group")
+    table, rows = [], []
+    for g in aw.weights.index:
+        cell = by_group.loc[g]
+        w_range = (min(v[g] for v in aw.grid), max(v[g] for v in aw.grid))
+        lo_g, hi_g = ((cell["low"], cell["high"]) if cell["published"]
+                      else (missing.low, missing.high))
+        rng = sg.bayes_share_of_answer(w_range, (lo_g, hi_g), t_range)
+        point = (sg.bayes_share_of_answer(float(aw.weights[g]), cell["point"], total["point"])
+                 if cell["published"] else np.nan)
+        table.append({"group": g, "figure_id": cell["figure_id"] or "derived",
+                      "weight_pct": 100 * aw.weights[g], "share_choosing": cell["point"],
+                      "share_of_answers": point, "low": rng.low, "high": rng.high})
+        rows.append(check_row(
+            wave, f"{focus}: share of all '{focus}' answers from {g}",
+            (cell["figure_id"] or missing.group + " derived") + ";" + total["figure_id"],
+            f"percent of '{focus}' answers given by {g} (Bayes)", rng.low, rng.high, np.nan,
+            "derived"))
+    return pd.DataFrame(table), rows
+
+
+class AgeChecks(NamedTuple):
+    """Every check of one answer by age (:func:`age_checks`).
+
+    ``cells``: the age cells with intervals; ``total``: the whole-sample cell; ``found``: a
+    total and at least one age group are published (else the other fields are None and
+    ``rows`` is empty); ``unpublished`` (:func:`unpublished_check`, with the sampling-error
+    row), ``widest`` (:func:`widest_range`), ``between`` (:func:`between_neighbours`),
+    ``vs_rest`` (:func:`vs_rest_section`), ``trend`` (:func:`trend_section`); ``rows``: their
+    key-numbers rows in that order.
+    """
+
+    cells: pd.DataFrame
+    total: pd.Series
+    found: bool
+    unpublished: Unpublished | None
+    widest: pd.Series | None
+    between: Between | None
+    vs_rest: VsRestSection | None
+    trend: TrendSection | None
+    rows: list[dict]
+
+
+def age_checks(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
+               w_age: pd.Series, n: float, deff: float, alpha: float = 0.05) -> AgeChecks:
+    """The age breakdown of ``option``: identity, assumption, groups vs rest, trend."""
+    cells = add_intervals(group_cells(tidy, meta, wave, question, option, "age"), w_age, n,
+                          deff, alpha)
+    total = total_cell(tidy, meta, wave, question, option, n, deff, alpha)
+    if not (bool(total["published"]) and bool(cells["published"].any())):
+        return AgeChecks(cells, total, False, None, None, None, None, None, [])
+    label = f"{option} by age"
+    ua = unpublished_check(wave, label, cells, total, w_age, n, deff, alpha,
+                           f"choosing '{option}'", ci_row=True)
+    mono = between_neighbours(wave, label, cells, total, w_age, ua.figure_ids)
+    rest = vs_rest_section(wave, option, cells, total, w_age, n, deff, alpha)
+    tr = trend_section(wave, option, cells, w_age, n, deff, alpha)
+    return AgeChecks(cells, total, True, ua, widest_range(cells), mono, rest, tr,
+                     ua.rows + mono.rows + rest.rows + tr.rows)
+
+
+class ApprovalChecks(NamedTuple):
+    """Every check of one answer by approval of Putin (:func:`approval_checks`).
+
+    ``cells``: the approval cells (with intervals when ``found``); ``found``: the total and
+    a group are published and the month's approval split is complete (else the other fields
+    are None and ``rows`` is empty); ``unpublished`` (:func:`unpublished_check` over the
+    rounding grid), ``comparison`` (approve vs disapprove, :func:`group_comparison`),
+    ``shares`` (:func:`answer_shares`, indexed by group); ``rows``: key-numbers rows.
+    """
+
+    cells: pd.DataFrame
+    found: bool
+    unpublished: Unpublished | None
+    comparison: Comparison | None
+    shares: pd.DataFrame | None
+    rows: list[dict]
+
+
+def approval_checks(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
+                    total: pd.Series, aw: weights.ApprovalWeights, n: float, deff: float,
+                    alpha: float = 0.05) -> ApprovalChecks:
+    """The approval breakdown of ``option``: identity, approvers vs disapprovers, who gives
+    the answer (Bayes). Needs the complete approval split ``aw`` of the wave's month."""
+    cells = group_cells(tidy, meta, wave, question, option, "putin_approval")
+    if not (bool(total["published"]) and bool(cells["published"].any()) and aw.complete):
+        return ApprovalChecks(cells, False, None, None, None, [])
+    cells = add_intervals(cells, aw.weights, n, deff, alpha)
+    ub = unpublished_check(wave, f"{option} by approval", cells, total, aw.weights, n, deff,
+                           alpha, f"choosing '{option}'", grid=aw.grid)
+    cmp = group_comparison(wave, option, cells, aw.weights, "approve", "disapprove", n, deff,
+                           alpha)
+    shares, share_rows = answer_shares(wave, option, cells, total, aw, ub.missing)
+    return ApprovalChecks(cells, True, ub, cmp, shares.set_index("group"),
+                          ub.rows + cmp.rows + share_rows)
+
+
+def traitor_panels(wave: str, option: str, age: AgeChecks, appr: ApprovalChecks
+                   ) -> list[tuple[str, pd.DataFrame, pd.Series]]:
+    """(title, cells, total) of the figure: each found breakdown with its derived ranges."""
+    panels = []
+    if age.found:
+        panels.append((f"'{option}' by age, {wave}", with_derived(age.cells, age.unpublished),
+                       age.total))
+    if appr.found:
+        panels.append((f"'{option}' by approval of Putin, {wave}",
+                       with_derived(appr.cells, appr.unpublished), age.total))
+    return panels
+
+
+def with_derived(cells: pd.DataFrame, check: Unpublished) -> pd.DataFrame:
+    """``cells`` with each unpublished row given the derived range and its interval, marked
+    ``derived`` (what the figure draws for a group nobody quoted)."""
+    out = cells.copy()
+    unknown = out["low"].isna()
+    out.loc[unknown, ["low", "high", "ci_low", "ci_high"]] = [check.missing.low,
+                                                              check.missing.high,
+                                                              check.ci_low, check.ci_high]
+    out.loc[unknown, "derived"] = True
+    return out
+
+
+def _derived_row(group: str, low: float, high: float, ci: tuple[float, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"group": group, "figure_id": "", "source_kind": "derived",
+                          "point": np.nan, "low": low, "high": high, "ci_low": ci[0],
+                          "ci_high": ci[1], "derived": True}])
+
+
+def merged_panel(cells: pd.DataFrame, missing: MissingBounds, low: float, high: float,
+                 ci: tuple[float, float], order: Sequence[str] | None = None) -> pd.DataFrame:
+    """The cells that have a range, plus one derived row for the (merged) unpublished groups.
+
+    With ``order`` the rows are sorted by it, the merged row at the place of its first member
+    (:attr:`MissingBounds.members`); without it the derived row comes last.
+    """
+    rows = pd.concat([cells[cells["low"].notna()], _derived_row(missing.group, low, high, ci)],
+                     ignore_index=True)
+    if order is None:
+        return rows
+    order = list(order)
+    members = [missing.members if g == missing.group else (g,) for g in rows["group"]]
+    rank = [min(order.index(m) for m in ms) for ms in members]
+    return rows.assign(_order=rank).sort_values("_order").drop(columns="_order")
+
+
+class EmigrateSection(NamedTuple):
+    """The wish-to-emigrate checks of every wave (:func:`emigrate_section`): ``outputs``, the
+    tables and sentences in reading order; ``rows``, key-numbers rows; ``panels``, (title,
+    cells, total) for the figure."""
+
+    outputs: list
+    rows: list[dict]
+    panels: list[tuple[str, pd.DataFrame, pd.Series]]
+
+
+EMIGRATE, WOULD, WOULD_NOT = "wish_to_emigrate", "would", "would_not"
+
+
+def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
+                     w_age: pd.Series, n: int | None, deff: float, alpha: float = 0.05,
+                     question: str = EMIGRATE) -> EmigrateSection:
+    """Levada's own wish-to-emigrate breakdowns, wave by wave: a second, independent check.
+
+    For every wave with a breakdown by age or approval: would + would not <= 100 (single
+    response, :func:`single_response_check`); the identity by age with unpublished groups
+    merged and bounded; by approval, the unpublished group(s) bounded over the rounding grid
+    of the wave's approval weights (:func:`chasm.weights.approval_weights`), and where only
+    approval is published, whether the disapprovers' own figure lies inside the derived range
+    of everyone who did not approve (a weak check: it assumes few gave no answer, whose range
+    over the recent months :func:`chasm.weights.no_answer_window` gives). ``question`` has the
+    single-response options "would" and "would_not"; ``n`` overrides every wave's N.
+    """
+    from chasm import report
+
+    waves = sorted(tidy.loc[(tidy["question"] == question)
+                            & tidy["subgroup_var"].isin(["age", "putin_approval"]),
+                            "wave"].unique())
+    outputs, rows, panels = [], [], []
+    for ew in waves:
+        n_w = wave_n(meta, ew, n)
+        tot = total_cell(tidy, meta, ew, question, WOULD, n_w, deff, alpha,
+                         complement=WOULD_NOT)
+        e_range = (tot["low"], tot["high"])
+        outputs.append(report.say("### {w}: total \"would like to move\" {t} ({fid}, {k})",
+                                  w=ew, t=tot["value_text"], fid=tot["figure_id"],
+                                  k=tot["source_kind"]))
+        not_tot = group_cells(tidy, meta, ew, question, WOULD_NOT, "all").iloc[0]
+        if not_tot["published"]:
+            sc = single_response_check(e_range, (not_tot["low"], not_tot["high"]))
+            cons = "consistent" if sc.consistent else "inconsistent"
+            rows.append(check_row(ew, "wish to emigrate: would + would not <= 100",
+                                  f"{tot['figure_id']};{not_tot['figure_id']}",
+                                  "sum of would and would not (percent)", sc.sum_low,
+                                  sc.sum_high, np.nan, cons))
+            outputs.append(report.say(
+                "Would ({a}) and would not ({b}, {bid}) add to {lo}–{hi}%: **{cons}** with a "
+                "single-response question, leaving {rlo}–{rhi}% for \"don't know\"; given "
+                "\"would\", \"would not\" can be at most {bh}%.", a=tot["value_text"],
+                b=not_tot["value_text"], bid=not_tot["figure_id"], lo=report.fmt(sc.sum_low),
+                hi=report.fmt(sc.sum_high), cons=cons, rlo=report.fmt(sc.rest_low),
+                rhi=report.fmt(sc.rest_high), bh=report.fmt(sc.b_high_implied)))
+        e_age = group_cells(tidy, meta, ew, question, WOULD, "age", complement=WOULD_NOT)
+        if e_age["low"].notna().any() and e_age["low"].isna().any():
+            e_age = add_intervals(e_age, w_age, n_w, deff, alpha)
+            outputs.append(report.show(shown(e_age, point=False), index="group"))
+            chk = unpublished_check(ew, "wish to emigrate by age", e_age, tot, w_age, n_w, deff,
+                                    alpha, "who would like to move")
+            rows += chk.rows
+            em = chk.missing
+            outputs.append(report.say(
+                "The published age figures are **{cons}** with the total: the unpublished "
+                "{g} ({w}% of adults) must have {lo}–{hi}% wanting to move (derived).",
+                cons="consistent" if chk.identity.consistent else "inconsistent", g=em.group,
+                w=report.fmt(100 * em.weight), lo=report.fmt(em.low), hi=report.fmt(em.high)))
+            panels.append((f"would move abroad by age, {ew}",
+                           merged_panel(e_age, em, em.low, em.high, (chk.ci_low, chk.ci_high),
+                                        order=w_age.index), tot))
+        e_ap = group_cells(tidy, meta, ew, question, WOULD, "putin_approval",
+                           complement=WOULD_NOT)
+        if e_ap["low"].notna().any():
+            out, ap_rows, panel = _emigrate_by_approval(ew, e_ap, tot, meta, approval, n_w,
+                                                        deff, alpha)
+            outputs += out
+            rows += ap_rows
+            panels.append(panel)
+    return EmigrateSection(outputs, rows, panels)
+
+
+def _emigrate_by_approval(ew, e_ap, tot, meta, approval, n_w, deff, alpha):
+    from chasm import report
+
+    e_range = (tot["low"], tot["high"])
+    e_aw = weights.wave_approval_weights(meta, approval, ew)
+    e_month = e_aw.month
+    e_ap_ci = add_intervals(e_ap, e_aw.weights if e_aw.complete else e_aw.published / 100,
+                            n_w, deff, alpha)
+    outputs = [report.show(shown(e_ap_ci, point=False), index="group")]
+    ids = figure_ids(e_ap, tot)
+    em = missing_group(e_range, e_aw.weights, e_ap, e_aw.members)
+    glo, ghi = missing_group_over_grid(e_range, e_aw.grid, e_ap)
+    rows = [check_row(ew, f"wish to emigrate by approval: unpublished {em.group}", ids,
+                      f"share of {em.group} who would like to move (derived, weights "
+                      f"{e_month})", glo, ghi, np.nan,
+                      "feasible" if em.feasible else "contradiction")]
+    inside_text = []
+    for r in e_ap_ci[e_ap_ci["published"]].itertuples():
+        if r.group in em.members:
+            inside = r.high >= glo and r.low <= ghi
+            inside_text.append(f"{r.group} {r.value_text} ({r.figure_id}) lies "
+                               + ("inside" if inside else "outside") + " that range")
+            rows.append(check_row(
+                ew, f"wish to emigrate: {r.group} within the derived range of {em.group}", ids,
+                f"published {r.group} share vs derived range {glo:.1f}-{ghi:.1f}", r.low,
+                r.high, np.nan, ("compatible" if inside else "incompatible")
+                + " (weak check; assumes few gave no answer)"))
+    if e_aw.complete:
+        outputs.append(report.say(
+            "Approval weights from {m}. The unpublished {g} ({w}% of the sample) must have "
+            "{lo}–{hi}% wanting to move (derived, allowing the approval shares' rounding).",
+            m=e_month, g=em.group, w=report.fmt(100 * em.weight), lo=report.fmt(glo),
+            hi=report.fmt(ghi)))
+    else:
+        recent = weights.no_answer_window(approval, e_month)
+        by_group = e_ap.set_index("group")
+        outputs.append(report.say(
+            "Approval weights from {m}: only approve ({a}%) is published. Disapproval is "
+            "not, so the disapprovers' figure cannot enter the identity: their weight is "
+            "unknown. What can be checked: with approvers at most {ahi}% (from {aid}), "
+            "everyone who did not approve ({g}, {w}% of the sample) must have {lo}–{hi}% "
+            "wanting to move (derived, allowing the approval share's rounding). If few of "
+            "them gave no answer on approval ({nlo}–{nhi}% did in the {k} published months "
+            "before {m}), their share is close to the disapprovers' own: {inside}. The "
+            "range is wide, so this shows no contradiction, and no more.", m=e_month,
+            a=report.fmt(e_aw.published["approve"], 0),
+            ahi=report.fmt(by_group.at["approve", "high"]),
+            aid=by_group.at["approve", "figure_id"], g=em.group,
+            w=report.fmt(100 * em.weight), lo=report.fmt(glo), hi=report.fmt(ghi),
+            nlo=report.fmt(recent.low, 0), nhi=report.fmt(recent.high, 0), k=recent.months,
+            inside="; ".join(inside_text) or "no group figure to compare"))
+    ci = _range_ci(em.weight, glo, ghi, n_w, deff, alpha)
+    panel = (f"would move abroad by approval, {ew}", merged_panel(e_ap_ci, em, glo, ghi, ci),
+             tot)
+    return outputs, rows, panel
+
+
+def figures_used(key_numbers: pd.DataFrame, tidy: pd.DataFrame) -> pd.Series:
+    """``{figure_id: source_kind}`` of every figure the key-numbers table used."""
+    used = set(";".join(key_numbers["figure_ids"]).split(";")) - {""}
+    return tidy[tidy["figure_id"].isin(used)].drop_duplicates("figure_id") \
+        .set_index("figure_id")["source_kind"]
+
+
+def second_hand(kinds: pd.Series) -> list[str]:
+    """The figures of :func:`figures_used` that are second-hand (essay or secondary), sorted."""
+    return sorted(kinds[kinds.isin(["essay", "secondary"])].index)
 
 
 __all__ = [
     "group_labels", "group_cells", "add_intervals", "SumCheck", "single_response_check",
-    "age_bands", "age_weights", "ApprovalWeights", "approval_weights", "merge_groups",
-    "MissingBounds", "missing_group", "missing_group_over_grid", "identity_free", "vs_rest",
-    "compare_groups", "trend", "plot_groups",
+    "MissingBounds", "missing_group", "missing_group_over_grid", "Identity",
+    "weighted_identity", "check_row", "CHECK_COLUMNS", "key_numbers", "identity_rows",
+    "vs_rest", "compare_groups", "trend", "SHOWN", "wave_n", "figure_ids", "total_cell",
+    "shown", "age_weight_table", "approval_weight_table", "Unpublished", "unpublished_check",
+    "widest_range", "Between", "between_neighbours", "vs_rest_verdict", "VsRestSection",
+    "vs_rest_section", "TrendSection", "trend_section", "Comparison", "group_comparison",
+    "answer_shares", "with_derived", "merged_panel", "EmigrateSection", "emigrate_section",
+    "figures_used", "second_hand", "EMIGRATE", "WOULD", "WOULD_NOT", "AgeChecks", "age_checks",
+    "ApprovalChecks", "approval_checks", "traitor_panels",
 ]

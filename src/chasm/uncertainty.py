@@ -27,17 +27,6 @@ APPROVAL_VARIABLE = "putin_approval"
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
 
 
-def _age_bands(groups: dict) -> dict[str, tuple[int, int | None]] | None:
-    """``{group: (min_age, max_age)}`` if every group of a variable carries its ages."""
-    if not all(isinstance(g, dict) and "min_age" in g for g in groups.values()):
-        return None
-    return {str(k): (int(g["min_age"]), None if g.get("max_age") is None else int(g["max_age"]))
-            for k, g in groups.items()}
-
-
-_APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
-
-
 def subgroup_sizes(
     tidy: pd.DataFrame,
     meta: dict,
@@ -56,34 +45,31 @@ def subgroup_sizes(
 
     * ``n_wave`` - interviews in the wave; ``n_assumed`` - True when that N is an assumption
       (the metadata flag; also True when ``n`` overrides it);
-    * ``w`` - the group's fraction of the sample: 1 for the whole sample (``all``); for a
-      variable whose groups carry ``min_age``/``max_age`` (age bands), the population share
-      ``chasm.stats.partitions.population_weights(population, bands)`` over the variable's bands;
-      for ``putin_approval``, the share approving / disapproving / not answering in the
-      approval series at the wave's ``approval_month``, divided by 100 (as published: the
-      three shares may sum to 99-101 through rounding);
+    * ``w`` - the group's fraction of the sample, by the policy of :mod:`chasm.weights`: 1 for
+      the whole sample (``all``); for a variable whose groups carry ``min_age``/``max_age``
+      (age bands), the population share (:func:`chasm.weights.age_weights`); for
+      ``putin_approval``, the approval split of the wave's ``approval_month``
+      (:func:`chasm.weights.group_weight`: normalised to sum 1 when the month is complete);
     * ``n_group`` = ``w * n_wave``;
     * ``weight_source`` - where ``w`` comes from ("whole sample", "population by age",
-      "approval YYYY-MM", "wave N (group share not published)" or "unknown");
+      "approval YYYY-MM", "approval YYYY-MM, upper bound" or "unknown");
     * ``note`` - what the reader must know (empty when nothing).
 
     Rules when the size is not known: for ``putin_approval``, if the group's share is missing
-    but other groups of that month are published, ``w`` is the most the group can be (100 minus
-    the published shares, each +0.5 for rounding), so the interval is at least as wide as
-    shown; if the month itself is missing, ``w`` is set to 1 and the note says that the wave's
-    whole N is used, so the interval is too narrow (a lower bound on its width); for any other
-    variable (e.g. country_direction, trusted_source) no source gives the group's size, so
-    ``w`` and ``n_group`` are NaN and the interval cannot be computed.
+    but other groups of that month are published, ``w`` is the most the group can be (what the
+    published shares leave, each -0.5 for rounding), so the interval is at least as wide as
+    shown; if the month is missing from the series, or any other variable (e.g.
+    country_direction, trusted_source) is asked for, no source gives the group's size, so ``w``
+    and ``n_group`` are NaN and the interval cannot be computed.
     """
-    from chasm.stats.partitions import population_weights
+    from chasm import weights as wts
 
     for col in ("wave", "subgroup_var", "subgroup"):
         if col not in tidy.columns:
             raise ValueError(f"tidy is missing column {col!r}")
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0):
         raise ValueError(f"n must be a whole number > 0 or None, got {n!r}")
-    months = approval.set_index("month") if "month" in approval.columns else approval
-    weights_cache: dict[str, pd.Series] = {}
+    age_cache: dict[str, pd.Series] = {}
     rows = []
     for wave, var, group in zip(tidy["wave"], tidy["subgroup_var"], tidy["subgroup"],
                                 strict=True):
@@ -96,35 +82,28 @@ def subgroup_sizes(
         if var_meta is None or str(group) not in {str(g) for g in var_meta["groups"]}:
             raise ValueError(f"subgroup {var}/{group} is not in the metadata")
         w, source, note = np.nan, "unknown", ""
-        bands = _age_bands(var_meta["groups"])
         if var == "all":
             w, source = 1.0, "whole sample"
-        elif bands is not None:
-            if var not in weights_cache:
-                weights_cache[var] = population_weights(population, bands)
-            w, source = float(weights_cache[var][str(group)]), "population by age"
+        elif wts.age_bands(meta, str(var)) is not None:
+            if var not in age_cache:
+                age_cache[var] = wts.age_weights(population, meta, str(var))
+            w, source = float(age_cache[var][str(group)]), "population by age"
         elif var == APPROVAL_VARIABLE:
             month = str(wave_meta.get("approval_month") or "")
-            share = np.nan
-            if month in months.index and str(group) in months.columns:
-                share = months.loc[month, str(group)]
-            others = (months.loc[month, [g for g in _APPROVAL_GROUPS if g != str(group)]]
-                      if month in months.index else pd.Series(dtype=float))
-            if pd.notna(share):
-                w, source = float(share) / 100.0, f"approval {month}"
-            elif others.notna().any():
-                # the group is at most what the published groups leave (each ±0.5 rounding)
-                known = others.dropna()
-                w = min(1.0, (100.0 - float(known.sum()) + 0.5 * len(known)) / 100.0)
-                source = f"approval {month}, upper bound"
-                note = (f"the approval series for {month} does not give the share '{group}': "
-                        f"at most {100 * w:.1f}% (what the published groups leave) is used, so "
-                        "the interval is at least this wide")
-            else:
-                w, source = 1.0, "wave N (group share not published)"
+            try:
+                gw = wts.group_weight(wts.wave_approval_weights(meta, approval, str(wave)),
+                                      str(group))
+            except wts.NoWeights:
                 where = f"approval series for {month}" if month else "approval series"
-                note = (f"the {where} does not give the share '{group}': the wave's whole N is "
-                        "used, so the interval is too narrow")
+                note = (f"the {where} does not give the share '{group}': group size unknown, "
+                        "interval not computed")
+            else:
+                w, source = gw.w, f"approval {month}"
+                if gw.upper_bound:
+                    source += ", upper bound"
+                    note = (f"the approval series for {month} does not give the share "
+                            f"'{group}': at most {100 * w:.1f}% (what the published groups "
+                            "leave) is used, so the interval is at least this wide")
         else:
             note = "group size not published: interval not computed"
         rows.append({"n_wave": n_wave, "n_assumed": assumed, "w": w, "n_group": w * n_wave,

@@ -9,6 +9,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from chasm import subgroups as bd  # noqa: E402
+from chasm import weights  # noqa: E402
 
 META = {
     "questions": {
@@ -77,46 +78,14 @@ def test_single_response_check():
     assert not bd.single_response_check((50.0, 51.0), (55.0, 56.0)).consistent
 
 
-# ---------------------------------------------------------------- weights
-
-
-def test_age_weights_from_metadata_bands():
-    pop = pd.DataFrame({"age": range(101), "total": 1.0})
-    w = bd.age_weights(pop, META)
-    assert bd.age_bands(META)["55+"] == (55, None)
-    assert w.to_numpy() == pytest.approx(np.array([7, 15, 15, 46]) / 83)
-
-
-def test_approval_weights_normalised_and_grid():
-    approval = pd.DataFrame({"month": ["2024-03", "2025-02"], "approve": [87.0, 88.0],
-                             "disapprove": [11.0, np.nan], "no_answer": [3.0, np.nan]})
-    aw = bd.approval_weights(approval, "2024-03")
-    assert aw.complete and aw.raw_sum == 101
-    assert aw.weights.sum() == pytest.approx(1.0)
-    assert aw.weights["disapprove"] == pytest.approx(11 / 101)
-    assert len(aw.grid) == 27 and all(g.sum() == pytest.approx(1.0) for g in aw.grid)
-    part = bd.approval_weights(approval, "2025-02")
-    assert not part.complete
-    assert dict(part.weights) == pytest.approx({"approve": 0.88,
-                                                "disapprove + no_answer": 0.12})
-    assert [g["approve"] for g in part.grid] == pytest.approx([0.875, 0.88, 0.885])
-    with pytest.raises(ValueError, match="not in the approval series"):
-        bd.approval_weights(approval, "1990-01")
-
-
-def test_merge_groups():
-    merged = bd.merge_groups(W, ["25-39", "40-54"], "25-54")
-    assert list(merged.index) == ["18-24", "55+", "25-54"]
-    assert merged["25-54"] == pytest.approx(0.53) and merged.sum() == pytest.approx(1.0)
-
-
 # ---------------------------------------------------------------- identity
 
 
 def test_missing_group_hand_example():
     cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
     m = bd.missing_group((42.5, 43.5), W, cells)
-    assert m.group == "40-54" and m.feasible and m.weight == 0.27
+    assert m.group == "40-54" and m.members == ("40-54",) and m.feasible and m.weight == 0.27
+    assert (m.raw_low, m.raw_high) == (m.low, m.high)  # inside 0-100: nothing clipped
     # low = (42.5 - .09*40.5 - .26*40.5 - .38*55) / .27 ; high = (43.5 - .35*34.5 - .38*45) / .27
     assert m.low == pytest.approx((42.5 - 0.35 * 40.5 - 0.38 * 55) / 0.27)
     assert m.high == pytest.approx((43.5 - 0.35 * 34.5 - 0.38 * 45) / 0.27)
@@ -128,7 +97,8 @@ def test_missing_group_merges_and_contains_the_truth():
     cells = pd.DataFrame({"group": W.index, "low": [17.0, np.nan, np.nan, 0.0],
                           "high": [17.5, np.nan, np.nan, 6.5]})
     m = bd.missing_group((total - 0.5, total + 0.5), W, cells)
-    assert m.group == "25-39 + 40-54"
+    assert m.group == "25-39 + 40-54" and m.members == ("25-39", "40-54")
+    assert m.weight == pytest.approx(0.53) and list(m.weights.index)[-1] == m.group
     merged_truth = (truth["25-39"] * 0.26 + truth["40-54"] * 0.27) / 0.53
     assert m.low <= merged_truth <= m.high
     with pytest.raises(ValueError, match="nothing to bound"):
@@ -144,29 +114,63 @@ def test_missing_group_over_grid_is_outer():
     assert lo <= centre.low and hi >= centre.high
 
 
-def test_identity_free_and_assumption():
+def test_missing_group_members_of_a_merged_weight_label():
+    # approval weights with the unpublished groups already merged into one label
+    w = pd.Series({"approve": 0.88, "disapprove + no_answer": 0.12})
+    cells = pd.DataFrame({"group": ["approve", "disapprove"], "low": [6.5, 19.5],
+                          "high": [7.5, 20.5]})
+    m = bd.missing_group((8.5, 9.5), w, cells,
+                         {"disapprove + no_answer": ("disapprove", "no_answer")})
+    assert m.group == "disapprove + no_answer" and m.members == ("disapprove", "no_answer")
+    # low = (8.5 - .88 * 7.5) / .12, high = (9.5 - .88 * 6.5) / .12
+    assert (m.low, m.high) == (pytest.approx(1.9 / 0.12), pytest.approx(3.78 / 0.12))
+
+
+def test_weighted_identity_free_and_assumption():
     cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
-    free = bd.identity_free((42.5, 43.5), W, cells)
-    assert free["consistent"]
-    assert free["implied_low"] == pytest.approx(0.35 * 34.5 + 0.38 * 45)
+    free = bd.weighted_identity((42.5, 43.5), W, cells)
+    assert free.consistent and free.gap == 0
+    assert free.implied_low == pytest.approx(0.35 * 34.5 + 0.38 * 45)
+    assert free.implied_high == pytest.approx(0.35 * 40.5 + 0.27 * 100 + 0.38 * 55)
+    assert free.missing.group == "40-54"
     # if 40-54 were at most 5%, the quoted groups could not reach the total
-    narrow = bd.identity_free((42.5, 43.5), W, cells, free=(0.0, 5.0))
-    assert not narrow["consistent"] and narrow["gap"] > 0
+    narrow = bd.weighted_identity((42.5, 43.5), W, cells, free=(0.0, 5.0))
+    assert not narrow.consistent
+    assert narrow.gap == pytest.approx(42.5 - (0.35 * 40.5 + 0.27 * 5 + 0.38 * 55))
+    # every group published: nothing to bound
+    full = bd.weighted_identity((42.5, 43.5), W, cells.fillna({"low": 40.0, "high": 41.0}))
+    assert full.missing is None
+
+
+def test_weighted_identity_keeps_the_unclipped_range_when_impossible():
+    cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
+    bad = bd.weighted_identity((90.0, 91.0), W, cells)
+    assert not bad.consistent and not bad.missing.feasible
+    # raw low = (90 - .35 * 40.5 - .38 * 55) / .27 = 203.4..., clipped to 100
+    assert bad.missing.raw_low == pytest.approx((90 - 0.35 * 40.5 - 0.38 * 55) / 0.27)
+    assert bad.missing.raw_high == pytest.approx((91 - 0.35 * 34.5 - 0.38 * 45) / 0.27)
+    assert bad.missing.low == bad.missing.high == 100.0
 
 
 def test_identity_rows_report_both_checks():
     cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
-    rows, free, miss = bd.identity_rows("w", "traitors by age", "E09;E06", (42.5, 43.5), W,
-                                        cells, "choosing 'traitors'")
+    rows, ident = bd.identity_rows("w", "traitors by age", "E09;E06", (42.5, 43.5), W, cells,
+                                   "choosing 'traitors'")
+    miss = ident.missing
     assert [r["check"] for r in rows] == ["traitors by age: identity with 40-54 free",
                                           "traitors by age: unpublished 40-54"]
     assert rows[0]["verdict"] == "consistent" and rows[1]["verdict"] == "feasible"
     assert (rows[1]["low"], rows[1]["high"]) == (miss.low, miss.high)
-    assert rows[0]["low"] == free["implied_low"]
+    assert rows[0]["low"] == ident.implied_low
+    assert rows[0]["quantity"].endswith("unpublished group anywhere in 0-100")
     assert rows[1]["quantity"] == "share of 40-54 choosing 'traitors' (derived)"
     # a total the published groups cannot reach: the unpublished cell would exceed 100
-    bad, _, _ = bd.identity_rows("w", "x", "", (90.0, 91.0), W, cells, "y")
+    bad, _ = bd.identity_rows("w", "x", "", (90.0, 91.0), W, cells, "y")
     assert [r["verdict"] for r in bad] == ["inconsistent", "contradiction"]
+    two = cells.assign(low=[34.5, np.nan, np.nan, 45.0], high=[40.5, np.nan, np.nan, 55.0])
+    rows, _ = bd.identity_rows("w", "x", "", (42.5, 43.5), W, two, "y")
+    assert rows[0]["quantity"].endswith("unpublished groups anywhere in 0-100")
+    assert rows[0]["check"] == "x: identity with 25-39 + 40-54 free"
 
 
 # ---------------------------------------------------------------- comparisons
@@ -232,13 +236,300 @@ def test_add_intervals_cover_the_range_and_skip_unknown_rows():
 def test_plot_groups_returns_the_plotted_numbers():
     import matplotlib.pyplot as plt
 
+    from chasm import plots
+
     cells = bd.add_intervals(bd.group_cells(TIDY, META, "w", "emig", "would", "age",
                                             complement="would_not"), W, 1600, 1.9)
     cells = cells[cells["low"].notna()]
     fig, ax = plt.subplots()
     total = {"point": 9.0, "low": 8.5, "high": 9.5, "ci_low": 7.0, "ci_high": 11.0,
              "figure_id": "L09"}
-    data = bd.plot_groups(ax, cells, total, "t", {"primary": "#2a9d55"})
+    data = plots.plot_groups(ax, cells, total, "t", {"primary": "#2a9d55"})
     plt.close(fig)
     assert list(data["group"]) == ["18-24", "55+", "total"]
     assert data["derived"].tolist() == [False, True, False]
+    assert data["high"].tolist() == [17.5, pytest.approx(6.5), 9.5]
+
+
+# ---------------------------------------------------------------- sections of 05_subgroups
+# The fixture adds an approval breakdown, the wave's N and an approval series.
+META5 = {**META, "waves": {"w": {"n": 1600, "n_assumed": True, "approval_month": "2024-03"},
+                           "v": {"n": 1500, "n_assumed": False, "approval_month": "2025-02"}},
+         "subgroups": {**META["subgroups"], "putin_approval": {"groups": {
+             "approve": {}, "disapprove": {}, "no_answer": {}}}}}
+APPROVAL = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-03", "2025-02"],
+                         "approve": [85.0, 86.0, 87.0, 88.0],
+                         "disapprove": [12.0, 11.0, 11.0, np.nan],
+                         "no_answer": [2.0, 4.0, 3.0, np.nan]})
+TIDY5 = pd.concat([TIDY.drop(index=4), pd.DataFrame([
+    fig("E11", "essay", "leave", "traitors", "putin_approval", "approve", "47%", 47, 46.5, 47.5),
+    fig("E12", "essay", "leave", "traitors", "putin_approval", "disapprove", "19%", 19, 18.5,
+        19.5),
+    fig("L10", "primary", "emig", "would_not", "all", "all", "90%", 90, 89.5, 90.5),
+    fig("L20", "primary", "emig", "would", "putin_approval", "approve", "7%", 7, 6.5, 7.5),
+    fig("L21", "primary", "emig", "would", "putin_approval", "disapprove", "20%", 20, 19.5,
+        20.5),
+])], ignore_index=True)
+AW = weights.approval_weights(APPROVAL, "2024-03")  # 87/11/3, normalised over 101
+
+
+def age_cells():
+    return bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors", "age"), W,
+                            1600, 1.9)
+
+
+def total_row():
+    return bd.total_cell(TIDY5, META5, "w", "leave", "traitors", 1600, 1.9)
+
+
+def test_small_helpers():
+    assert bd.wave_n(META5, "v") == 1500 and bd.wave_n(META5, "v", 1000) == 1000
+    total = total_row()
+    assert total["figure_id"] == "E06" and total["ci_low"] < 42.5 < 43.5 < total["ci_high"]
+    cells = age_cells()
+    assert bd.figure_ids(cells, total) == "E09;E10;E08;E06"
+    table = bd.shown(cells, total)
+    assert list(table["group"]) == ["18-24", "25-39", "40-54", "55+", "all"]
+    assert "point" not in bd.shown(cells, point=False).columns
+    assert list(bd.widest_range(cells)[["group", "width"]]) == ["55+", 10.0]
+
+
+def test_weight_tables():
+    ages = bd.age_weight_table(META5, W, 1600).set_index("group")
+    assert ages.at["55+", "max_age"] == "open" and ages.at["18-24", "min_age"] == 18
+    assert ages.at["55+", "interviews_at_N"] == pytest.approx(0.38 * 1600)
+    assert ages.at["25-39", "weight_pct"] == pytest.approx(26.0)
+    appr = bd.approval_weight_table(AW).set_index("group")
+    assert appr.at["approve", "published_pct"] == 87
+    assert appr.at["approve", "weight_pct"] == pytest.approx(8700 / 101)
+
+
+def test_unpublished_check_rows_interval_and_grid():
+    res = bd.unpublished_check("w", "traitors by age", age_cells(), total_row(), W, 1600, 1.9,
+                               0.05, "choosing 'traitors'", ci_row=True)
+    assert res.missing.group == "40-54" and res.figure_ids == "E09;E10;E08;E06"
+    assert [r["check"] for r in res.rows][-1] == \
+        "traitors by age: unpublished 40-54 with sampling error"
+    assert res.rows[-1]["quantity"] == "95% interval over the derived range"
+    assert res.ci_low < res.missing.low and res.ci_high > res.missing.high
+    assert (res.grid_low, res.grid_high) == (res.missing.low, res.missing.high)
+    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
+                                            "putin_approval"), AW.weights, 1600, 1.9)
+    res = bd.unpublished_check("w", "x", cells, total_row(), AW.weights, 1600, 1.9, 0.05, "y",
+                               grid=AW.grid)
+    assert len(res.rows) == 2 and res.missing.group == "no_answer"
+    assert res.grid_low <= res.missing.low and res.grid_high >= res.missing.high
+
+
+def test_between_neighbours_one_gap_in_the_middle():
+    cells = age_cells()
+    res = bd.between_neighbours("w", "traitors by age", cells, total_row(), W, "ids")
+    assert res.applies and (res.group, res.left, res.right) == ("40-54", "25-39", "55+")
+    # neighbours 25-39 [34.5, 40.5] and 55+ [45, 55]: 40-54 in [34.5, 55]
+    assert (res.low, res.high) == (34.5, 55.0)
+    assert res.implied_low == pytest.approx(0.62 * 34.5 + 0.38 * 45)
+    assert res.implied_high == pytest.approx(0.35 * 40.5 + 0.65 * 55)
+    assert res.consistent and res.rows[0]["verdict"] == "consistent"
+    assert res.rows[0]["check"] == "traitors by age: identity if 40-54 lies between its " \
+        "neighbours"
+    # low neighbours: the implied total (at most .09*11 + .26*21 + .65*41 = 33.1) misses 42.5
+    low = cells.assign(low=[10.0, 20.0, np.nan, 40.0], high=[11.0, 21.0, np.nan, 41.0])
+    res = bd.between_neighbours("w", "x", low, total_row(), W, "ids")
+    assert res.implied_high == pytest.approx(0.99 + 5.46 + 0.65 * 41)
+    assert not res.consistent and res.rows[0]["verdict"] == "inconsistent"
+
+
+def test_between_neighbours_not_at_an_end_nor_with_two_gaps():
+    cells = age_cells()
+    at_end = cells.assign(low=[34.5, 34.5, 40.0, np.nan], high=[40.5, 40.5, 41.0, np.nan])
+    res = bd.between_neighbours("w", "x", at_end, total_row(), W, "ids")
+    assert not res.applies and res.rows == [] and np.isnan(res.implied_low)
+    two = cells.assign(low=[34.5, np.nan, np.nan, 45.0], high=[40.5, np.nan, np.nan, 55.0])
+    assert not bd.between_neighbours("w", "x", two, total_row(), W, "ids").applies
+
+
+def test_vs_rest_verdict_words():
+    assert bd.vs_rest_verdict(0.01, 0.02, 0.05) == \
+        "differs from the rest even at the least favourable reading"
+    assert bd.vs_rest_verdict(0.01, 0.2, 0.05).startswith("differs from the rest at the points")
+    assert bd.vs_rest_verdict(0.2, 0.01, 0.05) == "cannot be told apart from the rest"
+
+
+def test_vs_rest_section_holm_rows_and_sentences():
+    res = bd.vs_rest_section("w", "traitors", age_cells(), total_row(), W, 1600, 1.9)
+    assert list(res.table["group"]) == ["18-24", "18-24", "25-39", "25-39", "55+", "55+"]
+    points = res.table[res.table["reading"] == "point"]
+    p = points["p_value"].to_numpy()
+    order = np.argsort(p)  # Holm by hand: 3 p, 2 p, 1 p in rising order, running maximum
+    holm = np.maximum.accumulate(np.minimum(1, p[order] * np.array([3, 2, 1])))
+    assert points["p_holm"].to_numpy()[order] == pytest.approx(holm)
+    assert res.table.loc[res.table["reading"] != "point", "p_holm"].isna().all()
+    assert len(res.rows) == 6 and len(res.sentences) == 3
+    assert res.rows[0]["figure_ids"] == "E09;E06"
+    assert res.rows[0]["verdict"] == res.rows[1]["verdict"] == res.verdicts["18-24"]
+    assert res.sentences[2].data.startswith("**55+** (E08)")
+
+
+def test_trend_section_scores_leave_a_gap():
+    res = bd.trend_section("w", "traitors", age_cells(), W, 1600, 1.9)
+    pub = age_cells()
+    pub = pub[pub["published"]].reset_index(drop=True)
+    # 40-54 unpublished: scores 0, 1, 3 with w N / deff effective interviews
+    ref = bd.trend(pub, [0, 1, 3], [0.09 * 1600 / 1.9, 0.26 * 1600 / 1.9, 0.38 * 1600 / 1.9])
+    pd.testing.assert_frame_equal(res.table, ref)
+    assert res.rows[0]["figure_ids"] == "E09;E10;E08"
+    assert res.at_points == (ref.at[0, "p_value"] < 0.05)
+    assert res.holds == (res.at_points and ref.at[1, "p_value"] < 0.05)
+    assert [r["verdict"] for r in res.rows] == [
+        "trend" if p < 0.05 else "no clear trend" for p in ref["p_value"]]
+
+
+def test_group_comparison_rows():
+    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
+                                            "putin_approval"), AW.weights, 1600, 1.9)
+    res = bd.group_comparison("w", "traitors", cells, AW.weights, "approve", "disapprove",
+                              1600, 1.9)
+    assert res.table.at[0, "diff"] == pytest.approx(28.0)
+    assert res.table.at[1, "diff"] == pytest.approx(27.0)
+    assert res.a["figure_id"] == "E11" and res.b["figure_id"] == "E12"
+    assert [r["check"] for r in res.rows] == ["traitors: approve vs disapprove (point)",
+                                              "traitors: approve vs disapprove "
+                                              "(least favourable)"]
+    assert res.rows[0]["quantity"] == "difference approve - disapprove (points)"
+    assert res.holds and res.rows[1]["verdict"] == "differ"
+
+
+def test_answer_shares_bayes_by_hand():
+    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
+                                            "putin_approval"), AW.weights, 1600, 1.9)
+    miss = bd.missing_group((42.5, 43.5), AW.weights, cells)
+    table, rows = bd.answer_shares("w", "traitors", cells, total_row(), AW, miss)
+    t = table.set_index("group")
+    assert t.at["approve", "share_of_answers"] == pytest.approx(87 / 101 * 47 / 43 * 100)
+    assert t.at["disapprove", "share_of_answers"] == pytest.approx(11 / 101 * 19 / 43 * 100)
+    assert np.isnan(t.at["no_answer", "share_of_answers"])
+    assert t.at["no_answer", "figure_id"] == "derived"
+    # outer bounds: smallest weight (86.5 of 101.5) x low end / high total, and the reverse
+    assert t.at["approve", "low"] == pytest.approx(86.5 / 101.5 * 46.5 / 43.5 * 100)
+    assert t.at["approve", "high"] == pytest.approx(87.5 / 100.5 * 47.5 / 42.5 * 100)
+    assert rows[2]["figure_ids"] == "no_answer derived;E06"
+    assert [r["verdict"] for r in rows] == ["derived"] * 3
+
+
+def test_age_and_approval_checks_and_panels():
+    total = total_row()
+    age = bd.age_checks(TIDY5, META5, "w", "leave", "traitors", W, 1600, 1.9)
+    assert age.found and age.between.applies
+    assert age.rows == (age.unpublished.rows + age.between.rows + age.vs_rest.rows
+                        + age.trend.rows)
+    assert len(age.rows) == 3 + 1 + 6 + 2
+    appr = bd.approval_checks(TIDY5, META5, "w", "leave", "traitors", total, AW, 1600, 1.9)
+    assert appr.found and len(appr.rows) == 2 + 2 + 3
+    assert appr.shares.index.tolist() == ["approve", "disapprove", "no_answer"]
+    panels = bd.traitor_panels("w", "traitors", age, appr)
+    assert [p[0] for p in panels] == ["'traitors' by age, w",
+                                      "'traitors' by approval of Putin, w"]
+    age_panel = panels[0][1].set_index("group")
+    assert age_panel.at["40-54", "derived"]
+    assert age_panel.at["40-54", "low"] == age.unpublished.missing.low
+    # an incomplete approval month: nothing to check by approval, one panel only
+    part = weights.approval_weights(APPROVAL, "2025-02")
+    none = bd.approval_checks(TIDY5, META5, "w", "leave", "traitors", total, part, 1600, 1.9)
+    assert not none.found and none.rows == []
+    assert len(bd.traitor_panels("w", "traitors", age, none)) == 1
+    nothing = bd.age_checks(TIDY5, META5, "v", "leave", "traitors", W, 1600, 1.9)
+    assert not nothing.found and nothing.rows == []
+
+
+def test_merged_panel_structure():
+    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "emig", "would", "age",
+                                            complement="would_not"), W, 1600, 1.9)
+    miss = bd.missing_group((8.5, 9.5), W, cells)
+    assert miss.members == ("25-39", "40-54")
+    panel = bd.merged_panel(cells, miss, miss.low, miss.high, (1.0, 20.0), order=W.index)
+    # the merged row sits where its first member (25-39) is, before 55+
+    assert list(panel["group"]) == ["18-24", "25-39 + 40-54", "55+"]
+    row = panel.set_index("group").loc["25-39 + 40-54"]
+    assert row["derived"] and (row["ci_low"], row["ci_high"]) == (1.0, 20.0)
+    assert list(bd.merged_panel(cells, miss, 0, 1, (0, 2))["group"])[-1] == "25-39 + 40-54"
+
+
+def test_with_derived_fills_only_unpublished_rows():
+    check = bd.unpublished_check("w", "x", age_cells(), total_row(), W, 1600, 1.9, 0.05, "y")
+    out = bd.with_derived(age_cells(), check).set_index("group")
+    assert out.at["40-54", "derived"] and not out.at["55+", "derived"]
+    assert (out.at["40-54", "low"], out.at["40-54", "ci_high"]) == (check.missing.low,
+                                                                    check.ci_high)
+    assert out.at["55+", "low"] == 45.0
+
+
+def test_emigrate_section_complete_month():
+    res = bd.emigrate_section(TIDY5, META5, APPROVAL, W, None, 1.9, question="emig")
+    checks = [r["check"] for r in res.rows]
+    assert checks[0] == "wish to emigrate: would + would not <= 100"
+    # 8.5 + 89.5 = 98 to 9.5 + 90.5 = 100: consistent
+    assert (res.rows[0]["low"], res.rows[0]["high"]) == (98.0, 100.0)
+    assert checks[1:3] == ["wish to emigrate by age: identity with 25-39 + 40-54 free",
+                           "wish to emigrate by age: unpublished 25-39 + 40-54"]
+    # merged 25-39 + 40-54 (.53): (8.5 - .09*17.5 - .38*6.5)/.53 to (9.5 - .09*16.5)/.53
+    assert res.rows[2]["low"] == pytest.approx((8.5 - 1.575 - 2.47) / 0.53)
+    assert res.rows[2]["high"] == pytest.approx((9.5 - 1.485) / 0.53)
+    assert checks[3] == "wish to emigrate by approval: unpublished no_answer"
+    # no answer (3/101): high = (9.5*101 - 87*6.5 - 11*19.5)/3 before the rounding grid
+    assert res.rows[3]["high"] >= 179.5 / 3 - 1e-9  # the grid only widens it
+    assert res.rows[3]["verdict"] == "feasible" and len(res.rows) == 4
+    assert [p[0] for p in res.panels] == ["would move abroad by age, w",
+                                          "would move abroad by approval, w"]
+    texts = [o.data for o in res.outputs if hasattr(o, "data")]
+    assert texts[0].startswith("### w: total")
+    assert any(t.startswith("Approval weights from 2024-03.") for t in texts)
+    assert len(res.outputs) == 6  # heading, sum, age table + sentence, approval table + one
+
+
+def test_emigrate_section_incomplete_month_and_weak_check():
+    meta = {**META5, "waves": {"w": META5["waves"]["v"]}}
+    res = bd.emigrate_section(TIDY5, meta, APPROVAL, W, None, 1.9, question="emig")
+    row = next(r for r in res.rows if r["check"].startswith("wish to emigrate by approval"))
+    assert row["check"] == "wish to emigrate by approval: unpublished disapprove + no_answer"
+    # approve 88 +- 0.5: low (8.5 - .875*7.5)/.125 = 15.5, high (9.5 - .885*6.5)/.115
+    assert row["low"] == pytest.approx(15.5)
+    assert row["high"] == pytest.approx((9.5 - 0.885 * 6.5) / 0.115)
+    weak = res.rows[-1]
+    assert weak["check"] == ("wish to emigrate: disapprove within the derived range of "
+                             "disapprove + no_answer")
+    assert weak["verdict"] == "compatible (weak check; assumes few gave no answer)"
+    assert (weak["low"], weak["high"]) == (19.5, 20.5)
+    text = res.outputs[-1].data
+    # the no-answer window before 2025-02: 2, 4, 3 in the three published months
+    assert "(2–4% did in the 3 published months before 2025-02)" in text
+    assert "disapprove 20% (L21) lies inside that range" in text
+    panel = res.panels[-1][1]
+    assert panel["group"].tolist()[-1] == "disapprove + no_answer"
+
+
+def test_key_numbers_and_figures_used():
+    rows = [bd.check_row("w", "a", "E06;E09", "q", 1.0, 2.0, np.nan, "v"),
+            bd.check_row("w", "b", "L09;", "q", 1.0, 2.0, 0.5, "v")]
+    table = bd.key_numbers(rows)
+    assert list(table.columns) == bd.CHECK_COLUMNS and len(table) == 2
+    kinds = bd.figures_used(table, TIDY5)
+    assert kinds.to_dict() == {"E06": "essay", "E09": "essay", "L09": "primary"}
+    assert bd.second_hand(kinds) == ["E06", "E09"]
+    assert bd.key_numbers([]).empty
+
+
+def test_draw_group_panels_returns_the_plotted_numbers():
+    import matplotlib.pyplot as plt
+
+    from chasm import plots
+
+    res = bd.emigrate_section(TIDY5, META5, APPROVAL, W, None, 1.9, question="emig")
+    fig, data = plots.draw_group_panels(res.panels, (4.4, 3.6), fit_x=True)
+    assert list(dict.fromkeys(data["panel"])) == [p[0] for p in res.panels]
+    first = data[data["panel"] == res.panels[0][0]]
+    assert first["group"].tolist() == ["18-24", "25-39 + 40-54", "55+", "total"]
+    assert first["low"].tolist()[:3] == pytest.approx(res.panels[0][1]["low"].tolist())
+    # x axis: next multiple of 10 above the highest end + 2 (at most 100)
+    top = first[["high", "ci_high"]].max().max()
+    assert fig.axes[0].get_xlim() == (0.0, min(100.0, 10 * np.ceil((top + 2) / 10)))
+    plt.close(fig)

@@ -70,9 +70,10 @@ def test_subgroup_sizes_each_rule():
     assert s["w"].iloc[1] == pytest.approx(22 / 83)
     assert s["w"].iloc[2] == pytest.approx(61 / 83)
     assert s["weight_source"].iloc[1] == "population by age"
-    assert s["w"].iloc[3] == pytest.approx(0.11)
+    # 87 + 11 + 3 = 101: the shares are normalised to sum 1 (chasm.weights)
+    assert s["w"].iloc[3] == pytest.approx(11 / 101)
     assert s["weight_source"].iloc[3] == "approval 2024-03"
-    assert s["n_group"].iloc[3] == pytest.approx(0.11 * 1600)
+    assert s["n_group"].iloc[3] == pytest.approx(11 / 101 * 1600)
     # 2025-02 gives approve 88 but no disapproval share: at most 100 - 88 + 0.5 = 12.5%
     assert s["w"].iloc[4] == pytest.approx(0.125) and s["n_group"].iloc[4] == pytest.approx(187.5)
     assert "does not give the share 'disapprove'" in s["note"].iloc[4]
@@ -86,12 +87,12 @@ def test_subgroup_sizes_each_rule():
     assert s["n_assumed"].tolist() == [True] * 4 + [False] * 4
 
 
-def test_subgroup_sizes_month_missing_uses_the_wave_n():
+def test_subgroup_sizes_month_missing_leaves_the_size_unknown():
     meta = {**META, "waves": {**META["waves"], "2025-04": {**META["waves"]["2025-04"],
                                                           "approval_month": "1990-01"}}}
     s = subgroup_sizes(TIDY, meta, POP, APPROVAL)
-    assert s["w"].iloc[4] == 1.0 and s["n_group"].iloc[4] == 1500
-    assert "too narrow" in s["note"].iloc[4]
+    assert np.isnan(s["w"].iloc[4]) and np.isnan(s["n_group"].iloc[4])
+    assert "not computed" in s["note"].iloc[4] and "1990-01" in s["note"].iloc[4]
 
 
 def test_subgroup_sizes_override_n_marks_it_assumed():
@@ -102,7 +103,7 @@ def test_subgroup_sizes_override_n_marks_it_assumed():
 
 def test_subgroup_sizes_missing_approval_month():
     s = subgroup_sizes(TIDY, META, POP, APPROVAL[APPROVAL["month"] != "2024-03"])
-    assert s["w"].iloc[3] == 1.0
+    assert np.isnan(s["w"].iloc[3]) and s["weight_source"].iloc[3] == "unknown"
     assert "2024-03" in s["note"].iloc[3]
 
 

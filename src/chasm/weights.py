@@ -1,0 +1,212 @@
+"""Weights and sizes of subgroups: the one home of the policy every report uses.
+
+WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_g = w_g N``:
+
+* **Age bands** are the groups of ``metadata/subgroups.yaml`` that carry ``min_age`` and
+  ``max_age`` (:func:`age_bands`); their **weights** are Rosstat's population shares over
+  those bands (:func:`age_weights`, via :func:`chasm.stats.partitions.population_weights`).
+* **Approval weights** are Levada's Putin approval split of the month a wave names as its
+  ``approval_month`` (``metadata/waves.yaml``), see :func:`approval_weights`:
+
+  - *complete month* (approve, disapprove and no answer all published): the three shares
+    **divided by their sum**, so that the weights sum to 1 (rounded parts add to 99-101; the
+    identity ``p_T = sum_g w_g p_g`` needs weights that sum to 1). This single policy replaces
+    the raw shares / 100 that 02_uncertainty used before (87/11/3 in March 2024 gave 0.87 and
+    0.11, i.e. 1392 and 176 of 1600 interviews; normalised they are 1378.2 and 174.3);
+  - *incomplete month* (some shares not published, e.g. February 2025 gives approval 88%
+    only): the published groups keep their share / 100 and the unpublished ones are **merged
+    into one group** whose members are carried as a tuple (:attr:`ApprovalWeights.members`)
+    and whose weight is the rest, 1 - sum / 100. One member of a merged group is at most the
+    whole merged group at the most generous end of the rounding (:func:`group_weight`, an
+    upper bound: an interval from it is at least as wide as shown);
+  - *month missing*, or no share published: :class:`NoWeights` is raised. The size is then
+    unknown and never guessed.
+
+  ``grid`` holds weight vectors over the rounding box of the published shares (each at -0.5,
+  0, +0.5), for sensitivity.
+* **Recent months** (:func:`no_answer_window`): the range of the no-answer share over the
+  last 12 months before a month that publish it; 05_subgroups quotes it when it treats
+  "everyone who did not approve" as close to the disapprovers.
+* **Group sizes** (:func:`group_sizes`): ``n_g = w_g N``.
+
+WHY. The sample shares of subgroups are never published; three places used to rebuild them,
+each with its own rule for a missing or incomplete approval month and with raw or normalised
+shares. A weight is a policy, so it has one home.
+
+CONVENTION. Shares are percentages (0-100); weights are fractions (0-1).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+#: Groups of Levada's approval series (columns of ``chasm.io.load_approval()``), in order.
+APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
+
+#: Months before the approval month that :func:`no_answer_window` looks at.
+RECENT_MONTHS = 12
+
+
+class NoWeights(ValueError):
+    """No source gives the weights asked for; the message says why."""
+
+
+def merged_label(members: Sequence[str]) -> str:
+    """Display label of a merged group: its members joined by " + " (for reading only)."""
+    return " + ".join(members)
+
+
+# --------------------------------------------------------------------------------------------
+# Age
+# --------------------------------------------------------------------------------------------
+def age_bands(meta: Mapping, variable: str = "age") -> dict[str, tuple[int, int | None]] | None:
+    """``{group: (min_age, max_age)}`` of a breakdown variable whose groups carry their ages.
+
+    ``max_age`` None is an open band ("55 and older"). None when some group of the variable
+    has no ``min_age`` (the variable is not an age breakdown).
+    """
+    groups = meta["subgroups"][variable]["groups"]
+    if not all(isinstance(g, Mapping) and "min_age" in g for g in groups.values()):
+        return None
+    return {str(k): (int(g["min_age"]), None if g.get("max_age") is None else int(g["max_age"]))
+            for k, g in groups.items()}
+
+
+def age_weights(population: pd.DataFrame, meta: Mapping, variable: str = "age") -> pd.Series:
+    """Rosstat population shares (fractions summing to 1) of the variable's age bands."""
+    from chasm.stats.partitions import population_weights
+
+    bands = age_bands(meta, variable)
+    if bands is None:
+        raise NoWeights(f"the groups of {variable!r} carry no ages")
+    return population_weights(population, bands)
+
+
+# --------------------------------------------------------------------------------------------
+# Approval
+# --------------------------------------------------------------------------------------------
+class ApprovalWeights(NamedTuple):
+    """Levada's approval split of one month as group weights (see the module docstring).
+
+    ``published``: the three shares as published (NaN where not stated); ``raw_sum``: the sum
+    of the published shares; ``complete``: all three are published; ``weights``: fractions
+    summing to 1, indexed by display label (a merged group's label joins its members);
+    ``members``: for each label of ``weights`` the tuple of approval groups it stands for;
+    ``grid``: weight vectors over the rounding box of the published shares (27 when complete,
+    3 when one share is published), renormalised when complete.
+    """
+
+    month: str
+    published: pd.Series
+    raw_sum: float
+    complete: bool
+    weights: pd.Series
+    members: dict[str, tuple[str, ...]]
+    grid: list[pd.Series]
+
+
+def approval_weights(approval: pd.DataFrame, month: str | None) -> ApprovalWeights:
+    """Approval split of ``month`` from ``io.load_approval()``; :class:`NoWeights` if none."""
+    row = approval[approval["month"] == month] if month else approval.iloc[0:0]
+    if row.empty:
+        raise NoWeights(f"month {month!r} is not in the approval series")
+    published = pd.Series(row.iloc[0][list(APPROVAL_GROUPS)].astype(float).to_numpy(),
+                          index=list(APPROVAL_GROUPS))
+    known = [g for g in APPROVAL_GROUPS if not np.isnan(published[g])]
+    if not known:
+        raise NoWeights(f"month {month!r} publishes no approval share")
+    raw_sum = float(published[known].sum())
+    if len(known) == len(APPROVAL_GROUPS):
+        members = {g: (g,) for g in APPROVAL_GROUPS}
+        grid = []
+        for shifts in itertools.product((-0.5, 0.0, 0.5), repeat=len(APPROVAL_GROUPS)):
+            shifted = (published + np.array(shifts)).clip(lower=0.0)
+            grid.append(shifted / shifted.sum())
+        return ApprovalWeights(month, published, raw_sum, True, published / raw_sum, members,
+                               grid)
+    rest = tuple(g for g in APPROVAL_GROUPS if g not in known)
+    members = {g: (g,) for g in known} | {merged_label(rest): rest}
+
+    def split(shares: pd.Series) -> pd.Series:
+        return pd.Series({**(shares / 100.0).to_dict(),
+                          merged_label(rest): 1.0 - float(shares.sum()) / 100.0})
+
+    grid = [split(published[known] + np.array(shifts))
+            for shifts in itertools.product((-0.5, 0.0, 0.5), repeat=len(known))]
+    return ApprovalWeights(month, published, raw_sum, False, split(published[known]), members,
+                           grid)
+
+
+def wave_approval_weights(meta: Mapping, approval: pd.DataFrame, wave: str) -> ApprovalWeights:
+    """:func:`approval_weights` of the wave's ``approval_month`` (``metadata/waves.yaml``)."""
+    return approval_weights(approval, meta["waves"][wave].get("approval_month"))
+
+
+class GroupWeight(NamedTuple):
+    """One approval group's weight: ``w``; ``upper_bound`` True when it is only the most the
+    group can be (a member of a merged group: the merged group's largest weight on the grid)."""
+
+    w: float
+    upper_bound: bool
+
+
+def group_weight(aw: ApprovalWeights, group: str) -> GroupWeight:
+    """The weight of one approval group under :func:`approval_weights`' policy."""
+    if group in aw.published.dropna().index:
+        return GroupWeight(float(aw.weights[group]), False)
+    for label, members in aw.members.items():
+        if group in members:
+            return GroupWeight(min(1.0, max(float(w[label]) for w in aw.grid)), True)
+    raise NoWeights(f"{group!r} is not an approval group")
+
+
+class NoAnswerWindow(NamedTuple):
+    """The no-answer share over recent published months: ``low``, ``high`` (percent) and the
+    number of ``months`` (0 with NaN ends when none is published)."""
+
+    low: float
+    high: float
+    months: int
+
+
+def no_answer_window(approval: pd.DataFrame, month: str,
+                     months: int = RECENT_MONTHS) -> NoAnswerWindow:
+    """Range of the no-answer share over the last ``months`` months before ``month`` that
+    publish it (months are "YYYY-MM" strings, so they sort in time)."""
+    recent = approval[(approval["month"] < month) & approval["no_answer"].notna()]
+    recent = recent.sort_values("month").tail(months)["no_answer"].astype(float)
+    if recent.empty:
+        return NoAnswerWindow(np.nan, np.nan, 0)
+    return NoAnswerWindow(float(recent.min()), float(recent.max()), len(recent))
+
+
+# --------------------------------------------------------------------------------------------
+# Merging and sizes
+# --------------------------------------------------------------------------------------------
+def merge_groups(weights: pd.Series, groups: Sequence[str], label: str | None = None
+                 ) -> pd.Series:
+    """Weights with ``groups`` replaced by one group (their summed weight), placed last.
+
+    ``label`` defaults to :func:`merged_label` of the groups.
+    """
+    keep = [g for g in weights.index if g not in groups]
+    merged = weights[keep].copy()
+    merged[label or merged_label(groups)] = float(weights[list(groups)].sum())
+    return merged
+
+
+def group_sizes(weights: pd.Series | Mapping[str, float], n: float) -> pd.Series:
+    """Interviews behind each group: ``n_g = w_g N``."""
+    return pd.Series(weights, dtype=float) * float(n)
+
+
+__all__ = [
+    "APPROVAL_GROUPS", "RECENT_MONTHS", "NoWeights", "merged_label", "age_bands", "age_weights",
+    "ApprovalWeights", "approval_weights", "wave_approval_weights", "GroupWeight",
+    "group_weight", "NoAnswerWindow", "no_answer_window", "merge_groups", "group_sizes",
+]

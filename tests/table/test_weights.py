@@ -1,0 +1,134 @@
+"""Group weights and sizes: age bands, Rosstat weights, approval months, the recent window."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chasm import weights
+
+META = {
+    "waves": {"w1": {"n": 1600, "approval_month": "2024-03"},
+              "w2": {"n": 1600, "approval_month": "2025-02"},
+              "w3": {"n": 1600, "approval_month": None}},
+    "subgroups": {
+        "all": {"groups": {"all": {}}},
+        "age": {"groups": {"18-24": {"min_age": 18, "max_age": 24},
+                           "25-39": {"min_age": 25, "max_age": 39},
+                           "40-54": {"min_age": 40, "max_age": 54},
+                           "55+": {"min_age": 55, "max_age": None}}},
+        "putin_approval": {"groups": {"approve": {}, "disapprove": {}, "no_answer": {}}},
+    },
+}
+APPROVAL = pd.DataFrame({"month": ["2024-03", "2025-02", "2025-11", "2025-12"],
+                         "approve": [87.0, 88.0, 84.0, np.nan],
+                         "disapprove": [11.0, np.nan, 12.0, np.nan],
+                         "no_answer": [3.0, np.nan, np.nan, np.nan]})
+
+
+# ---------------------------------------------------------------- age
+
+
+def test_age_bands_from_metadata_and_none_for_other_variables():
+    bands = weights.age_bands(META)
+    assert bands == {"18-24": (18, 24), "25-39": (25, 39), "40-54": (40, 54), "55+": (55, None)}
+    assert weights.age_bands(META, "putin_approval") is None
+    assert weights.age_bands(META, "all") is None
+
+
+def test_age_weights_are_population_shares_of_the_bands():
+    # one person per year of age 0-100: 7, 15, 15 and 46 people aged 18 and over (83)
+    pop = pd.DataFrame({"age": range(101), "total": 1.0})
+    w = weights.age_weights(pop, META)
+    assert list(w.index) == ["18-24", "25-39", "40-54", "55+"]
+    assert w.to_numpy() == pytest.approx(np.array([7, 15, 15, 46]) / 83)
+    with pytest.raises(weights.NoWeights, match="no ages"):
+        weights.age_weights(pop, META, "putin_approval")
+
+
+# ---------------------------------------------------------------- approval
+
+
+def test_complete_month_is_normalised_with_a_27_point_grid():
+    aw = weights.approval_weights(APPROVAL, "2024-03")
+    assert aw.complete and aw.raw_sum == 101
+    assert aw.weights.to_dict() == pytest.approx({"approve": 87 / 101, "disapprove": 11 / 101,
+                                                  "no_answer": 3 / 101})
+    assert aw.members == {"approve": ("approve",), "disapprove": ("disapprove",),
+                          "no_answer": ("no_answer",)}
+    assert len(aw.grid) == 27 and all(g.sum() == pytest.approx(1.0) for g in aw.grid)
+    # the disapprovers' weight is smallest at 87.5/10.5/3.5 (their share down, the others
+    # up) and largest at 86.5/11.5/2.5
+    dis = [g["disapprove"] for g in aw.grid]
+    assert min(dis) == pytest.approx(10.5 / 101.5) and max(dis) == pytest.approx(11.5 / 100.5)
+
+
+def test_incomplete_month_merges_the_unpublished_groups():
+    aw = weights.approval_weights(APPROVAL, "2025-02")
+    assert not aw.complete
+    assert aw.weights.to_dict() == pytest.approx({"approve": 0.88,
+                                                  "disapprove + no_answer": 0.12})
+    assert aw.members["disapprove + no_answer"] == ("disapprove", "no_answer")
+    assert [g["approve"] for g in aw.grid] == pytest.approx([0.875, 0.88, 0.885])
+    assert all(g.sum() == pytest.approx(1.0) for g in aw.grid)
+    two = weights.approval_weights(APPROVAL, "2025-11")
+    assert list(two.weights.index) == ["approve", "disapprove", "no_answer"]
+    assert two.weights["no_answer"] == pytest.approx(0.04) and len(two.grid) == 9
+    assert two.members["no_answer"] == ("no_answer",)
+
+
+def test_missing_month_gives_no_weights():
+    with pytest.raises(weights.NoWeights, match="not in the approval series"):
+        weights.approval_weights(APPROVAL, "1990-01")
+    with pytest.raises(weights.NoWeights, match="not in the approval series"):
+        weights.wave_approval_weights(META, APPROVAL, "w3")
+    with pytest.raises(weights.NoWeights, match="no approval share"):
+        weights.approval_weights(APPROVAL, "2025-12")
+
+
+def test_wave_approval_weights_use_the_waves_month():
+    assert weights.wave_approval_weights(META, APPROVAL, "w2").month == "2025-02"
+
+
+def test_group_weight_exact_or_upper_bound():
+    full = weights.approval_weights(APPROVAL, "2024-03")
+    assert weights.group_weight(full, "disapprove") == (pytest.approx(11 / 101), False)
+    part = weights.approval_weights(APPROVAL, "2025-02")
+    assert weights.group_weight(part, "approve") == (pytest.approx(0.88), False)
+    # disapprovers are part of the 12% left by 88% approval: at most 100 - 87.5 = 12.5%
+    assert weights.group_weight(part, "disapprove") == (pytest.approx(0.125), True)
+    two = weights.approval_weights(APPROVAL, "2025-11")
+    # 84 + 12 published: no answer at most 100 - 83.5 - 11.5 = 5%
+    assert weights.group_weight(two, "no_answer") == (pytest.approx(0.05), True)
+    with pytest.raises(weights.NoWeights):
+        weights.group_weight(full, "undecided")
+
+
+def test_no_answer_window_takes_the_last_twelve_published_months():
+    months = [f"2023-{m:02d}" for m in range(1, 13)] + ["2024-01", "2024-02", "2024-03"]
+    # 2023-05 is not published; 2024-03 itself (7) is not before the month
+    no_answer = [9, 8, 2, 3, np.nan, 4, 2, 3, 3, 2, 4, 3, 2, 3, 7]
+    series = pd.DataFrame({"month": months, "approve": 80.0, "disapprove": 15.0,
+                           "no_answer": no_answer})
+    # 13 published months before 2024-03; the last 12 drop 2023-01 (9) and keep 2023-02 (8)
+    assert weights.no_answer_window(series, "2024-03") == (2.0, 8.0, 12)
+    # fewer than 12 months: 2023-01, 2023-02, 2023-03
+    assert weights.no_answer_window(series, "2023-04") == (2.0, 9.0, 3)
+    empty = weights.no_answer_window(series, "2023-01")
+    assert empty.months == 0 and np.isnan(empty.low) and np.isnan(empty.high)
+
+
+# ---------------------------------------------------------------- merging and sizes
+
+
+def test_merge_groups_and_label():
+    w = pd.Series({"18-24": 0.09, "25-39": 0.26, "40-54": 0.27, "55+": 0.38})
+    merged = weights.merge_groups(w, ["25-39", "40-54"])
+    assert list(merged.index) == ["18-24", "55+", "25-39 + 40-54"]
+    assert merged["25-39 + 40-54"] == pytest.approx(0.53) and merged.sum() == pytest.approx(1.0)
+    assert weights.merge_groups(w, ["25-39", "40-54"], "25-54").index[-1] == "25-54"
+    assert weights.merged_label(("disapprove", "no_answer")) == "disapprove + no_answer"
+
+
+def test_group_sizes_are_weight_times_n():
+    sizes = weights.group_sizes({"approve": 0.86, "disapprove": 0.11}, 1600)
+    assert sizes.to_dict() == pytest.approx({"approve": 1376.0, "disapprove": 176.0})
