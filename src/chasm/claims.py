@@ -323,8 +323,10 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      n: int | None = None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
     (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
+    from .report import fmt_short
+
     return pd.DataFrame({
-        f"deff {d:g}": evaluate(claims, tidy, meta, population, approval, error_table,
+        f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
                                 deff=d, alpha=alpha, n=n).set_index("claim_id")["verdict"]
         for d in deffs})
 

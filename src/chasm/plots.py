@@ -62,6 +62,8 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from . import report
+
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
     whole["label"] = whole["wave"] + " · " + whole["option"] + " (" + whole["figure_id"] + ")"
@@ -75,7 +77,7 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
                c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
     ax.set_yticks(y, whole["label"])
     ax.set_xlim(0, 100)
-    ax.set_xlabel(f"percent of respondents ({level} interval, deff {deff:.2f})")
+    ax.set_xlabel(f"percent of respondents ({level} interval, deff {report.fmt(deff, 2)})")
     _kind_legend(ax, set(whole["source_kind"]))
     ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Published figures with their intervals (whole sample)")
@@ -96,20 +98,24 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from . import report
+
     plot = res.iloc[::-1].reset_index(drop=True)
     plot["row"] = (plot["option"] + ": " + plot["text_1"] + " → " + plot["text_2"] + " ("
                    + plot["figure_1"] + " → " + plot["figure_2"] + ")")
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(plot) + 1.3))
     y = np.arange(len(plot))
     colours = plot["kind_2"].map(SOURCE_PALETTE).tolist()
-    ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0, label=f"±{margin:g} points")
+    ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
+               label=f"±{report.fmt_short(margin)} points")
     ax.axvline(0, color="0.3", linewidth=1)
     ax.hlines(y, plot["ci_low_range"], plot["ci_high_range"], colors=colours, linewidth=7,
               alpha=0.3)
     ax.hlines(y, plot["ci_low"], plot["ci_high"], colors=colours, linewidth=1.8)
     ax.scatter(plot["diff"], y, c=colours, s=26, zorder=3)
     ax.set_yticks(y, plot["row"])
-    ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, deff {deff:.2f})")
+    ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
+                  f"deff {report.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2}: ")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Change between the waves, by option and source")

@@ -15,6 +15,7 @@ formatter                       style                       used by
 :func:`fmt`                     ``37.0``, ``95%``, ``–``    every notebook's prose
 :func:`fmt_signed`              ``−6.0``, ``+4.0``, ``0.0``  03_waves change sentences
 :func:`fmt_p`                   ``0.012``, ``< 0.001``      03_waves (prose p-values)
+:func:`fmt_short`               ``3``, ``1.5`` (``:g``)     03 margin, 06 deff columns
 :func:`fmt_level`               ``95%`` (``:g``)            02/03 interval level in prose/axes
 :func:`fmt_deff_column`         ``deff 1.90 (Levada LS)``   02_uncertainty sensitivity columns
 :func:`fmt_rank`                ``second smallest``         03_waves Holm sentences
@@ -146,13 +147,25 @@ def fmt_p(value: float, relation: bool = False) -> str:
     return f"= {value:.3f}" if relation else f"{value:.3f}"
 
 
+def fmt_short(value: float, unit: str = "") -> str:
+    """A parameter value as the reader set it, without trailing zeros: 3 -> "3", 1.5 -> "1.5",
+    97.5 -> "97.5" (Python's ``:g``, six significant digits).
+
+    Used for settings rather than estimates: the equivalence margin of 03_waves ("±3 points"),
+    the design effects naming 06_claims' sensitivity columns ("deff 1.9"), and the level of
+    :func:`fmt_level`; an estimate gets :func:`fmt`'s fixed digits instead.
+    """
+    return f"{value:g}{unit}"
+
+
 def fmt_level(alpha: float) -> str:
     """The confidence level of an interval: alpha 0.05 -> "95%", 0.1 -> "90%", 0.01 -> "99%".
 
-    Used by 02_uncertainty and 03_waves in sentences ("95% CI") and axis labels; ``:g`` keeps
-    a level such as 97.5% exact instead of rounding it to a whole percent.
+    Used by 02_uncertainty and 03_waves in sentences ("95% CI") and axis labels; :func:`fmt_short`
+    keeps a level such as 97.5% exact instead of rounding it to a whole percent (06_claims
+    writes its level with ``fmt(100 * (1 - alpha), 0, "%")``, which would show "98%").
     """
-    return f"{100 * (1 - alpha):g}%"
+    return fmt_short(100 * (1 - alpha), "%")
 
 
 def fmt_deff_column(deff: float, levada: float) -> str:
@@ -182,8 +195,10 @@ def fmt_evidence_number(x: float, digits: int = 1) -> str:
 
 def fmt_evidence_points(x: float) -> str:
     """A signed difference in points for evidence text: '−6.0 points', '+2.0 points'; a
-    difference that rounds to zero reads '0.0 points' (no sign)."""
-    return ("+" if x > 0 else "") + fmt_evidence_number(x) + " points"
+    difference that rounds to zero reads '0.0 points' whatever its sign (a "+" before a shown
+    zero, as '+0.0 points' for 0.04, would claim a rise the number does not show)."""
+    text = fmt_evidence_number(x)
+    return ("+" if x > 0 and text != fmt_evidence_number(0.0) else "") + text + " points"
 
 
 def fmt_evidence_p(p: float) -> str:

@@ -254,8 +254,8 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
     from . import report
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
-    out = pd.DataFrame([{"figure": f"reference: 50% at N = {n_ref:.0f}", "source_kind": "",
-                         "value_text": "50%"}]
+    out = pd.DataFrame([{"figure": f"reference: 50% at N = {report.fmt(n_ref, 0)}",
+                         "source_kind": "", "value_text": "50%"}]
                        + [{"figure": f"{r.figure_id} · {r.wave} · "
                                      + ("whole sample" if r.subgroup_var == "all"
                                         else f"{r.subgroup_var} = {r.subgroup}"),

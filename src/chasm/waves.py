@@ -207,8 +207,10 @@ def verdict(
       wording allows";
     * otherwise: "within sampling error (but not shown to be stable within ±margin points)".
     """
+    from .report import fmt_short
+
     alpha = check_alpha(alpha)
-    m = f"±{margin:g} points"
+    m = f"±{fmt_short(margin)} points"
     allows = "but not over all values their rounding or wording allows"
     if pd.isna(p_value) or pd.isna(p_holm):
         return "no test possible"
@@ -306,7 +308,7 @@ def comparison_sentence(r, level: str, alpha: float, margin: float) -> str:
     its own, the p-values at the least favourable values, otherwise the equivalence p-values;
     then the verdict.
     """
-    from .report import fmt_p, fmt_signed
+    from .report import fmt_p, fmt_short, fmt_signed
 
     text = (f"**\"{r.label}\"** ({r.kind_1} \"{r.text_1}\" → {r.kind_2} \"{r.text_2}\"; "
             f"{r.figure_1} → {r.figure_2}): {fmt_signed(r.diff)} points "
@@ -316,7 +318,8 @@ def comparison_sentence(r, level: str, alpha: float, margin: float) -> str:
         text += (f"; at the least favourable values their texts allow p "
                  f"{fmt_p(r.p_worst_rounding, True)}, Holm-adjusted {fmt_p(r.p_worst_holm)}")
     else:
-        text += (f"; equivalence within ±{margin:g} points p {fmt_p(r.equivalence_p, True)} "
+        text += (f"; equivalence within ±{fmt_short(margin)} points p "
+                 f"{fmt_p(r.equivalence_p, True)} "
                  f"({fmt_p(r.equivalence_p_worst)} at the least favourable values "
                  "their texts allow)")
     return f"{text}: {r.verdict}."
