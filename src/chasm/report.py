@@ -6,26 +6,34 @@
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
 * :func:`show` returns a table rounded for reading.
 
-NUMBER FORMATTING has one home, this module (the styles are kept as they are in the committed
-reports; the p-value styles differ on purpose for now and are listed so they can be unified):
+NUMBER FORMATTING has one home, this module. The styles are kept exactly as the committed
+reports print them; the p-value styles differ and are listed here so that they can be unified
+on purpose later (a change of style changes report text, so it is a decision, not a refactor):
 
 ==============================  ==========================  ====================================
 formatter                       style                       used by
 ==============================  ==========================  ====================================
-:func:`fmt`                     ``37.0``, ``95%``, ``–``    every notebook's prose
-:func:`fmt_signed`              ``−6.0``, ``+4.0``, ``0.0``  03_waves change sentences
-:func:`fmt_p`                   ``0.012``, ``< 0.001``      03_waves (prose p-values)
-:func:`fmt_short`               ``3``, ``1.5`` (``:g``)     03 margin, 06 deff columns
-:func:`fmt_level`               ``95%`` (``:g``)            02/03 interval level in prose/axes
+:func:`fmt`                     ``37.0``, ``95%``, ``–``    every notebook's prose; 05 and 07
+                                                            also print p-values with it
+                                                            (``fmt(p, 3)``: "0.012", "0.000")
+:func:`fmt_signed`              ``−6.0``, ``+4.0``, ``0.0`` 03_waves change sentences
+:func:`fmt_p`                   ``0.012``, ``< 0.001``      03_waves prose p-values
+:func:`fmt_short`               ``3``, ``1.5`` (``:g``)     03 margin, 06 deff column names
+:func:`fmt_level`               ``95%``, ``97.5%``          02/03 prose and axes, claims
+                                                            evidence ("95% CI"); 06 prints its
+                                                            level with ``fmt(.., 0, "%")``
 :func:`fmt_deff_column`         ``deff 1.90 (Levada LS)``   02_uncertainty sensitivity columns
 :func:`fmt_rank`                ``second smallest``         03_waves Holm sentences
-:func:`fmt_evidence_number`     ``−6.0`` (never ``−0.0``)   claims evidence (``chasm.rules``)
+:func:`fmt_evidence_number`     ``−6.0``, never ``−0.0``    claims evidence (``chasm.rules``)
 :func:`fmt_evidence_points`     ``+2.0 points``             claims evidence
-:func:`fmt_evidence_p`          ``p = 0.012``, ``p = 0.27``, claims evidence
+:func:`fmt_evidence_p`          ``p = 0.012``, ``p = 0.27``  claims evidence
                                 ``p = 1``, ``no test``
 :func:`fmt_evidence_range`      ``[42.5–43.5]``             claims evidence
 :func:`fmt_evidence_figure`     ``E06 43% [42.5–43.5]``     claims evidence
 ==============================  ==========================  ====================================
+
+Three p-value styles therefore coexist: :func:`fmt_p` (03), :func:`fmt_evidence_p` (the
+claims register, two decimals from 0.1 and "p = 1" from 0.995) and ``fmt(p, 3)`` (05, 07).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from .report import fmt_evidence_number as _num
 from .report import fmt_evidence_p as _p
 from .report import fmt_evidence_points as _pts
 from .report import fmt_evidence_range as _range
+from .report import fmt_level
 
 
 @dataclass
@@ -315,7 +316,8 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
 
 
 def _conf(ctx: Context) -> str:
-    return f"{100 * (1 - ctx.alpha):g}%"
+    """The confidence level of the register's intervals ("95%"), :func:`chasm.report.fmt_level`."""
+    return fmt_level(ctx.alpha)
 
 
 

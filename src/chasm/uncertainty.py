@@ -216,7 +216,7 @@ def interval_table(tidy: pd.DataFrame, sizes: pd.DataFrame, deff: float,
 
 def size_notes(table: pd.DataFrame) -> list:
     """One ``report.say`` sentence per distinct note of :func:`interval_table` (sorted by note):
-    the figures it concerns ("W2 traitors, putin_approval = disapprove") and the note itself,
+    the figures it concerns ("2025-04 traitors, putin_approval = disapprove") and the note itself,
     so a reader sees which intervals rest on an unknown or approximate group size."""
     from . import report
 
