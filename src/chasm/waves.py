@@ -11,7 +11,9 @@
   prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`.
 
 The statistics themselves (score test and interval, equivalence, Holm) live in
-:mod:`chasm.stats`; this module only decides which figures they are applied to.
+:mod:`chasm.stats`; this module decides which figures they are applied to and says what they
+found, so that the notebook only narrates (numbers in its sentences go through
+:mod:`chasm.report`'s formatters).
 """
 
 from __future__ import annotations
