@@ -308,3 +308,17 @@ def test_bound_sentences(table):
     wilson_row = table.iloc[[7]].assign(method="wilson")
     assert uncertainty.bound_sentences(wilson_row, "90%")[0].data.endswith("(90%, wilson).")
     assert uncertainty.bound_sentences(table.iloc[:7], "95%") == []
+
+
+def test_intervals_chart_plots_the_whole_sample_rows_with_an_interval(table, tmp_path,
+                                                                      monkeypatch):
+    from chasm import plots
+
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    svg = plots.intervals_chart(table, "95%", 1.9, "test_run")
+    folder = tmp_path / "reports" / "figures"
+    assert "<svg" in svg.data and (folder / "test_run-intervals.svg").exists()
+    data = pd.read_csv(folder / "test_run-intervals.csv")
+    # whole sample with an interval: A (2024-03) and the bound H (2025-04), later wave on top
+    assert data["figure_id"].tolist() == ["H", "A"]
+    assert data["label"].tolist() == ["2025-04 · o (H)", "2024-03 · o (A)"]

@@ -307,3 +307,18 @@ def test_figures_used_once_each(res):
     used = waves.figures_used(res)
     assert used["figure"].tolist() == ["E06", "L02", "E01", "S01", "L09"]
     assert used["kind"].tolist() == ["essay", "primary", "essay", "secondary", "primary"]
+
+
+def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
+    from chasm import plots
+
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    plots.changes_chart(res, 3.0, "2024-03", "2025-04", "95%", 1.9, "test_run")
+    folder = tmp_path / "reports" / "figures"
+    assert (folder / "test_run-changes.svg").exists()
+    data = pd.read_csv(folder / "test_run-changes.csv")
+    # matplotlib draws row 0 at the bottom: the table's last comparison comes first
+    assert data["row"].tolist() == ["would: 9% → 9% (L02 → L09)",
+                                    "traitors: 43% → a third (E06 → S01)",
+                                    "traitors: 43% → 37% (E06 → E01)"]
+    assert data["diff"].tolist() == pytest.approx([0.0, 100 / 3 - 43, -6.0])
