@@ -75,14 +75,7 @@ report.show(shared[["wave", "option", "figure_a", "kind_a", "text_a", "figure_b"
                     "text_b", "point_diff", "gap", "agree"]])
 
 # %%
-for row in shared.itertuples():
-    verdict = ("can both be right" if row.agree
-               else f"cannot both be right (gap {row.gap:.1f} points)")
-    display(report.say("**{wave}, {option}:** {kind_a} says {text_a}, {kind_b} says {text_b}; "
-                       "under the wording rule they {verdict}, but their points differ by "
-                       "{diff} points.", wave=row.wave, option=row.option, kind_a=row.kind_a,
-                       text_a=row.text_a, kind_b=row.kind_b, text_b=row.text_b,
-                       verdict=verdict, diff=report.fmt(abs(row.point_diff))))
+display(*figures.shared_cell_sentences(shared))
 
 # %% [markdown]
 # ## What is missing

@@ -35,15 +35,13 @@ alpha = 0.05  # error rate of the intervals (0.05 gives 95% intervals)
 n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 
 from chasm import figures, io, plots, report, uncertainty
-from chasm.stats import design, intervals
+from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
-level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
+level = report.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## Load inputs
@@ -119,16 +117,7 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 
 # %%
 sizes = uncertainty.subgroup_sizes(tidy, meta, population, approval, n=n)
-ci = uncertainty.figure_intervals(tidy, sizes["n_group"], deff_used, alpha)
-table = pd.concat([
-    tidy[["figure_id", "source_kind", "wave", "question", "option", "subgroup_var", "subgroup",
-          "value_text", "point", "low", "high", "rule"]],
-    sizes[["n_wave", "n_assumed", "w", "weight_source"]],
-    sizes[["n_group"]].rename(columns={"n_group": "n"}),
-    ci[["n_eff", "ci_low", "ci_high", "method"]],
-    sizes[["note"]],
-], axis=1)
-table.insert(table.columns.get_loc("ci_low"), "deff", deff_used)
+table = uncertainty.interval_table(tidy, sizes, deff_used, alpha)
 shown = table.assign(**{"w (%)": 100 * table["w"]})
 report.show(shown[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
                    "point", "w (%)", "n", "n_eff", "ci_low", "ci_high", "method"]],
@@ -139,13 +128,7 @@ report.show(shown[["figure_id", "source_kind", "wave", "option", "subgroup", "va
 # published. Where the size of a group is unknown or only approximated, the table says so:
 
 # %%
-notes = table[table["note"] != ""]
-for note, group in notes.groupby("note", sort=True):
-    display(report.say("**{ids}** ({what}): {note}.",
-                       ids=", ".join(group["figure_id"]),
-                       what="; ".join(f"{r.wave} {r.option}, {r.subgroup_var} = {r.subgroup}"
-                                      for r in group.itertuples()),
-                       note=note))
+display(*uncertainty.size_notes(table))
 
 # %% [markdown]
 # ## How much the design effect matters
@@ -157,59 +140,25 @@ for note, group in notes.groupby("note", sort=True):
 # %%
 # The grid of chasm.stats.design.DEFF_SENSITIVITY, with its rounded Levada value replaced by the
 # exact least-squares one, plus the deff this run uses.
-deffs = [est.deff if abs(d - est.deff) < 0.05 else d for d in design.DEFF_SENSITIVITY]
-deffs = sorted(set(deffs) | {deff_used})
+deffs = uncertainty.sensitivity_deffs(est.deff, deff_used)
 n_ref = float(n if n is not None else sizes.loc[tidy["subgroup_var"] == "all", "n_wave"].mode()
               .iloc[0])
-
-
-def deff_label(d: float) -> str:
-    tag = " (Levada LS)" if d == est.deff else ""
-    return f"deff {d:.2f}{tag}"
-
-
-traitors = tidy[(tidy["option"] == "traitors") & sizes["n_group"].notna()]
-sens_rows = [{"figure": f"reference: 50% at N = {n_ref:.0f}", "source_kind": "",
-              "value_text": "50%"}]
-sens_rows += [{"figure": f"{r.figure_id} · {r.wave} · "
-                         + ("whole sample" if r.subgroup_var == "all"
-                            else f"{r.subgroup_var} = {r.subgroup}"),
-               "source_kind": r.source_kind, "value_text": r.value_text}
-              for r in traitors.itertuples()]
-sensitivity = pd.DataFrame(sens_rows)
-for d in deffs:
-    ref = intervals.share_interval(50.0, n_ref, d, alpha).iloc[0]
-    fig_ci = uncertainty.figure_intervals(traitors, sizes.loc[traitors.index, "n_group"], d,
-                                          alpha)
-    half = (fig_ci["ci_high"] - fig_ci["ci_low"]) / 2
-    sensitivity[deff_label(d)] = [(ref["ci_high"] - ref["ci_low"]) / 2, *half]
+sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha)
 report.show(sensitivity, digits=1, index="figure")
 
 # %%
 ref_row = sensitivity.iloc[0]
-ls_col = deff_label(est.deff)
-widest = (traitors.iloc[int(np.argmax(sensitivity[ls_col].iloc[1:].to_numpy()))]
-          if len(traitors) else None)
-if widest is not None:
-    subgroup_text = ("In subgroups the design effect divides an already small n: the widest "
-                     f"\"traitors\" interval, {widest['figure_id']} ({widest['subgroup_var']} "
-                     f"{widest['subgroup']}, \"{widest['value_text']}\", "
-                     f"{widest['source_kind']}), is "
-                     f"±{report.fmt(sensitivity.iloc[1:][ls_col].max())} points at Levada's "
-                     "deff.")
-else:
-    subgroup_text = ""
+column = {d: report.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
 report.say("At 50% for a whole wave the {level} interval is ±{srs} points if the sample were "
            "simple random, ±{ls} at Levada's deff {d} (the table itself prints {pub}) and ±{hi} "
            "at deff {dmax}: ignoring the design makes every interval about {shrink}% too "
            "narrow. {subgroup_text}",
-           level=level, srs=report.fmt(ref_row[deff_label(1.0)]),
-           ls=report.fmt(ref_row[deff_label(est.deff)]), d=report.fmt(est.deff, 2),
-           pub=report.fmt(at_50.iloc[0]), hi=report.fmt(ref_row[deff_label(max(deffs))]),
+           level=level, srs=report.fmt(ref_row[column[1.0]]),
+           ls=report.fmt(ref_row[column[est.deff]]), d=report.fmt(est.deff, 2),
+           pub=report.fmt(at_50.iloc[0]), hi=report.fmt(ref_row[column[max(deffs)]]),
            dmax=report.fmt(max(deffs), 1),
-           shrink=report.fmt(100 * (1 - ref_row[deff_label(1.0)]
-                                    / ref_row[deff_label(est.deff)]), 0),
-           subgroup_text=subgroup_text)
+           shrink=report.fmt(100 * (1 - ref_row[column[1.0]] / ref_row[column[est.deff]]), 0),
+           subgroup_text=uncertainty.widest_text(tidy, sizes["n_group"], sensitivity, est.deff))
 
 # %% [markdown]
 # ## Where rounding and wording matter
@@ -218,50 +167,15 @@ report.say("At 50% for a whole wave the {level} interval is ±{srs} points if th
 # "about half", "a third", "nine out of ten" it is the wording.
 
 # %%
-samp = uncertainty.figure_intervals(tidy, sizes["n_group"], deff_used, alpha, ranges=False)
-widths = tidy[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
-               "rule"]].copy()
-widths["width_sampling"] = samp["ci_high"] - samp["ci_low"]
-widths["width_with_range"] = ci["ci_high"] - ci["ci_low"]
-widths["added_by_range"] = widths["width_with_range"] - widths["width_sampling"]
-widths["ratio"] = widths["width_with_range"] / widths["width_sampling"]
-widths = widths[widths["width_sampling"].notna()]
-worded = widths[widths["rule"] != "number"].sort_values("ratio", ascending=False)
+widths = uncertainty.range_widths(table, sizes["n_group"], deff_used, alpha)
+worded = uncertainty.worded_widths(widths)
 report.show(worded, digits=1, index="figure_id")
 
 # %%
-numbers = widths[widths["rule"] == "number"]
-rounding_share = 100 * (numbers["added_by_range"] / numbers["width_with_range"]).max()
-rounding_text = report.say(
-    "For the {k} figures published as whole numbers, rounding adds {lo}-{hi} points (median "
-    "{med}) to intervals {wlo}-{whi} points wide, at most {share}% of an interval's width: "
-    "{reading}.", k=len(numbers), lo=report.fmt(numbers["added_by_range"].min()),
-    hi=report.fmt(numbers["added_by_range"].max()),
-    med=report.fmt(numbers["added_by_range"].median()),
-    share=report.fmt(rounding_share, 0),
-    reading="sampling error dominates" if rounding_share < 25 else "rounding is not negligible",
-    wlo=report.fmt(numbers["width_with_range"].min()),
-    whi=report.fmt(numbers["width_with_range"].max()))
-display(rounding_text)
-if len(worded):
-    top = worded.iloc[0]
-    display(report.say(
-        "Wording is not small: the {m} figures given as ranges or words have intervals {rlo}-{rhi} "
-        "times as wide as sampling alone would give. {id} ({kind}, {wave} {opt}, \"{text}\") "
-        "widens from {w0} points of sampling error alone to {w1} points once the range its "
-        "wording allows is included.", m=len(worded), rlo=report.fmt(worded["ratio"].min()),
-        rhi=report.fmt(worded["ratio"].max()), id=top["figure_id"], kind=top["source_kind"],
-        wave=top["wave"], opt=top["option"], text=top["value_text"],
-        w0=report.fmt(top["width_sampling"]), w1=report.fmt(top["width_with_range"])))
+display(*uncertainty.range_sentences(widths))
 
 # %%
-for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples():
-    display(report.say("**{id}** ({kind}, {wave} {opt}) says \"{text}\": there is no point, only "
-                       "a bound. With sampling error the share lies between {lo}% and {hi}% "
-                       "({level}, {method}).", id=r.figure_id, kind=r.source_kind,
-                       wave=r.wave, opt=r.option, text=r.value_text,
-                       lo=report.fmt(r.ci_low), hi=report.fmt(r.ci_high), level=level,
-                       method="Korn-Graubard" if r.method == "beta" else r.method))
+display(*uncertainty.bound_sentences(table, level))
 
 # %% [markdown]
 # ## Every whole-sample figure with its interval
@@ -271,26 +185,7 @@ for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples():
 
 # %%
 plots.theme()
-whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
-whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
-whole["label"] = whole["wave"] + " · " + whole["option"] + " (" + whole["figure_id"] + ")"
-fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(whole) + 1.2))
-y = np.arange(len(whole))
-colours = whole["source_kind"].map(plots.SOURCE_PALETTE).tolist()
-ax.hlines(y, whole["low"], whole["high"], colors=colours, linewidth=7, alpha=0.3)
-ax.hlines(y, whole["ci_low"], whole["ci_high"], colors=colours, linewidth=1.6)
-has_point = whole["point"].notna().to_numpy()
-ax.scatter(whole["point"][has_point], y[has_point], s=22, zorder=3,
-           c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
-ax.set_yticks(y, whole["label"])
-ax.set_xlim(0, 100)
-ax.set_xlabel(f"percent of respondents ({level} interval, deff {deff_used:.2f})")
-for kind in [k for k in plots.SOURCE_PALETTE if k in set(whole["source_kind"])]:
-    ax.plot([], [], color=plots.SOURCE_PALETTE[kind], marker="o", label=kind)
-ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-ax.set_title("Published figures with their intervals (whole sample)")
-plots.save_figure(fig, whole[["figure_id", "label", "source_kind", "value_text", "point", "low",
-                              "high", "ci_low", "ci_high", "method"]], run, "intervals")
+plots.intervals_chart(table, level, deff_used, run)
 
 # %% [markdown]
 # ## Save outputs

@@ -36,20 +36,14 @@ margin = 3.0  # equivalence margin in points: "stable" means the change lies wit
 n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-
 from chasm import figures, io, plots, report, waves
-from chasm.stats import design, multiplicity, twosample
+from chasm.stats import design
 
 WAVE1, WAVE2 = "2024-03", "2025-04"  # the two waves the essay compares
-KIND_NAME = {"essay": "the essay's", "primary": "Levada's release's",
-             "secondary": "the secondary summary's", "derived": "a derived"}
 report.check_params(wave=[WAVE1, WAVE2], deff=deff, alpha=alpha, n=n)
 if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < 100:
     raise report.ParameterError(f"margin={margin!r} must be a number of points in (0, 100)")
-level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
+level = report.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## Load inputs
@@ -119,24 +113,7 @@ report.say("The family has **{m}** tests: {items}.", m=len(family),
 #   make the two figures as far apart as their texts allow.
 
 # %%
-cmp = twosample.compare_waves(pairs["p1"], pairs["p2"], n1, n2, deff_used, deff_used, alpha)
-res = pd.concat([pairs, cmp], axis=1)
-res["p_worst_rounding"] = waves.worst_rounding_pvalue(
-    pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2, deff_used, deff_used)
-wide = waves.range_ci(pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2,
-                            deff_used, deff_used, alpha)
-res["ci_low_range"], res["ci_high_range"] = wide["ci_low"], wide["ci_high"]
-key = res["question"] + "/" + res["option"]
-res["p_holm"] = waves.holm_in_family(res["p_value"], key, res["best"])
-res["p_worst_holm"] = waves.holm_in_family(res["p_worst_rounding"], key, res["best"])
-res["equivalence_p"] = twosample.equivalence_test(pairs["p1"], pairs["p2"], n1, n2, deff_used,
-                                              deff_used, margin, alpha)["p_value"].to_numpy()
-res["equivalence_p_worst"] = waves.worst_equivalence_pvalue(
-    pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"], n1, n2, deff_used, deff_used,
-    margin, alpha)
-res["verdict"] = [waves.verdict(r.p_value, r.p_holm, r.p_worst_holm, r.equivalence_p,
-                                      r.equivalence_p_worst, alpha, margin)
-                  for r in res.itertuples()]
+res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin)
 report.show(res[["option", "figure_1", "text_1", "figure_2", "kind_2", "text_2", "diff",
                  "ci_low", "ci_high", "z", "p_value", "p_holm", "p_worst_rounding",
                  "p_worst_holm", "equivalence_p", "equivalence_p_worst"]], digits=3)
@@ -146,65 +123,16 @@ report.show(res[["option", "figure_1", "text_1", "figure_2", "kind_2", "text_2",
 # One sentence per comparison, written from the numbers above.
 
 # %%
-def sentence(r) -> str:
-    """The plain reading of one comparison (every number from the table)."""
-    text = (f"**\"{r.label}\"** ({r.kind_1} \"{r.text_1}\" → {r.kind_2} \"{r.text_2}\"; "
-            f"{r.figure_1} → {r.figure_2}): {report.fmt_signed(r.diff)} points "
-            f"({level} CI {report.fmt_signed(r.ci_low)} to "
-            f"{report.fmt_signed(r.ci_high)}); p {report.fmt_p(r.p_value, True)}, "
-            f"Holm-adjusted {report.fmt_p(r.p_holm)}")
-    if r.p_value < alpha:
-        text += (f"; at the least favourable values their texts allow p "
-                 f"{report.fmt_p(r.p_worst_rounding, True)}, Holm-adjusted "
-                 f"{report.fmt_p(r.p_worst_holm)}")
-    else:
-        text += (f"; equivalence within ±{margin:g} points p "
-                 f"{report.fmt_p(r.equivalence_p, True)} "
-                 f"({report.fmt_p(r.equivalence_p_worst)} at the least favourable values "
-                 "their texts allow)")
-    return f"{text}: {r.verdict}."
-
-
-for r in res.itertuples():
-    display(report.say("{s}", s=sentence(r)))
+display(*waves.comparison_sentences(res, level, alpha, margin))
 
 # %% [markdown]
 # ## Does the adjustment, or the source, decide?
 
 # %%
-fam = res[res["best"]]
-for r in fam[(fam["p_value"] < alpha) & (fam["p_holm"] >= alpha)].itertuples():
-    rank = int((fam["p_value"] < r.p_value).sum()) + 1
-    # the largest family, keeping the tests with the smallest p-values, in which it stays below
-    # alpha after Holm
-    ordered = np.sort(fam["p_value"].to_numpy())
-    largest = max([k for k in range(rank, len(fam) + 1)
-                   if multiplicity.adjust_pvalues(ordered[:k], method="holm")[rank - 1] < alpha],
-                  default=0)
-    within = ("only if it were tested alone" if largest <= 1
-              else f"only in a family of at most {largest} tests (dropping the others with the "
-                   "largest p-values first)")
-    nth = {1: "smallest", 2: "second smallest", 3: "third smallest"}.get(rank, f"{rank}th")
-    display(report.say("**\"{label}\"** is significant on its own (p {p}) but not after Holm "
-                       "over the {m} tests of the family (adjusted {ph}): as the {nth} p-value "
-                       "it is multiplied by {mult}, and it would stay below {a} {within}. The "
-                       "verdict on this change therefore rests on how many comparisons are made "
-                       "at once.",
-                       label=r.label, p=report.fmt_p(r.p_value, True),
-                       m=len(fam), ph=report.fmt_p(r.p_holm), nth=nth,
-                       mult=len(fam) - rank + 1, a=report.fmt(alpha, 2), within=within))
+display(*waves.holm_sentences(res, alpha))
 
 # %%
-for (_question, option), group in res.groupby(["question", "option"], sort=True):
-    if len(group) < 2:
-        continue
-    readings = "; ".join(f"with {KIND_NAME[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the "
-                         f"change is {report.fmt_signed(r.diff)} points, {r.verdict}"
-                         for r in group.itertuples())
-    depends = ("the conclusion depends on which source is believed"
-               if group["verdict"].nunique() > 1 else "every source leads to the same reading")
-    display(report.say("**\"{label}\"**, {w2}: {readings}. So {depends}.",
-                       label=labels[option], w2=WAVE2, readings=readings, depends=depends))
+display(*waves.source_sentences(res, labels, WAVE2))
 
 # %% [markdown]
 # ## The changes with their intervals
@@ -215,27 +143,7 @@ for (_question, option), group in res.groupby(["question", "option"], sort=True)
 
 # %%
 plots.theme()
-plot = res.iloc[::-1].reset_index(drop=True)
-plot["row"] = (plot["option"] + ": " + plot["text_1"] + " → " + plot["text_2"] + " ("
-               + plot["figure_1"] + " → " + plot["figure_2"] + ")")
-fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(plot) + 1.3))
-y = np.arange(len(plot))
-colours = plot["kind_2"].map(plots.SOURCE_PALETTE).tolist()
-ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0, label=f"±{margin:g} points")
-ax.axvline(0, color="0.3", linewidth=1)
-ax.hlines(y, plot["ci_low_range"], plot["ci_high_range"], colors=colours, linewidth=7,
-          alpha=0.3)
-ax.hlines(y, plot["ci_low"], plot["ci_high"], colors=colours, linewidth=1.8)
-ax.scatter(plot["diff"], y, c=colours, s=26, zorder=3)
-ax.set_yticks(y, plot["row"])
-ax.set_xlabel(f"change {WAVE1} → {WAVE2}, points ({level} interval, deff {deff_used:.2f})")
-for kind in [k for k in plots.SOURCE_PALETTE if k in set(plot["kind_2"])]:
-    ax.plot([], [], color=plots.SOURCE_PALETTE[kind], marker="o", label=f"{WAVE2}: {kind}")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-ax.set_title("Change between the waves, by option and source")
-plots.save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff", "ci_low",
-                             "ci_high", "ci_low_range", "ci_high_range", "p_value", "p_holm"]],
-                  run, "changes")
+plots.changes_chart(res, margin, WAVE1, WAVE2, level, deff_used, run)
 
 # %% [markdown]
 # ## How large a change these samples can see
@@ -245,11 +153,7 @@ plots.save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", 
 # than not to go unnoticed, whatever its reality.
 
 # %%
-levels = family[["option", "text_1", "p1"]].drop_duplicates("option")
-mdc = pd.concat([levels, pd.DataFrame({"option": ["(reference)"], "text_1": ["50%"],
-                                       "p1": [50.0]})], ignore_index=True)
-mdc["mdc_points"] = twosample.minimum_detectable_change(mdc["p1"].to_numpy(), n1, deff_used, alpha)
-mdc["mdc_srs_points"] = twosample.minimum_detectable_change(mdc["p1"].to_numpy(), n1, 1.0, alpha)
+mdc = waves.minimum_detectable(family, n1, deff_used, alpha)
 report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option")
 
 # %%
@@ -277,13 +181,7 @@ report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} p
 # `equivalence_p_worst`, `margin`, `verdict`.
 
 # %%
-out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
-    n1=n1, n2=n2, deff=deff_used, margin=margin)
-out = out[["question", "option", "source_1", "kind_1", "text_1", "p1", "low1", "high1",
-           "source_2", "kind_2", "text_2", "p2", "low2", "high2", "best", "n1", "n2", "deff",
-           "diff", "ci_low", "ci_high", "ci_low_range", "ci_high_range", "z", "p_value",
-           "p_holm", "p_worst_rounding", "p_worst_holm", "equivalence_p", "equivalence_p_worst",
-           "margin", "verdict"]]
+out = waves.output_table(res, n1, n2, deff_used, margin)
 print("wrote", report.save_table(out, run))
 
 # %% [markdown]
@@ -292,9 +190,7 @@ print("wrote", report.save_table(out, run))
 # in both waves it largely cancels in a change, but that is an assumption, not a finding.
 
 # %%
-used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
-                  res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)])
-used = used.drop_duplicates("figure")
+used = waves.figures_used(res)
 second = used[used["kind"].isin(["essay", "secondary"])]
 report.say("{k} of the {m} figures compared are second-hand ({ids}: the essay's quotation of "
            "tables we could not retrieve, or a secondary summary); the rest come from Levada's "

@@ -95,15 +95,8 @@ report.say("{sentence}", sentence=claims.summary_sentence(register))
 # of every figure a verdict used, including the figures it was checked against.
 
 # %%
-KIND_TITLES = {"figure": "Figures quoted", "comparison": "Comparisons",
-               "interpretation": "Interpretations", "qualitative": "Qualitative statements"}
 shown = ["claim_id", "paragraph", "verdict", "paraphrase", "evidence", "sources"]
-for kind in claims.KINDS:
-    part = register[register["kind"] == kind]
-    if part.empty:
-        continue
-    display(report.say("### {title} ({k})", title=KIND_TITLES[kind], k=len(part)))
-    display(report.show(part[shown], index="claim_id"))
+display(*claims.register_sections(register, shown))
 
 # %% [markdown]
 # ## How the verdicts depend on the design effect
@@ -112,10 +105,8 @@ for kind in claims.KINDS:
 # with the design effect are listed (the others read the same at every value).
 
 # %%
-sensitivity = pd.DataFrame({
-    f"deff {d:g}": claims.evaluate(register_in, tidy, meta, population, approval, error_table,
-                                   deff=d, alpha=alpha, n=n).set_index("claim_id")["verdict"]
-    for d in design.DEFF_SENSITIVITY})
+sensitivity = claims.deff_sensitivity(register_in, tidy, meta, population, approval,
+                                      error_table, design.DEFF_SENSITIVITY, alpha=alpha, n=n)
 moving = sensitivity[sensitivity.nunique(axis=1) > 1]
 report.say("{k} of {t} claims change verdict between design effects {lo} and {hi}"
            "{listing}.", k=len(moving), t=len(sensitivity),

@@ -54,20 +54,8 @@ gaps = io.load_gaps()
 # Claims the figures establish beyond sampling error *and* rounding, after Holm adjustment
 # within each declared family of comparisons.
 
-
 # %%
-def bullets(verdicts: tuple[str, ...]):
-    rows = register[register["verdict"].isin(verdicts)]
-    if rows.empty:
-        return report.say("*None.*")
-    lines = [f"- **{{id{i}}}** ({{v{i}}}): {{p{i}}}" for i in range(len(rows))]
-    values = {}
-    for i, row in enumerate(rows.itertuples()):
-        values.update({f"id{i}": row.claim_id, f"v{i}": row.verdict, f"p{i}": row.paraphrase})
-    return report.say("\n".join(lines), **values)
-
-
-display(bullets(("supported",)))
+display(claims.verdict_bullets(register, ("supported",)))
 
 # %%
 fall = register.set_index("claim_id").loc["C13"]
@@ -86,13 +74,14 @@ display(report.say(
 # rounding is allowed for.
 
 # %%
-display(bullets(("consistent", "single source")))
+display(claims.verdict_bullets(register, ("consistent", "single source")))
 
 # %% [markdown]
 # ## What the figures cannot say
 
 # %%
-display(bullets(("not significant", "not identifiable", "contradicted", "sources disagree")))
+display(claims.verdict_bullets(register, ("not significant", "not identifiable", "contradicted",
+                                          "sources disagree")))
 
 # %%
 union = register.set_index("claim_id").loc["C21"]

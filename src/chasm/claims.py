@@ -288,3 +288,60 @@ def summary_sentence(register: pd.DataFrame) -> str:
     text += (f"; {untestable} further {'claim is' if untestable == 1 else 'claims are'} not "
              "testable with these data." if untestable else ".")
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the register (notebooks 06_claims and 07_interpretation)
+# --------------------------------------------------------------------------------------------
+#: Section titles of the register by kind of claim (06_claims).
+KIND_TITLES = {"figure": "Figures quoted", "comparison": "Comparisons",
+               "interpretation": "Interpretations", "qualitative": "Qualitative statements"}
+
+
+def register_sections(register: pd.DataFrame, columns: list[str]) -> list:
+    """The register claim by claim, grouped by kind in :data:`KINDS` order (06_claims).
+
+    For each kind that occurs: a ``report.say`` heading "### <title> (<count>)" and the rows
+    of that kind (``columns`` of :func:`evaluate`, indexed by claim_id) as ``report.show``
+    returns them; ready to ``display(*...)``.
+    """
+    from . import report
+
+    out = []
+    for kind in KINDS:
+        part = register[register["kind"] == kind]
+        if part.empty:
+            continue
+        out.append(report.say("### {title} ({k})", title=KIND_TITLES[kind], k=len(part)))
+        out.append(report.show(part[columns], index="claim_id"))
+    return out
+
+
+def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
+                     population: pd.DataFrame, approval: pd.DataFrame,
+                     error_table: pd.DataFrame, deffs, alpha: float = 0.05,
+                     n: int | None = None) -> pd.DataFrame:
+    """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
+    (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
+    from .report import fmt_short
+
+    return pd.DataFrame({
+        f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
+                                deff=d, alpha=alpha, n=n).set_index("claim_id")["verdict"]
+        for d in deffs})
+
+
+def verdict_bullets(register: pd.DataFrame, verdicts: tuple[str, ...]):
+    """A Markdown list of the claims with one of ``verdicts``, in register order (07):
+    "- **C13** (consistent): <paraphrase>", every value escaped by ``report.say``;
+    "*None.*" when no claim has them."""
+    from . import report
+
+    rows = register[register["verdict"].isin(verdicts)]
+    if rows.empty:
+        return report.say("*None.*")
+    lines = [f"- **{{id{i}}}** ({{v{i}}}): {{p{i}}}" for i in range(len(rows))]
+    values = {}
+    for i, row in enumerate(rows.itertuples()):
+        values.update({f"id{i}": row.claim_id, f"v{i}": row.verdict, f"p{i}": row.paraphrase})
+    return report.say("\n".join(lines), **values)

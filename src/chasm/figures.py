@@ -2,7 +2,8 @@
 
 The table has one row per source and cell (wave, question, option, subgroup). Two sources
 can speak to one cell; :func:`shared_cells` pairs them and says whether their intervals of
-true values (see :mod:`chasm.worded`) overlap, i.e. whether they can both be right.
+true values (see :mod:`chasm.worded`) overlap, i.e. whether they can both be right;
+:func:`shared_cell_sentences` says so for the reader, one sentence per pair.
 """
 
 from __future__ import annotations
@@ -51,6 +52,28 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
                     "point_diff": a["point"] - b["point"], "gap": gap, "agree": gap == 0,
                 })
     return pd.DataFrame(rows)
+
+
+def shared_cell_sentences(shared: pd.DataFrame) -> list:
+    """One ``report.say`` sentence per row of :func:`shared_cells` (01_ingest).
+
+    Whether the two sources can both be right under the wording rule (and the gap between their
+    intervals when they cannot), and how far apart their points are: the wording rule can make
+    two figures compatible that differ by several points, and the reader should see both.
+    """
+    from . import report
+
+    out = []
+    for row in shared.itertuples():
+        verdict = ("can both be right" if row.agree
+                   else f"cannot both be right (gap {report.fmt(row.gap)} points)")
+        out.append(report.say(
+            "**{wave}, {option}:** {kind_a} says {text_a}, {kind_b} says {text_b}; under the "
+            "wording rule they {verdict}, but their points differ by {diff} points.",
+            wave=row.wave, option=row.option, kind_a=row.kind_a, text_a=row.text_a,
+            kind_b=row.kind_b, text_b=row.text_b, verdict=verdict,
+            diff=report.fmt(abs(row.point_diff))))
+    return out
 
 
 def best(tidy: pd.DataFrame) -> pd.DataFrame:

@@ -206,3 +206,84 @@ def group_panels_figure(panels, run: str, name: str, panel_size: tuple[float, fl
     """:func:`draw_group_panels` saved by :func:`save_figure` (returned for inline display)."""
     fig, data = draw_group_panels(panels, panel_size, fit_x)
     return save_figure(fig, data, run, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Charts of 02_uncertainty and 03_waves (interval and change charts)
+# --------------------------------------------------------------------------------------------
+def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
+    """02_uncertainty's chart: every whole-sample figure with its interval.
+
+    ``table`` is ``chasm.uncertainty.interval_table``; rows without an interval are left out.
+    Thin line: the interval; thick pale bar: the range the text allows; dot: the published
+    point; colour: the source kind. Saved as ``<run>-intervals`` with the plotted numbers.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from . import report
+
+    whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
+    whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
+    whole["label"] = whole["wave"] + " · " + whole["option"] + " (" + whole["figure_id"] + ")"
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(whole) + 1.2))
+    y = np.arange(len(whole))
+    colours = whole["source_kind"].map(SOURCE_PALETTE).tolist()
+    ax.hlines(y, whole["low"], whole["high"], colors=colours, linewidth=7, alpha=0.3)
+    ax.hlines(y, whole["ci_low"], whole["ci_high"], colors=colours, linewidth=1.6)
+    has_point = whole["point"].notna().to_numpy()
+    ax.scatter(whole["point"][has_point], y[has_point], s=22, zorder=3,
+               c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
+    ax.set_yticks(y, whole["label"])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"percent of respondents ({level} interval, deff {report.fmt(deff, 2)})")
+    _kind_legend(ax, set(whole["source_kind"]))
+    ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("Published figures with their intervals (whole sample)")
+    return save_figure(fig, whole[["figure_id", "label", "source_kind", "value_text", "point",
+                                   "low", "high", "ci_low", "ci_high", "method"]],
+                       run, "intervals")
+
+
+def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, level: str,
+                  deff: float, run: str):
+    """03_waves' chart: each comparison's change with its intervals.
+
+    ``res`` is ``chasm.waves.compare_pairs``. Dot and thin line: the change and its interval
+    at the published values; pale thick bar: the interval widened by rounding or wording
+    (``ci_low_range``, ``ci_high_range``); grey band: ±``margin``; colour: the later figure's
+    source kind. Saved as ``<run>-changes`` with the plotted numbers.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from . import report
+
+    plot = res.iloc[::-1].reset_index(drop=True)
+    plot["row"] = (plot["option"] + ": " + plot["text_1"] + " → " + plot["text_2"] + " ("
+                   + plot["figure_1"] + " → " + plot["figure_2"] + ")")
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(plot) + 1.3))
+    y = np.arange(len(plot))
+    colours = plot["kind_2"].map(SOURCE_PALETTE).tolist()
+    ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
+               label=f"±{report.fmt_short(margin)} points")
+    ax.axvline(0, color="0.3", linewidth=1)
+    ax.hlines(y, plot["ci_low_range"], plot["ci_high_range"], colors=colours, linewidth=7,
+              alpha=0.3)
+    ax.hlines(y, plot["ci_low"], plot["ci_high"], colors=colours, linewidth=1.8)
+    ax.scatter(plot["diff"], y, c=colours, s=26, zorder=3)
+    ax.set_yticks(y, plot["row"])
+    ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
+                  f"deff {report.fmt(deff, 2)})")
+    _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2}: ")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title("Change between the waves, by option and source")
+    return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
+                                  "ci_low", "ci_high", "ci_low_range", "ci_high_range",
+                                  "p_value", "p_holm"]], run, "changes")
+
+
+def _kind_legend(ax, kinds: set, prefix: str = "") -> None:
+    """Empty lines carrying a legend entry for each source kind present, in palette order."""
+    for kind in [k for k in SOURCE_PALETTE if k in kinds]:
+        ax.plot([], [], color=SOURCE_PALETTE[kind], marker="o", label=f"{prefix}{kind}")

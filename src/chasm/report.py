@@ -5,6 +5,35 @@
   every value HTML-escaped, so text from data can never inject markup into a report.
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
 * :func:`show` returns a table rounded for reading.
+
+NUMBER FORMATTING has one home, this module. The styles are kept exactly as the committed
+reports print them; the p-value styles differ and are listed here so that they can be unified
+on purpose later (a change of style changes report text, so it is a decision, not a refactor):
+
+==============================  ==========================  ====================================
+formatter                       style                       used by
+==============================  ==========================  ====================================
+:func:`fmt`                     ``37.0``, ``95%``, ``–``    every notebook's prose; 05 and 07
+                                                            also print p-values with it
+                                                            (``fmt(p, 3)``: "0.012", "0.000")
+:func:`fmt_signed`              ``−6.0``, ``+4.0``, ``0.0`` 03_waves change sentences
+:func:`fmt_p`                   ``0.012``, ``< 0.001``      03_waves prose p-values
+:func:`fmt_short`               ``3``, ``1.5`` (``:g``)     03 margin, 06 deff column names
+:func:`fmt_level`               ``95%``, ``97.5%``          02/03 prose and axes, claims
+                                                            evidence ("95% CI"); 06 prints its
+                                                            level with ``fmt(.., 0, "%")``
+:func:`fmt_deff_column`         ``deff 1.90 (Levada LS)``   02_uncertainty sensitivity columns
+:func:`fmt_rank`                ``second smallest``         03_waves Holm sentences
+:func:`fmt_evidence_number`     ``−6.0``, never ``−0.0``    claims evidence (``chasm.rules``)
+:func:`fmt_evidence_points`     ``+2.0 points``             claims evidence
+:func:`fmt_evidence_p`          ``p = 0.012``, ``p = 0.27``  claims evidence
+                                ``p = 1``, ``no test``
+:func:`fmt_evidence_range`      ``[42.5–43.5]``             claims evidence
+:func:`fmt_evidence_figure`     ``E06 43% [42.5–43.5]``     claims evidence
+==============================  ==========================  ====================================
+
+Three p-value styles therefore coexist: :func:`fmt_p` (03), :func:`fmt_evidence_p` (the
+claims register, two decimals from 0.1 and "p = 1" from 0.995) and ``fmt(p, 3)`` (05, 07).
 """
 
 from __future__ import annotations
@@ -51,8 +80,16 @@ def check_params(wave: str | Iterable[str] | None = None, deff: float | None = N
                              f"{', '.join(sorted(meta['questions']))}")
 
 
+# --------------------------------------------------------------------------------------------
+# Number formatting (the one home; see the module docstring for which output uses which style)
+# --------------------------------------------------------------------------------------------
 def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
-    """A number for prose: fixed digits, '–' for missing."""
+    """A number for prose: fixed digits, '–' for missing.
+
+    Used by every notebook's sentences (shares, points, design effects): a reader compares
+    numbers across sentences, so one fixed number of digits per kind of number. Python's
+    rounding (half to even on the binary value) and its hyphen-minus are kept as they are.
+    """
     if value is None or pd.isna(value):
         return "–"
     return f"{value:.{digits}f}{unit}"
@@ -91,7 +128,11 @@ def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> pd.D
 
 
 def fmt_signed(value: float, digits: int = 1) -> str:
-    """A signed number for prose with a true minus sign: "−6.0", "+4.0", "0.0"; "–" if NaN."""
+    """A signed number for prose with a true minus sign: "−6.0", "+4.0", "0.0"; "–" if NaN.
+
+    Used by 03_waves for changes between waves, where the sign is the finding: a rise shows
+    its "+", and a change that rounds to zero is shown unsigned rather than as "−0.0".
+    """
     if value is None or pd.isna(value):
         return "–"
     text = f"{value:+.{digits}f}"
@@ -100,11 +141,98 @@ def fmt_signed(value: float, digits: int = 1) -> str:
     return text.replace("-", "−")
 
 
-
 def fmt_p(value: float, relation: bool = False) -> str:
-    """A p-value for prose: "0.012", "< 0.001", "–" if NaN; with ``relation`` "= 0.012"."""
+    """A p-value for prose: "0.012", "< 0.001", "–" if NaN; with ``relation`` "= 0.012".
+
+    Used by 03_waves ("p = 0.012", "Holm-adjusted 0.060"): three decimals, and "< 0.001" rather
+    than a rounded zero, which would read as certainty. ``relation`` adds the "= " a sentence
+    needs after "p" (the "<" case carries its own relation).
+    """
     if value is None or pd.isna(value):
         return "–"
     if value < 0.001:
         return "< 0.001"
     return f"= {value:.3f}" if relation else f"{value:.3f}"
+
+
+def fmt_short(value: float, unit: str = "") -> str:
+    """A parameter value as the reader set it, without trailing zeros: 3 -> "3", 1.5 -> "1.5",
+    97.5 -> "97.5" (Python's ``:g``, six significant digits).
+
+    Used for settings rather than estimates: the equivalence margin of 03_waves ("±3 points"),
+    the design effects naming 06_claims' sensitivity columns ("deff 1.9"), and the level of
+    :func:`fmt_level`; an estimate gets :func:`fmt`'s fixed digits instead.
+    """
+    return f"{value:g}{unit}"
+
+
+def fmt_level(alpha: float) -> str:
+    """The confidence level of an interval: alpha 0.05 -> "95%", 0.1 -> "90%", 0.01 -> "99%".
+
+    Used by 02_uncertainty and 03_waves in sentences ("95% CI") and axis labels; :func:`fmt_short`
+    keeps a level such as 97.5% exact instead of rounding it to a whole percent (06_claims
+    writes its level with ``fmt(100 * (1 - alpha), 0, "%")``, which would show "98%").
+    """
+    return fmt_short(100 * (1 - alpha), "%")
+
+
+def fmt_deff_column(deff: float, levada: float) -> str:
+    """A column name of 02_uncertainty's design-effect sensitivity table: "deff 1.90", with
+    " (Levada LS)" when ``deff`` is the least-squares value of Levada's table (``levada``), so
+    that the reader can find the design effect the report uses among the alternatives."""
+    tag = " (Levada LS)" if deff == levada else ""
+    return f"deff {deff:.2f}{tag}"
+
+
+def fmt_rank(rank: int) -> str:
+    """The rank of a p-value in words for 03_waves' Holm sentences: 1 -> "smallest",
+    2 -> "second smallest", 3 -> "third smallest", then "4th", "5th", ... (Holm multiplies the
+    k-th smallest p-value by m - k + 1, so the sentence names the rank)."""
+    return {1: "smallest", 2: "second smallest", 3: "third smallest"}.get(rank, f"{rank}th")
+
+
+# Evidence text of the claims register (``chasm.rules``; reports/tables/claims.csv). Its styles
+# differ from the prose ones above: evidence is read claim by claim, so signs use a true minus
+# and p-values keep two decimals once they are large enough not to matter for a verdict.
+def fmt_evidence_number(x: float, digits: int = 1) -> str:
+    """A number for evidence text: fixed digits, a true minus sign, never '−0.0'; '–' if NaN."""
+    if x is not None and not pd.isna(x) and round(float(x), digits) == 0:
+        x = 0.0
+    return fmt(x, digits).replace("-", "−")
+
+
+def fmt_evidence_points(x: float) -> str:
+    """A signed difference in points for evidence text: '−6.0 points', '+2.0 points'; a
+    difference that rounds to zero reads '0.0 points' whatever its sign (a "+" before a shown
+    zero, as '+0.0 points' for 0.04, would claim a rise the number does not show)."""
+    text = fmt_evidence_number(x)
+    return ("+" if x > 0 and text != fmt_evidence_number(0.0) else "") + text + " points"
+
+
+def fmt_evidence_p(p: float) -> str:
+    """A p-value for evidence text: "no test" (NaN), "p < 0.001", "p = 1" (from 0.995),
+    three decimals below 0.1 ("p = 0.012"), two from 0.1 ("p = 0.27")."""
+    if p is None or pd.isna(p):
+        return "no test"
+    if p < 0.001:
+        return "p < 0.001"
+    if p >= 0.995:
+        return "p = 1"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+def fmt_evidence_range(lo: float, hi: float, digits: int = 1) -> str:
+    """An interval for evidence text: '[42.5–43.5]' (en dash, evidence numbers)."""
+    return f"[{fmt_evidence_number(lo, digits)}–{fmt_evidence_number(hi, digits)}]"
+
+
+def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
+    """A published figure for evidence text: 'E06 43% [42.5–43.5] (essay)'; words are quoted:
+    "S01 'a third' [28.3–38.3] (secondary)"; ``kind=False`` leaves out the source kind.
+
+    ``row`` is a row of the tidy figures table (figure_id, value_text, rule, low, high,
+    source_kind): the reader sees the figure as published and the interval it stands for.
+    """
+    text = row["value_text"] if row["rule"] in ("number", "range") else f"'{row['value_text']}'"
+    out = f"{row['figure_id']} {text} {fmt_evidence_range(row['low'], row['high'])}"
+    return out + (f" ({row['source_kind']})" if kind else "")

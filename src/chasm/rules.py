@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import figures, report
+from . import figures
 from .claims import RULE_ARGS, Claim, Result
+
+# The evidence-text formatters have their one home in chasm.report (under the rules' names).
+from .report import fmt_evidence_figure as _fig_text
+from .report import fmt_evidence_number as _num
+from .report import fmt_evidence_p as _p
+from .report import fmt_evidence_points as _pts
+from .report import fmt_evidence_range as _range
+from .report import fmt_level
 
 
 @dataclass
@@ -81,44 +89,6 @@ class Context:
             tests = {c.claim_id: _wave_tests(c, self) for c in members}
             self._family = _holm_family(tests)
         return self._family
-
-
-
-def _num(x: float, digits: int = 1) -> str:
-    """A number for evidence text: fixed digits, a true minus sign, never '−0.0'."""
-    if x is not None and not pd.isna(x) and round(float(x), digits) == 0:
-        x = 0.0
-    return report.fmt(x, digits).replace("-", "−")
-
-
-
-def _pts(x: float) -> str:
-    """A signed difference in points: '−6.0 points', '+2.0 points'."""
-    return ("+" if x > 0 else "") + _num(x) + " points"
-
-
-
-def _p(p: float) -> str:
-    if p is None or pd.isna(p):
-        return "no test"
-    if p < 0.001:
-        return "p < 0.001"
-    if p >= 0.995:
-        return "p = 1"
-    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
-
-
-
-def _range(lo: float, hi: float, digits: int = 1) -> str:
-    return f"[{_num(lo, digits)}–{_num(hi, digits)}]"
-
-
-
-def _fig_text(row: pd.Series, kind: bool = True) -> str:
-    """'E06 43% [42.5–43.5] (essay)'; words are quoted: "S01 'a third' [28.3–38.3]"."""
-    text = row["value_text"] if row["rule"] in ("number", "range") else f"'{row['value_text']}'"
-    out = f"{row['figure_id']} {text} {_range(row['low'], row['high'])}"
-    return out + (f" ({row['source_kind']})" if kind else "")
 
 
 
@@ -345,7 +315,8 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
 
 
 def _conf(ctx: Context) -> str:
-    return f"{100 * (1 - ctx.alpha):g}%"
+    """The confidence level of the register's intervals ("95%"), :func:`chasm.report.fmt_level`."""
+    return fmt_level(ctx.alpha)
 
 
 

@@ -4,7 +4,12 @@
   the group's share of the sample ``w`` (1 for the whole sample; population shares for age
   bands; Putin approval shares for approval groups; unknown otherwise);
 * :func:`figure_intervals` - the interval of every figure at a design effect, from its wording
-  range (rounding, "35-40%", "a third") or from its point only (sampling error alone).
+  range (rounding, "35-40%", "a third") or from its point only (sampling error alone);
+* :func:`interval_table` - the report's table: every figure, its size and its interval;
+  :func:`size_notes` - what the reader must know about the sizes;
+* :func:`deff_sensitivity` - half-widths over a grid of design effects;
+* :func:`range_widths` - how much rounding and wording widen each interval, with
+  :func:`range_sentences` and :func:`bound_sentences` for the prose of 02_uncertainty.
 
 WHY. Published figures are aggregates: the size of a subgroup behind a breakdown is never
 published, so it is taken as ``n_g = w_g N`` with ``w_g`` from an outside source (Rosstat's
@@ -160,3 +165,176 @@ def figure_intervals(
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# The tables and sentences of notebook 02_uncertainty
+# --------------------------------------------------------------------------------------------
+_TIDY_SHOWN = ["figure_id", "source_kind", "wave", "question", "option", "subgroup_var",
+               "subgroup", "value_text", "point", "low", "high", "rule"]
+
+
+def interval_table(tidy: pd.DataFrame, sizes: pd.DataFrame, deff: float,
+                   alpha: float = 0.05) -> pd.DataFrame:
+    """One row per figure: the figure, the interviews behind it and its interval.
+
+    ``sizes`` is :func:`subgroup_sizes` of ``tidy``; the interval is :func:`figure_intervals`
+    over the figure's range at ``deff``. Columns: figure_id ... rule (as in the tidy table),
+    n_wave, n_assumed, w, weight_source, n (= ``n_group``), n_eff, deff, ci_low, ci_high,
+    method, note (the table 02_uncertainty saves).
+    """
+    ci = figure_intervals(tidy, sizes["n_group"], deff, alpha)
+    table = pd.concat([
+        tidy[_TIDY_SHOWN],
+        sizes[["n_wave", "n_assumed", "w", "weight_source"]],
+        sizes[["n_group"]].rename(columns={"n_group": "n"}),
+        ci[["n_eff", "ci_low", "ci_high", "method"]],
+        sizes[["note"]],
+    ], axis=1)
+    table.insert(table.columns.get_loc("ci_low"), "deff", float(deff))
+    return table
+
+
+def size_notes(table: pd.DataFrame) -> list:
+    """One ``report.say`` sentence per distinct note of :func:`interval_table` (sorted by note):
+    the figures it concerns ("2025-04 traitors, putin_approval = disapprove") and the note itself,
+    so a reader sees which intervals rest on an unknown or approximate group size."""
+    from . import report
+
+    notes = table[table["note"] != ""]
+    return [report.say("**{ids}** ({what}): {note}.", ids=", ".join(group["figure_id"]),
+                       what="; ".join(f"{r.wave} {r.option}, {r.subgroup_var} = {r.subgroup}"
+                                      for r in group.itertuples()),
+                       note=note)
+            for note, group in notes.groupby("note", sort=True)]
+
+
+def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
+    """The design effects of the sensitivity table, sorted: ``grid`` (default
+    ``chasm.stats.design.DEFF_SENSITIVITY``) with its rounded Levada value (within 0.05 of
+    ``levada``) replaced by the exact least-squares one, plus the design effect the run uses."""
+    from chasm.stats.design import DEFF_SENSITIVITY
+
+    grid = DEFF_SENSITIVITY if grid is None else grid
+    deffs = [levada if abs(d - levada) < 0.05 else d for d in grid]
+    return sorted(set(deffs) | {used})
+
+
+def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
+                     levada: float, n_ref: float, alpha: float = 0.05,
+                     option: str = "traitors") -> pd.DataFrame:
+    """Half-width (points) of intervals over a grid of design effects.
+
+    The first row is a reference, 50% for a whole wave of ``n_ref`` interviews; then one row
+    per figure of ``option`` whose size is known (``n_group`` not NaN), its interval over the
+    range its text allows (as in :func:`interval_table`). Columns: figure (a label), source_kind,
+    value_text, then one column per design effect named by ``report.fmt_deff_column``.
+    """
+    from chasm.stats.intervals import share_interval
+
+    from . import report
+
+    rows = tidy[(tidy["option"] == option) & n_group.notna()]
+    out = pd.DataFrame([{"figure": f"reference: 50% at N = {report.fmt(n_ref, 0)}",
+                         "source_kind": "", "value_text": "50%"}]
+                       + [{"figure": f"{r.figure_id} · {r.wave} · "
+                                     + ("whole sample" if r.subgroup_var == "all"
+                                        else f"{r.subgroup_var} = {r.subgroup}"),
+                           "source_kind": r.source_kind, "value_text": r.value_text}
+                          for r in rows.itertuples()])
+    for d in deffs:
+        ref = share_interval(50.0, n_ref, d, alpha).iloc[0]
+        ci = figure_intervals(rows, n_group.loc[rows.index], d, alpha)
+        half = (ci["ci_high"] - ci["ci_low"]) / 2
+        out[report.fmt_deff_column(d, levada)] = [(ref["ci_high"] - ref["ci_low"]) / 2, *half]
+    return out
+
+
+def widest_text(tidy: pd.DataFrame, n_group: pd.Series, sensitivity: pd.DataFrame,
+                levada: float, option: str = "traitors") -> str:
+    """The sentence on the widest interval of :func:`deff_sensitivity` at Levada's design
+    effect (subgroups divide an already small n); empty when no figure of ``option`` has a
+    known size."""
+    from . import report
+
+    rows = tidy[(tidy["option"] == option) & n_group.notna()]
+    if not len(rows):
+        return ""
+    column = sensitivity[report.fmt_deff_column(levada, levada)].iloc[1:]
+    widest = rows.iloc[int(np.argmax(column.to_numpy()))]
+    return ("In subgroups the design effect divides an already small n: the widest "
+            f"\"{option}\" interval, {widest['figure_id']} ({widest['subgroup_var']} "
+            f"{widest['subgroup']}, \"{widest['value_text']}\", {widest['source_kind']}), is "
+            f"±{report.fmt(column.max())} points at Levada's deff.")
+
+
+def range_widths(table: pd.DataFrame, n_group: pd.Series, deff: float,
+                 alpha: float = 0.05) -> pd.DataFrame:
+    """How much a figure's rounding or wording widens its interval (points).
+
+    ``table`` is :func:`interval_table`; the interval at the point alone (sampling error only,
+    :func:`figure_intervals` with ``ranges=False``) is compared with the interval over the
+    range. Columns: figure_id, source_kind, wave, option, subgroup, value_text, rule,
+    width_sampling, width_with_range, added_by_range, ratio; only figures with both widths.
+    """
+    samp = figure_intervals(table, n_group, deff, alpha, ranges=False)
+    widths = table[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
+                    "rule"]].copy()
+    widths["width_sampling"] = samp["ci_high"] - samp["ci_low"]
+    widths["width_with_range"] = table["ci_high"] - table["ci_low"]
+    widths["added_by_range"] = widths["width_with_range"] - widths["width_sampling"]
+    widths["ratio"] = widths["width_with_range"] / widths["width_sampling"]
+    return widths[widths["width_sampling"].notna()]
+
+
+def worded_widths(widths: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`range_widths` given as ranges or words, widest ratio first."""
+    return widths[widths["rule"] != "number"].sort_values("ratio", ascending=False)
+
+
+def range_sentences(widths: pd.DataFrame) -> list:
+    """What rounding and wording add to the intervals, as ``report.say`` sentences.
+
+    One sentence on the figures published as whole numbers (the range of the width rounding
+    adds, and whether sampling error dominates: rounding adds less than 25% of any interval's
+    width), and, if any figure is given as a range or in words, one on the most widened one.
+    """
+    from . import report
+
+    numbers = widths[widths["rule"] == "number"]
+    worded = worded_widths(widths)
+    share = 100 * (numbers["added_by_range"] / numbers["width_with_range"]).max()
+    out = [report.say(
+        "For the {k} figures published as whole numbers, rounding adds {lo}-{hi} points (median "
+        "{med}) to intervals {wlo}-{whi} points wide, at most {share}% of an interval's width: "
+        "{reading}.", k=len(numbers), lo=report.fmt(numbers["added_by_range"].min()),
+        hi=report.fmt(numbers["added_by_range"].max()),
+        med=report.fmt(numbers["added_by_range"].median()),
+        share=report.fmt(share, 0),
+        reading="sampling error dominates" if share < 25 else "rounding is not negligible",
+        wlo=report.fmt(numbers["width_with_range"].min()),
+        whi=report.fmt(numbers["width_with_range"].max()))]
+    if len(worded):
+        top = worded.iloc[0]
+        out.append(report.say(
+            "Wording is not small: the {m} figures given as ranges or words have intervals "
+            "{rlo}-{rhi} times as wide as sampling alone would give. {id} ({kind}, {wave} {opt}, "
+            "\"{text}\") widens from {w0} points of sampling error alone to {w1} points once the "
+            "range its wording allows is included.", m=len(worded),
+            rlo=report.fmt(worded["ratio"].min()), rhi=report.fmt(worded["ratio"].max()),
+            id=top["figure_id"], kind=top["source_kind"], wave=top["wave"], opt=top["option"],
+            text=top["value_text"], w0=report.fmt(top["width_sampling"]),
+            w1=report.fmt(top["width_with_range"])))
+    return out
+
+
+def bound_sentences(table: pd.DataFrame, level: str) -> list:
+    """One ``report.say`` sentence per figure of :func:`interval_table` that is a bound ("no
+    more than 10%": no point) with a computed interval: the interval is all it says."""
+    from . import report
+
+    return [report.say("**{id}** ({kind}, {wave} {opt}) says \"{text}\": there is no point, "
+                       "only a bound. With sampling error the share lies between {lo}% and "
+                       "{hi}% ({level}, {method}).", id=r.figure_id, kind=r.source_kind,
+                       wave=r.wave, opt=r.option, text=r.value_text,
+                       lo=report.fmt(r.ci_low), hi=report.fmt(r.ci_high), level=level,
+                       method="Korn-Graubard" if r.method == "beta" else r.method)
+            for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples()]

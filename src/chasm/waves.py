@@ -5,10 +5,15 @@
   favourable ends of each figure's rounding or wording range;
 * :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons;
 * :func:`verdict` - one word per comparison from the tests above;
-* :func:`range_ci` - the interval of a change widened by rounding or wording.
+* :func:`range_ci` - the interval of a change widened by rounding or wording;
+* :func:`compare_pairs` - all of the above for every pair: the table of 03_waves, with
+  :func:`comparison_sentences`, :func:`holm_sentences` and :func:`source_sentences` for its
+  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`.
 
 The statistics themselves (score test and interval, equivalence, Holm) live in
-:mod:`chasm.stats`; this module only decides which figures they are applied to.
+:mod:`chasm.stats`; this module decides which figures they are applied to and says what they
+found, so that the notebook only narrates (numbers in its sentences go through
+:mod:`chasm.report`'s formatters).
 """
 
 from __future__ import annotations
@@ -204,8 +209,10 @@ def verdict(
       wording allows";
     * otherwise: "within sampling error (but not shown to be stable within ±margin points)".
     """
+    from .report import fmt_short
+
     alpha = check_alpha(alpha)
-    m = f"±{margin:g} points"
+    m = f"±{fmt_short(margin)} points"
     allows = "but not over all values their rounding or wording allows"
     if pd.isna(p_value) or pd.isna(p_holm):
         return "no test possible"
@@ -248,3 +255,169 @@ def range_ci(
     rise = compare_waves(low1, high2, n1, n2, deff1, deff2, alpha)
     return pd.DataFrame({"ci_low": fall["ci_low"].to_numpy(),
                          "ci_high": rise["ci_high"].to_numpy()})
+
+
+# --------------------------------------------------------------------------------------------
+# The tables and sentences of notebook 03_waves
+# --------------------------------------------------------------------------------------------
+#: How 03_waves names the source of a figure in a sentence ("with the essay's 37%").
+KIND_NAME = {"essay": "the essay's", "primary": "Levada's release's",
+             "secondary": "the secondary summary's", "derived": "a derived"}
+
+_OUTPUT_COLUMNS = [
+    "question", "option", "source_1", "kind_1", "text_1", "p1", "low1", "high1", "source_2",
+    "kind_2", "text_2", "p2", "low2", "high2", "best", "n1", "n2", "deff", "diff", "ci_low",
+    "ci_high", "ci_low_range", "ci_high_range", "z", "p_value", "p_holm", "p_worst_rounding",
+    "p_worst_holm", "equivalence_p", "equivalence_p_worst", "margin", "verdict"]
+
+
+def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha: float,
+                  margin: float) -> pd.DataFrame:
+    """Every test of 03_waves for every pair of :func:`wave_pairs`, one row per pair.
+
+    Both waves get ``deff``. Adds to ``pairs`` the columns of
+    ``chasm.stats.twosample.compare_waves`` (diff, ci_low, ci_high, z, p_value, ...),
+    ``p_worst_rounding`` (:func:`worst_rounding_pvalue`), ``ci_low_range``/``ci_high_range``
+    (:func:`range_ci`), ``p_holm`` and ``p_worst_holm`` (:func:`holm_in_family` over the
+    ``best`` pairs, one per question/option), ``equivalence_p`` (TOST within ±``margin`` at the
+    published values), ``equivalence_p_worst`` (:func:`worst_equivalence_pvalue`) and
+    ``verdict`` (:func:`verdict`).
+    """
+    from chasm.stats.twosample import compare_waves, equivalence_test
+
+    ends = (pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"])
+    res = pd.concat([pairs, compare_waves(pairs["p1"], pairs["p2"], n1, n2, deff, deff, alpha)],
+                    axis=1)
+    res["p_worst_rounding"] = worst_rounding_pvalue(*ends, n1, n2, deff, deff)
+    wide = range_ci(*ends, n1, n2, deff, deff, alpha)
+    res["ci_low_range"], res["ci_high_range"] = wide["ci_low"], wide["ci_high"]
+    key = res["question"] + "/" + res["option"]
+    res["p_holm"] = holm_in_family(res["p_value"], key, res["best"])
+    res["p_worst_holm"] = holm_in_family(res["p_worst_rounding"], key, res["best"])
+    res["equivalence_p"] = equivalence_test(pairs["p1"], pairs["p2"], n1, n2, deff, deff,
+                                            margin, alpha)["p_value"].to_numpy()
+    res["equivalence_p_worst"] = worst_equivalence_pvalue(*ends, n1, n2, deff, deff, margin,
+                                                          alpha)
+    res["verdict"] = [verdict(r.p_value, r.p_holm, r.p_worst_holm, r.equivalence_p,
+                              r.equivalence_p_worst, alpha, margin) for r in res.itertuples()]
+    return res
+
+
+def comparison_sentence(r, level: str, alpha: float, margin: float) -> str:
+    """The plain reading of one row of :func:`compare_pairs` (with a ``label`` column).
+
+    The change, its interval and p-values (raw and Holm); then, for a change significant on
+    its own, the p-values at the least favourable values, otherwise the equivalence p-values;
+    then the verdict.
+    """
+    from .report import fmt_p, fmt_short, fmt_signed
+
+    text = (f"**\"{r.label}\"** ({r.kind_1} \"{r.text_1}\" → {r.kind_2} \"{r.text_2}\"; "
+            f"{r.figure_1} → {r.figure_2}): {fmt_signed(r.diff)} points "
+            f"({level} CI {fmt_signed(r.ci_low)} to {fmt_signed(r.ci_high)}); "
+            f"p {fmt_p(r.p_value, True)}, Holm-adjusted {fmt_p(r.p_holm)}")
+    if r.p_value < alpha:
+        text += (f"; at the least favourable values their texts allow p "
+                 f"{fmt_p(r.p_worst_rounding, True)}, Holm-adjusted {fmt_p(r.p_worst_holm)}")
+    else:
+        text += (f"; equivalence within ±{fmt_short(margin)} points p "
+                 f"{fmt_p(r.equivalence_p, True)} "
+                 f"({fmt_p(r.equivalence_p_worst)} at the least favourable values "
+                 "their texts allow)")
+    return f"{text}: {r.verdict}."
+
+
+def comparison_sentences(res: pd.DataFrame, level: str, alpha: float, margin: float) -> list:
+    """:func:`comparison_sentence` of every row, each as a ``report.say`` Markdown object."""
+    from .report import say
+
+    return [say("{s}", s=comparison_sentence(r, level, alpha, margin)) for r in res.itertuples()]
+
+
+def largest_holm_family(p_family: ArrayLike, rank: int, alpha: float) -> int:
+    """The largest family in which the test of ``rank`` (1 = smallest p) stays below ``alpha``
+    after Holm, keeping the tests with the smallest p-values (dropping the largest first);
+    0 if none, ``rank`` at least otherwise (the family cannot drop smaller p-values)."""
+    from chasm.stats.multiplicity import adjust_pvalues
+
+    ordered = np.sort(np.asarray(p_family, dtype=float))
+    return max([k for k in range(rank, len(ordered) + 1)
+                if adjust_pvalues(ordered[:k], method="holm")[rank - 1] < alpha], default=0)
+
+
+def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
+    """One ``report.say`` sentence per family test (``best``) significant on its own but not
+    after Holm: its rank, Holm's multiplier and the largest family in which it would stay
+    significant (:func:`largest_holm_family`)."""
+    from .report import fmt, fmt_p, fmt_rank, say
+
+    fam = res[res["best"]]
+    out = []
+    for r in fam[(fam["p_value"] < alpha) & (fam["p_holm"] >= alpha)].itertuples():
+        rank = int((fam["p_value"] < r.p_value).sum()) + 1
+        largest = largest_holm_family(fam["p_value"], rank, alpha)
+        within = ("only if it were tested alone" if largest <= 1
+                  else f"only in a family of at most {largest} tests (dropping the others with "
+                       "the largest p-values first)")
+        out.append(say("**\"{label}\"** is significant on its own (p {p}) but not after Holm "
+                       "over the {m} tests of the family (adjusted {ph}): as the {nth} p-value "
+                       "it is multiplied by {mult}, and it would stay below {a} {within}. The "
+                       "verdict on this change therefore rests on how many comparisons are made "
+                       "at once.",
+                       label=r.label, p=fmt_p(r.p_value, True), m=len(fam),
+                       ph=fmt_p(r.p_holm), nth=fmt_rank(rank), mult=len(fam) - rank + 1,
+                       a=fmt(alpha, 2), within=within))
+    return out
+
+
+def source_sentences(res: pd.DataFrame, labels: dict, wave2: str) -> list:
+    """One ``report.say`` sentence per option compared with several sources: the change and
+    verdict with each, and whether the conclusion depends on the source believed."""
+    from .report import fmt_signed, say
+
+    out = []
+    for (_question, option), group in res.groupby(["question", "option"], sort=True):
+        if len(group) < 2:
+            continue
+        readings = "; ".join(f"with {KIND_NAME[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the "
+                             f"change is {fmt_signed(r.diff)} points, {r.verdict}"
+                             for r in group.itertuples())
+        depends = ("the conclusion depends on which source is believed"
+                   if group["verdict"].nunique() > 1 else "every source leads to the same reading")
+        out.append(say("**\"{label}\"**, {w2}: {readings}. So {depends}.",
+                       label=labels[option], w2=wave2, readings=readings, depends=depends))
+    return out
+
+
+def minimum_detectable(family: pd.DataFrame, n: float, deff: float,
+                       alpha: float) -> pd.DataFrame:
+    """Minimum detectable change (points, 80% power) at each option's earlier level and at 50%.
+
+    One row per option of ``family`` (columns option, text_1, p1) plus a "(reference)" row at
+    50%; ``mdc_points`` at ``deff``, ``mdc_srs_points`` at deff 1 (simple random sampling), by
+    ``chasm.stats.twosample.minimum_detectable_change``.
+    """
+    from chasm.stats.twosample import minimum_detectable_change
+
+    levels = family[["option", "text_1", "p1"]].drop_duplicates("option")
+    mdc = pd.concat([levels, pd.DataFrame({"option": ["(reference)"], "text_1": ["50%"],
+                                           "p1": [50.0]})], ignore_index=True)
+    mdc["mdc_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, deff, alpha)
+    mdc["mdc_srs_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, 1.0, alpha)
+    return mdc
+
+
+def output_table(res: pd.DataFrame, n1: float, n2: float, deff: float,
+                 margin: float) -> pd.DataFrame:
+    """The table 03_waves saves: :func:`compare_pairs` with figure ids named ``source_1/2``
+    and the settings (n1, n2, deff, margin) as columns, in a fixed column order."""
+    out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
+        n1=n1, n2=n2, deff=deff, margin=margin)
+    return out[_OUTPUT_COLUMNS]
+
+
+def figures_used(res: pd.DataFrame) -> pd.DataFrame:
+    """Every figure of :func:`compare_pairs` once (columns figure, kind), earlier wave first."""
+    used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
+                      res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)])
+    return used.drop_duplicates("figure")

@@ -472,10 +472,7 @@ def test_changing_one_raw_figure_flips_exactly_its_verdicts(inputs, tmp_path):
     assert after["C13"] == "not significant"
 
 
-def test_vocabulary_is_fixed_and_documented():
-    assert claims.VERDICTS == ("supported", "consistent", "single source", "not significant",
-                               "contradicted", "sources disagree", "not identifiable",
-                               "not testable")
+def test_every_verdict_has_a_meaning_and_every_rule_its_arguments_and_docstring():
     assert all(meaning for _, meaning in claims.VOCABULARY)
     assert set(rules.RULES) == set(claims.RULE_ARGS)
     for name, rule in rules.RULES.items():
@@ -486,3 +483,45 @@ def test_evidence_is_text_only(register):
     """Evidence carries no markup (reports escape it anyway) and no absolute paths."""
     for text in register["evidence"]:
         assert not re.search(r"<\s*/?\s*[A-Za-z]", text) and str(paths.ROOT) not in text
+
+
+# -------------------------------------------------------------------------------- reading it
+def test_register_sections_follow_the_kinds_and_skip_empty_ones():
+    register = pd.DataFrame({
+        "claim_id": ["C3", "C1", "C2"], "kind": ["qualitative", "figure", "figure"],
+        "verdict": ["not testable", "consistent", "single source"],
+        "paraphrase": ["q <3", "f1", "f2"]})
+    items = claims.register_sections(register, ["claim_id", "verdict", "paraphrase"])
+    assert len(items) == 4  # figures (2 claims), then qualitative (1); no empty sections
+    assert items[0].data == "### Figures quoted (2)"
+    assert items[1].index.tolist() == ["C1", "C2"]
+    assert items[1].columns.tolist() == ["verdict", "paraphrase"]
+    assert items[2].data == "### Qualitative statements (1)"
+    assert items[3].loc["C3", "paraphrase"] == "q <3"
+
+
+def test_deff_sensitivity_moves_a_verdict_with_the_design_effect(inputs):
+    """43% -> 37% claimed as a fall: least favourable 42.5 vs 37.5 has p = 0.036 at deff 1.9
+    (supported alone); the z-value scales with 1/sqrt(deff), so at deff 2.5 it is
+    2.10 x sqrt(1.9 / 2.5) = 1.83 (p about 0.07: only consistent) and at deff 1 about 2.9."""
+    tidy = tidy_of(*two_waves("43%", "37%"), fig("X", "20%", option="achieve_more"))
+    register = [claim("wave_change", "B A", "direction=down"),
+                claim("figure", "X", cid="C02", kind="figure")]
+    out = claims.deff_sensitivity(register, tidy, inputs["meta"], inputs["population"],
+                                  inputs["approval"], inputs["error_table"], (1.0, 1.9, 2.5))
+    assert out.columns.tolist() == ["deff 1", "deff 1.9", "deff 2.5"]
+    assert out.index.tolist() == ["C01", "C02"]
+    assert out.loc["C01"].tolist() == ["supported", "supported", "consistent"]
+    assert out.loc["C02"].tolist() == ["single source"] * 3
+
+
+def test_verdict_bullets_in_register_order_and_escaped():
+    register = pd.DataFrame({"claim_id": ["C2", "C5", "C9"],
+                             "verdict": ["supported", "consistent", "supported"],
+                             "paraphrase": ["fell {from} 43%", "a <b>claim</b>", "rose"]})
+    out = claims.verdict_bullets(register, ("supported", "single source"))
+    assert out.data == ("- **C2** (supported): fell {from} 43%\n"
+                        "- **C9** (supported): rose")
+    assert claims.verdict_bullets(register, ("consistent",)).data == (
+        "- **C5** (consistent): a &lt;b&gt;claim&lt;/b&gt;")
+    assert claims.verdict_bullets(register, ("contradicted",)).data == "*None.*"

@@ -1,7 +1,10 @@
-"""Notebook parameter checks, the builder's run lookup, and HTML-safe sentences (chasm.report)."""
+"""Notebook parameter checks, the builder's run lookup, HTML-safe sentences and the number
+formatters (chasm.report)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from chasm import build, io, paths, report
@@ -46,10 +49,6 @@ def test_bad_parameter_is_named(kwargs, message):
         report.check_params(**{**good, **kwargs})
 
 
-def test_parameter_error_is_a_value_error():
-    assert issubclass(report.ParameterError, ValueError)
-
-
 def test_split_run_missing_params_file():
     with pytest.raises(build.BuildError, match=r"params file notebooks/params/"
                                                r"01_ingest--nonexistent\.yaml is missing"):
@@ -82,3 +81,120 @@ def test_say_escapes_html_in_values(value, shown):
 def test_say_keeps_the_template_markdown():
     out = report.say("**{wave}:** {text}", wave="2025-04", text="<b>a third</b>")
     assert out.data == "**2025-04:** &lt;b&gt;a third&lt;/b&gt;"
+
+
+# ---------------------------------------------------------------- number formatters
+# Expected strings are written out by hand from each formatter's documented style.
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    ((37.0,), "37.0"), ((1.8967, 2), "1.90"), ((1600.0, 0), "1600"), ((95.0, 0, "%"), "95%"),
+    ((None,), "–"), ((NAN,), "–"), ((np.nan, 2, "%"), "–"), ((pd.NA,), "–"),
+    ((-6.04,), "-6.0"),  # prose keeps the hyphen-minus
+    ((-0.0,), "-0.0"), ((-0.04,), "-0.0"),  # a negative that rounds to zero keeps its sign
+    ((0.25,), "0.2"), ((0.35,), "0.3"), ((2.675, 2), "2.67"),  # the binary value decides
+    ((0.05, 1), "0.1"),
+])
+def test_fmt(args, shown):
+    assert report.fmt(*args) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (-6.0, "−6.0"), (4, "+4.0"), (0.0, "0.0"), (-0.0, "0.0"), (-0.04, "0.0"), (0.04, "0.0"),
+    (-0.05, "−0.1"), (0.06, "+0.1"), (NAN, "–"), (None, "–"),
+])
+def test_fmt_signed(value, shown):
+    assert report.fmt_signed(value) == shown
+
+
+def test_fmt_signed_digits():
+    assert report.fmt_signed(-0.004, 2) == "0.00"
+    assert report.fmt_signed(1.234, 2) == "+1.23"
+
+
+@pytest.mark.parametrize(("value", "relation", "shown"), [
+    (0.01197, False, "0.012"), (0.01197, True, "= 0.012"),
+    (0.0002, False, "< 0.001"), (0.0002, True, "< 0.001"), (1e-300, True, "< 0.001"),
+    (0.0, False, "< 0.001"), (0.000999, False, "< 0.001"), (0.001, False, "0.001"),
+    (0.0015, False, "0.002"),  # 0.0015 is stored just above 0.0015
+    (0.9996, False, "1.000"), (1.0, True, "= 1.000"), (NAN, True, "–"), (None, False, "–"),
+])
+def test_fmt_p(value, relation, shown):
+    assert report.fmt_p(value, relation) == shown
+
+
+@pytest.mark.parametrize(("alpha", "shown"), [
+    (0.05, "95%"), (0.1, "90%"), (0.01, "99%"), (0.025, "97.5%"), (0.07, "93%"), (0.5, "50%"),
+])
+def test_fmt_level(alpha, shown):
+    assert report.fmt_level(alpha) == shown
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (3, "", "3"), (3.0, "", "3"), (1.5, "", "1.5"), (2.50, " points", "2.5 points"),
+    (0.1 + 0.2, "", "0.3"), (1234567.0, "", "1.23457e+06"), (-0.0, "", "-0"),
+])
+def test_fmt_short(value, unit, shown):
+    assert report.fmt_short(value, unit) == shown
+
+
+def test_fmt_deff_column_marks_only_the_levada_value():
+    levada = 1.8967
+    assert report.fmt_deff_column(levada, levada) == "deff 1.90 (Levada LS)"
+    assert report.fmt_deff_column(1.9, levada) == "deff 1.90"  # same digits, not the same value
+    assert report.fmt_deff_column(1.0, levada) == "deff 1.00"
+    assert report.fmt_deff_column(2.5, 2.5) == "deff 2.50 (Levada LS)"
+
+
+@pytest.mark.parametrize(("rank", "shown"), [
+    (1, "smallest"), (2, "second smallest"), (3, "third smallest"), (4, "4th"), (11, "11th"),
+])
+def test_fmt_rank(rank, shown):
+    assert report.fmt_rank(rank) == shown
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    ((-6.0,), "−6.0"), ((43.0,), "43.0"), ((-0.0,), "0.0"), ((-0.04,), "0.0"),
+    ((-0.05,), "−0.1"), ((-0.004, 2), "0.00"), ((-0.006, 2), "−0.01"), ((12.5, 0), "12"),
+    ((NAN,), "–"), ((None,), "–"),
+])
+def test_fmt_evidence_number(args, shown):
+    assert report.fmt_evidence_number(*args) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (-6.0, "−6.0 points"), (2.0, "+2.0 points"), (0.0, "0.0 points"), (-0.04, "0.0 points"),
+    (0.04, "0.0 points"), (0.05, "+0.1 points"), (NAN, "– points"),
+])
+def test_fmt_evidence_points(value, shown):
+    assert report.fmt_evidence_points(value) == shown
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (None, "no test"), (NAN, "no test"), (0.0, "p < 0.001"), (0.000999, "p < 0.001"),
+    (0.001, "p = 0.001"), (0.0119, "p = 0.012"), (0.0999, "p = 0.100"), (0.1, "p = 0.10"),
+    (0.274, "p = 0.27"), (0.9949, "p = 0.99"), (0.995, "p = 1"), (1.0, "p = 1"),
+])
+def test_fmt_evidence_p(value, shown):
+    assert report.fmt_evidence_p(value) == shown
+
+
+def test_fmt_evidence_range():
+    assert report.fmt_evidence_range(42.5, 43.5) == "[42.5–43.5]"
+    assert report.fmt_evidence_range(-0.01, 5) == "[0.0–5.0]"
+    assert report.fmt_evidence_range(-1.26, 0.5, 2) == "[−1.26–0.50]"
+    assert report.fmt_evidence_range(NAN, 3) == "[––3.0]"
+
+
+def test_fmt_evidence_figure_quotes_words_only():
+    number = pd.Series({"figure_id": "E06", "value_text": "43%", "rule": "number", "low": 42.5,
+                        "high": 43.5, "source_kind": "essay"})
+    assert report.fmt_evidence_figure(number) == "E06 43% [42.5–43.5] (essay)"
+    assert report.fmt_evidence_figure(number, kind=False) == "E06 43% [42.5–43.5]"
+    span = number.copy()
+    span[["value_text", "rule", "low", "high"]] = ["35-40%", "range", 34.5, 40.5]
+    assert report.fmt_evidence_figure(span) == "E06 35-40% [34.5–40.5] (essay)"
+    words = pd.Series({"figure_id": "S01", "value_text": "a third", "rule": "words",
+                       "low": 100 / 3 - 5, "high": 100 / 3 + 5, "source_kind": "secondary"})
+    assert report.fmt_evidence_figure(words) == "S01 'a third' [28.3–38.3] (secondary)"

@@ -1,22 +1,14 @@
-"""Per-figure sizes and intervals, wave pairs, least favourable p-values, Holm in a family."""
+"""Per-figure sizes and intervals (chasm.uncertainty) and the tables and sentences of
+02_uncertainty built on them."""
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import norm
 
-from chasm.report import fmt_p, fmt_signed
+from chasm import uncertainty
 from chasm.stats.intervals import share_interval
-from chasm.stats.multiplicity import adjust_pvalues
-from chasm.stats.twosample import compare_waves, equivalence_test
 from chasm.uncertainty import figure_intervals, subgroup_sizes
-from chasm.waves import (
-    holm_in_family,
-    range_ci,
-    verdict,
-    wave_pairs,
-    worst_equivalence_pvalue,
-    worst_rounding_pvalue,
-)
 
 META = {
     "waves": {
@@ -158,139 +150,176 @@ def test_figure_intervals_wider_with_deff():
     assert (w2 > w1).all()
 
 
-# ---------------------------------------------------------------- wave_pairs
-
-WAVES = tidy_rows(
-    ("E06", "essay", "2024-03", "q", "traitors", "all", "all", "43%", 43.0, 42.5, 43.5,
-     "number"),
-    ("E01", "essay", "2025-04", "q", "traitors", "all", "all", "37%", 37.0, 36.5, 37.5,
-     "number"),
-    ("S01", "secondary", "2025-04", "q", "traitors", "all", "all", "a third", 100 / 3,
-     100 / 3 - 5, 100 / 3 + 5, "words"),
-    ("X1", "essay", "2024-03", "q", "traitors", "age", "old", "50%", 50.0, 49.5, 50.5,
-     "number"),
-    ("L02", "primary", "2024-03", "w", "would", "all", "all", "9%", 9.0, 8.5, 9.5, "number"),
-    ("L09", "primary", "2025-04", "w", "would", "all", "all", "9%", 9.0, 8.5, 9.5, "number"),
-    ("Z1", "primary", "2025-04", "w", "only_later", "all", "all", "5%", 5.0, 4.5, 5.5,
-     "number"),
-    ("B1", "secondary", "2024-03", "w", "bound", "all", "all", "no more than 10%", np.nan,
-     0.0, 10.5, "upper bound"),
-    ("B2", "secondary", "2025-04", "w", "bound", "all", "all", "12%", 12.0, 11.5, 12.5,
-     "number"),
-)
+# ---------------------------------------------------------------- 02_uncertainty's tables
+# Wilson's interval written out from its textbook formula (on n_eff = n / deff), so that the
+# expectations below do not go through chasm.stats.intervals.
+Z95 = norm.ppf(0.975)
 
 
-def test_wave_pairs_every_source_and_best_flag():
-    pairs = wave_pairs(WAVES, "2024-03", "2025-04")
-    assert list(zip(pairs["figure_1"], pairs["figure_2"], pairs["best"], strict=True)) == [
-        ("E06", "E01", True), ("E06", "S01", False), ("L02", "L09", True)]
-    row = pairs.iloc[1]
-    assert row["kind_2"] == "secondary" and row["text_2"] == "a third"
-    assert row["low2"] == pytest.approx(100 / 3 - 5)
-    assert pairs.groupby(["question", "option"])["best"].sum().eq(1).all()
+def wilson(pct: float, n_eff: float, z: float = Z95) -> tuple[float, float]:
+    p = pct / 100
+    centre = (p + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
+    half = z / (1 + z**2 / n_eff) * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2))
+    return 100 * (centre - half), 100 * (centre + half)
 
 
-def test_wave_pairs_subgroup():
-    pairs = wave_pairs(WAVES, "2024-03", "2025-04", "age", "old")
-    assert pairs.empty
+@pytest.fixture(scope="module")
+def sizes():
+    return subgroup_sizes(TIDY, META, POP, APPROVAL)
 
 
-# ---------------------------------------------------------------- least favourable p-values
+@pytest.fixture(scope="module")
+def table(sizes):
+    return uncertainty.interval_table(TIDY, sizes, 1.9)
 
 
-def test_worst_rounding_uses_closest_corner():
-    got = worst_rounding_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)
-    ref = compare_waves(42.5, 37.5, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
-    point = compare_waves(43, 37, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
-    assert got[0] == pytest.approx(ref)
-    assert got[0] > point
-    # a rise: wave 1 high, wave 2 low
-    up = worst_rounding_pvalue(12.5, 13.5, 16.5, 17.5, 1600, 1600, 1.9, 1.9)
-    ref_up = compare_waves(13.5, 16.5, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
-    assert up[0] == pytest.approx(ref_up)
+def test_interval_table_columns_sizes_and_intervals(table):
+    assert list(table.columns) == [
+        "figure_id", "source_kind", "wave", "question", "option", "subgroup_var", "subgroup",
+        "value_text", "point", "low", "high", "rule", "n_wave", "n_assumed", "w",
+        "weight_source", "n", "n_eff", "deff", "ci_low", "ci_high", "method", "note"]
+    assert (table["deff"] == 1.9).all()
+    a = table.iloc[0]  # 43% of 1600 interviews: the union of Wilson over [42.5, 43.5]
+    assert a["n"] == 1600 and a["n_eff"] == pytest.approx(1600 / 1.9)
+    assert a["ci_low"] == pytest.approx(wilson(42.5, 1600 / 1.9)[0], abs=1e-9)
+    assert a["ci_high"] == pytest.approx(wilson(43.5, 1600 / 1.9)[1], abs=1e-9)
+    b = table.iloc[1]  # "35-40%" among the young: 22/83 of 1600
+    assert b["n"] == pytest.approx(1600 * 22 / 83)
+    assert b["ci_low"] == pytest.approx(wilson(34.5, 1600 * 22 / 83 / 1.9)[0], abs=1e-9)
+    g = table.iloc[6]  # trusted source: size unknown, no interval
+    assert np.isnan(g["n"]) and np.isnan(g["ci_low"]) and g["method"] == "not computed"
 
 
-def test_worst_rounding_overlap_gives_one():
-    got = worst_rounding_pvalue([42.5, 8.5], [43.5, 9.5], [28.33, 8.5], [38.33, 9.5], 1600,
-                                1600, 1.9, 1.9)
-    assert got[0] < 0.5  # 42.5 vs 38.33 still apart
-    assert got[1] == pytest.approx(1.0)
-    wide = worst_rounding_pvalue(35.0, 45.0, 28.33, 38.33, 1600, 1600, 1.9, 1.9)
-    assert wide[0] == pytest.approx(1.0)
+def test_size_notes_one_sentence_per_note_sorted():
+    table = pd.DataFrame({
+        "figure_id": ["P", "Q", "R", "S"], "wave": ["w1", "w1", "w2", "w2"],
+        "option": ["o", "o", "o", "x"], "subgroup_var": ["v", "v", "u", "v"],
+        "subgroup": ["a", "b", "c", "a"], "note": ["zeta", "", "alpha & <b>", "zeta"]})
+    out = [m.data for m in uncertainty.size_notes(table)]
+    assert out == ["**R** (w2 o, u = c): alpha &amp; &lt;b&gt;.",
+                   "**P, S** (w1 o, v = a; w2 x, v = a): zeta."]
+    assert uncertainty.size_notes(table.assign(note="")) == []
 
 
-def test_worst_equivalence_is_the_far_corner():
-    got = worst_equivalence_pvalue(8.5, 9.5, 8.5, 9.5, 1600, 1600, 1.9, 1.9, margin=3.0)
-    at_point = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, 3.0)["p_value"].iloc[0]
-    far = equivalence_test(8.5, 9.5, 1600, 1600, 1.9, 1.9, 3.0)["p_value"].iloc[0]
-    assert got[0] == pytest.approx(max(far, equivalence_test(9.5, 8.5, 1600, 1600, 1.9, 1.9,
-                                                             3.0)["p_value"].iloc[0]))
-    assert got[0] > at_point
+@pytest.mark.parametrize(("levada", "used", "grid", "expected"), [
+    (1.8967, 1.8967, None, [1.0, 1.5, 1.8967, 2.5]),  # 1.9 in the grid becomes the exact value
+    (1.8967, 2.0, None, [1.0, 1.5, 1.8967, 2.0, 2.5]),
+    (1.8967, 1.5, None, [1.0, 1.5, 1.8967, 2.5]),  # no duplicate
+    (2.04, 2.04, (1.0, 2.0), [1.0, 2.04]),  # within 0.05: replaced
+    (2.06, 2.06, (1.0, 2.0), [1.0, 2.0, 2.06]),  # farther: kept beside it
+])
+def test_sensitivity_deffs(levada, used, grid, expected):
+    assert uncertainty.sensitivity_deffs(levada, used, grid) == pytest.approx(expected)
 
 
-# ---------------------------------------------------------------- holm_in_family
+def test_deff_sensitivity_reference_and_rows(sizes):
+    out = uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0, 1.9], 1.9, 1600.0,
+                                       option="o")
+    assert list(out.columns) == ["figure", "source_kind", "value_text", "deff 1.00",
+                                 "deff 1.90 (Levada LS)"]
+    # every figure of option "o" but G (size unknown), after the reference row
+    assert out["figure"].tolist() == [
+        "reference: 50% at N = 1600", "A · 2024-03 · whole sample", "B · 2024-03 · age = young",
+        "C · 2024-03 · age = old", "D · 2024-03 · putin_approval = disapprove",
+        "E · 2025-04 · putin_approval = disapprove", "F · 2025-04 · putin_approval = approve",
+        "H · 2025-04 · whole sample"]
+    for col, deff in (("deff 1.00", 1.0), ("deff 1.90 (Levada LS)", 1.9)):
+        lo, hi = wilson(50, 1600 / deff)
+        assert out.loc[0, col] == pytest.approx((hi - lo) / 2, abs=1e-9)
+        lo, hi = wilson(42.5, 1600 / deff)[0], wilson(43.5, 1600 / deff)[1]
+        assert out.loc[1, col] == pytest.approx((hi - lo) / 2, abs=1e-9)
+    # about 2.4 points at 50% for 1600 simple random interviews, wider by sqrt(1.9) or so
+    assert out.loc[0, "deff 1.00"] == pytest.approx(2.45, abs=0.01)
+    assert out.loc[0, "deff 1.90 (Levada LS)"] / out.loc[0, "deff 1.00"] == pytest.approx(
+        np.sqrt(1.9), rel=2e-3)
+    assert uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0], 1.9, 1600.0).shape == (
+        1, 4)  # no "traitors" figure: the reference alone
 
 
-def test_holm_in_family_family_rows_are_plain_holm():
-    p = np.array([0.012, 0.02, 0.3, 0.5])
-    out = holm_in_family(p, ["a", "b", "c", "d"], [True] * 4)
-    assert out == pytest.approx(adjust_pvalues(p, method="holm"))
+def test_widest_text_names_the_widest_row():
+    tidy = tidy_rows(
+        ("A", "essay", "w", "q", "o", "all", "all", "43%", 43.0, 42.5, 43.5, "number"),
+        ("B", "essay", "w", "q", "o", "age", "young", "35-40%", 37.5, 34.5, 40.5, "range"),
+        ("C", "essay", "w", "q", "o", "age", "old", "40%", 40.0, 39.5, 40.5, "number"))
+    n = pd.Series([1600.0, 400.0, np.nan])
+    sens = pd.DataFrame({"figure": ["ref", "A", "B"], "deff 1.90 (Levada LS)": [9.9, 3.0, 7.31]})
+    assert uncertainty.widest_text(tidy, n, sens, 1.9, option="o") == (
+        "In subgroups the design effect divides an already small n: the widest \"o\" interval, "
+        "B (age young, \"35-40%\", essay), is ±7.3 points at Levada's deff.")
+    assert uncertainty.widest_text(tidy, n, sens, 1.9, option="traitors") == ""
 
 
-def test_holm_in_family_alternative_replaces_its_key():
-    p = np.array([0.012, 0.4, 0.02, 0.3])
-    keys = ["a", "a", "b", "c"]
-    fam = [True, False, True, True]
-    out = holm_in_family(p, keys, fam)
-    assert out[[0, 2, 3]] == pytest.approx(adjust_pvalues(p[[0, 2, 3]], method="holm"))
-    assert out[1] == pytest.approx(adjust_pvalues(np.array([0.4, 0.02, 0.3]), "holm")[0])
+def test_range_widths_rounding_and_wording(table, sizes):
+    widths = uncertainty.range_widths(table, sizes["n_group"], 1.9)
+    assert widths["figure_id"].tolist() == list("ABCDEF")  # G: no size; H: no point
+    a = widths.iloc[0]
+    samp_lo, samp_hi = wilson(43, 1600 / 1.9)
+    assert a["width_sampling"] == pytest.approx(samp_hi - samp_lo, abs=1e-9)
+    assert a["width_with_range"] == pytest.approx(
+        wilson(43.5, 1600 / 1.9)[1] - wilson(42.5, 1600 / 1.9)[0], abs=1e-9)
+    assert a["added_by_range"] == pytest.approx(1.0, abs=0.02)  # ±0.5 rounding, both ends
+    assert a["ratio"] == pytest.approx(a["width_with_range"] / a["width_sampling"])
+    # "about half" (±5 of 619 effective interviews) is widened more than "35-40%" (6 points of
+    # 223): ratios about 2.3 and 1.5
+    worded = uncertainty.worded_widths(widths)
+    assert worded["figure_id"].tolist() == ["C", "B"]
+    assert worded["ratio"].iloc[0] == pytest.approx(2.27, abs=0.05)
+    assert worded["ratio"].iloc[1] == pytest.approx(1.47, abs=0.05)
 
 
-def test_holm_in_family_needs_one_family_row_per_key():
-    with pytest.raises(ValueError, match="exactly one row per key"):
-        holm_in_family([0.1, 0.2], ["a", "a"], [True, True])
-    with pytest.raises(ValueError, match="without a row in the family"):
-        holm_in_family([0.1, 0.2], ["a", "b"], [True, False])
+def widths_of(numbers, worded=()):
+    rows = [{"figure_id": f"N{i}", "source_kind": "primary", "wave": "w", "option": "o",
+             "value_text": "9%", "rule": "number", "width_sampling": w - a,
+             "width_with_range": w, "added_by_range": a, "ratio": w / (w - a)}
+            for i, (a, w) in enumerate(numbers)]
+    rows += [{"figure_id": fid, "source_kind": "secondary", "wave": "w2", "option": "x",
+              "value_text": text, "rule": "words", "width_sampling": s,
+              "width_with_range": s * r, "added_by_range": s * (r - 1), "ratio": r}
+             for fid, text, s, r in worded]
+    return pd.DataFrame(rows)
 
 
-# ---------------------------------------------------------------- verdict and formatting
+def test_range_sentences_hand_values():
+    widths = widths_of([(1.0, 10.0), (0.5, 5.0), (0.8, 4.0)],
+                       [("W1", "a third", 8.0, 1.5), ("W2", "about half", 6.0, 2.25)])
+    first, second = [m.data for m in uncertainty.range_sentences(widths)]
+    assert first == ("For the 3 figures published as whole numbers, rounding adds 0.5-1.0 "
+                     "points (median 0.8) to intervals 4.0-10.0 points wide, at most 20% of an "
+                     "interval's width: sampling error dominates.")
+    assert second == ("Wording is not small: the 2 figures given as ranges or words have "
+                      "intervals 1.5-2.2 times as wide as sampling alone would give. W2 "
+                      "(secondary, w2 x, \"about half\") widens from 6.0 points of sampling "
+                      "error alone to 13.5 points once the range its wording allows is "
+                      "included.")
 
 
-def test_verdict_branches():
-    nan = np.nan
-    assert verdict(0.001, 0.01, 0.02, nan, nan, 0.05, 3) == "larger than sampling error"
-    assert verdict(0.001, 0.01, 0.2, nan, nan, 0.05, 3).startswith(
-        "larger than sampling error at the published values, but not")
-    assert verdict(0.012, 0.06, 0.2, 0.9, 0.95, 0.05, 3) == (
-        "larger than sampling error on its own, but not once adjusted for the other "
-        "comparisons of the family")
-    assert verdict(0.8, 0.8, 1.0, 0.01, 0.02, 0.05, 3) == (
-        "within sampling error, and equivalent within ±3 points")
-    assert verdict(0.8, 0.8, 1.0, 0.01, 0.2, 0.05, 3).startswith(
-        "within sampling error; equivalent within ±3 points at the published values, but not")
-    assert verdict(0.8, 0.8, 1.0, 0.2, 0.3, 0.05, 3.5) == (
-        "within sampling error (but not shown to be stable within ±3.5 points)")
-    assert verdict(nan, nan, nan, nan, nan, 0.05, 3) == "no test possible"
+def test_range_sentences_rounding_at_a_quarter_is_not_negligible():
+    (only,) = uncertainty.range_sentences(widths_of([(1.0, 4.0), (0.5, 5.0)]))
+    assert "at most 25% of an interval's width: rounding is not negligible." in only.data
 
 
-def test_range_ci_contains_point_ci_and_reduces_to_it():
-    point = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
-    same = range_ci(43, 43, 37, 37, 1600, 1600, 1.9, 1.9).iloc[0]
-    assert same["ci_low"] == pytest.approx(point["ci_low"])
-    assert same["ci_high"] == pytest.approx(point["ci_high"])
-    wide = range_ci(42.5, 43.5, 100 / 3 - 5, 100 / 3 + 5, 1600, 1600, 1.9, 1.9).iloc[0]
-    words = compare_waves(43, 100 / 3, 1600, 1600, 1.9, 1.9).iloc[0]
-    assert wide["ci_low"] < words["ci_low"] and wide["ci_high"] > words["ci_high"]
-    assert wide["ci_high"] > 0  # the wording allows no fall at all
+def test_bound_sentences(table):
+    (sentence,) = uncertainty.bound_sentences(table, "95%")
+    hi = table.loc[7, "ci_high"]
+    assert 10.5 < hi < 15
+    assert sentence.data == (
+        "**H** (secondary, 2025-04 o) says \"no more than 10%\": there is no point, only a "
+        f"bound. With sampling error the share lies between 0.0% and {hi:.1f}% (95%, "
+        "Korn-Graubard).")
+    wilson_row = table.iloc[[7]].assign(method="wilson")
+    assert uncertainty.bound_sentences(wilson_row, "90%")[0].data.endswith("(90%, wilson).")
+    assert uncertainty.bound_sentences(table.iloc[:7], "95%") == []
 
 
-def test_formatters():
-    assert fmt_signed(-6.0) == "−6.0"
-    assert fmt_signed(4) == "+4.0"
-    assert fmt_signed(-0.01) == "0.0"
-    assert fmt_signed(np.nan) == "–"
-    assert fmt_p(0.01197) == "0.012"
-    assert fmt_p(0.01197, relation=True) == "= 0.012"
-    assert fmt_p(0.0002, relation=True) == "< 0.001"
-    assert fmt_p(0.0002) == "< 0.001"
-    assert fmt_p(np.nan) == "–"
+def test_intervals_chart_plots_the_whole_sample_rows_with_an_interval(table, tmp_path,
+                                                                      monkeypatch):
+    from chasm import plots
+
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    svg = plots.intervals_chart(table, "95%", 1.9, "test_run")
+    folder = tmp_path / "reports" / "figures"
+    assert "<svg" in svg.data and (folder / "test_run-intervals.svg").exists()
+    data = pd.read_csv(folder / "test_run-intervals.csv")
+    # whole sample with an interval: A (2024-03) and the bound H (2025-04), later wave on top
+    assert data["figure_id"].tolist() == ["H", "A"]
+    assert data["label"].tolist() == ["2025-04 · o (H)", "2024-03 · o (A)"]

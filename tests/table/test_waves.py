@@ -1,0 +1,324 @@
+"""Wave comparisons (chasm.waves): the pairs of figures two waves share, the least favourable
+p-values, Holm within the declared family, verdicts, the widened interval, and the tables and
+sentences of 03_waves built on them."""
+
+from collections import namedtuple
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from chasm import waves
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.twosample import compare_waves, equivalence_test
+from chasm.waves import (
+    holm_in_family,
+    range_ci,
+    verdict,
+    wave_pairs,
+    worst_equivalence_pvalue,
+    worst_rounding_pvalue,
+)
+
+
+def tidy_rows(*rows):
+    cols = ["figure_id", "source_kind", "wave", "question", "option", "subgroup_var",
+            "subgroup", "value_text", "point", "low", "high", "rule"]
+    return pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows])
+
+
+# ---------------------------------------------------------------- wave_pairs
+
+WAVES = tidy_rows(
+    ("E06", "essay", "2024-03", "q", "traitors", "all", "all", "43%", 43.0, 42.5, 43.5,
+     "number"),
+    ("E01", "essay", "2025-04", "q", "traitors", "all", "all", "37%", 37.0, 36.5, 37.5,
+     "number"),
+    ("S01", "secondary", "2025-04", "q", "traitors", "all", "all", "a third", 100 / 3,
+     100 / 3 - 5, 100 / 3 + 5, "words"),
+    ("X1", "essay", "2024-03", "q", "traitors", "age", "old", "50%", 50.0, 49.5, 50.5,
+     "number"),
+    ("L02", "primary", "2024-03", "w", "would", "all", "all", "9%", 9.0, 8.5, 9.5, "number"),
+    ("L09", "primary", "2025-04", "w", "would", "all", "all", "9%", 9.0, 8.5, 9.5, "number"),
+    ("Z1", "primary", "2025-04", "w", "only_later", "all", "all", "5%", 5.0, 4.5, 5.5,
+     "number"),
+    ("B1", "secondary", "2024-03", "w", "bound", "all", "all", "no more than 10%", np.nan,
+     0.0, 10.5, "upper bound"),
+    ("B2", "secondary", "2025-04", "w", "bound", "all", "all", "12%", 12.0, 11.5, 12.5,
+     "number"),
+)
+
+
+def test_wave_pairs_every_source_and_best_flag():
+    pairs = wave_pairs(WAVES, "2024-03", "2025-04")
+    assert list(zip(pairs["figure_1"], pairs["figure_2"], pairs["best"], strict=True)) == [
+        ("E06", "E01", True), ("E06", "S01", False), ("L02", "L09", True)]
+    row = pairs.iloc[1]
+    assert row["kind_2"] == "secondary" and row["text_2"] == "a third"
+    assert row["low2"] == pytest.approx(100 / 3 - 5)
+    assert pairs.groupby(["question", "option"])["best"].sum().eq(1).all()
+
+
+def test_wave_pairs_subgroup():
+    pairs = wave_pairs(WAVES, "2024-03", "2025-04", "age", "old")
+    assert pairs.empty
+
+
+# ---------------------------------------------------------------- least favourable p-values
+
+
+def test_worst_rounding_uses_closest_corner():
+    got = worst_rounding_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)
+    ref = compare_waves(42.5, 37.5, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
+    point = compare_waves(43, 37, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
+    assert got[0] == pytest.approx(ref)
+    assert got[0] > point
+    # a rise: wave 1 high, wave 2 low
+    up = worst_rounding_pvalue(12.5, 13.5, 16.5, 17.5, 1600, 1600, 1.9, 1.9)
+    ref_up = compare_waves(13.5, 16.5, 1600, 1600, 1.9, 1.9)["p_value"].iloc[0]
+    assert up[0] == pytest.approx(ref_up)
+
+
+def test_worst_rounding_overlap_gives_one():
+    got = worst_rounding_pvalue([42.5, 8.5], [43.5, 9.5], [28.33, 8.5], [38.33, 9.5], 1600,
+                                1600, 1.9, 1.9)
+    assert got[0] < 0.5  # 42.5 vs 38.33 still apart
+    assert got[1] == pytest.approx(1.0)
+    wide = worst_rounding_pvalue(35.0, 45.0, 28.33, 38.33, 1600, 1600, 1.9, 1.9)
+    assert wide[0] == pytest.approx(1.0)
+
+
+def test_worst_equivalence_is_the_far_corner():
+    got = worst_equivalence_pvalue(8.5, 9.5, 8.5, 9.5, 1600, 1600, 1.9, 1.9, margin=3.0)
+    at_point = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, 3.0)["p_value"].iloc[0]
+    far = equivalence_test(8.5, 9.5, 1600, 1600, 1.9, 1.9, 3.0)["p_value"].iloc[0]
+    assert got[0] == pytest.approx(max(far, equivalence_test(9.5, 8.5, 1600, 1600, 1.9, 1.9,
+                                                             3.0)["p_value"].iloc[0]))
+    assert got[0] > at_point
+
+
+# ---------------------------------------------------------------- holm_in_family
+
+
+def test_holm_in_family_family_rows_are_plain_holm():
+    p = np.array([0.012, 0.02, 0.3, 0.5])
+    out = holm_in_family(p, ["a", "b", "c", "d"], [True] * 4)
+    assert out == pytest.approx(adjust_pvalues(p, method="holm"))
+
+
+def test_holm_in_family_alternative_replaces_its_key():
+    p = np.array([0.012, 0.4, 0.02, 0.3])
+    keys = ["a", "a", "b", "c"]
+    fam = [True, False, True, True]
+    out = holm_in_family(p, keys, fam)
+    assert out[[0, 2, 3]] == pytest.approx(adjust_pvalues(p[[0, 2, 3]], method="holm"))
+    assert out[1] == pytest.approx(adjust_pvalues(np.array([0.4, 0.02, 0.3]), "holm")[0])
+
+
+def test_holm_in_family_needs_one_family_row_per_key():
+    with pytest.raises(ValueError, match="exactly one row per key"):
+        holm_in_family([0.1, 0.2], ["a", "a"], [True, True])
+    with pytest.raises(ValueError, match="without a row in the family"):
+        holm_in_family([0.1, 0.2], ["a", "b"], [True, False])
+
+
+# ---------------------------------------------------------------- verdict and range_ci
+
+
+def test_verdict_branches():
+    nan = np.nan
+    assert verdict(0.001, 0.01, 0.02, nan, nan, 0.05, 3) == "larger than sampling error"
+    assert verdict(0.001, 0.01, 0.2, nan, nan, 0.05, 3).startswith(
+        "larger than sampling error at the published values, but not")
+    assert verdict(0.012, 0.06, 0.2, 0.9, 0.95, 0.05, 3) == (
+        "larger than sampling error on its own, but not once adjusted for the other "
+        "comparisons of the family")
+    assert verdict(0.8, 0.8, 1.0, 0.01, 0.02, 0.05, 3) == (
+        "within sampling error, and equivalent within ±3 points")
+    assert verdict(0.8, 0.8, 1.0, 0.01, 0.2, 0.05, 3).startswith(
+        "within sampling error; equivalent within ±3 points at the published values, but not")
+    assert verdict(0.8, 0.8, 1.0, 0.2, 0.3, 0.05, 3.5) == (
+        "within sampling error (but not shown to be stable within ±3.5 points)")
+    assert verdict(nan, nan, nan, nan, nan, 0.05, 3) == "no test possible"
+
+
+def test_range_ci_contains_point_ci_and_reduces_to_it():
+    point = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
+    same = range_ci(43, 43, 37, 37, 1600, 1600, 1.9, 1.9).iloc[0]
+    assert same["ci_low"] == pytest.approx(point["ci_low"])
+    assert same["ci_high"] == pytest.approx(point["ci_high"])
+    wide = range_ci(42.5, 43.5, 100 / 3 - 5, 100 / 3 + 5, 1600, 1600, 1.9, 1.9).iloc[0]
+    words = compare_waves(43, 100 / 3, 1600, 1600, 1.9, 1.9).iloc[0]
+    assert wide["ci_low"] < words["ci_low"] and wide["ci_high"] > words["ci_high"]
+    assert wide["ci_high"] > 0  # the wording allows no fall at all
+
+
+
+# ---------------------------------------------------------------- 03_waves' tables
+@pytest.fixture(scope="module")
+def res():
+    pairs = wave_pairs(WAVES, "2024-03", "2025-04")
+    pairs["label"] = pairs["option"]
+    return waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0)
+
+
+def test_compare_pairs_tests_and_holm_by_hand(res):
+    assert res["figure_2"].tolist() == ["E01", "S01", "L09"]
+    assert res["diff"].tolist() == pytest.approx([-6.0, 100 / 3 - 43, 0.0])
+    # The family is two tests, "traitors" (p about 0.012) and "would" (9% -> 9%, p = 1):
+    # Holm doubles the smaller p and leaves max(2 p_small, 1) = 1 for the other; S01 takes the
+    # place of E01 in the family, so it is doubled too.
+    p = res["p_value"].to_numpy()
+    assert p[0] == pytest.approx(0.012, abs=5e-4) and p[2] == pytest.approx(1.0)
+    assert res["p_holm"].tolist() == pytest.approx([2 * p[0], 2 * p[1], 1.0])
+    pw = res["p_worst_rounding"].to_numpy()
+    assert pw[0] == pytest.approx(0.036, abs=5e-4)  # 42.5 vs 37.5
+    # the closest ends of 43% and "a third" (42.5 and 38.3) are 4.2 points apart, less than 5
+    assert pw[0] < pw[1] < 0.5
+    assert res["p_worst_holm"].tolist() == pytest.approx([2 * pw[0], 2 * pw[1], 1.0])
+    # the widened interval contains the one at the published values
+    assert (res["ci_low_range"] <= res["ci_low"] + 1e-12).all()
+    assert (res["ci_high_range"] >= res["ci_high"] - 1e-12).all()
+    # 9% -> 9% on 842 effective interviews each: the SE of the difference is about 1.4 points,
+    # so ±3 is about 2.2 SE away at the points (p near 0.016) but only (3 - 1) / 1.4 = 1.4 SE
+    # at the far corners 8.5 and 9.5 (p near 0.08)
+    assert res.loc[2, "equivalence_p"] < 0.05 < res.loc[2, "equivalence_p_worst"] < 0.1
+    assert res["verdict"].tolist() == [
+        "larger than sampling error at the published values, but not over all values their "
+        "rounding or wording allows",
+        "larger than sampling error at the published values, but not over all values their "
+        "rounding or wording allows",
+        "within sampling error; equivalent within ±3 points at the published values, but not "
+        "over all values their rounding or wording allows"]
+
+
+Row = namedtuple("Row", "label kind_1 text_1 kind_2 text_2 figure_1 figure_2 diff ci_low ci_high "
+                        "p_value p_holm p_worst_rounding p_worst_holm equivalence_p "
+                        "equivalence_p_worst verdict")
+
+
+def test_comparison_sentence_significant_and_not():
+    fall = Row("Traitors", "essay", "43%", "essay", "37%", "E06", "E01", -6.0, -10.64, -1.32,
+               0.01197, 0.0598, 0.036, 0.18, 0.9, 0.95, "a verdict")
+    assert waves.comparison_sentence(fall, "95%", 0.05, 3.0) == (
+        "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points (95% CI −10.6 "
+        "to −1.3); p = 0.012, Holm-adjusted 0.060; at the least favourable values their texts "
+        "allow p = 0.036, Holm-adjusted 0.180: a verdict.")
+    flat = fall._replace(diff=0.0, ci_low=-2.7, ci_high=2.7, p_value=1.0, p_holm=1.0,
+                         equivalence_p=0.0004, equivalence_p_worst=0.0123)
+    assert waves.comparison_sentence(flat, "90%", 0.05, 2.5) == (
+        "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): 0.0 points (90% CI −2.7 "
+        "to +2.7); p = 1.000, Holm-adjusted 1.000; equivalence within ±2.5 points p < 0.001 "
+        "(0.012 at the least favourable values their texts allow): a verdict.")
+
+
+def test_comparison_sentences_escape_the_labels():
+    res = pd.DataFrame([Row("<i>x</i>", "essay", "43%", "essay", "37%", "E06", "E01", -6.0,
+                            -10.6, -1.3, 0.01, 0.02, 0.03, 0.04, 0.9, 0.9, "v")._asdict()])
+    (only,) = waves.comparison_sentences(res, "95%", 0.05, 3.0)
+    assert only.data.startswith("**&quot;&lt;i&gt;x&lt;/i&gt;&quot;** (essay")
+
+
+@pytest.mark.parametrize(("p", "rank", "expected"), [
+    # Holm multiplies the r-th smallest of k p-values by k - r + 1 and keeps the running max
+    ([0.01, 0.02, 0.03, 0.2, 0.5], 1, 4),  # 4 x 0.01 = 0.04 < 0.05, 5 x 0.01 = 0.05 is not
+    ([0.01, 0.02, 0.03, 0.2, 0.5], 2, 3),  # k = 3: max(0.03, 2 x 0.02); k = 4: 3 x 0.02 = 0.06
+    ([0.01, 0.02, 0.03, 0.2, 0.5], 3, 3),  # k = 4: 2 x 0.03 = 0.06
+    ([0.03, 0.04], 1, 1),  # significant alone only: 2 x 0.03 = 0.06
+    ([0.06, 0.5], 1, 0),  # not even alone
+    ([0.5, 0.012, 0.3], 1, 3),  # unsorted input; only 3 tests: 3 x 0.012 = 0.036
+])
+def test_largest_holm_family(p, rank, expected):
+    assert waves.largest_holm_family(p, rank, 0.05) == expected
+
+
+def family_res(p_values, labels, best=None):
+    p = np.asarray(p_values, dtype=float)
+    best = np.ones(len(p), dtype=bool) if best is None else np.asarray(best)
+    holm = np.full(len(p), np.nan)
+    holm[best] = adjust_pvalues(p[best], method="holm")
+    return pd.DataFrame({"label": labels, "p_value": p, "p_holm": holm, "best": best})
+
+
+def test_holm_sentences_only_for_tests_lost_to_the_adjustment():
+    # p 0.012 of five tests: Holm 0.060, significant alone, stays below 0.05 in at most 4
+    res = family_res([0.3, 0.012, 0.5, 0.6, 0.7], ["a", "Traitors", "c", "d", "e"])
+    (only,) = waves.holm_sentences(res, 0.05)
+    assert only.data == (
+        "**\"Traitors\"** is significant on its own (p = 0.012) but not after Holm over the 5 "
+        "tests of the family (adjusted 0.060): as the smallest p-value it is multiplied by 5, "
+        "and it would stay below 0.05 only in a family of at most 4 tests (dropping the others "
+        "with the largest p-values first). The verdict on this change therefore rests on how "
+        "many comparisons are made at once.")
+    # second smallest of two, 0.03 after 0.001: Holm max(0.002, 0.03) = 0.03, no sentence; with
+    # 0.04 and 0.03: 0.03 x 2 = 0.06, lost, and significant only alone
+    assert waves.holm_sentences(family_res([0.001, 0.03], ["a", "b"]), 0.05) == []
+    (alone,) = waves.holm_sentences(family_res([0.06, 0.03], ["a", "b"]), 0.05)
+    assert "as the smallest p-value it is multiplied by 2" in alone.data
+    assert "only if it were tested alone." in alone.data
+    # a row outside the family (another source) gets no sentence, even when lost to Holm
+    outside = family_res([0.3, 0.012, 0.04], ["a", "b", "b2"], best=[True, True, False])
+    outside.loc[2, "p_holm"] = 0.08
+    assert waves.holm_sentences(outside, 0.05) == []
+
+
+def test_source_sentences_one_per_option_with_several_sources():
+    res = pd.DataFrame({
+        "question": ["q", "q", "w"], "option": ["traitors", "traitors", "would"],
+        "kind_2": ["essay", "secondary", "primary"], "text_2": ["37%", "a third", "9%"],
+        "figure_2": ["E01", "S01", "L09"], "diff": [-6.0, -9.67, 0.0],
+        "verdict": ["v1", "v2", "v3"]})
+    labels = {"traitors": "Traitors", "would": "Would"}
+    (only,) = waves.source_sentences(res, labels, "2025-04")
+    assert only.data == (
+        "**\"Traitors\"**, 2025-04: with the essay&#x27;s &quot;37%&quot; (E01) the change is "
+        "−6.0 points, v1; with the secondary summary&#x27;s &quot;a third&quot; (S01) the "
+        "change is −9.7 points, v2. So the conclusion depends on which source is believed.")
+    same = res.assign(verdict="v")
+    assert waves.source_sentences(same, labels, "2025-04")[0].data.endswith(
+        "So every source leads to the same reading.")
+
+
+def test_minimum_detectable_rows_and_design_effect():
+    family = pd.DataFrame({"option": ["traitors", "would", "would"], "text_1": ["43%", "9%", "9%"],
+                           "p1": [43.0, 9.0, 9.0]})
+    mdc = waves.minimum_detectable(family, 1600, 1.9, 0.05)
+    assert mdc["option"].tolist() == ["traitors", "would", "(reference)"]
+    ref = mdc.iloc[2]
+    assert ref["text_1"] == "50%" and ref["p1"] == 50.0
+    # (1.96 + 0.84) x sqrt(2 x 0.25 x 1.9 / 1600) = 6.8 points at 50%, 80% power
+    assert ref["mdc_points"] == pytest.approx(2.8016 * np.sqrt(0.5 * 1.9 / 1600) * 100, abs=1e-3)
+    assert ref["mdc_points"] == pytest.approx(6.8, abs=0.05)
+    assert (mdc["mdc_points"] / mdc["mdc_srs_points"]).to_numpy() == pytest.approx(np.sqrt(1.9))
+    assert mdc["mdc_points"].iloc[1] < mdc["mdc_points"].iloc[0] < ref["mdc_points"]
+
+
+def test_output_table_names_sources_and_settings(res):
+    out = waves.output_table(res, 1600, 1500, 1.9, 3.0)
+    assert out["source_1"].tolist() == ["E06", "E06", "L02"]
+    assert out["source_2"].tolist() == ["E01", "S01", "L09"]
+    assert "figure_1" not in out.columns and "label" not in out.columns
+    assert (out["n1"] == 1600).all() and (out["n2"] == 1500).all()
+    assert (out["deff"] == 1.9).all() and (out["margin"] == 3.0).all()
+    assert out.columns[[0, 1, -1]].tolist() == ["question", "option", "verdict"]
+
+
+def test_figures_used_once_each(res):
+    used = waves.figures_used(res)
+    assert used["figure"].tolist() == ["E06", "L02", "E01", "S01", "L09"]
+    assert used["kind"].tolist() == ["essay", "primary", "essay", "secondary", "primary"]
+
+
+def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
+    from chasm import plots
+
+    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
+    plots.changes_chart(res, 3.0, "2024-03", "2025-04", "95%", 1.9, "test_run")
+    folder = tmp_path / "reports" / "figures"
+    assert (folder / "test_run-changes.svg").exists()
+    data = pd.read_csv(folder / "test_run-changes.csv")
+    # matplotlib draws row 0 at the bottom: the table's last comparison comes first
+    assert data["row"].tolist() == ["would: 9% → 9% (L02 → L09)",
+                                    "traitors: 43% → a third (E06 → S01)",
+                                    "traitors: 43% → 37% (E06 → E01)"]
+    assert data["diff"].tolist() == pytest.approx([0.0, 100 / 3 - 43, -6.0])
