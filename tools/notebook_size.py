@@ -1,7 +1,7 @@
 """How much logic a notebook carries: lines of code outside ``report.say(...)`` prose.
 
 A thin notebook is narrative, one call per computed table, a figure, and sentences built from
-computed values (DESIGN.md, "What goes where"). This counts, per notebook script
+computed values (DESIGN.md, "Layers and what goes where"). This counts, per notebook script
 (``notebooks/NN_*.py``, the jupytext pair), the non-blank, non-comment lines of its code cells
 that are not part of a ``report.say(...)`` call, and lists any function definition or loop
 (``def``, ``for``, ``while``, comprehensions excepted) it contains. ``tests/e2e/test_notebooks.py``

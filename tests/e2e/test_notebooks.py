@@ -53,3 +53,17 @@ def test_params_files_name_only_declared_parameters(params_path):
     assert "run" in declared
     unknown = set(given) - set(declared)
     assert not unknown, f"{params_path.name} sets {unknown}, not parameters of {notebook.name}"
+
+
+@pytest.mark.parametrize("script", sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py")),
+                         ids=lambda p: p.stem)
+def test_notebook_is_thin(script):
+    """Narrative, one call per table, a figure, say() sentences: no definitions, no loops, at
+    most MAX_CODE_LINES lines of code outside say() (tools/notebook_size.py; DESIGN.md)."""
+    from tools.notebook_size import MAX_CODE_LINES, measure
+
+    size = measure(script)
+    assert not size["logic"], f"{script.name} defines or loops: {size['logic']}"
+    assert size["code_lines"] <= MAX_CODE_LINES, (
+        f"{script.name}: {size['code_lines']} lines of code outside say() "
+        f"(at most {MAX_CODE_LINES})")
