@@ -24,6 +24,7 @@ Tables and reports:
 - ``waves``         03_waves: every option two waves share, tested and adjusted
 - ``multiresponse`` 04_multiresponse: the options of a pick-all-that-apply question, bounded
 - ``subgroups``     05_subgroups: published breakdowns against their totals
+- ``weights``       group weights and sizes of every breakdown (age bands, approval split)
 - ``claims``        the essay's claims register: loading and evaluation
 - ``rules``         the register's verdict rules, one per kind of claim
 - ``report``        notebook parameters, sentences, number formats, tables

@@ -48,9 +48,14 @@ def test_still_owner_refuses_when_the_owner_has_gone_or_lost_the_lock(lock):
     guard.still_owner(owner)  # nothing changed: may publish
     with pytest.raises(guard.GuardError, match="has stopped: nothing is published"):
         guard.still_owner(_dead_pid())
-    lock.write_text(f"{os.getppid()}\n")
-    with pytest.raises(guard.GuardError, match="took over"):
-        guard.still_owner(owner)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        lock.write_text(f"{other.pid}\n")
+        with pytest.raises(guard.GuardError, match="took over"):
+            guard.still_owner(owner)
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_check_checkout(monkeypatch, tmp_path):
