@@ -35,6 +35,7 @@ INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
+INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) data/raw/sources.csv
 
 RUNS := $(sort $(basename $(notdir $(wildcard notebooks/params/*.yaml))))
 REPORTS := $(RUNS:%=reports/%.ipynb)
