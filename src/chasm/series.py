@@ -43,6 +43,9 @@ APPROVAL_QUESTION = "putin_approval"
 APPROVAL_OPTIONS = {"approve": "approve of Putin's activities as President",
                     "disapprove": "disapprove of Putin's activities as President",
                     "no_answer": "no answer (approval of Putin)"}
+#: How the approval question is described (Levada's ratings page names it so).
+APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President of Russia? "
+                    "(Levada's monthly rating)")
 #: A series with more adjacent changes than this shows only the significant ones and a count.
 LONG_SERIES = 12
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
@@ -62,8 +65,9 @@ class Selection:
     family and the trend), ``outlet`` (the source's publisher) and ``outlet_title``
     (publisher and title), ``years`` (the wave's time in years), ``wave_label``, ``n``
     (interviews behind the figure; NaN when unknown), ``n_assumed`` and ``n_source``.
-    ``n_note`` says where N comes from and what is assumed; ``enough`` is True when at least
-    two waves have a testable figure (a point and a known N).
+    ``n_note`` says where N comes from and what is assumed; ``missing`` lists the selected
+    months of the approval series that do not publish the option's share; ``enough`` is True
+    when at least two waves have a testable figure (a point and a known N).
     """
 
     question: str
@@ -75,6 +79,7 @@ class Selection:
     subgroup_label: str
     figures: pd.DataFrame
     n_note: str
+    missing: tuple[str, ...] = ()
 
     @property
     def testable(self) -> pd.DataFrame:
@@ -234,14 +239,18 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         if subgroup_var != "all":
             note += (" A subgroup's N is the wave's N times the group's share of the sample "
                      f"({', '.join(sorted(set(rows['n_source'])))}).")
-    q_label = (APPROVAL_OPTIONS[option] if question == APPROVAL_QUESTION
+    q_label = (APPROVAL_WORDING if question == APPROVAL_QUESTION
                else meta["questions"][question]["wording_en"].strip())
     o_label = (APPROVAL_OPTIONS[option] if question == APPROVAL_QUESTION
                else meta["questions"][question]["options"][option]["label"])
     g_label = (meta["subgroups"].get(subgroup_var, {}).get("groups", {}).get(subgroup, {})
                .get("label", subgroup))
+    missing: tuple[str, ...] = ()
+    if question == APPROVAL_QUESTION:
+        months = set(approval["month"]) if waves is None else {str(w) for w in chosen}
+        missing = tuple(sorted(months - set(rows["wave"])))
     return Selection(question, option, subgroup_var, subgroup, q_label, o_label, str(g_label),
-                     rows, note)
+                     rows, note, missing)
 
 
 def _n_phrase(rows: pd.DataFrame, meta: dict) -> str:
@@ -417,6 +426,14 @@ def overview_sentence(sel: Selection) -> str:
         text += (f" {len(multi)} wave{'s have' if len(multi) != 1 else ' has'} figures from "
                  f"more than one source ({', '.join(multi.index)}): they are kept as "
                  "alternatives, never averaged.")
+    if sel.question == APPROVAL_QUESTION:
+        noted = f[f["note"].fillna("") != ""]
+        if len(noted):
+            text += " Notes of the series: " + "; ".join(
+                f"{w}: {note}" for w, note in zip(noted["wave"], noted["note"], strict=True)) + "."
+        if sel.missing:
+            text += (f" Months of the series without this share (left out): "
+                     f"{', '.join(sel.missing)}.")
     untestable = f[f["point"].isna() | f["n"].isna()]
     if len(untestable):
         text += (f" {len(untestable)} figure{'s' if len(untestable) != 1 else ''} "
