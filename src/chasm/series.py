@@ -463,6 +463,9 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
             f"χ² = {tr['lr_stat']:.2f}, p {report.fmt_p(tr['p_value'], True)}: "
             + (f"a {direction} trend beyond sampling error" if beyond
                else "no trend beyond sampling error") + ".")
+    if tr["k"] == 2:
+        text += (" With two waves the line goes through both, so this is the test of their "
+                 "difference, not of a trend.")
     if not np.isnan(tr["dispersion"]):
         text += (f" The waves' scatter around the line is {tr['dispersion']:.1f} times the "
                  f"variance sampling error allows; allowing for that scatter (quasi-binomial F "
