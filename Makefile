@@ -37,6 +37,7 @@ INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
+INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) data/raw/sources.csv
 
 # A run's name becomes a make target: refuse names make cannot express (spaces, #, :, ...).
 BAD_PARAMS := $(shell LC_ALL=C find notebooks/params -maxdepth 1 -name '*.yaml' \

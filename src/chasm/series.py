@@ -1,0 +1,651 @@
+"""Table-level logic of notebook 08_series: one share over every wave the data have.
+
+* :func:`approval_figures` - Levada's monthly Putin approval series as rows of the tidy figures
+  table (question ``putin_approval``), so that it is one more series to pick;
+* :func:`select` - the figures of one question, option and subgroup over the chosen waves,
+  each with its source's outlet, its wave's time in years and the interviews behind it;
+  parameters the data do not have are rejected with a message that lists what exists;
+* :func:`shares` - every figure with its interval (``chasm.uncertainty.figure_intervals``:
+  Wilson / Korn-Graubard on effective counts, the union over its rounding or wording range);
+* :func:`adjacent_changes` - the change between each wave and the next, for every combination
+  of the two waves' sources, with the multiplicity adjustment over the series;
+* :func:`source_conflicts` - the changes whose verdict depends on which source is believed;
+* :func:`trend_tests` - the logit-linear trend and the test of equal shares
+  (``chasm.stats.trend``) on the figure chosen per wave, and how they move with the sources;
+* sentences and views for the report, and :func:`key_numbers` for ``reports/tables/<run>.csv``.
+
+WHY. A series is where a change of a few points is read as a finding. Each adjacent change is
+one test of a family declared before looking (every adjacent pair of waves the selection has,
+with the figure ``chasm.figures.best`` picks per wave), adjusted together (Holm by default); a
+figure from another source for the same wave is an alternative, never averaged in: its test is
+adjusted in the family where it replaces the chosen one (``chasm.waves.holm_in_family``), so a
+reader sees whether the verdict rests on which outlet is believed.
+
+N. Figures of the tidy table take each wave's N from ``metadata/waves.yaml`` (and subgroup sizes
+from ``chasm.uncertainty.subgroup_sizes``). The approval series is monthly: a month that is a
+wave in ``metadata/waves.yaml`` takes that wave's N; every other month is not described there,
+and Levada's standard design size (the N of its published error table) is assumed and said so.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import report
+
+#: The question id under which the monthly approval series is offered.
+APPROVAL_QUESTION = "putin_approval"
+#: Its options (columns of ``putin_approval_monthly.csv``) and their labels.
+APPROVAL_OPTIONS = {"approve": "approve of Putin's activities as President",
+                    "disapprove": "disapprove of Putin's activities as President",
+                    "no_answer": "no answer (approval of Putin)"}
+#: How the approval question is described (Levada's ratings page names it so).
+APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President of Russia? "
+                    "(Levada's monthly rating)")
+#: A series with more adjacent changes than this shows only the significant ones and a count.
+LONG_SERIES = 12
+#: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
+FAMILY_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+#: At most this many combinations of sources are tried for the trend test.
+MAX_TREND_COMBINATIONS = 256
+
+_TIDY = ["figure_id", "source_id", "source_kind", "wave", "question", "option", "subgroup_var",
+         "subgroup", "value_pct", "value_text", "point", "low", "high", "rule", "where", "note"]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One series: its cell, labels, and one row per figure (``figures``).
+
+    ``figures`` columns: the tidy columns, ``best`` (the figure used for the wave in the
+    family and the trend), ``outlet`` (the source's publisher) and ``outlet_title``
+    (publisher and title), ``years`` (the wave's time in years), ``wave_label``, ``n``
+    (interviews behind the figure; NaN when unknown), ``n_assumed`` and ``n_source``.
+    ``n_note`` says where N comes from and what is assumed; ``missing`` lists the selected
+    months of the approval series that do not publish the option's share; ``enough`` is True
+    when at least two waves have a testable figure (a point and a known N).
+    """
+
+    question: str
+    option: str
+    subgroup_var: str
+    subgroup: str
+    question_label: str
+    option_label: str
+    subgroup_label: str
+    figures: pd.DataFrame
+    n_note: str
+    missing: tuple[str, ...] = ()
+
+    @property
+    def testable(self) -> pd.DataFrame:
+        f = self.figures
+        return f[f["point"].notna() & f["n"].notna()]
+
+    @property
+    def waves(self) -> list[str]:
+        return sorted(self.figures["wave"].unique())
+
+    @property
+    def enough(self) -> bool:
+        return self.testable["wave"].nunique() >= 2
+
+
+# --------------------------------------------------------------------------------------------
+# The approval series as figures
+# --------------------------------------------------------------------------------------------
+def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Levada's monthly approval (``chasm.io.load_approval()``) as rows of the tidy table.
+
+    One row per month and published share (approve, disapprove, no_answer; a month that
+    lacks a share has no row for it), read by the one wording rule (``chasm.worded``: a whole
+    number is ±0.5). ``figure_id`` is ``A<month>-<option>``; the source kind comes from
+    ``sources`` (``chasm.io.load_sources()``).
+    """
+    from . import worded
+
+    kinds = sources.set_index("source_id")["kind"]
+    rows = []
+    for record in approval.to_dict("records"):
+        for option in APPROVAL_OPTIONS:
+            value = record.get(option)
+            if value is None or pd.isna(value):
+                continue
+            text = f"{value:g}%"
+            reading = worded.read(text)
+            rows.append({"figure_id": f"A{record['month']}-{option}",
+                         "source_id": record["source_id"],
+                         "source_kind": kinds.get(record["source_id"], "primary"),
+                         "wave": record["month"], "question": APPROVAL_QUESTION,
+                         "option": option, "subgroup_var": "all", "subgroup": "all",
+                         "value_pct": float(value), "value_text": text, "point": reading.point,
+                         "low": reading.low, "high": reading.high, "rule": reading.rule,
+                         "where": "data/raw/putin_approval_monthly.csv",
+                         "note": record.get("note") or ""})
+    return pd.DataFrame(rows, columns=_TIDY)
+
+
+# --------------------------------------------------------------------------------------------
+# Selection
+# --------------------------------------------------------------------------------------------
+def wave_years(wave: pd.Series | list[str]) -> np.ndarray:
+    """Time of each wave in years: the middle of its month (``2024-03`` -> 2024.208)."""
+    parts = pd.Series(list(wave), dtype=str).str.split("-", expand=True).astype(int)
+    return (parts[0] + (parts[1] - 0.5) / 12.0).to_numpy(dtype=float)
+
+
+def _listing(values) -> str:
+    return ", ".join(sorted({str(v) for v in values}))
+
+
+def check_family_method(family_method: str) -> None:
+    """ParameterError unless ``family_method`` is one of :data:`FAMILY_METHODS`."""
+    if family_method not in FAMILY_METHODS:
+        raise report.ParameterError(f"family_method={family_method!r} must be one of "
+                                    f"{', '.join(FAMILY_METHODS)}")
+
+
+def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.DataFrame,
+           population: pd.DataFrame, *, question: str, option: str, subgroup_var: str = "all",
+           subgroup: str = "all", waves=None, n: int | None = None,
+           standard_n: int = 1600) -> Selection:
+    """The series of one question/option/subgroup, every figure of every chosen wave.
+
+    ``tidy`` is the processed figures table; the approval series (``chasm.io.load_approval()``)
+    is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
+    None for every wave the data have for the cell) narrows the series. ``n`` overrides every
+    wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
+    ``metadata/waves.yaml`` (the N of Levada's error table).
+
+    Raises :class:`chasm.report.ParameterError` naming the parameter and listing what the
+    data have when the question, option, subgroup or a wave is not in the data.
+    """
+    from . import figures as figures_mod
+    from . import uncertainty
+
+    if not isinstance(question, str) or not isinstance(option, str):
+        raise report.ParameterError(f"question and option must be names, got {question!r} and "
+                                    f"{option!r}")
+    pool = pd.concat([tidy[_TIDY], approval_figures(approval, sources)], ignore_index=True)
+    if question not in set(pool["question"]):
+        raise report.ParameterError(f"question={question!r} has no figures; questions with "
+                                    f"figures: {_listing(pool['question'])}")
+    pool = pool[pool["question"] == question]
+    if option not in set(pool["option"]):
+        raise report.ParameterError(f"option={option!r} has no figures for question "
+                                    f"{question!r}; options with figures: "
+                                    f"{_listing(pool['option'])}")
+    pool = pool[pool["option"] == option]
+    cell = (pool["subgroup_var"] == subgroup_var) & (pool["subgroup"] == subgroup)
+    if not cell.any():
+        groups = pool["subgroup_var"] + "/" + pool["subgroup"]
+        raise report.ParameterError(f"subgroup_var/subgroup={subgroup_var}/{subgroup} has no "
+                                    f"figures for {question}/{option}; groups with figures: "
+                                    f"{_listing(groups)}")
+    pool = pool[cell]
+    if waves is not None:
+        chosen = [waves] if isinstance(waves, str) else list(waves)
+        missing = [str(w) for w in chosen if str(w) not in set(pool["wave"])]
+        if missing or not chosen:
+            raise report.ParameterError(
+                f"waves={chosen!r}: {', '.join(missing) or 'no wave given'} not in the data for "
+                f"{question}/{option}, {subgroup_var}/{subgroup}; waves the data have: "
+                f"{_listing(pool['wave'])}")
+        pool = pool[pool["wave"].isin([str(w) for w in chosen])]
+    pool = pool.sort_values(["wave", "figure_id"]).reset_index(drop=True)
+
+    chosen_ids = set(figures_mod.best(pool)["figure_id"])
+    src = sources.set_index("source_id")
+    rows = pool.assign(
+        best=pool["figure_id"].isin(chosen_ids),
+        outlet=pool["source_id"].map(src["publisher"]).fillna(pool["source_id"]),
+        outlet_title=(pool["source_id"].map(src["publisher"]) + ", \""
+                      + pool["source_id"].map(src["title"]) + "\"").fillna(pool["source_id"]),
+        years=wave_years(pool["wave"]),
+        wave_label=[meta["waves"].get(w, {}).get("label", f"Levada monthly survey, {w}")
+                    for w in pool["wave"]])
+    if question == APPROVAL_QUESTION:
+        in_meta = rows["wave"].isin(list(meta["waves"]))
+        rows["n"] = [float(n if n is not None else meta["waves"][w]["n"] if m else standard_n)
+                     for w, m in zip(rows["wave"], in_meta, strict=True)]
+        rows["n_assumed"] = [n is not None or (bool(meta["waves"][w]["n_assumed"]) if m else True)
+                             for w, m in zip(rows["wave"], in_meta, strict=True)]
+        rows["n_source"] = np.where(n is not None, "the n parameter",
+                                    np.where(in_meta, "metadata/waves.yaml",
+                                             "Levada's standard design (assumed)"))
+        months_meta = sorted(set(rows.loc[in_meta, "wave"]))
+        others = rows.loc[~in_meta, "wave"].nunique()
+        note = (f"N = {n} for every month (set by the `n` parameter), an assumption."
+                if n is not None else
+                f"N is {_n_phrase(rows[in_meta], meta)} for the month"
+                f"{'s' if len(months_meta) != 1 else ''} that are waves of "
+                f"metadata/waves.yaml ({', '.join(months_meta) or 'none'}); for the other "
+                f"{others} months no N is recorded here and **N = {standard_n}**, Levada's "
+                "standard design (the N of its published error table), is assumed.")
+    else:
+        sizes = uncertainty.subgroup_sizes(rows, meta, population, approval, n=n)
+        rows["n"] = sizes["n_group"].to_numpy()
+        rows["n_assumed"] = sizes["n_assumed"].to_numpy()
+        rows["n_source"] = sizes["weight_source"].to_numpy()
+        assumed = sorted(set(rows.loc[rows["n_assumed"], "wave"]))
+        note = (f"N = {n} per wave (set by the `n` parameter), an assumption."
+                if n is not None else
+                f"N per wave from metadata/waves.yaml ({_n_phrase(rows, meta)}); it is an "
+                f"assumption for {', '.join(assumed) if assumed else 'no wave'}.")
+        if subgroup_var != "all":
+            note += (" A subgroup's N is the wave's N times the group's share of the sample "
+                     f"({', '.join(sorted(set(rows['n_source'])))}).")
+    q_label = (APPROVAL_WORDING if question == APPROVAL_QUESTION
+               else meta["questions"][question]["wording_en"].strip())
+    o_label = (APPROVAL_OPTIONS[option] if question == APPROVAL_QUESTION
+               else meta["questions"][question]["options"][option]["label"])
+    g_label = (meta["subgroups"].get(subgroup_var, {}).get("groups", {}).get(subgroup, {})
+               .get("label", subgroup))
+    missing: tuple[str, ...] = ()
+    if question == APPROVAL_QUESTION:
+        months = set(approval["month"]) if waves is None else {str(w) for w in chosen}
+        missing = tuple(sorted(months - set(rows["wave"])))
+    return Selection(question, option, subgroup_var, subgroup, q_label, o_label, str(g_label),
+                     rows, note, missing)
+
+
+def _n_phrase(rows: pd.DataFrame, meta: dict) -> str:
+    ns = sorted({int(meta["waves"][w]["n"]) for w in rows["wave"] if w in meta["waves"]})
+    return " or ".join(str(v) for v in ns) if ns else "not recorded"
+
+
+# --------------------------------------------------------------------------------------------
+# Shares, changes, trend
+# --------------------------------------------------------------------------------------------
+def shares(sel: Selection, deff: float, alpha: float = 0.05) -> pd.DataFrame:
+    """Every figure of the series with its interval (percent) at design effect ``deff``.
+
+    ``chasm.uncertainty.figure_intervals`` with ranges: the union over what the text allows.
+    Adds ci_low, ci_high, method, n_eff and ``testable`` (a point and a known N).
+    """
+    from . import uncertainty
+
+    f = sel.figures
+    ci = uncertainty.figure_intervals(f, f["n"], deff, alpha)
+    out = pd.concat([f, ci[["ci_low", "ci_high", "method", "n_eff"]]], axis=1)
+    out["testable"] = f["point"].notna() & f["n"].notna()
+    return out
+
+
+_SIDE = ["wave", "figure_id", "source_id", "source_kind", "outlet", "outlet_title",
+         "value_text", "point", "low", "high", "n", "best"]
+
+
+def verdict(p_value: float, p_adjusted: float, p_worst_adjusted: float, alpha: float,
+            method: str = "holm") -> str:
+    """Plain reading of one adjacent change from its raw, adjusted and least favourable p.
+
+    "larger than sampling error" only when the adjusted p is below ``alpha`` both at the
+    published values and at the least favourable values their rounding or wording allows.
+    """
+    name = FAMILY_METHODS.get(method, method)
+    if pd.isna(p_value) or pd.isna(p_adjusted):
+        return "no test possible"
+    if p_adjusted < alpha:
+        if pd.notna(p_worst_adjusted) and p_worst_adjusted < alpha:
+            return "larger than sampling error"
+        return ("larger than sampling error at the published values, but not over all values "
+                "their rounding or wording allows")
+    if p_value < alpha:
+        return f"larger than sampling error on its own, but not after the {name} adjustment"
+    return "within sampling error"
+
+
+def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
+                     method: str = "holm") -> pd.DataFrame:
+    """The change from each wave to the next, for every combination of their sources.
+
+    Waves are those with a testable figure, in time order; one row per (step, figure of the
+    earlier wave, figure of the later wave). ``diff`` = p2 - p1 (points) with the score
+    interval and test on effective counts (``chasm.stats.twosample.compare_waves``);
+    ``p_worst`` the least favourable p over the figures' rounding or wording
+    (``chasm.waves.worst_rounding_pvalue``); ``p_adjusted`` / ``p_worst_adjusted`` adjusted by
+    ``method`` over the family of one test per step (the ``best`` pair), an alternative pair
+    adjusted in the family where it replaces its step's test (``chasm.waves.holm_in_family``);
+    ``verdict`` (:func:`verdict`); ``depends_on_source`` True on every row of a step whose
+    verdict differs between combinations of sources. Empty when fewer than two waves.
+    """
+    from .stats.twosample import compare_waves
+    from .waves import holm_in_family, worst_rounding_pvalue
+
+    check_family_method(method)
+    test = sel.testable
+    order = sorted(test["wave"].unique())
+    parts = []
+    for step, (w1, w2) in enumerate(itertools.pairwise(order), start=1):
+        a = test.loc[test["wave"] == w1, _SIDE].add_suffix("_1")
+        b = test.loc[test["wave"] == w2, _SIDE].add_suffix("_2")
+        parts.append(a.merge(b, how="cross").assign(step=step))
+    columns = ["step"] + [f"{c}_{s}" for s in "12" for c in _SIDE]
+    if not parts:
+        return pd.DataFrame(columns=columns + ["months", "diff", "ci_low", "ci_high", "z",
+                                               "p_value", "p_worst", "p_adjusted",
+                                               "p_worst_adjusted", "verdict",
+                                               "depends_on_source"])
+    pairs = pd.concat(parts, ignore_index=True)[columns]
+    pairs["months"] = np.rint((wave_years(pairs["wave_2"]) - wave_years(pairs["wave_1"])) * 12)
+    pairs["months"] = pairs["months"].astype(int)
+    cmp = compare_waves(pairs["point_1"], pairs["point_2"], pairs["n_1"], pairs["n_2"], deff,
+                        deff, alpha)
+    res = pd.concat([pairs, cmp[["diff", "ci_low", "ci_high", "z", "p_value"]]], axis=1)
+    res["p_worst"] = worst_rounding_pvalue(res["low_1"], res["high_1"], res["low_2"],
+                                           res["high_2"], res["n_1"], res["n_2"], deff, deff)
+    family = res["best_1"] & res["best_2"]
+    res["p_adjusted"] = holm_in_family(res["p_value"], res["step"], family, method)
+    res["p_worst_adjusted"] = holm_in_family(res["p_worst"], res["step"], family, method)
+    res["verdict"] = [verdict(p, pa, pw, alpha, method) for p, pa, pw in
+                      zip(res["p_value"], res["p_adjusted"], res["p_worst_adjusted"],
+                          strict=True)]
+    res["depends_on_source"] = res.groupby("step")["verdict"].transform("nunique") > 1
+    res["best"] = family
+    return res.sort_values(["step", "best", "figure_id_1", "figure_id_2"],
+                           ascending=[True, False, True, True]).reset_index(drop=True)
+
+
+def source_conflicts(changes: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``changes`` whose step has more than one combination of sources.
+
+    Keeps every combination of such a step; ``depends_on_source`` says whether the verdict
+    differs between them (the source conflict decides the finding).
+    """
+    if changes.empty:
+        return changes
+    several = changes.groupby("step")["step"].transform("size") > 1
+    return changes[several].reset_index(drop=True)
+
+
+def trend_tests(sel: Selection, deff: float, alpha: float = 0.05) -> dict | None:
+    """Trend and heterogeneity of the series on the figure chosen per wave; None if < 2 waves.
+
+    Returns a dict: the :class:`chasm.stats.trend.Trend` fields, ``heterogeneity`` (a
+    :class:`chasm.stats.trend.Heterogeneity`), ``k`` waves, ``first``/``last`` wave, and for
+    waves with several sources, the smallest and largest trend p-value over every combination
+    of sources (``p_min``, ``p_max``, ``combinations``; up to :data:`MAX_TREND_COMBINATIONS`).
+    """
+    from .stats.trend import heterogeneity, logistic_trend
+
+    if not sel.enough:
+        return None
+    test = sel.testable
+    chosen = test[test["best"]].sort_values("wave")
+    if chosen["wave"].nunique() != len(chosen):  # every wave has exactly one best figure
+        raise ValueError("the series has more than one chosen figure for a wave")
+    fit = logistic_trend(chosen["point"], chosen["n"], deff, chosen["years"], alpha)
+    het = heterogeneity(chosen["point"], chosen["n"], deff)
+    options = [g.index.tolist() for _, g in test.groupby("wave", sort=True)]
+    total = int(np.prod([len(o) for o in options]))
+    ps = [fit.p_value]
+    if 1 < total <= MAX_TREND_COMBINATIONS:
+        ps = [logistic_trend(test.loc[list(c), "point"], test.loc[list(c), "n"], deff,
+                             test.loc[list(c), "years"], alpha).p_value
+              for c in itertools.product(*options)]
+    return {**fit.__dict__, "heterogeneity": het, "first": chosen["wave"].iloc[0],
+            "last": chosen["wave"].iloc[-1], "combinations": total if len(ps) > 1 else 1,
+            "p_min": float(min(ps)), "p_max": float(max(ps))}
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences and views (every number computed; the notebook passes them through report.say)
+# --------------------------------------------------------------------------------------------
+def _pct(value: float) -> str:
+    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+
+def too_few_sentence(sel: Selection) -> str:
+    """One sentence when fewer than two waves can be compared; empty otherwise."""
+    if sel.enough:
+        return ""
+    waves = sorted(sel.testable["wave"].unique())
+    have = (f"only {', '.join(waves)} has" if waves else "no wave has")
+    return (f"**No series to analyse:** for \"{sel.option_label}\" ({sel.subgroup_label}) "
+            f"{have} a figure with a point and a known number of interviews among the "
+            f"selected waves ({', '.join(sel.waves)}), so there is no change, trend or "
+            "heterogeneity to test.")
+
+
+def overview_sentence(sel: Selection) -> str:
+    """What the series is: question, option, group, waves, figures, sources."""
+    f = sel.figures
+    several = f.groupby("wave")["figure_id"].size()
+    multi = several[several > 1]
+    text = (f"**\"{sel.option_label}\"** ({sel.subgroup_label}; question: {sel.question_label}): "
+            f"{len(f)} figure{'s' if len(f) != 1 else ''} in {f['wave'].nunique()} wave"
+            f"{'s' if f['wave'].nunique() != 1 else ''}, {f['wave'].min()} to "
+            f"{f['wave'].max()}, from {f['outlet'].nunique()} outlet"
+            f"{'s' if f['outlet'].nunique() != 1 else ''} ({_listing(f['outlet'])}).")
+    if len(multi):
+        text += (f" {len(multi)} wave{'s have' if len(multi) != 1 else ' has'} figures from "
+                 f"more than one source ({', '.join(multi.index)}): they are kept as "
+                 "alternatives, never averaged.")
+    if sel.question == APPROVAL_QUESTION:
+        noted = f[f["note"].fillna("") != ""]
+        if len(noted):
+            text += " Notes of the series: " + "; ".join(
+                f"{w}: {note}" for w, note in zip(noted["wave"], noted["note"], strict=True)) + "."
+        if sel.missing:
+            text += (f" Months of the series without this share (left out): "
+                     f"{', '.join(sel.missing)}.")
+    untestable = f[f["point"].isna() | f["n"].isna()]
+    if len(untestable):
+        text += (f" {len(untestable)} figure{'s' if len(untestable) != 1 else ''} "
+                 f"({', '.join(untestable['figure_id'])}) cannot be tested (a bound without a "
+                 "point, or a group of unknown size).")
+    return text
+
+
+def trend_p(tr: dict) -> float:
+    """The trend p-value a headline may rest on: the quasi-binomial one when there are more
+    than two waves (it allows for the waves scattering more than sampling error), else the
+    binomial likelihood-ratio one."""
+    return tr["p_value_overdispersed"] if tr["k"] > 2 else tr["p_value"]
+
+
+def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
+    """The trend and heterogeneity tests in words; empty when there is no trend to test."""
+    if tr is None:
+        return ""
+    het = tr["heterogeneity"]
+    direction = "rising" if tr["slope"] > 0 else "falling"
+    beyond = tr["p_value"] < alpha
+    text = (f"**Trend** ({tr['k']} waves, {tr['first']} to {tr['last']}): the fitted line goes "
+            f"from {_pct(round(tr['fitted_first'], 1))} to {_pct(round(tr['fitted_last'], 1))}"
+            f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
+            f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
+            f"χ² = {tr['lr_stat']:.2f}, p {report.fmt_p(tr['p_value'], True)}: "
+            + (f"a {direction} trend beyond sampling error" if beyond
+               else "no trend beyond sampling error") + ".")
+    if tr["k"] == 2:
+        text += (" With two waves the line goes through both, so this is the test of their "
+                 "difference, not of a trend.")
+    if not np.isnan(tr["dispersion"]):
+        text += (f" The waves' scatter around the line is {tr['dispersion']:.1f} times the "
+                 f"variance sampling error allows; allowing for that scatter (quasi-binomial F "
+                 f"test) p "
+                 f"{report.fmt_p(tr['p_value_overdispersed'], True)}"
+                 + (", so the trend " + ("holds" if tr["p_value_overdispersed"] < alpha
+                                         else "is not established") + " beyond the "
+                    "wave-to-wave movements" if tr["dispersion"] > 1 else "") + ".")
+    text += (f" **Equal shares in every wave?** Pearson χ² = {het.pearson:.2f} on {het.df} df, "
+             f"p {report.fmt_p(het.p_pearson, True)} (likelihood ratio G² = {het.g2:.2f}, p "
+             f"{report.fmt_p(het.p_g2, True)}): the shares "
+             + ("differ beyond sampling error" if het.p_pearson < alpha
+                else "are consistent with one common share") + ".")
+    if tr["combinations"] > 1:
+        same = (tr["p_min"] < alpha) == (tr["p_max"] < alpha)
+        text += (f" Over the {tr['combinations']} combinations of sources the trend p-value "
+                 f"runs from {report.fmt_p(tr['p_min'])} to {report.fmt_p(tr['p_max'])}: "
+                 + ("the trend verdict does not depend on the source." if same
+                    else "**the trend verdict depends on which source is believed**."))
+    return text
+
+
+def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
+    """How many adjacent changes are beyond sampling error after the adjustment."""
+    if changes.empty:
+        return ""
+    fam = changes[changes["best"]]
+    sig = fam[fam["p_adjusted"] < alpha]
+    robust = sig[sig["p_worst_adjusted"] < alpha]
+    raw = fam[fam["p_value"] < alpha]
+    return (f"**{len(sig)} of {len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
+            f"{'are' if len(sig) != 1 else 'is'} larger than sampling error after the "
+            f"{FAMILY_METHODS[method]} adjustment over the series ({len(robust)} also at the "
+            f"least favourable values the figures' rounding or wording allows; {len(raw)} "
+            f"before adjustment), at the figure chosen per wave.")
+
+
+def _side(rows: pd.DataFrame, s: str, long: bool) -> str:
+    r = rows.iloc[0]
+    who = r[f"outlet_title_{s}"] if long else r[f"outlet_{s}"]
+    return f"{who}'s \"{r[f'value_text_{s}']}\" ({r[f'figure_id_{s}']})"
+
+
+def conflict_sentences(changes: pd.DataFrame) -> str:
+    """For each step with several combinations of sources, what each gives (a bullet list)."""
+    conflicts = source_conflicts(changes)
+    if conflicts.empty:
+        return ("No wave of the series has figures from more than one source: no verdict can "
+                "depend on the source." if not changes.empty else "")
+    items = []
+    for _step, g in conflicts.groupby("step", sort=True):
+        vary = [s for s in "12" if g[f"figure_id_{s}"].nunique() > 1]
+        long = any(g.drop_duplicates(f"figure_id_{s}")[f"outlet_{s}"].duplicated().any()
+                   for s in vary)
+        fixed = [s for s in "12" if s not in vary]
+        head = f"**{g['wave_1'].iloc[0]} → {g['wave_2'].iloc[0]}**"
+        if fixed:
+            s = fixed[0]
+            head += (f" ({'from' if s == '1' else 'to'} {_side(g, s, long)})")
+        readings = "; ".join(
+            "with " + " and ".join(_side(g.loc[[i]], s, long) for s in vary)
+            + f" the change is {report.fmt_signed(r.diff)} points (p "
+            f"{report.fmt_p(r.p_value, True)}, adjusted {report.fmt_p(r.p_adjusted)}; least "
+            f"favourable rounding adjusted {report.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
+            for i, r in zip(g.index, g.itertuples(), strict=True))
+        end = ("**the source conflict decides the finding: the verdict depends on which source "
+               "is believed**" if g["depends_on_source"].iloc[0]
+               else "every combination of sources gives the same verdict")
+        items.append(f"- {head}: {readings}. So {end}.")
+    return "\n".join(items)
+
+
+def shares_view(sh: pd.DataFrame) -> pd.DataFrame:
+    """The shares for reading: every figure of a short series; first, last, lowest and
+    highest of a long one (the full series is in the saved table and the figure's CSV)."""
+    cols = ["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low", "high",
+            "n", "n_assumed", "ci_low", "ci_high", "method", "best"]
+    view = sh[cols]
+    if sh["wave"].nunique() > LONG_SERIES + 1:
+        chosen = sh[sh["best"] & sh["point"].notna()].sort_values("wave")
+        picks: dict[int, list[str]] = {}
+        for label, i in (("first", chosen.index[0]), ("last", chosen.index[-1]),
+                         ("lowest", chosen["point"].idxmin()),
+                         ("highest", chosen["point"].idxmax())):
+            picks.setdefault(i, []).append(label)
+        view = view.loc[sorted(picks)].assign(shown=[", ".join(picks[i]) for i in sorted(picks)])
+    return report.show(view, digits=1, index="figure_id")
+
+
+def changes_view(changes: pd.DataFrame, alpha: float) -> pd.DataFrame | None:
+    """Adjacent changes for reading: all of a short series; of a long one only those larger
+    than sampling error after adjustment (or whose verdict depends on the source)."""
+    if changes.empty:
+        return None
+    cols = ["wave_1", "wave_2", "months", "figure_id_1", "value_text_1", "figure_id_2",
+            "value_text_2", "outlet_2", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
+            "p_worst_adjusted", "best", "depends_on_source", "verdict"]
+    view = changes
+    if changes["step"].nunique() > LONG_SERIES:
+        view = changes[(changes["p_adjusted"] < alpha) | changes["depends_on_source"]]
+    return report.show(view[cols], digits=3)
+
+
+def long_changes_sentence(changes: pd.DataFrame, alpha: float) -> str:
+    """For a long series: how many rows the changes table leaves out."""
+    if changes.empty or changes["step"].nunique() <= LONG_SERIES:
+        return ""
+    shown = ((changes["p_adjusted"] < alpha) | changes["depends_on_source"]).sum()
+    return (f"The series has {changes['step'].nunique()} adjacent changes; the table shows "
+            f"the {shown} larger than sampling error after adjustment (or whose verdict "
+            "depends on the source) and leaves out the other "
+            f"{len(changes) - shown}. Every change is in the saved table.")
+
+
+def headline(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict | None,
+             alpha: float) -> str:
+    """The chart's title: where the series starts and ends, and what the tests found."""
+    chosen = sh[sh["best"] & sh["point"].notna()].sort_values("wave")
+    if chosen.empty:
+        return f"{sel.option_label}: no published point to draw"
+    first, last = chosen.iloc[0], chosen.iloc[-1]
+    text = (f"{sel.option_label[0].upper()}{sel.option_label[1:]}: "
+            f"{_pct(first['point'])} ({first['wave']}) → {_pct(last['point'])} ({last['wave']})")
+    if tr is not None:
+        fam = changes[changes["best"]]
+        sig = int((fam["p_adjusted"] < alpha).sum())
+        if tr["k"] > 2:
+            text += (f"; {'rising' if tr['slope'] > 0 else 'falling'} trend "
+                     + ("beyond" if trend_p(tr) < alpha else "not established beyond")
+                     + " the scatter between waves")
+        text += (f"; {sig} of {len(fam)} wave-to-wave change{'s' if len(fam) != 1 else ''} "
+                 "significant")
+        steps = changes.loc[changes["depends_on_source"], "step"].nunique()
+        if steps:
+            text += ("; the verdict on it depends on the source" if len(fam) == 1 else
+                     f"; {steps} verdict{'s depend' if steps != 1 else ' depends'} on the source")
+    return text
+
+
+def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict | None,
+                deff: float, method: str) -> pd.DataFrame:
+    """One long table of the report's key numbers (``part`` = share, change, trend, equal).
+
+    share rows: wave_1, figure_1, outlet_1, text_1, value (point), ci_low, ci_high, n_1;
+    change rows: both sides, value (diff, points), ci, statistic (z), p_value, p_adjusted,
+    p_worst, p_worst_adjusted, best, depends_on_source, verdict; trend: value (log-odds slope
+    per year), its CI, statistic (LR χ²), df 1, p_value, p_worst (quasi-binomial p); equal:
+    statistic (Pearson χ²), df, p_value, value (pooled share). Every row carries the cell,
+    deff and the family method.
+    """
+    rows = [pd.DataFrame({"part": "share", "wave_1": sh["wave"], "figure_1": sh["figure_id"],
+                          "outlet_1": sh["outlet"], "text_1": sh["value_text"],
+                          "value": sh["point"], "ci_low": sh["ci_low"],
+                          "ci_high": sh["ci_high"], "n_1": sh["n"], "best": sh["best"]})]
+    if not changes.empty:
+        rows.append(pd.DataFrame({
+            "part": "change", "wave_1": changes["wave_1"], "figure_1": changes["figure_id_1"],
+            "outlet_1": changes["outlet_1"], "text_1": changes["value_text_1"],
+            "wave_2": changes["wave_2"], "figure_2": changes["figure_id_2"],
+            "outlet_2": changes["outlet_2"], "text_2": changes["value_text_2"],
+            "value": changes["diff"], "ci_low": changes["ci_low"],
+            "ci_high": changes["ci_high"], "statistic": changes["z"],
+            "p_value": changes["p_value"], "p_adjusted": changes["p_adjusted"],
+            "p_worst": changes["p_worst"], "p_worst_adjusted": changes["p_worst_adjusted"],
+            "n_1": changes["n_1"], "n_2": changes["n_2"], "best": changes["best"],
+            "depends_on_source": changes["depends_on_source"], "verdict": changes["verdict"]}))
+    if tr is not None:
+        het = tr["heterogeneity"]
+        rows.append(pd.DataFrame([
+            {"part": "trend", "wave_1": tr["first"], "wave_2": tr["last"], "value": tr["slope"],
+             "ci_low": tr["ci_low"], "ci_high": tr["ci_high"], "statistic": tr["lr_stat"],
+             "df": 1, "p_value": tr["p_value"], "p_worst": tr["p_value_overdispersed"]},
+            {"part": "equal", "wave_1": tr["first"], "wave_2": tr["last"],
+             "value": het.pooled, "statistic": het.pearson, "df": het.df,
+             "p_value": het.p_pearson}]))
+    out = pd.concat(rows, ignore_index=True)
+    columns = ["part", "wave_1", "figure_1", "outlet_1", "text_1", "wave_2", "figure_2",
+               "outlet_2", "text_2", "value", "ci_low", "ci_high", "statistic", "df",
+               "p_value", "p_adjusted", "p_worst", "p_worst_adjusted", "n_1", "n_2", "best",
+               "depends_on_source", "verdict"]
+    out = out.reindex(columns=columns)
+    return out.assign(question=sel.question, option=sel.option, subgroup_var=sel.subgroup_var,
+                      subgroup=sel.subgroup, deff=deff, family_method=method)
