@@ -13,6 +13,7 @@ Statistics (``chasm.stats``):
 - ``stats.multiplicity``  Holm and Benjamini-Hochberg adjustment of a family of p-values
 - ``stats.frechet``       Frechet bounds and other pick-all-that-apply arithmetic
 - ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
+- ``stats.trend``         a share over waves: logistic trend and heterogeneity
 
 Tables and reports:
 
@@ -25,6 +26,7 @@ Tables and reports:
 - ``multiresponse`` 04_multiresponse: the options of a pick-all-that-apply question, bounded
 - ``subgroups``     05_subgroups: published breakdowns against their totals
 - ``weights``       group weights and sizes of every breakdown (age bands, approval split)
+- ``series``        08_series: one share over every published wave, with its sources
 - ``claims``        the essay's claims register: loading and evaluation
 - ``rules``         the register's verdict rules, one per kind of claim
 - ``report``        notebook parameters, sentences, number formats, tables
