@@ -392,57 +392,143 @@ def _parse_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
     return _yaml_value(path, node, (), text, where), where
 
 
+# The schemas are JSON Schema (draft 2020-12), interpreted here for the keywords they use:
+# the ``jsonschema`` package costs seconds to import in every notebook (its format checkers
+# compile a grammar). tests/table/test_io.py checks that both agree on valid and broken files,
+# and a keyword this interpreter does not know makes the schema fail to load.
+_SCHEMA_ANNOTATIONS = {"$schema", "$id", "title", "description", "$comment", "$defs",
+                       "errorMessage"}
+_SCHEMA_KEYWORDS = {"$ref", "type", "enum", "minimum", "maximum", "minLength", "pattern",
+                    "minProperties", "minItems", "required", "dependentRequired",
+                    "propertyNames", "properties", "additionalProperties", "items"}
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str), "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+}
+
+
+@dataclass(frozen=True)
+class _SchemaError:
+    """One way an instance breaks its schema: the keyword, where (path) and the detail."""
+
+    validator: str
+    path: tuple
+    schema: dict
+    instance: object
+    detail: object = None
+
+
+def _schema_keywords(schema: object, where: str) -> None:
+    """Refuse a keyword :func:`_schema_errors` does not interpret (it would be ignored)."""
+    if isinstance(schema, dict):
+        unknown = set(schema) - _SCHEMA_KEYWORDS - _SCHEMA_ANNOTATIONS
+        if unknown:
+            raise ValueError(f"{where}: schema keyword(s) {sorted(unknown)} not supported")
+        for key, sub in schema.items():
+            if key in ("properties", "$defs", "dependentRequired"):
+                for name, each in sub.items():
+                    if key != "dependentRequired":
+                        _schema_keywords(each, f"{where}/{key}/{name}")
+            elif key in ("propertyNames", "additionalProperties", "items"):
+                _schema_keywords(sub, f"{where}/{key}")
+
+
+def _schema_errors(schema: dict, instance: object, path: tuple, root: dict):
+    """Yield every :class:`_SchemaError` of ``instance`` (JSON Schema semantics)."""
+    if "$ref" in schema:
+        ref = schema["$ref"].removeprefix("#/")
+        target = root
+        for part in ref.split("/"):
+            target = target[part]
+        yield from _schema_errors(target, instance, path, root)
+    if "type" in schema:
+        kinds = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not any(_JSON_TYPES[k](instance) for k in kinds):
+            yield _SchemaError("type", path, schema, instance, kinds)
+            return
+    if "enum" in schema and instance not in schema["enum"]:
+        yield _SchemaError("enum", path, schema, instance, schema["enum"])
+    if _JSON_TYPES["number"](instance):
+        for key, bad in (("minimum", instance < schema.get("minimum", instance)),
+                         ("maximum", instance > schema.get("maximum", instance))):
+            if bad:
+                yield _SchemaError(key, path, schema, instance, schema[key])
+    if isinstance(instance, str):
+        if len(instance) < schema.get("minLength", 0):
+            yield _SchemaError("minLength", path, schema, instance, schema["minLength"])
+        if "pattern" in schema and not re.search(schema["pattern"], instance):
+            yield _SchemaError("pattern", path, schema, instance, schema["pattern"])
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            yield _SchemaError("minItems", path, schema, instance, schema["minItems"])
+        if "items" in schema:
+            for i, item in enumerate(instance):
+                yield from _schema_errors(schema["items"], item, (*path, i), root)
+    if isinstance(instance, dict):
+        if len(instance) < schema.get("minProperties", 0):
+            yield _SchemaError("minProperties", path, schema, instance, schema["minProperties"])
+        for key in schema.get("required", ()):
+            if key not in instance:
+                yield _SchemaError("required", path, schema, instance, key)
+        for key, needs in schema.get("dependentRequired", {}).items():
+            for need in needs:
+                if key in instance and need not in instance:
+                    yield _SchemaError("required", path, schema, instance, need)
+        known = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if extra is False and set(instance) - set(known):
+            yield _SchemaError("additionalProperties", path, schema, instance,
+                               [k for k in instance if k not in known])
+        for key, value in instance.items():
+            if "propertyNames" in schema:
+                for err in _schema_errors(schema["propertyNames"], key, (*path, key), root):
+                    yield _SchemaError(err.validator, err.path, err.schema, err.instance,
+                                       "propertyNames")
+            if key in known:
+                yield from _schema_errors(known[key], value, (*path, key), root)
+            elif isinstance(extra, dict):
+                yield from _schema_errors(extra, value, (*path, key), root)
+
+
 @lru_cache(maxsize=None)
-def _schema_validator(name: str):
+def _schema(name: str) -> dict:
+    """``data/schema/<name>.schema.json``, checked to use only interpreted keywords."""
     import json
 
-    import jsonschema
-
-    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    path = SCHEMAS / f"{name}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    _schema_keywords(schema, paths.relative(path))
+    return schema
 
 
-def _schema_error(path: Path, error, where: dict[tuple, _Where]) -> RawDataError:
-    """One jsonschema error as a RawDataError naming line, key and the value as written."""
+def _schema_error(path: Path, error: _SchemaError, where: dict[tuple, _Where]) -> RawDataError:
+    """One schema error as a RawDataError naming line, key and the value as written."""
     import difflib
 
-    key = tuple(error.absolute_path)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    custom = schema.get("errorMessage")
-    value = None
+    key, custom, value = error.path, error.schema.get("errorMessage"), None
     if error.validator == "required":
-        missing = error.message.split("'")[1]
-        key, message = (*key, missing), "required key is missing"
-    elif error.validator == "dependentRequired":
-        missing = error.message.split("'")[1]
-        key, message = (*key, missing), "required key is missing"
-    elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = list(schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in known]
-        extra.sort(key=lambda k: where[(*key, k)].line)
-        key = (*key, extra[0])
-        near = difflib.get_close_matches(extra[0], known, n=1, cutoff=0.6)
+        spot = where[key]  # the mapping that lacks the key
+        key, message = (*key, error.detail), "required key is missing"
+    elif error.validator == "additionalProperties":
+        known = list(error.schema.get("properties", {}))
+        extra = sorted(error.detail, key=lambda k: where[(*key, k)].line)[0]
+        key, value = (*key, extra), extra
+        near = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
         message = (f"unknown key (did you mean '{near[0]}'?)" if near else
                    f"unknown key; known: {', '.join(known)}")
-        value = extra[0]
-    elif "propertyNames" in error.schema_path:
-        key, value = (*key, error.instance), error.instance
-        message = custom or error.message
-    elif error.validator == "type":
-        wanted = error.validator_value
-        wanted = [wanted] if isinstance(wanted, str) else wanted
-        message = custom or f"must be {' or '.join(_YAML_KINDS[w] for w in wanted)}"
-    elif error.validator == "enum":
-        message = f"must be one of {error.validator_value}"
+        spot = where[key]
     else:
-        message = custom or error.message
-    if error.validator in ("required", "dependentRequired"):
-        spot = where[tuple(error.absolute_path)]  # the mapping that lacks the key
-    else:
-        spot = where.get(key) or where[tuple(error.absolute_path)]
-        value = spot.written if value is None else value
+        spot = where[key]
+        value = error.instance if error.detail == "propertyNames" else spot.written
+        if error.validator == "type":
+            message = custom or f"must be {' or '.join(_YAML_KINDS[k] for k in error.detail)}"
+        elif error.validator == "enum":
+            message = f"must be one of {error.detail}"
+        else:
+            message = custom or f"breaks the schema's {error.validator} {error.detail!r}"
     return RawDataError(path, message, spot.line, value=value, key=_key_path(key))
 
 
@@ -473,9 +559,10 @@ def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
     data, where = _parse_yaml(path)
     # first in file order; of one mapping's errors an unknown key first (a misspelt key
     # explains the required key it was meant to be)
-    errors = sorted(_schema_validator(schema).iter_errors(data),
-                    key=lambda e: (where.get(tuple(e.absolute_path), where[()]).line,
-                                   len(e.absolute_path), e.validator != "additionalProperties"))
+    spec = _schema(schema)
+    errors = sorted(_schema_errors(spec, data, (), spec),
+                    key=lambda e: (where[e.path].line, len(e.path),
+                                   e.validator != "additionalProperties"))
     if errors:
         raise _schema_error(path, errors[0], where)
     _check_texts(path, data, (), where)

@@ -166,3 +166,59 @@ def test_line_breaks_refused_in_one_line_fields_blank_lines_in_notes():
     assert io._note("two\nlines") == "two\nlines"
     with pytest.raises(ValueError, match="blank line"):
         io._note("two\n\n# heading")
+
+
+def _mutations(name: str, data):
+    """The committed metadata file and broken variants of it, each breaking one keyword."""
+    import copy
+
+    yield data
+    first = next(iter(data)) if isinstance(data, dict) else 0
+    for key, value in [("n", True), ("n", 0), ("n", "1600"), ("n", 1600.5), ("label", ""),
+                       ("label", ["a"]), ("approval_month", "2025-13"), ("aproval_month", "x"),
+                       ("n_assumed", "yes"), ("fieldwork", 3), ("wording_ru", ""),
+                       ("response", "several"), ("options", {}), ("groups", {"x y": {}}),
+                       ("what", None), ("id", "a b"), ("extra", 1)]:
+        broken = copy.deepcopy(data)
+        broken[first][key] = value
+        yield broken
+    for drop in ("label", "n", "approval_month", "options", "groups", "consequence"):
+        broken = copy.deepcopy(data)
+        broken[first].pop(drop, None)
+        yield broken
+    if name == "subgroups":
+        broken = copy.deepcopy(data)
+        del broken["age"]["groups"]["55+"]["max_age"]
+        yield broken
+        broken = copy.deepcopy(data)
+        broken["age"]["groups"]["18-24"]["min_age"] = -1
+        yield broken
+    if name == "questions":
+        broken = copy.deepcopy(data)
+        broken["why_people_leave"]["options"]["traitors"]["tone"] = "hostile"
+        yield broken
+    yield {} if isinstance(data, dict) else []
+    yield {"not-a-month key!": {}} if isinstance(data, dict) else [{}]
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_the_schema_interpreter_agrees_with_jsonschema(name):
+    """chasm.io interprets the schemas itself (jsonschema costs seconds to import in every
+    notebook); on the real file and on each broken variant both must give the same verdict."""
+    import jsonschema
+    import yaml
+
+    schema = io._schema(name)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
+    verdicts = []
+    for doc in _mutations(name, data):
+        ours = not list(io._schema_errors(schema, doc, (), schema))
+        assert ours == validator.is_valid(doc), doc
+        verdicts.append(ours)
+    assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
+
+
+def test_a_schema_keyword_the_interpreter_does_not_know_is_refused():
+    with pytest.raises(ValueError, match=r"schema keyword\(s\) \['maxLength'\] not supported"):
+        io._schema_keywords({"properties": {"a": {"type": "string", "maxLength": 3}}}, "x")
