@@ -19,7 +19,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 export CHASM_MAKE_ROOT := $(CURDIR)
 
 SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
-METADATA := $(sort $(wildcard data/raw/metadata/*.yaml))
+METADATA := $(sort $(wildcard data/raw/metadata/*.yaml data/schema/*.schema.json))
 RAW_FIGURES := $(sort $(wildcard data/raw/*_figures.csv))
 FIGURES := data/processed/figures.csv
 ERRORS := data/raw/levada_error_table.csv

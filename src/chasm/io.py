@@ -3,8 +3,15 @@
 Raw files in ``data/raw/`` say what their sources said and are never edited by code. Each
 loader checks its file against a small schema (columns, types, 0-100 range, known ids, unique
 ids, a source for every figure, a value or wording for every figure) and stops at the first
-problem with one :class:`RawDataError` naming the file, line, column and value. Figures files
-are every ``data/raw/*_figures.csv``: adding a published table is adding such a file.
+problem with one :class:`RawDataError` naming the file, line, column (or YAML key) and the
+value as written. Figures files are every ``data/raw/*_figures.csv``: adding a published table
+is adding such a file.
+
+Nothing is read the lenient way: every numeric CSV cell follows one grammar (ASCII digits, one
+optional decimal point: :data:`_NUMERAL`); every text field is refused if it carries markup or
+a line break (:func:`_text`, :func:`_note`); the metadata YAML is read as written, without
+anchors, aliases or YAML 1.1 guesses, and validated against ``data/schema/<name>.schema.json``
+(:func:`_read_yaml`). ``data/README.md`` lists every rule.
 
 Processed tables are written atomically (temporary file, then rename) and, while ``make``
 builds a report, into the staging folder ``$CHASM_STAGING`` that the build moves into place
@@ -37,18 +44,22 @@ FIGURE_NOTE_COLUMNS = ("cites", "location", "context")
 
 
 class RawDataError(ValueError):
-    """A raw file breaks its schema. The message names file, line, column and value."""
+    """A raw file breaks its schema. The message names file, line, column (CSV) or key (YAML,
+    dotted: ``2024-03.n``) and the value as written in the file."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None,
-                 column: str | None = None, value: object = None):
+                 column: str | None = None, value: object = None, key: str | None = None):
         where = paths.relative(path)
         if line is not None:
             where += f", line {line}"
         if column is not None:
             where += f", column '{column}'"
+        if key is not None:
+            where += f", key '{key}'"
         shown = "" if value is None else f": value {str(value)!r}"
         super().__init__(f"{where}{shown}: {message}")
         self.path, self.line, self.column, self.value = str(path), line, column, value
+        self.key = key
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,31 +75,55 @@ def _record_read(path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # Cell checks: each takes the cell text and returns the typed value or raises ValueError.
 # --------------------------------------------------------------------------------------------
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!]|javascript:", re.IGNORECASE)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+\-]*", re.ASCII)
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])", re.ASCII)
+#: Markup a text from data must not carry: an HTML tag or comment, a Markdown image or link
+#: (inline ``[x](u)``, reference ``[x][r]`` or a definition ``[r]: u``), a script or data URL.
+_MARKUP = re.compile(r"</?[A-Za-z]|<[!?]"
+                     r"|\[[^\]]*\]\s*[(\[]|^\s*\[[^\]]*\]\s*:"
+                     r"|\b(?:javascript|vbscript)\s*:|\bdata:(?:[a-z-]+/[\w.+-]+|[;,])",
+                     re.IGNORECASE | re.MULTILINE)
+_LINE_BREAK = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]")
+_BLANK_LINE = re.compile(r"(?:\r\n?|\n)[ \t]*(?:\r\n?|\n)")
+#: The one number grammar of every numeric CSV cell: ASCII digits, one optional decimal point
+#: with digits on both sides, a leading minus (columns that allow no negatives say so in their
+#: own range check). Python's float() would also take '3_7', '1e3', ' 37', '٣٧' or '３７'.
+_NUMERAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 def _text(cell: str) -> str:
+    """A one-line text: no markup (HTML, Markdown image/link, script or data URL), no line
+    break. Reports show such text through ``report.say``, which escapes it as well."""
     if _MARKUP.search(cell):
         raise ValueError("markup or script is not allowed in a text field")
+    if _LINE_BREAK.search(cell):
+        raise ValueError("a line break is not allowed in a one-line text field")
+    return cell
+
+
+def _note(cell: str) -> str:
+    """A note that may span lines, but without markup and without a blank line (which would
+    start a new block of Markdown)."""
+    if _MARKUP.search(cell):
+        raise ValueError("markup or script is not allowed in a text field")
+    if _BLANK_LINE.search(cell):
+        raise ValueError("a blank line is not allowed in a text field")
     return cell
 
 
 def _ident(cell: str) -> str:
-    if not _ID.match(cell):
+    if not _ID.fullmatch(cell):
         raise ValueError("is not an identifier (letters, digits, _ . + -)")
     return cell
 
 
 def _number(cell: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("is not a finite number")
-    return value
+    """A number in the one grammar of :data:`_NUMERAL` (the cell as written, already stripped)."""
+    if not _NUMERAL.fullmatch(cell):
+        if cell.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            raise ValueError("is not a finite number")
+        raise ValueError("is not a number (ASCII digits with at most one decimal point)")
+    return float(cell)
 
 
 def _pct(cell: str) -> float:
@@ -120,7 +155,7 @@ def _probability(cell: str) -> float:
 
 
 def _month(cell: str) -> str:
-    if not _MONTH.match(cell):
+    if not _MONTH.fullmatch(cell):
         raise ValueError("is not a month YYYY-MM")
     return cell
 
@@ -135,7 +170,11 @@ class Col:
 
 def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, Col] | None = None,
                 unique: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a CSV strictly: UTF-8 without BOM, exact columns, every cell checked."""
+    """Read a CSV strictly: UTF-8 without BOM, exact columns, every cell checked.
+
+    Adds ``_line`` (where the row starts); ``frame.attrs["written"][line][column]`` keeps each
+    cell's text as written, so later checks can quote the file rather than the typed value.
+    """
     path = Path(path)
     if not path.exists():
         raise RawDataError(path, "file not found")
@@ -166,7 +205,7 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
         if header.count(column) > 1:
             raise RawDataError(path, "column name appears twice", line=1, column=column)
     checks = {**optional_columns, **schema}
-    records = []
+    records, written = [], {}
     for line, row in zip(starts[1:], rows[1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
@@ -188,16 +227,18 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
                 raise RawDataError(path, str(err), line, column, cell) from None
         record["_line"] = line
         records.append(record)
+        written[line] = {column: cell.strip() for column, cell in zip(header, row, strict=True)}
     if not records:
         raise RawDataError(path, "has a header but no data rows")
     frame = pd.DataFrame.from_records(records)
+    frame.attrs["written"] = written
     for column in unique:
         dup = frame[frame.duplicated(column, keep="first")]
         if len(dup):
             first = dup.iloc[0]
             before = int(frame.loc[frame[column] == first[column], "_line"].iloc[0])
             raise RawDataError(path, f"duplicate id (also line {before})", int(first["_line"]),
-                               column, first[column])
+                               column, written[int(first["_line"])][column])
     _record_read(path)
     return frame
 
@@ -217,109 +258,368 @@ def _csv_rows(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
     return rows, starts
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses a key given twice (plain YAML keeps the last one)."""
+# --------------------------------------------------------------------------------------------
+# YAML metadata: read as written, then checked against data/schema/<name>.schema.json.
+# --------------------------------------------------------------------------------------------
+#: Where the JSON Schemas of the metadata files live (one per file, named after it).
+SCHEMAS = paths.ROOT / "data" / "schema"
 
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                continue  # unusual keys: left to the base loader
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
+_TAG = "tag:yaml.org,2002:"
+_YAML_INT = re.compile(r"-?[0-9]+", re.ASCII)
+_YAML_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+", re.ASCII)
+_YAML_KINDS = {"string": "text", "integer": "a whole number", "number": "a number",
+               "boolean": "true or false", "null": "null", "object": "a mapping",
+               "array": "a list"}
 
 
-def _yaml_load(text: str):
-    return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+@dataclass(frozen=True)
+class _Where:
+    """Where a YAML value stands: its line and the text as written in the file."""
+
+    line: int
+    written: str
 
 
-def _read_yaml(path: Path) -> dict:
+def _written(text: str, node: yaml.Node) -> str:
+    """A node's text exactly as the file writes it (a scalar's quotes included)."""
+    if isinstance(node, yaml.ScalarNode) and node.style is None:
+        return node.value
+    return text[node.start_mark.index:node.end_mark.index].strip()
+
+
+def _key_path(path: tuple) -> str | None:
+    return ".".join(f"[{p + 1}]" if isinstance(p, int) else str(p) for p in path) or None
+
+
+def _yaml_scalar(path: Path, node: yaml.ScalarNode, key: tuple, text: str):
+    """The value of a scalar as written: only unambiguous plain forms become non-text.
+
+    Plain ``true``/``false``, ``null``/``~``/empty, ASCII integers and ASCII decimals are
+    typed; every quoted scalar is text. The plain forms YAML 1.1 reads as something else than
+    they look (``yes``/``no``/``on``/``off`` as booleans, ``1_600``, ``0x10``, ``1:30``, ``.inf``)
+    are refused: the writer must quote the text or write the number plainly.
+    """
+    if node.style is not None:
+        return node.value
+    value, tag = node.value, node.tag.removeprefix(_TAG)
+    if tag == "bool":
+        if value in ("true", "false"):
+            return value == "true"
+        hint = "write true or false for a yes/no value, or quote it if it is text"
+    elif tag == "null":
+        if value in ("null", "~", ""):
+            return None
+        hint = "write null, or quote it if it is text"
+    elif tag == "int":
+        if _YAML_INT.fullmatch(value) and not re.fullmatch(r"-?0[0-9]+", value):
+            return int(value)
+        hint = "write the number with ASCII digits only, or quote it if it is text"
+    elif tag == "float":
+        if _YAML_FLOAT.fullmatch(value):
+            return float(value)
+        hint = "write the number as ASCII digits with one decimal point, or quote it if it is text"
+    else:
+        return value  # str, and dates YAML 1.1 would read as timestamps: kept as written
+    raise RawDataError(path, f"YAML 1.1 reads this plain value as a {tag}, not as written: "
+                       f"{hint}", node.start_mark.line + 1, value=value, key=_key_path(key))
+
+
+def _yaml_value(path: Path, node: yaml.Node, key: tuple, text: str, where: dict):
+    """Build the Python value of a node, recording where each key and value stands."""
+    where.setdefault(key, _Where(node.start_mark.line + 1, _written(text, node)))
+    if isinstance(node, yaml.ScalarNode):
+        return _yaml_scalar(path, node, key, text)
+    if isinstance(node, yaml.SequenceNode):
+        return [_yaml_value(path, item, (*key, i), text, where)
+                for i, item in enumerate(node.value)]
+    out: dict = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _TAG + "merge":
+            raise RawDataError(path, "a key must be plain text", line,
+                               value=_written(text, key_node), key=_key_path(key))
+        name = _yaml_scalar(path, key_node, key, text)
+        if not isinstance(name, (str, int)) or isinstance(name, bool):
+            raise RawDataError(path, "a key must be text (quote it)", line,
+                               value=key_node.value, key=_key_path(key))
+        name = key_node.value  # the key as written ('2024' stays text)
+        if name in out:
+            first = where[(*key, name)].line
+            raise RawDataError(path, f"key appears twice (also line {first})", line,
+                               value=name, key=_key_path((*key, name)))
+        where[(*key, name)] = _Where(line, _written(text, value_node))
+        out[name] = _yaml_value(path, value_node, (*key, name), text, where)
+    return out
+
+
+def _parse_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
+    """A YAML file's value and where each key stands, refusing what YAML would do silently.
+
+    Refused with file and line: invalid UTF-8 or YAML, more than one document, anchors and
+    aliases (``&a``/``*a``: a few hundred bytes of aliases can expand to gigabytes), explicit
+    tags (``!!int``), a key given twice, non-text keys and the ambiguous plain scalars of
+    :func:`_yaml_scalar`.
+    """
     if not path.exists():
         raise RawDataError(path, "file not found")
+    raw = path.read_bytes()
     try:
-        data = _yaml_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RawDataError(path, f"byte 0x{raw[err.start]:02x} is not valid UTF-8; save the file "
+                           "as UTF-8", line=raw.count(b"\n", 0, err.start) + 1) from None
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise RawDataError(path, "YAML anchors and aliases (&name, *name) are not "
+                                   "allowed: write each value out", line,
+                                   value=getattr(event, "anchor", None))
+            if getattr(event, "tag", None) is not None:
+                raise RawDataError(path, "explicit YAML tags are not allowed", line,
+                                   value=event.tag)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        reason = " ".join(str(part) for part in (err.context, err.problem) if part)
+        raise RawDataError(path, f"is not valid YAML: {reason} (column {mark.column + 1})",
+                           line=mark.line + 1) from None
+    except yaml.YAMLError as err:
         raise RawDataError(path, f"is not valid YAML: {err}") from None
-    if not isinstance(data, dict) or not data:
-        raise RawDataError(path, "must be a non-empty mapping")
+    if node is None:
+        raise RawDataError(path, "is empty")
+    where: dict[tuple, _Where] = {}
+    return _yaml_value(path, node, (), text, where), where
+
+
+# The schemas are JSON Schema (draft 2020-12), interpreted here for the keywords they use:
+# the ``jsonschema`` package costs seconds to import in every notebook (its format checkers
+# compile a grammar). tests/table/test_io.py checks that both agree on valid and broken files,
+# and a keyword this interpreter does not know makes the schema fail to load.
+_SCHEMA_ANNOTATIONS = {"$schema", "$id", "title", "description", "$comment", "$defs",
+                       "errorMessage"}
+_SCHEMA_KEYWORDS = {"$ref", "type", "enum", "minimum", "maximum", "minLength", "pattern",
+                    "minProperties", "minItems", "required", "dependentRequired",
+                    "propertyNames", "properties", "additionalProperties", "items"}
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str), "null": lambda v: v is None,
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+}
+
+
+@dataclass(frozen=True)
+class _SchemaError:
+    """One way an instance breaks its schema: the keyword, where (path) and the detail."""
+
+    validator: str
+    path: tuple
+    schema: dict
+    instance: object
+    detail: object = None
+
+
+def _schema_keywords(schema: object, where: str) -> None:
+    """Refuse a keyword :func:`_schema_errors` does not interpret (it would be ignored)."""
+    if isinstance(schema, dict):
+        unknown = set(schema) - _SCHEMA_KEYWORDS - _SCHEMA_ANNOTATIONS
+        if unknown:
+            raise ValueError(f"{where}: schema keyword(s) {sorted(unknown)} not supported")
+        for key, sub in schema.items():
+            if key in ("properties", "$defs", "dependentRequired"):
+                for name, each in sub.items():
+                    if key != "dependentRequired":
+                        _schema_keywords(each, f"{where}/{key}/{name}")
+            elif key in ("propertyNames", "additionalProperties", "items"):
+                _schema_keywords(sub, f"{where}/{key}")
+
+
+def _schema_errors(schema: dict, instance: object, path: tuple, root: dict):
+    """Yield every :class:`_SchemaError` of ``instance`` (JSON Schema semantics)."""
+    if "$ref" in schema:
+        ref = schema["$ref"].removeprefix("#/")
+        target = root
+        for part in ref.split("/"):
+            target = target[part]
+        yield from _schema_errors(target, instance, path, root)
+    if "type" in schema:
+        kinds = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
+        if not any(_JSON_TYPES[k](instance) for k in kinds):
+            yield _SchemaError("type", path, schema, instance, kinds)
+            return
+    if "enum" in schema and instance not in schema["enum"]:
+        yield _SchemaError("enum", path, schema, instance, schema["enum"])
+    if _JSON_TYPES["number"](instance):
+        for key, bad in (("minimum", instance < schema.get("minimum", instance)),
+                         ("maximum", instance > schema.get("maximum", instance))):
+            if bad:
+                yield _SchemaError(key, path, schema, instance, schema[key])
+    if isinstance(instance, str):
+        if len(instance) < schema.get("minLength", 0):
+            yield _SchemaError("minLength", path, schema, instance, schema["minLength"])
+        if "pattern" in schema and not re.search(schema["pattern"], instance):
+            yield _SchemaError("pattern", path, schema, instance, schema["pattern"])
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            yield _SchemaError("minItems", path, schema, instance, schema["minItems"])
+        if "items" in schema:
+            for i, item in enumerate(instance):
+                yield from _schema_errors(schema["items"], item, (*path, i), root)
+    if isinstance(instance, dict):
+        if len(instance) < schema.get("minProperties", 0):
+            yield _SchemaError("minProperties", path, schema, instance, schema["minProperties"])
+        for key in schema.get("required", ()):
+            if key not in instance:
+                yield _SchemaError("required", path, schema, instance, key)
+        for key, needs in schema.get("dependentRequired", {}).items():
+            for need in needs:
+                if key in instance and need not in instance:
+                    yield _SchemaError("required", path, schema, instance, need)
+        known = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        if extra is False and set(instance) - set(known):
+            yield _SchemaError("additionalProperties", path, schema, instance,
+                               [k for k in instance if k not in known])
+        for key, value in instance.items():
+            if "propertyNames" in schema:
+                for err in _schema_errors(schema["propertyNames"], key, (*path, key), root):
+                    yield _SchemaError(err.validator, err.path, err.schema, err.instance,
+                                       "propertyNames")
+            if key in known:
+                yield from _schema_errors(known[key], value, (*path, key), root)
+            elif isinstance(extra, dict):
+                yield from _schema_errors(extra, value, (*path, key), root)
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str) -> dict:
+    """``data/schema/<name>.schema.json``, checked to use only interpreted keywords."""
+    import json
+
+    path = SCHEMAS / f"{name}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    _schema_keywords(schema, paths.relative(path))
+    return schema
+
+
+def _schema_error(path: Path, error: _SchemaError, where: dict[tuple, _Where]) -> RawDataError:
+    """One schema error as a RawDataError naming line, key and the value as written."""
+    import difflib
+
+    key, custom, value = error.path, error.schema.get("errorMessage"), None
+    if error.validator == "required":
+        spot = where[key]  # the mapping that lacks the key
+        key, message = (*key, error.detail), "required key is missing"
+    elif error.validator == "additionalProperties":
+        known = list(error.schema.get("properties", {}))
+        extra = sorted(error.detail, key=lambda k: where[(*key, k)].line)[0]
+        key, value = (*key, extra), extra
+        near = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
+        message = (f"unknown key (did you mean '{near[0]}'?)" if near else
+                   f"unknown key; known: {', '.join(known)}")
+        spot = where[key]
+    else:
+        spot = where[key]
+        value = error.instance if error.detail == "propertyNames" else spot.written
+        if error.validator == "type":
+            message = custom or f"must be {' or '.join(_YAML_KINDS[k] for k in error.detail)}"
+        elif error.validator == "enum":
+            message = f"must be one of {error.detail}"
+        else:
+            message = custom or f"breaks the schema's {error.validator} {error.detail!r}"
+    return RawDataError(path, message, spot.line, value=value, key=_key_path(key))
+
+
+def _check_texts(path: Path, value: object, key: tuple, where: dict[tuple, _Where]) -> None:
+    """Every text value of a YAML file: no markup, no line break (see :func:`_text`)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_texts(path, v, (*key, k), where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_texts(path, v, (*key, i), where)
+    elif isinstance(value, str):
+        try:
+            _text(value)
+        except ValueError as err:
+            spot = where[key]
+            raise RawDataError(path, str(err), spot.line, value=spot.written,
+                               key=_key_path(key)) from None
+
+
+def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
+    """Parse a metadata file strictly and validate it against ``data/schema/<schema>``.
+
+    The first problem (in file order) raises one :class:`RawDataError` naming file, line, key
+    and the value as written. Records the read.
+    """
+    path = Path(path)
+    data, where = _parse_yaml(path)
+    # first in file order; of one mapping's errors an unknown key first (a misspelt key
+    # explains the required key it was meant to be)
+    spec = _schema(schema)
+    errors = sorted(_schema_errors(spec, data, (), spec),
+                    key=lambda e: (where[e.path].line, len(e.path),
+                                   e.validator != "additionalProperties"))
+    if errors:
+        raise _schema_error(path, errors[0], where)
+    _check_texts(path, data, (), where)
     _record_read(path)
-    return data
-
-
-def _require(path: Path, mapping: dict, key: str, where: str, allowed=None):
-    if not isinstance(mapping, dict) or key not in mapping:
-        raise RawDataError(path, f"{where}: missing key '{key}'")
-    value = mapping[key]
-    if allowed is not None and value not in allowed:
-        raise RawDataError(path, f"{where}: '{key}' must be one of {list(allowed)}", value=value)
-    return value
+    return data, where
 
 
 # --------------------------------------------------------------------------------------------
 # Metadata
 # --------------------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
-def _metadata_cached(root: str) -> dict[str, dict]:
+def _metadata_cached(root: str) -> tuple[dict[str, dict], dict[str, dict[tuple, _Where]]]:
     meta = Path(root)
-    questions = _read_yaml(meta / "questions.yaml")
-    for qid, q in questions.items():
-        path = meta / "questions.yaml"
-        _ident(str(qid))
-        for key in ("wording_en", "base"):
-            _text(str(_require(path, q, key, f"question {qid}")))
-        _require(path, q, "response", f"question {qid}", RESPONSE_TYPES)
-        options = _require(path, q, "options", f"question {qid}")
-        if not isinstance(options, dict) or not options:
-            raise RawDataError(path, f"question {qid}: 'options' must be a non-empty mapping")
-        for oid, o in options.items():
-            _require(path, o, "label", f"question {qid}, option {oid}")
-            if "tone" in o:
-                _require(path, o, "tone", f"question {qid}, option {oid}", TONES)
-    waves = _read_yaml(meta / "waves.yaml")
-    for wid, w in waves.items():
-        path = meta / "waves.yaml"
-        try:
-            _month(str(wid))
-        except ValueError:
-            raise RawDataError(path, "wave ids are months YYYY-MM", value=wid) from None
-        n = _require(path, w, "n", f"wave {wid}")
-        if not isinstance(n, int) or n <= 0:
-            raise RawDataError(path, f"wave {wid}: 'n' must be a whole number > 0", value=n)
-        _require(path, w, "n_assumed", f"wave {wid}", (True, False))
-        _require(path, w, "label", f"wave {wid}")
-    subgroups = _read_yaml(meta / "subgroups.yaml")
-    for var, s in subgroups.items():
-        groups = _require(meta / "subgroups.yaml", s, "groups", f"subgroup variable {var}")
-        if not isinstance(groups, dict) or not groups:
-            raise RawDataError(meta / "subgroups.yaml", f"{var}: 'groups' must be a mapping")
-    return {"questions": questions, "waves": {str(k): v for k, v in waves.items()},
-            "subgroups": subgroups}
+    out, where = {}, {}
+    for name in ("questions", "waves", "subgroups"):
+        out[name], where[name] = _read_yaml(meta / f"{name}.yaml", name)
+    path = meta / "subgroups.yaml"
+    for var, spec in out["subgroups"].items():
+        aged = [g for g, group in spec["groups"].items() if "min_age" in group]
+        if aged and len(aged) != len(spec["groups"]):
+            group = next(g for g in spec["groups"] if g not in aged)
+            spot = where["subgroups"][(var, "groups", group)]
+            raise RawDataError(path, f"group has no min_age/max_age but {aged[0]!r} does: give "
+                               "every group of a variable its ages, or none", spot.line,
+                               key=_key_path((var, "groups", group)))
+        for g in aged:
+            lo, hi = spec["groups"][g]["min_age"], spec["groups"][g]["max_age"]
+            if hi is not None and hi < lo:
+                spot = where["subgroups"][(var, "groups", g, "max_age")]
+                raise RawDataError(path, f"max_age is below min_age {lo}", spot.line,
+                                   value=spot.written, key=_key_path((var, "groups", g,
+                                                                      "max_age")))
+    return out, where
 
 
 def load_metadata(root: Path | None = None) -> dict[str, dict]:
-    """Questions, waves and subgroup variables from ``data/raw/metadata/*.yaml``, validated."""
-    return _metadata_cached(str(root or paths.METADATA))
+    """Questions, waves and subgroup variables from ``data/raw/metadata/*.yaml``, validated.
+
+    Each file is read as written (:func:`_parse_yaml`) and checked against its JSON Schema
+    ``data/schema/<name>.schema.json`` (types, required and unknown keys, id and month
+    patterns); text values carry no markup or line break. The first problem raises one
+    :class:`RawDataError` naming file, line, key and value as written.
+    """
+    return _metadata_cached(str(root or paths.METADATA))[0]
 
 
 def load_gaps(path: Path | None = None) -> pd.DataFrame:
     """What is not available (``metadata/gaps.yaml``): id, what, consequence."""
     path = Path(path or paths.METADATA / "gaps.yaml")
-    if not path.exists():
-        raise RawDataError(path, "file not found")
-    try:
-        items = _yaml_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise RawDataError(path, f"is not valid YAML: {err}") from None
-    if not isinstance(items, list) or not items:
-        raise RawDataError(path, "must be a non-empty list of gaps")
-    for i, item in enumerate(items, start=1):
-        for key in ("id", "what", "consequence"):
-            _text(str(_require(path, item, key, f"gap {i}")))
-    _record_read(path)
+    items, where = _read_yaml(path, "gaps")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        spot = where[(i, "id")]
+        if item["id"] in seen:
+            raise RawDataError(path, f"duplicate id (also line {seen[item['id']]})", spot.line,
+                               value=spot.written, key=_key_path((i, "id")))
+        seen[item["id"]] = spot.line
     return pd.DataFrame(items, columns=["id", "what", "consequence"])
 
 
@@ -328,15 +628,15 @@ def load_sources(path: Path | None = None) -> pd.DataFrame:
     schema = {
         "source_id": Col(_ident), "kind": Col(_text), "publisher": Col(_text),
         "title": Col(_text), "published": Col(_text), "url": Col(_text, optional=True),
-        "note": Col(_text, optional=True),
+        "note": Col(_note, optional=True),
     }
     path = Path(path or paths.RAW / "sources.csv")
     frame = _read_table(path, schema, unique=("source_id",))
     bad = frame[~frame["kind"].isin(SOURCE_KINDS)]
     if len(bad):
-        row = bad.iloc[0]
-        raise RawDataError(path, f"kind must be one of {list(SOURCE_KINDS)}",
-                           int(row["_line"]), "kind", row["kind"])
+        line = int(bad.iloc[0]["_line"])
+        raise RawDataError(path, f"kind must be one of {list(SOURCE_KINDS)}", line, "kind",
+                           frame.attrs["written"][line]["kind"])
     return frame.drop(columns="_line")
 
 
@@ -361,7 +661,7 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
         "question": Col(_ident), "option": Col(_ident), "subgroup_var": Col(_ident),
         "subgroup": Col(_text), "value_pct": Col(_pct, optional=True), "value_text": Col(_text),
     }
-    notes = {c: Col(_text, optional=True) for c in FIGURE_NOTE_COLUMNS}
+    notes = {c: Col(_note, optional=True) for c in FIGURE_NOTE_COLUMNS}
     files = figure_files(raw)
     if not files:
         raise RawDataError(raw, "no *_figures.csv file found")
@@ -369,7 +669,7 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
     for path in files:
         frame = _read_table(path, schema, notes, unique=("figure_id",))
         for _, row in frame.iterrows():
-            _check_figure(path, row, meta, sources, seen)
+            _check_figure(path, row, meta, sources, seen, frame.attrs["written"])
             seen[row["figure_id"]] = (path, row["_line"])
         frame = frame.rename(columns={"_line": "line"})
         frame.insert(0, "file", paths.relative(path))
@@ -383,14 +683,11 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
 
 
 def _check_figure(path: Path, row: pd.Series, meta: dict, sources: pd.DataFrame,
-                  seen: dict) -> None:
+                  seen: dict, written: dict[int, dict[str, str]]) -> None:
     line = int(row["_line"])
 
     def fail(column: str, message: str) -> None:
-        value = row[column]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # show '37' as the file says, not '37.0'
-        raise RawDataError(path, message, line, column, value)
+        raise RawDataError(path, message, line, column, written[line][column] or None)
 
     if row["figure_id"] in seen:
         other, other_line = seen[row["figure_id"]]
@@ -416,7 +713,7 @@ def _check_figure(path: Path, row: pd.Series, meta: dict, sources: pd.DataFrame,
     except worded.WordedFigureError as err:
         fail("value_text", str(err))
     if not pd.isna(row["value_pct"]) and reading.point != row["value_pct"]:
-        fail("value_pct", f"disagrees with value_text {row['value_text']!r}")
+        fail("value_pct", f"disagrees with value_text {written[line]['value_text']!r}")
 
 
 def tidy_figures(figures: pd.DataFrame) -> pd.DataFrame:
@@ -457,19 +754,36 @@ def load_population(path: Path | None = None) -> pd.DataFrame:
     frame = _read_table(path, schema, unique=("age",))
     bad = frame[frame["male"] + frame["female"] != frame["total"]]
     if len(bad):
-        row = bad.iloc[0]
-        raise RawDataError(path, "male + female differs from total", int(row["_line"]),
-                           "total", row["total"])
+        line = int(bad.iloc[0]["_line"])
+        raise RawDataError(path, "male + female differs from total", line, "total",
+                           frame.attrs["written"][line]["total"])
     return frame.drop(columns="_line")
 
 
-def load_approval(path: Path | None = None) -> pd.DataFrame:
-    """Levada's monthly approval of Putin (approve / disapprove / no answer, percent)."""
+def load_approval(path: Path | None = None, metadata: Path | None = None) -> pd.DataFrame:
+    """Levada's monthly approval of Putin (approve / disapprove / no answer, percent).
+
+    Also checks the other side of ``approval_month`` in ``metadata/waves.yaml`` (default: the
+    ``metadata`` folder beside the file): every wave names a month of this series. Every
+    reader of the series weights a wave's approval breakdown by that month, and 05_subgroups
+    needs it for the wave it reports; the check lives here, not in :func:`load_metadata`,
+    because reports that never read the series do not depend on it.
+    """
     schema = {"month": Col(_month), "approve": Col(_pct), "disapprove": Col(_pct, optional=True),
               "no_answer": Col(_pct, optional=True), "source_id": Col(_ident),
-              "note": Col(_text, optional=True)}
+              "note": Col(_note, optional=True)}
     path = Path(path or paths.RAW / "putin_approval_monthly.csv")
-    return _read_table(path, schema, unique=("month",)).drop(columns="_line")
+    frame = _read_table(path, schema, unique=("month",)).drop(columns="_line")
+    root = Path(metadata or path.parent / "metadata")
+    meta, where = _metadata_cached(str(root))
+    months = set(frame["month"])
+    for wave, spec in meta["waves"].items():
+        if spec["approval_month"] not in months:
+            spot = where["waves"][(wave, "approval_month")]
+            raise RawDataError(root / "waves.yaml", f"approval_month is not a month of "
+                               f"{paths.relative(path)}", spot.line, value=spot.written,
+                               key=_key_path((wave, "approval_month")))
+    return frame
 
 
 def load_fieldwork(path: Path | None = None) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 * :func:`check_params` validates a notebook's parameters at its top, with a clear error.
 * :func:`say` renders a sentence whose numbers come from computed values (never typed), with
-  every value HTML-escaped, so text from data can never inject markup into a report.
+  every value escaped for Markdown and HTML, so text from data can never inject markup
+  into a report.
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
 * :func:`show` returns a table rounded for reading.
 
@@ -39,6 +40,7 @@ claims register, two decimals from 0.1 and "p = 1" from 0.995) and ``fmt(p, 3)``
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 import pandas as pd
@@ -95,15 +97,78 @@ def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
     return f"{value:.{digits}f}{unit}"
 
 
+#: Markdown punctuation that is special anywhere in a line: escapes, code, emphasis, link and
+#: image brackets, table cells, strikethrough, math. ``<``, ``>``, ``&``, ``"`` and ``'`` are
+#: left to ``html.escape``, whose entities Markdown shows as the characters.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~$])")
+#: What starts a block at the start of a line: a heading ``#``, a list item ``-``/``+``/``1.``/
+#: ``1)``, a setext underline ``=``/``-``; and leading spaces (four make a code block).
+_MD_BLOCK_START = re.compile(r"^(\s*)(#|[-+=](?=\s|$|[-=])|[0-9]{1,9}(?=[.)](?:\s|$)))?")
+#: The colon of ``scheme://``: the renderer turns a bare URL into a live link.
+_MD_URL = re.compile(r"(?<=[A-Za-z0-9])(:)(?=//)")
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x85\u2028\u2029]+")
+
+
+def _inert(value: object, line_start: bool, code: bool) -> str:
+    """A value as inert text inside Markdown that renders as the same characters.
+
+    Line breaks become spaces (a blank line would start a new block). Inside a code span of
+    the template (``code``) the text is kept as it is (the renderer escapes it; a backtick
+    would end the span and is refused). Elsewhere Markdown punctuation is backslash-escaped
+    (CommonMark renders ``\\_`` as ``_``), so is the colon of a bare URL and, where the value
+    starts a line (``line_start``), a block marker, leading spaces shrinking to one; then
+    HTML special characters become entities (``&lt;`` renders as ``<``). A sentence that
+    :func:`say` made is already inert and is kept as it is.
+    """
+    if getattr(value, "_said", False):
+        return value.data
+    text = _LINE_BREAKS.sub(" ", str(value))
+    if code:
+        if "`" in text:
+            raise ValueError(f"value {text!r} inside a code span may not contain a backtick")
+        return text
+    text = _MD_URL.sub(r"\\\1", _MD_INLINE.sub(r"\\\1", text))
+    if line_start:
+        m = _MD_BLOCK_START.match(text)
+        space, marker = (" " if m[1] else ""), m[2] or ""
+        if marker:
+            marker = marker + "\\" if marker[0].isdigit() else "\\" + marker
+        text = space + marker + text[m.end():]
+    return html.escape(text)
+
+
 def say(template: str, **values: object):
-    """A Markdown sentence built from computed values, each escaped for HTML.
+    """A Markdown sentence built from computed values, each made inert text (:func:`_inert`).
+
+    The template's own Markdown is kept; a value can add no markup, link, image or block,
+    and renders as its own characters. A sentence ``say`` returned may itself be a value.
 
     >>> say("The share is {p}.", p="<b>37%</b>").data
     'The share is &lt;b&gt;37%&lt;/b&gt;.'
+    >>> print(say("{x}", x="![x](http://a/b.png)").data)
+    !\\[x\\](http\\://a/b.png)
+    >>> print(say("option `{o}`: {o}", o="no_answer").data)
+    option `no_answer`: no\\_answer
     """
+    import string
+
     from IPython.display import Markdown
 
-    return Markdown(template.format(**{k: html.escape(str(v)) for k, v in values.items()}))
+    text, ticks = "", 0
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        text += literal
+        ticks += literal.count("`")
+        if field is None:
+            continue
+        value = string.Formatter().get_field(field, (), values)[0]
+        if conversion or spec:
+            value = format(string.Formatter().convert_field(value, conversion), spec)
+        line_start = re.search(r"(?:^|\n)[ \t]*$", text) is not None
+        text += _inert(value, line_start, ticks % 2 == 1)
+    out = Markdown("")  # then set: Markdown(text) would fetch a text that looks like a URL
+    out.data = text  # or read a file whose path it is
+    out._said = True
+    return out
 
 
 def save_table(frame: pd.DataFrame, run: str) -> str:

@@ -13,6 +13,8 @@ One rule, applied to every figure, so that numbers and words are compared on equ
   neighbouring everyday fractions (a quarter 25, a third 33.3, two fifths 40, half 50).
   "about"/"around"/"roughly" add no width: the word fraction is already approximate.
 
+Numbers are ASCII digits only: "٣٧%" or "３７%" (Arabic-Indic, full-width) match no rule.
+
 Anything else raises :class:`WordedFigureError`: a figure no rule understands must be looked at
 by a person, never guessed.
 """
@@ -38,13 +40,15 @@ _FRACTIONS = {
 }
 _HEDGES = r"(?:about|around|roughly|approximately|almost|nearly|some)\s+"
 
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)\s*%$")
-_RANGE = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)\s*%$")
+#: A number as publishers print it: ASCII digits only (``\d`` would also take "٣٧" or "３７").
+_NUM = r"([0-9]+(?:\.[0-9]+)?)"
+_NUMBER = re.compile(rf"^{_NUM}\s*%$", re.ASCII)
+_RANGE = re.compile(rf"^{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*%$", re.ASCII)
 _AT_MOST = re.compile(r"^(?:no more than|not more than|at most|up to|under|less than)\s+"
-                      r"(\d+(?:\.\d+)?)\s*%$")
-_AT_LEAST = re.compile(r"^(?:at least|no less than|more than|over)\s+(\d+(?:\.\d+)?)\s*%$")
-_OUT_OF = re.compile(rf"^(?:{_HEDGES})?(\w+)\s+(?:out of|in)\s+(\w+)$")
-_FRACTION = re.compile(rf"^(?:{_HEDGES})?(.+)$")
+                      rf"{_NUM}\s*%$", re.ASCII)
+_AT_LEAST = re.compile(rf"^(?:at least|no less than|more than|over)\s+{_NUM}\s*%$", re.ASCII)
+_OUT_OF = re.compile(rf"^(?:{_HEDGES})?([a-z0-9]+)\s+(?:out of|in)\s+([a-z0-9]+)$", re.ASCII)
+_FRACTION = re.compile(rf"^(?:{_HEDGES})?(.+)$", re.ASCII)
 
 
 class WordedFigureError(ValueError):
@@ -62,7 +66,7 @@ class Reading:
 
 
 def _count(word: str) -> int | None:
-    return int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    return int(word) if re.fullmatch("[0-9]+", word, re.ASCII) else _NUMBER_WORDS.get(word)
 
 
 def read(text: str) -> Reading:

@@ -2,8 +2,10 @@
 
 Every case copies the real ``data/raw`` tree to a temporary folder, applies one mutation to one
 file and calls the loader that reads it. The loader must raise :class:`chasm.io.RawDataError`
-whose message starts with ``<file>, line <n>, column '<c>': value '<v>'`` (the parts that
-apply) followed by the reason. The expected messages are data: the table ``CASES`` below.
+whose message starts with ``<file>, line <n>, column '<c>': value '<v>'`` (CSV) or
+``<file>, line <n>, key '<k>': value '<v>'`` (YAML; the parts that apply) followed by the
+reason, the value quoted as the file writes it. The expected messages are data: the table
+``CASES`` below.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from chasm import io, paths
+from chasm import claims, io, paths
 
 Edit = Callable[[bytes], bytes]
 
@@ -30,6 +32,9 @@ APPROVAL = "putin_approval_monthly.csv"
 ERRORS = "levada_error_table.csv"
 WAVES = "metadata/waves.yaml"
 QUESTIONS = "metadata/questions.yaml"
+SUBGROUPS = "metadata/subgroups.yaml"
+GAPS = "metadata/gaps.yaml"
+CLAIMS = "claims.csv"  # data/claims.csv, copied beside the raw tree
 SCRIPT = "<script>alert(1)</script>"
 
 
@@ -103,6 +108,8 @@ class Case:
     column: str | None
     value: str | None
     message: str
+    key: str | None = None  # YAML: the dotted key path
+    via: str | None = None  # call the loader of this file instead (a cross-file check)
 
 
 E01 = ",all,all,37,37%,"  # essay_figures.csv line 2: E01 traitors 2025-04, 37%
@@ -228,14 +235,134 @@ CASES = [
     Case("error_table_missing_column", ERRORS, drop_column("sample_n"),
          1, "sample_n", None, r"required column is missing"),
     # metadata (YAML: no line in the location; the YAML parser's message gives it)
+    # metadata (YAML): line, dotted key and the value as written
     Case("waves_negative_n", WAVES, sub("n: 1600", "n: -5"),
-         None, None, "-5", r"wave 2022-02: 'n' must be a whole number > 0"),
+         7, None, "-5", r"must be a whole number > 0", key="2022-02.n"),
     Case("waves_key_twice", WAVES,
          append("2024-03:\n  label: again\n  n: 900\n  n_assumed: false\n"),
-         None, None, None, r"key '2024-03' appears twice(.|\n)*line \d+"),
+         29, None, "2024-03", r"^key appears twice \(also line 16\)$", key="2024-03"),
     Case("questions_unknown_response_type", QUESTIONS,
          sub("response: multiple", "response: several"),
-         None, None, "several", r"question why_people_leave: 'response' must be one of"),
+         10, None, "several", r"must be one of \['single', 'multiple', 'unknown'\]",
+         key="why_people_leave.response"),
+    # metadata: booleans and number forms YAML 1.1 reads differently than they look
+    Case("waves_n_yes", WAVES, sub("n: 1600", "n: yes"),
+         7, None, "yes", r"YAML 1\.1 reads this plain value as a bool", key="2022-02.n"),
+    Case("waves_n_true", WAVES, sub("n: 1600", "n: true"),
+         7, None, "true", r"^must be a whole number > 0", key="2022-02.n"),
+    Case("waves_n_quoted", WAVES, sub("n: 1600", 'n: "1600"'),
+         7, None, '"1600"', r"^must be a whole number > 0", key="2022-02.n"),
+    Case("waves_n_underscore", WAVES, sub("n: 1600", "n: 1_600"),
+         7, None, "1_600", r"reads this plain value as a int.*ASCII digits only",
+         key="2022-02.n"),
+    Case("waves_n_fraction", WAVES, sub("n: 1600", "n: 1600.5"),
+         7, None, "1600.5", r"^must be a whole number > 0", key="2022-02.n"),
+    Case("waves_n_full_width_digits", WAVES, sub("n: 1600", "n: １６００"),
+         7, None, "１６００", r"^must be a whole number > 0", key="2022-02.n"),
+    Case("waves_n_assumed_yes", WAVES, sub("  n_assumed: true", "  n_assumed: yes"),
+         8, None, "yes", r"write true or false", key="2022-02.n_assumed"),
+    Case("subgroups_label_no", SUBGROUPS, sub("{label: no answer}", "{label: no}"),
+         19, None, "no", r"reads this plain value as a bool.*quote it",
+         key="putin_approval.groups.no_answer.label"),
+    # metadata: keys
+    Case("waves_missing_approval_month", WAVES, sub("  approval_month: 2022-02\n", ""),
+         4, None, None, r"^required key is missing$", key="2022-02.approval_month"),
+    Case("waves_misspelt_key", WAVES, sub("  approval_month: 2022-02", "  aproval_month: 2022-02"),
+         9, None, "aproval_month", r"^unknown key \(did you mean 'approval_month'\?\)$",
+         key="2022-02.aproval_month"),
+    Case("waves_unknown_key", WAVES, sub("  n_assumed: true\n", "  n_assumed: true\n  deff: 2\n"),
+         9, None, "deff", r"^unknown key; known: label, fieldwork, n, n_assumed, approval_month$",
+         key="2022-02.deff"),
+    Case("wave_id_not_a_month", WAVES, sub("2022-03:\n", "March 2022:\n"),
+         10, None, "March 2022", r"^is not a month YYYY-MM$", key="March 2022"),
+    Case("questions_yes_as_a_key", QUESTIONS, sub("    traitors: {", "    yes: {"),
+         13, None, "yes", r"reads this plain value as a bool", key="why_people_leave.options"),
+    # metadata: the file
+    Case("waves_yaml_syntax_error", WAVES, sub("  n_assumed: true\n", "  n_assumed: true: no\n"),
+         8, None, None, r"^is not valid YAML: mapping values are not allowed here \(column 18\)"),
+    Case("waves_alias_bomb", WAVES, whole("".join(
+        f"{a}: &{a} [{', '.join([f'*{b}'] * 9 if b else ['lol'] * 9)}]\n"
+        for a, b in zip("abcdefghi", " abcdefgh", strict=True)).replace("* ", "").encode()),
+         1, None, "a", r"anchors and aliases \(&name, \*name\) are not allowed"),
+    Case("waves_explicit_tag", WAVES, sub("n: 1600", "n: !!int 1600"),
+         7, None, "tag:yaml.org,2002:int", r"explicit YAML tags are not allowed"),
+    Case("waves_list_for_a_string", WAVES,
+         sub("label: Levada omnibus, March 2024", "label: [Levada omnibus, March 2024]"),
+         17, None, "[Levada omnibus, March 2024]", r"^must be non-empty text$",
+         key="2024-03.label"),
+    Case("waves_approval_month_not_in_series", WAVES,
+         sub("approval_month: 2025-02", "approval_month: 2025-04"),
+         28, None, "2025-04", r"approval_month is not a month of .*putin_approval_monthly\.csv",
+         key="2025-04.approval_month", via=APPROVAL),
+    # metadata: text from data is inert
+    Case("markdown_image_in_option_label", QUESTIONS,
+         sub('"traitors and betrayers of the Motherland"', '"![x](http://a/b.png)"'),
+         13, None, '"![x](http://a/b.png)"', r"markup or script is not allowed",
+         key="why_people_leave.options.traitors.label"),
+    Case("html_in_wave_label", WAVES, sub("label: Levada omnibus, March 2024",
+                                          "label: Levada <img src=x> omnibus"),
+         17, None, "Levada <img src=x> omnibus", r"markup or script is not allowed",
+         key="2024-03.label"),
+    Case("line_break_in_group_label", SUBGROUPS,
+         sub("{label: no answer}", '{label: "no\\n\\n# forged heading"}'),
+         19, None, '"no\\n\\n# forged heading"', r"a line break is not allowed",
+         key="putin_approval.groups.no_answer.label"),
+    Case("data_link_in_gap", GAPS, sub("what: Levada's full tables", "what: see [the tables]"
+                                       "(data:text/html,x) for Levada's full tables"),
+         3, None, "see [the tables](data:text/html,x) for Levada's full tables for March 2024 "
+         "and April 2025", r"markup or script is not allowed", key="[1].what"),
+    Case("gap_missing_consequence", GAPS,
+         sub("- id: subgroup_cells\n", "- id: x\n  what: y\n- id: subgroup_cells\n"),
+         22, None, None, r"^required key is missing$", key="[5].consequence"),
+    # one number grammar for every numeric CSV cell; messages quote the cell as written
+    Case("share_with_underscore", ESSAY, sub(E01, ",all,all,3_7,37%,"),
+         2, "value_pct", "3_7", r"is not a number \(ASCII digits"),
+    Case("share_in_arabic_indic_digits", ESSAY, sub(E01, ",all,all,٣٧,37%,"),
+         2, "value_pct", "٣٧", r"is not a number"),
+    Case("share_in_full_width_digits", ESSAY, sub(E01, ",all,all,３７,37%,"),
+         2, "value_pct", "３７", r"is not a number"),
+    Case("share_with_exponent", ESSAY, sub(E01, ",all,all,3.7e1,37%,"),
+         2, "value_pct", "3.7e1", r"is not a number"),
+    Case("share_with_plus_sign", ESSAY, sub(E01, ",all,all,+37,37%,"),
+         2, "value_pct", "+37", r"is not a number"),
+    Case("share_without_leading_digit", ESSAY, sub(E01, ",all,all,.37,37%,"),
+         2, "value_pct", ".37", r"is not a number"),
+    Case("count_with_underscore", POPULATION, sub(",650025,", ",650_025,"),
+         2, "male", "650_025", r"is not a number"),
+    Case("claims_paragraph_in_arabic_indic_digits", CLAIMS, sub("C01,3,", "C01,٣,"),
+         2, "paragraph", "٣", r"is not a number"),
+    Case("value_pct_quoted_as_written", ESSAY, sub(E01, ",all,all,37.0,39%,"),
+         2, "value_pct", "37.0", r"disagrees with value_text '39%'"),
+    Case("wording_in_arabic_indic_digits", ESSAY, sub(E01, ",all,all,,٣٧%,"),
+         2, "value_text", "٣٧%", r"no rule reads '٣٧%'"),
+    Case("wording_in_full_width_digits", ESSAY, sub(E01, ",all,all,,３７%,"),
+         2, "value_text", "３７%", r"no rule reads '３７%'"),
+    Case("wording_count_in_arabic_indic_digits", ESSAY,
+         sub(",,about a third,", ",,٣ out of ١٠,"),
+         4, "value_text", "٣ out of ١٠", r"no rule reads"),
+    # CSV text from data is inert
+    Case("markdown_image_in_value_text", ESSAY, sub(E01, ",all,all,,![x](http://a/b.png),"),
+         2, "value_text", "![x](http://a/b.png)", r"markup or script is not allowed"),
+    Case("data_link_in_context", RELEASE,
+         sub('"The majority (90%) would', '"[The majority](data:text/html;base64,PGI+) would'),
+         2, "context", "[The majority](data:text/html;base64,PGI+) would not like to move "
+         "abroad for permanent residence", r"markup or script is not allowed"),
+    Case("data_url_in_sources", SOURCES, sub("https://www.levada.ru/2025/05/27/emigratsionnye-"
+                                             "nastroeniya-i-otnoshenie-k-uehavshim-aprel-2025/",
+                                             '"data:text/html;base64,PGI+"'),
+         3, "url", "data:text/html;base64,PGI+", r"markup or script is not allowed"),
+    Case("markdown_image_in_claim_paraphrase", CLAIMS,
+         sub("37% described those", "37% ![x](http://a/b.png) described those"),
+         2, "paraphrase", "In April 2025, 37% ![x](http://a/b.png) described those who leave "
+         "as traitors.", r"markup or script is not allowed"),
+    Case("heading_forged_in_claim_paraphrase", CLAIMS,
+         sub('"In April 2025, 37%', '"In April 2025,\n\n# Forged heading\n37%'),
+         2, "paraphrase", "In April 2025,\n\n# Forged heading\n37% described those who leave "
+         "as traitors.", r"a line break is not allowed in a one-line text field"),
+    Case("blank_line_in_a_note", RELEASE,
+         sub('"The majority (90%) would', '"The majority\n\n(90%) would'),
+         2, "context", "The majority\n\n(90%) would not like to move abroad for permanent "
+         "residence", r"a blank line is not allowed"),
 ]
 
 
@@ -243,8 +370,12 @@ def load(raw: Path, file: str):
     """Call the loader that reads ``file`` of the raw tree ``raw``."""
     if file.endswith("_figures.csv"):
         return io.load_figures(raw=raw)
+    if file == GAPS:
+        return io.load_gaps(raw / GAPS)
     if file.startswith("metadata/"):
         return io.load_metadata(raw / "metadata")
+    if file == CLAIMS:
+        return claims.load_claims(raw / CLAIMS, tidy=io.tidy_figures(io.load_figures(raw=raw)))
     loader = {SOURCES: io.load_sources, POPULATION: io.load_population,
               APPROVAL: io.load_approval, ERRORS: io.load_error_table}[file]
     return loader(raw / file)
@@ -253,6 +384,7 @@ def load(raw: Path, file: str):
 def copy_raw(tmp_path: Path) -> Path:
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW, raw)
+    shutil.copy(paths.DATA / CLAIMS, raw / CLAIMS)
     for path in raw.rglob("*"):  # raw files are committed read-only
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return raw
@@ -264,6 +396,8 @@ def expected_prefix(path: Path, case: Case) -> str:
         where += f", line {case.line}"
     if case.column is not None:
         where += f", column '{case.column}'"
+    if case.key is not None:
+        where += f", key '{case.key}'"
     if case.value is not None:
         where += f": value {case.value!r}"
     return where + ": "
@@ -275,7 +409,8 @@ def test_the_corpus_is_large_and_ids_are_unique():
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize("file", [ESSAY, SOURCES, POPULATION, APPROVAL, ERRORS, WAVES])
+@pytest.mark.parametrize("file", [ESSAY, SOURCES, POPULATION, APPROVAL, ERRORS, WAVES, GAPS,
+                                  CLAIMS])
 def test_an_unmutated_copy_loads(tmp_path, file):
     """The cases fail because of their mutation, not because the copy is unreadable."""
     assert len(load(copy_raw(tmp_path), file)) > 0
@@ -287,11 +422,11 @@ def test_bad_input_is_named(tmp_path, case):
     target = raw / case.file
     target.write_bytes(case.edit(target.read_bytes()))
     with pytest.raises(io.RawDataError) as info:
-        load(raw, case.file)
+        load(raw, case.via or case.file)
     err = info.value
     message = str(err)
     prefix = expected_prefix(target, case)
     assert message.startswith(prefix), f"\n{message}\ndoes not start with\n{prefix}"
     assert re.search(case.message, message[len(prefix):]), message
-    assert (err.line, err.column) == (case.line, case.column)
+    assert (err.line, err.column, err.key) == (case.line, case.column, case.key)
     assert paths.relative(err.path) == paths.relative(target)

@@ -81,3 +81,144 @@ def test_best_prefers_primary_then_essay_then_numbers(tidy):
     best = figures.best(tidy).set_index("figure_id")
     assert "E01" in best.index and "S01" not in best.index  # essay number over secondary words
     assert "S03" in best.index and "E03" not in best.index  # a number over words
+
+
+# --------------------------------------------------------------------------------------------
+# Metadata schemas (data/schema/*.schema.json) and the strict readers behind them.
+# --------------------------------------------------------------------------------------------
+SCHEMA_NAMES = ("questions", "waves", "subgroups", "gaps")
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_each_metadata_file_has_a_valid_schema_that_its_file_meets(name):
+    import json
+
+    import jsonschema
+    import yaml
+
+    schema = json.loads((io.SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)  # the committed file, read by plain YAML, also passes
+
+
+def test_schema_integers_exclude_booleans():
+    import json
+
+    import jsonschema
+
+    schema = json.loads((io.SCHEMAS / "waves.schema.json").read_text(encoding="utf-8"))
+    wave = {"label": "x", "fieldwork": None, "n": 1600, "n_assumed": True,
+            "approval_month": "2024-03"}
+    jsonschema.validate({"2024-03": wave}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"2024-03": {**wave, "n": True}}, schema)
+
+
+def test_metadata_values_keep_their_written_text_and_types():
+    meta = io.load_metadata()
+    wave = meta["waves"]["2024-03"]
+    assert type(wave["n"]) is int and wave["n_assumed"] is True
+    assert wave["approval_month"] == "2024-03" and wave["fieldwork"] is None
+    ages = meta["subgroups"]["age"]["groups"]
+    assert list(ages) == ["18-24", "25-39", "40-54", "55+"]
+    assert (ages["55+"]["min_age"], ages["55+"]["max_age"]) == (55, None)
+
+
+def test_every_wave_approval_month_is_in_the_series():
+    months = set(io.load_approval()["month"])
+    assert all(w["approval_month"] in months for w in io.load_metadata()["waves"].values())
+
+
+@pytest.mark.parametrize("cell", ["37", "0", "37.5", "-3", "100.0"])
+def test_number_grammar_accepts_plain_decimals(cell):
+    assert io._number(cell) == float(cell)
+
+
+@pytest.mark.parametrize("cell", ["3_7", "٣٧", "３７", "1e3", "+5", ".5", "5.", "0x10", "1,5",
+                                  "3 7", "37%", "١٠٠"])
+def test_number_grammar_refuses_what_float_would_take(cell):
+    with pytest.raises(ValueError, match="is not a number"):
+        io._number(cell)
+
+
+@pytest.mark.parametrize("cell", ["a <b>bold</b> move", "![x](http://a/b.png)", "[x](y)",
+                                  "[x][ref]", "javascript:alert(1)", "see data:text/html,x",
+                                  "data:image/png;base64,AAAA", "<!-- comment -->"])
+def test_markup_is_refused_in_text(cell):
+    with pytest.raises(ValueError, match="markup or script"):
+        io._text(cell)
+    with pytest.raises(ValueError, match="markup or script"):
+        io._note(cell)
+
+
+@pytest.mark.parametrize("cell", ["37% (a third, in words)", "derived data: 84% in November",
+                                  "40-54 [sic]", "a < b", "paragraph 3; see note"])
+def test_plain_text_passes(cell):
+    assert io._text(cell) == cell
+
+
+def test_line_breaks_refused_in_one_line_fields_blank_lines_in_notes():
+    with pytest.raises(ValueError, match="line break"):
+        io._text("two\nlines")
+    with pytest.raises(ValueError, match="line break"):
+        io._text("two\u2028lines")
+    assert io._note("two\nlines") == "two\nlines"
+    with pytest.raises(ValueError, match="blank line"):
+        io._note("two\n\n# heading")
+
+
+def _mutations(name: str, data):
+    """The committed metadata file and broken variants of it, each breaking one keyword."""
+    import copy
+
+    yield data
+    first = next(iter(data)) if isinstance(data, dict) else 0
+    for key, value in [("n", True), ("n", 0), ("n", "1600"), ("n", 1600.5), ("label", ""),
+                       ("label", ["a"]), ("approval_month", "2025-13"), ("aproval_month", "x"),
+                       ("n_assumed", "yes"), ("fieldwork", 3), ("wording_ru", ""),
+                       ("response", "several"), ("options", {}), ("groups", {"x y": {}}),
+                       ("what", None), ("id", "a b"), ("extra", 1)]:
+        broken = copy.deepcopy(data)
+        broken[first][key] = value
+        yield broken
+    for drop in ("label", "n", "approval_month", "options", "groups", "consequence"):
+        broken = copy.deepcopy(data)
+        broken[first].pop(drop, None)
+        yield broken
+    if name == "subgroups":
+        broken = copy.deepcopy(data)
+        del broken["age"]["groups"]["55+"]["max_age"]
+        yield broken
+        broken = copy.deepcopy(data)
+        broken["age"]["groups"]["18-24"]["min_age"] = -1
+        yield broken
+    if name == "questions":
+        broken = copy.deepcopy(data)
+        broken["why_people_leave"]["options"]["traitors"]["tone"] = "hostile"
+        yield broken
+    yield {} if isinstance(data, dict) else []
+    yield {"not-a-month key!": {}} if isinstance(data, dict) else [{}]
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_the_schema_interpreter_agrees_with_jsonschema(name):
+    """chasm.io interprets the schemas itself (jsonschema costs seconds to import in every
+    notebook); on the real file and on each broken variant both must give the same verdict."""
+    import jsonschema
+    import yaml
+
+    schema = io._schema(name)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
+    verdicts = []
+    for doc in _mutations(name, data):
+        ours = not list(io._schema_errors(schema, doc, (), schema))
+        assert ours == validator.is_valid(doc), doc
+        verdicts.append(ours)
+    assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
+
+
+def test_a_schema_keyword_the_interpreter_does_not_know_is_refused():
+    with pytest.raises(ValueError, match=r"schema keyword\(s\) \['maxLength'\] not supported"):
+        io._schema_keywords({"properties": {"a": {"type": "string", "maxLength": 3}}}, "x")

@@ -3,6 +3,8 @@ formatters (chasm.report)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -198,3 +200,87 @@ def test_fmt_evidence_figure_quotes_words_only():
     words = pd.Series({"figure_id": "S01", "value_text": "a third", "rule": "words",
                        "low": 100 / 3 - 5, "high": 100 / 3 + 5, "source_kind": "secondary"})
     assert report.fmt_evidence_figure(words) == "S01 'a third' [28.3–38.3] (secondary)"
+# --------------------------------------------------------------------------------------------
+# Text from data is inert: Markdown escaping in say(), checked with the renderer the reports
+# use (nbconvert's mistune-based markdown2html).
+# --------------------------------------------------------------------------------------------
+def _rendered(markdown: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(markdown)
+
+
+def _visible(html_text: str) -> str:
+    import html as _html
+    import re
+
+    return _html.unescape(re.sub(r"<[^>]+>", "", html_text)).strip()
+
+
+@pytest.mark.parametrize("value", [
+    "![x](http://a/b.png)",
+    "[click](javascript:alert(1))",
+    "[x](data:text/html;base64,PGI+)",
+    "<img src=http://a/b.png>",
+    "http://a/b.png",
+    "no_faith_in_future",
+    "*not emphasis* and **not bold**",
+    "`not code`",
+    "a | b | c",
+    "~~not struck~~",
+    "$x$ is not math",
+    "back\\slash \\_",
+    "Tom & Jerry's \"quote\"",
+])
+def test_say_renders_a_value_as_its_own_characters(value):
+    """No tag but the paragraph: no image, link, emphasis or code; the text reads the same."""
+    html_text = _rendered(report.say("Label: {v}", v=value).data)
+    assert re.fullmatch(r"<p>[^<]*</p>\s*", html_text), html_text
+    assert _visible(html_text) == f"Label: {value}"
+
+
+@pytest.mark.parametrize("value", ["# Forged heading", "- item", "+ item", "1. item", "12) item",
+                                   "===", "---", "    indented code", "> quote"])
+def test_a_value_at_the_start_of_a_line_starts_no_block(value):
+    html_text = _rendered(report.say("{v}", v=value).data)
+    assert re.fullmatch(r"<p>[^<]*</p>\s*", html_text), html_text
+    assert _visible(html_text) == value.strip()
+
+
+def test_a_blank_line_in_a_value_starts_no_block():
+    value = "a paraphrase\n\n# Forged heading\n\n![x](y)"
+    html_text = _rendered(report.say("Claim: {v}", v=value).data)
+    assert re.fullmatch(r"<p>[^<]*</p>\s*", html_text), html_text
+    assert _visible(html_text) == "Claim: a paraphrase # Forged heading ![x](y)"
+
+
+def test_markdown_image_value_is_literal_text():
+    out = report.say("{v}", v="![x](http://a/b.png)")
+    assert "<img" not in _rendered(out.data) and "href" not in _rendered(out.data)
+    assert _visible(_rendered(out.data)) == "![x](http://a/b.png)"
+
+
+def test_values_mid_line_keep_their_block_markers_unescaped():
+    """Escaping only where it matters: '= 0.02' mid-line is no setext underline."""
+    assert report.say("p {p}", p="= 0.020").data == "p = 0.020"
+    assert report.say("{p}", p="= 0.020").data == "\\= 0.020"
+
+
+def test_a_value_inside_a_code_span_is_kept_and_reads_the_same():
+    out = report.say("question `{q}`", q="why_people_leave")
+    assert out.data == "question `why_people_leave`"
+    assert _visible(_rendered(out.data)) == "question why_people_leave"
+    with pytest.raises(ValueError, match="backtick"):
+        report.say("question `{q}`", q="a`b")
+
+
+def test_a_said_sentence_can_be_a_value():
+    inner = report.say("**{b}**", b="x_y")
+    assert report.say("{s}.", s=inner).data == "**x\\_y**."
+    assert "<strong>x_y</strong>" in _rendered(report.say("{s}", s=inner).data)
+
+
+def test_say_never_fetches_a_url_or_reads_a_file():
+    """IPython's Markdown(text) would fetch a text starting 'http' or read an existing path."""
+    assert report.say("{u}", u="http://localhost:1/x").data == "http\\://localhost:1/x"
+    assert report.say("{p}", p=__file__).data == __file__.replace("_", "\\_")

@@ -47,3 +47,15 @@ def test_interval_always_contains_point_and_stays_in_range():
         assert 0 <= r.low <= r.high <= 100
         if r.point is not None:
             assert r.low <= r.point <= r.high
+
+
+@pytest.mark.parametrize("text", ["٣٧%", "３７%", "٣٥-٤٠%", "no more than ١٠%", "at least ６０%",
+                                  "٣ out of ١٠", "３ in １０", "3_7%", "1e1%", "+37%"])
+def test_only_ascii_digits_are_numbers(text):
+    """Python's \\d, \\w and str.isdigit also take Arabic-Indic and full-width digits."""
+    with pytest.raises(WordedFigureError, match="no rule reads"):
+        read(text)
+
+
+def test_ascii_counts_in_words_still_read():
+    assert read("3 in 10").point == pytest.approx(30)
