@@ -91,7 +91,7 @@ report.say("Levada's table implies a design effect of **{ls}** (least squares ov
 
 # %%
 choice = ("the least-squares value from Levada's table" if deff is None
-          else "set by the `deff` parameter")
+          else report.say("set by the `deff` parameter"))
 report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a wave of {n} "
            "interviews, and {level} intervals.", d=report.fmt(deff_used, 2), choice=choice,
            neff=report.fmt(n_eff_used, 0), n=report.fmt(est.n, 0), level=level)

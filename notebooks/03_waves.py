@@ -65,7 +65,7 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
            assumed=" and ".join(assumed) if assumed else "neither",
            d=report.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
-                   else "set by the `deff` parameter"),
+                   else report.say("set by the `deff` parameter")),
            ne=report.fmt(n1 / deff_used, 0))
 
 # %% [markdown]

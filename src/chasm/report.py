@@ -171,6 +171,26 @@ def say(template: str, **values: object):
     return out
 
 
+def inert(value: object) -> str:
+    """A value from data as inert Markdown text, exactly what :func:`say` makes of a value.
+
+    For code that assembles a sentence from many optional pieces (``chasm.series``): every
+    piece that comes from data passes through here, and the assembled text through
+    :func:`markup`. Computed numbers and the package's own words need no escaping."""
+    return _inert(value, False, False)
+
+
+def markup(text: str):
+    """A sentence the package assembled from its own words and :func:`inert` pieces, as a
+    Markdown object that :func:`say` keeps as it is (like a sentence ``say`` returned)."""
+    from IPython.display import Markdown
+
+    out = Markdown("")
+    out.data = text
+    out._said = True
+    return out
+
+
 def save_table(frame: pd.DataFrame, run: str) -> str:
     """Write ``reports/tables/<run>.csv`` (key numbers of a report); return its project path."""
     path = io.write_csv(frame, paths.tables_dir() / f"{run}.csv")

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from . import report
+from .report import inert as _e
+from .report import markup
 
 #: The question id under which the monthly approval series is offered.
 APPROVAL_QUESTION = "putin_approval"
@@ -78,7 +80,7 @@ class Selection:
     option_label: str
     subgroup_label: str
     figures: pd.DataFrame
-    n_note: str
+    n_note: object  # a report.markup sentence
     missing: tuple[str, ...] = ()
 
     @property
@@ -223,7 +225,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
                 if n is not None else
                 f"N is {_n_phrase(rows[in_meta], meta)} for the month"
                 f"{'s' if len(months_meta) != 1 else ''} that are waves of "
-                f"metadata/waves.yaml ({', '.join(months_meta) or 'none'}); for the other "
+                f"metadata/waves.yaml ({_e(', '.join(months_meta) or 'none')}); for the other "
                 f"{others} months no N is recorded here and **N = {standard_n}**, Levada's "
                 "standard design (the N of its published error table), is assumed.")
     else:
@@ -235,10 +237,10 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         note = (f"N = {n} per wave (set by the `n` parameter), an assumption."
                 if n is not None else
                 f"N per wave from metadata/waves.yaml ({_n_phrase(rows, meta)}); it is an "
-                f"assumption for {', '.join(assumed) if assumed else 'no wave'}.")
+                f"assumption for {_e(', '.join(assumed)) if assumed else 'no wave'}.")
         if subgroup_var != "all":
             note += (" A subgroup's N is the wave's N times the group's share of the sample "
-                     f"({', '.join(sorted(set(rows['n_source'])))}).")
+                     f"({_e(', '.join(sorted(set(rows['n_source']))))}).")
     q_label = (APPROVAL_WORDING if question == APPROVAL_QUESTION
                else meta["questions"][question]["wording_en"].strip())
     o_label = (APPROVAL_OPTIONS[option] if question == APPROVAL_QUESTION
@@ -250,7 +252,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         months = set(approval["month"]) if waves is None else {str(w) for w in chosen}
         missing = tuple(sorted(months - set(rows["wave"])))
     return Selection(question, option, subgroup_var, subgroup, q_label, o_label, str(g_label),
-                     rows, note, missing)
+                     rows, markup(note), missing)
 
 
 def _n_phrase(rows: pd.DataFrame, meta: dict) -> str:
@@ -403,13 +405,14 @@ def _pct(value: float) -> str:
 def too_few_sentence(sel: Selection) -> str:
     """One sentence when fewer than two waves can be compared; empty otherwise."""
     if sel.enough:
-        return ""
+        return markup("")
     waves = sorted(sel.testable["wave"].unique())
-    have = (f"only {', '.join(waves)} has" if waves else "no wave has")
-    return (f"**No series to analyse:** for \"{sel.option_label}\" ({sel.subgroup_label}) "
-            f"{have} a figure with a point and a known number of interviews among the "
-            f"selected waves ({', '.join(sel.waves)}), so there is no change, trend or "
-            "heterogeneity to test.")
+    have = (f"only {_e(', '.join(waves))} has" if waves else "no wave has")
+    return markup(
+        f"**No series to analyse:** for \"{_e(sel.option_label)}\" ({_e(sel.subgroup_label)}) "
+        f"{have} a figure with a point and a known number of interviews among the "
+        f"selected waves ({_e(', '.join(sel.waves))}), so there is no change, trend or "
+        "heterogeneity to test.")
 
 
 def overview_sentence(sel: Selection) -> str:
@@ -417,29 +420,31 @@ def overview_sentence(sel: Selection) -> str:
     f = sel.figures
     several = f.groupby("wave")["figure_id"].size()
     multi = several[several > 1]
-    text = (f"**\"{sel.option_label}\"** ({sel.subgroup_label}; question: {sel.question_label}): "
+    text = (f"**\"{_e(sel.option_label)}\"** ({_e(sel.subgroup_label)}; question: "
+            f"{_e(sel.question_label)}): "
             f"{len(f)} figure{'s' if len(f) != 1 else ''} in {f['wave'].nunique()} wave"
-            f"{'s' if f['wave'].nunique() != 1 else ''}, {f['wave'].min()} to "
-            f"{f['wave'].max()}, from {f['outlet'].nunique()} outlet"
-            f"{'s' if f['outlet'].nunique() != 1 else ''} ({_listing(f['outlet'])}).")
+            f"{'s' if f['wave'].nunique() != 1 else ''}, {_e(f['wave'].min())} to "
+            f"{_e(f['wave'].max())}, from {f['outlet'].nunique()} outlet"
+            f"{'s' if f['outlet'].nunique() != 1 else ''} ({_e(_listing(f['outlet']))}).")
     if len(multi):
         text += (f" {len(multi)} wave{'s have' if len(multi) != 1 else ' has'} figures from "
-                 f"more than one source ({', '.join(multi.index)}): they are kept as "
+                 f"more than one source ({_e(', '.join(multi.index))}): they are kept as "
                  "alternatives, never averaged.")
     if sel.question == APPROVAL_QUESTION:
         noted = f[f["note"].fillna("") != ""]
         if len(noted):
             text += " Notes of the series: " + "; ".join(
-                f"{w}: {note}" for w, note in zip(noted["wave"], noted["note"], strict=True)) + "."
+                f"{_e(w)}: {_e(note)}" for w, note in zip(noted["wave"], noted["note"],
+                                                          strict=True)) + "."
         if sel.missing:
             text += (f" Months of the series without this share (left out): "
-                     f"{', '.join(sel.missing)}.")
+                     f"{_e(', '.join(sel.missing))}.")
     untestable = f[f["point"].isna() | f["n"].isna()]
     if len(untestable):
         text += (f" {len(untestable)} figure{'s' if len(untestable) != 1 else ''} "
-                 f"({', '.join(untestable['figure_id'])}) cannot be tested (a bound without a "
-                 "point, or a group of unknown size).")
-    return text
+                 f"({_e(', '.join(untestable['figure_id']))}) cannot be tested (a bound "
+                 "without a point, or a group of unknown size).")
+    return markup(text)
 
 
 def trend_p(tr: dict) -> float:
@@ -452,11 +457,12 @@ def trend_p(tr: dict) -> float:
 def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
     """The trend and heterogeneity tests in words; empty when there is no trend to test."""
     if tr is None:
-        return ""
+        return markup("")
     het = tr["heterogeneity"]
     direction = "rising" if tr["slope"] > 0 else "falling"
     beyond = tr["p_value"] < alpha
-    text = (f"**Trend** ({tr['k']} waves, {tr['first']} to {tr['last']}): the fitted line goes "
+    text = (f"**Trend** ({tr['k']} waves, {_e(tr['first'])} to {_e(tr['last'])}): the fitted "
+            "line goes "
             f"from {_pct(round(tr['fitted_first'], 1))} to {_pct(round(tr['fitted_last'], 1))}"
             f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
@@ -485,18 +491,18 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
                  f"runs from {report.fmt_p(tr['p_min'])} to {report.fmt_p(tr['p_max'])}: "
                  + ("the trend verdict does not depend on the source." if same
                     else "**the trend verdict depends on which source is believed**."))
-    return text
+    return markup(text)
 
 
 def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
     """How many adjacent changes are beyond sampling error after the adjustment."""
     if changes.empty:
-        return ""
+        return markup("")
     fam = changes[changes["best"]]
     sig = fam[fam["p_adjusted"] < alpha]
     robust = sig[sig["p_worst_adjusted"] < alpha]
     raw = fam[fam["p_value"] < alpha]
-    return (f"**{len(sig)} of {len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
+    return markup(f"**{len(sig)} of {len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
             f"{'are' if len(sig) != 1 else 'is'} larger than sampling error after the "
             f"{FAMILY_METHODS[method]} adjustment over the series ({len(robust)} also at the "
             f"least favourable values the figures' rounding or wording allows; {len(raw)} "
@@ -506,22 +512,22 @@ def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
 def _side(rows: pd.DataFrame, s: str, long: bool) -> str:
     r = rows.iloc[0]
     who = r[f"outlet_title_{s}"] if long else r[f"outlet_{s}"]
-    return f"{who}'s \"{r[f'value_text_{s}']}\" ({r[f'figure_id_{s}']})"
+    return f"{_e(who)}'s \"{_e(r[f'value_text_{s}'])}\" ({_e(r[f'figure_id_{s}'])})"
 
 
 def conflict_sentences(changes: pd.DataFrame) -> str:
     """For each step with several combinations of sources, what each gives (a bullet list)."""
     conflicts = source_conflicts(changes)
     if conflicts.empty:
-        return ("No wave of the series has figures from more than one source: no verdict can "
-                "depend on the source." if not changes.empty else "")
+        return markup("No wave of the series has figures from more than one source: no "
+                      "verdict can depend on the source." if not changes.empty else "")
     items = []
     for _step, g in conflicts.groupby("step", sort=True):
         vary = [s for s in "12" if g[f"figure_id_{s}"].nunique() > 1]
         long = any(g.drop_duplicates(f"figure_id_{s}")[f"outlet_{s}"].duplicated().any()
                    for s in vary)
         fixed = [s for s in "12" if s not in vary]
-        head = f"**{g['wave_1'].iloc[0]} → {g['wave_2'].iloc[0]}**"
+        head = f"**{_e(g['wave_1'].iloc[0])} → {_e(g['wave_2'].iloc[0])}**"
         if fixed:
             s = fixed[0]
             head += (f" ({'from' if s == '1' else 'to'} {_side(g, s, long)})")
@@ -535,7 +541,7 @@ def conflict_sentences(changes: pd.DataFrame) -> str:
                "is believed**" if g["depends_on_source"].iloc[0]
                else "every combination of sources gives the same verdict")
         items.append(f"- {head}: {readings}. So {end}.")
-    return "\n".join(items)
+    return markup("\n".join(items))
 
 
 def shares_view(sh: pd.DataFrame) -> pd.DataFrame:

@@ -303,35 +303,37 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     return res
 
 
-def comparison_sentence(r, level: str, alpha: float, margin: float) -> str:
-    """The plain reading of one row of :func:`compare_pairs` (with a ``label`` column).
+def comparison_sentence(r, level: str, alpha: float, margin: float):
+    """The plain reading of one row of :func:`compare_pairs` (with a ``label`` column), as a
+    ``report.say`` sentence (labels and texts from data stay inert).
 
     The change, its interval and p-values (raw and Holm); then, for a change significant on
     its own, the p-values at the least favourable values, otherwise the equivalence p-values;
     then the verdict.
     """
-    from .report import fmt_p, fmt_short, fmt_signed
+    from .report import fmt_p, fmt_short, fmt_signed, say
 
-    text = (f"**\"{r.label}\"** ({r.kind_1} \"{r.text_1}\" → {r.kind_2} \"{r.text_2}\"; "
-            f"{r.figure_1} → {r.figure_2}): {fmt_signed(r.diff)} points "
-            f"({level} CI {fmt_signed(r.ci_low)} to {fmt_signed(r.ci_high)}); "
-            f"p {fmt_p(r.p_value, True)}, Holm-adjusted {fmt_p(r.p_holm)}")
+    template = ('**"{label}"** ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
+                "({level} CI {lo} to {hi}); p {p}, Holm-adjusted {ph}")
+    values = dict(label=r.label, k1=r.kind_1, t1=r.text_1, k2=r.kind_2, t2=r.text_2,
+                  f1=r.figure_1, f2=r.figure_2, d=fmt_signed(r.diff), level=level,
+                  lo=fmt_signed(r.ci_low), hi=fmt_signed(r.ci_high),
+                  p=fmt_p(r.p_value, True), ph=fmt_p(r.p_holm), verdict=r.verdict)
     if r.p_value < alpha:
-        text += (f"; at the least favourable values their texts allow p "
-                 f"{fmt_p(r.p_worst_rounding, True)}, Holm-adjusted {fmt_p(r.p_worst_holm)}")
+        template += ("; at the least favourable values their texts allow p {pw}, "
+                     "Holm-adjusted {pwh}")
+        values.update(pw=fmt_p(r.p_worst_rounding, True), pwh=fmt_p(r.p_worst_holm))
     else:
-        text += (f"; equivalence within ±{fmt_short(margin)} points p "
-                 f"{fmt_p(r.equivalence_p, True)} "
-                 f"({fmt_p(r.equivalence_p_worst)} at the least favourable values "
-                 "their texts allow)")
-    return f"{text}: {r.verdict}."
+        template += ("; equivalence within ±{m} points p {pe} ({pew} at the least favourable "
+                     "values their texts allow)")
+        values.update(m=fmt_short(margin), pe=fmt_p(r.equivalence_p, True),
+                      pew=fmt_p(r.equivalence_p_worst))
+    return say(template + ": {verdict}.", **values)
 
 
 def comparison_sentences(res: pd.DataFrame, level: str, alpha: float, margin: float) -> list:
-    """:func:`comparison_sentence` of every row, each as a ``report.say`` Markdown object."""
-    from .report import say
-
-    return [say("{s}", s=comparison_sentence(r, level, alpha, margin)) for r in res.itertuples()]
+    """:func:`comparison_sentence` of every row (``report.say`` Markdown objects)."""
+    return [comparison_sentence(r, level, alpha, margin) for r in res.itertuples()]
 
 
 def largest_holm_family(p_family: ArrayLike, rank: int, alpha: float) -> int:

@@ -343,9 +343,9 @@ def test_quantity_sentences_name_the_unpublished_options_of_that_tone():
                          "question.")
     assert "between 42.5% and 43.5%" in s[3]
     assert s[3].endswith("The question has negative options no source quotes for this wave "
-                         "(no_faith), so only the lower end holds for the full question.")
+                         "(no\\_faith), so only the lower end holds for the full question.")
     assert "between 56.5% and 57.5%" in s[4] and "the complement of the line above" in s[4]
-    assert s[4].endswith("(no_faith), so only the upper end holds for the full question.")
+    assert s[4].endswith("(no\\_faith), so only the upper end holds for the full question.")
 
 
 def test_quantity_sentences_when_every_listed_option_of_a_tone_is_published():
@@ -366,7 +366,7 @@ def test_quantity_sentences_follow_the_focus_option_and_give_reasons():
     o, qs, b = analysed("w2", focus="no_faith")  # F = [35.5, 36.5]: the upper end is F's
     s = texts(op.quantity_sentences(b, qs, o, META, "q", "w2", ALPHA))
     assert "between 0.0% and 36.5%" in s[1]
-    assert "could include everyone who chose 'no_faith'." in s[1]
+    assert "could include everyone who chose 'no\\_faith'." in s[1]  # escaped Markdown
     o, qs, b = analysed("w1")
     s = texts(op.quantity_sentences(b, qs, o, META, "q", "w1", ALPHA))
     assert s[1] == ("**chose &#x27;traitors&#x27; and at least one positive reason** cannot be "

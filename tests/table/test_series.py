@@ -1,6 +1,8 @@
 """chasm.series on synthetic tables: selection, parameter rejection, too few waves, the family
 over a series, the approval series as figures, and changes whose verdict the source decides."""
 
+import html
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,11 @@ from chasm.report import ParameterError
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.trend import logistic_trend
 from chasm.stats.twosample import compare_waves
+
+
+def _md(sentence):
+    """A sentence function's Markdown text (what the report shows, before rendering)."""
+    return lambda *args, **kwargs: sentence(*args, **kwargs).data
 
 DEFF = 1.9
 META = {
@@ -109,14 +116,14 @@ def test_family_method_is_checked():
 def test_fewer_than_two_waves_is_one_sentence_and_nothing_to_test():
     sel = pick(CONFLICT, option="no")
     assert not sel.enough
-    sentence = series.too_few_sentence(sel)
+    sentence = _md(series.too_few_sentence)(sel)
     assert sentence.count(".") == 1 and "only 2020-01 has" in sentence
     changes = series.adjacent_changes(sel, DEFF)
     assert changes.empty and series.trend_tests(sel, DEFF) is None
     assert series.changes_view(changes, 0.05) is None
-    assert series.conflict_sentences(changes) == "" and series.changes_sentence(
+    assert _md(series.conflict_sentences)(changes) == "" and _md(series.changes_sentence)(
         changes, 0.05, "holm") == ""
-    assert series.too_few_sentence(pick(CONFLICT)) == ""
+    assert _md(series.too_few_sentence)(pick(CONFLICT)) == ""
     out = series.key_numbers(sel, series.shares(sel, DEFF), changes, None, DEFF, "holm")
     assert list(out["part"]) == ["share"]
 
@@ -125,7 +132,7 @@ def test_a_bound_cannot_be_tested():
     table = tidy(fig("B1", "a-release", "2020-01", "40%"),
                  fig("B2", "a-release", "2020-06", "no more than 10%"))
     sel = pick(table)
-    assert not sel.enough and "only 2020-01" in series.too_few_sentence(sel)
+    assert not sel.enough and "only 2020-01" in _md(series.too_few_sentence)(sel)
     sh = series.shares(sel, DEFF)
     assert sh.set_index("figure_id").loc["B2", "ci_high"] > 10.5
 
@@ -143,7 +150,7 @@ def test_the_change_a_source_conflict_decides_is_flagged_and_named_by_outlet():
     assert by.loc["F2", "verdict"] == "larger than sampling error"
     assert by.loc["F3", "verdict"] == "within sampling error"
     assert changes["depends_on_source"].all() and by.loc["F2", "best"]
-    text = series.conflict_sentences(changes)
+    text = _md(series.conflict_sentences)(changes)
     assert "Alpha Center's \"40%\" (F1)" in text and "Beta Times's \"38%\" (F3)" in text
     assert "the verdict depends on which source is believed" in text
     assert "essay" not in text and "primary" not in text
@@ -156,7 +163,7 @@ def test_agreeing_alternatives_are_not_flagged():
                  fig("F3", "c-blog", "2020-06", "a fifth"))
     changes = series.adjacent_changes(pick(table), DEFF)
     assert len(changes) == 2 and not changes["depends_on_source"].any()
-    text = series.conflict_sentences(changes)
+    text = _md(series.conflict_sentences)(changes)
     assert "every combination of sources gives the same verdict" in text
     assert "Gamma Blog" in text
 
@@ -165,7 +172,7 @@ def test_no_alternatives_says_so():
     table = tidy(fig("F1", "a-release", "2020-01", "40%"), fig("F2", "a-release", "2020-06", "30%"))
     changes = series.adjacent_changes(pick(table), DEFF)
     assert series.source_conflicts(changes).empty
-    assert "no verdict can depend on the source" in series.conflict_sentences(changes)
+    assert "no verdict can depend on the source" in _md(series.conflict_sentences)(changes)
 
 
 def test_publisher_shared_by_two_alternatives_adds_the_title():
@@ -176,8 +183,8 @@ def test_publisher_shared_by_two_alternatives_adds_the_title():
     table = pd.concat([table, tidy(fig("F3", "a-release", "2020-06", "38%"))
                        .assign(source_id="a-other")], ignore_index=True)
     sel = series.select(table, APPROVAL, META, sources, POP, question="q", option="yes")
-    text = series.conflict_sentences(series.adjacent_changes(sel, DEFF))
-    assert "Alpha Center, \"Another release\"'s \"38%\" (F3)" in text
+    text = _md(series.conflict_sentences)(series.adjacent_changes(sel, DEFF))
+    assert "Alpha Center, \"Another release\"'s \"38%\" (F3)" in html.unescape(text)
 
 
 # -- the family over the series ----------------------------------------------------------------
@@ -194,7 +201,7 @@ def test_adjacent_changes_are_adjusted_over_the_series():
         assert changes["p_value"].to_numpy() == pytest.approx(ref)
         assert changes["p_adjusted"].to_numpy() == pytest.approx(adjust_pvalues(ref, method))
         assert (changes["p_worst"] >= changes["p_value"]).all()
-    fam = series.changes_sentence(changes, 0.05, "fdr_bh")
+    fam = _md(series.changes_sentence)(changes, 0.05, "fdr_bh")
     assert "Benjamini-Hochberg" in fam and f"**{int((changes['p_adjusted'] < .05).sum())} of 3**" \
         in fam
 
@@ -215,7 +222,7 @@ def test_trend_uses_the_chosen_figures_and_tries_every_source():
     alt = logistic_trend([40, 38], 1600, DEFF, sel.figures["years"].iloc[[0, 2]]).p_value
     assert tr["combinations"] == 2
     assert (tr["p_min"], tr["p_max"]) == (pytest.approx(ref.p_value), pytest.approx(alt))
-    assert "the trend verdict depends on which source is believed" in series.trend_sentence(
+    assert "the trend verdict depends on which source is believed" in _md(series.trend_sentence)(
         tr, sel, 0.05)
 
 
@@ -234,12 +241,12 @@ def test_approval_series_takes_n_from_metadata_else_the_standard_n():
                         option="approve", standard_n=1700)
     n = sel.figures.set_index("wave")["n"]
     assert n.to_dict() == {"2020-01": 1600, "2020-02": 1700, "2020-06": 1600}
-    assert "N = 1700" in sel.n_note and "for the other 1 months" in sel.n_note
+    assert "N = 1700" in sel.n_note.data and "for the other 1 months" in sel.n_note.data
     assert sel.figures["n_assumed"].all()
     dis = series.select(table, APPROVAL, META, SOURCES, POP, question="putin_approval",
                         option="disapprove")
     assert dis.missing == ("2020-02",)
-    assert "without this share (left out): 2020-02" in series.overview_sentence(dis)
+    assert "without this share (left out): 2020-02" in _md(series.overview_sentence)(dis)
     with pytest.raises(ParameterError, match="groups with figures: all/all"):
         series.select(table, APPROVAL, META, SOURCES, POP, question="putin_approval",
                       option="approve", subgroup_var="age", subgroup="old")

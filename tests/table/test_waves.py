@@ -200,15 +200,15 @@ Row = namedtuple("Row", "label kind_1 text_1 kind_2 text_2 figure_1 figure_2 dif
 def test_comparison_sentence_significant_and_not():
     fall = Row("Traitors", "essay", "43%", "essay", "37%", "E06", "E01", -6.0, -10.64, -1.32,
                0.01197, 0.0598, 0.036, 0.18, 0.9, 0.95, "a verdict")
-    assert waves.comparison_sentence(fall, "95%", 0.05, 3.0) == (
+    assert waves.comparison_sentence(fall, "95%", 0.05, 3.0).data == (
         "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points (95% CI −10.6 "
         "to −1.3); p = 0.012, Holm-adjusted 0.060; at the least favourable values their texts "
         "allow p = 0.036, Holm-adjusted 0.180: a verdict.")
     flat = fall._replace(diff=0.0, ci_low=-2.7, ci_high=2.7, p_value=1.0, p_holm=1.0,
                          equivalence_p=0.0004, equivalence_p_worst=0.0123)
-    assert waves.comparison_sentence(flat, "90%", 0.05, 2.5) == (
+    assert waves.comparison_sentence(flat, "90%", 0.05, 2.5).data == (
         "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): 0.0 points (90% CI −2.7 "
-        "to +2.7); p = 1.000, Holm-adjusted 1.000; equivalence within ±2.5 points p < 0.001 "
+        "to +2.7); p = 1.000, Holm-adjusted 1.000; equivalence within ±2.5 points p &lt; 0.001 "
         "(0.012 at the least favourable values their texts allow): a verdict.")
 
 
@@ -216,7 +216,7 @@ def test_comparison_sentences_escape_the_labels():
     res = pd.DataFrame([Row("<i>x</i>", "essay", "43%", "essay", "37%", "E06", "E01", -6.0,
                             -10.6, -1.3, 0.01, 0.02, 0.03, 0.04, 0.9, 0.9, "v")._asdict()])
     (only,) = waves.comparison_sentences(res, "95%", 0.05, 3.0)
-    assert only.data.startswith("**&quot;&lt;i&gt;x&lt;/i&gt;&quot;** (essay")
+    assert only.data.startswith('**"&lt;i&gt;x&lt;/i&gt;"** (essay')
 
 
 @pytest.mark.parametrize(("p", "rank", "expected"), [
