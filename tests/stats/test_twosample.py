@@ -31,33 +31,44 @@ def score_z_by_hand(p1: float, p2: float, ne1: float, ne2: float) -> float:
     return (p2 - p1) / math.sqrt(var)
 
 
+def levada_deff() -> float:
+    """Levada's design effect 1.90: least squares of its error table (3.4 / 2.9 / 2.0 / 1.5
+    points near 50 / 25 / 10 / 5% at N = 1600), by hand as in tests/stats/test_design.py."""
+    z = norm.ppf(0.975)
+    srs = np.array([z * math.sqrt(p * (1 - p) / 1600) * 100 for p in (0.5, 0.25, 0.1, 0.05)])
+    err = np.array([3.4, 2.9, 2.0, 1.5])
+    return float(((err * srs).sum() / (srs**2).sum()) ** 2)
+
+
 def test_levada_reference_43_to_37():
-    out = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
-    ne = 1600 / 1.9
+    deff = levada_deff()
+    assert deff == pytest.approx(1.899, abs=5e-4)
+    out = compare_waves(43, 37, 1600, 1600, deff, deff).iloc[0]
+    ne = 1600 / deff
     assert out["diff"] == pytest.approx(-6.0)
     assert out["z"] == pytest.approx(score_z_by_hand(0.43, 0.37, ne, ne), rel=1e-9)
     assert abs(out["z"]) == pytest.approx(2.51, abs=0.01)
     assert out["p_value"] == pytest.approx(2 * norm.sf(abs(out["z"])), rel=1e-9)
     assert out["p_value"] == pytest.approx(0.012, abs=0.0005)
-    # the issue's reference interval -10.654 to -1.321 (statsmodels 0.15: -10.643 to -1.320)
+    # the issue's reference interval (statsmodels 0.15 gave -10.642 to -1.321)
     assert (round(out["ci_low"], 2), round(out["ci_high"], 2)) == (-10.65, -1.32)
+    assert (round(out["ci_low"], 3), round(out["ci_high"], 3)) == (-10.654, -1.321)
     assert out["ci_method"] == "score"
+    sm = smp.confint_proportions_2indep(0.37 * ne, ne, 0.43 * ne, ne, method="score")
+    assert round(sm[0] * 100, 3) == -10.642  # the bug this module avoids (issue #10269)
 
 
-def test_reference_interval_three_decimals():
-    # -10.654 / -1.321 are the limits without the N/(N-1) factor (Farrington-Manning); with
-    # the factor (compare_waves) each limit moves outward by about 0.0014 points
+def test_reference_at_deff_exactly_1_9_and_without_the_factor():
+    # at deff 1.9 exactly the limits are -10.655 / -1.320; Farrington-Manning's statistic
+    # (no N/(N-1) factor) moves each limit inward by about 0.0014 points
     ne = 1600 / 1.9
-    fm = np.array(score_interval(0.43 * ne, ne, 0.37 * ne, ne, correction=False)) * 100
     mn = np.array(score_interval(0.43 * ne, ne, 0.37 * ne, ne)) * 100
-    assert fm.round(3).tolist() == [-10.654, -1.321]
+    fm = np.array(score_interval(0.43 * ne, ne, 0.37 * ne, ne, correction=False)) * 100
     assert mn.round(3).tolist() == [-10.655, -1.320]
+    assert fm.round(3).tolist() == [-10.654, -1.321]
+    assert fm[0] > mn[0] and fm[1] < mn[1]
     out = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
     assert [out["ci_low"], out["ci_high"]] == pytest.approx(mn.tolist(), abs=1e-9)
-    sm = smp.confint_proportions_2indep(
-        0.37 * ne, ne, 0.43 * ne, ne, method="score", compare="diff"
-    )
-    assert sm[0] * 100 == pytest.approx(-10.643, abs=5e-4)  # the bug this module avoids
 
 
 def _restricted_nll(x1, n1, x2, n2, delta):

@@ -16,16 +16,16 @@ OWN IMPLEMENTATION. The restricted maximum-likelihood estimate behind the score 
 non-zero difference, its interval and TOST is computed here (``constrained_mle``, the closed
 form of Farrington & Manning 1990) rather than by statsmodels 0.15, whose cubic has a wrong
 linear coefficient (statsmodels issue #10269, fix unreleased): its score intervals and
-equivalence p-values are slightly off (43% -> 37% below: lower limit -10.643 instead of
--10.655). At a null difference of 0 the two agree (pooled share). ``constrained_mle``,
+equivalence p-values are slightly off (43% -> 37% below: lower limit -10.642 instead of
+-10.654). At a null difference of 0 the two agree (pooled share). ``constrained_mle``,
 ``score_statistic``, ``score_test``, ``score_interval`` and ``tost_pvalue`` work on counts
 (fractions); ``compare_waves`` and ``equivalence_test`` take published percentages.
 
 Independence caveat: if both waves reuse the same sampling points, the waves are positively
 correlated and the independent-samples variance is conservative (too large).
 
-Worked example: 43% -> 37%, N=1600 each, deff 1.9: z = -2.51, p = 0.012, 95% CI of the change
-[-10.655, -1.320] points (without the N/(N-1) factor: [-10.654, -1.321]).
+Worked example: 43% -> 37%, N=1600 each, Levada's deff 1.899: z = -2.51, p = 0.012, 95% CI
+of the change [-10.654, -1.321] points (statsmodels 0.15: [-10.642, -1.321]).
 """
 
 from __future__ import annotations
