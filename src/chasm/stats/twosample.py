@@ -139,6 +139,8 @@ def constrained_mle(
             ok = np.isfinite(step) & (
                 _loglik(x1, n1, x2, n2, step - delta, step) > _loglik(x1, n1, x2, n2, q1, p2)
             )
+            if not ok.any():
+                break
             p2 = np.where(ok, step, p2)
         for end in (low, high):
             better = _loglik(x1, n1, x2, n2, end - delta, end) > _loglik(
