@@ -14,6 +14,7 @@ Statistics (``chasm.stats``):
 - ``stats.frechet``       Frechet bounds and other pick-all-that-apply arithmetic
 - ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
 - ``stats.trend``         a share over waves: logistic trend and heterogeneity
+- ``stats.sensitivity``   smallest equivalence margin, tipping points, power, Bayes share
 
 Tables and reports:
 

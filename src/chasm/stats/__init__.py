@@ -11,4 +11,5 @@ numbers, and checks them (``ValueError`` naming the argument and the value).
 - ``frechet``       bounds for pick-all-that-apply combinations from their marginals
 - ``partitions``    a total and its subgroups: weights, identity, missing cell, vs rest, Bayes
 - ``trend``         a share over waves: logistic trend, heterogeneity across waves
+- ``sensitivity``   smallest equivalence margin, tipping points, power, Bayes share interval
 """
