@@ -267,7 +267,7 @@ def test_wave_change_holm_over_the_registers_family(inputs):
     assert c13["p_value"] == pytest.approx(0.012, abs=5e-4)
     assert c13["p_worst"] == pytest.approx(0.036, abs=5e-4)
     assert c13["p_adjusted"] == pytest.approx(2 * c13["p_worst"])
-    assert "−6.0 points, 95% CI −10.6 to −1.3, p = 0.012" in c13["evidence"]
+    assert "−6.0 points, 95% CI −10.7 to −1.3, p = 0.012" in c13["evidence"]
     assert "2 wave comparisons" in c13["evidence"]
 
 
