@@ -48,6 +48,10 @@ endif
 RUNS := $(sort $(basename $(notdir $(wildcard notebooks/params/*.yaml))))
 REPORTS := $(RUNS:%=reports/%.ipynb)
 notebook_of = $(firstword $(subst --, ,$(1)))
+ORPHANS := $(strip $(foreach run,$(RUNS),$(if $(wildcard notebooks/$(call notebook_of,$(run)).ipynb),,$(run))))
+ifneq ($(ORPHANS),)
+$(error params file(s) for notebooks that do not exist: $(ORPHANS:%=notebooks/params/%.yaml); remove them or restore the notebook)
+endif
 # Everything a run reads besides the package: its notebook, its params file, the notebook's inputs.
 run_inputs = notebooks/$(2).ipynb notebooks/params/$(1).yaml $(INPUTS_$(2))
 # Content stamps (chasm.manifest): rewritten only when an input's content or the input list

@@ -68,3 +68,11 @@ def test_a_params_name_make_cannot_express_is_refused(project, name):
         assert out.returncode != 0
         assert "params file name(s) make cannot use" in out.stderr
         assert "rename" in out.stderr
+
+
+def test_params_for_a_missing_notebook_are_refused(project):
+    (project / "notebooks" / "params" / "09_gone--x.yaml").write_text("{}\n")
+    out = make(project)
+    assert out.returncode != 0
+    assert ("params file(s) for notebooks that do not exist: notebooks/params/09_gone--x.yaml"
+            in out.stderr)
