@@ -30,6 +30,18 @@ import threading
 import time
 from pathlib import Path
 
+if __name__ == "__main__":  # first of all: an interrupt at any point is one line, no traceback
+    import signal
+
+    def _interrupted(signum, frame):  # noqa: ARG001 - the signal handler's signature
+        os.write(2, f"✗ {' '.join(sys.argv[1:3])}: interrupted; nothing is half-published "
+                    "(reports/ keeps each run's previous outputs or its complete new ones)\n"
+                    .encode())
+        os._exit(130)  # the kernel (its own session) exits when it sees its parent gone
+
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
+
 # nbformat validates with jsonschema, whose optional "iri" format checker imports
 # rfc3987_syntax, which builds a grammar at import (about 1 s per build, measured by
 # `make bench --profile`). nbformat's schema uses no iri format: skip that import.
@@ -195,8 +207,12 @@ def publish(run: str, moves: list[tuple[Path, Path]], backup: Path) -> None:
     not writable, a name taken by a folder), every file already moved is put back as it was
     and one :class:`BuildError` names the file and the reason. The make target (the report
     notebook) is the last move, so make never sees a half-published run as done."""
+    import signal
+
     done: list[tuple[Path, Path | None]] = []
     dst = paths.REPORTS
+    # an interrupt (make's Ctrl-C, a kill) waits until every file is in place or put back
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         backup.mkdir(parents=True, exist_ok=True)
         for number, (src, dst) in enumerate(moves):
@@ -220,6 +236,8 @@ def publish(run: str, moves: list[tuple[Path, Path]], backup: Path) -> None:
         raise BuildError(f"{run}: could not publish {paths.relative(failed)}: "
                          f"{err.strerror or err}; every "
                          "output was put back as it was") from None
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _cell_failure(run: str, err, executed: Path) -> str:
@@ -424,6 +442,15 @@ def main(argv: list[str] | None = None) -> int:
             write_index()
     except BuildError as err:
         print(f"✗ {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"✗ {getattr(args, 'run', args.command)}: interrupted; reports/ keeps its previous "
+              "outputs", file=sys.stderr)
+        return 130
+    except OSError as err:  # a file that cannot be read or written, named with the reason
+        where = paths.relative(err.filename) if err.filename else "a file"
+        print(f"✗ {getattr(args, 'run', args.command)}: {where}: {err.strerror or err}",
+              file=sys.stderr)
         return 1
     return 0
 

@@ -77,3 +77,35 @@ def test_a_run_that_cannot_publish_everything_puts_everything_back(project):
     assert f"could not publish reports/tables/{RUN}.csv" in message[0]
     assert "put back" in message[0] and "Traceback" not in out.stderr
     assert_unchanged(project, before)
+
+
+def test_an_interrupted_make_says_so_in_one_line_and_changes_nothing(project):
+    """Ctrl-C (SIGINT to make's process group) while a report runs: no traceback, no output
+    changed, and nothing published afterwards."""
+    import signal
+    import time
+
+    assert make(project).returncode == 0  # content stamps: the change below is seen
+    params = project / "notebooks" / "params" / f"{RUN}.yaml"
+    params.write_text("deff: 1.2\n")
+    before = snapshot(project)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CHASM_STAGING", "JUPYTER_PATH",
+                        "CHASM_MAKE_ROOT")}
+    env["PYTHONPATH"] = str(project / "src")
+    proc = subprocess.Popen([MAKE, "-C", str(project), "reports", f"VENV={VENV}",
+                             f"STAMP={project.parent / 'installed'}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.time() + 20
+    staging = project / "reports" / ".staging" / RUN
+    while not staging.exists() and time.time() < deadline:  # the run has started
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    assert "Traceback" not in err, err
+    assert "interrupted; nothing is half-published" in err, err
+    time.sleep(1)  # nothing may publish after make has gone
+    assert_unchanged(project, before)
