@@ -906,10 +906,12 @@ def traitor_panels(wave: str, option: str, age: AgeChecks, appr: ApprovalChecks
     return panels
 
 
-def with_derived(cells: pd.DataFrame, check: Unpublished) -> pd.DataFrame:
+def with_derived(cells: pd.DataFrame, check: Unpublished | None) -> pd.DataFrame:
     """``cells`` with each unpublished row given the derived range and its interval, marked
     ``derived`` (what the figure draws for a group nobody quoted)."""
     out = cells.copy()
+    if check is None:  # every group is published: nothing derived
+        return out
     unknown = out["low"].isna()
     out.loc[unknown, ["low", "high", "ci_low", "ci_high"]] = [check.missing.low,
                                                               check.missing.high,
@@ -1007,6 +1009,9 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
                 hi=report.fmt(sc.sum_high), cons=cons, rlo=report.fmt(sc.rest_low),
                 rhi=report.fmt(sc.rest_high), bh=report.fmt(sc.b_high_implied)))
         e_age = group_cells(tidy, meta, ew, question, WOULD, "age", complement=WOULD_NOT)
+        if e_age["published"].all():
+            outputs.append(report.say("Every age group is published: the groups alone fix the "
+                                      "total, which the table of every breakdown below checks."))
         if e_age["low"].notna().any() and e_age["low"].isna().any():
             e_age = add_intervals(e_age, w_age, n_w, deff, alpha)
             outputs.append(report.show(shown(e_age, point=False), index="group"))
