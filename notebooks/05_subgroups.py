@@ -20,7 +20,7 @@
 # reference date), Levada's monthly Putin approval (`data/raw/putin_approval_monthly.csv`),
 # `data/raw/sources.csv` and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (one row per check) and the figures
-# `reports/figures/<run>-traitors.svg` and `<run>-emigrate.svg` with the CSV of their numbers.
+# `reports/figures/<run>-<option>.svg` and `<run>-emigrate.svg` with the CSV of their numbers.
 #
 # The question, answer, wave and breakdown variables studied are parameters; by default the
 # essay's: the share calling those who left "traitors" in March 2024 by age group (some groups
@@ -28,8 +28,9 @@
 # population-weighted mean of any partition into groups, `p_total = Σ w_g p_g`. This identity
 # checks the quoted figures, bounds the groups nobody quoted, and gives the rest of the sample
 # to compare a group with. A group is compared with **the rest of the sample, never with the
-# total** it is part of. Levada's own wish-to-emigrate breakdowns serve as a second,
-# independent check, and every published breakdown of every wave is checked against its total.
+# total** it is part of. A single-response question's breakdowns (`series`, by default Levada's
+# own wish-to-emigrate figures) serve as a second, independent check, and every published
+# breakdown of every wave is checked against its total.
 
 # %% tags=["parameters"]
 run = "05_subgroups"  # report name (set by make)
@@ -243,7 +244,7 @@ if appr.found:
 # %%
 plots.theme()
 panels = bd.traitor_panels(wave, option, age, appr)
-(plots.group_panels_figure(panels, run, "traitors", (5.2, 3.8)) if panels
+(plots.group_panels_figure(panels, run, option, (5.2, 3.8)) if panels
  else report.say("Nothing to draw for {wave}.", wave=wave))
 
 # %% [markdown]

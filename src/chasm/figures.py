@@ -101,8 +101,8 @@ def _ranked(tidy: pd.DataFrame) -> pd.DataFrame:
 
 
 def best(tidy: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell, by the rule :data:`BEST_RULE`: a number before words, then the kind
-    of source (primary, essay, secondary, :data:`KIND_ORDER`), then the lower figure_id.
+    """One row per cell, by one rule: a number before words, then the kind of source
+    (primary, essay, secondary, :data:`KIND_ORDER`), then the lower figure_id.
 
     A number is preferred over words whatever its source (29% over "about a third"), since
     words are a rounding of some number; among numbers the order runs from Levada's own
@@ -113,12 +113,6 @@ def best(tidy: pd.DataFrame) -> pd.DataFrame:
     """
     return (_ranked(tidy).drop_duplicates(CELL).drop(columns=["_kind", "_words"])
             .reset_index(drop=True))
-
-
-#: The rule of :func:`best`, in words (for reports).
-BEST_RULE = ("a published number before words, then Levada's own releases (primary) before "
-             "the essay before secondary sources, then, between figures of the same kind and "
-             "form, the lower figure id")
 
 
 def best_choices(tidy: pd.DataFrame) -> pd.DataFrame:
