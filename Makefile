@@ -23,7 +23,8 @@ METADATA := $(sort $(wildcard data/raw/metadata/*.yaml data/schema/*.schema.json
 RAW_FIGURES := $(sort $(wildcard data/raw/*_figures.csv))
 FIGURES := data/processed/figures.csv
 ERRORS := data/raw/levada_error_table.csv
-POPULATION := data/raw/rosstat_population_2024-01-01.csv
+POPULATION := $(sort $(wildcard data/raw/rosstat_population_*.csv))
+SOURCES := data/raw/sources.csv
 APPROVAL := data/raw/putin_approval_monthly.csv
 CLAIMS := data/claims.csv
 
@@ -31,10 +32,10 @@ CLAIMS := data/claims.csv
 # and what it writes besides its report.
 INPUTS_01_ingest := $(RAW_FIGURES) data/raw/sources.csv $(METADATA)
 OUTPUTS_01_ingest := $(FIGURES)
-INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
+INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
 INPUTS_03_waves := $(FIGURES) $(ERRORS) $(METADATA)
-INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(METADATA)
-INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA)
+INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(SOURCES) $(METADATA)
+INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
 INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) data/raw/sources.csv

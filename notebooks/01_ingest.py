@@ -55,9 +55,11 @@ print("wrote", io.write_processed(tidy, "figures"))
 
 # %% [markdown]
 # ## Where the figures come from
-# The essay quotes figures from Levada releases whose tables we could not retrieve; the English
-# releases give a few figures in their running text (*primary*); a secondary summary gives
-# others, some only in words.
+# Each source's kind (*essay*, *primary*: the pollster's own publication, *secondary*: someone
+# else's report of it) and outlet are in `data/raw/sources.csv`.
+
+# %%
+report.say("{text}", text=figures.kind_sentence(tidy, sources))
 
 # %%
 report.show(sources[["source_id", "kind", "publisher", "published", "title"]], index="source_id")
@@ -75,7 +77,18 @@ report.show(shared[["wave", "option", "figure_a", "kind_a", "text_a", "figure_b"
                     "text_b", "point_diff", "gap", "agree"]])
 
 # %%
-display(*figures.shared_cell_sentences(shared))
+display(*figures.shared_cell_sentences(shared, sources))
+
+# %% [markdown]
+# Where a report needs one figure per cell it takes one by a fixed rule (`chasm.figures.best`):
+# a published number before words, then the pollster's own releases before the essay before
+# secondary sources, then the lower figure id. Where that choice matters (the figures cannot
+# all be right, or nothing but the id decided):
+
+# %%
+display(*(figures.best_sentences(tidy, sources)
+          or [report.say("In no cell does the choice matter: where sources share a cell they can "
+                        "all be right, and a number or the kind of source decides.")]))
 
 # %% [markdown]
 # ## What is missing

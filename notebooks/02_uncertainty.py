@@ -16,8 +16,9 @@
 # # 02 · Uncertainty: how precise is each published figure?
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
-# `data/raw/levada_error_table.csv`, the Rosstat population by age, Levada's monthly Putin
-# approval series and `data/raw/metadata/`.
+# `data/raw/levada_error_table.csv`, the Rosstat population tables by age
+# (`data/raw/rosstat_population_YYYY-MM-DD.csv`), Levada's monthly Putin approval series,
+# `data/raw/sources.csv` and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (one row per figure: its interval and where the
 # number of interviews behind it comes from) and the figure `reports/figures/<run>-intervals`.
 #
@@ -33,28 +34,33 @@ run = "02_uncertainty"  # report name (set by make)
 deff = None  # design effect; None: the least-squares value implied by Levada's error table
 alpha = 0.05  # error rate of the intervals (0.05 gives 95% intervals)
 n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
+questions = []  # questions whose figures are covered; []: every question in the data
+waves = []  # waves covered; []: every wave in the data
+focus = "traitors"  # the answer whose figures the design-effect sensitivity table follows
 
 # %%
 import numpy as np
 
-from chasm import figures, io, plots, report, uncertainty
+from chasm import figures, io, plots, report, uncertainty, weights
 from chasm.stats import design
 
-report.check_params(deff=deff, alpha=alpha, n=n)
+report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
 level = report.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## Load inputs
 
 # %%
-tidy = figures.load()
 meta = io.load_metadata()
+tidy = uncertainty.select(figures.load(), meta, questions, waves, focus)
 errors = io.load_error_table()
-population = io.load_population()
+populations = io.load_populations()
 approval = io.load_approval()
+sources = io.load_sources()
 whole_sample = tidy["subgroup_var"] == "all"
 report.say("{k} published figures ({w} for the whole sample, {s} for subgroups) from {q} "
-           "questions and {v} waves.", k=len(tidy), w=int(whole_sample.sum()),
+           "{qs} and {v} waves.", k=len(tidy), qs="questions" if tidy["question"].nunique() > 1
+           else f"question ({tidy['question'].iloc[0]})", w=int(whole_sample.sum()),
            s=int((~whole_sample).sum()), q=tidy["question"].nunique(), v=tidy["wave"].nunique())
 
 # %% [markdown]
@@ -98,12 +104,14 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 
 # %% [markdown]
 # ## Compute: every figure with its interval
-# **How many interviews stand behind each figure.** The whole sample is the wave's N (1600,
-# Levada's standard design, is assumed: the two waves' N are not published). A subgroup's N is
-# never published either; it is taken as w · N, with w the group's share of the sample:
-# for age bands the population share (Rosstat, 1 January 2024, people 18 and older); for
-# approval of Putin the share approving / disapproving / not answering in Levada's monthly
-# series for the wave's month (`approval_month` in `metadata/waves.yaml`). For other
+# **How many interviews stand behind each figure.** The whole sample is the wave's N from
+# `metadata/waves.yaml` (where the source does not state it, Levada's standard 1600 is
+# assumed, flagged `n_assumed`; the last section lists which waves). A subgroup's N is never
+# published; it is taken as w · N, with w the group's share of the sample: for age bands the
+# population share of people 18 and older in the Rosstat table nearest to the wave (said
+# below); for approval of Putin the share approving / disapproving / not answering in
+# Levada's monthly series for the wave's month (`approval_month` in `metadata/waves.yaml`),
+# **normalised to sum 1** (`chasm.weights`: rounded shares add to 99-101). For other
 # breakdowns (direction of the country, trusted source) no source gives the group's size: their
 # interval is left empty rather than computed from an invented size
 # (`chasm.uncertainty.subgroup_sizes`).
@@ -116,7 +124,11 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 # upper bound and the weighting part of a design effect does not shrink in subgroups.
 
 # %%
-sizes = uncertainty.subgroup_sizes(tidy, meta, population, approval, n=n)
+report.say("{text}", text=weights.population_text(
+    populations, meta, tidy.loc[tidy["subgroup_var"] == "age", "wave"].unique()))
+
+# %%
+sizes = uncertainty.subgroup_sizes(tidy, meta, populations, approval, n=n)
 table = uncertainty.interval_table(tidy, sizes, deff_used, alpha)
 shown = table.assign(**{"w (%)": 100 * table["w"]})
 report.show(shown[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
@@ -132,10 +144,11 @@ display(*uncertainty.size_notes(table))
 
 # %% [markdown]
 # ## How much the design effect matters
-# Half-width (points) of the interval at 50% for a whole wave, and of every "traitors" figure
-# whose size is known (rounding and wording included, as in the table above), for a range of
-# design effects: 1 is simple random sampling (what a naive reading assumes), Levada's table
-# gives the least-squares value, 2.5 is a pessimistic design.
+# Half-width (points) of the interval at 50% for a whole wave, and of every figure of the
+# answer `focus` (a parameter; "traitors" by default) whose size is known (rounding and
+# wording included, as in the table above), for a range of design effects: 1 is simple random
+# sampling (what a naive reading assumes), Levada's table gives the least-squares value, 2.5
+# is a pessimistic design.
 
 # %%
 # The grid of chasm.stats.design.DEFF_SENSITIVITY, with its rounded Levada value replaced by the
@@ -143,7 +156,8 @@ display(*uncertainty.size_notes(table))
 deffs = uncertainty.sensitivity_deffs(est.deff, deff_used)
 n_ref = float(n if n is not None else sizes.loc[tidy["subgroup_var"] == "all", "n_wave"].mode()
               .iloc[0])
-sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha)
+sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha,
+                                           option=focus)
 report.show(sensitivity, digits=1, index="figure")
 
 # %%
@@ -158,7 +172,8 @@ report.say("At 50% for a whole wave the {level} interval is ±{srs} points if th
            pub=report.fmt(at_50.iloc[0]), hi=report.fmt(ref_row[column[max(deffs)]]),
            dmax=report.fmt(max(deffs), 1),
            shrink=report.fmt(100 * (1 - ref_row[column[1.0]] / ref_row[column[est.deff]]), 0),
-           subgroup_text=uncertainty.widest_text(tidy, sizes["n_group"], sensitivity, est.deff))
+           subgroup_text=uncertainty.widest_text(tidy, sizes["n_group"], sensitivity, est.deff,
+                                                 option=focus))
 
 # %% [markdown]
 # ## Where rounding and wording matter
@@ -207,15 +222,13 @@ print("wrote", report.save_table(table, run))
 # guarded answers on political questions can shift shares by more than these intervals.
 
 # %%
-kinds = tidy["source_kind"].value_counts()
-waves_assumed = sorted(w for w, m in meta["waves"].items() if m["n_assumed"])
-report.say("Of the {total} figures, {essay} are the essay's quotation of Levada tables we could "
-           "not retrieve and {secondary} come from a secondary summary: they are second-hand. "
-           "{primary} come from Levada's own English releases. The N of every wave used here "
-           "({waves}) is an assumption{override}.", total=len(tidy),
-           essay=int(kinds.get("essay", 0)), secondary=int(kinds.get("secondary", 0)),
-           primary=int(kinds.get("primary", 0)), waves=", ".join(waves_assumed),
-           override="" if n is None else f" (set to {n} by the `n` parameter)")
+used_waves = sorted(tidy["wave"].unique())
+waves_assumed = [w for w in used_waves if meta["waves"][w]["n_assumed"]]
+report.say("{kinds} The N of {k} of the {m} "
+           "waves used here ({waves}) is an assumption{override}.",
+           kinds=figures.kind_sentence(tidy, sources), k=len(waves_assumed), m=len(used_waves),
+           waves=", ".join(waves_assumed) or "none",
+           override="" if n is None else f" (every wave's N is set to {n} by the `n` parameter)")
 
 # %%
 report.show(io.load_gaps(), index="id")

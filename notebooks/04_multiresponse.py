@@ -16,7 +16,8 @@
 # # 04 · Pick-all-that-apply: what the "why people leave" figures can and cannot say
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's error table
-# `data/raw/levada_error_table.csv` and `data/raw/metadata/` (options and their tone, waves).
+# `data/raw/levada_error_table.csv`, `data/raw/sources.csv` and `data/raw/metadata/` (options
+# and their tone, waves).
 # **Writes** `reports/tables/<run>.csv` (one row per quantity) and the figure
 # `reports/figures/<run>-bounds.svg` with the CSV of its numbers.
 #
@@ -29,6 +30,7 @@
 run = "04_multiresponse"  # report name (set by make)
 wave = "2025-04"  # wave whose published options are analysed
 question = "why_people_leave"  # a pick-all-that-apply question of metadata/questions.yaml
+focus = "traitors"  # the option the joint quantities are about (an option of `question`)
 deff = None  # None: the least-squares design effect from Levada's error table; or a number
 alpha = 0.05  # error rate of the confidence intervals (0.05 for 95%)
 n = None  # None: the wave's N from metadata/waves.yaml
@@ -40,11 +42,11 @@ from chasm.stats import design
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
 meta = io.load_metadata()
 multiresponse.check_question(meta, question)
+multiresponse.check_focus(meta, question, focus)
 deff_estimate = design.deff_from_error_table(io.load_error_table())
 deff_used = deff_estimate.deff if deff is None else float(deff)
 n_used = meta["waves"][wave]["n"] if n is None else n
 n_assumed = n is None and meta["waves"][wave]["n_assumed"]
-focus = multiresponse.FOCUS
 report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} ({nhow}); "
            "{c}% intervals.", wave=wave, q=question, d=report.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
@@ -53,13 +55,16 @@ report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} 
 
 # %% [markdown]
 # ## Load inputs
-# One figure per cell is used: a published number before words, then Levada's own releases
-# (*primary*), then the essay, then the secondary summary (`chasm.figures.best`); where another
-# source speaks to the same cell it is listed beside it. Each figure carries the range of true
+# One figure per cell is used: a published number before words, then the pollster's own
+# releases (*primary*), then the essay, then secondary sources, then the lower figure id
+# (`chasm.figures.best`); where another source speaks to the same cell it is listed beside it,
+# and where the choice matters (the figures disagree, or only the id decided) a sentence below
+# the options says which was taken. Each figure carries the range of true
 # values its wording allows (±0.5 point of rounding for a number; ±5 points for words).
 
 # %%
 tidy = figures.load()
+sources = io.load_sources()
 focus_label = meta["questions"][question]["options"][focus]["label"]
 report.show(multiresponse.options_table(tidy, meta, question), index="option")
 
@@ -75,7 +80,9 @@ report.show(opts[["option", "tone", "figure_id", "source_kind", "value_text", "f
                   "high", "other_figures"]], index="option") if published else None
 
 # %%
-multiresponse.options_sentence(opts, meta, wave, question)
+display(multiresponse.options_sentence(opts, meta, wave, question, tidy, sources),
+        *figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)],
+                                sources))
 
 # %% [markdown]
 # ## Compute: what the marginals identify
@@ -183,8 +190,8 @@ report.show(key_numbers, index="quantity") if published else None
 
 # %%
 hand = multiresponse.second_hand(opts)
-report.say("{m} of the {k} figures used here are second-hand ({ids}): the essay's quotation of "
-           "Levada's tables or a secondary summary, not the tables themselves. N = {n} is "
+report.say("{m} of the {k} figures used here are second-hand ({ids}): quoted by the essay or "
+           "by a secondary source, not the pollster's tables themselves. N = {n} is "
            "{nass}. The tone of each option is our classification.",
            m=hand.count, k=hand.total, ids=hand.figure_ids, n=n_used,
            nass="an assumption (Levada's standard design)" if n_assumed else "given"

@@ -16,81 +16,88 @@
 # # 05 · Subgroups: age, Putin approval, and what the partial tables imply
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's error table, the
-# Rosstat population by age (`data/raw/rosstat_population_2024-01-01.csv`), Levada's monthly
-# Putin approval (`data/raw/putin_approval_monthly.csv`) and `data/raw/metadata/`.
+# Rosstat population tables by age (`data/raw/rosstat_population_YYYY-MM-DD.csv`, one per
+# reference date), Levada's monthly Putin approval (`data/raw/putin_approval_monthly.csv`),
+# `data/raw/sources.csv` and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (one row per check) and the figures
-# `reports/figures/<run>-traitors.svg` and `<run>-emigrate.svg` with the CSV of their numbers.
+# `reports/figures/<run>-<option>.svg` and `<run>-emigrate.svg` with the CSV of their numbers.
 #
-# The essay reports the share calling those who left "traitors" by age group (some groups in
-# words or as a range) and by approval of Putin. The total is the
+# The question, answer, wave and breakdown variables studied are parameters; by default the
+# essay's: the share calling those who left "traitors" in March 2024 by age group (some groups
+# in words or as a range) and by approval of Putin. The total is the
 # population-weighted mean of any partition into groups, `p_total = Σ w_g p_g`. This identity
 # checks the quoted figures, bounds the groups nobody quoted, and gives the rest of the sample
 # to compare a group with. A group is compared with **the rest of the sample, never with the
-# total** it is part of. Levada's own wish-to-emigrate breakdowns serve as a second,
-# independent check.
+# total** it is part of. A single-response question's breakdowns (`series`, by default Levada's
+# own wish-to-emigrate figures) serve as a second, independent check, and every published
+# breakdown of every wave is checked against its total.
 
 # %% tags=["parameters"]
 run = "05_subgroups"  # report name (set by make)
-wave = "2024-03"  # wave whose "traitors" breakdowns are checked
+wave = "2024-03"  # wave whose breakdowns of `option` are examined in detail
+question = "why_people_leave"  # question of `option` (metadata/questions.yaml)
+option = "traitors"  # the answer whose breakdowns are examined in detail
+subgroup_vars = ["age", "putin_approval"]  # breakdown variables examined and checked
+series = "wish_to_emigrate"  # single-response would / would_not question checked wave by wave
 deff = None  # None: the least-squares design effect from Levada's error table; or a number
 alpha = 0.05  # error rate of tests and confidence intervals (0.05 for 95%)
 n = None  # None: each wave's N from metadata/waves.yaml
 
 # %%
-from chasm import figures, io, multiresponse, plots, report, weights
+from chasm import figures, io, plots, report, weights
 from chasm import subgroups as bd
 from chasm.stats import design
 
-report.check_params(wave=wave, deff=deff, alpha=alpha, n=n)
+report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
 meta = io.load_metadata()
+tidy, pops, approval, sources = (figures.load(), io.load_populations(), io.load_approval(),
+                                 io.load_sources())
+bd.check_selection(tidy, meta, question, option, subgroup_vars, series)
 deff_used = (design.deff_from_error_table(io.load_error_table()).deff if deff is None
              else float(deff))
-QUESTION, FOCUS = "why_people_leave", multiresponse.FOCUS
 n_used = bd.wave_n(meta, wave, n)
+age_var = bd.age_variable(meta, subgroup_vars)
 
-report.say("Wave **{wave}**. Design effect {d} ({how}), used for every subgroup too (the "
+report.say("Wave **{wave}**, question `{q}`, answer '{o}', breakdowns by {vars}. Design "
+           "effect {d} ({how}), used for every subgroup too (the "
            "conservative choice: Levada's table is an upper bound and weighting does not "
            "shrink in subgroups); N = {n} ({nhow}); a group of weight w has w × N interviews; "
-           "{c}% intervals.", wave=wave, d=report.fmt(deff_used, 2),
+           "{c}% intervals.", wave=wave, q=question, o=option,
+           vars=", ".join(subgroup_vars) or "none", d=report.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
            n=n_used, c=round(100 * (1 - alpha)),
            nhow="assumed: the sources do not state it"
            if n is None and meta["waves"][wave]["n_assumed"] else "as given")
 
 # %% [markdown]
-# ## Load inputs
-
-# %%
-tidy, pop, approval = figures.load(), io.load_population(), io.load_approval()
-
-# %% [markdown]
 # ## Age weights
-# Rosstat's population on 1 January 2024 by single year of age, summed over the age groups of
-# `metadata/subgroups.yaml` (`chasm.stats.partitions.population_weights`). Levada weights its
-# sample to the population, so these stand in for the sample's group shares (which are not
-# published).
+# Rosstat's population by single year of age, summed over the age groups of
+# `metadata/subgroups.yaml` (`chasm.stats.partitions.population_weights`), from the population
+# table nearest to the wave (`chasm.weights.wave_age_weights`). Levada weights its sample to
+# the population, so these stand in for the sample's group shares (which are not published).
 
 # %%
-w_age = weights.age_weights(pop, meta)
+w_age = weights.wave_age_weights(pops, meta, wave, age_var or "age").weights
 report.show(bd.age_weight_table(meta, w_age, n_used), digits=1, index="group")
 
 # %%
 report.say("Adults 18+: " + "; ".join(f"{g} {{w{i}}}%" for i, g in enumerate(w_age.index)) + ".",
            **{f"w{i}": report.fmt(v * 100) for i, v in enumerate(w_age)})
 
+# %%
+report.say("{text}", text=weights.population_text(pops, meta, [wave], age_var or "age"))
+
 # %% [markdown]
-# ## "Traitors" by age
+# ## The answer by age
 # The figures as quoted, with the range of true values their wording allows (a range "a-b%"
 # covers a − 0.5 to b + 0.5; a fraction in words ±5 points) and a confidence interval for each
 # group from its w × N interviews.
 
 # %%
-age = bd.age_checks(tidy, meta, wave, QUESTION, FOCUS, w_age, n_used, deff_used, alpha)
-if age.found:
-    display(report.show(bd.shown(age.cells, age.total), index="group"))
-else:
-    display(report.say("No breakdown of '{f}' by age is published for {wave} (with a total): "
-                       "this section has nothing to check.", f=FOCUS, wave=wave))
+age = bd.age_checks(tidy, meta, wave, question, option, w_age, n_used, deff_used, alpha,
+                    var=age_var)
+display(*bd.best_sentences(tidy, wave, question, option, sources),
+        bd.cells_or_message(age, age.total))
 
 # %% [markdown]
 # **Is each quoted figure consistent with the total?** With the unpublished group(s) left
@@ -99,21 +106,7 @@ else:
 # they must then lie in comes from `solve_missing_subgroup` with the interval inputs.
 
 # %%
-if age.found:
-    display(report.say(
-        "The quoted age figures are **{cons}** with the total {tot} ({tid}) as long as the "
-        "unpublished {g} group can take some value: for the identity to hold, the share of "
-        "{g}-year-olds choosing '{f}' must lie between **{lo}% and {hi}%** (derived; "
-        "{clo}–{chi}% with sampling error). That range is wide because the quoted figures are "
-        "themselves ranges: \"{wtext}\" for {wg} alone spans {wwidth} points over {w55}% of "
-        "adults.", wtext=age.widest["value_text"], wg=age.widest["group"],
-        wwidth=report.fmt(age.widest["width"], 0),
-        cons="consistent" if age.unpublished.identity.consistent else "inconsistent",
-        tot=age.total["value_text"], tid=age.total["figure_id"], g=age.unpublished.missing.group,
-        f=FOCUS, lo=report.fmt(age.unpublished.missing.low),
-        hi=report.fmt(age.unpublished.missing.high), clo=report.fmt(age.unpublished.ci_low),
-        chi=report.fmt(age.unpublished.ci_high),
-        w55=report.fmt(100 * w_age[age.widest["group"]], 0)))
+display(*bd.age_identity_sentences(age, w_age, option))
 
 # %% [markdown]
 # An assumption, stated as such: if the unpublished group lies **between its published
@@ -121,15 +114,7 @@ if age.found:
 # then whether the total still fits.
 
 # %%
-if age.found:
-    display(report.say(
-        "If {g} lies between {l} and {r} ({blo}–{bhi}%), the implied total is "
-        "{ilo}–{ihi}%, which {verb} the published {tot}." if age.between.applies else
-        "The unpublished age group has no published neighbour on both sides; no monotone "
-        "assumption is tried.", g=age.between.group, l=age.between.left, r=age.between.right,
-        blo=report.fmt(age.between.low), bhi=report.fmt(age.between.high),
-        ilo=report.fmt(age.between.implied_low), ihi=report.fmt(age.between.implied_high),
-        verb="contains" if age.between.consistent else "misses", tot=age.total["value_text"]))
+display(*bd.between_sentences(age))
 
 # %% [markdown]
 # **Each age group against the rest of the sample** (`chasm.stats.partitions.subgroup_vs_rest`): the
@@ -171,37 +156,23 @@ if age.found:
         else "No trend can be told apart from noise."))
 
 # %% [markdown]
-# ## "Traitors" by approval of Putin
+# ## The answer by approval of Putin
 # Group weights are Levada's approval split of the wave's `approval_month`
 # (`metadata/waves.yaml`). Its rounded parts need not add to 100, so they are **normalised to
 # sum 1**; the rounding box of the three published shares (each ±0.5) is used as a sensitivity
 # check.
 
 # %%
-aw = weights.wave_approval_weights(meta, approval, wave)
-report.show(bd.approval_weight_table(aw), digits=2, index="group")
+aw = bd.approval_split(meta, approval, wave)
+report.show(bd.approval_weight_table(aw), digits=2, index="group") if aw else None
 
 # %%
-display(report.say(
-    "Approval in {m}: {a} approve, {d} disapprove, {na} no answer; these sum to {s} because of "
-    "rounding, so the weights are normalised to sum 1: {wa}%, {wd}%, {wn}%." if aw.complete
-    else "Approval in {m}: only \"approve\" ({a}%) is published; disapproval and no answer "
-    "are not, so only approvers vs everyone else can be weighted.", m=aw.month,
-    a=report.fmt(aw.published["approve"], 0), d=report.fmt(aw.published["disapprove"], 0),
-    na=report.fmt(aw.published["no_answer"], 0), s=report.fmt(aw.raw_sum, 0),
-    wa=report.fmt(100 * aw.weights.get("approve")),
-    wd=report.fmt(100 * aw.weights.get("disapprove", float("nan"))),
-    wn=report.fmt(100 * aw.weights.get("no_answer", float("nan")))))
+display(bd.approval_weight_sentence(aw, wave))
 
 # %%
-appr = bd.approval_checks(tidy, meta, wave, QUESTION, FOCUS, age.total, aw, n_used, deff_used,
-                          alpha)
-if appr.found:
-    display(report.show(bd.shown(appr.cells), index="group"))
-else:
-    display(report.say("No breakdown of '{f}' by approval with complete approval weights is "
-                       "published for {wave}: this section has nothing to check.",
-                       f=FOCUS, wave=wave))
+appr = bd.approval_checks(tidy, meta, wave, question, option, age.total, aw, n_used, deff_used,
+                          alpha, examined=bd.APPROVAL in subgroup_vars)
+display(bd.cells_or_message(appr))
 
 # %% [markdown]
 # **Identity check.** Approvers and disapprovers are quoted; those who gave no answer on
@@ -217,7 +188,7 @@ if appr.found:
         "the total on their own.", a=appr.comparison.a["value_text"],
         d=appr.comparison.b["value_text"], tot=age.total["value_text"],
         cons="consistent" if appr.unpublished.identity.consistent else "inconsistent",
-        w=report.fmt(100 * appr.unpublished.missing.weight), f=FOCUS,
+        w=report.fmt(100 * appr.unpublished.missing.weight), f=option,
         lo=report.fmt(appr.unpublished.missing.low), hi=report.fmt(appr.unpublished.missing.high),
         glo=report.fmt(appr.unpublished.grid_low), ghi=report.fmt(appr.unpublished.grid_high),
         cov=report.fmt(100 * (1 - appr.unpublished.missing.weight))))
@@ -233,7 +204,7 @@ if appr.found:
     display(report.say(
         "Approvers choose '{f}' {d} points more often than disapprovers (CI {lo} to {hi}); even "
         "at the least favourable ends the gap is {ld} points (p = {lp}). {end}",
-        f=FOCUS, d=report.fmt(appr.comparison.table.at[0, "diff"]),
+        f=option, d=report.fmt(appr.comparison.table.at[0, "diff"]),
         lo=report.fmt(appr.comparison.table.at[0, "ci_low"]),
         hi=report.fmt(appr.comparison.table.at[0, "ci_high"]),
         ld=report.fmt(appr.comparison.table.at[1, "diff"]),
@@ -258,38 +229,36 @@ if appr.found:
         dw=report.fmt(appr.shares.at["disapprove", "weight_pct"]),
         d=report.fmt(appr.shares.at["disapprove", "share_of_answers"]),
         dlo=report.fmt(appr.shares.at["disapprove", "low"]),
-        dhi=report.fmt(appr.shares.at["disapprove", "high"]), f=FOCUS,
+        dhi=report.fmt(appr.shares.at["disapprove", "high"]), f=option,
         a=report.fmt(appr.shares.at["approve", "share_of_answers"]),
         alo=report.fmt(appr.shares.at["approve", "low"]),
         ahi=report.fmt(appr.shares.at["approve", "high"]),
         nhi=report.fmt(appr.shares.at["no_answer", "high"])))
 
 # %% [markdown]
-# ## Figure: "traitors" by group
+# ## Figure: the answer by group
 # Coloured bars: the range each quoted figure's wording allows (colour = source); dots: the
 # point; thin lines: confidence intervals; hatched grey: ranges **derived** from the identity
 # for groups nobody quoted. Dashed line and grey band: the total and its interval.
 
 # %%
 plots.theme()
-panels = bd.traitor_panels(wave, FOCUS, age, appr)
-if panels:
-    figure_out = plots.group_panels_figure(panels, run, "traitors", (5.2, 3.8))
-else:
-    figure_out = report.say("Nothing to draw for {wave}.", wave=wave)
-figure_out
+panels = bd.traitor_panels(wave, option, age, appr)
+(plots.group_panels_figure(panels, run, option, (5.2, 3.8)) if panels
+ else report.say("Nothing to draw for {wave}.", wave=wave))
 
 # %% [markdown]
 # ## A second, independent check: the wish to emigrate
-# Levada's own English releases give the share who would like to move abroad, with a few
-# breakdowns (*primary* figures, not the essay's). The question is **single response**: would,
+# The question `series` (by default the wish to emigrate, whose figures the sources table
+# below names) gives the share who would like to move abroad, with a few breakdowns. The
+# question is **single response**: would,
 # would not and "don't know" add up to 100, so a group published only as "would not" x% has
 # "would" **at most** 100 − (x − 0.5)%, an upper bound and nothing more (the rest may be
 # "don't know"). Where more than one age group is unpublished, they are merged and bounded
 # together.
 
 # %%
-emig = bd.emigrate_section(tidy, meta, approval, w_age, n, deff_used, alpha)
+emig = bd.emigrate_section(tidy, meta, approval, pops, n, deff_used, alpha, series)
 display(*emig.outputs)
 
 # %% [markdown]
@@ -299,11 +268,23 @@ display(*emig.outputs)
 # disapprovers when only approval is published for the month) gets no confidence interval.
 
 # %%
-if emig.panels:
-    emig_out = plots.group_panels_figure(emig.panels, run, "emigrate", (4.4, 3.6), fit_x=True)
-else:
-    emig_out = report.say("No wish-to-emigrate breakdowns to draw.")
-emig_out
+(plots.group_panels_figure(emig.panels, run, "emigrate", (4.4, 3.6), fit_x=True) if emig.panels
+ else report.say("No wish-to-emigrate breakdowns to draw."))
+
+# %% [markdown]
+# ## Every published breakdown of every wave against its total
+# The same weighted identity for every breakdown by the variables of this run, complete (every
+# group published: the groups alone fix the total, up to rounding) or partial (unpublished
+# groups free in 0-100), in every wave: age weights from the population table nearest to each
+# wave, approval weights from its approval month. `moves`: how far the implied total moves
+# with the next nearest population table (empty when there is only one).
+
+# %%
+every = bd.breakdown_checks(tidy, meta, pops, approval, subgroup_vars)
+report.show(every.table, digits=1)
+
+# %%
+display(*every.sentences)
 
 # %% [markdown]
 # ## Save outputs
@@ -313,7 +294,7 @@ emig_out
 # trend test); `p_value` (empty where there is no test); `verdict`.
 
 # %%
-key_numbers = bd.key_numbers(age.rows + appr.rows + emig.rows)
+key_numbers = bd.key_numbers(age.rows + appr.rows + emig.rows + every.rows)
 print("wrote", report.save_table(key_numbers, run))
 report.show(key_numbers, digits=3, index="check")
 
@@ -322,13 +303,12 @@ report.show(key_numbers, digits=3, index="check")
 
 # %%
 kinds = bd.figures_used(key_numbers, tidy)
-report.say("{m} of the {k} figures used are second-hand ({ids}): the essay's quotation of "
-           "Levada's tables, whose breakdowns could not be retrieved. The wish-to-emigrate "
-           "figures are Levada's own (primary). N = {n} is {nass}. Subgroup sizes are w × N "
-           "with Rosstat or approval weights, not Levada's (unpublished) sample counts. "
-           "Approval is itself an attitude: differences between approvers and disapprovers "
-           "describe who answers what, not effects.", m=len(bd.second_hand(kinds)),
-           k=len(kinds), ids=", ".join(bd.second_hand(kinds)) or "none", n=n_used,
+report.say("{where} Second-hand: {ids}. N = {n} is {nass}. Subgroup sizes are w × N with "
+           "Rosstat or approval weights, not Levada's (unpublished) sample counts. Approval is "
+           "itself an attitude: differences between approvers and disapprovers describe who "
+           "answers what, not effects.", ids=", ".join(bd.second_hand(kinds)) or "none",
+           where=figures.kind_sentence(tidy[tidy["figure_id"].isin(kinds.index)], sources),
+           n=n_used,
            nass="an assumption (Levada's standard design)"
            if n is None and meta["waves"][wave]["n_assumed"] else "given")
 

@@ -3,7 +3,12 @@
 The table has one row per source and cell (wave, question, option, subgroup). Two sources
 can speak to one cell; :func:`shared_cells` pairs them and says whether their intervals of
 true values (see :mod:`chasm.worded`) overlap, i.e. whether they can both be right;
-:func:`shared_cell_sentences` says so for the reader, one sentence per pair.
+:func:`shared_cell_sentences` says so for the reader, one sentence per pair, naming each
+source by its outlet (:func:`outlets`, from ``data/raw/sources.csv``). Where one number per
+cell is needed, :func:`best` picks it by one documented rule, and :func:`best_choices` /
+:func:`best_sentences` show which rule decided wherever a cell has more than one figure.
+:func:`kind_counts` and :func:`kind_sentence` describe where a set of figures comes from, from
+the data (counts, kinds, outlets), never from fixed words.
 """
 
 from __future__ import annotations
@@ -46,47 +51,156 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
                 rows.append({
                     **dict(zip(CELL, cell, strict=True)),
                     "figure_a": a["figure_id"], "kind_a": a["source_kind"],
+                    "source_a": a["source_id"],
                     "text_a": a["value_text"], "low_a": a["low"], "high_a": a["high"],
                     "figure_b": b["figure_id"], "kind_b": b["source_kind"],
+                    "source_b": b["source_id"],
                     "text_b": b["value_text"], "low_b": b["low"], "high_b": b["high"],
                     "point_diff": a["point"] - b["point"], "gap": gap, "agree": gap == 0,
                 })
     return pd.DataFrame(rows)
 
 
-def shared_cell_sentences(shared: pd.DataFrame) -> list:
+def outlets(sources: pd.DataFrame) -> dict[str, str]:
+    """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
+    Center, 2024-06-21"), from ``chasm.io.load_sources()``: what a reader can look up."""
+    return {str(r.source_id): f"{r.publisher}, {r.published}" for r in sources.itertuples()}
+
+
+def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
     """One ``report.say`` sentence per row of :func:`shared_cells` (01_ingest).
 
-    Whether the two sources can both be right under the wording rule (and the gap between their
-    intervals when they cannot), and how far apart their points are: the wording rule can make
-    two figures compatible that differ by several points, and the reader should see both.
+    Each source is named by its outlet (:func:`outlets`) and kind; then whether the two can
+    both be right under the wording rule (and the gap between their intervals when they
+    cannot), and how far apart their points are: the wording rule can make two figures
+    compatible that differ by several points, and the reader should see both.
     """
     from . import report
 
+    names = outlets(sources)
     out = []
     for row in shared.itertuples():
         verdict = ("can both be right" if row.agree
                    else f"cannot both be right (gap {report.fmt(row.gap)} points)")
         out.append(report.say(
-            "**{wave}, {option}:** {kind_a} says {text_a}, {kind_b} says {text_b}; under the "
-            "wording rule they {verdict}, but their points differ by {diff} points.",
-            wave=row.wave, option=row.option, kind_a=row.kind_a, text_a=row.text_a,
-            kind_b=row.kind_b, text_b=row.text_b, verdict=verdict,
+            "**{wave}, {option}:** {name_a} ({kind_a}, {fig_a}) says {text_a}, {name_b} "
+            "({kind_b}, {fig_b}) says {text_b}; under the wording rule they {verdict}, but their "
+            "points differ by {diff} points.",
+            wave=row.wave, option=row.option, name_a=names.get(row.source_a, row.source_a),
+            kind_a=row.kind_a, fig_a=row.figure_a, text_a=row.text_a,
+            name_b=names.get(row.source_b, row.source_b), kind_b=row.kind_b,
+            fig_b=row.figure_b, text_b=row.text_b, verdict=verdict,
             diff=report.fmt(abs(row.point_diff))))
     return out
 
 
+def _ranked(tidy: pd.DataFrame) -> pd.DataFrame:
+    ranked = tidy.assign(_kind=tidy["source_kind"].map(KIND_ORDER),
+                         _words=tidy["point"].isna() | (tidy["rule"] != "number"))
+    return ranked.sort_values(CELL + ["_words", "_kind", "figure_id"])
+
+
 def best(tidy: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell: a published number before words, then primary, essay, secondary.
+    """One row per cell, by one rule: a number before words, then the kind of source
+    (primary, essay, secondary, :data:`KIND_ORDER`), then the lower figure_id.
 
     A number is preferred over words whatever its source (29% over "about a third"), since
     words are a rounding of some number; among numbers the order runs from Levada's own
-    releases to second-hand quotation. The other figures of the cell stay in the tidy table.
+    releases to second-hand quotation. The last step only makes the choice reproducible: two
+    figures of the same kind and form are not ranked by any merit, which is why
+    :func:`best_sentences` says so wherever it decides between figures that disagree. The
+    other figures of the cell stay in the tidy table.
     """
-    ranked = tidy.assign(_kind=tidy["source_kind"].map(KIND_ORDER),
-                         _words=tidy["point"].isna() | (tidy["rule"] != "number"))
-    ranked = ranked.sort_values(CELL + ["_words", "_kind", "figure_id"])
-    return ranked.drop_duplicates(CELL).drop(columns=["_kind", "_words"]).reset_index(drop=True)
+    return (_ranked(tidy).drop_duplicates(CELL).drop(columns=["_kind", "_words"])
+            .reset_index(drop=True))
+
+
+def best_choices(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Every cell with more than one figure: which one :func:`best` takes and why.
+
+    Columns: the cell (:data:`CELL`), ``chosen`` and ``others`` (";"-joined figure ids),
+    ``decided_by`` ("number before words", "kind of source" or "figure id only"), ``agree``
+    (every other figure's interval of true values overlaps the chosen one's).
+    """
+    rows = []
+    for key, group in _ranked(tidy).groupby(CELL, sort=True):
+        if len(group) < 2:
+            continue
+        first, second = group.iloc[0], group.iloc[1]
+        if first["_words"] != second["_words"]:
+            why = "number before words"
+        elif first["_kind"] != second["_kind"]:
+            why = "kind of source"
+        else:
+            why = "figure id only"
+        rest = group.iloc[1:]
+        agree = bool(((rest["low"] <= first["high"]) & (rest["high"] >= first["low"])).all())
+        rows.append({**dict(zip(CELL, key, strict=True)), "chosen": first["figure_id"],
+                     "others": ";".join(rest["figure_id"]), "decided_by": why,
+                     "agree": agree})
+    return pd.DataFrame(rows, columns=[*CELL, "chosen", "others", "decided_by", "agree"])
+
+
+def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> list:
+    """One ``report.say`` sentence per cell where :func:`best`'s choice matters: its figures
+    cannot all be right, or only the figure id decided. Names the figure used, the others,
+    the step of the rule that decided and (with ``sources``) each figure's outlet."""
+    from . import report
+
+    names = outlets(sources) if sources is not None else {}
+    by_id = tidy.set_index("figure_id")
+
+    def label(fid: str) -> str:
+        row = by_id.loc[fid]
+        where = names.get(str(row["source_id"]), row["source_kind"])
+        return f"{fid} {row['value_text']} ({where})"
+
+    out = []
+    for r in best_choices(tidy).itertuples():
+        if r.agree and r.decided_by != "figure id only":
+            continue
+        subgroup = "" if r.subgroup_var == "all" else f", {r.subgroup_var} = {r.subgroup}"
+        out.append(report.say(
+            "**{wave}, {option}{sub}:** {chosen} is used, not {others}: {why}{conflict}.",
+            wave=r.wave, option=r.option, sub=subgroup, chosen=label(r.chosen),
+            others=", ".join(label(f) for f in r.others.split(";")),
+            why={"number before words": "a published number comes before words",
+                 "kind of source": "the rule ranks its kind of source first",
+                 "figure id only": "nothing ranks them, the lower figure id is taken"}[
+                     r.decided_by],
+            conflict="" if r.agree else "; the figures cannot both be right"))
+    return out
+
+
+def kind_counts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures by source kind (in :data:`KIND_ORDER`): ``kind``, ``figures`` (count),
+    ``sources`` (number of distinct sources) and ``outlets`` ("; "-joined, :func:`outlets`)."""
+    names = outlets(sources) if sources is not None else {}
+    rows = []
+    for kind in sorted(tidy["source_kind"].unique(), key=lambda k: (KIND_ORDER.get(k, 99), k)):
+        part = tidy[tidy["source_kind"] == kind]
+        ids = sorted(part["source_id"].unique())
+        rows.append({"kind": kind, "figures": len(part), "sources": len(ids),
+                     "outlets": "; ".join(dict.fromkeys(names.get(i, i) for i in ids))})
+    return pd.DataFrame(rows, columns=["kind", "figures", "sources", "outlets"])
+
+
+def kind_sentence(tidy: pd.DataFrame, sources: pd.DataFrame) -> str:
+    """Where a set of figures comes from, in words computed from the data: "Of the 12 figures,
+    3 come from 1 essay source (REM, 2025-12-08); 9 come from 2 primary sources (Levada
+    Center, ...). 3 of them (essay and secondary) are second-hand." Plain text; pass it to
+    ``report.say`` as a value."""
+    parts = []
+    for r in kind_counts(tidy, sources).itertuples():
+        noun = "source" if r.sources == 1 else "sources"
+        verb = "comes" if r.figures == 1 else "come"
+        parts.append(f"{r.figures} {verb} from {r.sources} {r.kind} {noun} ({r.outlets})")
+    total = len(tidy)
+    hand = int(tidy["source_kind"].isin(["essay", "secondary"]).sum())
+    return (f"Of the {total} figure{'' if total == 1 else 's'}, " + "; ".join(parts) + ". "
+            + (f"{hand} of them (essay and secondary) {'is' if hand == 1 else 'are'} "
+               "second-hand." if hand
+               else "None is second-hand."))
 
 
 def cell(tidy: pd.DataFrame, wave: str, question: str, option: str,

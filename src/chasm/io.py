@@ -746,11 +746,46 @@ def load_error_table(path: Path | None = None) -> pd.DataFrame:
         columns="_line")
 
 
+#: Population tables in ``data/raw``: ``rosstat_population_YYYY-MM-DD.csv``, one per reference
+#: date (Rosstat counts the population on 1 January); :func:`population_files` lists them.
+POPULATION_PREFIX = "rosstat_population_"
+_POPULATION_NAME = re.compile(r"rosstat_population_(\d{4}-\d{2}-\d{2})\.csv")
+
+
+def population_files(raw: Path | None = None) -> dict[str, Path]:
+    """``{reference date: path}`` of every population table in ``raw``, sorted by date.
+
+    A file starting with ``rosstat_population_`` whose name is not ``..._YYYY-MM-DD.csv`` (a
+    real date) is refused rather than ignored; no table at all is an error too.
+    """
+    import datetime
+
+    raw = Path(raw or paths.RAW)
+    found: dict[str, Path] = {}
+    for path in sorted(raw.glob(f"{POPULATION_PREFIX}*")):
+        match = _POPULATION_NAME.fullmatch(path.name)
+        try:
+            ok = match is not None and bool(datetime.date.fromisoformat(match.group(1)))
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RawDataError(path, "a population table must be named "
+                               "rosstat_population_YYYY-MM-DD.csv (its reference date)")
+        found[match.group(1)] = path
+    if not found:
+        raise RawDataError(raw / f"{POPULATION_PREFIX}YYYY-MM-DD.csv",
+                           "no population table in data/raw")
+    return dict(sorted(found.items()))
+
+
 def load_population(path: Path | None = None) -> pd.DataFrame:
-    """Rosstat population by single year of age (100 = 100 and older), 1 January 2024."""
+    """Rosstat population by single year of age (100 = 100 and older) on one reference date.
+
+    ``path`` None: the latest table of :func:`population_files`.
+    """
     schema = {"age": Col(_count), "total": Col(_count), "male": Col(_count),
               "female": Col(_count)}
-    path = Path(path or paths.RAW / "rosstat_population_2024-01-01.csv")
+    path = Path(path or list(population_files().values())[-1])
     frame = _read_table(path, schema, unique=("age",))
     bad = frame[frame["male"] + frame["female"] != frame["total"]]
     if len(bad):
@@ -758,6 +793,12 @@ def load_population(path: Path | None = None) -> pd.DataFrame:
         raise RawDataError(path, "male + female differs from total", line, "total",
                            frame.attrs["written"][line]["total"])
     return frame.drop(columns="_line")
+
+
+def load_populations(raw: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every population table (:func:`population_files`), ``{reference date: table}``, each
+    checked by :func:`load_population`."""
+    return {date: load_population(path) for date, path in population_files(raw).items()}
 
 
 def load_approval(path: Path | None = None, metadata: Path | None = None) -> pd.DataFrame:

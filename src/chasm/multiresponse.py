@@ -367,22 +367,34 @@ def confidence_level(alpha: float) -> int:
     return round(100 * (1 - alpha))
 
 
-def options_sentence(options: pd.DataFrame, meta: Mapping, wave: str, question: str):
+def check_focus(meta: Mapping, question: str, focus: str) -> None:
+    """Raise :class:`chasm.report.ParameterError` unless ``focus`` is an option of
+    ``question`` in ``metadata/questions.yaml`` (the option the joint quantities are about)."""
+    options = meta["questions"][question]["options"]
+    if focus not in options:
+        raise report.ParameterError(f"focus={focus!r} is not an option of {question!r}; "
+                                    f"options: {', '.join(options)}")
+
+
+def options_sentence(options: pd.DataFrame, meta: Mapping, wave: str, question: str,
+                     tidy: pd.DataFrame | None = None, sources: pd.DataFrame | None = None):
     """How many options ``wave`` published, of how many the metadata lists, from which sources.
 
-    When the wave published none, the one sentence that says so (and that there is nothing to
-    bound): the rest of the report then shows no table or figure for the wave.
+    The sources are counted and named from the data (:func:`chasm.figures.kind_sentence` of
+    the figures used; without ``tidy`` only the count of options is given). When the wave
+    published none, the one sentence that says so (and that there is nothing to bound): the
+    rest of the report then shows no table or figure for the wave.
     """
     if options.empty:
         return report.say("{wave} published no option of this question: nothing to bound.",
                           wave=wave)
-    kinds = options["source_kind"].value_counts()
+    where = ("" if tidy is None else " " + _figures.kind_sentence(
+        tidy[tidy["figure_id"].isin(options["figure_id"])], sources))
     return report.say(
-        "{wave} has {k} published options of the {total} the metadata lists: {ess} quoted by "
-        "the essay, {sec} from the secondary summary, {pri} from Levada's own releases. The "
-        "full option list of the question is not known, so options nobody quoted may exist.",
+        "{wave} has {k} published options of the {total} the metadata lists.{where} The full "
+        "option list of the question is not known, so options nobody quoted may exist.",
         wave=wave, k=len(options), total=len(meta["questions"][question]["options"]),
-        ess=kinds.get("essay", 0), sec=kinds.get("secondary", 0), pri=kinds.get("primary", 0))
+        where=where)
 
 
 def mention_summaries(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
@@ -645,7 +657,8 @@ def second_hand(options: pd.DataFrame) -> SecondHand:
 __all__ = [
     "FOCUS", "Quantity", "MentionSummary", "wave_options", "options_table", "mention_summary",
     "mention_shares", "define_quantities", "tones_of", "bound", "ranges_of", "sampling_ranges",
-    "bounds_table", "versus", "HALF", "check_question", "confidence_level", "question_waves",
+    "bounds_table", "versus", "HALF", "check_question", "check_focus", "confidence_level",
+    "question_waves",
     "options_sentence", "mention_summaries", "sum_sentences", "focus_mention_sentences",
     "unpublished_options", "quantity_sentences", "HalfTheCountry", "half_the_country",
     "key_numbers", "SecondHand", "second_hand",

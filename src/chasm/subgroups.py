@@ -692,11 +692,13 @@ class AgeChecks(NamedTuple):
     """Every check of one answer by age (:func:`age_checks`).
 
     ``cells``: the age cells with intervals; ``total``: the whole-sample cell; ``found``: a
-    total and at least one age group are published (else the other fields are None and
-    ``rows`` is empty); ``unpublished`` (:func:`unpublished_check`, with the sampling-error
-    row), ``widest`` (:func:`widest_range`), ``between`` (:func:`between_neighbours`),
-    ``vs_rest`` (:func:`vs_rest_section`), ``trend`` (:func:`trend_section`); ``rows``: their
-    key-numbers rows in that order.
+    total and at least one age group are published (else the other fields are None,
+    ``rows`` is empty and ``message`` says why in one sentence); ``identity``: the weighted
+    identity (:func:`weighted_identity`); ``unpublished`` (:func:`unpublished_check`, with the
+    sampling-error row; None when every group is published), ``widest``
+    (:func:`widest_range`), ``between`` (:func:`between_neighbours`), ``vs_rest``
+    (:func:`vs_rest_section`), ``trend`` (:func:`trend_section`); ``rows``: their key-numbers
+    rows in that order; ``var``: the age variable.
     """
 
     cells: pd.DataFrame
@@ -708,24 +710,103 @@ class AgeChecks(NamedTuple):
     vs_rest: VsRestSection | None
     trend: TrendSection | None
     rows: list[dict]
+    identity: Identity | None = None
+    message: str = ""
+    var: str = "age"
 
 
 def age_checks(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
-               w_age: pd.Series, n: float, deff: float, alpha: float = 0.05) -> AgeChecks:
-    """The age breakdown of ``option``: identity, assumption, groups vs rest, trend."""
-    cells = add_intervals(group_cells(tidy, meta, wave, question, option, "age"), w_age, n,
-                          deff, alpha)
+               w_age: pd.Series | None, n: float, deff: float, alpha: float = 0.05,
+               var: str | None = "age") -> AgeChecks:
+    """The age breakdown of ``option``: identity, assumption, groups vs rest, trend.
+
+    ``var`` None (no age variable among the run's ``subgroup_vars``) or a breakdown nobody
+    published gives ``found`` False and the sentence that says so. A complete breakdown
+    (every group published) gets the identity without free groups and no derived range.
+    """
     total = total_cell(tidy, meta, wave, question, option, n, deff, alpha)
+    if var is None or w_age is None:
+        return AgeChecks(pd.DataFrame(columns=CELL_COLUMNS), total, False, None, None, None,
+                         None, None, [], message="No age breakdown is examined in this run "
+                         "(subgroup_vars has no variable with age bands).")
+    cells = add_intervals(group_cells(tidy, meta, wave, question, option, var), w_age, n,
+                          deff, alpha)
     if not (bool(total["published"]) and bool(cells["published"].any())):
-        return AgeChecks(cells, total, False, None, None, None, None, None, [])
-    label = f"{option} by age"
-    ua = unpublished_check(wave, label, cells, total, w_age, n, deff, alpha,
-                           f"choosing '{option}'", ci_row=True)
-    mono = between_neighbours(wave, label, cells, total, w_age, ua.figure_ids)
+        return AgeChecks(cells, total, False, None, None, None, None, None, [], var=var,
+                         message=f"No breakdown of '{option}' by {var} is published for "
+                         f"{wave} (with a total): this section has nothing to check.")
+    label = f"{option} by {var}"
+    ids = figure_ids(cells, total)
+    if cells["published"].all():
+        ident = weighted_identity((total["low"], total["high"]), w_age, cells)
+        ua, first = None, [check_row(
+            wave, f"{label}: identity, every group published", ids,
+            "implied total (percent) from every group", ident.implied_low,
+            ident.implied_high, np.nan, "consistent" if ident.consistent else "inconsistent")]
+    else:
+        ua = unpublished_check(wave, label, cells, total, w_age, n, deff, alpha,
+                               f"choosing '{option}'", ci_row=True)
+        ident, first = ua.identity, ua.rows
+    mono = between_neighbours(wave, label, cells, total, w_age, ids)
     rest = vs_rest_section(wave, option, cells, total, w_age, n, deff, alpha)
     tr = trend_section(wave, option, cells, w_age, n, deff, alpha)
     return AgeChecks(cells, total, True, ua, widest_range(cells), mono, rest, tr,
-                     ua.rows + mono.rows + rest.rows + tr.rows)
+                     first + mono.rows + rest.rows + tr.rows, ident, "", var)
+
+
+def age_identity_sentences(age: AgeChecks, w_age: pd.Series, option: str) -> list:
+    """The sentence on the age identity (none when the section found nothing): with an
+    unpublished group, the range it must lie in; with every group published, whether the
+    groups reproduce the published total."""
+    from chasm import report
+
+    if not age.found:
+        return []
+    if age.unpublished is None:
+        idn = age.identity
+        return [report.say(
+            "Every age group is published, so the groups alone fix the total: weighted by "
+            "population they imply {ilo}–{ihi}% choosing '{f}', against the published total "
+            "{tot} ({tid}, {tlo}–{thi}% allowing for rounding). The figures are **{cons}**{gap}.",
+            ilo=report.fmt(idn.implied_low), ihi=report.fmt(idn.implied_high), f=option,
+            tot=age.total["value_text"], tid=age.total["figure_id"],
+            tlo=report.fmt(idn.total_low), thi=report.fmt(idn.total_high),
+            cons="consistent" if idn.consistent else "inconsistent",
+            gap="" if idn.consistent else
+            f": no reading of the rounding reconciles them (gap {report.fmt(idn.gap)} points)")]
+    un, wid = age.unpublished, age.widest
+    why = (" That range is wide because the quoted figures are themselves ranges: \"{wtext}\" "
+           "for {wg} alone spans {wwidth} points over {wshare}% of adults."
+           if wid["width"] > 1 + 1e-9 else "")
+    return [report.say(
+        "The quoted age figures are **{cons}** with the total {tot} ({tid}) as long as the "
+        "unpublished {g} group can take some value: for the identity to hold, the share of "
+        "{g}-year-olds choosing '{f}' must lie between **{lo}% and {hi}%** (derived; "
+        "{clo}–{chi}% with sampling error)." + why,
+        cons="consistent" if un.identity.consistent else "inconsistent",
+        tot=age.total["value_text"], tid=age.total["figure_id"], g=un.missing.group, f=option,
+        lo=report.fmt(un.missing.low), hi=report.fmt(un.missing.high),
+        clo=report.fmt(un.ci_low), chi=report.fmt(un.ci_high), wtext=wid["value_text"],
+        wg=wid["group"], wwidth=report.fmt(wid["width"], 0),
+        wshare=report.fmt(100 * w_age[wid["group"]], 0))]
+
+
+def between_sentences(age: AgeChecks) -> list:
+    """The sentence on the "between its neighbours" assumption (none when every age group is
+    published or the section found nothing)."""
+    from chasm import report
+
+    if not age.found or age.unpublished is None:
+        return []
+    b = age.between
+    return [report.say(
+        "If {g} lies between {l} and {r} ({blo}–{bhi}%), the implied total is "
+        "{ilo}–{ihi}%, which {verb} the published {tot}." if b.applies else
+        "The unpublished age group has no published neighbour on both sides; no monotone "
+        "assumption is tried.", g=b.group, l=b.left, r=b.right,
+        blo=report.fmt(b.low), bhi=report.fmt(b.high),
+        ilo=report.fmt(b.implied_low), ihi=report.fmt(b.implied_high),
+        verb="contains" if b.consistent else "misses", tot=age.total["value_text"])]
 
 
 class ApprovalChecks(NamedTuple):
@@ -744,16 +825,64 @@ class ApprovalChecks(NamedTuple):
     comparison: Comparison | None
     shares: pd.DataFrame | None
     rows: list[dict]
+    message: str = ""
+
+
+APPROVAL = "putin_approval"
+
+
+def approval_split(meta: Mapping, approval: pd.DataFrame, wave: str
+                   ) -> weights.ApprovalWeights | None:
+    """:func:`chasm.weights.wave_approval_weights` of ``wave``, None when no source gives it."""
+    try:
+        return weights.wave_approval_weights(meta, approval, wave)
+    except weights.NoWeights:
+        return None
+
+
+def approval_weight_sentence(aw: weights.ApprovalWeights | None, wave: str):
+    """The approval split of the wave's month and the weights used, in words."""
+    from chasm import report
+
+    if aw is None:
+        return report.say("No approval month with a published split is recorded for {wave} "
+                          "(`approval_month` in metadata/waves.yaml): approval groups cannot "
+                          "be weighted.", wave=wave)
+    return report.say(
+        "Approval in {m}: {a} approve, {d} disapprove, {na} no answer; these sum to {s} because "
+        "of rounding, so the weights are normalised to sum 1: {wa}%, {wd}%, {wn}%." if aw.complete
+        else "Approval in {m}: only \"approve\" ({a}%) is published; disapproval and no answer "
+        "are not, so only approvers vs everyone else can be weighted.", m=aw.month,
+        a=report.fmt(aw.published["approve"], 0), d=report.fmt(aw.published["disapprove"], 0),
+        na=report.fmt(aw.published["no_answer"], 0), s=report.fmt(aw.raw_sum, 0),
+        wa=report.fmt(100 * aw.weights.get("approve")),
+        wd=report.fmt(100 * aw.weights.get("disapprove", float("nan"))),
+        wn=report.fmt(100 * aw.weights.get("no_answer", float("nan"))))
 
 
 def approval_checks(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
-                    total: pd.Series, aw: weights.ApprovalWeights, n: float, deff: float,
-                    alpha: float = 0.05) -> ApprovalChecks:
+                    total: pd.Series, aw: weights.ApprovalWeights | None, n: float, deff: float,
+                    alpha: float = 0.05, examined: bool = True) -> ApprovalChecks:
     """The approval breakdown of ``option``: identity, approvers vs disapprovers, who gives
-    the answer (Bayes). Needs the complete approval split ``aw`` of the wave's month."""
-    cells = group_cells(tidy, meta, wave, question, option, "putin_approval")
-    if not (bool(total["published"]) and bool(cells["published"].any()) and aw.complete):
-        return ApprovalChecks(cells, False, None, None, None, [])
+    the answer (Bayes). Needs the complete approval split ``aw`` of the wave's month; without
+    it, or without published cells, or with ``examined`` False (approval is not among the
+    run's ``subgroup_vars``), ``found`` is False and ``message`` says why."""
+    cells = group_cells(tidy, meta, wave, question, option, APPROVAL)
+    if not examined:
+        return ApprovalChecks(cells, False, None, None, None, [],
+                              "The breakdown by approval is not examined in this run "
+                              "(subgroup_vars does not list putin_approval).")
+    pub = set(cells.loc[cells["published"], "group"])
+    if bool(total["published"]) and pub == set(cells["group"]):
+        return ApprovalChecks(cells, False, None, None, None, [],
+                              f"Every approval group of '{option}' is published for {wave}: "
+                              "its identity is checked with every other breakdown below.")
+    if not (bool(total["published"]) and {"approve", "disapprove"} <= pub and aw is not None
+            and aw.complete):
+        return ApprovalChecks(cells, False, None, None, None, [],
+                              f"No breakdown of '{option}' by approval with complete approval "
+                              f"weights is published for {wave}: this section has nothing to "
+                              "check.")
     cells = add_intervals(cells, aw.weights, n, deff, alpha)
     ub = unpublished_check(wave, f"{option} by approval", cells, total, aw.weights, n, deff,
                            alpha, f"choosing '{option}'", grid=aw.grid)
@@ -777,10 +906,12 @@ def traitor_panels(wave: str, option: str, age: AgeChecks, appr: ApprovalChecks
     return panels
 
 
-def with_derived(cells: pd.DataFrame, check: Unpublished) -> pd.DataFrame:
+def with_derived(cells: pd.DataFrame, check: Unpublished | None) -> pd.DataFrame:
     """``cells`` with each unpublished row given the derived range and its interval, marked
     ``derived`` (what the figure draws for a group nobody quoted)."""
     out = cells.copy()
+    if check is None:  # every group is published: nothing derived
+        return out
     unknown = out["low"].isna()
     out.loc[unknown, ["low", "high", "ci_low", "ci_high"]] = [check.missing.low,
                                                               check.missing.high,
@@ -826,8 +957,8 @@ EMIGRATE, WOULD, WOULD_NOT = "wish_to_emigrate", "would", "would_not"
 
 
 def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
-                     w_age: pd.Series, n: int | None, deff: float, alpha: float = 0.05,
-                     question: str = EMIGRATE) -> EmigrateSection:
+                     age: pd.Series | Mapping[str, pd.DataFrame], n: int | None, deff: float,
+                     alpha: float = 0.05, question: str = EMIGRATE) -> EmigrateSection:
     """Levada's own wish-to-emigrate breakdowns, wave by wave: a second, independent check.
 
     For every wave with a breakdown by age or approval: would + would not <= 100 (single
@@ -837,9 +968,16 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
     approval is published, whether the disapprovers' own figure lies inside the derived range
     of everyone who did not approve (a weak check: it assumes few gave no answer, whose range
     over the recent months :func:`chasm.weights.no_answer_window` gives). ``question`` has the
-    single-response options "would" and "would_not"; ``n`` overrides every wave's N.
+    single-response options "would" and "would_not"; ``n`` overrides every wave's N. ``age``
+    is either the age weights of every wave or the population tables by date
+    (``chasm.io.load_populations()``), each wave then weighted by its nearest table
+    (:func:`chasm.weights.wave_age_weights`). ``question`` "" skips the section (one sentence).
     """
     from chasm import report
+
+    if not question:
+        return EmigrateSection([report.say("No second, single-response question is checked "
+                                           "in this run (`series` is empty).")], [], [])
 
     waves = sorted(tidy.loc[(tidy["question"] == question)
                             & tidy["subgroup_var"].isin(["age", "putin_approval"]),
@@ -847,6 +985,8 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
     outputs, rows, panels = [], [], []
     for ew in waves:
         n_w = wave_n(meta, ew, n)
+        w_age = (age if isinstance(age, pd.Series)
+                 else weights.wave_age_weights(age, meta, ew).weights)
         tot = total_cell(tidy, meta, ew, question, WOULD, n_w, deff, alpha,
                          complement=WOULD_NOT)
         e_range = (tot["low"], tot["high"])
@@ -869,6 +1009,9 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
                 hi=report.fmt(sc.sum_high), cons=cons, rlo=report.fmt(sc.rest_low),
                 rhi=report.fmt(sc.rest_high), bh=report.fmt(sc.b_high_implied)))
         e_age = group_cells(tidy, meta, ew, question, WOULD, "age", complement=WOULD_NOT)
+        if e_age["published"].all():
+            outputs.append(report.say("Every age group is published: the groups alone fix the "
+                                      "total, which the table of every breakdown below checks."))
         if e_age["low"].notna().any() and e_age["low"].isna().any():
             e_age = add_intervals(e_age, w_age, n_w, deff, alpha)
             outputs.append(report.show(shown(e_age, point=False), index="group"))
@@ -952,6 +1095,201 @@ def _emigrate_by_approval(ew, e_ap, tot, meta, approval, n_w, deff, alpha):
     return outputs, rows, panel
 
 
+# --------------------------------------------------------------------------------------------
+# Every published breakdown of every wave against its total
+# --------------------------------------------------------------------------------------------
+#: Columns of :func:`breakdown_checks`' table.
+BREAKDOWN_COLUMNS = ["wave", "question", "option", "by", "groups", "complete", "total",
+                     "weights", "implied_low", "implied_high", "total_low", "total_high", "gap",
+                     "verdict", "moves", "figure_ids", "note"]
+
+
+class BreakdownChecks(NamedTuple):
+    """Every published breakdown against its total (:func:`breakdown_checks`): ``table``
+    (columns :data:`BREAKDOWN_COLUMNS`), ``rows`` (key-numbers rows of the checked ones),
+    ``sentences`` (the summary, one per inconsistent breakdown, the population years)."""
+
+    table: pd.DataFrame
+    rows: list[dict]
+    sentences: list
+
+
+def _breakdown_weights(meta, populations, approval, wave, var):
+    """(weights, members, source, other weights or None, note) of one breakdown, or a str:
+    why it cannot be weighted."""
+    if weights.age_bands(meta, var) is not None:
+        aw = weights.wave_age_weights(populations, meta, wave, var)
+        return aw.weights, None, f"population {aw.date}", aw.other_weights, ""
+    if var == APPROVAL:
+        split = approval_split(meta, approval, wave)
+        if split is None:
+            return "no approval split is recorded for the wave's month"
+        merged = [ms for ms in split.members.values() if len(ms) > 1]
+        note = (f"approval {split.month} gives no separate weight for "
+                f"{' and '.join(merged[0])}: they enter as one group" if merged else "")
+        return split.weights, split.members, f"approval {split.month}", None, note
+    return "no source gives the sizes of its groups"
+
+
+def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
+                     populations: Mapping[str, pd.DataFrame], approval: pd.DataFrame,
+                     subgroup_vars: Sequence[str]) -> BreakdownChecks:
+    """Every published breakdown of every wave (by the variables ``subgroup_vars``) against
+    its published total, complete or partial.
+
+    For each wave, question, option and variable with at least one published group (by
+    :func:`chasm.figures.best`) the weighted identity (:func:`weighted_identity`, rounding and
+    wording ranges carried, unpublished groups free in 0-100) with the weights of
+    :mod:`chasm.weights`: age bands from the population table nearest to the wave, approval
+    from the wave's approval month. ``moves`` is how far (points) the implied total's ends move
+    with the next nearest population table (NaN when there is none or the weights are not by
+    age). A breakdown without a published total, or whose groups no source sizes, is listed as
+    "not checked" with the reason, as is one whose published groups carry no weight of their
+    own (e.g. disapprovers in a month that publishes only approval): with every weighted group
+    free the identity would hold trivially. Complement-derived cells are not used: only
+    published ones.
+    """
+    vars_ = [v for v in subgroup_vars if v != "all"]
+    found = tidy[tidy["subgroup_var"].isin(vars_)]
+    keys = found[["wave", "question", "option", "subgroup_var"]].drop_duplicates()
+    keys = keys.assign(_v=keys["subgroup_var"].map(vars_.index)).sort_values(
+        ["wave", "question", "option", "_v"])
+    table, rows = [], []
+    for wave, question, option, var in keys[["wave", "question", "option",
+                                             "subgroup_var"]].itertuples(index=False):
+        cells = group_cells(tidy, meta, wave, question, option, var)
+        cells = cells[cells["published"]]
+        total = group_cells(tidy, meta, wave, question, option, "all").iloc[0]
+        base = {"wave": wave, "question": question, "option": option, "by": var,
+                "groups": f"{len(cells)} of {len(group_labels(meta, var))}",
+                "total": total["value_text"], "figure_ids": figure_ids(cells, total),
+                "implied_low": np.nan, "implied_high": np.nan, "total_low": total["low"],
+                "total_high": total["high"], "gap": np.nan, "moves": np.nan, "weights": "",
+                "complete": len(cells) == len(group_labels(meta, var)), "note": ""}
+        got = (_breakdown_weights(meta, populations, approval, wave, var)
+               if total["published"] else "no published total")
+        if isinstance(got, str):
+            table.append({**base, "verdict": "not checked", "note": got})
+            continue
+        w, members, source, other, note = got
+        if not cells["group"].isin(w.index).any():
+            table.append({**base, "verdict": "not checked", "weights": source, "note": note
+                          + " (no published group has a weight of its own)"})
+            continue
+        ident = weighted_identity((total["low"], total["high"]), w, cells, members=members)
+        moves = np.nan
+        if other is not None:
+            alt = weighted_identity((total["low"], total["high"]), other, cells)
+            moves = max(abs(alt.implied_low - ident.implied_low),
+                        abs(alt.implied_high - ident.implied_high))
+        verdict = "consistent" if ident.consistent else "inconsistent"
+        complete = ident.missing is None
+        table.append({**base, "complete": complete, "weights": source,
+                      "implied_low": ident.implied_low, "implied_high": ident.implied_high,
+                      "gap": ident.gap, "verdict": verdict, "moves": moves, "note": note})
+        rows.append(check_row(
+            wave, f"every breakdown: {question} '{option}' by {var} "
+            f"({'complete' if complete else base['groups'] + ' groups'})", base["figure_ids"],
+            f"implied total (percent), weights {source}", ident.implied_low,
+            ident.implied_high, np.nan, verdict))
+    frame = pd.DataFrame(table, columns=BREAKDOWN_COLUMNS)
+    return BreakdownChecks(frame, rows, breakdown_sentences(frame, populations, meta))
+
+
+def breakdown_sentences(table: pd.DataFrame, populations: Mapping[str, pd.DataFrame],
+                        meta: Mapping) -> list:
+    """The sentences of :func:`breakdown_checks`: how many breakdowns were checked (complete,
+    partial, not checkable), each inconsistent one, and the population tables used."""
+    from chasm import report
+
+    if table.empty:
+        return [report.say("No breakdown by the variables of this run is published.")]
+    checked = table[table["verdict"] != "not checked"]
+    out = [report.say(
+        "{k} published breakdowns in {w} waves ({waves}): {c} complete and {p} partial ones "
+        "checked against their total, {x} not checkable; {bad} inconsistent.", k=len(table),
+        w=table["wave"].nunique(), waves=", ".join(sorted(table["wave"].unique())),
+        c=int(checked["complete"].sum()), p=int((~checked["complete"].astype(bool)).sum()),
+        x=len(table) - len(checked), bad=int((checked["verdict"] == "inconsistent").sum()))]
+    for r in checked[checked["verdict"] == "inconsistent"].itertuples():
+        out.append(report.say(
+            "**{wave}, {q} '{o}' by {by}** ({groups} groups published; {fids}): the groups "
+            "imply {lo}–{hi}%, the published total is {tot} ({tlo}–{thi}%): **inconsistent**, "
+            "a gap of {gap} points at the most favourable reading of the rounding{free}.",
+            wave=r.wave, q=r.question, o=r.option, by=r.by, groups=r.groups, fids=r.figure_ids,
+            lo=report.fmt(r.implied_low), hi=report.fmt(r.implied_high), tot=r.total,
+            tlo=report.fmt(r.total_low), thi=report.fmt(r.total_high), gap=report.fmt(r.gap),
+            free="" if r.complete else " with the unpublished groups anywhere in 0-100"))
+    age_waves = checked.loc[checked["weights"].str.startswith("population"), "wave"].unique()
+    if len(age_waves):
+        text = weights.population_text(populations, meta, list(age_waves))
+        moved = checked["moves"].dropna()
+        if len(moved):
+            top = checked.loc[moved.idxmax()]
+            text += (f" With the next nearest table the implied totals move by at most "
+                     f"{report.fmt(moved.max(), 2)} points ({top['wave']}, {top['question']} "
+                     f"'{top['option']}' by {top['by']}).")
+        out.append(report.say("{text}", text=text))
+    return out
+
+
+def check_selection(tidy: pd.DataFrame, meta: Mapping, question: str, option: str,
+                    subgroup_vars: Sequence[str], series: str) -> None:
+    """Raise ``chasm.report.ParameterError`` for a selection of 05_subgroups the data do not
+    have: ``question`` without figures, ``option`` not an option of it, a ``subgroup_vars``
+    entry that is not a breakdown variable of ``metadata/subgroups.yaml``, or a ``series``
+    that is not a single-response question with the options "would" and "would_not"."""
+    from chasm.report import ParameterError
+
+    have = sorted(tidy["question"].unique())
+    if question not in have:
+        raise ParameterError(f"question={question!r} has no figure in the data; questions with "
+                             f"figures: {', '.join(have)}")
+    options = meta["questions"][question]["options"]
+    if option not in options:
+        raise ParameterError(f"option={option!r} is not an option of {question!r}; options: "
+                             f"{', '.join(options)}")
+    if isinstance(subgroup_vars, str) or not all(isinstance(v, str) for v in subgroup_vars):
+        raise ParameterError(f"subgroup_vars={subgroup_vars!r} must be a list of variable names")
+    known = [v for v in meta["subgroups"] if v != "all"]
+    for v in subgroup_vars:
+        if v not in known:
+            raise ParameterError(f"subgroup_vars: {v!r} is not a breakdown variable of "
+                                 f"metadata/subgroups.yaml; known: {', '.join(known)}")
+    if series:
+        q = meta["questions"].get(series)
+        if (q is None or q["response"] != "single"
+                or not {WOULD, WOULD_NOT} <= set(q["options"])):
+            raise ParameterError(f"series={series!r} must be a single-response question of "
+                                 f"metadata/questions.yaml with options {WOULD!r} and "
+                                 f"{WOULD_NOT!r}, or \"\" to skip the second check")
+
+
+def cells_or_message(checks: AgeChecks | ApprovalChecks, total: pd.Series | None = None):
+    """A section's cells (:func:`shown`, with ``total`` as a last row) when it found a
+    breakdown, else its one-sentence ``message``."""
+    from chasm import report
+
+    if checks.found:
+        return report.show(shown(checks.cells, total), index="group")
+    return report.say("{m}", m=checks.message)
+
+
+def best_sentences(tidy: pd.DataFrame, wave: str, question: str, option: str,
+                   sources: pd.DataFrame) -> list:
+    """:func:`chasm.figures.best_sentences` for the cells of one answer in one wave (every
+    breakdown): where the figure a check uses was chosen among disagreeing ones."""
+    from chasm import figures
+
+    return figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
+                                       & (tidy["option"] == option)], sources)
+
+
+def age_variable(meta: Mapping, subgroup_vars: Sequence[str]) -> str | None:
+    """The first variable of ``subgroup_vars`` whose groups carry ages, or None."""
+    return next((v for v in subgroup_vars if weights.age_bands(meta, v) is not None), None)
+
+
 def figures_used(key_numbers: pd.DataFrame, tidy: pd.DataFrame) -> pd.Series:
     """``{figure_id: source_kind}`` of every figure the key-numbers table used."""
     used = set(";".join(key_numbers["figure_ids"]).split(";")) - {""}
@@ -974,5 +1312,8 @@ __all__ = [
     "vs_rest_section", "TrendSection", "trend_section", "Comparison", "group_comparison",
     "answer_shares", "with_derived", "merged_panel", "EmigrateSection", "emigrate_section",
     "figures_used", "second_hand", "EMIGRATE", "WOULD", "WOULD_NOT", "AgeChecks", "age_checks",
-    "ApprovalChecks", "approval_checks", "traitor_panels",
+    "ApprovalChecks", "approval_checks", "traitor_panels", "age_identity_sentences",
+    "between_sentences", "APPROVAL", "approval_split", "approval_weight_sentence",
+    "BREAKDOWN_COLUMNS", "BreakdownChecks", "breakdown_checks", "breakdown_sentences",
+    "check_selection", "age_variable", "cells_or_message", "best_sentences",
 ]

@@ -1,5 +1,7 @@
 """Table-level logic of notebook 02_uncertainty: the size behind and the interval of every figure.
 
+* :func:`select` - the figures a run studies (its ``questions`` and ``waves`` parameters),
+  refusing a selection the data do not have;
 * :func:`subgroup_sizes` - how many interviews stand behind each figure: the wave's N times
   the group's share of the sample ``w`` (1 for the whole sample; population shares for age
   bands; Putin approval shares for approval groups; unknown otherwise);
@@ -32,17 +34,54 @@ APPROVAL_VARIABLE = "putin_approval"
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
 
 
+def select(tidy: pd.DataFrame, meta: dict, questions=(), waves=(),
+           focus: str | None = None) -> pd.DataFrame:
+    """The figures of ``questions`` in ``waves`` (empty: every question / every wave).
+
+    Raises ``chasm.report.ParameterError`` with the choices the data offer when a question or
+    wave is not in the metadata, has no figure, or the two have no figure together, and when
+    ``focus`` (the option the sensitivity table follows) has no figure in the selection.
+    """
+    from .report import ParameterError
+
+    for name, values, column, known in (("questions", questions, "question", meta["questions"]),
+                                        ("waves", waves, "wave", meta["waves"])):
+        if isinstance(values, str):
+            raise ParameterError(f"{name}={values!r} must be a list, e.g. [{values!r}]")
+        have = sorted(tidy[column].unique())
+        for v in values:
+            if str(v) not in known or str(v) not in have:
+                raise ParameterError(f"{name}: {v!r} has no figure in the data; choose from "
+                                     f"{', '.join(have)}")
+    chosen = tidy
+    if len(questions):
+        chosen = chosen[chosen["question"].isin([str(q) for q in questions])]
+    if len(waves):
+        chosen = chosen[chosen["wave"].isin([str(w) for w in waves])]
+    if chosen.empty:
+        raise ParameterError(f"no figure of questions {list(questions)} in waves {list(waves)}; "
+                             "waves with figures of these questions: "
+                             + ", ".join(sorted(tidy.loc[tidy["question"].isin(questions),
+                                                         "wave"].unique())))
+    if focus is not None and focus not in set(chosen["option"]):
+        raise ParameterError(f"focus={focus!r} has no figure in the selection; choose from "
+                             f"{', '.join(sorted(chosen['option'].unique()))}")
+    return chosen
+
+
 def subgroup_sizes(
     tidy: pd.DataFrame,
     meta: dict,
-    population: pd.DataFrame,
+    population: pd.DataFrame | dict[str, pd.DataFrame],
     approval: pd.DataFrame,
     n: int | None = None,
 ) -> pd.DataFrame:
     """Number of interviews behind each figure of the tidy table (one row per tidy row).
 
     ``tidy`` has columns wave, subgroup_var, subgroup (the processed figures table); ``meta``
-    is ``chasm.io.load_metadata()``; ``population`` is ``chasm.io.load_population()``;
+    is ``chasm.io.load_metadata()``; ``population`` is ``chasm.io.load_populations()`` (every
+    population table by reference date: each wave uses the nearest,
+    :func:`chasm.weights.wave_age_weights`) or one table, ``chasm.io.load_population()``;
     ``approval`` is ``chasm.io.load_approval()``; ``n`` overrides every wave's N (None: the
     wave's ``n`` from ``metadata/waves.yaml``).
 
@@ -52,11 +91,13 @@ def subgroup_sizes(
       (the metadata flag; also True when ``n`` overrides it);
     * ``w`` - the group's fraction of the sample, by the policy of :mod:`chasm.weights`: 1 for
       the whole sample (``all``); for a variable whose groups carry ``min_age``/``max_age``
-      (age bands), the population share (:func:`chasm.weights.age_weights`); for
+      (age bands), the population share (:func:`chasm.weights.age_weights` of the wave's
+      nearest population table); for
       ``putin_approval``, the approval split of the wave's ``approval_month``
       (:func:`chasm.weights.group_weight`: normalised to sum 1 when the month is complete);
     * ``n_group`` = ``w * n_wave``;
-    * ``weight_source`` - where ``w`` comes from ("whole sample", "population by age",
+    * ``weight_source`` - where ``w`` comes from ("whole sample", "population by age" or, from
+      dated tables, "population by age YYYY-MM-DD",
       "approval YYYY-MM", "approval YYYY-MM, upper bound" or "unknown");
     * ``note`` - what the reader must know (empty when nothing).
 
@@ -74,7 +115,7 @@ def subgroup_sizes(
             raise ValueError(f"tidy is missing column {col!r}")
     if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 0):
         raise ValueError(f"n must be a whole number > 0 or None, got {n!r}")
-    age_cache: dict[str, pd.Series] = {}
+    age_cache: dict[tuple[str, str], tuple[pd.Series, str]] = {}
     rows = []
     for wave, var, group in zip(tidy["wave"], tidy["subgroup_var"], tidy["subgroup"],
                                 strict=True):
@@ -90,9 +131,15 @@ def subgroup_sizes(
         if var == "all":
             w, source = 1.0, "whole sample"
         elif wts.age_bands(meta, str(var)) is not None:
-            if var not in age_cache:
-                age_cache[var] = wts.age_weights(population, meta, str(var))
-            w, source = float(age_cache[var][str(group)]), "population by age"
+            key = (str(var), str(wave))
+            if key not in age_cache:
+                if isinstance(population, pd.DataFrame):
+                    age_cache[key] = (wts.age_weights(population, meta, str(var)),
+                                      "population by age")
+                else:
+                    chosen = wts.wave_age_weights(population, meta, str(wave), str(var))
+                    age_cache[key] = (chosen.weights, f"population by age {chosen.date}")
+            w, source = float(age_cache[key][0][str(group)]), age_cache[key][1]
         elif var == APPROVAL_VARIABLE:
             month = str(wave_meta.get("approval_month") or "")
             try:
@@ -314,9 +361,12 @@ def range_sentences(widths: pd.DataFrame) -> list:
         whi=report.fmt(numbers["width_with_range"].max()))]
     if len(worded):
         top = worded.iloc[0]
+        several = ("the {m} figures given as ranges or words have intervals {rlo}-{rhi} times"
+                   if len(worded) > 1 else "the one figure given as a range or in words has an "
+                   "interval {rhi} times")
         out.append(report.say(
-            "Wording is not small: the {m} figures given as ranges or words have intervals "
-            "{rlo}-{rhi} times as wide as sampling alone would give. {id} ({kind}, {wave} {opt}, "
+            "Wording is not small: " + several + " as wide as sampling alone would give. "
+            "{id} ({kind}, {wave} {opt}, "
             "\"{text}\") widens from {w0} points of sampling error alone to {w1} points once the "
             "range its wording allows is included.", m=len(worded),
             rlo=report.fmt(worded["ratio"].min()), rhi=report.fmt(worded["ratio"].max()),

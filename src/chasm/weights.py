@@ -5,6 +5,11 @@ WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_
 * **Age bands** are the groups of ``metadata/subgroups.yaml`` that carry ``min_age`` and
   ``max_age`` (:func:`age_bands`); their **weights** are Rosstat's population shares over
   those bands (:func:`age_weights`, via :func:`chasm.stats.partitions.population_weights`).
+  **Which year**: the population tables are keyed by reference date
+  (``data/raw/rosstat_population_YYYY-MM-DD.csv``, :func:`chasm.io.load_populations`); a wave
+  uses the table whose date is nearest to the first day of the wave's month (ties: the earlier
+  table), and the next nearest, when there is one, says how much the weights would move
+  (:func:`wave_age_weights`, :class:`AgeWeights`).
 * **Approval weights** are Levada's Putin approval split of the month a wave names as its
   ``approval_month`` (``metadata/waves.yaml``), see :func:`approval_weights`:
 
@@ -85,6 +90,76 @@ def age_weights(population: pd.DataFrame, meta: Mapping, variable: str = "age") 
     if bands is None:
         raise NoWeights(f"the groups of {variable!r} carry no ages")
     return population_weights(population, bands)
+
+
+def _days(date: str) -> int:
+    import datetime
+
+    return datetime.date.fromisoformat(date).toordinal()
+
+
+def nearest_dates(dates: Sequence[str], wave: str) -> list[str]:
+    """Reference dates ("YYYY-MM-DD") ordered by distance from the first day of ``wave``
+    ("YYYY-MM"), nearest first; ties go to the earlier date."""
+    start = _days(f"{wave}-01")
+    return sorted(dates, key=lambda d: (abs(_days(d) - start), d))
+
+
+class AgeWeights(NamedTuple):
+    """Age weights of one wave from the nearest population table (:func:`wave_age_weights`).
+
+    ``date``: the table's reference date; ``years``: its distance from the wave in years (to
+    0.1); ``weights``: fractions summing to 1 by band; ``other_date`` / ``other_weights``: the
+    next nearest table and its weights (``""`` / None when only one table exists).
+    """
+
+    date: str
+    years: float
+    weights: pd.Series
+    other_date: str
+    other_weights: pd.Series | None
+
+
+def wave_age_weights(populations: Mapping[str, pd.DataFrame], meta: Mapping, wave: str,
+                     variable: str = "age") -> AgeWeights:
+    """:func:`age_weights` of ``wave`` from the nearest of ``populations`` (``{date: table}``,
+    :func:`chasm.io.load_populations`), with the next nearest table's weights beside it."""
+    if not populations:
+        raise NoWeights("no population table")
+    order = nearest_dates(list(populations), wave)
+    years = round(abs(_days(order[0]) - _days(f"{wave}-01")) / 365.25, 1)
+    other = order[1] if len(order) > 1 else ""
+    return AgeWeights(order[0], years, age_weights(populations[order[0]], meta, variable),
+                      other, age_weights(populations[other], meta, variable) if other else None)
+
+
+def population_text(populations: Mapping[str, pd.DataFrame], meta: Mapping,
+                    waves: Sequence[str], variable: str = "age") -> str:
+    """Which population table each wave's age weights use, in words (plain text for
+    ``report.say``): the table's date and distance from the wave, and, when a second table
+    exists, by how many points the next nearest one would move a weight; when only one table
+    exists, a sentence saying that this cannot be measured."""
+    from chasm import report
+
+    waves = sorted(waves)
+    if not waves:
+        return "No wave here needs age weights."
+    chosen = {w: wave_age_weights(populations, meta, w, variable) for w in waves}
+    by_date: dict[str, list[str]] = {}
+    for w, c in chosen.items():
+        by_date.setdefault(c.date, []).append(f"{w} ({report.fmt(c.years)} years away)")
+    used = "; ".join(f"Rosstat's table of {d} for "
+                     + (" and ".join([", ".join(ws[:-1]), ws[-1]]) if len(ws) > 1 else ws[0])
+                     for d, ws in by_date.items())
+    if len(populations) < 2:
+        return (f"Age weights: {used}. It is the only population table in data/raw, so how "
+                "much the weights of another year would move cannot be measured here.")
+    moves = {w: 100 * float((c.weights - c.other_weights).abs().max())
+             for w, c in chosen.items()}
+    widest = max(moves, key=lambda w: (moves[w], w))
+    return (f"Age weights: {used}. The next nearest table moves an age weight by at most "
+            f"{report.fmt(moves[widest])} points (wave {widest}, table of "
+            f"{chosen[widest].other_date}).")
 
 
 # --------------------------------------------------------------------------------------------
@@ -207,6 +282,7 @@ def group_sizes(weights: pd.Series | Mapping[str, float], n: float) -> pd.Series
 
 __all__ = [
     "APPROVAL_GROUPS", "RECENT_MONTHS", "NoWeights", "merged_label", "age_bands", "age_weights",
+    "nearest_dates", "AgeWeights", "wave_age_weights", "population_text",
     "ApprovalWeights", "approval_weights", "wave_approval_weights", "GroupWeight",
     "group_weight", "NoAnswerWindow", "no_answer_window", "merge_groups", "group_sizes",
 ]

@@ -222,3 +222,27 @@ def test_the_schema_interpreter_agrees_with_jsonschema(name):
 def test_a_schema_keyword_the_interpreter_does_not_know_is_refused():
     with pytest.raises(ValueError, match=r"schema keyword\(s\) \['maxLength'\] not supported"):
         io._schema_keywords({"properties": {"a": {"type": "string", "maxLength": 3}}}, "x")
+def test_population_tables_are_found_by_date_and_checked_like_the_one_we_have(tmp_path):
+    real = (io.paths.RAW / "rosstat_population_2024-01-01.csv").read_text(encoding="utf-8")
+    (tmp_path / "rosstat_population_2024-01-01.csv").write_text(real, encoding="utf-8")
+    (tmp_path / "rosstat_population_2010-01-01.csv").write_text(real, encoding="utf-8")
+    assert list(io.population_files(tmp_path)) == ["2010-01-01", "2024-01-01"]
+    pops = io.load_populations(tmp_path)
+    assert list(pops) == ["2010-01-01", "2024-01-01"]
+    assert pops["2010-01-01"]["total"].sum() == 146_150_789
+    # the schema checks stay: male + female must add to the total in every table
+    bad = real.replace("0,1261279,650025,611254", "0,1261279,650025,611253")
+    (tmp_path / "rosstat_population_2010-01-01.csv").write_text(bad, encoding="utf-8")
+    with pytest.raises(io.RawDataError, match="2010-01-01.csv, line 2.*male \\+ female"):
+        io.load_populations(tmp_path)
+
+
+@pytest.mark.parametrize("name", ["rosstat_population_2024.csv",
+                                  "rosstat_population_2024-13-01.csv",
+                                  "rosstat_population_2024-01-01.txt"])
+def test_a_population_table_not_named_by_its_date_is_refused(tmp_path, name):
+    (tmp_path / name).write_text("age,total,male,female\n", encoding="utf-8")
+    with pytest.raises(io.RawDataError, match="must be named rosstat_population_YYYY-MM-DD"):
+        io.population_files(tmp_path)
+    with pytest.raises(io.RawDataError, match="no population table"):
+        io.population_files(tmp_path / "empty")

@@ -243,14 +243,26 @@ def test_check_question_refuses_a_single_response_question():
 
 
 def test_options_sentence_counts_sources_or_says_nothing_is_published():
-    o2 = op.wave_options(TIDY_MORE, META, "w2", "q")
-    assert op.options_sentence(o2, META, "w2", "q").data.startswith(
-        "w2 has 6 published options of the 6 the metadata lists: 4 quoted by the essay, "
-        "2 from the secondary summary, 0 from Levada's own releases.")
-    o3 = op.wave_options(TIDY_MORE, META, "w3", "q")
-    assert ("w3 has 2 published options of the 6 the metadata lists: 0 quoted by the essay, "
-            "1 from the secondary summary, 1 from Levada's own releases."
-            in op.options_sentence(o3, META, "w3", "q").data)
+    # the sources are counted and named from the data, never from fixed words
+    tidy = TIDY_MORE.assign(source_id=TIDY_MORE["source_kind"] + "-src")
+    sources = pd.DataFrame({"source_id": ["essay-src", "secondary-src", "primary-src"],
+                            "publisher": ["REM", "Outlet", "Pollster"],
+                            "published": ["2025", "2024", "2023"]})
+    o2 = op.wave_options(tidy, META, "w2", "q")
+    assert op.options_sentence(o2, META, "w2", "q", tidy, sources).data.startswith(
+        "w2 has 6 published options of the 6 the metadata lists. Of the 6 figures, 4 come from "
+        "1 essay source (REM, 2025); 2 come from 1 secondary source (Outlet, 2024). 6 of them "
+        "(essay and secondary) are second-hand.")
+    o3 = op.wave_options(tidy, META, "w3", "q")
+    assert ("w3 has 2 published options of the 6 the metadata lists. Of the 2 figures, 1 comes "
+            "from 1 primary source (Pollster, 2023); 1 comes from 1 secondary source (Outlet, "
+            "2024). 1 of them (essay and secondary) is second-hand."
+            in op.options_sentence(o3, META, "w3", "q", tidy, sources).data)
+    assert op.options_sentence(o3, META, "w3", "q").data.startswith(
+        "w3 has 2 published options of the 6 the metadata lists. The full option list")
+    with pytest.raises(report.ParameterError, match="focus='nope' is not an option of 'q'"):
+        op.check_focus(META, "q", "nope")
+    op.check_focus(META, "q", "no_faith")
     empty = op.wave_options(TIDY_MORE, META, "w9", "q")
     assert (op.options_sentence(empty, META, "w9", "q").data
             == "w9 published no option of this question: nothing to bound.")

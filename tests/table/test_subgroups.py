@@ -533,3 +533,113 @@ def test_draw_group_panels_returns_the_plotted_numbers():
     top = first[["high", "ci_high"]].max().max()
     assert fig.axes[0].get_xlim() == (0.0, min(100.0, 10 * np.ceil((top + 2) / 10)))
     plt.close(fig)
+
+
+# ---------------------------------------------------------------- every breakdown of every wave
+# Two waves of a single-response question: 2019-05 publishes all four age groups, whose
+# population-weighted mean (weights 0.1/0.2/0.3/0.4) is 0.1*30 + 0.2*20 + 0.3*10 + 0.4*5 = 12
+# (11.5-12.5 with rounding) against a published total of 15%: the identity fails by 2.5 points.
+# 2021-05 publishes two groups only, compatible with its total.
+def _pop_with_bands(shares):
+    """One-year population whose adults split over the META age bands by ``shares``."""
+    ages = np.arange(101)
+    widths = {"18-24": 7, "25-39": 15, "40-54": 15, "55+": 46}
+    per_year = np.zeros(101)
+    for (band, width), share in zip(widths.items(), shares, strict=True):
+        lo = {"18-24": 18, "25-39": 25, "40-54": 40, "55+": 55}[band]
+        per_year[lo:lo + width] = share * 1e6 / width
+    return pd.DataFrame({"age": ages, "total": per_year})
+
+
+POPS = {"2020-01-01": _pop_with_bands([0.1, 0.2, 0.3, 0.4]),
+        "2010-01-01": _pop_with_bands([0.2, 0.2, 0.3, 0.3])}
+META_SERIES = {**META, "waves": {"2019-05": {"n": 1600, "approval_month": None},
+                                 "2021-05": {"n": 1600, "approval_month": None}},
+               "subgroups": {**META["subgroups"],
+                             "region": {"groups": {"north": {}, "south": {}}}}}
+
+
+def sfig(fid, wave, var, group, point, option="would"):
+    return {**fig(fid, "primary", "emig", option, var, group, f"{point}%", point, point - 0.5,
+                  point + 0.5), "wave": wave}
+
+
+SERIES = pd.DataFrame([
+    sfig("A01", "2019-05", "all", "all", 15),
+    sfig("A02", "2019-05", "age", "18-24", 30), sfig("A03", "2019-05", "age", "25-39", 20),
+    sfig("A04", "2019-05", "age", "40-54", 10), sfig("A05", "2019-05", "age", "55+", 5),
+    sfig("A06", "2019-05", "region", "north", 12),
+    sfig("B01", "2021-05", "all", "all", 10),
+    sfig("B02", "2021-05", "age", "18-24", 20), sfig("B03", "2021-05", "age", "55+", 6),
+    sfig("B04", "2021-05", "putin_approval", "approve", 9),
+])
+
+
+def test_a_complete_breakdown_that_misses_its_total_is_flagged_inconsistent():
+    meta = {**META_SERIES, "subgroups": {**META_SERIES["subgroups"],
+                                         "putin_approval": {"groups": {"approve": {},
+                                                                       "disapprove": {}}}}}
+    out = bd.breakdown_checks(SERIES, meta, POPS, pd.DataFrame(columns=["month"]),
+                              ["age", "putin_approval", "region"])
+    table = out.table.set_index(["wave", "by"])
+    full = table.loc[("2019-05", "age")]
+    assert (full["groups"], full["complete"], full["weights"]) == ("4 of 4", True,
+                                                                   "population 2020-01-01")
+    assert full["implied_low"] == pytest.approx(11.5) and full["implied_high"] == pytest.approx(
+        12.5)
+    assert full["verdict"] == "inconsistent" and full["gap"] == pytest.approx(2.0)
+    # the 2010 table (0.2/0.2/0.3/0.3) implies 6 + 4 + 3 + 1.5 = 14.5 at the points: 2.5 more
+    assert full["moves"] == pytest.approx(2.5)
+    partial = table.loc[("2021-05", "age")]
+    assert (partial["groups"], bool(partial["complete"]), partial["verdict"]) == (
+        "2 of 4", False, "consistent")
+    assert partial["weights"] == "population 2020-01-01"  # 2021-05 is nearer 2020 than 2010
+    assert table.loc[("2019-05", "region"), "verdict"] == "not checked"
+    assert "no source gives the sizes" in table.loc[("2019-05", "region"), "note"]
+    assert table.loc[("2021-05", "putin_approval"), "verdict"] == "not checked"
+    said = [s.data for s in out.sentences]
+    assert said[0].startswith("4 published breakdowns in 2 waves (2019-05, 2021-05): 1 complete "
+                              "and 1 partial ones checked against their total, 2 not checkable; "
+                              "1 inconsistent.")
+    assert said[1].startswith("**2019-05, emig 'would' by age** (4 of 4 groups published; "
+                              "A02;A03;A04;A05;A01): the groups imply 11.5–12.5%, the published "
+                              "total is 15% (14.5–15.5%): **inconsistent**, a gap of 2.0 points")
+    assert "move by at most 2.50 points (2019-05, emig &#x27;would&#x27; by age)" in said[2]
+    verdicts = {r["check"]: r["verdict"] for r in out.rows}
+    assert verdicts == {"every breakdown: emig 'would' by age (complete)": "inconsistent",
+                        "every breakdown: emig 'would' by age (2 of 4 groups)": "consistent"}
+
+
+def test_age_checks_of_a_complete_breakdown_check_the_total_without_a_free_group():
+    w = weights.wave_age_weights(POPS, META_SERIES, "2019-05").weights
+    age = bd.age_checks(SERIES, META_SERIES, "2019-05", "emig", "would", w, 1600, 1.9)
+    assert age.found and age.unpublished is None and not age.between.applies
+    assert not age.identity.consistent
+    assert age.rows[0]["check"] == "would by age: identity, every group published"
+    assert age.rows[0]["verdict"] == "inconsistent"
+    [sentence] = bd.age_identity_sentences(age, w, "would")
+    assert "imply 11.5–12.5% choosing 'would', against the published total 15% (A01, " \
+           "14.5–15.5% allowing for rounding). The figures are **inconsistent**: no reading of " \
+           "the rounding reconciles them (gap 2.0 points)." in sentence.data
+    assert bd.between_sentences(age) == []
+    none = bd.age_checks(SERIES, META_SERIES, "2019-05", "emig", "would", None, 1600, 1.9,
+                         var=None)
+    assert not none.found and "subgroup_vars has no variable with age bands" in none.message
+
+
+def test_check_selection_refuses_what_the_data_do_not_have():
+    from chasm.report import ParameterError
+
+    bd.check_selection(SERIES, META_SERIES, "emig", "would", ["age"], "emig")
+    with pytest.raises(ParameterError, match="question='leave' has no figure"):
+        bd.check_selection(SERIES, META_SERIES, "leave", "traitors", ["age"], "")
+    with pytest.raises(ParameterError, match="option='maybe' is not an option of 'emig'"):
+        bd.check_selection(SERIES, META_SERIES, "emig", "maybe", ["age"], "")
+    with pytest.raises(ParameterError, match="'height' is not a breakdown variable"):
+        bd.check_selection(SERIES, META_SERIES, "emig", "would", ["height"], "")
+    with pytest.raises(ParameterError, match="must be a list"):
+        bd.check_selection(SERIES, META_SERIES, "emig", "would", "age", "")
+    with pytest.raises(ParameterError, match="series='leave' must be a single-response"):
+        bd.check_selection(SERIES, META_SERIES, "emig", "would", ["age"], "leave")
+    assert bd.age_variable(META_SERIES, ["region", "age"]) == "age"
+    assert bd.age_variable(META_SERIES, ["region"]) is None

@@ -323,3 +323,46 @@ def test_intervals_chart_plots_the_whole_sample_rows_with_an_interval(table, tmp
     # whole sample with an interval: A (2024-03) and the bound H (2025-04), later wave on top
     assert data["figure_id"].tolist() == ["H", "A"]
     assert data["label"].tolist() == ["2025-04 · o (H)", "2024-03 · o (A)"]
+
+
+# ---------------------------------------------------------------- selection and dated populations
+
+
+def test_subgroup_sizes_weight_each_wave_by_its_nearest_population_table():
+    # 2023: 22 young and 61 old adults; 2026: 66 young and 61 old
+    old_pop = POP
+    new_pop = POP.assign(total=np.where(POP["age"] < 40, 3, 1))
+    s = subgroup_sizes(TIDY, META, {"2023-01-01": old_pop, "2026-01-01": new_pop}, APPROVAL)
+    assert s.at[1, "w"] == pytest.approx(22 / 83)  # 2024-03 is nearer 2023-01-01
+    assert s.at[1, "weight_source"] == "population by age 2023-01-01"
+    later = TIDY.iloc[[1]].assign(wave="2025-04")  # nearer 2026-01-01: 66 of 127 adults
+    s = subgroup_sizes(later, META, {"2023-01-01": old_pop, "2026-01-01": new_pop}, APPROVAL)
+    assert s.iloc[0]["w"] == pytest.approx(66 / 127)
+    assert s.iloc[0]["weight_source"] == "population by age 2026-01-01"
+    # one table given as a frame: the old behaviour and wording
+    assert subgroup_sizes(TIDY, META, POP, APPROVAL).at[1, "weight_source"] == "population by age"
+
+
+def test_select_keeps_the_chosen_questions_and_waves_and_refuses_what_is_not_there():
+    from chasm.report import ParameterError
+
+    meta = {**META, "questions": {"q": {}, "other": {}}}
+    tidy = pd.concat([TIDY, tidy_rows(("Z", "primary", "2025-04", "other", "x", "all", "all",
+                                       "5%", 5.0, 4.5, 5.5, "number"))], ignore_index=True)
+    assert len(uncertainty.select(tidy, meta)) == len(tidy)
+    chosen = uncertainty.select(tidy, meta, ["q"], ["2025-04"], focus="o")
+    assert sorted(chosen["figure_id"]) == ["E", "F", "G", "H"]
+    with pytest.raises(ParameterError, match="questions: 'nope' has no figure in the data; "
+                                             "choose from other, q"):
+        uncertainty.select(tidy, meta, ["nope"])
+    with pytest.raises(ParameterError, match="waves: '2009-05' has no figure"):
+        uncertainty.select(tidy, meta, [], ["2009-05"])
+    with pytest.raises(ParameterError, match="no figure of questions \\['other'\\] in waves "
+                                             "\\['2024-03'\\]; waves with figures of these "
+                                             "questions: 2025-04"):
+        uncertainty.select(tidy, meta, ["other"], ["2024-03"])
+    with pytest.raises(ParameterError, match="focus='o' has no figure in the selection; choose "
+                                             "from x"):
+        uncertainty.select(tidy, meta, ["other"], focus="o")
+    with pytest.raises(ParameterError, match="must be a list"):
+        uncertainty.select(tidy, meta, "q")

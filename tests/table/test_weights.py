@@ -132,3 +132,49 @@ def test_merge_groups_and_label():
 def test_group_sizes_are_weight_times_n():
     sizes = weights.group_sizes({"approve": 0.86, "disapprove": 0.11}, 1600)
     assert sizes.to_dict() == pytest.approx({"approve": 1376.0, "disapprove": 176.0})
+
+
+# ---------------------------------------------------------------- population tables by date
+
+
+def _pop(young: float, old: float) -> pd.DataFrame:
+    """A population with ``young`` people per year of age under 40 and ``old`` from 40 on."""
+    ages = np.arange(101)
+    return pd.DataFrame({"age": ages, "total": np.where(ages < 40, young, old)})
+
+
+def test_nearest_dates_measure_from_the_first_day_of_the_wave_and_break_ties_early():
+    dates = ["2010-01-01", "2024-01-01", "2021-01-01"]
+    assert weights.nearest_dates(dates, "2009-05") == ["2010-01-01", "2021-01-01", "2024-01-01"]
+    assert weights.nearest_dates(dates, "2023-03")[0] == "2024-01-01"
+    # 2022-07-02 is 182 days from both 2022-01-01 and 2022-12-31 (2022 is not a leap year)
+    assert weights.nearest_dates(["2022-12-31", "2022-01-01"], "2022-07")[0] == "2022-01-01"
+
+
+def test_wave_age_weights_use_the_nearest_table_and_keep_the_next_nearest_beside_it():
+    pops = {"2010-01-01": _pop(1.0, 1.0), "2024-01-01": _pop(1.0, 3.0)}
+    chosen = weights.wave_age_weights(pops, META, "2009-05")
+    assert (chosen.date, chosen.years, chosen.other_date) == ("2010-01-01", 0.7, "2024-01-01")
+    # 2010: 7, 15, 15, 46 of 83 adults; 2024: 7, 15, 45, 138 of 205
+    assert chosen.weights["55+"] == pytest.approx(46 / 83)
+    assert chosen.other_weights["55+"] == pytest.approx(138 / 205)
+    only = weights.wave_age_weights({"2024-01-01": pops["2024-01-01"]}, META, "2009-05")
+    assert (only.date, only.other_date, only.other_weights) == ("2024-01-01", "", None)
+    assert only.years == pytest.approx(14.7)
+    with pytest.raises(weights.NoWeights):
+        weights.wave_age_weights({}, META, "2009-05")
+
+
+def test_population_text_says_which_table_and_how_much_the_next_one_moves_a_weight():
+    one = {"2024-01-01": _pop(1.0, 1.0)}
+    text = weights.population_text(one, META, ["2024-03", "2009-05"])
+    assert text.startswith("Age weights: Rosstat's table of 2024-01-01 for 2009-05 (14.7 years "
+                           "away) and 2024-03 (0.2 years away). It is the only population table")
+    assert "cannot be measured" in text
+    two = {**one, "2010-01-01": _pop(1.0, 3.0)}
+    text = weights.population_text(two, META, ["2024-03", "2009-05"])
+    assert "table of 2010-01-01 for 2009-05 (0.7 years away); Rosstat's table of 2024-01-01 for " \
+           "2024-03" in text
+    # 55+ moves from 46/83 to 138/205 (or back): 11.8 points, the largest band move
+    move = 100 * (138 / 205 - 46 / 83)
+    assert f"at most {move:.1f} points" in text
