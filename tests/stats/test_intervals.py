@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import beta
 
-from chasm.stats.intervals import share_interval
+from chasm.stats.intervals import korn_graubard_interval, share_interval
 
 Z95 = 1.959963984540054
 
@@ -134,3 +134,41 @@ def test_bad_arguments_raise(kwargs, match):
     args = {"pct": 37, "n": 1600, "deff": 1.9} | kwargs
     with pytest.raises(ValueError, match=match):
         share_interval(**args)
+
+
+# ----------------------------------------------------------- Korn-Graubard with design degrees
+def test_korn_graubard_without_df_is_clopper_pearson_on_n_eff():
+    shares = [0, 3, 37, 99.5, 100]
+    kg = korn_graubard_interval(shares, 1600, 1.9)
+    cp = share_interval(shares, 1600, 1.9, method="beta")
+    np.testing.assert_allclose(kg["ci_low"], cp["ci_low"], atol=1e-9)
+    np.testing.assert_allclose(kg["ci_high"], cp["ci_high"], atol=1e-9)
+    assert set(kg["method"]) == {"clopper-pearson (n_eff)"}
+    # df = n - 1 makes the factor exactly 1
+    same = korn_graubard_interval(shares, 1600, 1.9, df=1599)
+    np.testing.assert_allclose(same["ci_high"], kg["ci_high"], atol=1e-12)
+
+
+def test_korn_graubard_hand_example():
+    # x = 0 of n_eff: upper limit Beta^-1(0.975; 1, n_eff) = 1 - 0.025^(1 / n_eff) (Beta(1, b)
+    # has cdf 1 - (1 - u)^b); x = 1: lower limit Beta^-1(0.025; 1, n_eff) = 1 - 0.975^(1/n_eff).
+    from scipy.stats import t
+
+    out = korn_graubard_interval([0, 10], 10, 1.0)
+    assert out["ci_high"][0] == pytest.approx((1 - 0.025 ** (1 / 10)) * 100, abs=1e-9)
+    assert out["ci_low"][1] == pytest.approx((1 - 0.975 ** (1 / 10)) * 100, abs=1e-9)
+    # df = 4 of a 10-interview design: n_eff * (t_9 / t_4)^2 = 10 * (2.262157 / 2.776445)^2
+    factor = (t.ppf(0.975, 9) / t.ppf(0.975, 4)) ** 2
+    assert factor == pytest.approx((2.262157 / 2.776445) ** 2, rel=1e-6)
+    df4 = korn_graubard_interval(0, 10, 1.0, df=4).iloc[0]
+    assert df4["n_eff"] == pytest.approx(10 * factor)
+    assert df4["ci_high"] == pytest.approx((1 - 0.025 ** (1 / (10 * factor))) * 100, abs=1e-9)
+    assert df4["ci_high"] > out["ci_high"][0] and df4["method"] == "korn-graubard (df)"
+
+
+def test_korn_graubard_fewer_degrees_of_freedom_widen():
+    wide = korn_graubard_interval(37, 1600, 1.9, df=[10, 50, 1599])
+    widths = (wide["ci_high"] - wide["ci_low"]).to_numpy()
+    assert widths[0] > widths[1] > widths[2]
+    with pytest.raises(ValueError, match="df"):
+        korn_graubard_interval(37, 1600, 1.9, df=0)

@@ -2,6 +2,9 @@
 
 WHAT. ``share_interval`` turns a published percentage (and, optionally, the range of true
 values its wording allows) into a confidence interval that accounts for the survey design.
+``korn_graubard_interval`` gives the exact interval on n_eff with the design
+degrees-of-freedom factor of Korn & Graubard as an explicit parameter (without it, the
+Clopper-Pearson interval on n_eff that ``share_interval`` calls "beta").
 
 WHY. Levada's samples are clustered and weighted, so an SRS interval at n=1600 is too narrow.
 Replacing n by Kish's effective size n_eff = n / deff and the count by x_eff = p * n_eff gives
@@ -30,6 +33,7 @@ import pandas as pd
 
 from chasm.stats._validate import (
     ArrayLike,
+    as_float,
     broadcast,
     check_alpha,
     check_low_high,
@@ -122,5 +126,64 @@ def share_interval(
 
     return frame(
         {"point": point, "ci_low": ci_low, "ci_high": ci_high, "method": chosen, "n_eff": n_eff},
+        index,
+    )
+
+
+# ----------------------------------------------------------- Korn-Graubard with design degrees
+def korn_graubard_interval(
+    pct: ArrayLike,
+    n: ArrayLike,
+    deff: ArrayLike,
+    df: ArrayLike | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Exact (Beta) interval for a share on the effective sample size, optionally df-adjusted.
+
+    Without ``df`` this is the Clopper-Pearson interval on ``n_eff = n / deff`` and
+    ``x = pct / 100 * n_eff`` (the same as ``share_interval(method="beta")``), labelled
+    "clopper-pearson (n_eff)". With the design degrees of freedom ``df`` (for a clustered
+    sample, number of PSUs minus number of strata) it is Korn & Graubard's (1998) interval:
+    the effective size is first multiplied by ``(t_{n-1}^{-1}(1 - alpha/2) /
+    t_{df}^{-1}(1 - alpha/2))^2`` (below 1 when df < n - 1, so the interval widens), as R's
+    ``survey::svyciprop(method="beta")`` documents and does with ``n = nrow(design)`` and
+    ``df = degf(design)`` (there n_eff is computed as p (1 - p) / var(p), the same thing as
+    n / deff). Limits: ``Beta^-1(alpha/2; x, n_eff - x + 1)`` and
+    ``Beta^-1(1 - alpha/2; x + 1, n_eff - x)``, 0 at x = 0 and 100 at x = n_eff.
+    Levada does not publish its number of sampling points, so ``df`` is a stated assumption.
+    Returns point, ci_low, ci_high (percent), n_eff (after the df factor) and method.
+    """
+    from scipy.stats import beta, t
+
+    alpha = check_alpha(alpha)
+    index = index_of(pct, n, deff, df)
+    x, n_eff = effective_counts(pct, n, deff)
+    n_arr = np.asarray(n, dtype=float)
+    if df is None:
+        factor = np.ones_like(n_eff)
+        label = "clopper-pearson (n_eff)"
+    else:
+        df_arr = as_float("df", df)
+        if (~np.isfinite(df_arr) | (df_arr <= 0)).any():
+            raise ValueError(f"df must be finite and > 0, got {df!r}")
+        if (n_arr <= 1).any():
+            raise ValueError("n must exceed 1 for the degrees-of-freedom factor")
+        factor = (t.ppf(1 - alpha / 2, n_arr - 1) / t.ppf(1 - alpha / 2, df_arr)) ** 2
+        label = "korn-graubard (df)"
+    x, n_eff, factor = broadcast(x=x, n_eff=n_eff, factor=factor)
+    point = np.where(n_eff > 0, x / n_eff, np.nan) * 100.0
+    n_adj = n_eff * factor
+    x_adj = point / 100.0 * n_adj
+    with np.errstate(invalid="ignore"):
+        low = np.where(x_adj <= 0, 0.0, beta.ppf(alpha / 2, x_adj, n_adj - x_adj + 1))
+        high = np.where(x_adj >= n_adj, 1.0, beta.ppf(1 - alpha / 2, x_adj + 1, n_adj - x_adj))
+    return frame(
+        {
+            "point": point,
+            "ci_low": low * 100.0,
+            "ci_high": high * 100.0,
+            "n_eff": n_adj,
+            "method": np.full(np.shape(point), label, dtype=object),
+        },
         index,
     )

@@ -5,18 +5,27 @@ adjustment for families of such tests, an equivalence (TOST) test to support "st
 and the minimum detectable change for planning what a difference of a few points can mean.
 
 WHY. A difference of two published shares has variance
-``deff1 p1 q1 / n1 + deff2 p2 q2 / n2``; passing effective counts (x_eff = p n / deff,
-n_eff = n / deff) to statsmodels gives exactly that. The score (Miettinen-Nurminen) interval
-and test are the recommended choices for two independent binomials (Fagerland, Lydersen & Laake
-2015, Stat. Methods Med. Res. 24:224-254). "No significant change" is not evidence of no change;
-an equivalence test within a stated margin is (Schuirmann 1987; Wellek 2010, Testing
-Statistical Hypotheses of Equivalence).
+``deff1 p1 q1 / n1 + deff2 p2 q2 / n2``; binomial inference on effective counts
+(x_eff = p n / deff, n_eff = n / deff, non-integer) gives exactly that. The score
+(Miettinen-Nurminen) interval and test are the recommended choices for two independent
+binomials (Fagerland, Lydersen & Laake 2015, Stat. Methods Med. Res. 24:224-254). "No
+significant change" is not evidence of no change; an equivalence test within a stated margin
+is (Schuirmann 1987; Wellek 2010, Testing Statistical Hypotheses of Equivalence).
+
+OWN IMPLEMENTATION. The restricted maximum-likelihood estimate behind the score test of a
+non-zero difference, its interval and TOST is computed here (``constrained_mle``, the closed
+form of Farrington & Manning 1990) rather than by statsmodels 0.15, whose cubic has a wrong
+linear coefficient (statsmodels issue #10269, fix unreleased): its score intervals and
+equivalence p-values are slightly off (43% -> 37% below: lower limit -10.642 instead of
+-10.654). At a null difference of 0 the two agree (pooled share). ``constrained_mle``,
+``score_statistic``, ``score_test``, ``score_interval`` and ``tost_pvalue`` work on counts
+(fractions); ``compare_waves`` and ``equivalence_test`` take published percentages.
 
 Independence caveat: if both waves reuse the same sampling points, the waves are positively
 correlated and the independent-samples variance is conservative (too large).
 
-Worked example: 43% -> 37%, N=1600 each, deff 1.9: z = -2.51, p = 0.012, 95% CI of the change
-[-10.6, -1.3] points.
+Worked example: 43% -> 37%, N=1600 each, Levada's deff 1.899: z = -2.51, p = 0.012, 95% CI
+of the change [-10.654, -1.321] points (statsmodels 0.15: [-10.642, -1.321]).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import pandas as pd
 
 from chasm.stats._validate import (
     ArrayLike,
+    as_float,
     broadcast,
     check_alpha,
     check_fraction,
@@ -47,51 +57,201 @@ def _two_sample_counts(p1, p2, n1, n2, deff1, deff2):
     return [np.atleast_1d(a) for a in broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2)]
 
 
-def _score_diff_ci(x2: float, n2: float, x1: float, n1: float, alpha: float):
-    """Score (Miettinen-Nurminen) interval of p2 - p1 (fractions), by test inversion.
+# --- Score (Miettinen-Nurminen) inference on counts: the building blocks ----------------------
+#
+# These take effective counts ``x1, n1, x2, n2`` (any positive reals, x between 0 and n) and a
+# null difference ``delta`` of fractions (p2 - p1); they are vectorised with numpy broadcasting.
 
-    The interval is ``{v : score-test p-value of H0: p2 - p1 = v >= alpha}``, the same
-    definition statsmodels uses for ``method="score"``. statsmodels 0.15 brackets its root
-    search from the Wald interval, which fails when the score limit lies outside 1.5x the Wald
-    limit (e.g. 30% in a 10% subgroup vs 41.1%); here the bracket is widened by doubling steps.
-    Returns None if the inversion is not possible: when a share is 0% or 100%, statsmodels'
-    closed-form restricted MLE returns NaN for a range of null values (arccos of an argument
-    just outside [-1, 1]); the caller then uses Newcombe's interval.
+
+def _counts(x1, n1, x2, n2, delta=0.0) -> list[np.ndarray]:
+    """Counts and null value as float arrays, checked and broadcast."""
+    n1, n2 = check_positive("n1", n1), check_positive("n2", n2)
+    x1, x2, d = as_float("x1", x1), as_float("x2", x2), as_float("delta", delta)
+    for name, x, n in (("x1", x1, n1), ("x2", x2, n2)):
+        if (~np.isfinite(x) | (x < 0) | (x > n)).any():
+            raise ValueError(f"{name} must lie between 0 and its sample size, got {x}")
+    if (~np.isfinite(d) | (np.abs(d) >= 1)).any():
+        raise ValueError(f"delta must lie strictly between -1 and 1, got {delta}")
+    return broadcast(x1=x1, n1=n1, x2=x2, n2=n2, delta=d)
+
+
+def _loglik(x1, n1, x2, n2, p1, p2):
+    """Binomial log-likelihood of (p1, p2), with 0 log 0 = 0 (-inf where impossible)."""
+    from scipy.special import xlog1py, xlogy
+
+    p1, p2 = np.clip(p1, 0.0, 1.0), np.clip(p2, 0.0, 1.0)
+    return xlogy(x1, p1) + xlog1py(n1 - x1, -p1) + xlogy(x2, p2) + xlog1py(n2 - x2, -p2)
+
+
+def constrained_mle(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, delta: ArrayLike
+) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """Maximum-likelihood ``(p1, p2)`` of two binomials under the constraint ``p2 - p1 = delta``.
+
+    Maximises ``x1 log p1 + (n1-x1) log(1-p1) + x2 log p2 + (n2-x2) log(1-p2)`` with
+    ``p2 = p1 + delta``. Setting the derivative to zero gives a cubic in p2 whose relevant root
+    has the closed trigonometric form of Farrington & Manning (1990, Stat. Med. 9:1447-1454,
+    eq. for the difference; the same as Miettinen & Nurminen 1985). With their group 1 = our
+    sample 2, theta = n1 / n2 and ph2, ph1 the observed fractions:
+
+    ``a = 1 + theta``, ``b = -(1 + theta + ph2 + theta ph1 + delta (theta + 2))``,
+    ``c = delta^2 + delta (2 ph2 + theta + 1) + ph2 + theta ph1``, ``d = -ph2 delta (1 + delta)``;
+    ``v = b^3/(3a)^3 - bc/(6a^2) + d/(2a)``, ``u = sign(v) sqrt(b^2/(3a)^2 - c/(3a))``,
+    ``w = (pi + arccos(v/u^3)) / 3``, ``p2 = 2u cos(w) - b/(3a)``, ``p1 = p2 - delta``.
+
+    statsmodels 0.15 has count0 where nobs0 belongs in the linear coefficient
+    (statsmodels issue #10269), so its restricted estimate is wrong whenever delta != 0; at
+    delta = 0 both reduce to the pooled share. Counts may be non-integer (effective counts).
+    The arccos argument is clipped to [-1, 1] (rounding can push it just outside at 0% or
+    100%, where statsmodels returns NaN) and the result to the feasible range
+    ``max(0, delta) <= p2 <= min(1, 1 + delta)``; an end of that range replaces the root
+    where its likelihood is higher (a count of 0 or n). At delta = 0 the pooled share
+    ``(x1 + x2) / (n1 + n2)`` is returned directly (the root the formula gives there).
+    """
+    x1, n1, x2, n2, delta = _counts(x1, n1, x2, n2, delta)
+    ph1, ph2 = x1 / n1, x2 / n2
+    theta = n1 / n2
+    a = 1.0 + theta
+    b = -(1.0 + theta + ph2 + theta * ph1 + delta * (theta + 2.0))
+    c = delta**2 + delta * (2.0 * ph2 + theta + 1.0) + ph2 + theta * ph1
+    d = -ph2 * delta * (1.0 + delta)
+    v = b**3 / (3.0 * a) ** 3 - b * c / (6.0 * a**2) + d / (2.0 * a)
+    u = np.where(v >= 0, 1.0, -1.0) * np.sqrt(np.maximum(b**2 / (3.0 * a) ** 2 - c / (3.0 * a), 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.clip(np.where(u == 0, 0.0, v / u**3), -1.0, 1.0)
+    w = (np.pi + np.arccos(ratio)) / 3.0
+    low, high = np.maximum(0.0, delta), np.minimum(1.0, 1.0 + delta)
+    p2 = np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), low, high)
+    # Near 0% or 100% the closed form loses up to ~1e-8 to cancellation, and where a count is
+    # 0 (or n) the maximum can sit on an end of the feasible range: polish the root by Newton
+    # steps on the (concave) restricted log-likelihood (halfway to the end instead of a step
+    # out of range), keeping a step only if it improves the likelihood; then take an end of
+    # the range if that is better still.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for _ in range(30):
+            q1 = p2 - delta
+            grad = x1 / q1 - (n1 - x1) / (1 - q1) + x2 / p2 - (n2 - x2) / (1 - p2)
+            curv = x1 / q1**2 + (n1 - x1) / (1 - q1) ** 2 + x2 / p2**2 + (n2 - x2) / (1 - p2) ** 2
+            step = p2 + grad / curv
+            # a step out of range is replaced by the midpoint towards the end it aimed at
+            bound = np.where(grad < 0, low, high)
+            step = np.where((step > low) & (step < high), step, (p2 + bound) / 2.0)
+            ok = np.isfinite(step) & (
+                _loglik(x1, n1, x2, n2, step - delta, step) > _loglik(x1, n1, x2, n2, q1, p2)
+            )
+            if not ok.any():
+                break
+            p2 = np.where(ok, step, p2)
+        for end in (low, high):
+            better = _loglik(x1, n1, x2, n2, end - delta, end) > _loglik(
+                x1, n1, x2, n2, p2 - delta, p2
+            )
+            p2 = np.where(better, end, p2)
+    p1 = np.clip(p2 - delta, 0.0, 1.0)
+    # At delta = 0 the relevant root is the pooled share; taking it directly avoids the
+    # cancellation of the trigonometric form when both shares are within 1e-15 of 0 or 1.
+    pooled = (x1 + x2) / (n1 + n2)
+    p1, p2 = np.where(delta == 0, pooled, p1), np.where(delta == 0, pooled, p2)
+    return scalar_or_array(p1), scalar_or_array(p2)
+
+
+def score_statistic(
+    x1: ArrayLike,
+    n1: ArrayLike,
+    x2: ArrayLike,
+    n2: ArrayLike,
+    delta: ArrayLike = 0.0,
+    correction: bool = True,
+) -> float | np.ndarray:
+    """Miettinen-Nurminen score statistic for ``H0: p2 - p1 = delta`` (fractions).
+
+    ``z = (x2/n2 - x1/n1 - delta) / sqrt(V)`` with the variance at the constrained MLE
+    (``constrained_mle``) and Miettinen & Nurminen's factor N/(N-1), N = n1 + n2:
+    ``V = (p1~ (1-p1~) / n1 + p2~ (1-p2~) / n2) N / (N - 1)``; ``correction=False`` drops the
+    factor (Farrington & Manning's statistic). Decreasing in delta; large and
+    positive when the observed difference exceeds delta. NaN where V = 0 and the numerator is
+    0 (both shares 0% or both 100% at delta = 0: no test possible); +-inf where V = 0 only.
+    Equal to statsmodels' ``test_proportions_2indep(x2, n2, x1, n1, value=delta,
+    method="score", correction=True)`` at delta = 0 only (issue #10269).
+    """
+    x1, n1, x2, n2, delta = _counts(x1, n1, x2, n2, delta)
+    p1, p2 = constrained_mle(x1, n1, x2, n2, delta)
+    big_n = n1 + n2
+    var = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2
+    if correction:
+        var = var * big_n / (big_n - 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = (x2 / n2 - x1 / n1 - delta) / np.sqrt(var)
+    return scalar_or_array(z)
+
+
+def score_test(
+    x1: ArrayLike,
+    n1: ArrayLike,
+    x2: ArrayLike,
+    n2: ArrayLike,
+    delta: ArrayLike = 0.0,
+    alternative: str = "two-sided",
+    correction: bool = True,
+) -> tuple[float | np.ndarray, float | np.ndarray]:
+    """``(z, p_value)`` of the score test of ``H0: p2 - p1 = delta`` (fractions).
+
+    ``alternative``: "two-sided" (p = 2 Phi(-|z|)), "larger" (H1: p2 - p1 > delta,
+    p = Phi(-z); a non-inferiority or lower equivalence bound) or "smaller" (H1: p2 - p1 <
+    delta, p = Phi(z)). Normal reference distribution, as in Miettinen & Nurminen (1985).
+    """
+    from scipy.stats import norm
+
+    z = np.asarray(score_statistic(x1, n1, x2, n2, delta, correction))
+    if alternative == "two-sided":
+        p = 2.0 * norm.sf(np.abs(z))
+    elif alternative == "larger":
+        p = norm.sf(z)
+    elif alternative == "smaller":
+        p = norm.cdf(z)
+    else:
+        raise ValueError(f"alternative must be two-sided, larger or smaller, got {alternative!r}")
+    return scalar_or_array(z), scalar_or_array(p)
+
+
+def score_interval(
+    x1: float, n1: float, x2: float, n2: float, alpha: float = 0.05, correction: bool = True
+) -> tuple[float, float]:
+    """Score (Miettinen-Nurminen) interval of ``p2 - p1`` (fractions), by test inversion.
+
+    The set ``{delta : |z(delta)| <= z_{1-alpha/2}}`` with ``z`` from ``score_statistic``;
+    each limit is the root of ``z(delta) -+ z_{1-alpha/2}`` between the observed difference
+    and -1 (lower) or +1 (upper), found by Brent's method to 1e-12. z is decreasing in delta
+    and unbounded at +-1 unless the observed difference is itself -1 or +1, in which case that
+    limit is -1 or +1. One row only (scalars); ``compare_waves`` loops.
+    For 43% -> 37% on 1600/1.9 = 842.1 effective interviews each: (-0.106550, -0.013199);
+    without the N/(N-1) factor (``correction=False``) (-0.106536, -0.013213); statsmodels
+    0.15 gives (-0.106429, -0.013201) (issue #10269).
     """
     from scipy.optimize import brentq
-    from statsmodels.stats.proportion import test_proportions_2indep
+    from scipy.stats import norm
 
-    def excess(v: float) -> float:
-        res = test_proportions_2indep(
-            x2, n2, x1, n1, value=v, method="score", compare="diff", correction=True
-        )
-        return float(res.pvalue) - alpha
+    alpha = check_alpha(alpha)
+    crit = norm.ppf(1.0 - alpha / 2.0)
+    x1, n1, x2, n2, _ = (float(a) for a in _counts(x1, n1, x2, n2))
+    diff = x2 / n2 - x1 / n1
+    edge = 1.0 - 1e-12
 
-    p2, p1 = x2 / n2, x1 / n1
-    diff = p2 - p1
-    step = max(np.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2), 1e-3)
+    def excess(delta: float, target: float) -> float:
+        if delta == diff:  # z = 0 at the observed difference (also where V is 0 there)
+            return -target
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(score_statistic(x1, n1, x2, n2, delta, correction)) - target
+
     limits = []
-    for direction in (-1.0, 1.0):
-        edge = direction * (1.0 - 1e-6)
-        inner, width = diff, step
-        while True:
-            outer = diff + direction * width
-            if direction * (outer - edge) >= 0:
-                outer = edge
-            value = excess(outer)
-            if np.isnan(value):
-                return None
-            if value < 0:
-                a, b = sorted((inner, outer))
-                try:  # a NaN met inside the bracket makes brentq raise
-                    limits.append(brentq(excess, a, b, xtol=1e-12))
-                except ValueError:
-                    return None
-                break
-            if outer == edge:
-                limits.append(direction)  # the interval reaches the limit
-                break
-            inner, width = outer, 2.0 * width
+    for sign in (-1.0, 1.0):
+        outer = sign * edge
+        target = -sign * crit  # z = +crit at the lower limit, -crit at the upper
+        if sign * diff >= edge or np.sign(excess(outer, target)) == np.sign(excess(diff, target)):
+            limits.append(sign * 1.0)
+            continue
+        a, b = sorted((diff, outer))
+        limits.append(brentq(excess, a, b, args=(target,), xtol=1e-13, rtol=1e-13))
     return limits[0], limits[1]
 
 
@@ -108,20 +268,16 @@ def compare_waves(
 
     Vectorised over all arguments. Returns a DataFrame with columns
     diff (= p2 - p1, points), ci_low, ci_high (interval of the difference, points),
-    z (score statistic; negative when the share fell), p_value (two-sided) and ci_method
-    ("score", or "newcomb" where the score interval cannot be computed, which only happens
-    when a share is 0% or 100%). When both shares are 0% (or both 100%) there is no test:
-    z and p_value are NaN and ``adjust_pvalues`` leaves them out of the family.
+    z (score statistic; negative when the share fell), p_value (two-sided) and ci_method.
 
-    Formula: ``test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")`` with
-    ``ne = n / deff`` and ``x = p / 100 * ne`` (Miettinen & Nurminen 1985), and the interval
-    that inverts it (equal to ``confint_proportions_2indep(..., method="score")`` where that
-    converges; see ``_score_diff_ci``). Newcombe (1998) hybrid score interval as fallback.
+    Formula: ``score_test`` at delta = 0 and ``score_interval`` on effective counts
+    ``ne = n / deff``, ``x = p / 100 * ne`` (Miettinen & Nurminen 1985). ci_method is "score"
+    on every row except where both shares are 0% (or both 100%): there the score statistic is
+    0/0 at delta = 0, z and p_value are NaN (``adjust_pvalues`` leaves them out of the family)
+    and the interval is Newcombe's (1998) hybrid score interval (ci_method "newcomb"). One
+    share at 0% or 100% is handled by the score interval itself (``constrained_mle`` clips).
     """
-    from statsmodels.stats.proportion import (
-        confint_proportions_2indep,
-        test_proportions_2indep,
-    )
+    from statsmodels.stats.proportion import confint_proportions_2indep
 
     alpha = check_alpha(alpha)
     index = index_of(p1, p2, n1, n2, deff1, deff2)
@@ -129,28 +285,41 @@ def compare_waves(
     # Both shares 0% (or both 100%): the score statistic is 0/0 (no test possible).
     degenerate = ((x1 == 0) & (x2 == 0)) | ((x1 == ne1) & (x2 == ne2))
     ci = np.full((x1.size, 2), np.nan)
-    ci_method = np.full(x1.size, "score", dtype=object)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        test = test_proportions_2indep(x2, ne2, x1, ne1, method="score", compare="diff")
+    ci_method = np.where(degenerate, "newcomb", "score").astype(object)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z, p_value = score_test(x1, ne1, x2, ne2)
         for i in range(x1.size):
-            score = None if degenerate[i] else _score_diff_ci(x2[i], ne2[i], x1[i], ne1[i], alpha)
-            if score is None:
-                ci_method[i] = "newcomb"
-                score = confint_proportions_2indep(
+            if degenerate[i]:
+                ci[i] = confint_proportions_2indep(
                     x2[i], ne2[i], x1[i], ne1[i], method="newcomb", compare="diff", alpha=alpha
                 )
-            ci[i] = score
+            else:
+                ci[i] = score_interval(x1[i], ne1[i], x2[i], ne2[i], alpha)
     return frame(
         {
             "diff": (x2 / ne2 - x1 / ne1) * 100.0,
             "ci_low": ci[:, 0] * 100.0,
             "ci_high": ci[:, 1] * 100.0,
-            "z": np.where(degenerate, np.nan, test.statistic),
-            "p_value": np.where(degenerate, np.nan, test.pvalue),
+            "z": np.where(degenerate, np.nan, z),
+            "p_value": np.where(degenerate, np.nan, p_value),
             "ci_method": ci_method,
         },
         index,
     )
+
+
+def tost_pvalue(
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, margin: ArrayLike
+) -> float | np.ndarray:
+    """p-value of two one-sided score tests that ``-margin < p2 - p1 < margin`` (fractions).
+
+    ``max(P(H0: delta <= -margin), P(H0: delta >= margin))`` with ``score_test``
+    alternatives "larger" at -margin and "smaller" at +margin (Schuirmann 1987). Below alpha
+    exactly when the (1 - 2 alpha) score interval lies inside (-margin, margin).
+    """
+    _, p_low = score_test(x1, n1, x2, n2, -np.asarray(margin, dtype=float), "larger")
+    _, p_upp = score_test(x1, n1, x2, n2, margin, "smaller")
+    return scalar_or_array(np.maximum(p_low, p_upp))
 
 
 def equivalence_test(
@@ -167,11 +336,10 @@ def equivalence_test(
 
     Returns a DataFrame with columns diff (points), margin, p_value (the larger of the two
     one-sided p-values) and equivalent (p_value < alpha): "stable within +-margin points".
-    Formula: ``tost_proportions_2indep(x2, ne2, x1, ne1, low=-margin/100, upp=margin/100,
-    method="score", compare="diff")`` on effective counts.
+    Formula: ``tost_pvalue(x1, ne1, x2, ne2, margin / 100)`` on effective counts (the same
+    definition as statsmodels' ``tost_proportions_2indep(method="score")``, without its wrong
+    restricted estimate, issue #10269).
     """
-    from statsmodels.stats.proportion import tost_proportions_2indep
-
     alpha = check_alpha(alpha)
     margin_arr = check_positive("margin", margin)
     if (margin_arr >= 100).any():
@@ -179,16 +347,8 @@ def equivalence_test(
     index = index_of(p1, p2, n1, n2, deff1, deff2, margin)
     x1, ne1, x2, ne2 = _two_sample_counts(p1, p2, n1, n2, deff1, deff2)
     x1, ne1, x2, ne2, m = broadcast(p1=x1, n1=ne1, p2=x2, n2=ne2, margin=margin_arr)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        p_value = np.array(
-            [
-                tost_proportions_2indep(
-                    a, b, c, d, low=-mm / 100.0, upp=mm / 100.0, method="score", compare="diff"
-                ).pvalue
-                for a, b, c, d, mm in zip(x2, ne2, x1, ne1, m, strict=True)
-            ],
-            dtype=float,
-        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_value = np.atleast_1d(tost_pvalue(x1, ne1, x2, ne2, m / 100.0))
     return frame(
         {
             "diff": (x2 / ne2 - x1 / ne1) * 100.0,

@@ -1,0 +1,398 @@
+"""How far a two-sample verdict is from flipping: margins, tipping points, power, Bayes shares.
+
+WHAT. Pure functions (published percentages and sample sizes in, numbers out) that turn the
+score tests of ``chasm.stats.twosample`` around: the smallest equivalence margin the data can
+support, the design effect, sample size or answering shift at which a wave comparison crosses
+its significance level, the power of the score test for a given true change and the change it
+detects with given power, and the share of an answer given by a subgroup with its interval.
+
+WHY. A verdict "significant" or "stable within +-3 points" is only as firm as the distance to
+the value of an assumption at which it would flip. Levada publishes one design effect for all
+questions, rounds to whole points, and answers to a sensitive question may drift between waves
+for reasons other than opinion (preference falsification); each tipping point says how large
+that departure must be before the verdict changes. An equivalence margin that the sample size
+cannot reach even with zero observed change makes "no evidence of stability" a statement about
+the survey, not about opinion.
+
+CONVENTIONS. Shares and margins in percentage points (0-100), design effects as in
+``chasm.stats.design``; every test is the Miettinen-Nurminen score test on effective counts
+(``n_eff = n / deff``), as in ``twosample.compare_waves`` and ``twosample.equivalence_test``.
+Each tipping point is found by Brent's method on ``p - alpha`` and is NaN where no value in the
+searched range crosses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chasm.stats._validate import (
+    ArrayLike,
+    broadcast,
+    check_alpha,
+    check_fraction,
+    check_pct,
+    check_positive,
+    effective_counts,
+    frame,
+    index_of,
+    scalar_or_array,
+)
+from chasm.stats.twosample import (
+    constrained_mle,
+    score_test,
+    tost_pvalue,
+)
+
+_XTOL = 1e-10
+
+
+def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float) -> float:
+    """Two-sided score p-value of the change p1 -> p2 (percent), NaN if both are 0 or 100."""
+    ne1, ne2 = n1 / deff1, n2 / deff2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(score_test(p1 / 100 * ne1, ne1, p2 / 100 * ne2, ne2)[1])
+
+
+def _rows(**arrays: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
+    """The broadcast shape of the arguments and each of them flattened to that size."""
+    arrs = broadcast(**arrays)
+    return np.shape(arrs[0]), [np.ravel(a).astype(float) for a in arrs]
+
+
+def _shaped(out: np.ndarray, shape: tuple[int, ...], index) -> float | np.ndarray | pd.Series:
+    """A float for scalar arguments, an array of the arguments' shape, or a Series."""
+    if index is not None and out.size == len(index):
+        return pd.Series(out, index=index)
+    return scalar_or_array(out.reshape(shape))
+
+
+# ------------------------------------------------------------------------ equivalence margins
+def smallest_equivalence_margin(
+    p1: ArrayLike,
+    p2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    alpha: float = 0.05,
+) -> float | np.ndarray:
+    """Smallest symmetric margin (points) at which TOST would establish ``|p2 - p1| < margin``.
+
+    The root in ``m`` of ``tost_pvalue(..., m) = alpha`` (the TOST p-value falls as the margin
+    widens): for any wider margin ``equivalence_test`` says "equivalent" at level alpha. It is
+    also the larger absolute limit of the (1 - 2 alpha) score interval of the change.
+    With ``p1 == p2`` it is the smallest margin the design can reach at that share at all
+    (the observed change cannot be more favourable than zero): 3.9 points at 40% with
+    1600 interviews and deff 1.9 in each wave.
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    index = index_of(p1, p2, n1, n2, deff1, deff2)
+    x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
+    x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
+    shape, (x1, ne1, x2, ne2) = _rows(x1=x1, n1=ne1, x2=x2, n2=ne2)
+    out = np.full(x1.size, np.nan)
+    for i in range(x1.size):
+        args = (x1[i], ne1[i], x2[i], ne2[i])
+        diff = abs(args[2] / args[3] - args[0] / args[1])
+
+        def excess(m: float, args=args) -> float:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return float(tost_pvalue(*args, m)) - alpha
+
+        low, high = diff + 1e-12, 1.0 - 1e-9
+        if np.isnan(excess(high)) or excess(high) > 0:
+            continue  # no margin below 100 points suffices
+        out[i] = brentq(excess, low, high, xtol=_XTOL) * 100.0 if excess(low) > 0 else low * 100
+    return _shaped(out, shape, index)
+
+
+def equivalence_share_limit(
+    margin: float,
+    n1: float,
+    n2: float,
+    deff1: float,
+    deff2: float,
+    alpha: float = 0.05,
+) -> float:
+    """Share (percent, at most 50) below which zero change can be shown equivalent within margin.
+
+    With the same share ``p`` in both waves (the most favourable observation), TOST at level
+    alpha establishes ``|change| < margin`` exactly when ``p`` lies below the returned value or
+    above 100 minus it; 50 when every share qualifies, 0 when none does. Root of
+    ``smallest_equivalence_margin(p, p, ...) = margin`` in ``p`` on (0, 50], which increases in
+    ``p`` there. With 1600 interviews and deff 1.9 in each wave and a 3-point margin: 16.8%.
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    m = float(check_positive("margin", margin))
+    if m >= 100:
+        raise ValueError(f"margin must be below 100 points, got {margin}")
+
+    def excess(p: float) -> float:
+        return float(smallest_equivalence_margin(p, p, n1, n2, deff1, deff2, alpha)) - m
+
+    if excess(50.0) <= 0:
+        return 50.0
+    tiny = 1e-9
+    if excess(tiny) >= 0:
+        return 0.0
+    return float(brentq(excess, tiny, 50.0, xtol=_XTOL))
+
+
+# ---------------------------------------------------------------------------- tipping points
+def tipping_deff(
+    p1: ArrayLike,
+    p2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    alpha: float = 0.05,
+    deff_range: tuple[float, float] = (1e-3, 1e3),
+) -> float | np.ndarray:
+    """Design effect (the same in both waves) at which the two-sided score p-value equals alpha.
+
+    The p-value grows with the design effect (fewer effective interviews), so the change is
+    significant at level alpha for every design effect below the returned value and not above
+    it. NaN if no design effect in ``deff_range`` crosses (for instance p1 == p2). Holding the
+    interviews fixed. For 42.5% -> 37.5% (the least favourable rounding of 43 -> 37) at 1600
+    interviews and alpha 0.025 (Holm's threshold for the smaller of two p-values): 1.66.
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
+    n1a, n2a = check_positive("n1", n1), check_positive("n2", n2)
+    lo, hi = (float(v) for v in check_positive("deff_range", deff_range))
+    index = index_of(p1, p2, n1, n2)
+    shape, rows = _rows(p1=p1a, p2=p2a, n1=n1a, n2=n2a)
+    out = np.full(rows[0].size, np.nan)
+    for i, (a, b, m1, m2) in enumerate(zip(*rows, strict=True)):
+
+        def excess(d: float, a=a, b=b, m1=m1, m2=m2) -> float:
+            return _pvalue(a, b, m1, m2, d, d) - alpha
+
+        f_lo, f_hi = excess(lo), excess(hi)
+        if np.isfinite(f_lo) and np.isfinite(f_hi) and f_lo < 0 < f_hi:
+            out[i] = brentq(excess, lo, hi, xtol=_XTOL, rtol=1e-12)
+    return _shaped(out, shape, index)
+
+
+def tipping_n(
+    p1: ArrayLike,
+    p2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    alpha: float = 0.05,
+    n_ratio: float = 1.0,
+    n_range: tuple[float, float] = (2.0, 1e9),
+) -> float | np.ndarray:
+    """Interviews in wave 1 (wave 2: ``n_ratio`` times as many) at which p equals alpha.
+
+    The p-value falls as the samples grow, so the change is significant at level alpha with
+    more interviews than the returned number and not with fewer. Holding the design effects
+    fixed. NaN if no size in ``n_range`` crosses (p1 == p2, or significant already at the
+    smallest size).
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    ratio = float(check_positive("n_ratio", n_ratio))
+    p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
+    d1, d2 = check_positive("deff1", deff1), check_positive("deff2", deff2)
+    lo, hi = (float(v) for v in check_positive("n_range", n_range))
+    index = index_of(p1, p2, deff1, deff2)
+    shape, rows = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2)
+    out = np.full(rows[0].size, np.nan)
+    for i, (a, b, e1, e2) in enumerate(zip(*rows, strict=True)):
+
+        def excess(n: float, a=a, b=b, e1=e1, e2=e2) -> float:
+            return _pvalue(a, b, n, ratio * n, e1, e2) - alpha
+
+        f_lo, f_hi = excess(lo), excess(hi)
+        if np.isfinite(f_lo) and np.isfinite(f_hi) and f_hi < 0 < f_lo:
+            out[i] = brentq(excess, lo, hi, xtol=1e-8, rtol=1e-12)
+    return _shaped(out, shape, index)
+
+
+def tipping_shift(
+    p1: float,
+    p2: float,
+    n1: float,
+    n2: float,
+    deff1: float,
+    deff2: float,
+    alpha: float = 0.05,
+    wave: int = 2,
+    grid: int = 400,
+) -> float:
+    """Smallest shift (points, signed) added to one wave's share at which the verdict flips.
+
+    A systematic shift in answering between the waves (for instance more respondents hiding a
+    view in one wave: preference falsification drift) adds ``s`` points to the share of
+    ``wave`` (1 or 2). Returns the ``s`` of smallest absolute value at which the two-sided
+    score p-value of the shifted comparison equals alpha: for a significant change the shift
+    that makes it non-significant (towards the other wave), for a non-significant one the
+    shift that makes it significant (either direction, whichever is nearer). The shifted share
+    stays within 0-100; NaN if no such shift exists. Each direction is scanned on ``grid``
+    steps for the first sign change of ``p - alpha``, then refined by Brent's method.
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    if wave not in (1, 2):
+        raise ValueError(f"wave must be 1 or 2, got {wave!r}")
+    a, b = float(check_pct("p1", p1)), float(check_pct("p2", p2))
+    m1, m2 = float(check_positive("n1", n1)), float(check_positive("n2", n2))
+    e1, e2 = float(check_positive("deff1", deff1)), float(check_positive("deff2", deff2))
+    own = b if wave == 2 else a
+
+    def excess(s: float) -> float:
+        q1, q2 = (a, b + s) if wave == 2 else (a + s, b)
+        return _pvalue(q1, q2, m1, m2, e1, e2) - alpha
+
+    base = excess(0.0)
+    if not np.isfinite(base):
+        return float("nan")
+    best = np.nan
+    for limit in (100.0 - own, -own):
+        if limit == 0:
+            continue
+        steps = np.linspace(0.0, limit, grid + 1)
+        values = np.array([excess(s) for s in steps])
+        values[0] = base
+        flips = np.flatnonzero(np.isfinite(values[1:]) & (np.sign(values[1:]) != np.sign(base)))
+        if flips.size == 0:
+            continue
+        j = flips[0] + 1
+        root = brentq(excess, *sorted((steps[j - 1], steps[j])), xtol=_XTOL)
+        if np.isnan(best) or abs(root) < abs(best):
+            best = root
+    return float(best)
+
+
+# ---------------------------------------------------------------------------------- power
+def score_test_power(
+    p1: ArrayLike,
+    p2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    alpha: float = 0.05,
+) -> float | np.ndarray:
+    """Power of the two-sided score test of no change when the true shares are p1 and p2.
+
+    Large-sample formula of Farrington & Manning (1990): with ``D = p2 - p1``,
+    ``s1 = sqrt(p1 q1 / ne1 + p2 q2 / ne2)`` (variance under the truth) and ``s0`` the null
+    standard error the test uses, evaluated at the truth (the pooled share
+    ``(ne1 p1 + ne2 p2) / (ne1 + ne2)``, with the N/(N-1) factor),
+    ``power = Phi((D - z s0) / s1) + Phi((-D - z s0) / s1)``, ``z = Phi^-1(1 - alpha/2)``.
+    At D = 0 it is the size ``2 Phi(-z sqrt(N / (N - 1)))``, a little below alpha.
+    """
+    from scipy.stats import norm
+
+    alpha = check_alpha(alpha)
+    x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
+    x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
+    x1, ne1, x2, ne2 = broadcast(x1=x1, n1=ne1, x2=x2, n2=ne2)
+    q1, q2 = constrained_mle(x1, ne1, x2, ne2, 0.0)  # pooled share at the truth
+    big_n = ne1 + ne2
+    s0 = np.sqrt((q1 * (1 - q1) / ne1 + q2 * (1 - q2) / ne2) * big_n / (big_n - 1))
+    t1, t2 = x1 / ne1, x2 / ne2
+    s1 = np.sqrt(t1 * (1 - t1) / ne1 + t2 * (1 - t2) / ne2)
+    z = norm.ppf(1 - alpha / 2)
+    d = t2 - t1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        power = norm.cdf((d - z * s0) / s1) + norm.cdf((-d - z * s0) / s1)
+    return scalar_or_array(np.where(s1 == 0, np.where(d == 0, 0.0, 1.0), power))
+
+
+def detectable_change(
+    p1: float,
+    n1: float,
+    n2: float,
+    deff1: float,
+    deff2: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    direction: int = -1,
+) -> float:
+    """Smallest true change (points; sign of ``direction``) the score test detects with power.
+
+    Root in D of ``score_test_power(p1, p1 + D, ...) = power``, D towards ``direction`` (-1 a
+    fall, +1 a rise) from wave-1 share p1; NaN if even the largest possible change falls
+    short. The exact-variance counterpart of ``twosample.minimum_detectable_change`` (normal
+    approximation at a common share), to which it is close away from 0% and 100%.
+    """
+    from scipy.optimize import brentq
+
+    alpha = check_alpha(alpha)
+    target = float(check_fraction("power", power, open_interval=True))
+    if direction not in (-1, 1):
+        raise ValueError(f"direction must be -1 or 1, got {direction!r}")
+    a = float(check_pct("p1", p1))
+    limit = (100.0 - a) if direction > 0 else a
+
+    def excess(size: float) -> float:
+        return (
+            float(score_test_power(a, a + direction * size, n1, n2, deff1, deff2, alpha)) - target
+        )
+
+    if limit <= 0 or excess(limit) < 0:
+        return float("nan")
+    return float(direction * brentq(excess, 0.0, limit, xtol=_XTOL))
+
+
+# ------------------------------------------------------------------------- Bayes share of an answer
+def bayes_share_interval(
+    w: ArrayLike,
+    p_g: ArrayLike,
+    p_total: ArrayLike,
+    n: ArrayLike,
+    deff: ArrayLike,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Share (percent) of an answer given by group g, ``w p_g / p_total``, with its interval.
+
+    ``w`` is the group's fraction of the sample (0 < w < 1), ``p_g`` the group's share giving
+    the answer, ``p_total`` everyone's (percent), ``n`` interviews and ``deff`` the design
+    effect of both the group and the rest. With the rest of the sample
+    ``p_r = (p_total - w p_g) / (1 - w)`` (``chasm.stats.partitions.subgroup_vs_rest``) the
+    share is ``s = w p_g / (w p_g + (1 - w) p_r)``, so ``logit s = log(w / (1 - w)) +
+    log p_g - log p_r`` with p_g and p_r estimated from the disjoint samples ``w n`` and
+    ``(1 - w) n`` (w taken as fixed). Delta method on effective counts x = p n / deff:
+    ``var(log p) = (1 - p) / x_eff``; the interval ``logit s +- z sqrt(var_g + var_r)`` is
+    mapped back, so it stays inside 0-100. A zero count is replaced by 0.5 in the variance
+    only (the interval is then wide, not degenerate). Returns share, ci_low, ci_high, rest.
+    """
+    from scipy.special import expit
+    from scipy.stats import norm
+
+    alpha = check_alpha(alpha)
+    index = index_of(w, p_g, p_total, n, deff)
+    w_arr = check_fraction("w", w, open_interval=True)
+    g, t = check_pct("p_g", p_g) / 100.0, check_pct("p_total", p_total) / 100.0
+    n_arr, d_arr = check_positive("n", n), check_positive("deff", deff)
+    w_arr, g, t, n_arr, d_arr = broadcast(w=w_arr, p_g=g, p_total=t, n=n_arr, deff=d_arr)
+    if (t <= 0).any():
+        raise ValueError(f"p_total must be > 0, got {p_total!r}")
+    rest = (t - w_arr * g) / (1.0 - w_arr)
+    if ((rest < -1e-12) | (rest > 1 + 1e-12)).any():
+        raise ValueError("the implied rest share lies outside 0-100: w, p_g and p_total clash")
+    rest = np.clip(rest, 0.0, 1.0)
+    share = w_arr * g / t
+    xg, xr = g * w_arr * n_arr / d_arr, rest * (1 - w_arr) * n_arr / d_arr
+    with np.errstate(divide="ignore"):
+        var = (1 - g) / np.maximum(xg, 0.5) + (1 - rest) / np.maximum(xr, 0.5)
+        centre = np.log(w_arr / (1 - w_arr)) + np.log(np.maximum(g, 0.5 / (w_arr * n_arr / d_arr)))
+        centre -= np.log(np.maximum(rest, 0.5 / ((1 - w_arr) * n_arr / d_arr)))
+    half = norm.ppf(1 - alpha / 2) * np.sqrt(var)
+    low = np.where(g == 0, 0.0, expit(centre - half))
+    high = np.where(rest == 0, 1.0, expit(centre + half))
+    return frame(
+        {"share": share * 100, "ci_low": low * 100, "ci_high": high * 100, "rest": rest * 100},
+        index,
+    )
