@@ -13,6 +13,8 @@ Statistics (``chasm.stats``):
 - ``stats.multiplicity``  Holm and Benjamini-Hochberg adjustment of a family of p-values
 - ``stats.frechet``       Frechet bounds and other pick-all-that-apply arithmetic
 - ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
+- ``stats.sensitivity``   smallest equivalence margin, tipping points, power, Bayes share
+- ``stats.rounding``      rounding of published integers as uniform noise on the variance
 
 Tables and reports:
 
@@ -24,8 +26,12 @@ Tables and reports:
 - ``waves``         03_waves: every option two waves share, tested and adjusted
 - ``multiresponse`` 04_multiresponse: the options of a pick-all-that-apply question, bounded
 - ``subgroups``     05_subgroups: published breakdowns against their totals
+- ``weights``       the one policy for subgroup weights and sizes (age, approval)
 - ``claims``        the essay's claims register: loading and evaluation
 - ``rules``         the register's verdict rules, one per kind of claim
+- ``plan``          the analysis plan: each comparison's family and the family's method
+- ``verdicts``      the verdict vocabulary, one rule per word; provenance apart
+- ``sensitivity``   tipping points and preference falsification of the register's verdicts
 - ``report``        notebook parameters, sentences, number formats, tables
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
 - ``params``        a run's params file, checked against its notebook before any kernel

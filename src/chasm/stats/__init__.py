@@ -10,4 +10,6 @@ numbers, and checks them (``ValueError`` naming the argument and the value).
 - ``multiplicity``  Holm and Benjamini-Hochberg adjustment of a family of p-values
 - ``frechet``       bounds for pick-all-that-apply combinations from their marginals
 - ``partitions``    a total and its subgroups: weights, identity, missing cell, vs rest, Bayes
+- ``sensitivity``   smallest equivalence margin, tipping points, power, Bayes share interval
+- ``rounding``      rounding of published integers as uniform noise added to the variance
 """
