@@ -130,11 +130,13 @@ report.show(moving.reset_index(), index="claim_id")
 
 # %% [markdown]
 # ## Tipping points: how far each firm verdict is from flipping
-# For every supported or contradicted claim resting on a two-sample score test: the design
-# effect above which it would no longer hold (`tipping_deff`), the factor on the interviews
-# below which it would not (`n_factor`), and the shift in answering, in points, between the
-# waves or groups at which it flips (`tipping_shift`); for a level, the points between its
-# interval and the threshold (`chasm.sensitivity`, `chasm.stats.sensitivity`).
+# For every supported or contradicted claim with a sampling test: the design effect above which
+# it would no longer hold (`tipping_deff`), the factor on the interviews below which it would
+# not (`n_factor`), and the shift in answering, in points, at which it flips (`tipping_shift`:
+# added to the later wave or group of a two-sample score test; by which a paired difference
+# must shrink; the bias that would bring a level to its threshold). Two-sample tests use the
+# score test (`chasm.stats.sensitivity`), paired and level tests their normal test
+# (`chasm.stats.rounding.normal_tipping`); `note` says which (`chasm.sensitivity`).
 
 # %%
 tipping = sensitivity.tipping_table(register, alpha)

@@ -199,7 +199,7 @@ def _numbers(measure: str, t: dict | None = None, **extra) -> dict:
                    p_worst=t["p_worst"], p_adjusted_worst=t["p_adjusted_worst"],
                    method=t.get("method", ""), family_size=t.get("m", np.nan),
                    comparison_id=t.get("comparison_id", ""))
-        for key in ("share_1", "share_2", "n_1", "n_2"):
+        for key in ("share_1", "share_2", "n_1", "n_2", "se"):
             if key in t:
                 out[key] = t[key]
     out.update(extra)
@@ -468,7 +468,7 @@ def rule_less_common(claim: Claim, ctx: Context) -> Result:
                           "diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
                           "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
                           "p_worst": 1.0 if wa <= wb else float(worst["p_value"]),
-                          "worst_diff": wa - wb, "se": float(worst["se"]),
+                          "worst_diff": wa - wb, "se": float(point["se"]),
                           "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]),
                                                     hi_row, lo_row),
                           "comparison_id": f"{claim.claim_id}:{hi_row['figure_id']}-"

@@ -35,9 +35,12 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     Columns: claim_id, rule, verdict, comparison_id, level (the raw p its family's adjustment
     requires), p_value, deff (used), tipping_deff (the change stays significant below it),
     n_factor (the factor on the interviews below which it stops being significant),
-    tipping_shift (points added to the later wave or group at which it flips, signed), and
-    level_margin (for a level claim: points between its interval and the threshold). NaN where
-    a tipping point does not apply; ``note`` says why.
+    tipping_shift (points added to the later wave or group at which it flips, signed; for a
+    paired or level test, the points by which the difference must shrink), and level_margin
+    (for a level claim: points between its interval and the threshold). Two-sample tests use
+    the score test (``chasm.stats.sensitivity``), paired and level tests the normal test they
+    are (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
+    ``note`` says which test.
     """
     from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
 
@@ -58,12 +61,23 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
             out["tipping_shift"] = tipping_shift(r.share_1, r.share_2, r.n_1, r.n_2, r.deff,
                                                  r.deff, level)
             out["note"] = "two-sample score test"
-        elif r.rule == "below_half":
-            out["level_margin"] = 50.0 - float(r.high)
-            out["note"] = "level: points between the interval's upper end and 50"
+        elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
+            from scipy.stats import norm
+
+            from .stats.rounding import normal_tipping
+
+            if r.rule == "below_half":  # the interval's upper end against 50: a normal test
+                diff, se = 50.0 - r.estimate, (r.high - r.estimate) / norm.ppf(1 - alpha / 2)
+                out["level_margin"] = 50.0 - float(r.high)
+                out["note"] = "level against 50 (normal approximation); shift: bias in level"
+            else:
+                diff, se = r.estimate, r.se
+                out["note"] = "paired options of one question (worst-case variance)"
+            tip = normal_tipping(diff, se, r.deff, level).iloc[0]
+            out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
+            out["tipping_shift"] = -np.sign(diff) * tip["shift"]
         else:
-            out["note"] = ("paired options of one question or a count: no tipping point is "
-                           "computed")
+            out["note"] = "no sampling test (a count of options): no tipping point"
         rows.append(out)
     return pd.DataFrame(rows)
 
@@ -81,7 +95,7 @@ def falsification_table(tipping: pd.DataFrame, drifts=DRIFTS) -> pd.DataFrame:
     for d in drifts:
         column = []
         for r in tipping.itertuples():
-            room = abs(r.tipping_shift) if pd.notna(r.tipping_shift) else r.level_margin
+            room = abs(r.tipping_shift)
             column.append("–" if pd.isna(room) else ("survives" if d < room else "flips"))
         out[f"drift {d:g}"] = column
     return out

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from chasm.stats.rounding import rounding_variance, with_rounding
+from chasm.stats.rounding import normal_tipping, rounding_variance, with_rounding
 from chasm.stats.twosample import compare_waves
 
 
@@ -40,3 +40,16 @@ def test_zero_difference_and_given_se():
     assert given["se"] == pytest.approx(1.0) and given["ci_high"] == pytest.approx(norm.ppf(0.975))
     with pytest.raises(ValueError, match=">= 0"):
         with_rounding(1.0, 1.0, -1.0)
+
+
+def test_normal_tipping_plugged_back_crosses_the_level():
+    out = normal_tipping(10.0, 2.95, 1.9, 0.0125).iloc[0]
+    crit = norm.ppf(1 - 0.0125 / 2)
+    se_at = 2.95 * np.sqrt(out["tipping_deff"] / 1.9)  # SE grows with sqrt(deff)
+    assert 10.0 / se_at == pytest.approx(crit)
+    assert 10.0 / (2.95 / np.sqrt(out["n_factor"])) == pytest.approx(crit)
+    assert (10.0 - out["shift"]) / 2.95 == pytest.approx(crit)
+    weak = normal_tipping(-1.0, 2.0, 1.9).iloc[0]
+    assert weak["tipping_deff"] < 1.9 and weak["n_factor"] > 1 and weak["shift"] < 0
+    with pytest.raises(ValueError, match="> 0"):
+        normal_tipping(1.0, 0.0, 1.9)

@@ -11,5 +11,5 @@ numbers, and checks them (``ValueError`` naming the argument and the value).
 - ``frechet``       bounds for pick-all-that-apply combinations from their marginals
 - ``partitions``    a total and its subgroups: weights, identity, missing cell, vs rest, Bayes
 - ``sensitivity``   smallest equivalence margin, tipping points, power, Bayes share interval
-- ``rounding``      rounding of published integers as uniform noise added to the variance
+- ``rounding``      rounding as uniform noise on the variance; a normal test's tipping points
 """

@@ -5,7 +5,8 @@ for its ends +-0.5, a fraction in words for +-5 points (``chasm.worded``). Taken
 error of a figure whose text allows ``[low, high]`` is uniform on that interval, with variance
 ``(high - low)^2 / 12`` (1/12 point^2 for a whole number). :func:`rounding_variance` gives it,
 :func:`with_rounding` adds it to the sampling variance of a difference and returns the test and
-interval that result.
+interval that result; :func:`normal_tipping` says where such a normal test crosses its level
+(the design effect, the factor on the interviews and the shrinkage of the difference).
 
 WHY. Reading every figure at the end of its interval least favourable to a claim treats rounding
 as an adversary: both integers would have to be rounded the wrong way by the largest amount at
@@ -68,3 +69,30 @@ def with_rounding(diff: ArrayLike, z: ArrayLike, extra_variance: ArrayLike,
     half = norm.ppf(1 - alpha / 2) * se
     return frame({"se": se, "z": z_new, "p_value": p, "ci_low": d - half, "ci_high": d + half},
                  index)
+
+
+def normal_tipping(diff: ArrayLike, se: ArrayLike, deff: ArrayLike,
+                   level: float = 0.05) -> pd.DataFrame:
+    """Where a normal test of ``diff`` (points) with standard error ``se`` crosses ``level``.
+
+    The standard error grows with the square root of the design effect and falls with the
+    square root of the interviews, so with ``z = |diff| / se`` and ``c = z_(1 - level/2)``:
+    ``tipping_deff = deff (z / c)^2`` (significant below it), ``n_factor = (c / z)^2`` (the
+    factor on the interviews below which it is not), and ``shift = |diff| - c se`` (points by
+    which the difference must shrink, towards zero, before it is not). For a test whose
+    variance does not depend on the shares only approximately (a score test); exact for the
+    Wald-type paired difference of ``chasm.stats.frechet.paired_difference``.
+    """
+    from scipy.stats import norm
+
+    level = check_alpha(level)
+    index = index_of(diff, se, deff)
+    d, s, e = (np.asarray(a, dtype=float) for a in broadcast(diff=diff, se=se, deff=deff))
+    if np.any(s <= 0) or np.any(e <= 0):
+        raise ValueError("se and deff must be > 0")
+    c = norm.ppf(1 - level / 2)
+    z = np.abs(d) / s
+    with np.errstate(divide="ignore"):
+        n_factor = np.where(z > 0, (c / np.where(z > 0, z, 1.0)) ** 2, np.inf)
+    return frame({"tipping_deff": e * (z / c) ** 2, "n_factor": n_factor,
+                  "shift": np.abs(d) - c * s}, index)
