@@ -22,6 +22,10 @@ from chasm.stats.twosample import (
     tost_pvalue,
 )
 
+# shares exactly 0 or 1, or at least 1e-9 from both (closer than that, subnormal counts make
+# 0 * log 0 and tiny * log 0 indistinguishable and the statistics NaN in any implementation)
+SHARES = st.one_of(st.just(0.0), st.just(1.0), st.floats(1e-9, 1 - 1e-9))
+
 
 def score_z_by_hand(p1: float, p2: float, ne1: float, ne2: float) -> float:
     """Miettinen-Nurminen score statistic for H0: p1 = p2 (pooled p, factor N/(N-1))."""
@@ -92,9 +96,8 @@ def _restricted_nll(x1, n1, x2, n2, delta):
 @given(
     n1=st.floats(1, 5000),
     n2=st.floats(1, 5000),
-    # shares exactly 0 or 1, or at least 1e-9 from both (closer, 0 * log 0 vs tiny * log 0)
-    f1=st.one_of(st.just(0.0), st.just(1.0), st.floats(1e-9, 1 - 1e-9)),
-    f2=st.one_of(st.just(0.0), st.just(1.0), st.floats(1e-9, 1 - 1e-9)),
+    f1=SHARES,
+    f2=SHARES,
     delta=st.floats(-0.99, 0.99),
 )
 def test_constrained_mle_maximises_restricted_likelihood(n1, n2, f1, f2, delta):
@@ -131,8 +134,8 @@ def test_statsmodels_restricted_estimate_is_not_the_maximum():
 @given(
     n1=st.floats(2, 5000),
     n2=st.floats(2, 5000),
-    f1=st.floats(0, 1),
-    f2=st.floats(0, 1),
+    f1=SHARES,
+    f2=SHARES,
 )
 def test_agrees_with_statsmodels_at_zero_difference(n1, n2, f1, f2):
     x1, x2 = f1 * n1, f2 * n2
@@ -197,6 +200,23 @@ def test_tost_is_the_ninety_percent_interval_inside_the_margin(p1, p2, n, margin
     low, high = score_interval(x1, ne, x2, ne, alpha=0.10)
     assume(abs(p - 0.05) > 1e-7)
     assert (p < 0.05) == (-margin / 100 < low and high < margin / 100)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n1=st.floats(20, 3000),
+    n2=st.floats(20, 3000),
+    f1=SHARES,
+    f2=SHARES,
+    delta=st.floats(-0.95, 0.95),
+)
+def test_interval_contains_delta_iff_test_does_not_reject(n1, n2, f1, f2, delta):
+    x1, x2 = f1 * n1, f2 * n2
+    assume(0 < x1 + x2 < n1 + n2)
+    low, high = score_interval(x1, n1, x2, n2)
+    _, p = score_test(x1, n1, x2, n2, delta)
+    assume(abs(p - 0.05) > 1e-7)
+    assert (low <= delta <= high) == (p >= 0.05)
 
 
 def test_counts_checked():

@@ -75,12 +75,14 @@ def _counts(x1, n1, x2, n2, delta=0.0) -> list[np.ndarray]:
     return broadcast(x1=x1, n1=n1, x2=x2, n2=n2, delta=d)
 
 
-def _loglik(x1, n1, x2, n2, p1, p2):
-    """Binomial log-likelihood of (p1, p2), with 0 log 0 = 0 (-inf where impossible)."""
-    from scipy.special import xlog1py, xlogy
-
-    p1, p2 = np.clip(p1, 0.0, 1.0), np.clip(p2, 0.0, 1.0)
-    return xlogy(x1, p1) + xlog1py(n1 - x1, -p1) + xlogy(x2, p2) + xlog1py(n2 - x2, -p2)
+def _dloglik(x1, n1, x2, n2, p1, p2):
+    """Derivative of the log-likelihood along p1 = p2 - delta (a count of 0 adds nothing)."""
+    return (
+        np.where(x1 > 0, x1 / p1, 0.0)
+        - np.where(n1 > x1, (n1 - x1) / (1 - p1), 0.0)
+        + np.where(x2 > 0, x2 / p2, 0.0)
+        - np.where(n2 > x2, (n2 - x2) / (1 - p2), 0.0)
+    )
 
 
 def constrained_mle(
@@ -123,30 +125,32 @@ def constrained_mle(
     low, high = np.maximum(0.0, delta), np.minimum(1.0, 1.0 + delta)
     p2 = np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), low, high)
     # Near 0% or 100% the closed form loses up to ~1e-8 to cancellation, and where a count is
-    # 0 (or n) the maximum can sit on an end of the feasible range: polish the root by Newton
-    # steps on the (concave) restricted log-likelihood (halfway to the end instead of a step
-    # out of range), keeping a step only if it improves the likelihood; then take an end of
-    # the range if that is better still.
+    # 0 (or n) the maximum can sit on an end of the feasible range. The restricted
+    # log-likelihood is concave in p2, so its derivative is decreasing: an end is the maximum
+    # where the derivative there points outwards; elsewhere the root is polished by Newton
+    # steps kept inside a bracket of the derivative's sign change (bisection where a step
+    # leaves it) until p2 stops moving.
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        for _ in range(30):
-            q1 = p2 - delta
-            grad = x1 / q1 - (n1 - x1) / (1 - q1) + x2 / p2 - (n2 - x2) / (1 - p2)
-            curv = x1 / q1**2 + (n1 - x1) / (1 - q1) ** 2 + x2 / p2**2 + (n2 - x2) / (1 - p2) ** 2
-            step = p2 + grad / curv
-            # a step out of range is replaced by the midpoint towards the end it aimed at
-            bound = np.where(grad < 0, low, high)
-            step = np.where((step > low) & (step < high), step, (p2 + bound) / 2.0)
-            ok = np.isfinite(step) & (
-                _loglik(x1, n1, x2, n2, step - delta, step) > _loglik(x1, n1, x2, n2, q1, p2)
-            )
-            if not ok.any():
+        at_low = _dloglik(x1, n1, x2, n2, low - delta, low) <= 0
+        at_high = ~at_low & (_dloglik(x1, n1, x2, n2, high - delta, high) >= 0)
+        p2 = np.where(at_low, low, np.where(at_high, high, p2))
+        lo, hi = low.astype(float), high.astype(float)
+        done = at_low | at_high | (low == high)
+        for _ in range(200):
+            if done.all():
                 break
-            p2 = np.where(ok, step, p2)
-        for end in (low, high):
-            better = _loglik(x1, n1, x2, n2, end - delta, end) > _loglik(
-                x1, n1, x2, n2, p2 - delta, p2
-            )
-            p2 = np.where(better, end, p2)
+            q1 = p2 - delta
+            grad = _dloglik(x1, n1, x2, n2, q1, p2)
+            curv = x1 / q1**2 + (n1 - x1) / (1 - q1) ** 2 + x2 / p2**2 + (n2 - x2) / (1 - p2) ** 2
+            lo = np.where(grad > 0, p2, lo)
+            hi = np.where(grad < 0, p2, hi)
+            step = p2 + grad / curv
+            inside = np.isfinite(step) & (step > lo) & (step < hi)
+            new = np.where(grad == 0, p2, np.where(inside, step, (lo + hi) / 2.0))
+            new = np.where(done, p2, new)  # rows already settled (or at an end) stay put
+            tol = 4e-16 * np.maximum(np.abs(p2), 1e-300)
+            done = done | (np.abs(new - p2) <= tol) | (hi - lo <= tol)
+            p2 = new
     p1 = np.clip(p2 - delta, 0.0, 1.0)
     # At delta = 0 the relevant root is the pooled share; taking it directly avoids the
     # cancellation of the trigonometric form when both shares are within 1e-15 of 0 or 1.
