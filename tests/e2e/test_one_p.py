@@ -79,3 +79,20 @@ def test_pages_quote_the_one_adjusted_p(page, table):
     unknown = sorted({m["id"] for m in quotes} - set(expected))
     assert not wrong, f"{page}: (id, quoted, table) {wrong}"
     assert not unknown, f"{page}: comparison ids in no table: {unknown}"
+
+
+def test_register_and_03_waves_share_every_number_of_a_wave_comparison():
+    """A wave claim's numbers are the plan's row 03_waves shows: change, interval, every p."""
+    register = pd.read_csv(TABLES / "claims.csv")
+    register = register[register["comparison_id"].fillna("").str.startswith("W-")]
+    waves = pd.read_csv(TABLES / "03_waves.csv").set_index("comparison_id")
+    assert len(register) >= 2
+    pairs = {"estimate": "diff", "low": "ci_low", "high": "ci_high", "p_value": "p_value",
+             "p_rounding": "p_rounding", "p_adjusted": "p_adjusted",
+             "p_worst": "p_worst_rounding", "p_adjusted_worst": "p_adjusted_worst",
+             "deff": "deff"}
+    for row in register.itertuples():
+        w = waves.loc[row.comparison_id]
+        for mine, theirs in pairs.items():
+            assert getattr(row, mine) == pytest.approx(w[theirs], rel=1e-9, abs=1e-12), \
+                (row.claim_id, mine)

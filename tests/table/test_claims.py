@@ -590,3 +590,22 @@ def test_verdict_bullets_in_register_order_and_escaped():
     assert claims.verdict_bullets(register, ("consistent",)).data == (
         "- **C5** (consistent): a &lt;b&gt;claim&lt;/b&gt;")
     assert claims.verdict_bullets(register, ("contradicted",)).data == "*None.*"
+
+
+def test_negative_majority_widens_with_bonferroni_intervals(inputs):
+    """The sampling-widened union bounds use each option's interval at alpha / k (k options of
+    that side), as 04_multiresponse does, so that all k intervals hold at once."""
+    from chasm.stats.frechet import union_bounds
+    from chasm.stats.intervals import share_interval
+
+    tidy = tidy_of(*options(N1=("traitors", "37%"), N2=("no_faith_in_future", "36%"),
+                            P1=("achieve_more", "26%"), P2=("children_future", "18%")))
+    out = run(inputs, tidy, claim("negative_majority", "N1 N2 P1 P2",
+                                  "negative=N1 N2;positive=P1 P2")).iloc[0]
+    ci = share_interval(np.array([37.0, 36.0]), 1600, DEFF, 0.05 / 2,
+                        low_pct=np.array([36.5, 35.5]), high_pct=np.array([37.5, 36.5]))
+    lo, hi = union_bounds(list(zip(ci["ci_low"], ci["ci_high"], strict=True)))
+    assert f"({rules._range(lo, hi)} with sampling error)" in out["evidence"]
+    plain = share_interval(np.array([37.0, 36.0]), 1600, DEFF, 0.05,
+                           low_pct=np.array([36.5, 35.5]), high_pct=np.array([37.5, 36.5]))
+    assert lo < max(plain["ci_low"])  # wider than the unadjusted intervals
