@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 03 · Waves: what changed between March 2024 and April 2025?
+# # 03 · Waves: what changed between two waves (by default March 2024 and April 2025)?
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
 # `data/raw/levada_error_table.csv`, the analysis plan `data/plan.yaml`, the Rosstat population

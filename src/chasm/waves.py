@@ -3,12 +3,17 @@
 * :func:`wave_pairs` - every figure pair two waves share, one row per combination of sources;
 * :func:`worst_rounding_pvalue` / :func:`worst_equivalence_pvalue` - the tests at the least
   favourable ends of each figure's rounding or wording range;
-* :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons;
-* :func:`verdict` - one word per comparison from the tests above;
+* :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons
+  (the family and its method come from the analysis plan, ``chasm.plan``);
 * :func:`range_ci` - the interval of a change widened by rounding or wording;
-* :func:`compare_pairs` - all of the above for every pair: the table of 03_waves, with
+* :func:`compare_pairs` - all of the above for every pair, with rounding as noise
+  (``chasm.stats.rounding``), the smallest equivalence margins and a reading from
+  ``chasm.verdicts.change_reading``: the table of 03_waves, with
   :func:`comparison_sentences`, :func:`holm_sentences` and :func:`source_sentences` for its
-  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`.
+  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`;
+* :func:`check_waves` - any two waves, refused with a clear message when the data cannot
+  compare them; :func:`power_table` - power and detectable change per option and subgroup;
+  :func:`margin_reach` - what an equivalence margin can reach with these samples.
 
 The statistics themselves (score test and interval, equivalence, Holm) live in
 :mod:`chasm.stats`; this module decides which figures they are applied to and says what they
