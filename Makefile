@@ -27,18 +27,19 @@ POPULATION := $(sort $(wildcard data/raw/rosstat_population_*.csv))
 SOURCES := data/raw/sources.csv
 APPROVAL := data/raw/putin_approval_monthly.csv
 CLAIMS := data/claims.csv
+PLAN := data/plan.yaml
 
 # What each notebook reads (the build fails if a notebook reads anything not listed here),
 # and what it writes besides its report.
 INPUTS_01_ingest := $(RAW_FIGURES) data/raw/sources.csv $(METADATA)
 OUTPUTS_01_ingest := $(FIGURES)
 INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_03_waves := $(FIGURES) $(ERRORS) $(METADATA)
+INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(PLAN)
 INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(SOURCES) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
-INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS)
-INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) data/raw/sources.csv
+INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
+INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
+INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES)
 
 # A run's name becomes a make target: refuse names make cannot express (spaces, #, :, ...).
 BAD_PARAMS := $(shell LC_ALL=C find notebooks/params -maxdepth 1 -name '*.yaml' \

@@ -13,37 +13,42 @@
 # ---
 
 # %% [markdown]
-# # 03 · Waves: what changed between March 2024 and April 2025?
+# # 03 · Waves: what changed between two waves (by default March 2024 and April 2025)?
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
-# `data/raw/levada_error_table.csv` and `data/raw/metadata/`.
+# `data/raw/levada_error_table.csv`, the analysis plan `data/plan.yaml`, the Rosstat population
+# and approval series (subgroup sizes for the power table) and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (one row per comparison) and the figure
 # `reports/figures/<run>-changes`.
 #
 # The essay reads a fall in "traitors" from 43% to 37%, and in "do not believe in Russia's
 # future" from 40% to 36%. Is a change of a few points larger than what two samples of about
 # 1,600 interviews would show by chance? Each change is tested on effective sample sizes
-# (score test and interval, `chasm.stats.twosample.compare_waves`), once more at the least
-# favourable values the figures' rounding or wording allows, with a multiplicity adjustment over
-# all the options compared, and, where the change is not significant, with an equivalence test: "no
-# significant change" is not the same as "stable".
+# (score test and interval, `chasm.stats.twosample.compare_waves`) with the figures' rounding as
+# ordinary uncertainty, adjusted within the family the analysis plan (`data/plan.yaml`) declares
+# for it, and with an equivalence test at the plan's margin: "no significant change" is not the
+# same as "stable". The least favourable rounding is kept beside, as robustness.
 
 # %% tags=["parameters"]
 run = "03_waves"  # report name (set by make)
 deff = None  # design effect; None: the least-squares value implied by Levada's error table
 alpha = 0.05  # error rate of tests and intervals (0.05 gives 95% intervals)
-margin = 3.0  # equivalence margin in points: "stable" means the change lies within ±margin
+margin = None  # equivalence margin in points; None: the plan's (data/plan.yaml), with its reason
 n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
+wave1 = "2024-03"  # the earlier wave (the essay's choice)
+wave2 = "2025-04"  # the later wave (the essay's choice)
 
 # %%
-from chasm import figures, io, plots, report, waves
+from chasm import figures, io, plan, plots, report, waves
 from chasm.stats import design
 
-WAVE1, WAVE2 = "2024-03", "2025-04"  # the two waves the essay compares
-report.check_params(wave=[WAVE1, WAVE2], deff=deff, alpha=alpha, n=n)
+report.check_params(wave=[wave1, wave2], deff=deff, alpha=alpha, n=n)
+analysis = plan.load_plan()
+margin = analysis.margin if margin is None else margin
 if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < 100:
     raise report.ParameterError(f"margin={margin!r} must be a number of points in (0, 100)")
 level = report.fmt_level(alpha)  # e.g. "95%"
+WAVE1, WAVE2 = str(wave1), str(wave2)
 
 # %% [markdown]
 # ## Load inputs
@@ -51,6 +56,7 @@ level = report.fmt_level(alpha)  # e.g. "95%"
 # %%
 tidy = figures.load()
 meta = io.load_metadata()
+waves.check_waves(tidy, meta, WAVE1, WAVE2)
 est = design.deff_from_error_table(io.load_error_table())
 deff_used = est.deff if deff is None else float(deff)
 n1 = int(n if n is not None else meta["waves"][WAVE1]["n"])
@@ -84,39 +90,55 @@ report.show(pairs[["question", "option", "figure_1", "kind_1", "text_1", "figure
                    "text_2", "best"]])
 
 # %% [markdown]
-# **The family of tests.** The multiplicity adjustment (Holm) runs over one test per option
-# compared, with the `best` figures: the family is declared before looking at the results and
-# is every option listed above, whatever its p-value. A comparison with another source for
-# the same cell is adjusted in the family where it replaces its option's test. Holm is valid
-# whatever the dependence between the tests (there is some: "would" and "would not" like to
-# emigrate are answers to one single-choice question).
+# **The families of tests come from the plan.** `data/plan.yaml` declares, before any result,
+# which comparison belongs to which family and how the family is adjusted: Holm over the
+# essay's two confirmatory wave comparisons, Benjamini-Hochberg over our exploratory screen of
+# the other options ("would" and "would not" like to emigrate are complements of one
+# single-choice question, so they are one change seen twice). Waves the plan does not pair get
+# a post-hoc family, marked as such. A comparison with another source for the same cell is
+# adjusted in the family where it replaces its option's test. The same comparison has the same
+# id, and the same adjusted p, in every table and page (the claims register reads these rows).
 
 # %%
-family = pairs[pairs["best"]]
-report.say("The family has **{m}** tests: {items}.", m=len(family),
-           items="; ".join(f"\"{r.label}\" ({r.figure_1} → {r.figure_2})"
-                           for r in family.itertuples()))
+family = plan.wave_family(analysis, WAVE1, WAVE2, pairs)
+report.show(family, index="comparison_id")
+
+# %%
+report.show(plan.family_table(analysis), index="family")
 
 # %% [markdown]
 # ## Compute
 # * **Change and interval**: score (Miettinen-Nurminen) test and interval of p2 − p1 on
 #   effective counts n_eff = N / deff, the two waves taken as independent samples (if Levada
 #   reuses its sampling points the waves are positively correlated and this is conservative).
-# * **Least favourable rounding**: the same test with each figure moved, within what its text
-#   allows, towards the other (a fall: the earlier figure at its low end, the later at its high
-#   end); ±0.5 for a rounded number, ±5 for a fraction in words. The interval widened the same
-#   way is `range_ci`.
-# * **Holm**: adjusted p-values over the family, for the published values and for the least
-#   favourable ones.
-# * **Equivalence** (two one-sided score tests): is the change within ±margin points? Used only
-#   to read changes that are not significant; at the published values and at the values that
-#   make the two figures as far apart as their texts allow.
+# * **Rounding as noise** (`p_rounding`, the verdict's p): each figure's rounding or wording
+#   error taken as uniform on the range its text allows (variance 1/12 point² for a whole
+#   number, `chasm.stats.rounding`), added to the sampling variance.
+# * **Adjustment** (`p_adjusted`): within the plan's family, by the family's method.
+# * **Least favourable rounding** (robustness, `p_worst_rounding`, `p_adjusted_worst`): each
+#   figure moved, within what its text allows, towards the other. The interval widened the
+#   same way is `range_ci`.
+# * **Equivalence** (two one-sided score tests) at the plan's margin, and the smallest margin
+#   these figures establish (`margin_smallest`) beside the smallest any data could at that
+#   share with zero change (`margin_reachable`): a margin below it cannot be met at all.
 
 # %%
-res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin)
-report.show(res[["option", "figure_1", "text_1", "figure_2", "kind_2", "text_2", "diff",
-                 "ci_low", "ci_high", "z", "p_value", "p_holm", "p_worst_rounding",
-                 "p_worst_holm", "equivalence_p", "equivalence_p_worst"]], digits=3)
+res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin, family)
+report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "text_2", "diff",
+                 "ci_low", "ci_high", "p_value", "p_rounding", "p_adjusted", "p_worst_rounding",
+                 "p_adjusted_worst", "margin_smallest", "margin_reachable", "reading"]],
+            digits=3, index="comparison_id")
+
+# %%
+reach = waves.margin_reach(n1, n2, deff_used, alpha, margin)
+report.say("Equivalence margin **±{m} points**: {why} With these samples, zero observed change "
+           "establishes at best ±{r50} points at 50% (the hardest share), so ±{m} can be met "
+           "{where}.", m=report.fmt_short(margin),
+           why=analysis.margin_why if margin == analysis.margin else "set by the `margin` "
+           "parameter.", r50=report.fmt(reach["at_50"]),
+           where=("at any share" if reach["share_limit"] >= 50 else
+                  f"only for shares below {report.fmt(reach['share_limit'])}% or above "
+                  f"{report.fmt(100 - reach['share_limit'])}%"))
 
 # %% [markdown]
 # ## What changed, in plain words
@@ -153,7 +175,7 @@ plots.changes_chart(res, margin, WAVE1, WAVE2, level, deff_used, run)
 # than not to go unnoticed, whatever its reality.
 
 # %%
-mdc = waves.minimum_detectable(family, n1, deff_used, alpha)
+mdc = waves.minimum_detectable(res[res["best"]], n1, deff_used, alpha)
 report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option")
 
 # %%
@@ -169,16 +191,30 @@ report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} p
            mhi=report.fmt(at["mdc_points"].drop("(reference)").max()), naive=naive)
 
 # %% [markdown]
+# **Per option and subgroup.** For every cell of the earlier wave with a published share: the
+# smallest fall and rise the score test detects with 80% power against a later wave of the same
+# size (`fall`, `rise`, points; `chasm.stats.sensitivity.detectable_change`), and the power to
+# detect a fall as large as the plan's margin (`power_change`). Subgroup sizes are
+# `n_g = w_g N` with the weights of `chasm.weights`.
+
+# %%
+power = waves.power_table(tidy, meta, io.load_population(), io.load_approval(), WAVE1, n1,
+                          deff_used, alpha, margin)
+report.show(power, digits=2)
+
+# %% [markdown]
 # ## Save outputs
-# `reports/tables/<run>.csv`, one row per comparison: `question`, `option`; for each wave
+# `reports/tables/<run>.csv`, one row per comparison: `comparison_id`, `family`, `role`,
+# `method`, `declared` (from the plan); `question`, `option`; for each wave
 # (`_1` = earlier, `_2` = later) `figure`, `kind` (source kind: essay / primary / secondary),
 # `text` (as published) and `p1`/`p2`, `low1`/`high1`, `low2`/`high2` (point and the range
-# the text allows, percent); `best` (True: the pair in the Holm family); `n1`, `n2`, `deff`;
+# the text allows, percent); `best` (True: the pair in its family); `n1`, `n2`, `deff`;
 # `diff` (p2 − p1, points), `ci_low`, `ci_high` (score interval), `ci_low_range`,
-# `ci_high_range` (widened by the figures' ranges), `z`, `p_value`, `p_holm`,
-# `p_worst_rounding` and `p_worst_holm` (least favourable values within the ranges),
-# `equivalence_p` (TOST within ±`margin` points at the published values) and
-# `equivalence_p_worst`, `margin`, `verdict`.
+# `ci_high_range` (widened by the figures' ranges), `z`, `p_value`, `p_rounding` (rounding as
+# noise), `p_adjusted` (the family's adjustment of it), `p_worst_rounding` and
+# `p_adjusted_worst` (least favourable values within the ranges), `margin`, `equivalence_p`
+# (TOST within ±`margin` at the published values) and `equivalence_p_worst`,
+# `margin_smallest`, `margin_reachable`, `reading` (change / stable / inconclusive).
 
 # %%
 out = waves.output_table(res, n1, n2, deff_used, margin)

@@ -15,10 +15,11 @@
 # %% [markdown]
 # # 06 · Claims: what the essay says and what the figures allow
 #
-# **Reads** the claims register `data/claims.csv`, the tidy figures
+# **Reads** the claims register `data/claims.csv`, the analysis plan `data/plan.yaml`, the tidy
+# figures
 # `data/processed/figures.csv`, Levada's error table, the Rosstat population, the approval series
 # and `data/raw/metadata/`. **Writes** `reports/tables/claims.csv`: one row per claim with its
-# verdict, evidence, sources and key numbers.
+# verdict, provenance, evidence, sources and key numbers.
 #
 # Each claim of the essay is one row of the register, paraphrased, with the figures it rests on
 # and the rule that checks it (`chasm.claims`). A rule returns a verdict from a fixed
@@ -35,7 +36,7 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import claims, figures, io, report
+from chasm import claims, figures, io, plan, report, sensitivity, verdicts
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -53,13 +54,23 @@ report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
 # %% [markdown]
 # ## What a verdict means
 # Every published figure stands for an interval of true values: a whole number ±0.5 point of
-# rounding, "35-40%" its ends ±0.5, a fraction in words ±5 points (`chasm.worded`). A claim is
-# **supported** only if it holds beyond sampling error *and* with every figure at the end of its
-# interval least favourable to the claim, after the multiplicity adjustment declared for it
-# (Holm). The vocabulary is fixed:
+# rounding, "35-40%" its ends ±0.5, a fraction in words ±5 points (`chasm.worded`). Verdicts
+# read the published values with that rounding as ordinary uncertainty (a uniform error added to
+# the sampling variance), after the multiplicity adjustment the analysis plan declares; the least
+# favourable rounding, other design effects and sample sizes are robustness columns. Each word
+# of the vocabulary has one rule (`chasm.verdicts`):
 
 # %%
-report.show(pd.DataFrame(claims.VOCABULARY, columns=["verdict", "meaning"]), index="verdict")
+report.show(verdicts.RULES_TEXT, index="verdict")
+
+# %% [markdown]
+# **Provenance is not inference.** A separate column says how many sources give a claim's
+# figures, of which kind, and whether two sources for the same cell agree (their intervals
+# overlap). **The plan's families** (`data/plan.yaml`):
+
+# %%
+analysis = plan.load_plan()
+report.show(plan.family_table(analysis), index="family")
 
 # %% [markdown]
 # ## Load inputs
@@ -95,7 +106,7 @@ report.say("{sentence}", sentence=claims.summary_sentence(register))
 # of every figure a verdict used, including the figures it was checked against.
 
 # %%
-shown = ["claim_id", "paragraph", "verdict", "paraphrase", "evidence", "sources"]
+shown = ["claim_id", "paragraph", "verdict", "provenance", "paraphrase", "evidence", "sources"]
 display(*claims.register_sections(register, shown))
 
 # %% [markdown]
@@ -105,17 +116,41 @@ display(*claims.register_sections(register, shown))
 # with the design effect are listed (the others read the same at every value).
 
 # %%
-sensitivity = claims.deff_sensitivity(register_in, tidy, meta, population, approval,
+by_deff = claims.deff_sensitivity(register_in, tidy, meta, population, approval,
                                       error_table, design.DEFF_SENSITIVITY, alpha=alpha, n=n)
-moving = sensitivity[sensitivity.nunique(axis=1) > 1]
+moving = by_deff[by_deff.nunique(axis=1) > 1]
 report.say("{k} of {t} claims change verdict between design effects {lo} and {hi}"
-           "{listing}.", k=len(moving), t=len(sensitivity),
+           "{listing}.", k=len(moving), t=len(by_deff),
            lo=report.fmt(min(design.DEFF_SENSITIVITY), 1),
            hi=report.fmt(max(design.DEFF_SENSITIVITY), 1),
            listing=(": " + ", ".join(moving.index)) if len(moving) else "")
 
 # %%
 report.show(moving.reset_index(), index="claim_id")
+
+# %% [markdown]
+# ## Tipping points: how far each firm verdict is from flipping
+# For every supported or contradicted claim with a sampling test: the design effect above which
+# it would no longer hold (`tipping_deff`), the factor on the interviews below which it would
+# not (`n_factor`), and the shift in answering, in points, at which it flips (`tipping_shift`:
+# added to the later wave or group of a two-sample score test; by which a paired difference
+# must shrink; the bias that would bring a level to its threshold). Two-sample tests use the
+# score test (`chasm.stats.sensitivity`), paired and level tests their normal test
+# (`chasm.stats.rounding.normal_tipping`); `note` says which (`chasm.sensitivity`).
+
+# %%
+tipping = sensitivity.tipping_table(register, alpha)
+report.save_table(tipping, "tipping")
+report.show(tipping, digits=3, index="claim_id")
+
+# %% [markdown]
+# ## Preference falsification as a parameter
+# List experiments in Russia put direct answers on loyalty questions up to about 10 points
+# away from indirect estimates. A bias that is the same in both waves cancels in a change; a
+# drift between waves (or a bias in a level) of 0-10 points is applied against each verdict:
+
+# %%
+report.show(sensitivity.falsification_table(tipping), index="claim_id")
 
 # %% [markdown]
 # ## Where the figures come from, and what is assumed
@@ -143,13 +178,20 @@ report.show(io.load_gaps(), index="id")
 # %% [markdown]
 # ## Save outputs
 # `reports/tables/claims.csv` (one row per claim): `claim_id`, `paragraph`, `kind`, `rule`,
-# `paraphrase`, `verdict`, `evidence`, `figure_ids` (the claim's figures), `sources` (source id
-# (kind): figure ids, for every figure used), `measure` (what the next three numbers are),
+# `paraphrase`, `verdict`, `provenance`, `evidence`, `figure_ids` (the claim's figures),
+# `sources` (source id (kind): figure ids, for every figure used), `comparison_id` (the test
+# the numbers belong to: the plan's id, or `<claim>:<figure>-<figure>`; the weakest of
+# several), `method` (its family's adjustment), `measure` (what the next three numbers are),
 # `estimate`, `low`, `high` (a share or difference in points with its confidence interval, or
-# identification bounds), `p_value` (test at the published points; the weakest comparison when
-# there are several), `p_worst` (at the least favourable ends of the rounding/wording
-# intervals) and `p_adjusted` (Holm-adjusted `p_worst`, the number that decides "supported").
-# Empty where a rule has no such number.
+# identification bounds), `p_value` (at the published values), `p_rounding` (rounding as
+# noise), `p_adjusted` (the family's adjustment of it: the number the verdict reads),
+# `p_worst` and `p_adjusted_worst` (least favourable rounding, robustness), `family_size`,
+# `smallest_margin` (similarity claims: the smallest equivalence margin established),
+# `missing_low`, `missing_high` (the range of an unpublished cell),
+# `bayes_share`, `bayes_low`, `bayes_high` (the lower group's share of an answer, with its
+# interval), `share_1`, `share_2`, `n_1`, `n_2` (a two-sample test's inputs) and `deff`.
+# Empty where a rule has no such number. The tipping points above are saved as
+# `reports/tables/tipping.csv` (columns as shown).
 
 # %%
 report.save_table(register, "claims")

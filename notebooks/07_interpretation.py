@@ -16,7 +16,8 @@
 # # 07 · Interpretation: what the figures support, what they cannot say
 #
 # **Reads** the tidy figures (`data/processed/figures.csv`), the claims register
-# (`data/claims.csv`), Levada's error table, the Rosstat population and the approval series.
+# (`data/claims.csv`), the analysis plan (`data/plan.yaml`), Levada's error table, the Rosstat
+# population and the approval series.
 # **Writes** `reports/tables/07_interpretation.csv` (the findings quoted below).
 #
 # Every number in this report is computed here from the figures by the package (the claims
@@ -31,7 +32,7 @@ n = None  # sample size per wave (None: the N of each wave in metadata/waves.yam
 # %%
 from IPython.display import display
 
-from chasm import claims, figures, io, report
+from chasm import claims, figures, io, plan, report, sensitivity
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -48,11 +49,12 @@ deff_used = estimate.deff if deff is None else deff
 register = claims.evaluate(claims.load_claims(tidy=tidy), tidy, meta, io.load_population(),
                            io.load_approval(), errors, deff=deff, alpha=alpha, n=n)
 gaps = io.load_gaps()
+analysis = plan.load_plan()
 
 # %% [markdown]
 # ## What the evidence supports
-# Claims the figures establish beyond sampling error *and* rounding, after Holm adjustment
-# within each declared family of comparisons.
+# Claims whose test holds in the claimed direction after the analysis plan's adjustment, with
+# rounding as ordinary uncertainty (the rules: 06_claims, `chasm.verdicts`).
 
 # %%
 display(claims.verdict_bullets(register, ("supported",)))
@@ -60,36 +62,50 @@ display(claims.verdict_bullets(register, ("supported",)))
 # %%
 fall = register.set_index("claim_id").loc["C13"]
 display(report.say(
-    "The headline change, 'traitors' from March 2024 to April 2025, is {diff} points "
-    "(95% CI {lo} to {hi}; p = {p} at the published points). Its verdict is **{verdict}**: "
-    "after allowing for the rounding of both published integers and for the two wave "
-    "comparisons the essay makes, the Holm-adjusted p-value is {padj}.",
-    diff=report.fmt(fall["estimate"]), lo=report.fmt(fall["low"]), hi=report.fmt(fall["high"]),
-    p=report.fmt(fall["p_value"], 3), padj=report.fmt(fall["p_adjusted"], 3),
-    verdict=fall["verdict"]))
+    "The headline change [{cid}], 'traitors' from March 2024 to April 2025, is {diff} points "
+    "({conf} CI {lo} to {hi}): p = {p} at the published values, {pr} with rounding as noise; "
+    "{method} over the essay's {m} wave comparisons: adjusted p {padj}. Its verdict is "
+    "**{verdict}**. At "
+    "the least favourable rounding of both integers p = {pw}, adjusted {paw}: a robustness "
+    "check, not the verdict.",
+    cid=fall["comparison_id"], diff=report.fmt(fall["estimate"]), conf=report.fmt_level(alpha),
+    lo=report.fmt(fall["low"]), hi=report.fmt(fall["high"]),
+    p=report.fmt(fall["p_value"], 3), pr=report.fmt(fall["p_rounding"], 3),
+    method=report.fmt_method(fall["method"]), m=int(fall["family_size"]),
+    padj=report.fmt(fall["p_adjusted"], 3), verdict=fall["verdict"],
+    pw=report.fmt(fall["p_worst"], 3), paw=report.fmt(fall["p_adjusted_worst"], 3)))
+
+# %%
+display(sensitivity.tipping_sentence(register, "C13", alpha, deff_used))
 
 # %% [markdown]
-# ## Consistent, but not established
-# Compatible with the figures, yet resting on one source or within sampling error once
-# rounding is allowed for.
+# ## Inconclusive: the data allow the claim and its negation
 
 # %%
-display(claims.verdict_bullets(register, ("consistent", "single source")))
-
-# %% [markdown]
-# ## What the figures cannot say
+display(claims.verdict_bullets(register, ("inconclusive",)))
 
 # %%
-display(claims.verdict_bullets(register, ("not significant", "not identifiable", "contradicted",
-                                          "sources disagree")))
-
-# %%
-union = register.set_index("claim_id").loc["C21"]
+young = register.set_index("claim_id").loc["C17"]
 display(report.say(
-    "Whether most Russians hold a negative view of those who left is **not identifiable** from "
-    "published pick-all-that-apply marginals: the share choosing at least one negative label "
-    "lies anywhere between {lo}% and {hi}%, depending on overlaps nobody published.",
-    lo=report.fmt(union["low"]), hi=report.fmt(union["high"])))
+    "The young are 'not much less' than everyone else (C17) is a similarity claim, so it needs "
+    "an equivalence result: within ±{m} points (the plan's margin), the figures establish "
+    "only ±{sm} points, so it is **{verdict}**.",
+    m=report.fmt_short(analysis.margin), sm=report.fmt(young["smallest_margin"]),
+    verdict=young["verdict"]))
+
+# %% [markdown]
+# ## What the figures cannot say, or contradict
+
+# %%
+display(claims.verdict_bullets(register, ("not identifiable", "contradicted")))
+
+# %%
+gap = register.set_index("claim_id").loc["C18"]
+display(report.say(
+    "Of all 'traitors' answers in March 2024, about {b}% come from those who disapprove of "
+    "Putin ({conf} CI {lo} to {hi}% with sampling error, Bayes' rule).",
+    b=report.fmt(gap["bayes_share"]), conf=report.fmt_level(alpha),
+    lo=report.fmt(gap["bayes_low"]), hi=report.fmt(gap["bayes_high"])))
 
 # %% [markdown]
 # ## Verdicts at a glance
@@ -140,10 +156,12 @@ display(report.say(
 
 # %% [markdown]
 # ## Save outputs
-# `reports/tables/07_interpretation.csv`: one row per claim with its verdict and key numbers
-# (`measure`, `estimate`, `low`, `high`, `p_value`, `p_worst`, `p_adjusted`; see 06_claims).
+# `reports/tables/07_interpretation.csv`: one row per claim with its verdict, provenance and key
+# numbers (`comparison_id`, `method`, `measure`, `estimate`, `low`, `high`, `p_value`,
+# `p_rounding`, `p_adjusted`, `p_worst`, `p_adjusted_worst`, `deff`; see 06_claims).
 
 # %%
-findings = register[["claim_id", "kind", "verdict", "measure", "estimate", "low", "high",
-                     "p_value", "p_worst", "p_adjusted"]]
+findings = register[["claim_id", "kind", "verdict", "provenance", "comparison_id", "method",
+                     "measure", "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted",
+                     "p_worst", "p_adjusted_worst", "deff"]]
 print("wrote", report.save_table(findings, run))

@@ -15,6 +15,7 @@ Statistics (``chasm.stats``):
 - ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
 - ``stats.trend``         a share over waves: logistic trend and heterogeneity
 - ``stats.sensitivity``   smallest equivalence margin, tipping points, power, Bayes share
+- ``stats.rounding``      rounding of published integers as uniform noise on the variance
 
 Tables and reports:
 
@@ -26,10 +27,13 @@ Tables and reports:
 - ``waves``         03_waves: every option two waves share, tested and adjusted
 - ``multiresponse`` 04_multiresponse: the options of a pick-all-that-apply question, bounded
 - ``subgroups``     05_subgroups: published breakdowns against their totals
-- ``weights``       group weights and sizes of every breakdown (age bands, approval split)
+- ``weights``       the one policy for subgroup weights and sizes (age, approval)
 - ``series``        08_series: one share over every published wave, with its sources
 - ``claims``        the essay's claims register: loading and evaluation
 - ``rules``         the register's verdict rules, one per kind of claim
+- ``plan``          the analysis plan: each comparison's family and the family's method
+- ``verdicts``      the verdict vocabulary, one rule per word; provenance apart
+- ``sensitivity``   tipping points and preference falsification of the register's verdicts
 - ``report``        notebook parameters, sentences, number formats, tables
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
 - ``params``        a run's params file, checked against its notebook before any kernel

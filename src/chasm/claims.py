@@ -11,26 +11,35 @@ merely allow it, cannot decide it, or contradict it, and why. Every rule is a sm
 (registry :data:`chasm.rules.RULES`) with unit tests; changing a raw figure changes exactly the
 verdicts that depend on it.
 
-VERDICTS (:data:`VOCABULARY`, a fixed tuple; :data:`VERDICTS` are its names):
-supported, consistent, single source, not significant, contradicted, sources disagree,
-not identifiable, not testable (meanings in :data:`VOCABULARY`).
+VERDICTS: one word of ``chasm.verdicts.VOCABULARY`` (supported, contradicted, inconclusive,
+not identifiable, not testable), each given by one rule of :mod:`chasm.verdicts`; the
+``provenance`` column says apart from it where the figures come from (how many sources, of which
+kind, whether two sources for one cell agree).
 
-CONVENTIONS. "Least favourable ends": every published figure stands for an interval of true
-values (a number ±0.5 rounding, "35-40%" its ends ±0.5, words ±5 points; ``chasm.worded``). A
-claim is *supported* only if its test is significant after the declared multiplicity
-adjustment (Holm) with every figure at the end of its interval least favourable to the claim;
-*consistent* if that holds at the published points but not at those ends; *not significant*
-if even the points do not establish it; *contradicted* if the points are significant the other
-way. Where two intervals overlap the least favourable difference is zero: its p is 1.
-Shares are percentages; n is the wave's N from ``metadata/waves.yaml`` (assumed 1600) unless
-overridden; subgroup sizes are n_g = w_g N with population (age) or approval weights and the
-same design effect as the total (the conservative default, DESIGN.md).
+CONVENTIONS. Every published figure stands for an interval of true values (a number ±0.5
+rounding, "35-40%" its ends ±0.5, words ±5 points; ``chasm.worded``). Verdicts read the
+published values with that rounding as ordinary uncertainty (uniform noise added to the
+sampling variance, ``chasm.stats.rounding``), adjusted within the family the analysis plan
+``data/plan.yaml`` declares (``chasm.plan``). The least favourable ends of the intervals are a
+robustness column (``p_worst``, ``p_adjusted_worst``), as are other design effects and sample
+sizes (``chasm.sensitivity``). Shares are percentages; n is the wave's N from
+``metadata/waves.yaml`` (assumed 1600) unless overridden; subgroup sizes are n_g = w_g N with
+population (age) or approval weights (``chasm.weights``) and the same design effect as the
+total.
 
 NUMBERS (columns of :func:`evaluate`): ``measure`` names what ``estimate``/``low``/``high``
-are (a share and its 95% CI; a difference and its CI; identification bounds); ``p_value`` is
-the test at the published points (for several comparisons: the weakest one), ``p_worst`` at
-the least favourable ends, ``p_adjusted`` the Holm-adjusted ``p_worst`` that decides
-"supported". Empty where a rule has no test.
+are (a share and its 95% CI; a difference and its CI; identification bounds);
+``comparison_id`` the test the numbers belong to (the plan's id, or ``<claim>:<a>-<b>``; the
+weakest of several); ``p_value`` the test at the published values, ``p_rounding`` with
+rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_size`` tests (the
+number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
+rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
+test and ``se`` a paired test's standard error (for the tipping points of
+``chasm.sensitivity``); ``smallest_margin`` the smallest
+equivalence margin a similarity claim's figures establish; ``missing_low``/``missing_high`` the
+range of an unpublished cell; ``bayes_*`` a group's share of an answer with its interval;
+``deff`` the design effect used.
+Empty where a rule has no such number.
 """
 
 from __future__ import annotations
@@ -42,34 +51,23 @@ import numpy as np
 import pandas as pd
 
 from . import figures, io, paths
+from . import verdicts as _verdicts
 
-#: The verdict vocabulary: (name, meaning). Every verdict is one of these names.
-VOCABULARY: tuple[tuple[str, str], ...] = (
-    ("supported", "the figures establish the claim beyond sampling error and rounding: "
-     "significant after the declared multiplicity adjustment even at the least favourable "
-     "ends of the rounding/wording intervals"),
-    ("consistent", "compatible with the claim but not established beyond sampling error and "
-     "rounding; or a figure that passes every available cross-check (another source for the "
-     "cell overlaps, the subgroup identity with the total holds)"),
-    ("single source", "a figure only one source gives, and no cross-check applies"),
-    ("not significant", "the claimed difference is within sampling error at the published "
-     "points"),
-    ("contradicted", "the figures are incompatible with the claim (an impossible identity, or a "
-     "significant difference the other way)"),
-    ("sources disagree", "two sources give incompatible figures for the same cell (their "
-     "intervals do not overlap)"),
-    ("not identifiable", "the published marginals cannot decide it (a joint share, or an "
-     "unpublished cell that could change the answer)"),
-    ("not testable", "qualitative, or outside these data (the evidence says why)"),
-)
-VERDICTS: tuple[str, ...] = tuple(name for name, _ in VOCABULARY)
+#: The verdict vocabulary (name, rule), from its one home :mod:`chasm.verdicts`.
+VOCABULARY: tuple[tuple[str, str], ...] = _verdicts.VOCABULARY
+VERDICTS: tuple[str, ...] = _verdicts.VERDICTS
 #: Kinds of claims in the register, in reading order.
 KINDS: tuple[str, ...] = ("figure", "comparison", "interpretation", "qualitative")
 #: Output columns of :func:`evaluate`.
-COLUMNS: tuple[str, ...] = (
-    "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "evidence", "figure_ids",
-    "sources", "measure", "estimate", "low", "high", "p_value", "p_worst", "p_adjusted",
-)
+_TEXT_COLUMNS: tuple[str, ...] = (
+    "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "provenance", "evidence",
+    "figure_ids", "sources", "comparison_id", "method", "measure")
+#: The numeric columns (see NUMBERS in the module docstring).
+NUMBER_COLUMNS: tuple[str, ...] = (
+    "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted", "p_worst",
+    "p_adjusted_worst", "family_size", "smallest_margin", "missing_low", "missing_high",
+    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "deff")
+COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
 CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
                  "notes")
 
@@ -230,18 +228,21 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
 # --------------------------------------------------------------------------------------------
 def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
              approval: pd.DataFrame, error_table: pd.DataFrame, deff: float | None = None,
-             alpha: float = 0.05, n: int | None = None) -> pd.DataFrame:
+             alpha: float = 0.05, n: int | None = None, plan=None) -> pd.DataFrame:
     """One verdict per claim (columns :data:`COLUMNS`; see the module docstring).
 
     ``deff`` None: the least-squares design effect of Levada's error table
-    (``chasm.stats.design.deff_from_error_table``); ``n`` None: each wave's n from the metadata.
+    (``chasm.stats.design.deff_from_error_table``); ``n`` None: each wave's n from the metadata;
+    ``plan`` None: ``chasm.plan.load_plan()`` (``data/plan.yaml``).
     """
+    from . import plan as plan_module
     from .rules import RULES, Context, sources_text
     from .stats.design import deff_from_error_table
 
     if deff is None:
         deff = deff_from_error_table(error_table).deff
-    ctx = Context(tidy, meta, population, approval, float(deff), float(alpha), n, list(claims))
+    ctx = Context(tidy, meta, population, approval, float(deff), float(alpha), n, list(claims),
+                  plan_module.load_plan(meta=meta) if plan is None else plan)
     rows = []
     for claim in claims:
         result = RULES[claim.rule](claim, ctx)
@@ -251,14 +252,18 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
         rows.append({
             "claim_id": claim.claim_id, "paragraph": claim.paragraph, "kind": claim.kind,
             "rule": claim.rule, "paraphrase": claim.paraphrase, "verdict": result.verdict,
+            "provenance": _verdicts.provenance(tidy, result.figures),
             "evidence": result.evidence, "figure_ids": " ".join(claim.figure_ids),
             "sources": sources_text(ctx, result.figures),
-            **{k: numbers.get(k, np.nan) for k in COLUMNS[9:]},
+            **{k: numbers.get(k, "") for k in ("comparison_id", "method", "measure")},
+            **{k: numbers.get(k, np.nan) for k in NUMBER_COLUMNS},
         })
     out = pd.DataFrame(rows, columns=list(COLUMNS))
-    for column in COLUMNS[10:]:
+    out["deff"] = float(deff)
+    for column in NUMBER_COLUMNS:
         out[column] = out[column].astype(float)
-    out["measure"] = out["measure"].fillna("")
+    for column in ("comparison_id", "method", "measure"):
+        out[column] = out[column].fillna("").astype(str)
     return out
 
 
@@ -320,20 +325,21 @@ def register_sections(register: pd.DataFrame, columns: list[str]) -> list:
 def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      population: pd.DataFrame, approval: pd.DataFrame,
                      error_table: pd.DataFrame, deffs, alpha: float = 0.05,
-                     n: int | None = None) -> pd.DataFrame:
+                     n: int | None = None, plan=None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
     (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
     from .report import fmt_short
 
     return pd.DataFrame({
         f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
-                                deff=d, alpha=alpha, n=n).set_index("claim_id")["verdict"]
+                                deff=d, alpha=alpha, n=n, plan=plan)
+        .set_index("claim_id")["verdict"]
         for d in deffs})
 
 
 def verdict_bullets(register: pd.DataFrame, verdicts: tuple[str, ...]):
     """A Markdown list of the claims with one of ``verdicts``, in register order (07):
-    "- **C13** (consistent): <paraphrase>", every value escaped by ``report.say``;
+    "- **C13** (supported): <paraphrase>", every value escaped by ``report.say``;
     "*None.*" when no claim has them."""
     from . import report
 

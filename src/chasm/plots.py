@@ -280,7 +280,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     ax.set_title("Change between the waves, by option and source")
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
                                   "ci_low", "ci_high", "ci_low_range", "ci_high_range",
-                                  "p_value", "p_holm"]], run, "changes")
+                                  "p_value", "p_adjusted"]], run, "changes")
 
 
 def _kind_legend(ax, kinds: set, prefix: str = "") -> None:

@@ -321,3 +321,11 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
     text = row["value_text"] if row["rule"] in ("number", "range") else f"'{row['value_text']}'"
     out = f"{row['figure_id']} {text} {fmt_evidence_range(row['low'], row['high'])}"
     return out + (f" ({row['source_kind']})" if kind else "")
+
+
+# --------------------------------------------------------------------------------------------
+# The analysis plan's words (07_interpretation; chasm.plan)
+# --------------------------------------------------------------------------------------------
+def fmt_method(method: str) -> str:
+    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg"."""
+    return {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}.get(str(method), str(method))

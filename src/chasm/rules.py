@@ -1,11 +1,15 @@
-"""The verdict rules of the claims register: one function per kind of claim.
+"""The rules of the claims register: one function per kind of claim.
 
 Each rule takes a parsed :class:`chasm.claims.Claim` and a :class:`Context` (the tidy figures,
-metadata, design effect and the wave-comparison family) and returns a
-:class:`chasm.claims.Result`: a verdict from :data:`chasm.claims.VOCABULARY`, evidence text
-built from computed numbers only, the key numbers and the figures used. :data:`RULES` maps the
-register's ``rule`` column to these functions; :mod:`chasm.claims` loads the register and
-applies them.
+metadata, design effect and the analysis plan) and returns a :class:`chasm.claims.Result`: a
+verdict from :data:`chasm.verdicts.VOCABULARY` (decided by the one rule of ``chasm.verdicts``
+that applies), evidence text built from computed numbers only, the key numbers and the figures
+used. Tests are read at the published values with rounding as ordinary uncertainty
+(``chasm.stats.rounding``) and adjusted within the family ``data/plan.yaml`` declares
+(``chasm.plan``); a wave comparison's numbers are the plan's own rows (``plan.wave_tests``),
+so 03_waves and the register cannot differ. The least favourable rounding is kept beside them
+(``p_worst``, ``p_adjusted_worst``). :data:`RULES` maps the register's ``rule`` column to
+these functions; :mod:`chasm.claims` loads the register and applies them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import figures
+from . import figures, verdicts
 from .claims import RULE_ARGS, Claim, Result
 
 # The evidence-text formatters have their one home in chasm.report (under the rules' names).
@@ -40,7 +44,8 @@ class Context:
     alpha: float = 0.05
     n: int | None = None
     claims: list[Claim] = field(default_factory=list)
-    _family: dict | None = None
+    plan: object | None = None
+    _waves: pd.DataFrame | None = None
 
     def __post_init__(self):
         self.by_id = self.tidy.set_index("figure_id", drop=False)
@@ -82,13 +87,18 @@ class Context:
             return aw.weights.rename("weight"), f"Levada's approval rating of {month}, normalised"
         return None, f"no population weights for {variable!r}"
 
-    def wave_family(self) -> dict[str, dict]:
-        """Holm over every wave_change claim of the register (computed once)."""
-        if self._family is None:
-            members = [c for c in self.claims if c.rule == "wave_change"]
-            tests = {c.claim_id: _wave_tests(c, self) for c in members}
-            self._family = _holm_family(tests)
-        return self._family
+    def wave_tests(self) -> pd.DataFrame:
+        """The plan's wave comparisons (``chasm.plan.wave_tests``, computed once)."""
+        if self._waves is None:
+            from . import plan
+
+            self._waves = plan.wave_tests(self.plan, self.tidy, self.meta, self.deff, self.n,
+                                          self.alpha)
+        return self._waves
+
+    def method(self, claim: Claim) -> str:
+        """The multiplicity method the plan declares for a claim's own tests."""
+        return self.plan.claim_method(claim.claim_id) if self.plan is not None else "holm"
 
 
 
@@ -147,51 +157,37 @@ def _same_cell(claim: Claim, rows: list[pd.Series], keys=("wave", "question", "o
 
 
 
-def _holm(p: list[float]) -> list[float]:
-    """Holm-adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats."""
+def _adjusted(p: list[float], method: str) -> list[float]:
+    """Adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats."""
     from .stats.multiplicity import adjust_pvalues
 
-    return [float(x) for x in adjust_pvalues(p, method="holm")]
+    return [float(x) for x in adjust_pvalues(p, method=method)]
 
 
 
-def _ladder(tests: list[dict], alpha: float) -> str:
-    """Verdict for comparisons that should all go the claimed way.
-
-    Each test has ``sign`` (+1 when the point difference goes the claimed way),
-    ``p_adj_point`` and ``p_adj_worst`` (Holm-adjusted p at the points and at the least
-    favourable ends).
-    """
-    if any(t["sign"] < 0 and t["p_adj_point"] < alpha for t in tests):
-        return "contradicted"
-    if all(t["sign"] > 0 and t["p_adj_worst"] < alpha for t in tests):
-        return "supported"
-    if all(t["sign"] > 0 and t["p_adj_point"] < alpha for t in tests):
-        return "consistent"
-    return "not significant"
+def _add_adjusted(tests: list[dict], method: str = "holm") -> None:
+    """The family adjustment over a list of tests, in place: ``p_adjusted`` from ``p_rounding``
+    (the verdict's number), ``p_adjusted_worst`` from ``p_worst`` (robustness); ``m`` and
+    ``level``, the raw level the test had to beat (alpha times p / adjusted p)."""
+    for src, dst in (("p_rounding", "p_adjusted"), ("p_worst", "p_adjusted_worst")):
+        for t, adj in zip(tests, _adjusted([t[src] for t in tests], method), strict=True):
+            t[dst] = adj
+    for t in tests:
+        t["m"], t["method"] = len(tests), method
 
 
+def _rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> float:
+    """p of a difference with each figure's rounding as uniform noise (``stats.rounding``);
+    ``scale`` multiplies the difference's dependence on the figures (1 / (1 - w) for a group
+    against the rest)."""
+    from .stats.rounding import rounding_variance, with_rounding
 
-def _add_holm(tests: list[dict]) -> None:
-    """Holm over a list of tests, in place (points and least favourable ends separately)."""
-    for key in ("point", "worst"):
-        for t, adj in zip(tests, _holm([t[f"p_{key}"] for t in tests]), strict=True):
-            t[f"p_adj_{key}"] = adj
-
-
-
-def _holm_family(tests: dict[str, dict]) -> dict[str, dict]:
-    ids = list(tests)
-    listed = [tests[i] for i in ids]
-    _add_holm(listed)
-    for t in listed:
-        t["m"] = len(listed)
-    return dict(zip(ids, listed, strict=True))
-
+    noise = sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows)
+    return float(with_rounding(diff, z, noise * scale ** 2)["p_value"].iloc[0])
 
 
 def _weakest(tests: list[dict]) -> dict:
-    return max(tests, key=lambda t: (t["p_adj_worst"], t["p_worst"]))
+    return max(tests, key=lambda t: (t["p_adjusted"], t["p_rounding"]))
 
 
 
@@ -199,7 +195,13 @@ def _numbers(measure: str, t: dict | None = None, **extra) -> dict:
     out = {"measure": measure}
     if t is not None:
         out.update(estimate=t["diff"], low=t["ci_low"], high=t["ci_high"], p_value=t["p_point"],
-                   p_worst=t["p_worst"], p_adjusted=t["p_adj_worst"])
+                   p_rounding=t["p_rounding"], p_adjusted=t["p_adjusted"],
+                   p_worst=t["p_worst"], p_adjusted_worst=t["p_adjusted_worst"],
+                   method=t.get("method", ""), family_size=t.get("m", np.nan),
+                   comparison_id=t.get("comparison_id", ""))
+        for key in ("share_1", "share_2", "n_1", "n_2", "se"):
+            if key in t:
+                out[key] = t[key]
     out.update(extra)
     return out
 
@@ -230,8 +232,10 @@ def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: f
         ctx.deff)[0])
     return {"diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
             "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
+            "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]), base, other),
             "p_worst": p_worst, "worst_diff": w2 - w1,
-            "sign": 1 if sign * point["diff"] > 0 else -1}
+            "sign": 1 if sign * point["diff"] > 0 else -1,
+            "share_1": p1, "share_2": p2, "n_1": float(n_base), "n_2": float(n_other)}
 
 
 
@@ -244,7 +248,10 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
     and a single unpublished group's implied range comes from ``solve_missing_subgroup``). For a
     subgroup figure the identity of its own variable is checked, for a total every variable
     with published groups. Weights: Rosstat (age), the wave's approval rating (approval).
-    Precedence: sources disagree > contradicted > consistent > single source.
+    Verdict: ``chasm.verdicts.figure_check`` (an identity with every group published is a
+    check that could fail; one with an unpublished cell left free passes for almost any
+    value). Whether other sources agree is provenance (``chasm.verdicts.provenance``), not
+    inference, and does not enter the verdict.
     """
     from .stats.intervals import share_interval
 
@@ -252,7 +259,7 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
     row = ctx.fig(fid)
     used = [fid]
     parts = [f"{_fig_text(row)}, {row['wave']}, {_group_label(ctx.meta, row)}"]
-    disagree, checks_passed, contradicted = False, 0, False
+    strong, weak, contradicted = 0, 0, False
 
     cell = ctx.cell_figures(row)
     if len(cell) > 1:
@@ -262,11 +269,9 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
             other = pair.figure_b if pair.figure_a == fid else pair.figure_a
             used.append(other)
             if pair.agree:
-                checks_passed += 1
                 parts.append(f"{_fig_text(ctx.fig(other))} for the same cell: the intervals "
                              "overlap (both can be right)")
             else:
-                disagree = True
                 parts.append(f"{_fig_text(ctx.fig(other))} for the same cell: the intervals are "
                              f"{_num(pair.gap)} points apart (they cannot both be right)")
 
@@ -281,11 +286,11 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         check = _identity(ctx, row, variable)
         if check is None:
             continue
-        text, ok, ids = check
+        text, ok, ids, free = check
         used += ids
         parts.append(text)
         if ok is True:
-            checks_passed += 1
+            weak, strong = (weak + 1, strong) if free else (weak, strong + 1)
         elif ok is False:
             contradicted = True
 
@@ -299,15 +304,12 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         ci = (float(res["ci_low"]), float(res["ci_high"]))
         parts.append(f"{_conf(ctx)} CI {_range(*ci)} (n_eff {res['n_eff']:.0f})")
 
-    if disagree:
-        verdict = "sources disagree"
-    elif contradicted:
-        verdict = "contradicted"
-    elif checks_passed:
-        verdict = "consistent"
-    else:
-        verdict = "single source"
-        parts.insert(1, "the only source for this cell; no cross-check applies")
+    verdict = verdicts.figure_check(contradicted, strong, weak)
+    if verdict == "not testable":
+        parts.insert(1, "no identity with a breakdown applies to this cell")
+    elif verdict == "inconclusive":
+        parts.append("the identity leaves an unpublished cell free, so it passes for almost any "
+                     "value of this figure")
     numbers = _numbers("share and its CI (percent)", estimate=row["point"], low=ci[0],
                        high=ci[1])
     return Result(verdict, "; ".join(parts) + ".", numbers, _unique(used))
@@ -323,8 +325,9 @@ def _conf(ctx: Context) -> str:
 def _identity(ctx: Context, row: pd.Series, variable: str):
     """The weighted identity of ``row``'s cell for one breakdown variable.
 
-    Returns (text, ok, figure ids used), ok None when it cannot be checked; None when the
-    variable has no published group or no total is published.
+    Returns (text, ok, figure ids used, free), ok None when it cannot be checked, free True
+    when an unpublished group is left free (a weak check); None when the variable has no
+    published group or no total is published.
     """
     from .subgroups import weighted_identity
 
@@ -335,7 +338,7 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     total = row if row["subgroup_var"] == "all" else figures.best(total_rows).iloc[0]
     if w is None:
         return (f"identity with the {_label(ctx.meta, variable)} breakdown not checked: {where}",
-                None, [])
+                None, [], True)
     published, missing = [], []
     for group in w.index:
         if row["subgroup_var"] == variable and row["subgroup"] == group:
@@ -368,11 +371,11 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
             return (f"{lead}: the unpublished {_label(ctx.meta, variable, missing[0])} cell "
                     f"must lie in "
                     f"{_range(cellr.low, cellr.high)}, a possible share, so the figures can all "
-                    "be right", True, ids)
+                    "be right", True, ids, True)
         return (f"{lead}: the unpublished {_label(ctx.meta, variable, missing[0])} cell "
                 f"would have to lie in "
                 f"{_range(cellr.raw_low, cellr.raw_high)}, outside 0–100: impossible",
-                False, ids)
+                False, ids, True)
     if missing:
         names = ", ".join(_label(ctx.meta, variable, m) for m in missing)
         lead += f" (unpublished {names} allowed anywhere in 0–100)"
@@ -380,50 +383,58 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     published = _range(res.total_low, res.total_high)
     if res.consistent:
         return (f"{lead}: implied total {implied} overlaps {published}: the identity holds",
-                True, ids)
+                True, ids, bool(missing))
     return (f"{lead}: implied total {implied} misses {published} by {_num(res.gap)} points: "
-            "impossible", False, ids)
-
-
-
-def _wave_tests(claim: Claim, ctx: Context) -> dict:
-    rows = sorted((ctx.fig(f) for f in claim.figure_ids), key=lambda r: r["wave"])
-    _same_cell(claim, rows, ("question", "option", "subgroup_var", "subgroup"))
-    first, second = rows
-    if first["wave"] == second["wave"]:
-        raise claim.fail("the two figures must come from different waves")
-    for r in rows:
-        _needs_point(claim, r)
-    sign = -1 if claim.arg("direction") == "down" else 1
-    t = _independent_test(ctx, first, second, ctx.wave_n(first["wave"]),
-                          ctx.wave_n(second["wave"]), sign)
-    t.update(first=first["figure_id"], second=second["figure_id"])
-    return t
+            "impossible", False, ids, bool(missing))
 
 
 
 def rule_wave_change(claim: Claim, ctx: Context) -> Result:
     """A share moved between two waves (args: direction=down|up).
 
-    Score test on effective counts (``chasm.stats.twosample.compare_waves``) at the published
-    points and at the least favourable ends of the two intervals; Holm over every wave_change
-    claim of the register (the declared family). Verdict by the ladder in the module docstring.
+    The claim's comparison is the one ``data/plan.yaml`` names for it; its numbers are the
+    plan's row (``chasm.plan.wave_tests``: score test on effective counts at the published
+    values, rounding as noise, the family's adjustment; least favourable rounding beside it),
+    the same row 03_waves shows. The claim's figures must be that row's. Verdict:
+    ``chasm.verdicts.directional``.
     """
-    family = ctx.wave_family()
-    t = family.get(claim.claim_id)
-    if t is None:  # evaluated on its own: a family of one
-        t = _holm_family({claim.claim_id: _wave_tests(claim, ctx)})[claim.claim_id]
-    first, second = ctx.fig(t["first"]), ctx.fig(t["second"])
-    verdict = _ladder([t], ctx.alpha)
+    row = ctx.plan.comparison_of(claim.claim_id) if ctx.plan is not None else None
+    if row is None:
+        raise claim.fail("data/plan.yaml declares no wave comparison for this claim")
+    tests = ctx.wave_tests()
+    hit = tests[(tests["comparison_id"] == row["comparison_id"])]
+    if hit.empty:
+        raise claim.fail(f"comparison {row['comparison_id']} has no figures in both waves")
+    r = hit.iloc[0]
+    rows = sorted((ctx.fig(f) for f in claim.figure_ids), key=lambda x: x["wave"])
+    if (rows[0]["figure_id"], rows[1]["figure_id"]) != (r["figure_1"], r["figure_2"]):
+        raise claim.fail(f"its figures {' '.join(claim.figure_ids)} are not those of comparison "
+                         f"{r['comparison_id']} ({r['figure_1']} {r['figure_2']})")
+    sign = -1 if claim.arg("direction") == "down" else 1
+    t = {"diff": float(r["diff"]), "ci_low": float(r["ci_low"]), "ci_high": float(r["ci_high"]),
+         "p_point": float(r["p_value"]), "p_rounding": float(r["p_rounding"]),
+         "p_worst": float(r["p_worst_rounding"]), "p_adjusted": float(r["p_adjusted"]),
+         "p_adjusted_worst": float(r["p_adjusted_worst"]), "method": r["method"],
+         "m": int(((tests["family"] == r["family"]) & tests["best"]).sum()),
+         "comparison_id": r["comparison_id"], "sign": 1 if sign * r["diff"] > 0 else -1,
+         "share_1": float(r["p1"]), "share_2": float(r["p2"]), "n_1": float(r["n1"]),
+         "n_2": float(r["n2"])}
+    first, second = ctx.fig(r["figure_1"]), ctx.fig(r["figure_2"])
+    verdict = verdicts.directional([t], ctx.alpha)
+    method = _METHOD_NAME[t["method"]]
     evidence = (f"{_fig_text(first)}, {first['wave']} → {_fig_text(second)}, {second['wave']}: "
                 f"{_pts(t['diff'])}, {_conf(ctx)} CI {_num(t['ci_low'])} to "
-                f"{_num(t['ci_high'])}, {_p(t['p_point'])}; least favourable rounding "
-                f"({_pts(t['worst_diff'])}) {_p(t['p_worst'])}; Holm over the register's "
-                f"{t['m']} wave comparison{'s' if t['m'] != 1 else ''}: "
-                f"{_p(t['p_adj_point'])} at the points, "
-                f"{_p(t['p_adj_worst'])} at the least favourable ends.")
+                f"{_num(t['ci_high'])}, {_p(t['p_point'])} at the published values, "
+                f"{_p(t['p_rounding'])} with rounding as noise; {method} over the plan's "
+                f"{r['family']} family ({t['m']} comparison{'s' if t['m'] != 1 else ''}, "
+                f"{r['comparison_id']}): adjusted {_p(t['p_adjusted'])}. Robustness: at the "
+                f"least favourable rounding {_p(t['p_worst'])}, adjusted "
+                f"{_p(t['p_adjusted_worst'])}.")
     return Result(verdict, evidence, _numbers("change in points (later − earlier wave)", t),
-                  (t["first"], t["second"]))
+                  (r["figure_1"], r["figure_2"]))
+
+
+_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 
 
 
@@ -457,19 +468,24 @@ def rule_less_common(claim: Claim, ctx: Context) -> Result:
                           "diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
                           "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
                           "p_worst": 1.0 if wa <= wb else float(worst["p_value"]),
-                          "worst_diff": wa - wb, "se": float(worst["se"]),
+                          "worst_diff": wa - wb, "se": float(point["se"]),
+                          "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]),
+                                                    hi_row, lo_row),
+                          "comparison_id": f"{claim.claim_id}:{hi_row['figure_id']}-"
+                                           f"{lo_row['figure_id']}",
                           "sign": 1 if point["diff"] > 0 else -1})
-    _add_holm(tests)
-    verdict = _ladder(tests, ctx.alpha)
+    method = ctx.method(claim)
+    _add_adjusted(tests, method)
+    verdict = verdicts.directional(tests, ctx.alpha)
     pairs = "; ".join(
         f"{t['more']} − {t['less']} {_pts(t['diff'])} (CI {_num(t['ci_low'])} to "
-        f"{_num(t['ci_high'])}), least favourable {_pts(t['worst_diff'])}: Holm "
-        f"{_p(t['p_adj_worst'])}" for t in tests)
+        f"{_num(t['ci_high'])}), adjusted {_p(t['p_adjusted'])}; least favourable "
+        f"{_pts(t['worst_diff'])}: adjusted {_p(t['p_adjusted_worst'])}" for t in tests)
     rows = {r["figure_id"]: r for r in less + more}
     figs = ", ".join(_fig_text(r, kind=False) for r in rows.values())
     evidence = (f"{figs} ({less[0]['wave']}, one pick-all-that-apply question, same "
-                f"respondents): paired differences with the worst-case (Fréchet) variance, Holm "
-                f"over {len(tests)} pairs: {pairs}.")
+                f"respondents): paired differences with the worst-case (Fréchet) variance, "
+                f"rounding as noise, {_METHOD_NAME[method]} over {len(tests)} pairs: {pairs}.")
     weakest = _weakest(tests)
     return Result(verdict, evidence,
                   _numbers("paired difference, points (weakest pair)", weakest),
@@ -514,8 +530,9 @@ def rule_highest_group(claim: Claim, ctx: Context) -> Result:
         _needs_point(claim, o)
         t = _independent_test(ctx, o, group, n * w[o["subgroup"]], n * w[group["subgroup"]], 1)
         t["other"] = o["figure_id"]
+        t["comparison_id"] = f"{claim.claim_id}:{group['figure_id']}-{o['figure_id']}"
         tests.append(t)
-    _add_holm(tests)
+    _add_adjusted(tests, ctx.method(claim))
     bounds = {}
     lo = pd.Series({r["subgroup"]: float(r["low"]) for r in [group] + others})
     hi = pd.Series({r["subgroup"]: float(r["high"]) for r in [group] + others})
@@ -529,7 +546,8 @@ def rule_highest_group(claim: Claim, ctx: Context) -> Result:
     comps = "; ".join(
         f"vs {t['other']} ({ctx.fig(t['other'])['subgroup']}): {_pts(t['diff'])} (CI "
         f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, {_p(t['p_point'])}), least favourable "
-        f"{_pts(t['worst_diff'])}, Holm {_p(t['p_adj_worst'])}" for t in tests)
+        f"{_pts(t['worst_diff'])}; adjusted {_p(t['p_adjusted'])}, at the least favourable "
+        f"rounding {_p(t['p_adjusted_worst'])}" for t in tests)
     head = (f"{_fig_text(group)} for {group['subgroup']}, {group['wave']} (n ≈ "
             f"{n * w[group['subgroup']]:.0f}, {where})")
     blocking = {m: b for m, b in bounds.items() if b[1] >= float(group["low"])}
@@ -541,7 +559,7 @@ def rule_highest_group(claim: Claim, ctx: Context) -> Result:
         tail = (f"{bound_text}: it could exceed {group['subgroup']}'s lower end "
                 f"{_num(group['low'])}, so the published figures cannot say which group is highest")
     else:
-        verdict = _ladder(tests, ctx.alpha)
+        verdict = verdicts.directional(tests, ctx.alpha)
         tail = bound_text + (": below the group's lower end" if bounds else "")
     evidence = f"{head}: {comps}" + (f"; {tail}" if tail else "") + "."
     weakest = _weakest(tests)
@@ -560,13 +578,18 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
     expect=lower|higher|similar).
 
     ``chasm.stats.partitions.subgroup_vs_rest`` for each group (never against the total it is
-    part of),
-    Holm over the groups. lower/higher: the ladder of the module docstring. similar: contradicted
-    only if a difference is significant even with each figure at the end of its interval most
-    favourable to similarity (the claim is then wrong whatever the rounding); otherwise
-    consistent -- with the caveat that small groups cannot establish similarity either.
+    part of), at the published values with rounding as noise (the difference is
+    ``(sub - total) / (1 - w)``, so both figures' rounding variance is scaled by
+    ``1 / (1 - w)^2``), adjusted over the groups by the plan's method; the least favourable
+    rounding beside it. lower/higher: ``chasm.verdicts.directional``. similar:
+    ``chasm.verdicts.similarity`` with the plan's equivalence margin: each group's smallest
+    margin is the larger absolute end of its (1 - 2 alpha) interval (TOST), so similarity is
+    supported only if every difference is shown to lie within the margin.
     """
+    from scipy.stats import norm
+
     from .stats.partitions import subgroup_vs_rest
+    from .stats.rounding import rounding_variance, with_rounding
 
     expect = claim.arg("expect")
     total = ctx.fig(claim.arg("total"))
@@ -576,6 +599,8 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
         raise claim.fail(f"total {total['figure_id']} is not a whole-sample figure")
     n = ctx.wave_n(total["wave"])
     _needs_point(claim, total)
+    margin = float(ctx.plan.margin) if ctx.plan is not None else 5.0
+    claimed = {"lower": -1, "higher": 1, "similar": 0}[expect]
     tests = []
     for g in groups:
         _needs_point(claim, g)
@@ -584,51 +609,57 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
             raise claim.fail(f"no weights for {g['subgroup_var']!r}: {where}")
         wg = float(w[g["subgroup"]])
         # sub - rest = (sub - total) / (1 - w): it has the sign of sub - total, so the ends that
-        # matter are the group's and the total's. claimed: the sign sub - rest should have.
-        claimed = {"lower": -1, "higher": 1, "similar": 0}[expect]
+        # matter are the group's and the total's.
         if claimed:  # least favourable: the ends closest to the other side
             t_end = float(total["low"] if claimed < 0 else total["high"])
             g_end = float(g["high"] if claimed < 0 else g["low"])
             no_difference = claimed * (g_end - t_end) <= 0
-        else:  # most favourable to similarity: the ends closest to each other
-            t_end = float(np.clip(g["point"], total["low"], total["high"]))
-            g_end = float(np.clip(t_end, g["low"], g["high"]))
-            no_difference = g_end == t_end
+        else:  # least favourable to similarity: the ends farthest apart
+            far = float(g["point"]) >= float(total["point"])
+            t_end = float(total["low"] if far else total["high"])
+            g_end = float(g["high"] if far else g["low"])
+            no_difference = False
         res = subgroup_vs_rest([float(total["point"]), t_end], [float(g["point"]), g_end],
                                wg, n, ctx.deff, ctx.alpha)
         point, worst = res.iloc[0], res.iloc[1]
+        noise = (rounding_variance(float(g["low"]), float(g["high"]))
+                 + rounding_variance(float(total["low"]), float(total["high"]))) / (1 - wg) ** 2
+        # the sampling SE from the score interval (defined also at a zero difference)
+        se0 = (float(point["ci_high"]) - float(point["ci_low"])) / (2 * norm.ppf(1 - ctx.alpha / 2))
+        rounded = with_rounding(float(point["diff"]), float(point["z"]), noise, ctx.alpha, se0)
+        tost = with_rounding(float(point["diff"]), float(point["z"]), noise, 2 * ctx.alpha, se0)
         tests.append({"group": g["figure_id"], "w": wg, "rest": float(point["rest"]),
                       "diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
                       "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
+                      "p_rounding": float(rounded["p_value"].iloc[0]),
                       "p_worst": 1.0 if no_difference else float(worst["p_value"]),
                       "worst_diff": float(worst["diff"]),
+                      "smallest_margin": float(max(abs(tost["ci_low"].iloc[0]),
+                                                   abs(tost["ci_high"].iloc[0]))),
+                      "comparison_id": f"{claim.claim_id}:{g['figure_id']}-rest",
                       "sign": 1 if claimed * point["diff"] > 0 else -1, "where": where})
-    _add_holm(tests)
+    method = ctx.method(claim)
+    _add_adjusted(tests, method)
     comps = "; ".join(
         f"{_fig_text(ctx.fig(t['group']), kind=False)} ({ctx.fig(t['group'])['subgroup']}, "
         f"w = {_num(100 * t['w'])}%) vs the rest {_num(t['rest'])}%: {_pts(t['diff'])} (CI "
-        f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, {_p(t['p_point'])})" for t in tests)
+        f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, {_p(t['p_point'])}, adjusted "
+        f"{_p(t['p_adjusted'])})" for t in tests)
     head = (f"Total {_fig_text(total)}, {total['wave']}; each group against the rest of the "
-            f"sample ({tests[0]['where']}), Holm over {len(tests)}: {comps}")
+            f"sample ({tests[0]['where']}), rounding as noise, {_METHOD_NAME[method]} over "
+            f"{len(tests)}: {comps}")
     if expect == "similar":
-        if any(t["p_adj_worst"] < ctx.alpha for t in tests):
-            verdict = "contradicted"
-            tail = ("a difference is significant even at the ends of the intervals closest to "
-                    "similarity")
-        else:
-            verdict = "consistent"
-            widest = max(tests, key=lambda t: t["ci_high"] - t["ci_low"])
-            tail = (f"at the ends of the intervals closest to each other no difference is "
-                    f"significant (Holm {_p(max(t['p_adj_worst'] for t in tests))}); but the "
-                    f"intervals are wide (up to {_num(widest['ci_low'])} to "
-                    f"{_num(widest['ci_high'])} points): groups this small cannot establish "
-                    "similarity either")
-        numbers = _numbers("difference from the rest of the sample, points",
-                           min(tests, key=lambda t: t["p_adj_worst"]))
+        verdict = verdicts.similarity(tests, ctx.alpha, margin)
+        widest = max(tests, key=lambda t: t["smallest_margin"])
+        tail = (f"similarity needs each difference within the plan's ±{_num(margin, 0)} points "
+                f"(equivalence, TOST): the smallest margin these figures establish is "
+                f"±{_num(widest['smallest_margin'])} points ({widest['group']})")
+        numbers = _numbers("difference from the rest of the sample, points", widest,
+                           smallest_margin=widest["smallest_margin"])
     else:
-        verdict = _ladder(tests, ctx.alpha)
-        tail = "least favourable ends: " + ", ".join(
-            f"{t['group']} Holm {_p(t['p_adj_worst'])}" for t in tests)
+        verdict = verdicts.directional(tests, ctx.alpha)
+        tail = "least favourable rounding: " + ", ".join(
+            f"{t['group']} adjusted {_p(t['p_adjusted_worst'])}" for t in tests)
         numbers = _numbers("difference from the rest of the sample, points", _weakest(tests))
     return Result(verdict, f"{head}; {tail}.", numbers,
                   _unique([*claim.args["groups"], total["figure_id"]]))
@@ -644,6 +675,7 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     share of all respondents giving the answer who belong to each group.
     """
     from .stats.partitions import bayes_share_of_answer
+    from .stats.sensitivity import bayes_share_interval
 
     high, low, total = (ctx.fig(claim.arg(k)) for k in ("higher", "lower", "total"))
     _same_cell(claim, [high, low, total])
@@ -658,25 +690,33 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     _needs_point(claim, high)
     _needs_point(claim, low)
     t = _independent_test(ctx, low, high, n * w[low["subgroup"]], n * w[high["subgroup"]], 1)
-    _add_holm([t])
-    verdict = _ladder([t], ctx.alpha)
-    shares = []
+    t["comparison_id"] = f"{claim.claim_id}:{high['figure_id']}-{low['figure_id']}"
+    _add_adjusted([t], ctx.method(claim))
+    verdict = verdicts.directional([t], ctx.alpha)
+    shares, bayes = [], {}
     for g in (high, low):
         wg = float(w[g["subgroup"]])
         point = bayes_share_of_answer(wg, float(g["point"]), float(total["point"]))
         b = bayes_share_of_answer(wg, (float(g["low"]), float(g["high"])),
                                   (float(total["low"]), float(total["high"])))
-        shares.append(f"{_num(point)}% {_range(b.low, b.high)} come from the group "
-                      f"'{_label(ctx.meta, g['subgroup_var'], g['subgroup'])}'")
+        ci = bayes_share_interval(wg, float(g["point"]), float(total["point"]), n, ctx.deff,
+                                  ctx.alpha).iloc[0]
+        bayes = {"bayes_share": float(point), "bayes_low": float(ci["ci_low"]),
+                 "bayes_high": float(ci["ci_high"])}
+        shares.append(f"{_num(point)}% (rounding {_range(b.low, b.high)}; {_conf(ctx)} CI with "
+                      f"sampling error {_range(float(ci['ci_low']), float(ci['ci_high']))}) come "
+                      f"from the group '{_label(ctx.meta, g['subgroup_var'], g['subgroup'])}'")
     evidence = (f"{_fig_text(high)} vs {_fig_text(low)}, {high['wave']} ({where}: "
                 f"{_weights_text(ctx.meta, high['subgroup_var'], w)}; n ≈ "
                 f"{n * w[high['subgroup']]:.0f} and {n * w[low['subgroup']]:.0f}): "
                 f"{_pts(t['diff'])}, CI {_num(t['ci_low'])} to {_num(t['ci_high'])}, "
-                f"{_p(t['p_point'])}; least favourable ends {_pts(t['worst_diff'])}, "
+                f"{_p(t['p_point'])}, with rounding as noise {_p(t['p_rounding'])}, adjusted "
+                f"{_p(t['p_adjusted'])}; least favourable ends {_pts(t['worst_diff'])}, "
                 f"{_p(t['p_worst'])}. Of all '{high['option'].replace('_', ' ')}' answers "
                 f"(total {total['figure_id']} {total['value_text']}), "
                 + " and ".join(shares) + " (Bayes' rule).")
-    return Result(verdict, evidence, _numbers("difference between the groups, points", t),
+    return Result(verdict, evidence,
+                  _numbers("difference between the groups, points", t, **bayes),
                   (high["figure_id"], low["figure_id"], total["figure_id"]))
 
 
@@ -696,7 +736,7 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
     tolerance = float((points - lows).sum())
     multiple = must_be_multiple_response(points, tolerance=tolerance)
     total = float(points.sum())
-    verdict = "supported" if multiple else "consistent"
+    verdict = "supported" if multiple else "inconclusive"
     evidence = (f"The {len(rows)} options published for {rows[0]['wave']} "
                 f"({', '.join(r['figure_id'] for r in rows)}) sum to {_num(total, 0)}%, at "
                 f"least {_num(lows.sum())}% after rounding and wording: ")
@@ -717,8 +757,8 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
 def rule_below_half(claim: Claim, ctx: Context) -> Result:
     """Each listed share is below 50%: the upper end of its CI (``share_interval`` over its
     rounding/wording range) < 50. Every figure must pass (an intersection-union test: no
-    multiplicity adjustment is needed). A CI that includes 50: consistent if the point is below
-    50, not significant otherwise; a CI wholly above 50: contradicted."""
+    multiplicity adjustment is needed): ``chasm.verdicts.level`` on the figure with the highest
+    upper end; any CI wholly above 50 contradicts."""
     from scipy.stats import norm
 
     from .stats.intervals import share_interval
@@ -738,16 +778,11 @@ def rule_below_half(claim: Claim, ctx: Context) -> Result:
         z = (float(r["high"]) / 100 - 0.5) / np.sqrt(0.25 / float(ci["n_eff"]))
         results.append({"row": r, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
                         "p": float(norm.cdf(z))})
-    if all(x["ci_high"] < 50 for x in results):
-        verdict = "supported"
-    elif any(x["ci_low"] > 50 for x in results):
-        verdict = "contradicted"
-    elif all((x["row"]["point"] if pd.notna(x["row"]["point"]) else x["row"]["high"]) < 50
-             for x in results):
-        verdict = "consistent"
-    else:
-        verdict = "not significant"
     top = max(results, key=lambda x: x["ci_high"])
+    if any(x["ci_low"] > 50 for x in results):
+        verdict = "contradicted"
+    else:
+        verdict = verdicts.level(top["ci_low"], top["ci_high"], 50.0, below=True)
     parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: {_conf(ctx)} CI "
                       f"{_range(x['ci_low'], x['ci_high'])}" for x in results)
     evidence = (f"{parts}. The highest upper end is {_num(top['ci_high'])}% "
@@ -756,7 +791,8 @@ def rule_below_half(claim: Claim, ctx: Context) -> Result:
     return Result(verdict, evidence,
                   _numbers("share and its CI (percent), the figure with the highest upper end",
                            estimate=top["row"]["point"], low=top["ci_low"], high=top["ci_high"],
-                           p_value=top["p"], p_worst=top["p"], p_adjusted=top["p"]),
+                           p_value=top["p"], p_rounding=top["p"], p_worst=top["p"],
+                           p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none"),
                   claim.figure_ids)
 
 
@@ -766,9 +802,9 @@ def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
 
     The share choosing any negative option is a union, which marginals only bound
     (``chasm.stats.frechet.union_bounds`` over the rounding/wording ranges: [L, U]); the bounds
-    recomputed from the options' CI ends widen it for sampling error ([L_ci, U_ci]).
-    L_ci >= 50: supported; L >= 50 > L_ci: consistent; U_ci < 50: contradicted;
-    U < 50 <= U_ci: not significant; else (the interval straddles 50) not identifiable.
+    recomputed from the options' CI ends widen it for sampling error ([L_ci, U_ci]; each
+    option's interval at level alpha / k for the k options of each side, Bonferroni, as
+    04_multiresponse does, so that all k hold at once). ``chasm.verdicts.bounded`` at 50.
     """
     from .stats.frechet import union_bounds
     from .stats.intervals import share_interval
@@ -781,23 +817,14 @@ def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
     def bounds(rows):
         ranges = [(float(r["low"]), float(r["high"])) for r in rows]
         ci = share_interval(np.array([r["point"] for r in rows], dtype=float), n, ctx.deff,
-                            ctx.alpha, low_pct=np.array([a for a, _ in ranges]),
+                            ctx.alpha / len(rows), low_pct=np.array([a for a, _ in ranges]),
                             high_pct=np.array([b for _, b in ranges]))
         cis = list(zip(ci["ci_low"].astype(float), ci["ci_high"].astype(float), strict=True))
         return union_bounds(ranges), union_bounds(cis)
 
     (lo, hi), (lo_ci, hi_ci) = bounds(neg)
     (plo, phi), _ = bounds(pos)
-    if lo_ci >= 50:
-        verdict = "supported"
-    elif lo >= 50:
-        verdict = "consistent"
-    elif hi_ci < 50:
-        verdict = "contradicted"
-    elif hi < 50:
-        verdict = "not significant"
-    else:
-        verdict = "not identifiable"
+    verdict = verdicts.bounded(lo, hi, lo_ci, hi_ci, 50.0)
     top = max(neg + pos, key=lambda r: float(r["point"]))
     ordered = min(float(r["point"]) for r in neg) > max(float(r["point"]) for r in pos)
     overlap = ("so whether most respondents chose a negative label cannot be decided"

@@ -3,12 +3,17 @@
 * :func:`wave_pairs` - every figure pair two waves share, one row per combination of sources;
 * :func:`worst_rounding_pvalue` / :func:`worst_equivalence_pvalue` - the tests at the least
   favourable ends of each figure's rounding or wording range;
-* :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons;
-* :func:`verdict` - one word per comparison from the tests above;
+* :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons
+  (the family and its method come from the analysis plan, ``chasm.plan``);
 * :func:`range_ci` - the interval of a change widened by rounding or wording;
-* :func:`compare_pairs` - all of the above for every pair: the table of 03_waves, with
+* :func:`compare_pairs` - all of the above for every pair, with rounding as noise
+  (``chasm.stats.rounding``), the smallest equivalence margins and a reading from
+  ``chasm.verdicts.change_reading``: the table of 03_waves, with
   :func:`comparison_sentences`, :func:`holm_sentences` and :func:`source_sentences` for its
-  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`.
+  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`;
+* :func:`check_waves` - any two waves, refused with a clear message when the data cannot
+  compare them; :func:`power_table` - power and detectable change per option and subgroup;
+  :func:`margin_reach` - what an equivalence margin can reach with these samples.
 
 The statistics themselves (score test and interval, equivalence, Holm) live in
 :mod:`chasm.stats`; this module decides which figures they are applied to and says what they
@@ -21,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm.stats._validate import ArrayLike, broadcast, check_alpha, check_pct
+from chasm.stats._validate import ArrayLike, broadcast, check_pct
 
 _PAIR_KEYS = ["question", "option"]
 
@@ -182,55 +187,6 @@ def holm_in_family(
 
 
 
-def verdict(
-    p_value: float,
-    p_holm: float,
-    p_worst_holm: float,
-    equivalence_p: float,
-    equivalence_p_worst: float,
-    alpha: float,
-    margin: float,
-) -> str:
-    """Plain reading of one comparison, from its raw, adjusted and least favourable p-values.
-
-    A claim is only made without qualification when it holds after the multiplicity
-    adjustment and both at the published values and at the least favourable values their
-    rounding or wording allows:
-
-    * ``p_holm < alpha`` and ``p_worst_holm < alpha``: "larger than sampling error";
-    * ``p_holm < alpha`` only: "larger than sampling error at the published values, but not
-      over all values their rounding or wording allows";
-    * ``p_value < alpha`` only: "larger than sampling error on its own, but not once adjusted
-      for the other comparisons of the family";
-    * otherwise, ``equivalence_p < alpha`` and ``equivalence_p_worst < alpha``: "within
-      sampling error, and equivalent within ±margin points";
-    * otherwise, ``equivalence_p < alpha`` only: "within sampling error; equivalent within
-      ±margin points at the published values, but not over all values their rounding or
-      wording allows";
-    * otherwise: "within sampling error (but not shown to be stable within ±margin points)".
-    """
-    from .report import fmt_short
-
-    alpha = check_alpha(alpha)
-    m = f"±{fmt_short(margin)} points"
-    allows = "but not over all values their rounding or wording allows"
-    if pd.isna(p_value) or pd.isna(p_holm):
-        return "no test possible"
-    if p_holm < alpha:
-        if pd.notna(p_worst_holm) and p_worst_holm < alpha:
-            return "larger than sampling error"
-        return f"larger than sampling error at the published values, {allows}"
-    if p_value < alpha:
-        return ("larger than sampling error on its own, but not once adjusted for the other "
-                "comparisons of the family")
-    if pd.notna(equivalence_p) and equivalence_p < alpha:
-        if pd.notna(equivalence_p_worst) and equivalence_p_worst < alpha:
-            return f"within sampling error, and equivalent within {m}"
-        return f"within sampling error; equivalent within {m} at the published values, {allows}"
-    return f"within sampling error (but not shown to be stable within {m})"
-
-
-
 def range_ci(
     low1: ArrayLike,
     high1: ArrayLike,
@@ -265,70 +221,121 @@ KIND_NAME = {"essay": "the essay's", "primary": "Levada's release's",
              "secondary": "the secondary summary's", "derived": "a derived"}
 
 _OUTPUT_COLUMNS = [
-    "question", "option", "source_1", "kind_1", "text_1", "p1", "low1", "high1", "source_2",
-    "kind_2", "text_2", "p2", "low2", "high2", "best", "n1", "n2", "deff", "diff", "ci_low",
-    "ci_high", "ci_low_range", "ci_high_range", "z", "p_value", "p_holm", "p_worst_rounding",
-    "p_worst_holm", "equivalence_p", "equivalence_p_worst", "margin", "verdict"]
+    "comparison_id", "family", "role", "method", "declared", "question", "option", "source_1",
+    "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2", "p2", "low2",
+    "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high", "ci_low_range",
+    "ci_high_range", "z", "p_value", "p_rounding", "p_adjusted", "p_worst_rounding",
+    "p_adjusted_worst", "margin", "equivalence_p", "equivalence_p_worst", "margin_smallest",
+    "margin_reachable", "reading"]
+
+
+def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.Series,
+                      method: pd.Series) -> np.ndarray:
+    """:func:`holm_in_family` within each family, with that family's method."""
+    out = np.full(len(p), np.nan)
+    for fam in pd.unique(family):
+        rows = np.flatnonzero((family == fam).to_numpy())
+        out[rows] = holm_in_family(p.iloc[rows], key.iloc[rows], best.iloc[rows],
+                                   method=str(method.iloc[rows[0]]))
+    return out
 
 
 def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha: float,
-                  margin: float) -> pd.DataFrame:
+                  margin: float, family: pd.DataFrame) -> pd.DataFrame:
     """Every test of 03_waves for every pair of :func:`wave_pairs`, one row per pair.
 
-    Both waves get ``deff``. Adds to ``pairs`` the columns of
-    ``chasm.stats.twosample.compare_waves`` (diff, ci_low, ci_high, z, p_value, ...),
-    ``p_worst_rounding`` (:func:`worst_rounding_pvalue`), ``ci_low_range``/``ci_high_range``
-    (:func:`range_ci`), ``p_holm`` and ``p_worst_holm`` (:func:`holm_in_family` over the
-    ``best`` pairs, one per question/option), ``equivalence_p`` (TOST within ±``margin`` at the
-    published values), ``equivalence_p_worst`` (:func:`worst_equivalence_pvalue`) and
-    ``verdict`` (:func:`verdict`).
+    ``family`` is ``chasm.plan.wave_family`` for the two waves: each (question, option) gets
+    its comparison id, family, role and method from the plan (a row from another source than
+    the family's own gets the id ``<id>:<figure_1>-<figure_2>``). Both waves get ``deff``.
+    Adds to ``pairs`` the columns of ``chasm.stats.twosample.compare_waves`` (diff, ci_low,
+    ci_high, z, p_value), ``p_rounding`` (rounding as uniform noise on each figure's range,
+    ``chasm.stats.rounding``: the p the verdict reads), ``p_adjusted`` (its adjustment within
+    the family by the family's method, :func:`holm_in_family` over the ``best`` pairs),
+    robustness columns ``p_worst_rounding`` (:func:`worst_rounding_pvalue`) and
+    ``p_adjusted_worst``, ``ci_low_range``/``ci_high_range`` (:func:`range_ci`),
+    ``equivalence_p`` (TOST within ±``margin`` at the published values) and
+    ``equivalence_p_worst`` (:func:`worst_equivalence_pvalue`), ``margin_smallest`` (the
+    smallest margin these data establish) and ``margin_reachable`` (the smallest any data
+    could establish at the earlier share, with zero change:
+    ``chasm.stats.sensitivity.smallest_equivalence_margin``), and ``reading``
+    (``chasm.verdicts.change_reading``).
     """
+    from chasm.stats.rounding import rounding_variance, with_rounding
+    from chasm.stats.sensitivity import smallest_equivalence_margin
     from chasm.stats.twosample import compare_waves, equivalence_test
 
-    ends = (pairs["low1"], pairs["high1"], pairs["low2"], pairs["high2"])
-    res = pd.concat([pairs, compare_waves(pairs["p1"], pairs["p2"], n1, n2, deff, deff, alpha)],
-                    axis=1)
+    from .verdicts import change_reading
+
+    fam = family[["question", "option", "comparison_id", "family", "role", "method",
+                  "declared"]]
+    res = pairs.merge(fam, on=_PAIR_KEYS, how="left", validate="many_to_one")
+    if res["comparison_id"].isna().any():
+        missing = res.loc[res["comparison_id"].isna(), "option"].unique()
+        raise ValueError(f"options without a family: {', '.join(map(str, missing))}")
+    alt = ~res["best"]
+    res.loc[alt, "comparison_id"] = (res.loc[alt, "comparison_id"] + ":" + res.loc[alt, "figure_1"]
+                                     + "-" + res.loc[alt, "figure_2"])
+    ends = (res["low1"], res["high1"], res["low2"], res["high2"])
+    res = pd.concat([res, compare_waves(res["p1"], res["p2"], n1, n2, deff, deff, alpha)], axis=1)
+    noise = rounding_variance(res["low1"], res["high1"]) + rounding_variance(res["low2"],
+                                                                             res["high2"])
+    res["p_rounding"] = with_rounding(res["diff"], res["z"], noise, alpha)["p_value"].to_numpy()
     res["p_worst_rounding"] = worst_rounding_pvalue(*ends, n1, n2, deff, deff)
     wide = range_ci(*ends, n1, n2, deff, deff, alpha)
     res["ci_low_range"], res["ci_high_range"] = wide["ci_low"], wide["ci_high"]
     key = res["question"] + "/" + res["option"]
-    res["p_holm"] = holm_in_family(res["p_value"], key, res["best"])
-    res["p_worst_holm"] = holm_in_family(res["p_worst_rounding"], key, res["best"])
-    res["equivalence_p"] = equivalence_test(pairs["p1"], pairs["p2"], n1, n2, deff, deff,
+    res["p_adjusted"] = _adjust_by_family(res["p_rounding"], key, res["best"], res["family"],
+                                          res["method"])
+    res["p_adjusted_worst"] = _adjust_by_family(res["p_worst_rounding"], key, res["best"],
+                                                res["family"], res["method"])
+    res["equivalence_p"] = equivalence_test(res["p1"], res["p2"], n1, n2, deff, deff,
                                             margin, alpha)["p_value"].to_numpy()
     res["equivalence_p_worst"] = worst_equivalence_pvalue(*ends, n1, n2, deff, deff, margin,
                                                           alpha)
-    res["verdict"] = [verdict(r.p_value, r.p_holm, r.p_worst_holm, r.equivalence_p,
-                              r.equivalence_p_worst, alpha, margin) for r in res.itertuples()]
-    return res
+    res["margin_smallest"] = np.asarray(smallest_equivalence_margin(
+        res["p1"].to_numpy(), res["p2"].to_numpy(), n1, n2, deff, deff, alpha), dtype=float)
+    res["margin_reachable"] = np.asarray(smallest_equivalence_margin(
+        res["p1"].to_numpy(), res["p1"].to_numpy(), n1, n2, deff, deff, alpha), dtype=float)
+    res["reading"] = [change_reading(r.p_adjusted, r.margin_smallest, margin, alpha)
+                      for r in res.itertuples()]
+    return res.assign(n1=float(n1), n2=float(n2), deff=float(deff), margin=float(margin))
+
+
+#: What each reading of :func:`chasm.verdicts.change_reading` says in a sentence.
+_READING_TEXT = {
+    "change": "a change beyond sampling error, after the family's adjustment",
+    "stable": "stable: the change lies within the margin (equivalence)",
+    "inconclusive": "inconclusive: neither a change beyond sampling error nor stability within "
+                    "the margin is shown",
+    "no test": "no test possible",
+}
+_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 
 
 def comparison_sentence(r, level: str, alpha: float, margin: float):
     """The plain reading of one row of :func:`compare_pairs` (with a ``label`` column), as a
     ``report.say`` sentence (labels and texts from data stay inert).
 
-    The change, its interval and p-values (raw and Holm); then, for a change significant on
-    its own, the p-values at the least favourable values, otherwise the equivalence p-values;
-    then the verdict.
+    The change and its interval; p at the published values and with rounding as noise, the
+    family's adjusted p (the verdict's number) and, beside it, the least favourable rounding;
+    the smallest equivalence margin the data establish; then the reading.
     """
     from .report import fmt_p, fmt_short, fmt_signed, say
 
-    template = ('**"{label}"** ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
-                "({level} CI {lo} to {hi}); p {p}, Holm-adjusted {ph}")
-    values = dict(label=r.label, k1=r.kind_1, t1=r.text_1, k2=r.kind_2, t2=r.text_2,
-                  f1=r.figure_1, f2=r.figure_2, d=fmt_signed(r.diff), level=level,
-                  lo=fmt_signed(r.ci_low), hi=fmt_signed(r.ci_high),
-                  p=fmt_p(r.p_value, True), ph=fmt_p(r.p_holm), verdict=r.verdict)
-    if r.p_value < alpha:
-        template += ("; at the least favourable values their texts allow p {pw}, "
-                     "Holm-adjusted {pwh}")
-        values.update(pw=fmt_p(r.p_worst_rounding, True), pwh=fmt_p(r.p_worst_holm))
-    else:
-        template += ("; equivalence within ±{m} points p {pe} ({pew} at the least favourable "
-                     "values their texts allow)")
-        values.update(m=fmt_short(margin), pe=fmt_p(r.equivalence_p, True),
-                      pew=fmt_p(r.equivalence_p_worst))
-    return say(template + ": {verdict}.", **values)
+    template = ('**"{label}"** [{cid}] ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
+                "({level} CI {lo} to {hi}); p {p} at the published values, {pr} with rounding as "
+                "noise; {method} over the {family} family{declared}: adjusted p {pa} (at the "
+                "least favourable rounding {paw}); the smallest equivalence margin these figures "
+                "establish is ±{ms} points (±{mr} with no change at all): {reading} (±{m} points).")
+    return say(template, label=r.label, cid=r.comparison_id, k1=r.kind_1, t1=r.text_1,
+               k2=r.kind_2, t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=fmt_signed(r.diff),
+               level=level, lo=fmt_signed(r.ci_low), hi=fmt_signed(r.ci_high),
+               p=fmt_p(r.p_value, True), pr=fmt_p(r.p_rounding), method=_METHOD_NAME[r.method],
+               family=r.family, declared="" if r.declared else ", not declared in the plan",
+               pa=fmt_p(r.p_adjusted), paw=fmt_p(r.p_adjusted_worst),
+               ms=fmt_short(round(r.margin_smallest, 1)),
+               mr=fmt_short(round(r.margin_reachable, 1)), reading=_READING_TEXT[r.reading],
+               m=fmt_short(margin))
 
 
 def comparison_sentences(res: pd.DataFrame, level: str, alpha: float, margin: float) -> list:
@@ -348,16 +355,23 @@ def largest_holm_family(p_family: ArrayLike, rank: int, alpha: float) -> int:
 
 
 def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
-    """One ``report.say`` sentence per family test (``best``) significant on its own but not
-    after Holm: its rank, Holm's multiplier and the largest family in which it would stay
-    significant (:func:`largest_holm_family`)."""
+    """One ``report.say`` sentence per test of a Holm family (``best`` rows) significant on its
+    own (rounding as noise) but not after Holm: its rank, Holm's multiplier and the largest
+    family in which it would stay significant (:func:`largest_holm_family`)."""
+
+    out = []
+    for _, fam in res[res["best"] & (res["method"] == "holm")].groupby("family", sort=True):
+        out += _holm_family_sentences(fam, alpha)
+    return out
+
+
+def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
     from .report import fmt, fmt_p, fmt_rank, say
 
-    fam = res[res["best"]]
     out = []
-    for r in fam[(fam["p_value"] < alpha) & (fam["p_holm"] >= alpha)].itertuples():
-        rank = int((fam["p_value"] < r.p_value).sum()) + 1
-        largest = largest_holm_family(fam["p_value"], rank, alpha)
+    for r in fam[(fam["p_rounding"] < alpha) & (fam["p_adjusted"] >= alpha)].itertuples():
+        rank = int((fam["p_rounding"] < r.p_rounding).sum()) + 1
+        largest = largest_holm_family(fam["p_rounding"], rank, alpha)
         within = ("only if it were tested alone" if largest <= 1
                   else f"only in a family of at most {largest} tests (dropping the others with "
                        "the largest p-values first)")
@@ -366,8 +380,8 @@ def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
                        "it is multiplied by {mult}, and it would stay below {a} {within}. The "
                        "verdict on this change therefore rests on how many comparisons are made "
                        "at once.",
-                       label=r.label, p=fmt_p(r.p_value, True), m=len(fam),
-                       ph=fmt_p(r.p_holm), nth=fmt_rank(rank), mult=len(fam) - rank + 1,
+                       label=r.label, p=fmt_p(r.p_rounding, True), m=len(fam),
+                       ph=fmt_p(r.p_adjusted), nth=fmt_rank(rank), mult=len(fam) - rank + 1,
                        a=fmt(alpha, 2), within=within))
     return out
 
@@ -382,10 +396,10 @@ def source_sentences(res: pd.DataFrame, labels: dict, wave2: str) -> list:
         if len(group) < 2:
             continue
         readings = "; ".join(f"with {KIND_NAME[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the "
-                             f"change is {fmt_signed(r.diff)} points, {r.verdict}"
+                             f"change is {fmt_signed(r.diff)} points, {r.reading}"
                              for r in group.itertuples())
         depends = ("the conclusion depends on which source is believed"
-                   if group["verdict"].nunique() > 1 else "every source leads to the same reading")
+                   if group["reading"].nunique() > 1 else "every source leads to the same reading")
         out.append(say("**\"{label}\"**, {w2}: {readings}. So {depends}.",
                        label=labels[option], w2=wave2, readings=readings, depends=depends))
     return out
@@ -423,3 +437,84 @@ def figures_used(res: pd.DataFrame) -> pd.DataFrame:
     used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
                       res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)])
     return used.drop_duplicates("figure")
+
+
+# --------------------------------------------------------------------------------------------
+# Any two waves, and how much change each option and subgroup can detect
+# --------------------------------------------------------------------------------------------
+class WaveError(ValueError):
+    """The waves asked for cannot be compared (the message says why and what exists)."""
+
+
+def check_waves(tidy: pd.DataFrame, meta: dict, wave1: str, wave2: str) -> None:
+    """Refuse two waves 03_waves cannot compare: unknown in the metadata, the same wave, the
+    later one first, or no whole-sample option with a published point in both."""
+    known = sorted(meta["waves"])
+    for w in (wave1, wave2):
+        if w not in meta["waves"]:
+            raise WaveError(f"wave {w!r} is not in metadata/waves.yaml; known: "
+                            f"{', '.join(known)}")
+    if wave1 >= wave2:
+        raise WaveError(f"wave1 ({wave1}) must be earlier than wave2 ({wave2})")
+    if wave_pairs(tidy, wave1, wave2).empty:
+        have = tidy[(tidy["subgroup_var"] == "all") & tidy["point"].notna()]
+        by_wave = have.groupby("wave")["option"].apply(lambda s: ", ".join(sorted(set(s))))
+        listing = "; ".join(f"{w}: {o}" for w, o in by_wave.items())
+        raise WaveError(f"waves {wave1} and {wave2} share no whole-sample option with a "
+                        f"published point, so there is nothing to compare. Options by wave: "
+                        f"{listing}")
+
+
+def power_table(tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
+                approval: pd.DataFrame, wave: str, n: float, deff: float, alpha: float,
+                change: float, power: float = 0.8) -> pd.DataFrame:
+    """Power and minimum detectable change for every option and subgroup of ``wave``.
+
+    One row per cell of ``wave`` with a published point (``chasm.figures.best`` per cell):
+    option, subgroup_var, subgroup, share, n (the wave's n, or ``n_g = w_g N`` with the
+    weights of ``chasm.weights``: Rosstat for age, the wave's approval month for approval;
+    cells of variables without weights are left out), ``fall`` and ``rise`` (the smallest
+    true change, points, the score test detects with ``power`` against the same n in a later
+    wave: ``chasm.stats.sensitivity.detectable_change``) and ``power_change`` (the power to
+    detect a fall of ``change`` points, ``score_test_power``).
+    """
+    from chasm.stats.sensitivity import detectable_change, score_test_power
+
+    from . import figures, weights
+
+    cells = figures.best(tidy[(tidy["wave"] == wave) & tidy["point"].notna()])
+    rows = []
+    for r in cells.sort_values(["question", "option", "subgroup_var", "subgroup"]).itertuples():
+        size = float(n)
+        if r.subgroup_var != "all":
+            try:
+                w = (weights.age_weights(population, meta, r.subgroup_var)
+                     if weights.age_bands(meta, r.subgroup_var) is not None
+                     else weights.wave_approval_weights(meta, approval, wave).weights
+                     if r.subgroup_var == "putin_approval" else None)
+            except weights.NoWeights:
+                w = None
+            if w is None or r.subgroup not in w.index:
+                continue
+            size = float(n) * float(w[r.subgroup])
+        p = float(r.point)
+        rows.append({
+            "question": r.question, "option": r.option, "subgroup_var": r.subgroup_var,
+            "subgroup": r.subgroup, "figure_id": r.figure_id, "share": p, "n": size,
+            "fall": detectable_change(p, size, size, deff, deff, alpha, power, -1),
+            "rise": detectable_change(p, size, size, deff, deff, alpha, power, 1),
+            "power_change": float(score_test_power(p, max(p - change, 0.0), size, size, deff,
+                                                   deff, alpha)),
+        })
+    return pd.DataFrame(rows)
+
+
+def margin_reach(n1: float, n2: float, deff: float, alpha: float, margin: float) -> dict:
+    """What an equivalence margin can reach with these samples: ``at_50`` the smallest margin
+    zero observed change establishes at 50% (the hardest share), ``share_limit`` the share
+    below which (or above 100 minus which) ``margin`` can be established at all
+    (``chasm.stats.sensitivity``; 50 when every share qualifies)."""
+    from chasm.stats.sensitivity import equivalence_share_limit, smallest_equivalence_margin
+
+    return {"at_50": float(smallest_equivalence_margin(50.0, 50.0, n1, n2, deff, deff, alpha)),
+            "share_limit": float(equivalence_share_limit(margin, n1, n2, deff, deff, alpha))}

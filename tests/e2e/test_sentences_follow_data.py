@@ -3,7 +3,7 @@
 On a temporary copy of the project, April 2025 "traitors" (E01) goes from 37% to 43%, the
 March 2024 value. make re-ingests and rebuilds only what depends on it; 03_waves must then say
 that the change is 0.0 points and within sampling error, and 07_interpretation must no longer
-call the fall consistent.
+call the fall supported.
 """
 
 from __future__ import annotations
@@ -41,4 +41,5 @@ def test_changing_a_figure_changes_the_sentences(tmp_path):
     assert 'essay "37%"; E06 → E01)' not in after
     interpretation = _text(reports / "07_interpretation.reader.html")
     assert "is 0.0 points" in interpretation
-    assert "Its verdict is not significant" in interpretation
+    assert "Its verdict is inconclusive" in interpretation
+    assert "not a firm one, so it has no tipping point" in interpretation

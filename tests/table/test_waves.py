@@ -14,7 +14,6 @@ from chasm.stats.twosample import compare_waves, equivalence_test
 from chasm.waves import (
     holm_in_family,
     range_ci,
-    verdict,
     wave_pairs,
     worst_equivalence_pvalue,
     worst_rounding_pvalue,
@@ -125,23 +124,6 @@ def test_holm_in_family_needs_one_family_row_per_key():
 # ---------------------------------------------------------------- verdict and range_ci
 
 
-def test_verdict_branches():
-    nan = np.nan
-    assert verdict(0.001, 0.01, 0.02, nan, nan, 0.05, 3) == "larger than sampling error"
-    assert verdict(0.001, 0.01, 0.2, nan, nan, 0.05, 3).startswith(
-        "larger than sampling error at the published values, but not")
-    assert verdict(0.012, 0.06, 0.2, 0.9, 0.95, 0.05, 3) == (
-        "larger than sampling error on its own, but not once adjusted for the other "
-        "comparisons of the family")
-    assert verdict(0.8, 0.8, 1.0, 0.01, 0.02, 0.05, 3) == (
-        "within sampling error, and equivalent within ±3 points")
-    assert verdict(0.8, 0.8, 1.0, 0.01, 0.2, 0.05, 3).startswith(
-        "within sampling error; equivalent within ±3 points at the published values, but not")
-    assert verdict(0.8, 0.8, 1.0, 0.2, 0.3, 0.05, 3.5) == (
-        "within sampling error (but not shown to be stable within ±3.5 points)")
-    assert verdict(nan, nan, nan, nan, nan, 0.05, 3) == "no test possible"
-
-
 def test_range_ci_contains_point_ci_and_reduces_to_it():
     point = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
     same = range_ci(43, 43, 37, 37, 1600, 1600, 1.9, 1.9).iloc[0]
@@ -155,27 +137,39 @@ def test_range_ci_contains_point_ci_and_reduces_to_it():
 
 
 # ---------------------------------------------------------------- 03_waves' tables
+def two_family(method="holm"):
+    """Both options in one declared family (as chasm.plan.wave_family returns it)."""
+    return pd.DataFrame({"question": ["q", "w"], "option": ["traitors", "would"],
+                         "comparison_id": ["W-t", "W-w"], "family": ["f", "f"],
+                         "role": ["confirmatory"] * 2, "method": [method] * 2,
+                         "claim": ["", ""], "declared": [True, True]})
+
+
 @pytest.fixture(scope="module")
 def res():
     pairs = wave_pairs(WAVES, "2024-03", "2025-04")
     pairs["label"] = pairs["option"]
-    return waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0)
+    return waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0, two_family())
 
 
 def test_compare_pairs_tests_and_holm_by_hand(res):
     assert res["figure_2"].tolist() == ["E01", "S01", "L09"]
+    assert res["comparison_id"].tolist() == ["W-t", "W-t:E06-S01", "W-w"]
     assert res["diff"].tolist() == pytest.approx([-6.0, 100 / 3 - 43, 0.0])
     # The family is two tests, "traitors" (p about 0.012) and "would" (9% -> 9%, p = 1):
     # Holm doubles the smaller p and leaves max(2 p_small, 1) = 1 for the other; S01 takes the
-    # place of E01 in the family, so it is doubled too.
+    # place of E01 in the family, so it is doubled too. The verdict's p adds the rounding of
+    # both figures as uniform noise (1/12 point^2 each): 0.0120 -> about 0.013.
     p = res["p_value"].to_numpy()
     assert p[0] == pytest.approx(0.012, abs=5e-4) and p[2] == pytest.approx(1.0)
-    assert res["p_holm"].tolist() == pytest.approx([2 * p[0], 2 * p[1], 1.0])
+    pr = res["p_rounding"].to_numpy()
+    assert p[0] < pr[0] == pytest.approx(0.0133, abs=3e-4)
+    assert res["p_adjusted"].tolist() == pytest.approx([2 * pr[0], 2 * pr[1], 1.0])
     pw = res["p_worst_rounding"].to_numpy()
     assert pw[0] == pytest.approx(0.036, abs=5e-4)  # 42.5 vs 37.5
     # the closest ends of 43% and "a third" (42.5 and 38.3) are 4.2 points apart, less than 5
     assert pw[0] < pw[1] < 0.5
-    assert res["p_worst_holm"].tolist() == pytest.approx([2 * pw[0], 2 * pw[1], 1.0])
+    assert res["p_adjusted_worst"].tolist() == pytest.approx([2 * pw[0], 2 * pw[1], 1.0])
     # the widened interval contains the one at the published values
     assert (res["ci_low_range"] <= res["ci_low"] + 1e-12).all()
     assert (res["ci_high_range"] >= res["ci_high"] - 1e-12).all()
@@ -183,40 +177,54 @@ def test_compare_pairs_tests_and_holm_by_hand(res):
     # so ±3 is about 2.2 SE away at the points (p near 0.016) but only (3 - 1) / 1.4 = 1.4 SE
     # at the far corners 8.5 and 9.5 (p near 0.08)
     assert res.loc[2, "equivalence_p"] < 0.05 < res.loc[2, "equivalence_p_worst"] < 0.1
-    assert res["verdict"].tolist() == [
-        "larger than sampling error at the published values, but not over all values their "
-        "rounding or wording allows",
-        "larger than sampling error at the published values, but not over all values their "
-        "rounding or wording allows",
-        "within sampling error; equivalent within ±3 points at the published values, but not "
-        "over all values their rounding or wording allows"]
+    # the smallest margin 9% -> 9% can establish is below 3 (so "stable"); it equals the
+    # margin reachable at 9% with no change, and TOST at that margin sits exactly at alpha
+    assert res.loc[2, "margin_smallest"] == pytest.approx(res.loc[2, "margin_reachable"])
+    at = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, res.loc[2, "margin_smallest"], 0.05)
+    assert at["p_value"].iloc[0] == pytest.approx(0.05, abs=1e-6)
+    assert res["reading"].tolist() == ["change", "change", "stable"]
+
+
+def test_compare_pairs_family_method_and_missing_family():
+    pairs = wave_pairs(WAVES, "2024-03", "2025-04")
+    bh = waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0, two_family("fdr_bh"))
+    best = bh[bh["best"]]
+    assert best["p_adjusted"].tolist() == pytest.approx(
+        adjust_pvalues(best["p_rounding"].to_numpy(), method="fdr_bh").tolist())
+    with pytest.raises(ValueError, match="options without a family: would"):
+        waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0, two_family().iloc[:1])
 
 
 Row = namedtuple("Row", "label kind_1 text_1 kind_2 text_2 figure_1 figure_2 diff ci_low ci_high "
-                        "p_value p_holm p_worst_rounding p_worst_holm equivalence_p "
-                        "equivalence_p_worst verdict")
+                        "p_value p_rounding p_adjusted p_adjusted_worst comparison_id family "
+                        "method declared margin_smallest margin_reachable reading")
 
 
-def test_comparison_sentence_significant_and_not():
-    fall = Row("Traitors", "essay", "43%", "essay", "37%", "E06", "E01", -6.0, -10.64, -1.32,
-               0.01197, 0.0598, 0.036, 0.18, 0.9, 0.95, "a verdict")
-    assert waves.comparison_sentence(fall, "95%", 0.05, 3.0).data == (
-        "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points (95% CI −10.6 "
-        "to −1.3); p = 0.012, Holm-adjusted 0.060; at the least favourable values their texts "
-        "allow p = 0.036, Holm-adjusted 0.180: a verdict.")
-    flat = fall._replace(diff=0.0, ci_low=-2.7, ci_high=2.7, p_value=1.0, p_holm=1.0,
-                         equivalence_p=0.0004, equivalence_p_worst=0.0123)
-    assert waves.comparison_sentence(flat, "90%", 0.05, 2.5).data == (
-        "**\"Traitors\"** (essay \"43%\" → essay \"37%\"; E06 → E01): 0.0 points (90% CI −2.7 "
-        "to +2.7); p = 1.000, Holm-adjusted 1.000; equivalence within ±2.5 points p &lt; 0.001 "
-        "(0.012 at the least favourable values their texts allow): a verdict.")
+def test_comparison_sentence_reads_the_family_and_robustness():
+    fall = Row("Traitors", "essay", "43%", "essay", "37%", "E06", "E01", -6.0, -10.65, -1.32,
+               0.01199, 0.01327, 0.02654, 0.0725, "W-traitors", "essay_waves", "holm", True,
+               9.91, 3.97, "change")
+    assert waves.comparison_sentence(fall, "95%", 0.05, 5.0).data == (
+        "**\"Traitors\"** [W-traitors] (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points "
+        "(95% CI −10.7 to −1.3); p = 0.012 at the published values, 0.013 with rounding as "
+        "noise; Holm over the essay_waves family: adjusted p 0.027 (at the least favourable "
+        "rounding 0.072); the smallest equivalence margin these figures establish is ±9.9 "
+        "points (±4 with no change at all): a change beyond sampling error, after the family's "
+        "adjustment (±5 points).")
+    post = fall._replace(method="fdr_bh", family="post_hoc", declared=False,
+                         reading="inconclusive")
+    text = waves.comparison_sentence(post, "95%", 0.05, 5.0).data
+    assert "Benjamini-Hochberg over the post_hoc family, not declared in the plan" in text
+    assert text.endswith("inconclusive: neither a change beyond sampling error nor stability "
+                         "within the margin is shown (±5 points).")
 
 
 def test_comparison_sentences_escape_the_labels():
     res = pd.DataFrame([Row("<i>x</i>", "essay", "43%", "essay", "37%", "E06", "E01", -6.0,
-                            -10.6, -1.3, 0.01, 0.02, 0.03, 0.04, 0.9, 0.9, "v")._asdict()])
+                            -10.6, -1.3, 0.01, 0.02, 0.03, 0.04, "W", "f", "holm", True, 1.0,
+                            1.0, "change")._asdict()])
     (only,) = waves.comparison_sentences(res, "95%", 0.05, 3.0)
-    assert only.data.startswith('**"&lt;i&gt;x&lt;/i&gt;"** (essay')
+    assert only.data.startswith('**"&lt;i&gt;x&lt;/i&gt;"** [W] (essay')
 
 
 @pytest.mark.parametrize(("p", "rank", "expected"), [
@@ -237,7 +245,8 @@ def family_res(p_values, labels, best=None):
     best = np.ones(len(p), dtype=bool) if best is None else np.asarray(best)
     holm = np.full(len(p), np.nan)
     holm[best] = adjust_pvalues(p[best], method="holm")
-    return pd.DataFrame({"label": labels, "p_value": p, "p_holm": holm, "best": best})
+    return pd.DataFrame({"label": labels, "p_rounding": p, "p_adjusted": holm, "best": best,
+                         "method": "holm", "family": "f"})
 
 
 def test_holm_sentences_only_for_tests_lost_to_the_adjustment():
@@ -258,7 +267,10 @@ def test_holm_sentences_only_for_tests_lost_to_the_adjustment():
     assert "only if it were tested alone." in alone.data
     # a row outside the family (another source) gets no sentence, even when lost to Holm
     outside = family_res([0.3, 0.012, 0.04], ["a", "b", "b2"], best=[True, True, False])
-    outside.loc[2, "p_holm"] = 0.08
+    outside.loc[2, "p_adjusted"] = 0.08
+    # a Benjamini-Hochberg family gets no Holm sentence
+    assert waves.holm_sentences(family_res([0.3, 0.012], ["a", "b"]).assign(method="fdr_bh"),
+                                0.05) == []
     assert waves.holm_sentences(outside, 0.05) == []
 
 
@@ -267,14 +279,14 @@ def test_source_sentences_one_per_option_with_several_sources():
         "question": ["q", "q", "w"], "option": ["traitors", "traitors", "would"],
         "kind_2": ["essay", "secondary", "primary"], "text_2": ["37%", "a third", "9%"],
         "figure_2": ["E01", "S01", "L09"], "diff": [-6.0, -9.67, 0.0],
-        "verdict": ["v1", "v2", "v3"]})
+        "reading": ["v1", "v2", "v3"]})
     labels = {"traitors": "Traitors", "would": "Would"}
     (only,) = waves.source_sentences(res, labels, "2025-04")
     assert only.data == (
         "**\"Traitors\"**, 2025-04: with the essay&#x27;s &quot;37%&quot; (E01) the change is "
         "−6.0 points, v1; with the secondary summary&#x27;s &quot;a third&quot; (S01) the "
         "change is −9.7 points, v2. So the conclusion depends on which source is believed.")
-    same = res.assign(verdict="v")
+    same = res.assign(reading="v")
     assert waves.source_sentences(same, labels, "2025-04")[0].data.endswith(
         "So every source leads to the same reading.")
 
@@ -300,7 +312,7 @@ def test_output_table_names_sources_and_settings(res):
     assert "figure_1" not in out.columns and "label" not in out.columns
     assert (out["n1"] == 1600).all() and (out["n2"] == 1500).all()
     assert (out["deff"] == 1.9).all() and (out["margin"] == 3.0).all()
-    assert out.columns[[0, 1, -1]].tolist() == ["question", "option", "verdict"]
+    assert out.columns[[0, 1, -1]].tolist() == ["comparison_id", "family", "reading"]
 
 
 def test_figures_used_once_each(res):
@@ -322,3 +334,32 @@ def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
                                     "traitors: 43% → a third (E06 → S01)",
                                     "traitors: 43% → 37% (E06 → E01)"]
     assert data["diff"].tolist() == pytest.approx([0.0, 100 / 3 - 43, -6.0])
+
+
+# ---------------------------------------------------------------- any waves, power per cell
+def test_check_waves_refuses_what_the_data_do_not_have():
+    meta = {"waves": {"2024-03": {}, "2025-04": {}, "2022-02": {}}}
+    waves.check_waves(WAVES, meta, "2024-03", "2025-04")
+    with pytest.raises(waves.WaveError, match="'2030-01' is not in metadata/waves.yaml; known: "
+                                              "2022-02, 2024-03, 2025-04"):
+        waves.check_waves(WAVES, meta, "2024-03", "2030-01")
+    with pytest.raises(waves.WaveError, match="must be earlier"):
+        waves.check_waves(WAVES, meta, "2025-04", "2024-03")
+    with pytest.raises(waves.WaveError,
+                       match="share no whole-sample option.*2024-03: traitors, would; 2025-04"):
+        waves.check_waves(WAVES, meta, "2022-02", "2024-03")
+
+
+def test_power_table_whole_sample_and_detectable_change_is_power_80():
+    from chasm.stats.sensitivity import score_test_power
+
+    tidy = WAVES.assign(subgroup_var="all", subgroup="all")[WAVES["subgroup_var"] == "all"]
+    table = waves.power_table(tidy, {"subgroups": {}}, None, None, "2024-03", 1600, 1.9, 0.05,
+                              5.0)
+    assert table["figure_id"].tolist() == ["E06", "L02"]  # B1 has no point
+    row = table.iloc[0]
+    assert row["n"] == 1600 and row["fall"] < 0 < row["rise"]
+    assert float(score_test_power(43, 43 + row["fall"], 1600, 1600, 1.9, 1.9)) == \
+        pytest.approx(0.8, abs=1e-6)
+    assert row["power_change"] == pytest.approx(
+        float(score_test_power(43, 38, 1600, 1600, 1.9, 1.9)))

@@ -12,4 +12,5 @@ numbers, and checks them (``ValueError`` naming the argument and the value).
 - ``partitions``    a total and its subgroups: weights, identity, missing cell, vs rest, Bayes
 - ``trend``         a share over waves: logistic trend, heterogeneity across waves
 - ``sensitivity``   smallest equivalence margin, tipping points, power, Bayes share interval
+- ``rounding``      rounding as uniform noise on the variance; a normal test's tipping points
 """

@@ -1,0 +1,120 @@
+"""Sensitivity of the register's verdicts: tipping points and preference falsification.
+
+WHAT. :func:`tipping_table` gives, for every supported or contradicted claim resting on a
+two-sample score test (a wave change, two groups), the design effect, the sample size and the
+between-wave shift in answering (points) at which its verdict would flip
+(``chasm.stats.sensitivity``). :func:`falsification_table` treats preference falsification
+as a parameter: a drift in answering between waves of 0-10 points (the range list
+experiments in Russia report) and a bias in levels, and says which verdicts survive.
+
+WHY. A verdict is only as firm as the distance to the assumption that would overturn it;
+the reader should see that distance, not a worst case folded into the verdict (DESIGN.md,
+"Verdicts").
+
+CONVENTIONS. The level a test must beat is the one its family's adjustment implied,
+``alpha * p_rounding / p_adjusted`` (for Holm: alpha over its multiplier, the other tests held
+fixed); tipping points use the score test at the published values without the rounding noise
+(which moves p by about a tenth, ``chasm.stats.rounding``). The sample-size tipping point is a
+factor on the claim's interviews (1 = as assumed). A level bias shifts both waves alike and
+cancels in a change; it matters for claims about a level (below half).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Drifts between waves and level biases (points) of :func:`falsification_table`.
+DRIFTS: tuple[float, ...] = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
+_TWO_SAMPLE = ("wave_change", "group_gap", "highest_group")
+
+
+def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Tipping points of every supported or contradicted claim (``chasm.claims.evaluate``).
+
+    Columns: claim_id, rule, verdict, comparison_id, level (the raw p its family's adjustment
+    requires), p_value, deff (used), tipping_deff (the change stays significant below it),
+    n_factor (the factor on the interviews below which it stops being significant),
+    tipping_shift (points added to the later wave or group at which it flips, signed; for a
+    paired or level test, the points by which the difference must shrink), and level_margin
+    (for a level claim: points between its interval and the threshold). Two-sample tests use
+    the score test (``chasm.stats.sensitivity``), paired and level tests the normal test they
+    are (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
+    ``note`` says which test.
+    """
+    from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+
+    rows = []
+    chosen = register[register["verdict"].isin(["supported", "contradicted"])]
+    for r in chosen.itertuples():
+        level = (alpha * r.p_rounding / r.p_adjusted
+                 if pd.notna(r.p_adjusted) and r.p_adjusted > 0 else alpha)
+        out = {"claim_id": r.claim_id, "rule": r.rule, "verdict": r.verdict,
+               "comparison_id": r.comparison_id, "level": level, "p_value": r.p_value,
+               "deff": r.deff, "tipping_deff": np.nan, "n_factor": np.nan,
+               "tipping_shift": np.nan, "level_margin": np.nan, "note": ""}
+        if r.rule in _TWO_SAMPLE and pd.notna(r.share_1):
+            out["tipping_deff"] = float(tipping_deff(r.share_1, r.share_2, r.n_1, r.n_2, level))
+            n_tip = float(tipping_n(r.share_1, r.share_2, r.deff, r.deff, level,
+                                    n_ratio=r.n_2 / r.n_1))
+            out["n_factor"] = n_tip / r.n_1
+            out["tipping_shift"] = tipping_shift(r.share_1, r.share_2, r.n_1, r.n_2, r.deff,
+                                                 r.deff, level)
+            out["note"] = "two-sample score test"
+        elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
+            from scipy.stats import norm
+
+            from .stats.rounding import normal_tipping
+
+            if r.rule == "below_half":  # the interval's upper end against 50: a normal test
+                diff, se = 50.0 - r.estimate, (r.high - r.estimate) / norm.ppf(1 - alpha / 2)
+                out["level_margin"] = 50.0 - float(r.high)
+                out["note"] = "level against 50 (normal approximation); shift: bias in level"
+            else:
+                diff, se = r.estimate, r.se
+                out["note"] = "paired options of one question (worst-case variance)"
+            tip = normal_tipping(diff, se, r.deff, level).iloc[0]
+            out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
+            out["tipping_shift"] = -np.sign(diff) * tip["shift"]
+        else:
+            out["note"] = "no sampling test (a count of options): no tipping point"
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def falsification_table(tipping: pd.DataFrame, drifts=DRIFTS) -> pd.DataFrame:
+    """Which verdicts survive preference falsification (rows of :func:`tipping_table`).
+
+    For each drift d of ``drifts`` (points of answering that move between the waves or groups
+    against the verdict), a column "drift d" with "survives" when d is below the size of the
+    claim's ``tipping_shift`` and "flips" otherwise; for a level claim, a bias of d points
+    towards the threshold, read against ``level_margin``. "–" where neither applies. A
+    constant bias in levels cancels in a change and leaves a two-sample verdict as it is.
+    """
+    out = tipping[["claim_id", "verdict"]].copy()
+    for d in drifts:
+        column = []
+        for r in tipping.itertuples():
+            room = abs(r.tipping_shift)
+            column.append("–" if pd.isna(room) else ("survives" if d < room else "flips"))
+        out[f"drift {d:g}"] = column
+    return out
+
+
+def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_used: float):
+    """A ``report.say`` sentence on how firm one wave change's verdict is (07_interpretation):
+    the design effect, the interviews and the drift in answering at which it would flip; for
+    a claim that is neither supported nor contradicted, that it has no tipping point."""
+    from .report import fmt, say
+
+    rows = tipping_table(register, alpha).set_index("claim_id")
+    if claim_id not in rows.index or pd.isna(rows.loc[claim_id, "tipping_deff"]):
+        verdict = register.set_index("claim_id").loc[claim_id, "verdict"]
+        return say("This verdict ({v}) is not a firm one, so it has no tipping point.", v=verdict)
+    tip = rows.loc[claim_id]
+    return say(
+        "How firm that is: it stays {v} for design effects up to {d} (Levada's table implies "
+        "{used}), with as few as {nf} times the assumed interviews, and it would flip if "
+        "answering drifted by {s} points between the waves for reasons other than opinion.",
+        v=tip["verdict"], d=fmt(tip["tipping_deff"], 2), used=fmt(deff_used, 2),
+        nf=fmt(tip["n_factor"], 2), s=fmt(abs(tip["tipping_shift"]), 1))

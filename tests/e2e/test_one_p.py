@@ -1,0 +1,98 @@
+"""One adjusted p per comparison: no two outputs show different adjusted p-values for the same
+comparison (the analysis plan, chasm.plan, is their one home).
+
+Tables: every reports/tables/*.csv with ``comparison_id`` and ``p_adjusted`` columns, compared
+at the same design effect. Pages: in the committed reports and the README, every
+"[<comparison id>] ... adjusted p <value>" must quote the tables' value at that page's design
+effect (formatted to three decimals, as ``chasm.report.fmt_p``)."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from chasm import paths
+
+TABLES = paths.REPORTS / "tables"
+#: "[W-traitors] ... adjusted p 0.026" or "W-traitors): adjusted p = 0.026", within one sentence
+QUOTE = re.compile(r"\[?(?P<id>W-[a-z_]+(?::[A-Z0-9]+-[A-Z0-9]+)?|C\d\d:[A-Z0-9]+-[A-Za-z0-9]+)"
+                   r"[\]\)][^\n]{0,600}?adjusted(?: p)?(?: =)? (?P<p>< 0\.001|\d\.\d{3})")
+
+
+def _table_values() -> pd.DataFrame:
+    frames = []
+    for path in sorted(TABLES.glob("*.csv")):
+        table = pd.read_csv(path)
+        if {"comparison_id", "p_adjusted", "deff"} <= set(table.columns):
+            part = table[["comparison_id", "p_adjusted", "deff"]].dropna()
+            frames.append(part.assign(table=path.name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _fmt(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def test_tables_never_disagree_on_an_adjusted_p():
+    values = _table_values()
+    assert {"03_waves.csv", "claims.csv", "07_interpretation.csv"} <= set(values["table"])
+    values["deff"] = values["deff"].round(9)
+    spread = values.groupby(["comparison_id", "deff"])["p_adjusted"].agg(["min", "max"])
+    bad = spread[spread["max"] - spread["min"] > 1e-12]
+    assert bad.empty, f"different adjusted p for one comparison: {bad}"
+    # the essay's headline comparison is in all three tables at the default design effect
+    shared = values[values["comparison_id"] == "W-traitors"]
+    assert set(shared["table"]) >= {"03_waves.csv", "claims.csv", "07_interpretation.csv"}
+
+
+def _page_text(path) -> str:
+    if path.suffix == ".md":  # Markdown wraps sentences: one line per paragraph
+        return "\n".join(" ".join(p.split()) for p in path.read_text(encoding="utf-8")
+                         .split("\n\n"))
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("data", {}).get("text/markdown", ""))
+            parts.append(out.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts).replace("&quot;", '"').replace("&#x27;", "'").replace("&lt;", "<")
+
+
+@pytest.mark.parametrize("page, table", [
+    ("reports/03_waves.ipynb", "03_waves.csv"),
+    ("reports/06_claims.ipynb", "claims.csv"),
+    ("reports/07_interpretation.ipynb", "07_interpretation.csv"),
+    ("README.md", "claims.csv"),
+])
+def test_pages_quote_the_one_adjusted_p(page, table):
+    deff = float(pd.read_csv(TABLES / table)["deff"].dropna().iloc[0])
+    values = _table_values()
+    values = values[(values["deff"] - deff).abs() < 1e-9].drop_duplicates("comparison_id")
+    expected = dict(zip(values["comparison_id"], values["p_adjusted"], strict=True))
+    quotes = list(QUOTE.finditer(_page_text(paths.ROOT / page)))
+    assert quotes, f"{page} quotes no adjusted p with its comparison id"
+    wrong = [(m["id"], m["p"], _fmt(expected[m["id"]])) for m in quotes
+             if m["id"] in expected and m["p"] != _fmt(expected[m["id"]])]
+    unknown = sorted({m["id"] for m in quotes} - set(expected))
+    assert not wrong, f"{page}: (id, quoted, table) {wrong}"
+    assert not unknown, f"{page}: comparison ids in no table: {unknown}"
+
+
+def test_register_and_03_waves_share_every_number_of_a_wave_comparison():
+    """A wave claim's numbers are the plan's row 03_waves shows: change, interval, every p."""
+    register = pd.read_csv(TABLES / "claims.csv")
+    register = register[register["comparison_id"].fillna("").str.startswith("W-")]
+    waves = pd.read_csv(TABLES / "03_waves.csv").set_index("comparison_id")
+    assert len(register) >= 2
+    pairs = {"estimate": "diff", "low": "ci_low", "high": "ci_high", "p_value": "p_value",
+             "p_rounding": "p_rounding", "p_adjusted": "p_adjusted",
+             "p_worst": "p_worst_rounding", "p_adjusted_worst": "p_adjusted_worst",
+             "deff": "deff"}
+    for row in register.itertuples():
+        w = waves.loc[row.comparison_id]
+        for mine, theirs in pairs.items():
+            assert getattr(row, mine) == pytest.approx(w[theirs], rel=1e-9, abs=1e-12), \
+                (row.claim_id, mine)

@@ -1,0 +1,98 @@
+"""The analysis plan (chasm.plan): loading and checking data/plan.yaml, the family of any two
+waves, and the one home of a wave comparison's adjusted p."""
+
+import pandas as pd
+import pytest
+
+from chasm import figures, io, plan, waves
+from chasm.stats.multiplicity import adjust_pvalues
+
+
+@pytest.fixture(scope="module")
+def meta():
+    return io.load_metadata()
+
+
+@pytest.fixture(scope="module")
+def the_plan(meta):
+    return plan.load_plan(meta=meta)
+
+
+def test_the_committed_plan(the_plan):
+    ids = the_plan.comparisons.set_index("comparison_id")
+    assert ids.loc["W-traitors", "method"] == "holm" and ids.loc["W-traitors", "claim"] == "C13"
+    assert ids.loc["W-no_faith", "family"] == "essay_waves"
+    assert set(ids.loc[ids["family"] == "waves_screen", "method"]) == {"fdr_bh"}
+    assert the_plan.comparison_of("C13")["comparison_id"] == "W-traitors"
+    assert the_plan.comparison_of("C99") is None
+    assert the_plan.claim_method("C15") == "holm" and the_plan.margin == 5.0
+    table = plan.family_table(the_plan)
+    assert table["family"].iloc[-1] == "post_hoc" and (table["why"].str.len() > 10).all()
+
+
+GOOD = """
+alpha: 0.05
+equivalence: {margin: 5.0, why: a reason}
+families:
+  f:
+    role: confirmatory
+    method: holm
+    why: a reason
+    comparisons:
+      - {id: W1, claim: C1, question: why_people_leave, option: traitors,
+         waves: [2024-03, 2025-04]}
+post_hoc: {method: fdr_bh, why: a reason}
+"""
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("method: holm", "method: bonferroni", "method 'bonferroni'"),
+    ("role: confirmatory", "role: main", "role 'main'"),
+    ("option: traitors", "option: heroes", "unknown option 'heroes'"),
+    ("[2024-03, 2025-04]", "[2024-03, 2024-03]", "two different known waves"),
+    ("margin: 5.0", "margin: 0", "margin 0.0"),
+    ("post_hoc: {method: fdr_bh, why: a reason}", "", "missing 'post_hoc'"),
+])
+def test_load_plan_errors(tmp_path, meta, old, new, message):
+    path = tmp_path / "plan.yaml"
+    path.write_text(GOOD.replace(old, new), encoding="utf-8")
+    with pytest.raises(plan.PlanError, match=message):
+        plan.load_plan(path, meta)
+
+
+def test_duplicate_ids_and_claims_refused(tmp_path, meta):
+    twice = GOOD + "      - {id: W1, question: why_people_leave, option: no_faith_in_future,\n" \
+        "         waves: [2024-03, 2025-04]}\n"
+    path = tmp_path / "plan.yaml"
+    path.write_text(twice.replace("post_hoc: {method: fdr_bh, why: a reason}\n", "")
+                    + "post_hoc: {method: fdr_bh, why: a reason}\n", encoding="utf-8")
+    with pytest.raises(plan.PlanError, match="used twice"):
+        plan.load_plan(path, meta)
+
+
+def test_wave_family_declared_and_post_hoc(the_plan):
+    shared = pd.DataFrame({"question": ["why_people_leave", "why_people_leave", "q"],
+                           "option": ["traitors", "no_faith_in_future", "extra"]})
+    fam = plan.wave_family(the_plan, "2024-03", "2025-04", shared).set_index("option")
+    assert fam.loc["traitors", "comparison_id"] == "W-traitors"
+    assert fam.loc["extra", "family"] == "post_hoc" and not fam.loc["extra", "declared"]
+    other = plan.wave_family(the_plan, "2022-02", "2024-03", shared.iloc[:1])
+    assert other["comparison_id"].tolist() == ["post-hoc:traitors:2022-02:2024-03"]
+    assert other["method"].tolist() == ["fdr_bh"]
+
+
+def test_wave_tests_adjust_within_each_family_by_its_method(the_plan, meta):
+    res = plan.wave_tests(the_plan, figures.load(), meta, 1.9)
+    best = res[res["best"]]
+    for name, fam in best.groupby("family"):
+        method = the_plan.families[name]["method"]
+        assert fam["p_adjusted"].tolist() == pytest.approx(
+            adjust_pvalues(fam["p_rounding"].to_numpy(), method=method).tolist())
+    traitors = best.set_index("comparison_id").loc["W-traitors"]
+    assert traitors["p_adjusted"] == pytest.approx(2 * traitors["p_rounding"])
+    # 03_waves computes the same rows for the plan's waves
+    pairs = waves.wave_pairs(figures.load(), "2024-03", "2025-04")
+    again = waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, the_plan.margin,
+                                plan.wave_family(the_plan, "2024-03", "2025-04", pairs))
+    assert again.set_index("comparison_id").loc["W-traitors", "p_adjusted"] == \
+        traitors["p_adjusted"]
