@@ -570,6 +570,18 @@ def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
     return data, where
 
 
+def read_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
+    """A YAML file read as strictly as the metadata, for a loader that checks its structure
+    itself (``data/plan.yaml``: :mod:`chasm.plan`): no anchors, aliases, tags, YAML 1.1
+    guesses or repeated keys, no markup in text; returns the data and where each key stands
+    (line, value as written) for messages. Records the read."""
+    path = Path(path)
+    data, where = _parse_yaml(path)
+    _check_texts(path, data, (), where)
+    _record_read(path)
+    return data, where
+
+
 # --------------------------------------------------------------------------------------------
 # Metadata
 # --------------------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
     from . import io
 
     path = Path(path or paths.DATA / "plan.yaml")
-    raw = io._read_yaml(path)  # unique keys, and the read is logged for make's inputs
+    raw, _ = io.read_yaml(path)  # strict YAML, and the read is logged for make's inputs
     meta = io.load_metadata() if meta is None else meta
     alpha = float(_need(raw, "alpha", "plan"))
     if not 0 < alpha < 1:

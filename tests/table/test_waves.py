@@ -207,14 +207,14 @@ def test_comparison_sentence_reads_the_family_and_robustness():
     assert waves.comparison_sentence(fall, "95%", 0.05, 5.0).data == (
         "**\"Traitors\"** [W-traitors] (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points "
         "(95% CI −10.7 to −1.3); p = 0.012 at the published values, 0.013 with rounding as "
-        "noise; Holm over the essay_waves family: adjusted p 0.027 (at the least favourable "
+        "noise; Holm over the essay\\_waves family: adjusted p 0.027 (at the least favourable "
         "rounding 0.072); the smallest equivalence margin these figures establish is ±9.9 "
-        "points (±4 with no change at all): a change beyond sampling error, after the family's "
-        "adjustment (±5 points).")
+        "points (±4 with no change at all): a change beyond sampling error, after the "
+        "family&#x27;s adjustment (±5 points).")
     post = fall._replace(method="fdr_bh", family="post_hoc", declared=False,
                          reading="inconclusive")
     text = waves.comparison_sentence(post, "95%", 0.05, 5.0).data
-    assert "Benjamini-Hochberg over the post_hoc family, not declared in the plan" in text
+    assert "Benjamini-Hochberg over the post\\_hoc family, not declared in the plan" in text
     assert text.endswith("inconclusive: neither a change beyond sampling error nor stability "
                          "within the margin is shown (±5 points).")
 
