@@ -4,7 +4,7 @@
 * :func:`say` renders a sentence whose numbers come from computed values (never typed), with
   every value HTML-escaped, so text from data can never inject markup into a report.
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
-* :func:`show` returns a table rounded for reading.
+* :func:`show` returns a table as a reader reads it (``chasm.display``).
 """
 
 from __future__ import annotations
@@ -75,19 +75,16 @@ def save_table(frame: pd.DataFrame, run: str) -> str:
     return paths.relative(paths.REPORTS / "tables" / path.name)
 
 
-def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> pd.DataFrame:
-    """A rounded copy of a table for reading in a report, indexed by ``index`` if given.
+def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
+    """``frame`` as a report shows it (``chasm.display.table``): plain-language headers,
+    rounded by column kind (``digits`` for columns the display layer does not know), no pandas
+    index (``index`` names the row-header column), technical columns left to the table's CSV.
 
-    A plain DataFrame (not a Styler): its HTML is escaped and deterministic (no random ids).
+    Deterministic HTML with every value escaped (no random ids, no Styler).
     """
-    pd.set_option("display.max_rows", 500)
-    pd.set_option("display.max_columns", 50)
-    pd.set_option("display.width", 200)
-    pd.set_option("display.max_colwidth", None)
-    rounded = frame.copy()
-    for column in rounded.select_dtypes("number").columns:
-        rounded[column] = rounded[column].round(digits)
-    return rounded.set_index(index) if index else rounded
+    from .display import table
+
+    return table(frame, digits=digits, index=index)
 
 
 def fmt_signed(value: float, digits: int = 1) -> str:
