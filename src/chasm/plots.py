@@ -146,11 +146,16 @@ class SavedFigure:
         self.svg = svg
         self.meta = meta
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    @property
+    def data(self) -> str:
+        """The SVG as a notebook shows it (IPython's ``SVG(...).data``: the <svg> element
+        without the XML header), as ``save_figure`` returned before it carried metadata."""
         from IPython.display import SVG
 
-        # IPython's SVG keeps the <svg> element only (no XML header): the same inline output
-        return ({"image/svg+xml": SVG(self.svg).data, "text/plain": self.meta["alt"]},
+        return SVG(self.svg).data
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return ({"image/svg+xml": self.data, "text/plain": self.meta["alt"]},
                 {"chasm": dict(self.meta)})
 
 
