@@ -29,7 +29,8 @@ def theme() -> None:
 
 
 def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
-                title: str | None = None, source: str | None = None):
+                title: str | None = None, source: str | None = None,
+                subtitle: str | None = None):
     """Save ``fig`` as SVG and ``data`` as CSV under ``figures/``; return it for display.
 
     The figure is closed so that the inline backend does not render it a second time. What is
@@ -38,7 +39,8 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
     figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
     to the source kinds of ``data`` and the sample sizes the metadata marks as assumed.
-    Chart functions should pass a ``title`` that states the finding.
+    Chart functions should pass a ``title`` that states the finding (computed from the
+    numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
     import matplotlib.pyplot as plt
 
@@ -57,7 +59,8 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
         "svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
         "title": title if title is not None else described["title"],
         "alt": alt if alt is not None else described["alt"],
-        "source": source if source is not None else figure_source(data)})
+        "source": source if source is not None else figure_source(data),
+        "subtitle": subtitle or ""})
 
 
 # --------------------------------------------------------------------------------------------

@@ -79,7 +79,9 @@ def data_version(root: Path | None = None) -> str:
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
+    """Rows of a CSV file; none if it is missing (or not a file: the page is still written,
+    and the build reports what is wrong with the file where it publishes it)."""
+    if not path.is_file():
         return []
     return list(csv.DictReader(_io.StringIO(path.read_text(encoding="utf-8"))))
 

@@ -8,6 +8,7 @@ call the fall consistent.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -20,7 +21,7 @@ ROW = "E01,essay-chasm-2025,2025-04,why_people_leave,traitors,all,all,37,37%,"
 
 
 def _text(path) -> str:
-    return re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 def test_changing_a_figure_changes_the_sentences(tmp_path):

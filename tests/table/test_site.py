@@ -213,5 +213,7 @@ def test_saved_figures_carry_alt_text_title_source_and_links(figures_dir):
     page = site.figure_html(info)
     assert f'alt="{info["alt"]}"' in page and 'href="figures/03_waves-changes.csv"' in page
     fig, _ = plt.subplots()
-    given = plots.save_figure(fig, data, "r", "x", alt="A", title="T", source="S").meta
+    given = plots.save_figure(fig, data, "r", "x", alt="A", title="T", source="S",
+                              subtitle="share, %").meta
     assert (given["alt"], given["title"], given["source"]) == ("A", "T", "S")
+    assert '<span class="chart-subtitle">share, %</span>' in site.figure_html(given)
