@@ -395,8 +395,30 @@ def _rich_output(output, run: str, files: dict[str, str],
     if "text/markdown" in data:
         if not markdown_too:
             return ""
-        return f'<div class="prose">{markdown(data["text/markdown"])}</div>'
+        return f'<div class="prose">{link_ids(markdown(data["text/markdown"]))}</div>'
     return None
+
+
+_PROSE_ID = re.compile(r"\b([CELS])(\d{2})\b")
+
+
+def link_ids(page: str) -> str:
+    """Claim ids (C13) and figure ids (E01, S03, L09) in computed sentences linked to their
+    card or row; text inside links and code is left alone."""
+    out, depth = [], 0
+    for part in re.split(r"(<[^>]+>)", page):
+        if part.startswith("<"):
+            tag = re.match(r"</?\s*([a-zA-Z]+)", part)
+            if tag and tag.group(1).lower() in ("a", "code"):
+                depth += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif depth > 0:
+            out.append(part)
+        else:
+            out.append(_PROSE_ID.sub(lambda m: (
+                f'<a href="claims.html#{m.group(0)}">{m.group(0)}</a>' if m.group(1) == "C"
+                else f'<a href="01_ingest.html#fig-{m.group(0)}">{m.group(0)}</a>'), part))
+    return "".join(out)
 
 
 def table_files(nb, run: str | None = None) -> dict[str, str]:

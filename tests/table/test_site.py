@@ -217,3 +217,11 @@ def test_saved_figures_carry_alt_text_title_source_and_links(figures_dir):
                               subtitle="share, %").meta
     assert (given["alt"], given["title"], given["source"]) == ("A", "T", "S")
     assert '<span class="chart-subtitle">share, %</span>' in site.figure_html(given)
+
+
+def test_ids_in_computed_sentences_link_to_their_card_or_row():
+    page = site.link_ids("<p><strong>C15</strong> rests on E06 → E01; <code>E02</code> "
+                         '<a href="x">S03</a> and CE123 stay.</p>')
+    assert '<strong><a href="claims.html#C15">C15</a></strong>' in page
+    assert '<a href="01_ingest.html#fig-E06">E06</a> → <a href="01_ingest.html#fig-E01">' in page
+    assert "<code>E02</code>" in page and '<a href="x">S03</a>' in page and "CE123" in page
