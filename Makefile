@@ -86,14 +86,14 @@ $(MANIFESTS) .build/runs.sha &: FORCE | $(STAMP)
 # data it reads, by date and by content (its stamp). The default run of a notebook also
 # produces that notebook's OUTPUTS_.
 define run_rule
-reports/$(1).ipynb reports/$(1).html reports/$(1).reader.html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: $(call run_inputs,$(1),$(2)) $(SRC) .build/inputs/$(1).sha | $(STAMP)
+reports/$(1).ipynb reports/$(1).html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: $(call run_inputs,$(1),$(2)) $(SRC) .build/inputs/$(1).sha | $(STAMP)
 	@$(PY) -m chasm.build run $(1) --inputs $(INPUTS_$(2))
 endef
 $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run)))))
 # chasm.build publishes a run's outputs only when the whole run succeeded, so after a failure
 # they are the previous, valid ones: make must keep them (GNU make 4.3 would otherwise delete
 # the untouched other targets of a grouped rule on error or interrupt).
-.PRECIOUS: $(REPORTS) $(REPORTS:.ipynb=.html) $(REPORTS:.ipynb=.reader.html) \
+.PRECIOUS: $(REPORTS) $(REPORTS:.ipynb=.html) \
   $(foreach run,$(RUNS),$(OUTPUTS_$(run))) reports/index.html
 
 # The index also follows the list of runs: a removed params file removes its run's outputs.

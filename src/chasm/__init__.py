@@ -36,6 +36,8 @@ Tables and reports:
 - ``sensitivity``   tipping points and preference falsification of the register's verdicts
 - ``report``        notebook parameters, sentences, number formats, tables
 - ``plots``         one seaborn theme, deterministic SVG figures with their CSV
+- ``display``       tables for people: plain headers, formats by column, links, no index
+- ``site``          the reader pages: one page per run, landing page, claims register page
 - ``params``        a run's params file, checked against its notebook before any kernel
 - ``manifest``      content stamps of each run's inputs, so make follows content, not dates
 - ``guard``         one make per checkout, the checkout's own package, no late publishing

@@ -19,8 +19,6 @@ What it guarantees:
 from __future__ import annotations
 
 import argparse
-import functools
-import html
 import os
 import re
 import shutil
@@ -53,7 +51,6 @@ from . import paths  # noqa: E402
 
 KERNEL = "chasm"
 STAGING = paths.REPORTS / ".staging"
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 class BuildError(RuntimeError):
@@ -110,32 +107,22 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-@functools.cache
-def _exporter():
-    """One HTML exporter per process: building it (templates, CSS) costs more than a render."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES)],
-                        template_file="offline.html.j2")
-
-
 def _warm_renderer() -> None:
-    """Build the exporter and render a small notebook, so that nbconvert's lazy imports
-    (bleach, BeautifulSoup, pygments lexers) happen while the kernel runs, not after it."""
+    """Render a small notebook, so that the page renderer's imports (mistune, the site
+    module) happen while the kernel runs, not after it."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# warm"), nbformat.v4.new_code_cell(
         "x = 1", outputs=[nbformat.v4.new_output("display_data", {"text/html": "<b>x</b>"})])]
     render_html(nb, reader=False)
 
 
-def render_html(nb: nbformat.NotebookNode, reader: bool) -> str:
-    """Self-contained HTML (no CDN); ``reader`` hides code cells and prompts."""
-    exporter = _exporter()
-    exporter.exclude_input = reader
-    exporter.exclude_input_prompt = reader
-    exporter.exclude_output_prompt = reader
-    body, _ = exporter.from_notebook_node(nb)
-    return body
+def render_html(nb: nbformat.NotebookNode, reader: bool = True) -> str:
+    """The run's one page (``chasm.site.render``; the run is named in the notebook's
+    parameters): offline but for the shared stylesheet ``reports/chasm.css``; ``reader``
+    folds the code cells (the published page), ``reader=False`` opens them."""
+    from .site import render
+
+    return render(nb, reader=reader).html
 
 
 def _kernel_check() -> None:
@@ -320,12 +307,17 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     executed.unlink()
     read_log.unlink()
     out = stage / "reports"
+    from .site import table_files, write_stylesheet
+
+    for name, text in table_files(nb, run).items():  # the CSV of each table the page shows
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
     # what the run wrote besides its report (tables, figures, processed data), for the index
     nb.metadata["chasm"] = {"outputs": sorted(
         [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
         + [p.relative_to(stage).as_posix() for p in (stage / "data").rglob("*") if p.is_file()])}
-    (out / f"{run}.html").write_text(render_html(nb, reader=False), encoding="utf-8")
-    (out / f"{run}.reader.html").write_text(render_html(nb, reader=True), encoding="utf-8")
+    (out / f"{run}.html").write_text(render_html(nb, reader=True), encoding="utf-8")
+    write_stylesheet(out)  # not listed as the run's output: every page shares it
     final = stage / f"{run}.ipynb"
     nbformat.write(nb, final)
     moves = (_staged_files(stage / "data", paths.DATA) + _staged_files(out, paths.REPORTS)
@@ -339,87 +331,37 @@ def build(run: str, inputs: list[str] | None = None) -> None:
 # --------------------------------------------------------------------------------------------
 # Index
 # --------------------------------------------------------------------------------------------
-def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
-
-
-#: How the index labels a run's outputs, by folder and suffix.
-_OUTPUT_LABELS = {("tables", ".csv"): "table", ("figures", ".svg"): "figure",
-                  ("figures", ".csv"): "its numbers"}
-
-
 def write_index() -> Path:
-    """``reports/index.html``: one line per report with links to its outputs.
+    """``reports/index.html`` and the rest of the site (``chasm.site.write_site``).
 
     Reports of runs whose params file is gone are removed first, with the tables and figures
-    they wrote (``chasm.manifest.stale_outputs``), so the index never lists a removed run."""
+    they wrote (``chasm.manifest.stale_outputs``), so the index never lists a removed run; so
+    are files no build writes any more (a run's ``.reader.html``, a table CSV of a report that
+    now shows fewer tables)."""
+    import json
+
     from .guard import acquire, check_checkout
     from .manifest import stale_outputs
+    from .site import write_site
 
     _guard(check_checkout)
     _guard(acquire)
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
-    for stale in stale_outputs(runs):
-        stale.unlink()
-        print(f"✗ removed {paths.relative(stale)} (its params file is gone)")
-    rows = []
-    # reading order: by notebook, its default run first, then the variants
-    for nb_path in sorted(paths.REPORTS.glob("*.ipynb"),
-                          key=lambda p: (p.stem.split("--")[0], "--" in p.stem, p.stem)):
-        run = nb_path.stem
-        nb = nbformat.read(nb_path, as_version=4)
-        params = nb.metadata.get("papermill", {}).get("parameters", {})
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k != "run")
-        links = [f'<a href="{html.escape(run)}.reader.html">report</a>',
-                 f'<a href="{html.escape(run)}.html">with code</a>',
-                 f'<a href="{html.escape(run)}.ipynb">notebook</a>']
-        for output in nb.metadata.get("chasm", {}).get("outputs", []):
-            label = _OUTPUT_LABELS.get((output.split("/")[0], Path(output).suffix))
-            if label and (paths.REPORTS / output).exists():  # reports/ stays self-contained
-                links.append(f'<a href="{html.escape(output)}">{label}: '
-                             f'{html.escape(Path(output).name)}</a>')
-        rows.append(
-            f"<tr><td><code>{html.escape(run)}</code></td>"
-            f"<td>{html.escape(_title(nb, run))}</td>"
-            f"<td>{html.escape(shown) or 'defaults'}</td><td>{' · '.join(links)}</td></tr>"
-        )
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>The Chasm Between Us: reports</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left;
-          vertical-align: top; }}
-</style>
-</head>
-<body>
-<h1>Re-examining the survey figures in "The Chasm Between Us"</h1>
-<p>Every report below is a notebook executed by <code>make reports</code> from the raw figures in
-<code>data/raw/</code>. Read them in order. Levada's full tables for March 2024 and April 2025
-were not retrievable: most figures come second-hand (the essay, a secondary summary) and the
-sample size N = 1600 is an assumption.</p>
-<table>
-<thead><tr><th>run</th><th>title</th><th>parameters</th><th>outputs</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-</body>
-</html>
-"""
-    target = paths.REPORTS / "index.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    print(f"✓ index ({len(rows)} reports)")
+    stale = stale_outputs(runs)
+    for report in sorted(paths.REPORTS.glob("*.ipynb")):
+        if report.stem not in runs:
+            continue
+        stale += [p for p in [paths.REPORTS / f"{report.stem}.reader.html"] if p.exists()]
+        listed = set(json.loads(report.read_text(encoding="utf-8"))["metadata"].get(
+            "chasm", {}).get("outputs", []))
+        folder = paths.REPORTS / "tables" / report.stem
+        stale += [p for p in sorted(folder.glob("*.csv"))
+                  if p.relative_to(paths.REPORTS).as_posix() not in listed]
+    for path in stale:
+        path.unlink()
+        print(f"✗ removed {paths.relative(path)} (no build writes it any more)")
+    target = write_site()[1]
+    print(f"✓ index ({len(runs)} reports)")
     return target
 
 

@@ -28,16 +28,25 @@ def theme() -> None:
                          "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
 
 
-def save_figure(fig, data: pd.DataFrame, run: str, name: str):
-    """Save ``fig`` as SVG and ``data`` as CSV under ``figures/``; return it for inline display.
+def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
+                title: str | None = None, source: str | None = None,
+                subtitle: str | None = None):
+    """Save ``fig`` as SVG and ``data`` as CSV under ``figures/``; return it for display.
 
-    The figure is closed so that the inline backend does not render it a second time.
+    The figure is closed so that the inline backend does not render it a second time. What is
+    returned (:class:`SavedFigure`) shows as the SVG in a notebook and carries, for the report
+    page (``chasm.site``), the figure's title, alt text, source line and the paths of its SVG
+    and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
+    figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
+    to the source kinds of ``data`` and the sample sizes the metadata marks as assumed.
+    Chart functions should pass a ``title`` that states the finding (computed from the
+    numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import SVG
 
     stem = f"{run}-{name}"
     folder = paths.figures_dir()
+    described = describe_figure(fig, data)
     buffer = _io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -46,7 +55,12 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str):
     tmp.write_text(svg, encoding="utf-8")
     tmp.replace(folder / f"{stem}.svg")
     io.write_csv(data, folder / f"{stem}.csv")
-    return SVG(svg)
+    return SavedFigure(svg, {
+        "svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
+        "title": title if title is not None else described["title"],
+        "alt": alt if alt is not None else described["alt"],
+        "source": source if source is not None else figure_source(data),
+        "subtitle": subtitle or ""})
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,3 +372,81 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]
     return save_figure(fig, plotted, run, name)
+
+
+# --------------------------------------------------------------------------------------------
+# Reader pages: what a saved figure carries to its page (alt text, title, source line)
+# --------------------------------------------------------------------------------------------
+#: How a source line names each source kind.
+SOURCE_NAMES = {"essay": "the essay (REM, 2025)", "primary": "Levada Center releases",
+                "secondary": "a secondary summary", "derived": "derived here"}
+
+
+class SavedFigure:
+    """A saved figure: shown as its SVG in a notebook; its ``meta`` (``svg``, ``csv``,
+    ``title``, ``alt``, ``source``) goes into the output's metadata as ``chasm``, where the
+    report page finds it."""
+
+    def __init__(self, svg: str, meta: dict):
+        self.svg = svg
+        self.meta = meta
+
+    @property
+    def data(self) -> str:
+        """The SVG as a notebook shows it (IPython's ``SVG(...).data``: the <svg> element
+        without the XML header), as ``save_figure`` returned before it carried metadata."""
+        from IPython.display import SVG
+
+        return SVG(self.svg).data
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return ({"image/svg+xml": self.data, "text/plain": self.meta["alt"]},
+                {"chasm": dict(self.meta)})
+
+
+def describe_figure(fig, data: pd.DataFrame) -> dict:
+    """The figure's title (its suptitle or first axes title) and an alt text built from what
+    the figure draws: title, each panel's axis labels, and the rows of plotted numbers."""
+    texts = []
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    axes = [ax for ax in fig.axes if ax.get_visible() and (ax.has_data() or ax.get_title())]
+    titles = [ax.get_title() for ax in axes if ax.get_title()]
+    # a panel's title names the panel, not the chart, unless the chart has one panel
+    title = (suptitle or (titles[0] if len(axes) == 1 and titles else "")).strip()
+    if title:
+        texts.append(f"Chart: {title}.")
+    else:
+        texts.append("Chart.")
+    if len(axes) > 1:
+        texts.append(f"{len(axes)} panels" + (": " + "; ".join(titles) if titles else "") + ".")
+    for ax in axes[:1]:
+        xlabel, ylabel = ax.get_xlabel().strip(), ax.get_ylabel().strip()
+        if xlabel:
+            texts.append(f"Horizontal axis: {xlabel}.")
+        if ylabel:
+            texts.append(f"Vertical axis: {ylabel}.")
+        ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+        if ticks and not any(ch.isdigit() for ch in "".join(ticks)[:1]):
+            shown = ", ".join(ticks[:6]) + (", ..." if len(ticks) > 6 else "")
+            texts.append(f"Rows: {shown}.")
+    texts.append(f"{len(data)} plotted values, in the CSV beside the chart.")
+    return {"title": title, "alt": " ".join(texts)}
+
+
+def figure_source(data: pd.DataFrame) -> str:
+    """The source line of a chart of ``data``: the source kinds it shows and the sample sizes
+    the wave metadata marks as assumed (only the waves the data names, if it names any)."""
+    kinds = []
+    for column in ("source_kind", "kind_1", "kind_2", "kind"):
+        if column in data.columns:
+            kinds += [str(k) for k in data[column].dropna().unique()]
+    names = [SOURCE_NAMES[k] for k in SOURCE_NAMES if k in kinds]
+    line = "Source: " + ("; ".join(names) if names else "the published figures in data/raw")
+    waves = io.load_metadata()["waves"]
+    named = ({str(w) for w in data["wave"].dropna()} & set(waves)) if "wave" in data else set()
+    assumed = sorted({int(w["n"]) for key, w in waves.items()
+                      if w.get("n_assumed") and (not named or key in named)})
+    if assumed:
+        line += (". Interviews per wave assumed: N = " + " or ".join(f"{n:,}" for n in assumed)
+                 + " (not published)")
+    return line + "."

@@ -5,37 +5,13 @@
   every value escaped for Markdown and HTML, so text from data can never inject markup
   into a report.
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
-* :func:`show` returns a table rounded for reading.
+* :func:`show` returns a table as a reader reads it (``chasm.display``).
 
 NUMBER FORMATTING has one home, this module. The styles are kept exactly as the committed
 reports print them; the p-value styles differ and are listed here so that they can be unified
 on purpose later (a change of style changes report text, so it is a decision, not a refactor):
 
-==============================  ==========================  ====================================
-formatter                       style                       used by
-==============================  ==========================  ====================================
-:func:`fmt`                     ``37.0``, ``95%``, ``–``    every notebook's prose; 05 and 07
-                                                            also print p-values with it
-                                                            (``fmt(p, 3)``: "0.012", "0.000")
-:func:`fmt_signed`              ``−6.0``, ``+4.0``, ``0.0`` 03_waves change sentences
-:func:`fmt_p`                   ``0.012``, ``< 0.001``      03_waves prose p-values
-:func:`fmt_short`               ``3``, ``1.5`` (``:g``)     03 margin, 06 deff column names
-:func:`fmt_level`               ``95%``, ``97.5%``          02/03 prose and axes, claims
-                                                            evidence ("95% CI"); 06 prints its
-                                                            level with ``fmt(.., 0, "%")``
-:func:`fmt_deff_column`         ``deff 1.90 (Levada LS)``   02_uncertainty sensitivity columns
-:func:`fmt_rank`                ``second smallest``         03_waves Holm sentences
-:func:`fmt_evidence_number`     ``−6.0``, never ``−0.0``    claims evidence (``chasm.rules``)
-:func:`fmt_evidence_points`     ``+2.0 points``             claims evidence
-:func:`fmt_evidence_p`          ``p = 0.012``, ``p = 0.27``  claims evidence
-                                ``p = 1``, ``no test``
-:func:`fmt_evidence_range`      ``[42.5–43.5]``             claims evidence
-:func:`fmt_evidence_figure`     ``E06 43% [42.5–43.5]``     claims evidence
-==============================  ==========================  ====================================
-
-Three p-value styles therefore coexist: :func:`fmt_p` (03), :func:`fmt_evidence_p` (the
-claims register, two decimals from 0.1 and "p = 1" from 0.995) and ``fmt(p, 3)`` (05, 07).
-"""
+==============================  ==========================  ============================="""
 
 from __future__ import annotations
 
@@ -197,19 +173,16 @@ def save_table(frame: pd.DataFrame, run: str) -> str:
     return paths.relative(paths.REPORTS / "tables" / path.name)
 
 
-def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> pd.DataFrame:
-    """A rounded copy of a table for reading in a report, indexed by ``index`` if given.
+def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
+    """``frame`` as a report shows it (``chasm.display.table``): plain-language headers,
+    rounded by column kind (``digits`` for columns the display layer does not know), no pandas
+    index (``index`` names the row-header column), technical columns left to the table's CSV.
 
-    A plain DataFrame (not a Styler): its HTML is escaped and deterministic (no random ids).
+    Deterministic HTML with every value escaped (no random ids, no Styler).
     """
-    pd.set_option("display.max_rows", 500)
-    pd.set_option("display.max_columns", 50)
-    pd.set_option("display.width", 200)
-    pd.set_option("display.max_colwidth", None)
-    rounded = frame.copy()
-    for column in rounded.select_dtypes("number").columns:
-        rounded[column] = rounded[column].round(digits)
-    return rounded.set_index(index) if index else rounded
+    from .display import table
+
+    return table(frame, digits=digits, index=index)
 
 
 def fmt_signed(value: float, digits: int = 1) -> str:

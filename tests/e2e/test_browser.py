@@ -1,16 +1,25 @@
-"""The rendered reports open offline in a real browser: nothing fails, every figure shows.
+"""The rendered pages open offline in a real browser, read well at 1280 and 400 px, and link up.
 
 One headless Chromium session (Debian's ``chromium`` + ``chromedriver``) with the network
-switched off opens every ``reports/*.html`` (``index.html`` included) from ``file://`` URLs and
-checks, per page: no failed request (CDP ``Network.loadingFailed`` in the performance log), no
-console error (browser log SEVERE), every ``<svg>`` and ``<img>`` drawn with a non-zero size and
-every image decoded, and every local link pointing at an existing file. A control page with a
-remote image, a missing image and an empty SVG proves the checks catch what they look for.
-A static test needs no browser: no report loads a script or stylesheet from the network.
+switched off opens every ``reports/*.html`` (``index.html``, ``claims.html`` and one page per
+run) from ``file://`` URLs and checks, per page: no failed request (CDP
+``Network.loadingFailed`` in the performance log), no console error (browser log SEVERE),
+every ``<svg>`` and ``<img>`` drawn with a non-zero size and every image decoded, and every
+local link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with the
+viewport tag honoured): the page does not scroll sideways (wide tables scroll inside their
+own box), every image has alt text and not nbconvert's default, every page has a real title
+and a link home, and the landing page shows its findings above the fold at 1280 px. A
+screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
+committed) for a reviewer to look at. From the landing page every finding's evidence and
+its sources are two clicks away. A control page with a remote image, a missing image and an
+empty SVG proves the checks catch what they look for. A static test needs no browser: no
+page loads a script or stylesheet from the network.
 """
 
 from __future__ import annotations
 
+import base64
+import csv
 import json
 import os
 import re
@@ -28,6 +37,11 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--disable-extensions", "--window-size=1280,900")
 PAGES = sorted(paths.REPORTS.glob("*.html"))
+WIDTHS = (1280, 400)
+HEIGHT = 900
+SHOTS = paths.ROOT / ".screenshots"
+#: What nbconvert writes when a figure has no description.
+DEFAULT_ALT = "No description has been provided for this image"
 
 #: Every outermost <svg> and every <img>: its drawn size, and for images whether they decoded.
 FIGURES_JS = """
@@ -155,18 +169,136 @@ def test_report_opens_offline(browser, page):
 
 
 def test_every_index_link_resolves_to_a_file(browser):
+    """Local links open files in reports/; the only links off the project are the sources'
+    published addresses (``data/raw/sources.csv``)."""
     seen = visit(browser, (paths.REPORTS / "index.html").as_uri())
     links = [urlparse(link) for link in seen["links"]]
     assert links, "index.html links to nothing"
-    assert {link.scheme for link in links} == {"file"}, "index.html links off the project"
-    targets = {Path(unquote(link.path)) for link in links}
+    with (paths.DATA / "raw" / "sources.csv").open(encoding="utf-8") as handle:
+        addresses = {row["url"] for row in csv.DictReader(handle) if row["url"]}
+    remote = {link.geturl() for link in links if link.scheme != "file"}
+    assert remote <= addresses, f"index.html links off the project: {remote - addresses}"
+    targets = {Path(unquote(link.path)) for link in links if link.scheme == "file"}
     for target in sorted(targets):
         assert target.is_file(), f"index.html links to missing {target}"
         assert target.resolve().is_relative_to(paths.REPORTS.resolve())
     runs = {p.stem for p in paths.REPORTS.glob("*.ipynb")}
-    for run in runs:  # every report is reachable from the index
-        assert paths.REPORTS / f"{run}.reader.html" in targets
+    for run in runs:  # every report is reachable from the index, as one page per run
         assert paths.REPORTS / f"{run}.html" in targets
+        assert not (paths.REPORTS / f"{run}.reader.html").exists()
+    assert paths.REPORTS / "claims.html" in targets
+
+
+# --------------------------------------------------------------------------------------------
+# Reading at 1280 and 400 px
+# --------------------------------------------------------------------------------------------
+#: What a reader meets: sideways scrolling (and what causes it), images, title, home link.
+LAYOUT_JS = """
+const doc = document.documentElement;
+const wide = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.right > doc.clientWidth + 1 && !el.closest('.table-box, pre'))
+    wide.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ' '
+              + Math.round(r.right));
+}
+const findings = document.getElementById('findings');
+return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWidth,
+        wide: wide.slice(0, 5), title: document.title,
+        home: [...document.querySelectorAll('a[href]')].some(
+          a => a.getAttribute('href') === 'index.html' || a.getAttribute('href') === '#top'),
+        images: [...document.querySelectorAll('img')].map(i => i.getAttribute('alt')),
+        bare_svgs: [...document.querySelectorAll('svg')].filter(
+          s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
+        findings_top: findings ? findings.getBoundingClientRect().top : null};
+"""
+
+
+def at_width(driver, width: int) -> None:
+    """Emulate a screen ``width`` CSS pixels wide (a phone below 600: viewport tag honoured)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def screenshot(driver, path: Path) -> None:
+    """The whole page (up to 12,000 px tall) as a PNG."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"],
+                 "height": min(size["height"], 12000), "scale": 1}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+@pytest.fixture(scope="module")
+def layouts(browser):
+    """Every page at every width: what LAYOUT_JS saw; screenshots as a side effect."""
+    seen = {}
+    try:
+        for width in WIDTHS:
+            at_width(browser, width)
+            for page in PAGES:
+                browser.get(page.as_uri())
+                seen[(page.name, width)] = browser.execute_script(LAYOUT_JS)
+                screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return seen
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_page_reads_at_width(layouts, page, width):
+    seen = layouts[(page.name, width)]
+    assert seen["inner"] == width, seen
+    assert seen["scroll"] <= seen["client"], (
+        f"{page.name} scrolls sideways at {width} px: {seen['scroll']} > {seen['client']}; "
+        f"too wide: {seen['wide']}")
+    assert seen["title"].strip() and seen["title"] != "Notebook", seen["title"]
+    assert seen["home"], f"{page.name} has no link home"
+    assert all(alt and alt.strip() and DEFAULT_ALT not in alt for alt in seen["images"]), (
+        f"{page.name}: images without real alt text: {seen['images']}")
+    assert seen["bare_svgs"] == 0, f"{page.name}: inline SVG without a text alternative"
+
+
+def test_findings_are_above_the_fold_on_the_landing_page(layouts):
+    top = layouts[("index.html", 1280)]["findings_top"]
+    assert top is not None, "index.html has no #findings section"
+    assert top < HEIGHT * 0.6, f"the findings start at {top} px, below the fold"
+
+
+def test_screenshots_are_written_for_a_reviewer(layouts):
+    for width in WIDTHS:
+        for page in PAGES:
+            shot = SHOTS / str(width) / f"{page.stem}.png"
+            assert shot.stat().st_size > 1000, shot
+
+
+def test_a_findings_evidence_and_its_sources_are_two_clicks_from_the_landing_page(browser):
+    """Click 1: a finding's evidence link on index.html opens its card in claims.html;
+    click 2: a source link in that card opens the source (its address, or its entry)."""
+    at_width(browser, 1280)
+    browser.get((paths.REPORTS / "index.html").as_uri())
+    evidence = browser.execute_script(
+        "return [...document.querySelectorAll('#findings a[href]')].map(a => a.href);")
+    assert evidence, "the landing page links no finding to its evidence"
+    for link in evidence:
+        url = urlparse(link)
+        assert Path(unquote(url.path)).name == "claims.html" and url.fragment, link
+        browser.get(link)
+        card = browser.execute_script(
+            "const c = document.getElementById(arguments[0]); if (!c) return null;"
+            "return [...c.querySelectorAll('a[href]')].map(a => a.href);", url.fragment)
+        assert card is not None, f"claims.html has no card {url.fragment}"
+        sources = [s for s in card if s.startswith("http") or "#src-" in s]
+        assert sources, f"card {url.fragment} links no source"
+        for source in sources:
+            if "#src-" in source:
+                entry = urlparse(source)
+                browser.get(source)
+                assert browser.execute_script(
+                    "return !!document.getElementById(arguments[0]);", entry.fragment), source
 
 
 def test_the_checks_catch_what_they_look_for(browser, tmp_path):
@@ -190,3 +322,28 @@ def test_the_checks_catch_what_they_look_for(browser, tmp_path):
     assert any("empty" in w for w in bad) and not any("drawn" in w for w in bad), bad
     assert [link.rsplit("/", 1)[-1] for link in missing_local_links(seen["links"])] == [
         "nowhere.html"]
+
+
+def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
+    """A control page at 400 px: a wide block outside a table box scrolls the page, an image
+    without alt and one with nbconvert's default alt are seen, no title and no home link."""
+    page = tmp_path / "wide.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'></head><body>"
+        "<div class='table-box' style='overflow-x:auto'><div style='width:900px'>ok</div></div>"
+        "<div id='wide' style='width:900px'>too wide</div>"
+        f"<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' alt='{DEFAULT_ALT}'>"
+        "<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
+        "<svg width='10' height='10'><rect width='10' height='10'/></svg>"
+        "</body></html>", encoding="utf-8")
+    at_width(browser, 400)
+    try:
+        browser.get(page.as_uri())
+        seen = browser.execute_script(LAYOUT_JS)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert seen["scroll"] > seen["client"], seen  # (a phone zooms out: innerWidth grows)
+    assert any(w.startswith("div ") for w in seen["wide"]), seen["wide"]
+    assert seen["images"] == [DEFAULT_ALT, None]
+    assert seen["title"] == "" and not seen["home"] and seen["bare_svgs"] == 1

@@ -47,8 +47,7 @@ def test_an_old_dated_change_rebuilds_its_run_and_only_it(project):
 
 def test_a_removed_run_leaves_no_outputs_and_no_index_line(project):
     (project / "notebooks" / "params" / f"{RUN}.yaml").unlink()
-    listed = [project / "reports" / f"{RUN}{suffix}" for suffix in (".ipynb", ".html",
-                                                                   ".reader.html")]
+    listed = [project / "reports" / f"{RUN}{suffix}" for suffix in (".ipynb", ".html")]
     listed.append(project / "reports" / "tables" / f"{RUN}.csv")
     assert all(p.exists() for p in listed)
     out = make(project)

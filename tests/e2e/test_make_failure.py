@@ -97,6 +97,6 @@ def test_failing_notebook_fails_make_leaves_no_report_and_is_retried(project):
             "second cell" in output, output
         assert "raise RuntimeError('deliberate failure in the second cell')" in output, output
         assert "never reached" not in output
-        for suffix in (".ipynb", ".html", ".reader.html"):
+        for suffix in (".ipynb", ".html"):
             assert not (project / "reports" / f"99_fail{suffix}").exists()
         assert_unchanged(project, before)

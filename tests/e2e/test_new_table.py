@@ -59,5 +59,5 @@ def test_a_new_table_renders_with_no_code_change(tmp_path):
     assert {"X01", "X02", "X03", "X04"} <= set(tidy["figure_id"])
     table = pd.read_csv(project / "reports" / "tables" / "02_uncertainty--example.csv")
     assert {"X01", "X02", "X03", "X04"} <= set(table["figure_id"])
-    html = (project / "reports" / "02_uncertainty--example.reader.html").read_text()
+    html = (project / "reports" / "02_uncertainty--example.html").read_text()
     assert "X02" in html and "about a quarter" in html

@@ -8,6 +8,7 @@ call the fall supported.
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -20,13 +21,13 @@ ROW = "E01,essay-chasm-2025,2025-04,why_people_leave,traitors,all,all,37,37%,"
 
 
 def _text(path) -> str:
-    return re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
 
 
 def test_changing_a_figure_changes_the_sentences(tmp_path):
     project = copy_project(tmp_path)
     reports = project / "reports"
-    before = _text(reports / "03_waves.reader.html")
+    before = _text(reports / "03_waves.html")
     assert 'essay "37%"; E06 → E01): −6.0 points' in before
     raw = project / "data" / "raw" / "essay_figures.csv"
     text = raw.read_text(encoding="utf-8")
@@ -36,10 +37,10 @@ def test_changing_a_figure_changes_the_sentences(tmp_path):
     for target in ("reports/03_waves.ipynb", "reports/07_interpretation.ipynb"):
         out = make(project, target=target)
         assert out.returncode == 0, out.stdout + out.stderr
-    after = _text(reports / "03_waves.reader.html")
+    after = _text(reports / "03_waves.html")
     assert 'essay "43%"; E06 → E01): 0.0 points' in after
     assert 'essay "37%"; E06 → E01)' not in after
-    interpretation = _text(reports / "07_interpretation.reader.html")
+    interpretation = _text(reports / "07_interpretation.html")
     assert "is 0.0 points" in interpretation
     assert "Its verdict is inconclusive" in interpretation
     assert "not a firm one, so it has no tipping point" in interpretation

@@ -47,4 +47,6 @@ def test_html_loads_nothing_from_the_network():
         html = build.render_html(nb, reader=reader)
         assert "<script src=" not in html
         assert "cdnjs" not in html and "unpkg" not in html
-    assert "x = 1" not in build.render_html(nb, reader=True)
+    # one page: the code is folded for readers, open in the analyst's view
+    assert '<details class="code"><summary>' in build.render_html(nb, reader=True)
+    assert '<details class="code" open><summary>' in build.render_html(nb, reader=False)
