@@ -115,14 +115,16 @@ def split_command(cmd: list[str]) -> tuple[list[str], list[str]] | None:
 
 def template_key(python: list[str], env: dict[str, str], owner: int) -> str:
     """What a template's imports depend on, hashed (see the module docstring)."""
-    stats = []
-    for path in [TEMPLATE, *glob.glob(str(Path(python[0]).parent.parent / "lib" / "python*"
-                                          / "site-packages"))]:
+    stats = []  # the venv's packages: a reinstall changes the folder's mtime
+    for path in glob.glob(str(Path(python[0]).parent.parent / "lib" / "python*"
+                              / "site-packages")):
         with contextlib.suppress(OSError):
             st = os.stat(path)
-            stats.append([str(path), st.st_mtime_ns, st.st_size])
+            stats.append([str(path), st.st_mtime_ns])
+    # the template's code by content: copies of the project (end-to-end tests) share one
+    source = hashlib.sha256(TEMPLATE.read_bytes()).hexdigest()
     text = json.dumps([os.path.abspath(python[0]), *python[1:], owner,
-                       sorted(template_env(env).items()), preload(env), stats])
+                       sorted(template_env(env).items()), preload(env), stats, source])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
