@@ -653,8 +653,8 @@ ADVICE = {
     "interpreter": "a new interpreter per run is cheap; nothing to gain here",
     "tools": "each `python -m chasm.build` imports nbformat, papermill and nbconvert again: "
              "make those imports cheaper, or build several runs per process",
-    "kernel": "one kernel start per run: reuse a kernel for several params files, or let -j "
-              "overlap kernel starts",
+    "kernel": "kernels start warm (forked); what remains is ipykernel's own start, the "
+              "client's handshake (jupyter_client waits for 0.2 s of IOPub silence) and stop",
     "nb_imports": "library imports in the kernel are paid by the scripts too; import lazily "
                   "what a notebook does not use",
     "nb_execution": "the notebook's own work, paid by the scripts too",
@@ -771,7 +771,9 @@ def profile(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
     runner.say("▶ profile: where a report build's time goes (one profiled build per run)")
     outdir = scratch / "profile"
     outdir.mkdir(parents=True, exist_ok=True)
-    base = env
+    # the profiled builds share one warm-kernel template, as the builds of one make do; the
+    # one-cell notebooks below start it, so no profiled build pays its imports
+    base = {**env, "CHASM_WARM_OWNER": str(os.getpid())}
     startup, _, _ = runner.run([python, "-c", "pass"], base, copy)
     kernel_out = outdir / "kernel.json"
     runner.run([python, str(SELF), "--profile-kernel", str(kernel_out)], base, copy)

@@ -99,7 +99,8 @@ def _run_kernel(tmp_path, name, first, *sources, env=None):
     work = tmp_path / f"{name}-cwd"
     work.mkdir()
     saved = dict(os.environ)
-    os.environ.update({"CHASM_STAGING": str(work / "staging"), **(env or {})})
+    # warm unless the test says otherwise, also when the session runs with CHASM_WARM=0
+    os.environ.update({"CHASM_STAGING": str(work / "staging"), "CHASM_WARM": "1", **(env or {})})
     try:
         papermill.execute_notebook(str(path), str(path), kernel_name=build.KERNEL,
                                    cwd=str(work), progress_bar=False, log_output=False)
@@ -168,3 +169,41 @@ def test_only_ipykernel_commands_are_forked():
                                                       ["-f", "c.json"])
     assert kernel.split_command(["py", "-m", "other_kernel", "-f", "c.json"]) is None
     assert kernel.split_command(["py", "-S", "-m", "ipykernel_launcher"]) is None
+
+
+REQUESTER = """\
+import os, sys, time
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name="chasm")
+km.start_kernel(cwd=sys.argv[1], env={**os.environ, "CHASM_WARM_PRELOAD": ""})
+print(type(km.provisioner.process).__name__, km.provisioner.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_forked_kernel_dies_with_the_process_that_asked_for_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    requester = subprocess.Popen([sys.executable, "-c", REQUESTER, str(tmp_path)],
+                                 stdout=subprocess.PIPE, text=True,
+                                 env={**os.environ, "CHASM_WARM": "1",
+                                      "CHASM_WARM_OWNER": ""})  # owner: the requester
+    try:
+        kind, pid = requester.stdout.readline().split()
+        assert kind == "ForkedKernel"
+        os.kill(int(pid), 0)  # running
+    finally:
+        requester.kill()
+        requester.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"kernel {pid} outlived the process that started it")
