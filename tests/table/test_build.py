@@ -207,3 +207,18 @@ def test_a_forked_kernel_dies_with_the_process_that_asked_for_it(tmp_path):
         time.sleep(0.1)
     else:
         raise AssertionError(f"kernel {pid} outlived the process that started it")
+
+
+def test_remembered_cleaning_changes_no_byte_of_the_html():
+    from nbconvert import HTMLExporter
+
+    nb = build.normalize(_executed_notebook())
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><rect/></svg>'
+    nb.cells += [nbformat.v4.new_markdown_cell("# T\n<b onclick='x()'>bold</b>"),
+                 nbformat.v4.new_code_cell("y = 2", outputs=[nbformat.v4.new_output(
+                     "display_data", {"image/svg+xml": svg, "text/plain": "<svg>"})])]
+    for reader in (False, True, False):  # the second full render comes from the cache
+        fresh = HTMLExporter(template_name="lab", extra_template_paths=[str(build.TEMPLATES)],
+                             template_file="offline.html.j2", exclude_input=reader,
+                             exclude_input_prompt=reader, exclude_output_prompt=reader)
+        assert build.render_html(nb, reader=reader) == fresh.from_notebook_node(nb)[0]
