@@ -732,6 +732,9 @@ def _profile_kernel(out: Path) -> None:
     import nbformat
     import papermill
 
+    # the import-time environment a build gives its kernel: the same warm template serves both
+    os.environ.update({"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                       "PYTHONHASHSEED": "0"})
     with tempfile.TemporaryDirectory() as tmp:
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_code_cell("1")]
