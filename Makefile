@@ -12,11 +12,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+KERNEL := chasm
 # Kernels are looked up in the project's venv first: notebooks always run on its interpreter.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The checkout this make builds: the build refuses a chasm package imported from another one.
 export CHASM_MAKE_ROOT := $(CURDIR)
+# Kernels are forked from a warm template that lives as long as this make (src/chasm/kernel.py);
+# a make started by a test or by another make shares its caller's template.
+ifndef CHASM_WARM_OWNER
+export CHASM_WARM_OWNER := $(shell echo $$PPID)
+endif
 
 SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
 METADATA := $(sort $(wildcard data/raw/metadata/*.yaml data/schema/*.schema.json))
@@ -101,7 +107,7 @@ reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
 	@$(PY) -m chasm.build index
 
 test: $(STAMP) ## unit tests, then nbval over the committed reports
-	$(PY) -m pytest tests $(wildcard reports/*.ipynb) --nbval --nbval-current-env \
+	$(PY) -m pytest tests $(wildcard reports/*.ipynb) --nbval --nbval-kernel-name $(KERNEL) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: $(STAMP) ## JupyterLab on the project's environment and kernel

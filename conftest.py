@@ -3,6 +3,11 @@
 When nbval re-executes a committed report, the notebook would write its tables, figures and
 processed data again; CHASM_STAGING sends those writes to a temporary folder so that tests
 never touch committed files.
+
+Kernels (nbval's, and those of the makes the end-to-end tests run in copies of the project)
+are forked from warm templates owned by this session (``CHASM_WARM_OWNER``, see
+``chasm.kernel``): they exit when the session ends. nbval's kernels get the string hash seed
+the builder gives its kernels, so they and the copies' builds share one template.
 """
 
 import os
@@ -14,3 +19,5 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 os.environ.setdefault("CHASM_STAGING", tempfile.mkdtemp(prefix="chasm-nbval-"))
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+os.environ.setdefault("PYTHONHASHSEED", "0")
+os.environ.setdefault("CHASM_WARM_OWNER", str(os.getpid()))

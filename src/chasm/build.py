@@ -154,6 +154,8 @@ def install_kernel() -> Path:
     spec = json.loads((folder / "kernel.json").read_text())
     spec["argv"] = [a for a in spec["argv"] if not a.startswith("--IPKernelApp.log_level")]
     spec["argv"].append("--IPKernelApp.log_level=CRITICAL")
+    # kernels forked from a warm template (chasm.kernel; a normal start where that is impossible)
+    spec.setdefault("metadata", {})["kernel_provisioner"] = {"provisioner_name": "chasm-warm"}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     print(f"✓ kernel {KERNEL!r} installed in {folder}")
     return folder
@@ -286,6 +288,9 @@ def build(run: str, inputs: list[str] | None = None) -> None:
             # 0.4-0.5 s of CPU per report (measured). The notebook is written once at the end,
             # also when a cell fails.
             request_save_on_cell_execute=False, autosave_cell_every=0,
+            # every cell has finished and its outputs arrived: stopping the kernel with a
+            # signal instead of a shutdown request saves 0.3-0.4 s per report (measured)
+            shutdown_kernel="immediate",
         )
     except papermill.PapermillExecutionError as err:
         raise BuildError(_cell_failure(run, err, executed)) from None

@@ -4,7 +4,8 @@ The copy holds the tracked files plus ``src/``; its files are dated so that its 
 reports are up to date (as on a freshly built clone). ``make`` runs there with this
 interpreter's venv (``VENV=``), the copy's own package first on ``PYTHONPATH`` and ``STAMP=``
 naming a fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared
-venv is never reinstalled.
+venv is never reinstalled. The environment keeps ``CHASM_WARM_OWNER`` (conftest.py): the copy's
+builds fork their kernels from this test session's warm template instead of starting their own.
 """
 
 from __future__ import annotations
