@@ -41,6 +41,8 @@ Tables and reports:
 - ``params``        a run's params file, checked against its notebook before any kernel
 - ``manifest``      content stamps of each run's inputs, so make follows content, not dates
 - ``guard``         one make per checkout, the checkout's own package, no late publishing
+- ``kernel``        warm kernels: a jupyter_client provisioner that forks them from a template
+- ``kernel_template`` the template process: imports the heavy libraries once, forks kernels
 - ``build``         run one notebook with one params file into reports/ (used by make)
 
 All shares at the package's public interfaces are percentages (0-100), as published.

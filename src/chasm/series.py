@@ -544,7 +544,7 @@ def conflict_sentences(changes: pd.DataFrame) -> str:
     return markup("\n".join(items))
 
 
-def shares_view(sh: pd.DataFrame) -> pd.DataFrame:
+def shares_view(sh: pd.DataFrame):
     """The shares for reading: every figure of a short series; first, last, lowest and
     highest of a long one (the full series is in the saved table and the figure's CSV)."""
     cols = ["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low", "high",
@@ -561,7 +561,7 @@ def shares_view(sh: pd.DataFrame) -> pd.DataFrame:
     return report.show(view, digits=1, index="figure_id")
 
 
-def changes_view(changes: pd.DataFrame, alpha: float) -> pd.DataFrame | None:
+def changes_view(changes: pd.DataFrame, alpha: float):
     """Adjacent changes for reading: all of a short series; of a long one only those larger
     than sampling error after adjustment (or whose verdict depends on the source)."""
     if changes.empty:

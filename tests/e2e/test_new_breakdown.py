@@ -71,7 +71,7 @@ def test_a_complete_breakdown_that_misses_its_total_is_flagged_in_the_report(tmp
     assert detail["high"] < 14.5  # the groups cannot reach the total's lowest reading
     every = rows.loc["every breakdown: wish_to_emigrate 'would' by age (complete)"]
     assert every["wave"] == "2019-05" and every["verdict"] == "inconsistent"
-    html = (project / "reports" / "05_subgroups--series.reader.html").read_text()
+    html = (project / "reports" / "05_subgroups--series.html").read_text()
     assert "The figures are <strong>inconsistent</strong>: no reading of the rounding" in html
     assert "table of 2019-01-01 for 2019-05 (0.3 years away)" in html
     assert "With the next nearest table the implied totals move by at most" in html

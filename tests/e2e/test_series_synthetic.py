@@ -60,7 +60,7 @@ def test_a_synthetic_series_shows_its_trend_and_the_change_a_source_decides(tmp_
     assert by_source.loc["Y09", "p_adjusted"] < 0.05 < by_source.loc["Y05", "p_adjusted"]
     trend = table[table["part"] == "trend"].iloc[0]
     assert trend["value"] > 0 and trend["p_value"] < 0.05
-    html = (project / "reports" / "08_series--synthetic.reader.html").read_text()
+    html = (project / "reports" / "08_series--synthetic.html").read_text()
     assert "Trend" in html and "a rising trend beyond sampling error" in html
     assert "2011-09 → 2012-03" in html
     assert "Synthetic Daily" in html and "Synthetic Polling Institute" in html

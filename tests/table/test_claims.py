@@ -550,6 +550,13 @@ def test_evidence_is_text_only(register):
 
 
 # -------------------------------------------------------------------------------- reading it
+def _shown(table) -> pd.DataFrame:
+    """The frame behind a table ``report.show`` returned (its full, unrounded CSV)."""
+    import io as _io
+
+    return pd.read_csv(_io.StringIO(table.csv))
+
+
 def test_register_sections_follow_the_kinds_and_skip_empty_ones():
     register = pd.DataFrame({
         "claim_id": ["C3", "C1", "C2"], "kind": ["qualitative", "figure", "figure"],
@@ -558,10 +565,12 @@ def test_register_sections_follow_the_kinds_and_skip_empty_ones():
     items = claims.register_sections(register, ["claim_id", "verdict", "paraphrase"])
     assert len(items) == 4  # figures (2 claims), then qualitative (1); no empty sections
     assert items[0].data == "### Figures quoted (2)"
-    assert items[1].index.tolist() == ["C1", "C2"]
-    assert items[1].columns.tolist() == ["verdict", "paraphrase"]
+    first = _shown(items[1])  # report.show's table, through its full CSV
+    assert first["claim_id"].tolist() == ["C1", "C2"]
+    assert first.columns.tolist() == ["claim_id", "verdict", "paraphrase"]
     assert items[2].data == "### Qualitative statements (1)"
-    assert items[3].loc["C3", "paraphrase"] == "q <3"
+    assert _shown(items[3]).set_index("claim_id").loc["C3", "paraphrase"] == "q <3"
+    assert "q &lt;3" in items[3].html  # and escaped on the page
 
 
 def test_deff_sensitivity_moves_a_verdict_with_the_design_effect(inputs, test_plan):
