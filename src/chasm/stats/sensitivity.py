@@ -60,6 +60,22 @@ def _rows(**arrays: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
     return np.shape(arrs[0]), [np.ravel(a).astype(float) for a in arrs]
 
 
+def _root_per_row(rows: list[np.ndarray], excess, lo: float, hi: float, rising: bool,
+                  xtol: float) -> np.ndarray:
+    """For each row of ``rows``, the ``x`` in [lo, hi] where ``excess(x, *row)`` (p - alpha)
+    crosses zero, by Brent's method; NaN where it does not cross in the range. ``rising``:
+    p grows with x (a design effect), else it falls (a sample size)."""
+    from scipy.optimize import brentq
+
+    out = np.full(rows[0].size, np.nan)
+    for i, row in enumerate(zip(*rows, strict=True)):
+        f_lo, f_hi = excess(lo, *row), excess(hi, *row)
+        crosses = f_lo < 0 < f_hi if rising else f_hi < 0 < f_lo
+        if np.isfinite(f_lo) and np.isfinite(f_hi) and crosses:
+            out[i] = brentq(excess, lo, hi, args=row, xtol=xtol, rtol=1e-12)
+    return out
+
+
 def _shaped(out: np.ndarray, shape: tuple[int, ...], index) -> float | np.ndarray | pd.Series:
     """A float for scalar arguments, an array of the arguments' shape, or a Series."""
     if index is not None and out.size == len(index):
@@ -160,24 +176,15 @@ def tipping_deff(
     interviews fixed. For 42.5% -> 37.5% (the least favourable rounding of 43 -> 37) at 1600
     interviews and alpha 0.025 (Holm's threshold for the smaller of two p-values): 1.66.
     """
-    from scipy.optimize import brentq
 
     alpha = check_alpha(alpha)
     p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
     n1a, n2a = check_positive("n1", n1), check_positive("n2", n2)
     lo, hi = (float(v) for v in check_positive("deff_range", deff_range))
-    index = index_of(p1, p2, n1, n2)
     shape, rows = _rows(p1=p1a, p2=p2a, n1=n1a, n2=n2a)
-    out = np.full(rows[0].size, np.nan)
-    for i, (a, b, m1, m2) in enumerate(zip(*rows, strict=True)):
-
-        def excess(d: float, a=a, b=b, m1=m1, m2=m2) -> float:
-            return _pvalue(a, b, m1, m2, d, d) - alpha
-
-        f_lo, f_hi = excess(lo), excess(hi)
-        if np.isfinite(f_lo) and np.isfinite(f_hi) and f_lo < 0 < f_hi:
-            out[i] = brentq(excess, lo, hi, xtol=_XTOL, rtol=1e-12)
-    return _shaped(out, shape, index)
+    out = _root_per_row(rows, lambda d, a, b, m1, m2: _pvalue(a, b, m1, m2, d, d) - alpha,
+                        lo, hi, rising=True, xtol=_XTOL)
+    return _shaped(out, shape, index_of(p1, p2, n1, n2))
 
 
 def tipping_n(
@@ -196,25 +203,16 @@ def tipping_n(
     fixed. NaN if no size in ``n_range`` crosses (p1 == p2, or significant already at the
     smallest size).
     """
-    from scipy.optimize import brentq
 
     alpha = check_alpha(alpha)
     ratio = float(check_positive("n_ratio", n_ratio))
     p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
     d1, d2 = check_positive("deff1", deff1), check_positive("deff2", deff2)
     lo, hi = (float(v) for v in check_positive("n_range", n_range))
-    index = index_of(p1, p2, deff1, deff2)
     shape, rows = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2)
-    out = np.full(rows[0].size, np.nan)
-    for i, (a, b, e1, e2) in enumerate(zip(*rows, strict=True)):
-
-        def excess(n: float, a=a, b=b, e1=e1, e2=e2) -> float:
-            return _pvalue(a, b, n, ratio * n, e1, e2) - alpha
-
-        f_lo, f_hi = excess(lo), excess(hi)
-        if np.isfinite(f_lo) and np.isfinite(f_hi) and f_hi < 0 < f_lo:
-            out[i] = brentq(excess, lo, hi, xtol=1e-8, rtol=1e-12)
-    return _shaped(out, shape, index)
+    out = _root_per_row(rows, lambda n, a, b, e1, e2: _pvalue(a, b, n, ratio * n, e1, e2) - alpha,
+                        lo, hi, rising=False, xtol=1e-8)
+    return _shaped(out, shape, index_of(p1, p2, deff1, deff2))
 
 
 def tipping_shift(
