@@ -25,7 +25,8 @@
 # Levada's samples are clustered and weighted, so 1,600 interviews are worth fewer simple
 # random ones. How many fewer, Levada's own error table says: the design effect (deff) it
 # implies turns N into an effective sample size n_eff = N / deff, and every interval here is
-# computed on n_eff (Wilson; Korn-Graubard near 0% and 100%). A figure given in words or
+# computed on n_eff (Wilson; exact Clopper-Pearson on n_eff near 0% and 100%, without the
+# design degrees-of-freedom factor of Korn and Graubard). A figure given in words or
 # rounded is a range of possible values; its interval is the union of the intervals over that
 # range.
 
@@ -116,10 +117,11 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 # interval is left empty rather than computed from an invented size
 # (`chasm.uncertainty.subgroup_sizes`).
 #
-# **The interval** (`chasm.stats.intervals.share_interval`) is Wilson on n_eff, Korn-Graubard
-# (exact, on n_eff) where the possible values reach 5% or 95%, and the union over the range the
-# figure's text allows: ±0.5 for a rounded number, the ends ±0.5 for a range like "35-40%",
-# ±5 points for a fraction in words, and for "no more than x%" only the upper end.
+# **The interval** (`chasm.stats.intervals.share_interval`) is Wilson on n_eff, exact
+# Clopper-Pearson on n_eff (no design degrees of freedom, so not Korn-Graubard) where the
+# possible values reach 5% or 95%, and the union over the range the figure's text allows:
+# ±0.5 for a rounded number, the ends ±0.5 for a range like "35-40%", ±5 points for a
+# fraction in words, and for "no more than x%" only the upper end.
 # Subgroups get the same deff as the whole sample: conservative, since Levada's table is an
 # upper bound and the weighting part of a design effect does not shrink in subgroups.
 
@@ -211,7 +213,7 @@ plots.intervals_chart(table, level, deff_used, run)
 # an assumption), `w` (the group's share of the sample, derived; NaN when unknown),
 # `weight_source`, `n` (= w · n_wave, derived), `n_eff` (= n / deff), `deff`, `ci_low`,
 # `ci_high` (the interval, percent; NaN when the group's size is unknown), `method` (wilson,
-# beta = Korn-Graubard, or "not computed") and `note`.
+# beta = exact Clopper-Pearson on n_eff, or "not computed") and `note`.
 
 # %%
 print("wrote", report.save_table(table, run))

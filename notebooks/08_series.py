@@ -75,7 +75,8 @@ report.say("{s}", s=series.too_few_sentence(sel))
 
 # %% [markdown]
 # ## Every figure with its interval
-# Wilson on effective counts n_eff = N / deff (Korn-Graubard near 0% and 100%), the union over
+# Wilson on effective counts n_eff = N / deff (exact Clopper-Pearson near 0% and 100%), the union
+# over
 # the values each figure's text allows: ±0.5 for a rounded number, ±5 points for a fraction in
 # words (`chasm.uncertainty.figure_intervals`). `best` marks the figure used for the wave in the
 # family of tests and the trend (`chasm.figures.best`: a number before words, Levada before the

@@ -6,7 +6,8 @@
   each with its source's outlet, its wave's time in years and the interviews behind it;
   parameters the data do not have are rejected with a message that lists what exists;
 * :func:`shares` - every figure with its interval (``chasm.uncertainty.figure_intervals``:
-  Wilson / Korn-Graubard on effective counts, the union over its rounding or wording range);
+  Wilson on effective counts, exact Clopper-Pearson near 0 and 100, the union over its rounding or
+  wording range);
 * :func:`adjacent_changes` - the change between each wave and the next, for every combination
   of the two waves' sources, with the multiplicity adjustment over the series;
 * :func:`source_conflicts` - the changes whose verdict depends on which source is believed;

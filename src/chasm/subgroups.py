@@ -131,7 +131,8 @@ def add_intervals(cells: pd.DataFrame, weights: pd.Series | Mapping[str, float],
 
     The group's interviews are ``n_g = w_g n`` (its weight times the wave's N) with the same
     design effect; :func:`chasm.stats.intervals.share_interval` over the whole range [low, high]
-    (Korn-Graubard near 0 or 100). Rows without a range (or without a weight) get NaN.
+    (exact Clopper-Pearson on n_eff near 0 or 100). Rows without a range (or without a weight) get
+    NaN.
     """
     from chasm.stats.intervals import share_interval
 

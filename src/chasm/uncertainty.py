@@ -175,7 +175,8 @@ def figure_intervals(
     ``tidy`` has columns point, low, high (percent; point NaN for bounds such as "no more
     than 10%"); ``n`` is the number of interviews behind each row (NaN = unknown); ``deff`` the
     design effect. With ``ranges=True`` the interval is the union over [low, high] (rounding
-    and wording included, Wilson / Korn-Graubard as ``share_interval`` chooses); with
+    and wording included, Wilson, or exact Clopper-Pearson on n_eff near 0 and 100, as
+    ``share_interval`` chooses); with
     ``ranges=False`` it is the interval at the point alone (sampling error only) and rows
     without a point get NaN.
 
@@ -386,5 +387,6 @@ def bound_sentences(table: pd.DataFrame, level: str) -> list:
                        "{hi}% ({level}, {method}).", id=r.figure_id, kind=r.source_kind,
                        wave=r.wave, opt=r.option, text=r.value_text,
                        lo=report.fmt(r.ci_low), hi=report.fmt(r.ci_high), level=level,
-                       method="Korn-Graubard" if r.method == "beta" else r.method)
+                       method=("exact (Clopper-Pearson on n_eff)" if r.method == "beta"
+                               else r.method))
             for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples()]

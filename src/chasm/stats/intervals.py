@@ -74,7 +74,7 @@ def share_interval(
     Parameters are broadcast against each other (scalars, arrays or Series; a Series index
     labels the output). ``pct`` is the published point (NaN allowed when a range is given);
     ``n`` the number of interviews behind it; ``deff`` the design effect; ``alpha`` the error
-    rate (0.05 for 95%). ``method``: "wilson", "beta" (Korn-Graubard), "jeffreys",
+    rate (0.05 for 95%). ``method``: "wilson", "beta" (Clopper-Pearson on n_eff), "jeffreys",
     "agresti_coull", or "auto" = "beta" when the range of possible shares touches
     [0, 5] or [95, 100], else "wilson" (one method per row, so the union rule below is exact).
     ``low_pct``/``high_pct`` give the range of true values consistent with the published
