@@ -123,7 +123,7 @@ def test_figure_intervals_matches_share_interval_and_leaves_unknown_nan():
     assert out.loc[0, "method"] == "wilson"
     assert out.loc[0, "n_eff"] == pytest.approx(1600 / 1.9)
     assert np.isnan(out.loc[6, "ci_low"]) and out.loc[6, "method"] == "not computed"
-    # a bound: no point, interval from 0 up past the bound (Korn-Graubard)
+    # a bound: no point, interval from 0 up past the bound (exact Clopper-Pearson)
     assert np.isnan(out.loc[7, "point"])
     assert out.loc[7, "ci_low"] == 0.0 and out.loc[7, "ci_high"] > 10.5
     assert out.loc[7, "method"] == "beta"
@@ -305,7 +305,7 @@ def test_bound_sentences(table):
     assert sentence.data == (
         "**H** (secondary, 2025-04 o) says \"no more than 10%\": there is no point, only a "
         f"bound. With sampling error the share lies between 0.0% and {hi:.1f}% (95%, "
-        "Korn-Graubard).")
+        "exact (Clopper-Pearson on n\\_eff)).")
     wilson_row = table.iloc[[7]].assign(method="wilson")
     assert uncertainty.bound_sentences(wilson_row, "90%")[0].data.endswith("(90%, wilson).")
     assert uncertainty.bound_sentences(table.iloc[:7], "95%") == []
