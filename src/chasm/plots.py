@@ -126,10 +126,24 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
     ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=8.5)
     ax.set_xlim(0, 100)
     ax.set_xlabel("percent of respondents")
-    ax.set_title(f"'{question}', {wave}: what the published marginals allow", fontsize=10)
+    title = bounds_title(bounds, wave)
+    ax.set_title(title, fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5,
               frameon=False)
-    return save_figure(fig, pd.DataFrame(plot_data), run, "bounds")
+    return save_figure(fig, pd.DataFrame(plot_data), run, "bounds", title=title,
+                       subtitle=f"Percent of respondents, {wave}: identified range (dark) and "
+                                "with sampling error (light); dashed line: half the sample")
+
+
+def bounds_title(bounds: pd.DataFrame, wave: str) -> str:
+    """The bounds chart's title, stating the finding: which of the bounded quantities the
+    marginals place entirely below or above half the sample, and how many they leave open."""
+    usable = bounds[bounds["low"].notna() & bounds["high"].notna()]
+    open_ = usable[(usable["low_with_sampling"] < 50) & (usable["high_with_sampling"] > 50)]
+    if open_.empty:
+        return f"{wave}: every bounded combination of answers lies clearly below or above half"
+    return (f"{wave}: {len(open_)} of {len(usable)} combinations of answers could be a "
+            "majority or not: the published shares alone cannot say")
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,9 +288,13 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     from . import report
 
     plot = res.iloc[::-1].reset_index(drop=True)
-    plot["row"] = (plot["option"] + ": " + plot["text_1"] + " → " + plot["text_2"] + " ("
-                   + plot["figure_1"] + " → " + plot["figure_2"] + ")")
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(plot) + 1.3))
+    import textwrap
+
+    names = plot["label"] if "label" in plot else plot["option"]  # metadata labels, not codes
+    short = names.map(lambda n: textwrap.shorten(str(n), width=28, placeholder="…"))
+    plot["row"] = (short + "\n" + plot["text_1"] + " → " + plot["text_2"]
+                   + " (" + plot["figure_1"] + " → " + plot["figure_2"] + ")")
+    fig, ax = plt.subplots(figsize=(6.4, 0.6 * len(plot) + 1.6))
     y = np.arange(len(plot))
     colours = plot["kind_2"].map(SOURCE_PALETTE).tolist()
     ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
@@ -289,12 +307,28 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     ax.set_yticks(y, plot["row"])
     ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
                   f"deff {report.fmt(deff, 2)})")
-    _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2}: ")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title("Change between the waves, by option and source")
+    _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
+              fontsize=8)
+    title = changes_title(res, wave1, wave2)
+    ax.set_title(textwrap.fill(title, 70), fontsize=10)
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
                                   "ci_low", "ci_high", "ci_low_range", "ci_high_range",
-                                  "p_value", "p_adjusted"]], run, "changes")
+                                  "p_value", "p_adjusted"]], run, "changes", title=title,
+                       subtitle=f"Change in percentage points, {wave1} to {wave2}, with its "
+                                f"{level} interval; grey band: the equivalence margin")
+
+
+def changes_title(res: pd.DataFrame, wave1: str, wave2: str) -> str:
+    """The changes chart's title, stating the finding: how many of the answers compared
+    changed beyond sampling error after the plan's adjustment (at the figure chosen per cell,
+    ``best``), and which."""
+    chosen = res[res["best"]] if "best" in res else res
+    changed = chosen[chosen["reading"] == "change"]
+    names = (changed["label"] if "label" in changed else changed["option"]).tolist()
+    head = (f"{len(changed)} of {chosen['option'].nunique()} answers changed beyond sampling "
+            f"error, {wave1} → {wave2}")
+    return head + (": " + ", ".join(f'"{n}"' for n in names) if names else "")
 
 
 def _kind_legend(ax, kinds: set, prefix: str = "") -> None:

@@ -22,7 +22,8 @@ from chasm import paths
 VENV = Path(sys.prefix)
 MAKE = shutil.which("make")
 T0 = time.time() - 86400  # inputs: a day ago; outputs a minute later, so they are up to date
-IGNORE = shutil.ignore_patterns(".venv", ".git", ".staging", "__pycache__", ".pytest_cache",
+IGNORE = shutil.ignore_patterns(".venv", ".git", ".build", ".staging", "__pycache__",
+                                ".pytest_cache",
                                 ".hypothesis", ".bench", "*.egg-info", ".ipynb_checkpoints")
 
 

@@ -42,7 +42,8 @@ def test_an_old_dated_change_rebuilds_its_run_and_only_it(project):
     report = (project / "reports" / f"{RUN}.ipynb").read_text()
     assert '"deff": 1.2' in report
     again = make(project)
-    assert "▶" not in again.stdout, "a second make rebuilt again"
+    assert "▶" not in again.stdout and "index" not in again.stdout, "a second make did work"
+    assert make(project, "-q").returncode == 0, "make -q: still out of date after a no-op"
 
 
 def test_a_removed_run_leaves_no_outputs_and_no_index_line(project):

@@ -43,7 +43,7 @@ def test_a_package_from_another_checkout_is_refused(project):
 def test_a_second_make_is_refused_while_the_first_is_alive(project):
     params = project / "notebooks" / "params" / f"{RUN}.yaml"
     params.write_text("deff: 1.2\n")
-    (project / ".build").mkdir()
+    (project / ".build").mkdir(exist_ok=True)
     holder = subprocess.Popen(["sleep", "30"])
     try:
         (project / ".build" / "lock").write_text(f"{holder.pid}\n")

@@ -330,10 +330,24 @@ def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
     assert (folder / "test_run-changes.svg").exists()
     data = pd.read_csv(folder / "test_run-changes.csv")
     # matplotlib draws row 0 at the bottom: the table's last comparison comes first
-    assert data["row"].tolist() == ["would: 9% → 9% (L02 → L09)",
-                                    "traitors: 43% → a third (E06 → S01)",
-                                    "traitors: 43% → 37% (E06 → E01)"]
+    # each row: the answer (its label where the table has one) over its figures
+    assert data["row"].tolist() == ["would\n9% → 9% (L02 → L09)",
+                                    "traitors\n43% → a third (E06 → S01)",
+                                    "traitors\n43% → 37% (E06 → E01)"]
     assert data["diff"].tolist() == pytest.approx([0.0, 100 / 3 - 43, -6.0])
+
+
+def test_changes_title_states_how_many_answers_changed():
+    from chasm import plots
+
+    res = pd.DataFrame({"option": ["a", "a", "b", "c"], "label": ["A", "A", "B", "C"],
+                        "best": [True, False, True, True],
+                        "reading": ["change", "inconclusive", "stable", "change"]})
+    assert plots.changes_title(res, "w1", "w2") == (
+        '2 of 3 answers changed beyond sampling error, w1 → w2: "A", "C"')
+    none = res.assign(reading="stable")
+    assert plots.changes_title(none, "w1", "w2") == (
+        "0 of 3 answers changed beyond sampling error, w1 → w2")
 
 
 # ---------------------------------------------------------------- any waves, power per cell
