@@ -98,10 +98,11 @@ def worst_rounding_pvalue(
     fraction in words). The change looks smallest when the two values are brought as close
     as the ranges allow: for a fall, wave 1 at its low end and wave 2 at its high end; for a
     rise the opposite; when the ranges overlap, both at a common value (no change, p = 1).
-    The test (``chasm.stats.twosample.compare_waves``) is run at both closest corners and, where the
-    ranges overlap, at a common value; the largest p-value is returned (one per row).
+    The test (``chasm.stats.twosample.compare_pvalues``) is run at both closest corners and,
+    where the ranges overlap, at a common value; the largest p-value is returned (one per
+    row).
     """
-    from chasm.stats.twosample import compare_waves
+    from chasm.stats.twosample import compare_pvalues
 
     lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
     lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
@@ -111,7 +112,7 @@ def worst_rounding_pvalue(
     overlap = np.maximum(lo1, lo2) <= np.minimum(hi1, hi2)
 
     def p_of(a, b, *args):
-        return compare_waves(a, b, *args)["p_value"].to_numpy()
+        return np.asarray(compare_pvalues(a, b, *args), dtype=float)
 
     worst = _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
     return np.where(overlap, np.fmax(worst, p_of(common, common, n1, n2, deff1, deff2)), worst)

@@ -345,3 +345,15 @@ def test_other_bad_arguments():
         equivalence_test(43, 43, 1600, 1600, 1.9, 1.9, margin=0)
     with pytest.raises(ValueError, match="power"):
         minimum_detectable_change(50, 1600, 1.9, power=1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0, 100), st.floats(0, 100), st.floats(50, 5000), st.floats(50, 5000),
+       st.floats(1, 3))
+def test_compare_pvalues_is_compare_waves_p_value(p1, p2, n1, n2, deff):
+    """The interval-free p-values equal compare_waves' p_value column exactly (NaN alike)."""
+    from chasm.stats.twosample import compare_pvalues
+
+    full = compare_waves([p1, 0.0], [p2, 0.0], [n1, n1], [n2, n2], deff, deff)["p_value"]
+    np.testing.assert_array_equal(compare_pvalues([p1, 0.0], [p2, 0.0], [n1, n1], [n2, n2],
+                                                  deff, deff), full.to_numpy())

@@ -259,6 +259,25 @@ def score_interval(
     return limits[0], limits[1]
 
 
+def compare_pvalues(
+    p1: ArrayLike,
+    p2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+) -> np.ndarray:
+    """The two-sided score p-values of :func:`compare_waves` (its ``p_value`` column, NaN
+    where both shares are 0% or both 100%), without the intervals: for callers that test
+    many corners of rounding ranges and need no interval (the interval's root finding is
+    nearly all of ``compare_waves``' cost)."""
+    x1, ne1, x2, ne2 = _two_sample_counts(p1, p2, n1, n2, deff1, deff2)
+    degenerate = ((x1 == 0) & (x2 == 0)) | ((x1 == ne1) & (x2 == ne2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        _, p_value = score_test(x1, ne1, x2, ne2)
+    return np.where(degenerate, np.nan, p_value)
+
+
 def compare_waves(
     p1: ArrayLike,
     p2: ArrayLike,
