@@ -253,8 +253,13 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
 
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
-    whole["label"] = whole["wave"] + " · " + whole["option"] + " (" + whole["figure_id"] + ")"
-    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(whole) + 1.2))
+    import textwrap
+
+    names = _option_labels(whole)
+    whole["label"] = (whole["wave"] + " · " + names.map(
+        lambda n: textwrap.shorten(n, width=30, placeholder="…")) + " (" + whole["figure_id"]
+        + ")")
+    fig, ax = plt.subplots(figsize=(7.0, 0.3 * len(whole) + 1.4))
     y = np.arange(len(whole))
     colours = whole["source_kind"].map(SOURCE_PALETTE).tolist()
     ax.hlines(y, whole["low"], whole["high"], colors=colours, linewidth=7, alpha=0.3)
@@ -267,10 +272,25 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     ax.set_xlabel(f"percent of respondents ({level} interval, deff {report.fmt(deff, 2)})")
     _kind_legend(ax, set(whole["source_kind"]))
     ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.set_title("Published figures with their intervals (whole sample)")
+    width = whole["ci_high"] - whole["ci_low"]
+    widest = whole.loc[width.idxmax()]
+    title = (f"{len(whole)} whole-sample figures; their {level} intervals span "
+             f"{report.fmt(width.min(), 1)} to {report.fmt(width.max(), 1)} points, the widest "
+             f"for {widest['figure_id']} (\"{widest['value_text']}\")")
+    ax.set_title(textwrap.fill(title, 72), fontsize=10)
     return save_figure(fig, whole[["figure_id", "label", "source_kind", "value_text", "point",
                                    "low", "high", "ci_low", "ci_high", "method"]],
-                       run, "intervals")
+                       run, "intervals", title=title,
+                       subtitle=f"Percent of respondents: {level} interval (line), the range "
+                                "the published text allows (pale bar), the published point")
+
+
+def _option_labels(frame: pd.DataFrame) -> pd.Series:
+    """The metadata label of each row's answer (its question's option), the code if none."""
+    questions = io.load_metadata()["questions"]
+    return pd.Series([str(questions.get(q, {}).get("options", {}).get(o, {}).get("label", o))
+                      for q, o in zip(frame["question"], frame["option"], strict=True)],
+                     index=frame.index)
 
 
 def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, level: str,
