@@ -215,10 +215,12 @@ def draw_group_panels(panels, panel_size: tuple[float, float], fit_x: bool = Fal
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels),
-                                                      panel_size[1]), squeeze=False)
+    # panels stacked, one above the other: the figure keeps one panel's width (a phone's)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(panel_size[0],
+                                                      panel_size[1] * len(panels)),
+                             squeeze=False)
     data = []
-    for ax, (title, cells, total) in zip(axes[0], panels, strict=True):
+    for ax, (title, cells, total) in zip(axes[:, 0], panels, strict=True):
         d = plot_groups(ax, cells, total, title)
         if fit_x:
             ax.set_xlim(0, min(100.0, 10 * np.ceil((d[["high", "ci_high"]].max().max() + 2)
@@ -233,7 +235,29 @@ def group_panels_figure(panels, run: str, name: str, panel_size: tuple[float, fl
                         fit_x: bool = False):
     """:func:`draw_group_panels` saved by :func:`save_figure` (returned for inline display)."""
     fig, data = draw_group_panels(panels, panel_size, fit_x)
-    return save_figure(fig, data, run, name)
+    title = groups_title(data)
+    fig.suptitle(title, fontsize=10, wrap=True)
+    fig.tight_layout()
+    return save_figure(fig, data, run, name, title=title,
+                       subtitle="Percent of each group: the range its published text allows "
+                                "(bar), its interval (line); hatched: derived, not published")
+
+
+def groups_title(data: pd.DataFrame) -> str:
+    """The breakdown figure's title, stating the finding of each panel: its published groups'
+    lowest and highest share (at the published points) and how many groups are derived."""
+    parts = []
+    for panel, rows in data.groupby("panel", sort=False):
+        groups = rows[(rows["group"] != "total") & ~rows["derived"].astype(bool)
+                      & rows["point"].notna()]
+        derived = int(rows["derived"].astype(bool).sum())
+        if groups.empty:
+            continue
+        lo, hi = groups.loc[groups["point"].idxmin()], groups.loc[groups["point"].idxmax()]
+        text = (f"{panel}: {lo['group']} {lo['point']:g}% to {hi['group']} {hi['point']:g}%")
+        parts.append(text + (f", {derived} group{'s' if derived != 1 else ''} derived"
+                             if derived else ""))
+    return "; ".join(parts) or "No published group to compare"
 
 
 # --------------------------------------------------------------------------------------------

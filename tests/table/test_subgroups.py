@@ -643,3 +643,18 @@ def test_check_selection_refuses_what_the_data_do_not_have():
         bd.check_selection(SERIES, META_SERIES, "emig", "would", ["age"], "leave")
     assert bd.age_variable(META_SERIES, ["region", "age"]) == "age"
     assert bd.age_variable(META_SERIES, ["region"]) is None
+
+
+def test_groups_title_states_each_panels_range_and_derived_groups():
+    from chasm import plots
+
+    data = pd.DataFrame({
+        "panel": ["by age"] * 4 + ["by approval"] * 3,
+        "group": ["18-24", "40-54", "55+", "total", "approve", "no_answer", "total"],
+        "derived": [False, True, False, False, False, True, False],
+        "point": [37.5, np.nan, 50.0, 43.0, 47.0, np.nan, 43.0]})
+    assert plots.groups_title(data) == ("by age: 18-24 37.5% to 55+ 50%, 1 group derived; "
+                                        "by approval: approve 47% to approve 47%, 1 group "
+                                        "derived")
+    none = data.assign(derived=True)
+    assert plots.groups_title(none) == "No published group to compare"
