@@ -339,12 +339,9 @@ def build(run: str, inputs: list[str] | None = None) -> None:
 def write_index() -> Path:
     """``reports/index.html`` and the rest of the site (``chasm.site.write_site``).
 
-    Reports of runs whose params file is gone are removed first, with the tables and figures
-    they wrote (``chasm.manifest.stale_outputs``), so the index never lists a removed run; so
-    are files no build writes any more (a run's ``.reader.html``, a table CSV of a report that
-    now shows fewer tables)."""
-    import json
-
+    Files no build writes any more are removed first (``chasm.manifest.stale_outputs``: the
+    outputs of runs whose params file is gone, per-table CSVs a report no longer lists), so
+    the index never lists a removed run."""
     from .guard import acquire, check_checkout
     from .manifest import stale_outputs
     from .site import write_site
@@ -352,17 +349,7 @@ def write_index() -> Path:
     _guard(check_checkout)
     _guard(acquire)
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
-    stale = stale_outputs(runs)
-    for report in sorted(paths.REPORTS.glob("*.ipynb")):
-        if report.stem not in runs:
-            continue
-        stale += [p for p in [paths.REPORTS / f"{report.stem}.reader.html"] if p.exists()]
-        listed = set(json.loads(report.read_text(encoding="utf-8"))["metadata"].get(
-            "chasm", {}).get("outputs", []))
-        folder = paths.REPORTS / "tables" / report.stem
-        stale += [p for p in sorted(folder.glob("*.csv"))
-                  if p.relative_to(paths.REPORTS).as_posix() not in listed]
-    for path in stale:
+    for path in stale_outputs(runs):
         path.unlink()
         print(f"✗ removed {paths.relative(path)} (no build writes it any more)")
     target = write_site()[1]

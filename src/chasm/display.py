@@ -263,7 +263,7 @@ class Table:
 CODED = ("option", "subgroup_var", "subgroup")
 
 
-def _code_labels(frame: pd.DataFrame) -> dict[str, list]:
+def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
     answer is looked up in its row's question if the table has one, else in any question."""
     from . import io
@@ -310,7 +310,7 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
     if named and index is None:
         index = shown.columns[0]
     if any(c in shown.columns for c in CODED):
-        shown = shown.assign(**_code_labels(shown))
+        shown = shown.assign(**code_labels(shown))
     columns = [c for c in shown.columns if str(c) not in TECHNICAL]
     if index is not None and index in columns:
         columns = [index] + [c for c in columns if c != index]

@@ -19,8 +19,9 @@ FIRST RUN. Where no stamp exists yet (a fresh clone), nothing is known about ear
 the new stamp takes the date of the newest input: make then decides by dates exactly as it would
 without stamps, and from then on content decides.
 
-Also :func:`stale_outputs`: the files in ``reports/`` that belong to runs which no longer exist
-(their params file was removed), so the index can remove them.
+Also :func:`stale_outputs`: the files in ``reports/`` no build writes any more (those of runs
+whose params file was removed, per-table CSVs a report no longer lists), which the index step
+removes.
 """
 
 from __future__ import annotations
@@ -69,21 +70,26 @@ def write_stamp(stamp: Path, content: str, inputs: list[str]) -> bool:
 
 
 def stale_outputs(runs: set[str]) -> list[Path]:
-    """Files in reports/ written by runs that no longer exist: their notebook and HTML files,
-    and the tables and figures their report lists in its metadata (``chasm.outputs``)."""
+    """Files in reports/ that no build writes any more.
+
+    For a run that no longer exists (its params file was removed): its notebook, its page and
+    the tables and figures its report lists in its metadata (``chasm.outputs``). For a run
+    that exists: the per-table CSVs under ``tables/<run>/`` its report no longer lists (the
+    page now shows fewer tables)."""
     out: list[Path] = []
     for report in sorted(paths.REPORTS.glob("*.ipynb")):
         run = report.stem
-        if run in runs:
-            continue
         try:
             listed = json.loads(report.read_text(encoding="utf-8"))["metadata"].get(
                 "chasm", {}).get("outputs", [])
         except (ValueError, KeyError):
             listed = []
+        if run in runs:
+            out += [p for p in sorted((paths.REPORTS / "tables" / run).glob("*.csv"))
+                    if p.relative_to(paths.REPORTS).as_posix() not in listed]
+            continue
         out.append(report)
-        out += [p for p in (paths.REPORTS / f"{run}.html", paths.REPORTS / f"{run}.reader.html")
-                if p.exists()]
+        out += [p for p in [paths.REPORTS / f"{run}.html"] if p.exists()]
         out += [paths.REPORTS / o for o in listed
                 if o.startswith(("tables/", "figures/")) and (paths.REPORTS / o).exists()]
     return out

@@ -279,7 +279,9 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
     import textwrap
 
-    names = _option_labels(whole)
+    from .display import code_labels
+
+    names = pd.Series(code_labels(whole)["option"], index=whole.index).astype(str)
     whole["label"] = (whole["wave"] + " · " + names.map(
         lambda n: textwrap.shorten(n, width=30, placeholder="…")) + " (" + whole["figure_id"]
         + ")")
@@ -307,14 +309,6 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
                        run, "intervals", title=title,
                        subtitle=f"Percent of respondents: {level} interval (line), the range "
                                 "the published text allows (pale bar), the published point")
-
-
-def _option_labels(frame: pd.DataFrame) -> pd.Series:
-    """The metadata label of each row's answer (its question's option), the code if none."""
-    questions = io.load_metadata()["questions"]
-    return pd.Series([str(questions.get(q, {}).get("options", {}).get(o, {}).get("label", o))
-                      for q, o in zip(frame["question"], frame["option"], strict=True)],
-                     index=frame.index)
 
 
 def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, level: str,

@@ -213,6 +213,13 @@ def fmt_p(value: float, relation: bool = False) -> str:
     return f"= {value:.3f}" if relation else f"{value:.3f}"
 
 
+def fmt_pct_compact(value: float) -> str:
+    """A share for a headline without needless digits: "37%", "37.5%" (one decimal at most).
+
+    Used by the 08_series sentences and chart title (fitted and published shares)."""
+    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+
 def fmt_short(value: float, unit: str = "") -> str:
     """A parameter value as the reader set it, without trailing zeros: 3 -> "3", 1.5 -> "1.5",
     97.5 -> "97.5" (Python's ``:g``, six significant digits).

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from . import report
+from .report import fmt_pct_compact as _share
 from .report import inert as _e
 from .report import markup
 
@@ -399,10 +400,6 @@ def trend_tests(sel: Selection, deff: float, alpha: float = 0.05) -> dict | None
 # --------------------------------------------------------------------------------------------
 # Sentences and views (every number computed; the notebook passes them through report.say)
 # --------------------------------------------------------------------------------------------
-def _pct(value: float) -> str:
-    return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
-
-
 def too_few_sentence(sel: Selection) -> str:
     """One sentence when fewer than two waves can be compared; empty otherwise."""
     if sel.enough:
@@ -464,7 +461,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
     beyond = tr["p_value"] < alpha
     text = (f"**Trend** ({tr['k']} waves, {_e(tr['first'])} to {_e(tr['last'])}): the fitted "
             "line goes "
-            f"from {_pct(round(tr['fitted_first'], 1))} to {_pct(round(tr['fitted_last'], 1))}"
+            f"from {_share(round(tr['fitted_first'], 1))} to {_share(round(tr['fitted_last'], 1))}"
             f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
             f"χ² = {tr['lr_stat']:.2f}, p {report.fmt_p(tr['p_value'], True)}: "
@@ -595,7 +592,8 @@ def headline(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict |
         return f"{sel.option_label}: no published point to draw"
     first, last = chosen.iloc[0], chosen.iloc[-1]
     text = (f"{sel.option_label[0].upper()}{sel.option_label[1:]}: "
-            f"{_pct(first['point'])} ({first['wave']}) → {_pct(last['point'])} ({last['wave']})")
+            f"{_share(first['point'])} ({first['wave']}) → {_share(last['point'])} "
+            f"({last['wave']})")
     if tr is not None:
         fam = changes[changes["best"]]
         sig = int((fam["p_adjusted"] < alpha).sum())
