@@ -34,8 +34,8 @@ weakest of several); ``p_value`` the test at the published values, ``p_rounding`
 rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_size`` tests (the
 number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
 rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
-test and ``se`` a paired test's standard error (for the tipping points of
-``chasm.sensitivity``); ``smallest_margin`` the smallest
+test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
+its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test); ``smallest_margin`` the smallest
 equivalence margin a similarity claim's figures establish; ``missing_low``/``missing_high`` the
 range of an unpublished cell; ``bayes_*`` a group's share of an answer with its interval;
 ``deff`` the design effect used.
@@ -66,7 +66,8 @@ _TEXT_COLUMNS: tuple[str, ...] = (
 NUMBER_COLUMNS: tuple[str, ...] = (
     "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted", "p_worst",
     "p_adjusted_worst", "family_size", "smallest_margin", "missing_low", "missing_high",
-    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "deff")
+    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "noise_var",
+    "deff")
 COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
 CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
                  "notes")

@@ -186,6 +186,14 @@ def _rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> 
     return float(with_rounding(diff, z, noise * scale ** 2)["p_value"].iloc[0])
 
 
+def _noise_var(*rows: pd.Series) -> float:
+    """Rounding noise (points^2) of a difference of the figures ``rows``
+    (``chasm.stats.rounding.rounding_variance``, summed)."""
+    from .stats.rounding import rounding_variance
+
+    return float(sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows))
+
+
 def _weakest(tests: list[dict]) -> dict:
     return max(tests, key=lambda t: (t["p_adjusted"], t["p_rounding"]))
 
@@ -199,7 +207,7 @@ def _numbers(measure: str, t: dict | None = None, **extra) -> dict:
                    p_worst=t["p_worst"], p_adjusted_worst=t["p_adjusted_worst"],
                    method=t.get("method", ""), family_size=t.get("m", np.nan),
                    comparison_id=t.get("comparison_id", ""))
-        for key in ("share_1", "share_2", "n_1", "n_2", "se"):
+        for key in ("share_1", "share_2", "n_1", "n_2", "se", "noise_var"):
             if key in t:
                 out[key] = t[key]
     out.update(extra)
@@ -216,25 +224,26 @@ def _two_sample(ctx: Context, p1, p2, n1, n2) -> pd.DataFrame:
 
 def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: float,
                       n_other: float, sign: int) -> dict:
-    """Score test of other - base (two independent samples), at the points and at the least
-    favourable ends for the claim that other - base has sign ``sign``."""
-    from .waves import worst_rounding_pvalue
+    """The comparison of other - base (two independent samples) by the one engine
+    (``chasm.compare.compare``): score test at the published values, the verdict's test with
+    rounding as noise and its interval; the least favourable rounding for the claim that
+    other - base has sign ``sign`` (1 where the ranges allow no difference that way)."""
+    from .compare import compare
 
     p1, p2 = float(base["point"]), float(other["point"])
     if sign > 0:  # claim: other > base; least favourable: base high, other low
         w1, w2 = float(base["high"]), float(other["low"])
     else:
         w1, w2 = float(base["low"]), float(other["high"])
-    point = _two_sample(ctx, p1, p2, n_base, n_other).iloc[0]
+    rec = compare(p1, p2, base["low"], base["high"], other["low"], other["high"], n_base,
+                  n_other, ctx.deff, ctx.alpha).iloc[0]
     # the intervals overlap, or allow the opposite direction: nothing is left to establish
-    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(worst_rounding_pvalue(
-        base["low"], base["high"], other["low"], other["high"], n_base, n_other, ctx.deff,
-        ctx.deff)[0])
-    return {"diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
-            "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
-            "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]), base, other),
+    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(rec["p_worst"])
+    return {"diff": float(rec["diff"]), "ci_low": float(rec["ci_low"]),
+            "ci_high": float(rec["ci_high"]), "p_point": float(rec["p_value"]),
+            "p_rounding": float(rec["p_rounding"]), "noise_var": float(rec["noise_var"]),
             "p_worst": p_worst, "worst_diff": w2 - w1,
-            "sign": 1 if sign * point["diff"] > 0 else -1,
+            "sign": 1 if sign * rec["diff"] > 0 else -1,
             "share_1": p1, "share_2": p2, "n_1": float(n_base), "n_2": float(n_other)}
 
 
@@ -417,6 +426,7 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
          "p_adjusted_worst": float(r["p_adjusted_worst"]), "method": r["method"],
          "m": int(((tests["family"] == r["family"]) & tests["best"]).sum()),
          "comparison_id": r["comparison_id"], "sign": 1 if sign * r["diff"] > 0 else -1,
+         "noise_var": float(r["noise_var"]),
          "share_1": float(r["p1"]), "share_2": float(r["p2"]), "n_1": float(r["n1"]),
          "n_2": float(r["n2"])}
     first, second = ctx.fig(r["figure_1"]), ctx.fig(r["figure_2"])
@@ -471,6 +481,7 @@ def rule_less_common(claim: Claim, ctx: Context) -> Result:
                           "worst_diff": wa - wb, "se": float(point["se"]),
                           "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]),
                                                     hi_row, lo_row),
+                          "noise_var": _noise_var(hi_row, lo_row),
                           "comparison_id": f"{claim.claim_id}:{hi_row['figure_id']}-"
                                            f"{lo_row['figure_id']}",
                           "sign": 1 if point["diff"] > 0 else -1})
@@ -631,7 +642,7 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
         tests.append({"group": g["figure_id"], "w": wg, "rest": float(point["rest"]),
                       "diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
                       "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
-                      "p_rounding": float(rounded["p_value"].iloc[0]),
+                      "p_rounding": float(rounded["p_value"].iloc[0]), "noise_var": noise,
                       "p_worst": 1.0 if no_difference else float(worst["p_value"]),
                       "worst_diff": float(worst["diff"]),
                       "smallest_margin": float(max(abs(tost["ci_low"].iloc[0]),

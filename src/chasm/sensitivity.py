@@ -12,9 +12,11 @@ the reader should see that distance, not a worst case folded into the verdict (D
 "Verdicts").
 
 CONVENTIONS. The level a test must beat is the one its family's adjustment implied,
-``alpha * p_rounding / p_adjusted`` (for Holm: alpha over its multiplier, the other tests held
-fixed); tipping points use the score test at the published values without the rounding noise
-(which moves p by about a tenth, ``chasm.stats.rounding``). The sample-size tipping point is a
+``alpha * p_rounding / p_adjusted`` (``chasm.compare.family_level``; for Holm: alpha over its
+multiplier, the other tests held fixed); tipping points are those of the verdict's own test,
+rounding as noise included (``chasm.compare.robustness``; for a paired or level test
+``chasm.stats.rounding.normal_tipping`` with the same noise), so "it stays supported up to"
+is true of the verdict as read. The sample-size tipping point is a
 factor on the claim's interviews (1 = as assumed). A level bias shifts both waves alike and
 cancels in a change; it matters for claims about a level (below half).
 """
@@ -37,30 +39,28 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     n_factor (the factor on the interviews below which it stops being significant),
     tipping_shift (points added to the later wave or group at which it flips, signed; for a
     paired or level test, the points by which the difference must shrink), and level_margin
-    (for a level claim: points between its interval and the threshold). Two-sample tests use
-    the score test (``chasm.stats.sensitivity``), paired and level tests the normal test they
-    are (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
+    (for a level claim: points between its interval and the threshold). Every tipping point is
+    that of the verdict's own test: two-sample tests the score test with rounding as noise
+    (``chasm.compare.robustness``), paired tests the normal test they are with the same noise
+    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
     ``note`` says which test.
     """
-    from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+    from .compare import family_level, robustness
 
     rows = []
     chosen = register[register["verdict"].isin(["supported", "contradicted"])]
     for r in chosen.itertuples():
-        level = (alpha * r.p_rounding / r.p_adjusted
-                 if pd.notna(r.p_adjusted) and r.p_adjusted > 0 else alpha)
+        level = float(family_level(r.p_rounding, r.p_adjusted, alpha))
+        noise = float(r.noise_var) if pd.notna(r.noise_var) else 0.0
         out = {"claim_id": r.claim_id, "rule": r.rule, "verdict": r.verdict,
                "comparison_id": r.comparison_id, "level": level, "p_value": r.p_value,
                "deff": r.deff, "tipping_deff": np.nan, "n_factor": np.nan,
                "tipping_shift": np.nan, "level_margin": np.nan, "note": ""}
         if r.rule in _TWO_SAMPLE and pd.notna(r.share_1):
-            out["tipping_deff"] = float(tipping_deff(r.share_1, r.share_2, r.n_1, r.n_2, level))
-            n_tip = float(tipping_n(r.share_1, r.share_2, r.deff, r.deff, level,
-                                    n_ratio=r.n_2 / r.n_1))
-            out["n_factor"] = n_tip / r.n_1
-            out["tipping_shift"] = tipping_shift(r.share_1, r.share_2, r.n_1, r.n_2, r.deff,
-                                                 r.deff, level)
-            out["note"] = "two-sample score test"
+            tip = robustness(r.share_1, r.share_2, r.n_1, r.n_2, r.deff, noise, level).iloc[0]
+            out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
+            out["tipping_shift"] = tip["tipping_shift"]
+            out["note"] = "two-sample score test, rounding as noise"
         elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
             from scipy.stats import norm
 
@@ -73,7 +73,8 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
             else:
                 diff, se = r.estimate, r.se
                 out["note"] = "paired options of one question (worst-case variance)"
-            tip = normal_tipping(diff, se, r.deff, level).iloc[0]
+            tip = normal_tipping(diff, se, r.deff, level,
+                                 noise if r.rule == "less_common" else 0.0).iloc[0]
             out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
             out["tipping_shift"] = -np.sign(diff) * tip["shift"]
         else:

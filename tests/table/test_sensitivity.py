@@ -6,23 +6,25 @@ import pandas as pd
 import pytest
 
 from chasm import sensitivity
+from chasm.stats.rounding import with_rounding
 from chasm.stats.twosample import compare_waves
 
 
 def register_rows():
     base = {"comparison_id": "", "p_value": np.nan, "deff": 1.9, "share_1": np.nan,
             "share_2": np.nan, "n_1": np.nan, "n_2": np.nan, "high": np.nan,
-            "estimate": np.nan, "se": np.nan}
+            "estimate": np.nan, "se": np.nan, "noise_var": np.nan}
     return pd.DataFrame([
         {**base, "claim_id": "C13", "rule": "wave_change", "verdict": "supported",
          "comparison_id": "W-t", "p_value": 0.012, "p_rounding": 0.0133, "p_adjusted": 0.0266,
-         "share_1": 43.0, "share_2": 37.0, "n_1": 1600.0, "n_2": 1600.0},
+         "share_1": 43.0, "share_2": 37.0, "n_1": 1600.0, "n_2": 1600.0, "noise_var": 1 / 6},
         {**base, "claim_id": "C20", "rule": "below_half", "verdict": "supported",
          "p_rounding": 1e-4, "p_adjusted": 1e-4, "estimate": 43.0, "high": 46.9},
         {**base, "claim_id": "C14", "rule": "wave_change", "verdict": "inconclusive",
          "p_rounding": 0.1, "p_adjusted": 0.1},
         {**base, "claim_id": "C15", "rule": "less_common", "verdict": "supported",
-         "p_rounding": 1e-4, "p_adjusted": 2e-4, "estimate": 10.0, "se": 2.95},
+         "p_rounding": 1e-4, "p_adjusted": 2e-4, "estimate": 10.0, "se": 2.95,
+         "noise_var": 1 / 6},
         {**base, "claim_id": "C19", "rule": "multiple_response", "verdict": "supported",
          "p_rounding": np.nan, "p_adjusted": np.nan},
     ])
@@ -33,21 +35,29 @@ def test_tipping_points_flip_the_test():
     assert table.index.tolist() == ["C13", "C20", "C15", "C19"]  # inconclusive C14 left out
     c13 = table.loc["C13"]
     assert c13["level"] == pytest.approx(0.025)  # Holm's multiplier 2
-    at = compare_waves(43, 37, 1600, 1600, c13["tipping_deff"], c13["tipping_deff"])
-    assert at["p_value"].iloc[0] == pytest.approx(0.025, abs=1e-8)
-    n = 1600 * c13["n_factor"]
-    assert compare_waves(43, 37, n, n, 1.9, 1.9)["p_value"].iloc[0] == pytest.approx(0.025,
-                                                                                    abs=1e-8)
-    shifted = compare_waves(43, 37 + c13["tipping_shift"], 1600, 1600, 1.9, 1.9)
-    assert shifted["p_value"].iloc[0] == pytest.approx(0.025, abs=1e-8)
+    # the tipping points are the verdict's test's: the score test widened by the rounding
+    # noise (both figures' 1/12 point^2) sits exactly at the level there
+    def noisy(a, b, n, d):
+        row = compare_waves(a, b, n, n, d, d).iloc[0]
+        return with_rounding(row["diff"], row["z"], 1 / 6)["p_value"].iloc[0]
+
+    assert noisy(43, 37, 1600, c13["tipping_deff"]) == pytest.approx(0.025, abs=1e-8)
+    assert noisy(43, 37, 1600 * c13["n_factor"], 1.9) == pytest.approx(0.025, abs=1e-8)
+    assert noisy(43, 37 + c13["tipping_shift"], 1600, 1.9) == pytest.approx(0.025, abs=1e-8)
     assert 0 < c13["tipping_shift"] < 6  # answering moving back towards the first wave
+    # the issue's independent recomputation: 2.33 / 0.815 / 0.565 with noise (2.39 / 0.80 /
+    # 0.64 without it, the numbers the pages used to show beside a noise verdict)
+    assert c13["tipping_deff"] == pytest.approx(2.33, abs=0.005)
+    assert c13["n_factor"] == pytest.approx(0.815, abs=0.001)
+    assert c13["tipping_shift"] == pytest.approx(0.565, abs=0.002)
     # a level: the bias that closes the gap between the interval and 50
     assert table.loc["C20", "level_margin"] == pytest.approx(50 - 46.9)
     assert abs(table.loc["C20", "tipping_shift"]) == pytest.approx(50 - 46.9)
     # paired options: the normal test at level 0.05 x 1e-4 / 2e-4 = 0.025
     c15 = table.loc["C15"]
     assert "paired" in c15["note"] and c15["level"] == pytest.approx(0.025)
-    assert abs(c15["tipping_shift"]) == pytest.approx(10 - 2.2414 * 2.95, abs=1e-3)
+    assert abs(c15["tipping_shift"]) == pytest.approx(10 - 2.2414 * np.sqrt(2.95**2 + 1 / 6),
+                                                      abs=1e-3)
     assert np.isnan(table.loc["C19", "tipping_deff"]) and "no sampling test" in \
         table.loc["C19", "note"]
 

@@ -178,10 +178,18 @@ def test_compare_pairs_tests_and_holm_by_hand(res):
     # at the far corners 8.5 and 9.5 (p near 0.08)
     assert res.loc[2, "equivalence_p"] < 0.05 < res.loc[2, "equivalence_p_worst"] < 0.1
     # the smallest margin 9% -> 9% can establish is below 3 (so "stable"); it equals the
-    # margin reachable at 9% with no change, and TOST at that margin sits exactly at alpha
+    # margin reachable at 9% with no change, and TOST on the verdict's test (rounding noise
+    # included) at that margin sits exactly at alpha; without the noise it is below alpha
     assert res.loc[2, "margin_smallest"] == pytest.approx(res.loc[2, "margin_reachable"])
-    at = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, res.loc[2, "margin_smallest"], 0.05)
-    assert at["p_value"].iloc[0] == pytest.approx(0.05, abs=1e-6)
+    from chasm import compare
+    at = compare.equivalence_pvalue(9, 9, 1600, 1600, 1.9, res.loc[2, "noise_var"],
+                                    res.loc[2, "margin_smallest"])
+    assert at[0] == pytest.approx(0.05, abs=1e-6)
+    plain = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, res.loc[2, "margin_smallest"], 0.05)
+    assert plain["p_value"].iloc[0] < 0.05
+    # the interval is the verdict's test's: it excludes 0 exactly when p_rounding < 0.05
+    assert ((res["ci_high"] < 0) | (res["ci_low"] > 0)).tolist() == \
+        (res["p_rounding"] < 0.05).tolist()
     assert res["reading"].tolist() == ["change", "change", "stable"]
 
 
