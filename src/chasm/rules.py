@@ -158,9 +158,14 @@ def _same_cell(claim: Claim, rows: list[pd.Series], keys=("wave", "question", "o
 
 
 def _adjusted(p: list[float], method: str) -> list[float]:
-    """Adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats."""
+    """Adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats.
+    ``intersection_union``: a claim that needs every test to hold is rejected (supported)
+    only if each test is at level alpha, so no test is adjusted (Berger 1982); the claim's p is
+    the largest of them."""
     from .stats.multiplicity import adjust_pvalues
 
+    if method == "intersection_union":
+        return [float(x) for x in p]
     return [float(x) for x in adjust_pvalues(p, method=method)]
 
 
@@ -444,7 +449,8 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
                   (r["figure_1"], r["figure_2"]))
 
 
-_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
+                "intersection_union": "an intersection-union test (each at alpha, no adjustment)"}
 
 
 
@@ -647,6 +653,8 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
                       "worst_diff": float(worst["diff"]),
                       "smallest_margin": float(max(abs(tost["ci_low"].iloc[0]),
                                                    abs(tost["ci_high"].iloc[0]))),
+                      "eq_low": float(tost["ci_low"].iloc[0]),
+                      "eq_high": float(tost["ci_high"].iloc[0]),
                       "comparison_id": f"{claim.claim_id}:{g['figure_id']}-rest",
                       "sign": 1 if claimed * point["diff"] > 0 else -1, "where": where})
     method = ctx.method(claim)

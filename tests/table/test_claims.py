@@ -63,6 +63,12 @@ families:
       - {id: W-n, claim: C02, question: why_people_leave, option: no_faith_in_future,
          waves: [2024-03, 2025-04]}
 post_hoc: {method: fdr_bh, why: test}
+history:
+  alpha: {fixed: before, commit: abcdef1, choice: a}
+  families: {fixed: after, commit: abcdef1, choice: a}
+  rounding: {fixed: after, commit: abcdef1, choice: a}
+  margin: {fixed: before, commit: abcdef1, choice: a}
+  claim_families: {fixed: after, commit: abcdef1, choice: a}
 """
 
 

@@ -29,10 +29,23 @@ def test_directional(tests, expected):
     assert verdicts.directional(tests, 0.05) == expected
 
 
+def e(p, low, high):
+    """A similarity test: its (1 - 2 alpha) interval and the smallest margin it implies."""
+    return {"sign": 1, "p_adjusted": p, "eq_low": low, "eq_high": high,
+            "smallest_margin": max(abs(low), abs(high))}
+
+
 @pytest.mark.parametrize("tests, expected", [
-    ([t(1, 0.5, 3.0), t(-1, 0.7, 4.9)], "supported"),
-    ([t(1, 0.5, 3.0), t(-1, 0.7, 5.1)], "inconclusive"),
-    ([t(1, 0.01, 3.0)], "contradicted"),  # a significant difference is not similarity
+    ([e(0.5, -3.0, 2.0), e(0.7, -4.9, 1.0)], "supported"),
+    ([e(0.5, -3.0, 2.0), e(0.7, -5.1, 1.0)], "inconclusive"),
+    # significant (the interval excludes 0) and equivalent (inside ±5): a real but trivial
+    # difference supports similarity (Lakens 2017)
+    ([e(0.01, 1.0, 3.0)], "supported"),
+    # significant and not shown within the margin: not contradicted, not supported
+    ([e(0.01, 1.0, 7.0)], "inconclusive"),
+    # wholly beyond the margin: the difference is shown to be larger than ±5
+    ([e(1e-6, 5.5, 9.0)], "contradicted"),
+    ([e(1e-6, -9.0, -5.2), e(0.5, -1.0, 1.0)], "contradicted"),
 ])
 def test_similarity_needs_equivalence(tests, expected):
     assert verdicts.similarity(tests, 0.05, 5.0) == expected
