@@ -274,6 +274,7 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
     used = [fid]
     parts = [f"{_fig_text(row)}, {row['wave']}, {_group_label(ctx.meta, row)}"]
     strong, weak, contradicted = 0, 0, False
+    disagree, confirm, agree_weak = 0, 0, 0
 
     cell = ctx.cell_figures(row)
     if len(cell) > 1:
@@ -282,6 +283,12 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         for pair in shared.itertuples():
             other = pair.figure_b if pair.figure_a == fid else pair.figure_a
             used.append(other)
+            o = ctx.fig(other)
+            own = o["source_id"] != row["source_id"] and o["source_kind"] == "primary"
+            if pair.agree:
+                confirm, agree_weak = confirm + own, agree_weak + (not own)
+            else:
+                disagree += 1
             if pair.agree:
                 parts.append(f"{_fig_text(ctx.fig(other))} for the same cell: the intervals "
                              "overlap (both can be right)")
@@ -319,13 +326,16 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         parts.append(f"{_conf(ctx)} CI {_range(*ci)} (n_eff {res['n_eff']:.0f})")
 
     verdict = verdicts.figure_check(contradicted, strong, weak)
-    if verdict == "not testable":
+    quotation = verdicts.quotation_status(contradicted, disagree, confirm + strong,
+                                          agree_weak + weak)
+    if not (strong or weak or contradicted):
         parts.insert(1, "no identity with a breakdown applies to this cell")
-    elif verdict == "inconclusive":
+    elif weak and not strong:
         parts.append("the identity leaves an unpublished cell free, so it passes for almost any "
                      "value of this figure")
+    parts.append(f"quotation {quotation}")
     numbers = _numbers("share and its CI (percent)", estimate=row["point"], low=ci[0],
-                       high=ci[1])
+                       high=ci[1], quotation=quotation)
     return Result(verdict, "; ".join(parts) + ".", numbers, _unique(used))
 
 
@@ -766,7 +776,8 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
     else:
         evidence += "not beyond 100, so these figures alone do not show multiple answers."
     return Result(verdict, evidence,
-                  _numbers("sum of option shares (percent), low = after rounding",
+                  _numbers("sum of option shares (percent); low, high: its rounding bounds, "
+                           "no sampling error",
                            estimate=total, low=float(lows.sum()), high=float(
                                sum(float(r["high"]) for r in rows))),
                   claim.figure_ids)

@@ -119,3 +119,125 @@ def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_u
         "answering drifted by {s} points between the waves for reasons other than opinion.",
         v=tip["verdict"], d=fmt(tip["tipping_deff"], 2), used=fmt(deff_used, 2),
         nf=fmt(tip["n_factor"], 2), s=fmt(abs(tip["tipping_shift"]), 1))
+
+
+# --------------------------------------------------------------------------------------------
+# The specification table (a multiverse of the choices the plan made after the results)
+# --------------------------------------------------------------------------------------------
+#: Rounding treatments of the specification table: the plan's (noise), the least favourable
+#: ends, and exact interval-censoring (``chasm.stats.rounding.interval_censored_pvalue``).
+ROUNDINGS: tuple[str, ...] = ("noise", "least favourable", "interval-censored")
+#: Interviews per wave tried (Levada's standard design is 1600; the waves' N is unknown).
+SPEC_N: tuple[float, ...] = (1200.0, 1600.0, 2000.0)
+#: Equivalence margins tried for the stability readings (points).
+SPEC_MARGINS: tuple[float, ...] = (3.0, 5.0)
+
+
+def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float, ...],
+                        alpha: float | None = None, ns: tuple[float, ...] = SPEC_N,
+                        roundings: tuple[str, ...] = ROUNDINGS) -> pd.DataFrame:
+    """Every confirmatory wave verdict under every specification (issue 21's multiverse).
+
+    The plan fixed three choices after the results were seen (``data/plan.yaml`` history): the
+    family, the rounding treatment and (withdrawn) the margin. For the plan's confirmatory wave
+    comparisons (those with a claim) and every combination of: family size ``k`` from the
+    confirmatory family's size to all declared comparisons of those waves (Holm over the first
+    ``k`` in the plan's order: the essay's comparisons, then the screen), rounding treatment
+    (:data:`ROUNDINGS`), design effect ``deffs`` (Levada's feasible range and beyond) and
+    interviews per wave ``ns``, one row: spec (a number), family_size, rounding, deff, n,
+    comparison_id, claim_id, diff, p (the treatment's p), p_adjusted (Holm over the family),
+    verdict (``chasm.verdicts.directional`` in the claim's direction, which the sign of the
+    published change gives), margin_smallest (noise treatment only; NaN otherwise) and
+    ``stable_at_<m>`` for :data:`SPEC_MARGINS` (the reading "stable" needs margin_smallest
+    below the margin). ``main`` marks the plan's own specification rows.
+    """
+    from . import compare as engine
+    from . import waves
+    from .stats.multiplicity import adjust_pvalues
+    from .stats.rounding import interval_censored_pvalue
+
+    alpha = plan.alpha if alpha is None else alpha
+    declared = plan.comparisons
+    rows = []
+    for (w1, w2), comps in declared.groupby(["wave1", "wave2"], sort=True):
+        confirm = comps[comps["claim"].notna() & (comps["claim"] != "")]
+        if confirm.empty:
+            continue
+        order = pd.concat([confirm, comps.drop(confirm.index)])
+        pairs = waves.wave_pairs(tidy, w1, w2)
+        best = pairs[pairs["best"]].set_index(["question", "option"])
+        order = order[[(q, o) in best.index for q, o in zip(order["question"], order["option"])]]
+        fig = best.loc[list(zip(order["question"], order["option"]))].reset_index()
+        ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
+        for n in ns:
+            for deff in deffs:
+                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha)
+                margins = engine.smallest_margin(fig["p1"], fig["p2"], n, n, deff,
+                                                 rec["noise_var"], alpha)
+                ps = {"noise": rec["p_rounding"].to_numpy(),
+                      "least favourable": rec["p_worst"].to_numpy(),
+                      "interval-censored": np.array([
+                          interval_censored_pvalue(a, b, c, d, n, n, deff, deff)
+                          for a, b, c, d in zip(*ends, strict=True)])}
+                for treatment in roundings:
+                    for k in range(len(confirm), len(order) + 1):
+                        adj = adjust_pvalues(ps[treatment][:k], method="holm")
+                        for i in range(len(confirm)):
+                            c = order.iloc[i]
+                            sign = 1  # the claim's direction is the published change's
+                            verdict = verdicts_directional(sign, adj[i], alpha)
+                            row = {"family_size": k, "rounding": treatment, "deff": float(deff),
+                                   "n": float(n), "comparison_id": c["comparison_id"],
+                                   "claim_id": c["claim"], "diff": float(rec["diff"].iloc[i]),
+                                   "p": float(ps[treatment][i]), "p_adjusted": float(adj[i]),
+                                   "verdict": verdict,
+                                   "margin_smallest": (float(margins[i])
+                                                       if treatment == "noise" else np.nan)}
+                            for m in SPEC_MARGINS:
+                                row[f"stable_at_{m:g}"] = (bool(margins[i] < m)
+                                                           if treatment == "noise" else np.nan)
+                            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.insert(0, "spec", out.groupby(["family_size", "rounding", "deff", "n"], sort=False)
+               .ngroup() + 1)
+    return out
+
+
+def verdicts_directional(sign: int, p_adjusted: float, alpha: float) -> str:
+    """:func:`chasm.verdicts.directional` of one test."""
+    from .verdicts import directional
+
+    return directional([{"sign": sign, "p_adjusted": p_adjusted}], alpha)
+
+
+def specification_summary(spec: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """For each claim of :func:`specification_table`: its verdict in the register, in how many
+    specifications it holds (holds), out of how many (specifications), and the verdict's
+    count under each rounding treatment and family size (columns ``holds, <treatment>`` and
+    ``holds, family <k>``)."""
+    main = register.set_index("claim_id")["verdict"]
+    rows = []
+    for claim, g in spec.groupby("claim_id", sort=True):
+        v = main.get(claim, "")
+        same = g["verdict"] == v
+        row = {"claim_id": claim, "comparison_id": g["comparison_id"].iloc[0], "verdict": v,
+               "holds": int(same.sum()), "specifications": int(len(g))}
+        for t, part in g.groupby("rounding", sort=False):
+            row[f"holds, {t}"] = f"{int((part['verdict'] == v).sum())} of {len(part)}"
+        for k, part in g.groupby("family_size", sort=True):
+            row[f"holds, family of {k}"] = f"{int((part['verdict'] == v).sum())} of {len(part)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def specification_sentence(summary: pd.DataFrame, claim_id: str) -> str:
+    """'[W-traitors] is supported in 80 of 144 specifications (...)': a ``report.say``
+    sentence naming, per rounding treatment and family size, where it holds."""
+    from .report import say
+
+    r = summary.set_index("claim_id").loc[claim_id]
+    by = "; ".join(f"{c.split(', ', 1)[1]}: {r[c]}" for c in summary.columns
+                   if c.startswith("holds, "))
+    return say("Across the specification table, [{cid}] is {v} in {h} of {t} specifications "
+               "({by}).", cid=r["comparison_id"], v=r["verdict"], h=int(r["holds"]),
+               t=int(r["specifications"]), by=by)

@@ -110,8 +110,11 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
 
     One row per month and published share (approve, disapprove, no_answer; a month that
     lacks a share has no row for it), read by the one wording rule (``chasm.worded``: a whole
-    number is ±0.5). ``figure_id`` is ``A<month>-<option>``; the source kind comes from
-    ``sources`` (``chasm.io.load_sources()``).
+    number is ±0.5). A month whose note starts with "derived" was not published but computed
+    from two published whole numbers (2025-02: a November figure plus the fall the release
+    states, 84 + 4): the sum of two roundings can be off by up to 1, so its range is ±1
+    (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
+    from ``sources`` (``chasm.io.load_sources()``).
     """
     from . import worded
 
@@ -124,13 +127,17 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
                 continue
             text = f"{value:g}%"
             reading = worded.read(text)
+            low, high, rule = reading.low, reading.high, reading.rule
+            if str(record.get("note") or "").startswith("derived"):
+                low, high = max(0.0, reading.point - 1.0), min(100.0, reading.point + 1.0)
+                rule = "derived sum of two rounded figures (±1)"
             rows.append({"figure_id": f"A{record['month']}-{option}",
                          "source_id": record["source_id"],
                          "source_kind": kinds.get(record["source_id"], "primary"),
                          "wave": record["month"], "question": APPROVAL_QUESTION,
                          "option": option, "subgroup_var": "all", "subgroup": "all",
                          "value_pct": float(value), "value_text": text, "point": reading.point,
-                         "low": reading.low, "high": reading.high, "rule": reading.rule,
+                         "low": low, "high": high, "rule": rule,
                          "where": "data/raw/putin_approval_monthly.csv",
                          "note": record.get("note") or ""})
     return pd.DataFrame(rows, columns=_TIDY)

@@ -100,16 +100,43 @@ def bounded(low: float, high: float, low_ci: float, high_ci: float, threshold: f
 
 
 def figure_check(impossible: bool, strong_checks: int, weak_checks: int) -> str:
-    """A quoted figure: contradicted if an identity is impossible; supported if a check that
-    could fail at ordinary values held (every group of a breakdown published); inconclusive
-    if only identities with a free unpublished cell held; not testable if none applies."""
+    """A quoted figure as a claim: contradicted if an identity is impossible; supported if a
+    check that could fail at ordinary values held (every group of a breakdown published);
+    otherwise not testable: an identity with a free unpublished cell passes for almost any
+    value and is no test of the claim. Whether the quotation itself is borne out by the
+    sources is the other axis, :func:`quotation_status`."""
     if impossible:
         return "contradicted"
     if strong_checks:
         return "supported"
-    if weak_checks:
-        return "inconclusive"
     return "not testable"
+
+
+#: The quotation axis of a quoted figure (:func:`quotation_status`), with its rule.
+QUOTATION: tuple[tuple[str, str], ...] = (
+    ("confirmed", "a source of its own (another document, primary) gives a figure for the same "
+     "cell whose range overlaps, or a check that could fail (an identity with every group "
+     "published) holds"),
+    ("consistent", "only a secondary source's overlapping figure or an identity with an "
+     "unpublished cell left free agrees with it: nothing contradicts it, nothing confirms it"),
+    ("unconfirmed", "no other source and no identity speaks to it"),
+    ("contradicted", "another source for the same cell gives a range that cannot overlap, or an "
+     "identity no true shares can satisfy"),
+)
+
+
+def quotation_status(impossible: bool, disagreeing: int, confirming: int, consistent: int) -> str:
+    """Whether a quoted figure is borne out (:data:`QUOTATION`): contradicted if a source or an
+    identity rules it out; confirmed if a source of its own or a check that could fail bears it
+    out; consistent if only weak agreement exists; unconfirmed otherwise. Provenance, not a
+    verdict on the essay's argument: counts of claims leave quotations out."""
+    if impossible or disagreeing:
+        return "contradicted"
+    if confirming:
+        return "confirmed"
+    if consistent:
+        return "consistent"
+    return "unconfirmed"
 
 
 def change_reading(p_adjusted: float, smallest_margin: float, margin: float,

@@ -143,3 +143,24 @@ def test_normal_tipping_with_noise_plugs_back():
     assert 2 * norm.sf(6.0 / np.sqrt(se_n**2 + 1 / 6)) == pytest.approx(0.025, abs=1e-10)
     shrunk = 6.0 - tip["shift"]
     assert 2 * norm.sf(shrunk / np.sqrt(2.4**2 + 1 / 6)) == pytest.approx(0.025, abs=1e-10)
+
+
+def test_interval_censored_p_by_simulation_and_limits():
+    """Exact interval-censoring: close to the noise test for whole-number ranges (43 -> 37),
+    between the published-value test and the least favourable ends; its size under no change
+    is about alpha (simulation: true shares equal, figures rounded to whole numbers)."""
+    from chasm.stats.rounding import interval_censored_pvalue
+    from chasm.waves import worst_rounding_pvalue
+
+    pc = interval_censored_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)
+    r = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]
+    noisy = with_rounding(r["diff"], r["z"], 1 / 6)["p_value"].iloc[0]
+    worst = worst_rounding_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)[0]
+    assert r["p_value"] < pc < worst and pc == pytest.approx(noisy, rel=0.05)
+    rng = np.random.default_rng(7)
+    ne = 1600 / 1.9
+    shares = rng.normal(0.40, np.sqrt(0.24 / ne), size=(300, 2)) * 100
+    rounded = np.round(shares)
+    ps = np.array([interval_censored_pvalue(a - .5, a + .5, b - .5, b + .5, 1600, 1600, 1.9, 1.9)
+                   for a, b in rounded])
+    assert 0.02 < (ps < 0.05).mean() < 0.09  # 300 draws: 0.05 ± about 2.5 SE

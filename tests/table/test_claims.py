@@ -233,7 +233,8 @@ def age_cells(total="43%", young="35-40%", mid="35-40%", middle=None, old="about
 
 def test_figure_identity_holds_with_a_missing_group(inputs):
     out = run(inputs, tidy_of(*age_cells()), claim("figure", "A4", kind="figure")).iloc[0]
-    assert out["verdict"] == "inconclusive"  # a free cell: the check can hardly fail
+    # a free cell: the check can hardly fail, so it tests no claim; the quotation is consistent
+    assert out["verdict"] == "not testable" and out["quotation"] == "consistent"
     assert "unpublished 40-54 cell must lie in [27.7–53.0]" in out["evidence"]
     every = age_cells(young="37%", mid="40%", middle="42%", old="48%")
     out = run(inputs, tidy_of(*every), claim("figure", "A4", kind="figure")).iloc[0]
@@ -265,7 +266,8 @@ def test_figure_approval_identity_uses_the_waves_rating(inputs):
             fig("P1", "47%", "2024-03", var="putin_approval", group="approve"),
             fig("P2", "19%", "2024-03", var="putin_approval", group="disapprove")]
     out = run(inputs, tidy_of(*rows), claim("figure", "P2", kind="figure")).iloc[0]
-    assert out["verdict"] == "inconclusive"  # "no answer" is not published: a free cell
+    # "no answer" is not published: a free cell (no test of the claim; quotation consistent)
+    assert out["verdict"] == "not testable" and out["quotation"] == "consistent"
     assert "approval rating of 2024-03" in out["evidence"]
     # April 2025 uses February 2025, which gives no disapproval: no check at all
     rows = [fig("T", "43%"), fig("P2", "19%", var="putin_approval", group="disapprove")]

@@ -72,3 +72,37 @@ def test_falsification_follows_the_tipping_shift_and_level_margin():
     assert table.loc["C20"].tolist()[1:] == ["survives", "survives", "flips"]  # 3.1 points
     assert table.loc["C15"].tolist()[1:] == ["survives", "survives", "flips"]  # 3.4 points
     assert table.loc["C19"].tolist()[1:] == ["–", "–", "–"]
+
+
+def test_specification_table_against_its_parts():
+    """The multiverse: each row's p is the treatment's own test and its adjusted p Holm over
+    the first k of the plan's comparisons; the plan's own specification reproduces 03's row."""
+    from chasm import figures, io, plan, waves
+    from chasm.stats.multiplicity import adjust_pvalues
+
+    the = plan.load_plan()
+    tidy, meta = figures.load(), io.load_metadata()
+    spec = sensitivity.specification_table(the, tidy, meta, (1.9, 2.5), ns=(1600.0,))
+    assert set(spec["claim_id"]) == {"C13", "C14"}
+    assert set(spec["family_size"]) == {2, 3, 4, 5}
+    assert set(spec["rounding"]) == set(sensitivity.ROUNDINGS)
+    main = spec[(spec["family_size"] == 2) & (spec["rounding"] == "noise") & (spec["deff"] == 1.9)]
+    rows = plan.wave_tests(the, tidy, meta, 1.9).set_index("comparison_id")
+    for r in main.itertuples():
+        assert r.p_adjusted == pytest.approx(rows.loc[r.comparison_id, "p_adjusted"], rel=1e-9)
+    # Holm over five: the first two p-values with the three screen ones
+    five = spec[(spec["family_size"] == 5) & (spec["rounding"] == "noise")
+                & (spec["deff"] == 1.9)].set_index("comparison_id")
+    ps = [rows.loc[c, "p_rounding"] for c in ("W-traitors", "W-no_faith", "W-educated_talented",
+                                             "W-would", "W-would_not")]
+    assert five.loc["W-traitors", "p_adjusted"] == pytest.approx(adjust_pvalues(ps)[0])
+    # the verdict follows the adjusted p; a heavier design can only weaken it
+    assert ((spec["verdict"] == "supported") == (spec["p_adjusted"] < 0.05)).all()
+    t = spec[spec["comparison_id"] == "W-traitors"]
+    heavy = t[t["deff"] == 2.5].set_index(["family_size", "rounding"])["p"]
+    light = t[t["deff"] == 1.9].set_index(["family_size", "rounding"])["p"]
+    assert (heavy >= light).all()
+    reg = pd.DataFrame({"claim_id": ["C13", "C14"], "verdict": ["supported", "inconclusive"]})
+    summary = sensitivity.specification_summary(spec, reg).set_index("claim_id")
+    assert summary.loc["C13", "holds"] == int((t["verdict"] == "supported").sum())
+    assert summary.loc["C13", "specifications"] == len(t) == 4 * 3 * 2

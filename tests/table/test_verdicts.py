@@ -65,7 +65,7 @@ def test_level_and_bounded():
 def test_figure_check_and_change_reading():
     assert verdicts.figure_check(True, 3, 1) == "contradicted"
     assert verdicts.figure_check(False, 1, 0) == "supported"
-    assert verdicts.figure_check(False, 0, 2) == "inconclusive"
+    assert verdicts.figure_check(False, 0, 2) == "not testable"  # free-cell identities only
     assert verdicts.figure_check(False, 0, 0) == "not testable"
     assert verdicts.change_reading(0.02, 9.9, 5, 0.05) == "change"
     assert verdicts.change_reading(0.5, 2.3, 5, 0.05) == "stable"
@@ -87,3 +87,15 @@ def test_provenance_counts_sources_and_agreement():
     far = tidy.assign(low=[42.5, 28.3, 42.5], high=[43.5, 38.3, 43.5])
     assert verdicts.provenance(far, ["E01", "S01"]).endswith("E01/S01 disagree")
     assert verdicts.provenance(tidy, []) == ""
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((True, 0, 0, 0), "contradicted"),  # an impossible identity
+    ((False, 1, 1, 0), "contradicted"),  # a source for the same cell rules it out
+    ((False, 0, 1, 1), "confirmed"),  # a source of its own, or a check that could fail
+    ((False, 0, 0, 2), "consistent"),  # a secondary source or a free-cell identity only
+    ((False, 0, 0, 0), "unconfirmed"),
+])
+def test_quotation_status_is_its_own_axis(args, expected):
+    assert verdicts.quotation_status(*args) == expected
+    assert expected in dict(verdicts.QUOTATION)

@@ -63,6 +63,20 @@ def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: flo
         return float(score_test(p1 / 100 * ne1, ne1, p2 / 100 * ne2, ne2)[1])
 
 
+def _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha) -> np.ndarray:
+    """``p - alpha`` of the change with ``steps`` added to one wave's share, all steps at once
+    (the vectorised :func:`_pvalue`); NaN where both shares are 0 or 100."""
+    from chasm.stats.rounding import noise_score_test
+
+    q1, q2 = (np.full_like(steps, a), b + steps) if wave == 2 else (a + steps, np.full_like(
+        steps, b))
+    q1, q2 = np.clip(q1, 0.0, 100.0), np.clip(q2, 0.0, 100.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = noise_score_test(q1, q2, m1, m2, e1, e2, v)[1]
+    degenerate = ((q1 == 0) & (q2 == 0)) | ((q1 == 100) & (q2 == 100))
+    return np.where(degenerate, np.nan, p) - alpha
+
+
 def _rows(**arrays: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """The broadcast shape of the arguments and each of them flattened to that size."""
     arrs = broadcast(**arrays)
@@ -275,7 +289,7 @@ def tipping_shift(
         if limit == 0:
             continue
         steps = np.linspace(0.0, limit, grid + 1)
-        values = np.array([excess(s) for s in steps])
+        values = _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha)
         values[0] = base
         flips = np.flatnonzero(np.isfinite(values[1:]) & (np.sign(values[1:]) != np.sign(base)))
         if flips.size == 0:
