@@ -38,7 +38,7 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import claims, figures, io, plan, report, sensitivity, verdicts
+from chasm import claims, figures, io, plan, report, sensitivity, verdicts, worded
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -112,6 +112,23 @@ report.say("{sentence} {quotes}", sentence=claims.summary_sentence(register),
 
 # %%
 report.show(pd.DataFrame(verdicts.QUOTATION, columns=["quotation", "rule"]), index="quotation")
+
+# %% [markdown]
+# **Words are coarsened figures, not rounding noise.** A source that writes "a third" says only
+# that the share lies in a band around a third (±5 points, `chasm.worded`); where a numeric
+# figure of the same cell falls in that band, both describe one quantity, which lies in the
+# intersection of their ranges, and every comparison uses that intersection
+# (`chasm.worded.identify`). Only where the ranges cannot overlap do the sources conflict, and
+# only there can a conclusion depend on the source believed. The cells this changes
+# (`changed`):
+
+# %%
+identified = worded.identification_table(tidy)
+report.say("{k} of the {t} worded figures overlap a numeric figure of their cell and are read "
+           "as the intersection: {ids}.", k=int(identified["changed"].sum()), t=len(identified),
+           ids=", ".join(f"{r.figure_id} with {r.identified_with}"
+                         for r in identified[identified["changed"]].itertuples()) or "none")
+report.show(identified, index="figure_id")
 
 # %%
 shown = ["claim_id", "paragraph", "verdict", "quotation", "provenance", "paraphrase",

@@ -169,7 +169,8 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
            standard_n: int = 1600) -> Selection:
     """The series of one question/option/subgroup, every figure of every chosen wave.
 
-    ``tidy`` is the processed figures table; the approval series (``chasm.io.load_approval()``)
+    ``tidy`` is the processed figures table (worded figures read as identification intervals,
+    ``chasm.worded.identify``); the approval series (``chasm.io.load_approval()``)
     is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
     None for every wave the data have for the cell) narrows the series. ``n`` overrides every
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
@@ -180,6 +181,9 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     """
     from . import figures as figures_mod
     from . import uncertainty
+    from .worded import identify
+
+    tidy = identify(tidy)  # words as identification intervals, as wherever figures are compared
 
     if not isinstance(question, str) or not isinstance(option, str):
         raise report.ParameterError(f"question and option must be names, got {question!r} and "

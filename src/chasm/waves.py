@@ -50,13 +50,18 @@ def wave_pairs(
     subgroup (default the whole sample): every combination of sources, so a conclusion can be
     checked against each source. Figures without a point (bounds) are left out. ``best`` is
     True for the pair of figures ``chasm.figures.best`` picks for the two cells (one per
-    option): the declared family of tests.
+    option): the declared family of tests. Worded figures are read as identification
+    intervals (``chasm.worded.identify``): one that overlaps a numeric figure of its cell takes
+    the intersection of their ranges, so two sources differ only where their ranges cannot
+    overlap.
 
     Columns: question, option, figure_1, kind_1, text_1, p1, low1, high1, figure_2, ...,
     high2, best. Sorted by question, option, best first, then figure ids.
     """
     from chasm.figures import best as best_rows
+    from chasm.worded import identify
 
+    tidy = identify(tidy)
     sub = tidy[(tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup)
                & tidy["point"].notna()]
     chosen = set(best_rows(tidy[(tidy["subgroup_var"] == subgroup_var)
