@@ -822,7 +822,8 @@ def rule_below_half(claim: Claim, ctx: Context) -> Result:
                   _numbers("share and its CI (percent), the figure with the highest upper end",
                            estimate=top["row"]["point"], low=top["ci_low"], high=top["ci_high"],
                            p_value=top["p"], p_rounding=top["p"], p_worst=top["p"],
-                           p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none"),
+                           p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none",
+                           comparison_id=f"{claim.claim_id}:{top['row']['figure_id']}-50"),
                   claim.figure_ids)
 
 

@@ -149,7 +149,9 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
     verdict (``chasm.verdicts.directional`` in the claim's direction, which the sign of the
     published change gives), margin_smallest (noise treatment only; NaN otherwise) and
     ``stable_at_<m>`` for :data:`SPEC_MARGINS` (the reading "stable" needs margin_smallest
-    below the margin). ``main`` marks the plan's own specification rows.
+    below the margin). ``main`` marks the plan's own specification (its family, rounding as
+    noise, the waves' N from the metadata) at each design effect: those rows repeat the plan's
+    adjusted p (``tests/e2e/test_one_p.py``).
     """
     from . import compare as engine
     from . import waves
@@ -186,7 +188,10 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
                             c = order.iloc[i]
                             sign = 1  # the claim's direction is the published change's
                             verdict = verdicts_directional(sign, adj[i], alpha)
-                            row = {"family_size": k, "rounding": treatment, "deff": float(deff),
+                            plan_n = {float(meta["waves"][w]["n"]) for w in (w1, w2)}
+                            row = {"main": bool(k == len(confirm) and treatment == "noise"
+                                                and plan_n == {float(n)}),
+                                   "family_size": k, "rounding": treatment, "deff": float(deff),
                                    "n": float(n), "comparison_id": c["comparison_id"],
                                    "claim_id": c["claim"], "diff": float(rec["diff"].iloc[i]),
                                    "p": float(ps[treatment][i]), "p_adjusted": float(adj[i]),

@@ -27,6 +27,8 @@ def _table_values() -> pd.DataFrame:
     for path in sorted(TABLES.glob("*.csv")):
         table = pd.read_csv(path)
         if {"comparison_id", "p_adjusted", "deff"} <= set(table.columns):
+            if "main" in table.columns:  # a specification table: the plan's own rows only
+                table = table[table["main"].astype(bool)]
             part = table[["comparison_id", "p_adjusted", "deff"]].dropna()
             frames.append(part.assign(table=path.name))
     return pd.concat(frames, ignore_index=True)
