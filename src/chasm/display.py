@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import io
+
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
 #: decimal), ``p`` (a p-value), ``count`` (a whole number), ``deff`` (two decimals), ``bool``
 #: (yes / no), ``figure`` / ``claim`` (ids that link to their rows), ``verdict`` (a coloured
@@ -267,8 +269,6 @@ CODED = ("option", "subgroup_var", "subgroup")
 def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
     answer is looked up in its row's question if the table has one, else in any question."""
-    from . import io
-
     meta = io.load_metadata()
 
     def labels(column: str, parent: str, families: dict, members: str) -> list:
@@ -299,7 +299,7 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
 
 def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Table:
     """``frame`` as a report shows it (module docstring); ``index`` is the row-header column."""
-    csv = frame.to_csv(index=False, lineterminator="\n")
+    csv = io.csv_text(frame)
     found = shared(frame)
     if found is not None:
         what, href = found

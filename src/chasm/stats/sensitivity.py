@@ -44,7 +44,12 @@ from chasm.stats.twosample import (
     tost_pvalue,
 )
 
-_XTOL = 1e-10
+#: Root tolerances: absolute and relative (Brent's method stops within ``_XTOL + _RTOL*|x|``).
+#: Tight enough that another machine's last-bit differences, which can move a root by up to
+#: the tolerance, stay below the 10 significant digits that every output is written at
+#: (``chasm.io.SIGNIFICANT_DIGITS``).
+_XTOL = 1e-13
+_RTOL = 4e-15
 
 
 def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float,
@@ -95,7 +100,7 @@ def _root_per_row(rows: list[np.ndarray], excess, lo: float, hi: float, rising: 
         f_lo, f_hi = excess(lo, *row), excess(hi, *row)
         crosses = f_lo < 0 < f_hi if rising else f_hi < 0 < f_lo
         if np.isfinite(f_lo) and np.isfinite(f_hi) and crosses:
-            out[i] = brentq(excess, lo, hi, args=row, xtol=xtol, rtol=1e-12)
+            out[i] = brentq(excess, lo, hi, args=row, xtol=xtol, rtol=_RTOL)
     return out
 
 
@@ -144,7 +149,8 @@ def smallest_equivalence_margin(
         low, high = diff + 1e-12, 1.0 - 1e-9
         if np.isnan(excess(high)) or excess(high) > 0:
             continue  # no margin below 100 points suffices
-        out[i] = brentq(excess, low, high, xtol=_XTOL) * 100.0 if excess(low) > 0 else low * 100
+        out[i] = (brentq(excess, low, high, xtol=_XTOL, rtol=_RTOL) * 100.0
+                  if excess(low) > 0 else low * 100)
     return _shaped(out, shape, index)
 
 
@@ -179,7 +185,7 @@ def equivalence_share_limit(
     tiny = 1e-9
     if excess(tiny) >= 0:
         return 0.0
-    return float(brentq(excess, tiny, 50.0, xtol=_XTOL))
+    return float(brentq(excess, tiny, 50.0, xtol=_XTOL, rtol=_RTOL))
 
 
 # ---------------------------------------------------------------------------- tipping points
@@ -238,8 +244,7 @@ def tipping_n(
     shape, rows = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2)
     v = float(extra_variance)
     out = _root_per_row(rows, lambda n, a, b, e1, e2: _pvalue(a, b, n, ratio * n, e1, e2, v)
-                        - alpha,
-                        lo, hi, rising=False, xtol=1e-8)
+                        - alpha, lo, hi, rising=False, xtol=_XTOL)
     return _shaped(out, shape, index_of(p1, p2, deff1, deff2))
 
 
@@ -295,7 +300,7 @@ def tipping_shift(
         if flips.size == 0:
             continue
         j = flips[0] + 1
-        root = brentq(excess, *sorted((steps[j - 1], steps[j])), xtol=_XTOL)
+        root = brentq(excess, *sorted((steps[j - 1], steps[j])), xtol=_XTOL, rtol=_RTOL)
         if np.isnan(best) or abs(root) < abs(best):
             best = root
     return float(best)
@@ -371,7 +376,7 @@ def detectable_change(
 
     if limit <= 0 or excess(limit) < 0:
         return float("nan")
-    return float(direction * brentq(excess, 0.0, limit, xtol=_XTOL))
+    return float(direction * brentq(excess, 0.0, limit, xtol=_XTOL, rtol=_RTOL))
 
 
 # ------------------------------------------------------------------------- Bayes share of an answer
