@@ -181,7 +181,7 @@ def noise_interval(p1: float, p2: float, n1: float, n2: float, deff1: float, def
         if d == edge or excess(edge) < 0:
             out.append(round(edge))
         else:
-            out.append(brentq(excess, *sorted((d, edge)), xtol=1e-11, rtol=1e-13))
+            out.append(brentq(excess, *sorted((d, edge)), xtol=1e-13, rtol=4e-15))
     return out[0], out[1]
 
 
