@@ -18,7 +18,7 @@ from scipy.stats import norm
 from chasm.stats._validate import effective_counts
 from chasm.stats.rounding import _noise_z, noise_interval, noise_score_test, noise_smallest_margin
 from chasm.stats.sensitivity import tipping_deff, tipping_n, tipping_shift
-from chasm.stats.twosample import score_test
+from chasm.stats.twosample import score_interval, score_statistic, score_test
 
 XTOL, RTOL = 1e-13, 4e-15
 
@@ -107,6 +107,29 @@ def ref_noise_interval(p1, p2, n1, n2, deff1, deff2, extra_variance, alpha):
     return out[0], out[1]
 
 
+def ref_score_interval(x1, n1, x2, n2, alpha, correction=True):
+    crit = norm.ppf(1.0 - alpha / 2.0)
+    diff = x2 / n2 - x1 / n1
+    edge = 1.0 - 1e-12
+
+    def excess(delta, target):
+        if delta == diff:
+            return -target
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(score_statistic(x1, n1, x2, n2, delta, correction)) - target
+
+    limits = []
+    for sign in (-1.0, 1.0):
+        outer = sign * edge
+        target = -sign * crit
+        if sign * diff >= edge or np.sign(excess(outer, target)) == np.sign(excess(diff, target)):
+            limits.append(sign * 1.0)
+            continue
+        a, b = sorted((diff, outer))
+        limits.append(brentq(excess, a, b, args=(target,), xtol=1e-13, rtol=1e-13))
+    return limits[0], limits[1]
+
+
 # ------------------------------------------------------------------------------ the draws
 share = st.one_of(st.integers(0, 100).map(float), st.floats(0, 100))
 row = st.tuples(share, share, st.floats(50, 5000), st.floats(50, 5000), st.floats(0.5, 3),
@@ -169,3 +192,17 @@ def test_scalars_stay_scalars():
     lo, hi = noise_interval(43, 37, 1600, 1600, 1.9, 1.9, 1 / 6)
     assert isinstance(lo, float) and isinstance(hi, float)
     assert lo == ref_noise_interval(43, 37, 1600, 1600, 1.9, 1.9, 1 / 6, 0.05)[0]
+
+
+@settings(max_examples=50, deadline=None)
+@given(rows=rows, alpha=st.sampled_from([0.05, 0.1, 0.01]), correction=st.booleans())
+def test_score_interval(rows, alpha, correction):
+    a, b, m1, m2, e1, e2, _, _ = cols(rows)
+    x1, ne1 = effective_counts(a, m1, e1)
+    x2, ne2 = effective_counts(b, m2, e2)
+    keep = ~(((x1 == 0) & (x2 == 0)) | ((x1 == ne1) & (x2 == ne2)))  # compare_waves' rows
+    x1, ne1, x2, ne2 = x1[keep], ne1[keep], x2[keep], ne2[keep]
+    want = [ref_score_interval(*r, alpha, correction) for r in zip(x1, ne1, x2, ne2,
+                                                                   strict=True)]
+    lo, hi = score_interval(x1, ne1, x2, ne2, alpha, correction)
+    assert same(lo, [w[0] for w in want]) and same(hi, [w[1] for w in want])
