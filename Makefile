@@ -110,9 +110,12 @@ reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
 	@$(PY) -m chasm.build index
 	@touch $@  # the index rewrites only what changed: make must still see it done
 
-test: $(STAMP) ## unit tests, then nbval over the committed reports
-	$(PY) -m pytest tests $(wildcard reports/*.ipynb) --nbval --nbval-kernel-name $(KERNEL) \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Tests run in one pytest-xdist worker per core (TEST_WORKERS=1 for one process); --dist
+# loadfile keeps each file (each report's cells under nbval) on one worker, in order.
+TEST_WORKERS ?= auto
+test: $(STAMP) ## unit tests and nbval over the committed reports, on every core
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile tests $(wildcard reports/*.ipynb) \
+	  --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 lab: $(STAMP) ## JupyterLab on the project's environment and kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
