@@ -551,6 +551,7 @@ def _dry(command: list[str]) -> bool:
 def transaction(command: list[str], index: bool = False) -> int:
     """Run ``command`` (a make of some reports) all or nothing; see the module docstring.
     ``index``: refresh the index after it (``make report RUN=...``)."""
+    import contextlib
     import signal
     import subprocess
 
@@ -569,13 +570,29 @@ def transaction(command: list[str], index: bool = False) -> int:
     counter.unlink(missing_ok=True)
     env = {**os.environ, "CHASM_TRANSACTION": "1", "CHASM_PROGRESS": str(counter),
            "CHASM_PROGRESS_TOTAL": str(total)}
-    interrupted = []
-    handlers = {sig: signal.signal(sig, lambda signum, frame: interrupted.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}
+    interrupted: list[int] = []
+    # the make of the runs has its own process group, so that the driver decides what reaches
+    # it: Ctrl-C or a kill of this driver, or the end of the make that started it
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
+                            errors="backslashreplace", process_group=0)
+
+    def stop(signum, frame=None):  # noqa: ARG001 - the signal handler's signature
+        interrupted.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+
+    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    parent = os.getppid()
+
+    def watch():  # the make that started this driver was killed: stop, put everything back
+        while proc.poll() is None:
+            if os.getppid() != parent and not interrupted:
+                stop(signal.SIGTERM)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
     failed = []
     try:
-        proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
-                                errors="backslashreplace")
         for line in proc.stderr:
             if _MAKE_NOISE.match(line):
                 continue
