@@ -121,3 +121,28 @@ def test_stale_reports_are_named_once(project):
     assert out.returncode != 0
     assert out.stderr.count("reports are stale: run make reports") == 1, out.stderr
     assert "01_ingest" in out.stderr
+
+
+def test_make_follows_the_py_of_a_pair_and_refuses_one_out_of_sync(project):
+    script = project / "notebooks" / "04_multiresponse.py"
+    text = script.read_text(encoding="utf-8")
+    assert "\n# %%\n" in text
+    script.write_text(text.replace("\n# %%\n", "\n# %%\nedited_in_the_script = 1\n", 1),
+                      encoding="utf-8")
+    before = snapshot(project)
+    out = make(project)
+    assert out.returncode != 0
+    errors = _errors(out.stderr)
+    assert len(errors) == 1, out.stderr
+    assert ("notebooks/04_multiresponse.ipynb and notebooks/04_multiresponse.py are out of sync"
+            in errors[0] and "jupytext --sync notebooks/04_multiresponse.ipynb" in errors[0])
+    assert_unchanged(project, before)
+    sync = subprocess.run([str(VENV / "bin" / "jupytext"), "--sync",
+                           str(project / "notebooks" / "04_multiresponse.py")],
+                          capture_output=True, text=True, timeout=60)
+    assert sync.returncode == 0, sync.stderr
+    out = make(project)
+    assert out.returncode == 0, out.stderr
+    started = sorted(line.split(":")[0].split("] ")[-1] for line in out.stdout.splitlines()
+                     if line.startswith("▶"))
+    assert started == ["04_multiresponse", "04_multiresponse--2024-03"], out.stdout
