@@ -456,6 +456,20 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
 # --------------------------------------------------------------------------------------------
 # Index
 # --------------------------------------------------------------------------------------------
+def read_other_data(runs: set[str], version: str) -> list[str]:
+    """Runs whose report records that it read another data version than ``version`` (a
+    report that records none is not judged)."""
+    other = []
+    for run in sorted(runs):
+        report = paths.REPORTS / f"{run}.ipynb"
+        if report.exists():
+            read = nbformat.read(report, as_version=4).metadata.get("chasm", {}).get(
+                "data_version")
+            if read is not None and read != version:
+                other.append(run)
+    return other
+
+
 def write_index(strict: bool = True) -> Path:
     """``reports/index.html`` and the rest of the site (``chasm.site.write_site``).
 
@@ -473,14 +487,7 @@ def write_index(strict: bool = True) -> Path:
     _guard(acquire)
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
     version = data_version()
-    other = []
-    for run in sorted(runs):
-        report = paths.REPORTS / f"{run}.ipynb"
-        if report.exists():
-            read = nbformat.read(report, as_version=4).metadata.get("chasm", {}).get(
-                "data_version")
-            if read is not None and read != version:
-                other.append(run)
+    other = read_other_data(runs, version)
     if other:
         message = (f"{len(other)} report(s) read data version(s) other than data/raw's "
                    f"{version}: {', '.join(other)}; run make reports")

@@ -124,6 +124,15 @@ def test_check_names_reports_built_from_other_inputs(tree):
     assert manifest.check(runs) == ["r1", "r2", "r3"]
 
 
+def test_reports_of_another_data_version_are_named(tree):
+    for run, version in (("a", "v1"), ("b", "v2"), ("c", None)):
+        nb = nbformat.v4.new_notebook()
+        if version:
+            nb.metadata["chasm"] = {"data_version": version}
+        nbformat.write(nb, tree / "reports" / f"{run}.ipynb")
+    assert build.read_other_data({"a", "b", "c", "missing"}, "v1") == ["b"]
+
+
 def test_a_pair_out_of_sync_is_named_with_the_command_that_fixes_it(tree, monkeypatch):
     monkeypatch.setattr(manifest, "PAIRS", tree / ".build" / "pairs")
     (tree / "notebooks").mkdir()
