@@ -568,10 +568,12 @@ def transaction(command: list[str], index: bool = False) -> int:
         return subprocess.call(command)
     _guard(check_checkout)
     _guard(acquire)
-    before = _tree()
     start = time.time()
     plan = subprocess.run([*command, "-n"], capture_output=True, text=True)
     total = sum(1 for line in plan.stdout.splitlines() if " -m chasm.build run " in line)
+    if plan.returncode == 0 and " -m chasm.build " not in plan.stdout:  # nothing to build
+        return subprocess.call(command)
+    before = _tree()
     counter = paths.ROOT / ".build" / "progress"
     counter.parent.mkdir(parents=True, exist_ok=True)
     counter.unlink(missing_ok=True)
