@@ -111,8 +111,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 # make reports: every run and the index, all or nothing (chasm.build's driver stages the
 # previous tree, runs make build-reports, and restores that tree if anything fails).
+# (make -q first: when nothing is out of date the driver is not even started.)
 reports: | $(STAMP) ## run every notebook with every params file into reports/ (all or nothing)
-	@+$(PY) -m chasm.build reports -- $(MAKE) --no-print-directory build-reports
+	@+$(MAKE) -q --no-print-directory build-reports 2>/dev/null \
+	  || $(PY) -m chasm.build reports -- $(MAKE) --no-print-directory build-reports
 
 report: | $(STAMP) ## build one run and refresh the index: make report RUN=<run>
 	@+$(if $(filter $(RUN),$(RUNS)),$(PY) -m chasm.build reports --index -- $(MAKE) \

@@ -62,9 +62,13 @@ if __name__ == "__main__":  # first of all: an interrupt at any point is one lin
 # `make bench --profile`). nbformat's schema uses no iri format: skip that import.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import nbformat  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from . import paths  # noqa: E402
+from .manifest import console  # noqa: E402 - the build's terminal (its home: manifest)
+
+if TYPE_CHECKING:
+    import nbformat
 
 KERNEL = "chasm"
 STAGING = paths.REPORTS / ".staging"
@@ -86,28 +90,6 @@ _FRAME = re.compile(r"File (?:\S*?[\\/])?(?P<path>(?:chasm|matplotlib|seaborn)[\
 _LAYERS = (("chasm/stats/", "the statistics layer"), ("chasm/plan.py", "the analysis plan"),
            ("matplotlib/", "the chart library (matplotlib)"),
            ("seaborn/", "the chart library (seaborn)"), ("chasm/", "the chasm package"))
-#: The build's symbols and what an ASCII terminal shows instead.
-_ASCII = {"▶": ">", "✓": "ok", "✗": "x", "·": "-", "…": "..."}
-
-
-def console():
-    """Make stdout and stderr safe for any terminal; return ``mark(symbol)``, the symbol or its
-    ASCII stand-in where the terminal cannot encode it (``LC_ALL=C PYTHONUTF8=0``).
-
-    Text from data in messages is escaped rather than crashing the build."""
-    ascii_only = False
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.reconfigure(errors="backslashreplace")
-        except (AttributeError, ValueError):
-            pass
-        try:
-            "▶✓✗·…".encode(stream.encoding or "ascii")
-        except (UnicodeEncodeError, LookupError):
-            ascii_only = True
-    return (lambda symbol: _ASCII.get(symbol, symbol)) if ascii_only else (lambda symbol: symbol)
-
-
 _mark = None  # set by main(); before that, symbols print as they are
 
 
@@ -163,6 +145,8 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _warm_renderer() -> None:
     """Render a small notebook, so that the page renderer's imports (mistune, the site
     module) happen while the kernel runs, not after it."""
+    import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# warm"), nbformat.v4.new_code_cell(
         "x = 1", outputs=[nbformat.v4.new_output("display_data", {"text/html": "<b>x</b>"})])]
@@ -357,6 +341,7 @@ def _progress(event: str, run: str) -> str:
 
 def build(run: str, inputs: list[str] | None = None, depends: list[str] | None = None) -> None:
     """Execute, normalise, render and publish one run (see module docstring)."""
+    import nbformat
     import papermill
     from nbclient.exceptions import DeadKernelError
 
@@ -459,6 +444,8 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
 def read_other_data(runs: set[str], version: str) -> list[str]:
     """Runs whose report records that it read another data version than ``version`` (a
     report that records none is not judged)."""
+    import nbformat
+
     other = []
     for run in sorted(runs):
         report = paths.REPORTS / f"{run}.ipynb"
@@ -571,8 +558,8 @@ def transaction(command: list[str], index: bool = False) -> int:
     start = time.time()
     plan = subprocess.run([*command, "-n"], capture_output=True, text=True)
     total = sum(1 for line in plan.stdout.splitlines() if " -m chasm.build run " in line)
-    if plan.returncode == 0 and " -m chasm.build " not in plan.stdout:  # nothing to build
-        return subprocess.call(command)
+    if plan.returncode == 0 and " -m chasm.build " not in plan.stdout:
+        return 0  # nothing to build: the plan's make already refreshed the content stamps
     before = _tree()
     counter = paths.ROOT / ".build" / "progress"
     counter.parent.mkdir(parents=True, exist_ok=True)

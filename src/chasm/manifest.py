@@ -51,6 +51,29 @@ RUNS = BUILD / "runs.sha"
 PAIRS = BUILD / "pairs"
 
 
+#: The build's symbols and what an ASCII terminal shows instead.
+_ASCII = {"▶": ">", "✓": "ok", "✗": "x", "·": "-", "…": "..."}
+
+
+def console():
+    """Make stdout and stderr safe for any terminal; return ``mark(symbol)``, the symbol or its
+    ASCII stand-in where the terminal cannot encode it (``LC_ALL=C PYTHONUTF8=0``).
+
+    Text from data in messages is escaped rather than crashing the build. Here, not in
+    chasm.build, because every make runs this module first and it must stay light."""
+    ascii_only = False
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+        try:
+            "▶✓✗·…".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            ascii_only = True
+    return (lambda symbol: _ASCII.get(symbol, symbol)) if ascii_only else (lambda symbol: symbol)
+
+
 def _digest(path: Path) -> str:
     if not path.exists():
         return "missing"
@@ -190,7 +213,6 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    from .build import console
     from .guard import GuardError, acquire, check_checkout
 
     mark = console()
