@@ -285,8 +285,9 @@ def failure_message(run: str, err, executed: Path) -> str:
         last = frames[-1]
         where = last["path"].replace("\\", "/")
         layer = next(name for prefix, name in _LAYERS if where.startswith(prefix))
+        evalue = " ".join(str(err.evalue).split())  # one line (a parser's caret diagram)
         return (f"{run}: {layer} refused cell {err.exec_count}'s input: {err.ename}: "
-                f"{err.evalue} (in {last['func']}, {where} line {last['line']})\n{kept}")
+                f"{evalue} (in {last['func']}, {where} line {last['line']})\n{kept}")
     lines = [head]
     source = (err.source or "").splitlines()
     lines += ["  the cell:"] + [f"  | {line}" for line in source[:12]]

@@ -146,3 +146,24 @@ def test_make_follows_the_py_of_a_pair_and_refuses_one_out_of_sync(project):
     started = sorted(line.split(":")[0].split("] ")[-1] for line in out.stdout.splitlines()
                      if line.startswith("▶"))
     assert started == ["04_multiresponse", "04_multiresponse--2024-03"], out.stdout
+
+
+@pytest.mark.parametrize("name, source, layer, function", [
+    ("99_stats", "from chasm.stats import intervals\nintervals.share_interval(50, 0, 1.9)",
+     "the statistics layer", "in "),
+    ("99_chart", "import matplotlib.pyplot as plt\nfig = plt.figure()\n"
+     "fig.suptitle('$\\\\frac{$')\nfig.canvas.draw()",
+     "the chart library (matplotlib)", "in "),
+])
+def test_an_error_below_the_notebook_is_one_message(project, name, source, layer, function):
+    """Real kernel tracebacks: the builder names the layer and the function, no frames."""
+    _notebook(project, name, source)
+    before = snapshot(project)
+    out = make(project, f"INPUTS_{name}=")
+    assert out.returncode != 0
+    errors = _errors(out.stderr)
+    assert len(errors) == 1, out.stderr
+    assert errors[0].startswith(f"✗ {name}: {layer} refused cell "), out.stderr
+    assert f"{function}" in errors[0] and ".py line " in errors[0], out.stderr
+    assert "Traceback" not in out.stderr and "| " not in out.stderr, out.stderr
+    assert_unchanged(project, before)
