@@ -121,9 +121,11 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 #: Verdict -> badge colour class (the claims register's vocabulary, ``chasm.claims``).
+#: verdict -> badge class (``chasm.css`` colours each; white text at 4.5:1 or more, one
+#: colour per word of the claims vocabulary).
 BADGES = {"supported": "good", "consistent": "fair", "single source": "info",
           "not significant": "warn", "contradicted": "bad", "sources disagree": "bad",
-          "not identifiable": "open", "not testable": "none"}
+          "inconclusive": "unsure", "not identifiable": "open", "not testable": "none"}
 
 #: Columns a reader does not need (how a text was read, the interval method, the size's
 #: provenance flags): kept in the table's CSV, left out of the shown table.

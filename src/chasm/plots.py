@@ -24,7 +24,7 @@ def theme() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({"svg.hashsalt": "chasm", "svg.fonttype": "path",
+    mpl.rcParams.update({"svg.hashsalt": "chasm", "svg.fonttype": "none",
                          "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
 
 
@@ -48,19 +48,32 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     folder = paths.figures_dir()
     described = describe_figure(fig, data)
     buffer = _io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
+            "title": title if title is not None else described["title"],
+            "alt": alt if alt is not None else described["alt"],
+            "source": source if source is not None else figure_source(data),
+            "subtitle": subtitle or ""}
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=svg_metadata(meta, run))
     plt.close(fig)
     svg = buffer.getvalue()
     tmp = folder / f".{stem}.svg.tmp"
     tmp.write_text(svg, encoding="utf-8")
     tmp.replace(folder / f"{stem}.svg")
     io.write_csv(data, folder / f"{stem}.csv")
-    return SavedFigure(svg, {
-        "svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
-        "title": title if title is not None else described["title"],
-        "alt": alt if alt is not None else described["alt"],
-        "source": source if source is not None else figure_source(data),
-        "subtitle": subtitle or ""})
+    return SavedFigure(svg, meta)
+
+
+def svg_metadata(meta: dict, run: str) -> dict:
+    """What a downloaded SVG says about itself (Dublin Core in its ``<metadata>``): the
+    title stating its finding, what it shows (the alt text), its source line, the licence,
+    the page it belongs to and the project as creator; no date, so files stay
+    byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
+    searched and measured."""
+    from .site import LICENCE, SITE_TITLE
+
+    return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
+            "Source": meta["source"], "Rights": LICENCE, "Identifier": f"{run}.html",
+            "Creator": SITE_TITLE, "Language": "en"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,7 +108,7 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
     for y, row in rows.iterrows():
         q = by_key[row["quantity"]]
         if q.missing:
-            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=8,
+            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=9.5,
                     color="#555555")
             continue
         ax.barh(y, row["high_with_sampling"] - row["low_with_sampling"],
@@ -123,12 +136,12 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
                               "option": option, "figure_id": o["figure_id"],
                               "source_kind": kind, "low": o["point"], "high": o["point"]})
     ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
-    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=8.5)
+    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=9.5)
     ax.set_xlim(0, 100)
     ax.set_xlabel("percent of respondents")
     title = bounds_title(bounds, wave)
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9.5,
               frameon=False)
     return save_figure(fig, pd.DataFrame(plot_data), run, "bounds", title=title,
                        subtitle=f"Percent of respondents, {wave}: identified range (dark) and "
@@ -185,7 +198,7 @@ def plot_groups(ax, cells: pd.DataFrame, total, title: str,
                 ax.plot(row.point, y, "o", color=colour, ms=6, markeredgecolor="white",
                         zorder=4)
             labels.append(f"{row.group} ({row.figure_id})")
-    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_yticks(ys, labels, fontsize=9.5)
     ax.set_xlim(0, 100)
     ax.set_title(title, fontsize=9.5)
     ax.set_xlabel("percent")
@@ -194,7 +207,7 @@ def plot_groups(ax, cells: pd.DataFrame, total, title: str,
     handles.append(Patch(facecolor="#dddddd", edgecolor="#777777", hatch="///",
                          label="derived (bounds)"))
     handles.append(Line2D([], [], color="#333333", lw=1, ls="--", label="total"))
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+    ax.legend(handles=handles, fontsize=9.5, loc="upper center", bbox_to_anchor=(0.5, -0.22),
               ncol=2, frameon=False)
     data = rows[["group", "figure_id", "source_kind", "derived", "point", "low", "high",
                  "ci_low", "ci_high"]].copy()
@@ -347,7 +360,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
                   f"deff {report.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
-              fontsize=8)
+              fontsize=9.5)
     title = changes_title(res, wave1, wave2)
     ax.set_title(textwrap.fill(title, 70), fontsize=10)
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
@@ -440,7 +453,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 36)))
     ax.set_title("\n".join(textwrap.wrap(title, 58)), fontsize=10.5, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=8.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]
     return save_figure(fig, plotted, run, name)
