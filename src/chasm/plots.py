@@ -18,14 +18,18 @@ SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1
                   "derived": "#7a7a7a"}
 
 
+#: How every figure is written: element ids from a fixed salt (byte-stable files) and text
+#: as text, not paths (it can be read aloud, searched and measured).
+SVG_RC = {"svg.hashsalt": "chasm", "svg.fonttype": "none"}
+
+
 def theme() -> None:
     """Apply the project's seaborn theme and deterministic SVG settings."""
     import matplotlib as mpl
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({"svg.hashsalt": "chasm", "svg.fonttype": "none",
-                         "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
+    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
 
 
 def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
@@ -42,18 +46,22 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     Chart functions should pass a ``title`` that states the finding (computed from the
     numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     stem = f"{run}-{name}"
     folder = paths.figures_dir()
     described = describe_figure(fig, data)
+    _drop_chart_title(fig)
     buffer = _io.StringIO()
     meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
             "title": title if title is not None else described["title"],
             "alt": alt if alt is not None else described["alt"],
             "source": source if source is not None else figure_source(data),
             "subtitle": subtitle or ""}
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=svg_metadata(meta, run))
+    with mpl.rc_context(SVG_RC):  # whatever theme the caller set
+        fig.savefig(buffer, format="svg", bbox_inches="tight",
+                    metadata=svg_metadata(meta, run))
     plt.close(fig)
     svg = buffer.getvalue()
     tmp = folder / f".{stem}.svg.tmp"
@@ -61,6 +69,18 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     tmp.replace(folder / f"{stem}.svg")
     io.write_csv(data, folder / f"{stem}.csv")
     return SavedFigure(svg, meta)
+
+
+def _drop_chart_title(fig) -> None:
+    """Remove the chart's own title from the drawing (the suptitle, or a one-panel chart's
+    axes title): the page shows it as HTML above the image and the SVG keeps it in its
+    metadata, so drawn again it would only repeat it in smaller type. Panel titles stay."""
+    if getattr(fig, "_suptitle", None) is not None:
+        fig._suptitle.set_text("")
+    axes = [ax for ax in fig.axes if ax.get_visible() and (ax.has_data() or ax.get_title())]
+    if len(axes) == 1:
+        axes[0].set_title("")
+        axes[0].set_title("", loc="left")
 
 
 def svg_metadata(meta: dict, run: str) -> dict:

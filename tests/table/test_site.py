@@ -286,7 +286,13 @@ def test_saved_figures_carry_alt_text_title_source_and_links(figures_dir):
     assert bundle["text/plain"] == info["alt"]
     assert info["source"].startswith("Source: the essay (REM, 2025); a secondary summary")
     assert "N = 1,600" in info["source"]
-    assert (figures_dir / "03_waves-changes.svg").exists()
+    svg = (figures_dir / "03_waves-changes.svg").read_text(encoding="utf-8")
+    head, drawn = svg.split("</metadata>", 1)
+    assert "<dc:title>The share fell</dc:title>" in head and "MIT" in head
+    assert "<dc:identifier>03_waves.html</dc:identifier>" in head
+    assert "<dc:source>Source: the essay" in head and "Matplotlib v" not in head
+    assert "<text" in drawn and "change (points)" in drawn  # text as text, searchable
+    assert "The share fell" not in drawn  # the title is the page's, not drawn twice
     page = site.figure_html(info)
     assert f'alt="{info["alt"]}"' in page and 'href="figures/03_waves-changes.csv"' in page
     fig, _ = plt.subplots()
