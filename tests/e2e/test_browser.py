@@ -230,7 +230,10 @@ return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWid
         bare_svgs: [...document.querySelectorAll('svg')].filter(
           s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
         findings_top: findings ? findings.getBoundingClientRect().top : null,
-        charts: charts, hidden_numbers: hidden};
+        charts: charts, hidden_numbers: hidden,
+        scrolling_tables: [...document.querySelectorAll('.table-box')].filter(
+          b => b.scrollWidth > b.clientWidth + 1).map(
+          b => (b.querySelector('caption') || b).textContent.slice(0, 60))};
 """
 
 
@@ -297,6 +300,9 @@ def test_run_pages_open_with_their_findings_and_legible_charts(layouts, page, wi
         shown = sizes[1] * chart["width"] / sizes[0]
         assert shown >= site.MIN_CHART_TEXT_PX - 0.05, (
             f"{page.name} at {width} px: {chart['src']} text drawn at {shown:.1f} px")
+    if width < 600:  # a phone: rows stack, so no table scrolls sideways
+        assert seen["scrolling_tables"] == [], (
+            f"{page.name} at {width} px: tables still scrolling: {seen['scrolling_tables']}")
     if width >= 1280:
         assert seen["hidden_numbers"] == [], (
             f"{page.name}: tables whose numbers are all out of view: {seen['hidden_numbers']}")
