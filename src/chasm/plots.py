@@ -538,14 +538,48 @@ def describe_figure(fig, data: pd.DataFrame) -> dict:
     return {"title": title, "alt": " ".join(texts)}
 
 
+#: Columns of plotted numbers that name the figures they come from.
+FIGURE_COLUMNS = ("figure_id", "figure_1", "figure_2", "figure_ids")
+
+
+def source_outlets(data: pd.DataFrame) -> list[str]:
+    """The outlets behind the plotted figures, as a reader can look them up ("REM,
+    2025-12-08 (essay)"): a column ``outlet`` if the data carry one, else each figure id's
+    source in the tidy table and ``sources.csv`` (``figures.outlets``); in order of first
+    appearance, each once. Empty when the data name no figure."""
+    from . import figures
+
+    if "outlet" in data.columns:
+        kinds = data["source_kind"] if "source_kind" in data.columns else [None] * len(data)
+        pairs = zip(data["outlet"], kinds, strict=True)
+        return list(dict.fromkeys(f"{o} ({k})" if isinstance(k, str) else str(o)
+                                  for o, k in pairs if isinstance(o, str) and o))
+    ids = [i for column in FIGURE_COLUMNS if column in data.columns
+           for cell in data[column].dropna() for i in str(cell).replace(";", " ").split()]
+    if not ids:
+        return []
+    tidy = figures.load()
+    source_of = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
+    kind_of = dict(zip(tidy["figure_id"], tidy["source_kind"], strict=True))
+    names = figures.outlets(io.load_sources())
+    return list(dict.fromkeys(f"{names.get(source_of[i], source_of[i])} ({kind_of[i]})"
+                              for i in ids if i in source_of))
+
+
 def figure_source(data: pd.DataFrame) -> str:
-    """The source line of a chart of ``data``: the source kinds it shows and the sample sizes
-    the wave metadata marks as assumed (only the waves the data names, if it names any)."""
+    """The source line of a chart of ``data``: the outlets of the figures it shows
+    (:func:`source_outlets`; source kinds only when it names no figure), "derived here" for
+    derived values, and the sample sizes the wave metadata marks as assumed (only the waves
+    the data names, if it names any)."""
     kinds = []
     for column in ("source_kind", "kind_1", "kind_2", "kind"):
         if column in data.columns:
             kinds += [str(k) for k in data[column].dropna().unique()]
-    names = [SOURCE_NAMES[k] for k in SOURCE_NAMES if k in kinds]
+    names = source_outlets(data)
+    if not names:
+        names = [SOURCE_NAMES[k] for k in SOURCE_NAMES if k in kinds and k != "derived"]
+    if "derived" in kinds:
+        names.append(SOURCE_NAMES["derived"])
     line = "Source: " + ("; ".join(names) if names else "the published figures in data/raw")
     waves = io.load_metadata()["waves"]
     named = ({str(w) for w in data["wave"].dropna()} & set(waves)) if "wave" in data else set()

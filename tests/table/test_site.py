@@ -356,3 +356,25 @@ def test_the_committed_claimreview_file_matches_the_register():
     objects = json.loads(path.read_text(encoding="utf-8"))
     assert [o["identifier"] for o in objects] == [r["claim_id"] for r in rows]
     assert {o["reviewRating"]["alternateName"] for o in objects} <= {r["verdict"] for r in rows}
+
+
+def test_a_charts_source_line_names_the_outlets_of_its_figures():
+    tidy = pd.read_csv(paths.DATA / "processed" / "figures.csv")
+    known = pd.read_csv(paths.DATA / "raw" / "sources.csv").set_index("source_id")
+    ids = list(tidy["figure_id"][:2]) + [tidy["figure_id"].iloc[-1]]
+    expected = []
+    for i in ids:
+        row = tidy.set_index("figure_id").loc[i]
+        src = known.loc[row["source_id"]]
+        name = f"{src['publisher']}, {src['published']} ({row['source_kind']})"
+        if name not in expected:
+            expected.append(name)
+    data = pd.DataFrame({"figure_id": ids, "source_kind": ["x"] * 3})
+    assert plots.source_outlets(data) == expected
+    assert plots.figure_source(data).startswith("Source: " + "; ".join(expected))
+    assert "a secondary summary" not in plots.figure_source(data)
+    series = pd.DataFrame({"outlet": ["Levada Center", "Levada Center"],
+                           "source_kind": ["primary", "primary"]})
+    assert plots.source_outlets(series) == ["Levada Center (primary)"]
+    derived = pd.DataFrame({"figure_id": [ids[0], None], "source_kind": ["essay", "derived"]})
+    assert plots.figure_source(derived).split(". ")[0].endswith("; derived here")
