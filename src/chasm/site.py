@@ -399,7 +399,6 @@ class _Walk:
     plumbing: bool = False
     tables: int = 0
     findings: list[dict] = field(default_factory=list)
-    found_in: set[str] = field(default_factory=set)
 
 
 #: Split after a sentence's end (not inside a number such as 0.012).
@@ -412,21 +411,25 @@ def _first_sentence(text: str) -> str:
 
 
 def _note_finding(walk: _Walk, text_md: str) -> None:
-    """A section's first computed sentence with a number is its finding (once per section)."""
-    if walk.plumbing or walk.section is None or walk.section[0] in walk.found_in:
+    """A section's finding: its first computed sentence that gives a range or an interval,
+    else its first computed sentence with a number (one per section)."""
+    if walk.plumbing or walk.section is None:
         return
     text = text_md.strip()
     if not text or text.startswith("#") or not re.search(r"\d", text):
         return
     sentence = markdown(_first_sentence(text)).strip()
-    sentence = re.sub(r"^<p>(.*)</p>$", r"\1", sentence, flags=re.S)
-    walk.found_in.add(walk.section[0])
-    walk.findings.append({"html": link_ids(sentence), "anchor": walk.section[0],
-                          "where": f"In “{walk.section[1]}”"})
+    sentence = link_ids(re.sub(r"^<p>(.*)</p>$", r"\1", sentence, flags=re.S))
+    item = {"html": sentence, "anchor": walk.section[0], "where": f"In “{walk.section[1]}”"}
+    earlier = next((f for f in walk.findings if f["anchor"] == walk.section[0]), None)
+    if earlier is None:
+        walk.findings.append(item)
+    elif not _RANGE.search(earlier["html"]) and _RANGE.search(sentence):
+        walk.findings[walk.findings.index(earlier)] = item
 
 
 #: A sentence that gives a range or an interval (a finding with its uncertainty).
-_RANGE = re.compile(r"\bCI\b|interval|range|\d\s*(?:to|–|-)\s*[−+-]?\d|between")
+_RANGE = re.compile(r"\bCI\b|interval|\d\.\d+%?\s*(?:to|–)\s*[−+-]?\d|between")
 
 
 def findings(walk: _Walk) -> list[dict]:

@@ -178,6 +178,11 @@ def test_the_findings_box_opens_the_page_with_computed_results():
     assert 'href="#the-intervals"' in box and 'id="finding-1"' in box
     assert page.index('class="found"') < page.index('class="contents"')
     assert page.index('class="found"') < page.index("The intro paragraph")
+    nb.cells.insert(5, nbformat.v4.new_code_cell("report.say(...)", outputs=[
+        nbformat.v4.new_output("display_data", {"text/markdown": "Weights: 18-24 9.0%."})]))
+    box = re.search(r'<section class="found".*?</section>', site.render(nb).html,
+                    flags=re.S).group(0)
+    assert "Weights" not in box and "95% CI 33.3 to 40.8" in box  # the interval wins
 
 
 def test_tables_are_numbered_with_a_caption_that_labels_their_region():
