@@ -18,9 +18,9 @@ number column; axe-core (vendored from npm in ``tests/e2e/fixtures/axe-core``, i
 the network off) finds no serious or critical violation at either width. Every link of every
 page is clicked: same-page links must land on an element, links to other files must reach an
 existing file and fragment; a control page proves the pages' Content-Security-Policy stops a
-``javascript:`` link and an inline handler from running. A control page with a remote image, a missing image and an
-empty SVG proves the checks catch what they look for. A static test needs no browser: no
-page loads a script or stylesheet from the network.
+``javascript:`` link and an inline handler from running. A control page with a remote
+image, a missing image and an empty SVG proves the checks catch what they look for. A static
+test needs no browser: no page loads a script or stylesheet from the network.
 """
 
 from __future__ import annotations
@@ -457,8 +457,9 @@ const out = [];
 const record = e => { const a = e.target.closest('a'); if (!a) return;
   const url = new URL(a.href, location.href);
   const same = url.href.split('#')[0] === location.href.split('#')[0];
-  out.push({href: a.href, protocol: url.protocol, same: same, hash: decodeURIComponent(url.hash.slice(1)),
-            target: same && url.hash ? !!document.getElementById(decodeURIComponent(url.hash.slice(1))) : null});
+  const hash = decodeURIComponent(url.hash.slice(1));
+  out.push({href: a.href, protocol: url.protocol, same: same, hash: hash,
+            target: same && hash ? !!document.getElementById(hash) : null});
   if (!same || !url.hash) e.preventDefault(); };
 document.addEventListener('click', record, true);
 for (const d of document.querySelectorAll('details')) d.open = true;
