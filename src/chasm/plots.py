@@ -11,7 +11,7 @@ import io as _io
 
 import pandas as pd
 
-from . import io, paths
+from . import io, paths, text
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -25,7 +25,7 @@ def theme() -> None:
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
     mpl.rcParams.update({"svg.hashsalt": "chasm", "svg.fonttype": "path",
-                         "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
+                         "figure.dpi": 100, "figure.figsize": (7.5, 4.2), **text.CHART_RC})
 
 
 def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
@@ -43,9 +43,13 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
     import matplotlib.pyplot as plt
+    import matplotlib.text
 
     stem = f"{run}-{name}"
     folder = paths.figures_dir()
+    for artist in fig.findobj(matplotlib.text.Text):  # text from data drawn as written
+        artist.set_text(text.clean(artist.get_text()))
+        artist.set_parse_math(False)
     described = describe_figure(fig, data)
     buffer = _io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -57,10 +61,10 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     io.write_csv(data, folder / f"{stem}.csv")
     return SavedFigure(svg, {
         "svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
-        "title": title if title is not None else described["title"],
-        "alt": alt if alt is not None else described["alt"],
-        "source": source if source is not None else figure_source(data),
-        "subtitle": subtitle or ""})
+        "title": text.clean(title if title is not None else described["title"]),
+        "alt": text.clean(alt if alt is not None else described["alt"]),
+        "source": text.clean(source if source is not None else figure_source(data)),
+        "subtitle": text.clean(subtitle or "")})
 
 
 # --------------------------------------------------------------------------------------------
