@@ -32,6 +32,9 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 URL_SCHEMES = ("http", "https")
 #: matplotlib settings under which chart text is drawn as written.
 CHART_RC = {"text.parse_math": False, "text.usetex": False}
+#: How pages say that a source's publication date or title is not known (an empty cell).
+NO_DATE = "n.d."
+NO_TITLE = "title not known"
 
 
 def _invisible(ch: str) -> bool:

@@ -210,3 +210,28 @@ def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
     assert rows[1]["url"] == "" and rows[1]["publisher"] == "Levada Center"
     assert rows[2]["published"] == "n.d." and rows[2]["title"] == "title not known"
     assert all(r["url"] == "" or r["url"].startswith("http") for r in rows)
+
+
+def test_a_params_text_with_an_invisible_character_is_refused(tmp_path):
+    from chasm import params
+
+    def texts(nb):  # parameters that accept text (a text or a None default)
+        return [k for k, v in params.declared(nb).items()
+                if (v is None or isinstance(v, str)) and k != params.RUN]
+
+    notebook = next(p for p in sorted(paths.NOTEBOOKS.glob("*.ipynb")) if texts(p))
+    key = texts(notebook)[0]
+    path = tmp_path / "run.yaml"
+    path.write_text(f'{key}: "x\u202ey"\n', encoding="utf-8")
+    with pytest.raises(params.ParameterFileError, match=rf"line 1, key '{key}'.*U\+202E"):
+        params.load(path, notebook)
+
+
+def test_an_unknown_publication_date_is_said_as_such():
+    import pandas as pd
+
+    from chasm import figures
+
+    sources = pd.DataFrame({"source_id": ["a", "b"], "publisher": ["P", "Q"],
+                            "published": ["2024-01-02", None]})
+    assert figures.outlets(sources) == {"a": "P, 2024-01-02", "b": f"Q, {text.NO_DATE}"}
