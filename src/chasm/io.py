@@ -807,6 +807,8 @@ def _fact_problems(raw: Path, files: dict[str, Path], figures: pd.DataFrame,
       ("hard to say" is often not quoted);
     - **a source after its wave**: a figure's source (and the source it ``cites``) cannot be
       published before the wave's month (a year-only date counts as its December);
+    - **approval_month where it is needed**: a wave with figures broken down by Putin approval
+      names the month of the approval series that weights them (optional elsewhere);
     - **waves not after the data**: no wave of ``metadata/waves.yaml`` may lie after the newest
       source's publication date (the data cannot report a survey not yet published).
     """
@@ -863,13 +865,28 @@ def _fact_problems(raw: Path, files: dict[str, Path], figures: pd.DataFrame,
                      f"before the figure's wave {row['wave']}: a source cannot report a survey "
                      "made after it")
 
+    # approval_month where an analysis needs it: a wave broken down by approval is weighted
+    # by the approval split of its approval_month (chasm.weights; 05_subgroups)
+    from .uncertainty import APPROVAL_VARIABLE
+
+    where_waves = _metadata_cached(str(raw / "metadata"))[1]["waves"]
+    waves_file = raw / "metadata" / "waves.yaml"
+    by_approval = figures[figures["subgroup_var"] == APPROVAL_VARIABLE]
+    for wave, cells in by_approval.groupby("wave", sort=True):
+        if meta["waves"][wave].get("approval_month") is None:
+            row = cells.iloc[0]
+            problems.append(RawDataError(
+                waves_file, f"wave {wave} has figures broken down by '{APPROVAL_VARIABLE}' "
+                f"({where(row)}, {row['figure_id']}) but no approval_month: their groups are "
+                "weighted by that month of putin_approval_monthly.csv (write the nearest "
+                "published month, with a comment saying so)", where_waves[(wave,)].line,
+                value=wave, key=wave))
+
     # waves not after the newest source
     dated = sources["published"].dropna()
     if len(dated):
         newest = max(dated.index, key=lambda s: _latest_month(dated[s]))
         latest = _latest_month(dated[newest])
-        waves_file = raw / "metadata" / "waves.yaml"
-        where_waves = _metadata_cached(str(raw / "metadata"))[1]["waves"]
         for wave in meta["waves"]:
             if wave > latest:
                 problems.append(RawDataError(

@@ -274,14 +274,48 @@ def test_an_error_table_mixing_sample_sizes_is_refused(tmp_path):
 # --------------------------------------------------------------------------------------------
 # approval_month only where an analysis needs it
 # --------------------------------------------------------------------------------------------
-def test_a_wave_without_approval_month_loads(tmp_path):
-    raw = copy_raw(tmp_path)
+def _drop_approval_month(raw: Path, wave: str) -> Path:
     path = raw / "metadata" / "waves.yaml"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^  approval_month: .*\n", "", text, count=1)
+    block = re.search(rf"(?m)^{re.escape(wave)}:\n(?:(?:  |#).*\n)*", text).group(0)
+    assert "approval_month" in block
+    text = text.replace(block, re.sub(r"(?m)^  approval_month: .*\n", "", block))
     path.write_text(text, encoding="utf-8")
-    io.load_metadata(raw / "metadata")
+    io._metadata_cached.cache_clear()
+    return path
+
+
+def _approval_waves(raw: Path) -> tuple[set[str], set[str]]:
+    """Waves with figures broken down by approval, and the other waves."""
+    from chasm.uncertainty import APPROVAL_VARIABLE
+
+    figures = io.load_figures(raw)
+    waves = set(io.load_metadata(raw / "metadata")["waves"])
+    broken_down = set(figures.loc[figures["subgroup_var"] == APPROVAL_VARIABLE, "wave"])
+    return broken_down, waves - broken_down
+
+
+def test_a_wave_without_an_approval_breakdown_needs_no_approval_month(tmp_path):
+    raw = copy_raw(tmp_path)
+    others = sorted(_approval_waves(raw)[1])
+    if not others:
+        pytest.skip("every wave has an approval breakdown")
+    _drop_approval_month(raw, others[0])
+    assert len(io.load_figures(raw))
     io.load_approval(raw / "putin_approval_monthly.csv")
+
+
+def test_a_wave_with_an_approval_breakdown_but_no_approval_month_is_refused(tmp_path):
+    raw = copy_raw(tmp_path)
+    needing = sorted(_approval_waves(raw)[0])
+    if not needing:
+        pytest.skip("no wave has an approval breakdown")
+    path = _drop_approval_month(raw, needing[0])
+    with pytest.raises(io.RawDataError) as info:
+        io.load_figures(raw)
+    message = str(info.value)
+    assert f"waves.yaml, line {line_of(path, needing[0] + ':')}, key '{needing[0]}'" in message
+    assert "no approval_month" in message
 
 
 # --------------------------------------------------------------------------------------------
