@@ -257,3 +257,36 @@ def test_a_population_table_not_named_by_its_date_is_refused(tmp_path, name):
         io.population_files(tmp_path)
     with pytest.raises(io.RawDataError, match="no population table"):
         io.population_files(tmp_path / "empty")
+
+
+def _waves_problems(tmp_path, text: str) -> list[io.RawDataError]:
+    path = tmp_path / "waves.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(io.RawDataError) as info:
+        io._read_yaml(path, "waves")
+    return info.value.problems
+
+
+def test_a_misspelt_key_is_named_with_the_nearest_key_before_the_key_it_lacks(tmp_path):
+    problems = _waves_problems(tmp_path, "2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n"
+                               "  n_asumed: true\n")
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        "value 'n_asumed': unknown key (did you mean 'n_assumed'?)"]
+    assert problems[0].line == 5 and problems[0].key == "2024-03.n_asumed"
+
+
+def test_schema_problems_of_several_entries_come_in_file_order(tmp_path):
+    problems = _waves_problems(tmp_path, "2024-03:\n  label: x\n  fieldwork: null\n  n: 0\n"
+                               "  n_assumed: true\nMarch:\n  label: y\n  fieldwork: null\n"
+                               "  n: 1600\n  n_assumed: maybe\n")
+    assert [(p.line, p.key) for p in problems] == [(4, "2024-03.n"), (6, "March"),
+                                                   (10, "March.n_assumed")]
+
+
+def test_an_age_without_its_pair_is_a_missing_key(tmp_path):
+    path = tmp_path / "subgroups.yaml"
+    path.write_text("age:\n  label: age\n  groups:\n    young: {label: young, min_age: 18}\n",
+                    encoding="utf-8")
+    with pytest.raises(io.RawDataError, match=r"line 4, key 'age.groups.young.max_age': "
+                       r"required key is missing$"):
+        io._read_yaml(path, "subgroups")
