@@ -550,11 +550,18 @@ _SCRIPT = """<script>
 </script>"""
 
 
-#: A backstop behind the inert text of every page: nothing is fetched from anywhere but the
-#: page's own folder (the stylesheet, the figures' SVG), no plugin, no form, no base change;
-#: the one inline script (folding, the verdict filter) and inline styles are allowed.
-CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
+def _csp(script: str) -> str:
+    """A backstop behind the inert text of every page: nothing is fetched from anywhere but the
+    page's own folder (the stylesheet, the figures' SVG), no plugin, no form, no base change;
+    inline styles are allowed, and only the page's own inline script (folding, the verdict
+    filter), by its hash: no other script, inline event handler or ``javascript:`` link runs."""
+    import base64
+
+    hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+              for body in re.findall(r"<script>(.*?)</script>", script, flags=re.S)]
+    return ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"script-src {' '.join(hashes) or repr('none')}; base-uri 'none'; "
+            "form-action 'none'")
 
 
 def _document(title: str, run: str, body: str, chrome: dict[str, str],
@@ -564,7 +571,7 @@ def _document(title: str, run: str, body: str, chrome: dict[str, str],
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{_csp(script)}">
 {_block("title", f"<title>{html.escape(title)}</title>")}
 <link rel="stylesheet" href="{STYLESHEET}">
 </head>
