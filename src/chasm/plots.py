@@ -50,6 +50,10 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     for artist in fig.findobj(matplotlib.text.Text):  # text from data drawn as written
         artist.set_text(text.clean(artist.get_text()))
         artist.set_parse_math(False)
+    for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):  # category labels
+        labels = [t.get_text() for t in axis.get_ticklabels()]
+        if any(text.find_invisible(label) for label in labels):
+            axis.set_ticks(axis.get_ticklocs(), [text.clean(label) for label in labels])
     described = describe_figure(fig, data)
     buffer = _io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})

@@ -187,12 +187,13 @@ def test_chart_text_is_drawn_literally_and_cleaned(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "figures_dir", lambda: tmp_path)
     plots.theme()
     fig, ax = plt.subplots()
-    ax.barh(["$\\frac{1$ share", "other"], [1, 2])
+    ax.barh(["$\\frac{1$ share", "other\u202e"], [1, 2])
     ax.set_title("traitors \u202e%99 $x^{2$")
     saved = plots.save_figure(fig, pd.DataFrame({"x": [1, 2]}), "test", "literal")
     assert saved.meta["title"] == "traitors %99 $x^{2$"
     assert "\u202e" not in saved.meta["alt"] and "$x^{2$" in saved.meta["alt"]
     assert (tmp_path / "test-literal.svg").exists()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$\\frac{1$ share", "other"]
 
 
 def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
