@@ -645,25 +645,31 @@ def read_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
 @lru_cache(maxsize=None)
 def _metadata_cached(root: str) -> tuple[dict[str, dict], dict[str, dict[tuple, _Where]]]:
     meta = Path(root)
-    out, where = {}, {}
+    out, where, problems = {}, {}, []
     for name in ("questions", "waves", "subgroups"):
-        out[name], where[name] = _read_yaml(meta / f"{name}.yaml", name)
+        try:
+            out[name], where[name] = _read_yaml(meta / f"{name}.yaml", name)
+        except RawDataError as err:  # every metadata file's problems in one message
+            problems.append(err)
+    _raise_all(problems)
     path = meta / "subgroups.yaml"
     for var, spec in out["subgroups"].items():
         aged = [g for g, group in spec["groups"].items() if "min_age" in group]
         if aged and len(aged) != len(spec["groups"]):
             group = next(g for g in spec["groups"] if g not in aged)
             spot = where["subgroups"][(var, "groups", group)]
-            raise RawDataError(path, f"group has no min_age/max_age but {aged[0]!r} does: give "
-                               "every group of a variable its ages, or none", spot.line,
-                               key=_key_path((var, "groups", group)))
+            problems.append(RawDataError(
+                path, f"group has no min_age/max_age but {aged[0]!r} does: give every group "
+                "of a variable its ages, or none", spot.line,
+                key=_key_path((var, "groups", group))))
         for g in aged:
             lo, hi = spec["groups"][g]["min_age"], spec["groups"][g]["max_age"]
             if hi is not None and hi < lo:
                 spot = where["subgroups"][(var, "groups", g, "max_age")]
-                raise RawDataError(path, f"max_age is below min_age {lo}", spot.line,
-                                   value=spot.written, key=_key_path((var, "groups", g,
-                                                                      "max_age")))
+                problems.append(RawDataError(
+                    path, f"max_age is below min_age {lo}", spot.line, value=spot.written,
+                    key=_key_path((var, "groups", g, "max_age"))))
+    _raise_all(problems)
     return out, where
 
 
@@ -672,8 +678,9 @@ def load_metadata(root: Path | None = None) -> dict[str, dict]:
 
     Each file is read as written (:func:`_parse_yaml`) and checked against its JSON Schema
     ``data/schema/<name>.schema.json`` (types, required and unknown keys, id and month
-    patterns); text values carry no markup or line break. The first problem raises one
-    :class:`RawDataError` naming file, line, key and value as written.
+    patterns); text values carry no markup, line break or invisible character. Every problem
+    of the three files is reported in one :class:`RawDataError` naming, for each, file, line,
+    key and value as written.
     """
     return _metadata_cached(str(root or paths.METADATA))[0]
 

@@ -400,3 +400,17 @@ def test_a_50_MB_data_file_is_refused_fast(tmp_path, name):
 def test_the_committed_data_files_are_well_below_the_limit():
     for path in list(paths.RAW.rglob("*.csv")) + list(paths.RAW.rglob("*.yaml")):
         assert path.stat().st_size < io.MAX_FILE_BYTES / 10, path
+
+
+def test_problems_of_several_metadata_files_are_reported_together(tmp_path):
+    raw = copy_raw(tmp_path)
+    for name in ("waves", "questions"):
+        path = raw / "metadata" / f"{name}.yaml"
+        text = path.read_text(encoding="utf-8")
+        key = "n_assumed" if name == "waves" else "response"
+        assert f"  {key}: " in text
+        path.write_text(text.replace(f"  {key}: ", f"  {key}_typo: ", 1), encoding="utf-8")
+    with pytest.raises(io.RawDataError) as info:
+        io.load_metadata(raw / "metadata")
+    assert {Path(p.path).name for p in info.value.problems} == {"waves.yaml", "questions.yaml"}
+    assert all("did you mean" in str(p) for p in info.value.problems)
