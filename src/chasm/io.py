@@ -690,12 +690,15 @@ def load_gaps(path: Path | None = None) -> pd.DataFrame:
     path = Path(path or paths.METADATA / "gaps.yaml")
     items, where = _read_yaml(path, "gaps")
     seen: dict[str, int] = {}
+    problems = []
     for i, item in enumerate(items):
         spot = where[(i, "id")]
         if item["id"] in seen:
-            raise RawDataError(path, f"duplicate id (also line {seen[item['id']]})", spot.line,
-                               value=spot.written, key=_key_path((i, "id")))
-        seen[item["id"]] = spot.line
+            problems.append(RawDataError(path, f"duplicate id (also line {seen[item['id']]})",
+                                         spot.line, value=spot.written,
+                                         key=_key_path((i, "id"))))
+        seen.setdefault(item["id"], spot.line)
+    _raise_all(problems)
     return pd.DataFrame(items, columns=["id", "what", "consequence"])
 
 
