@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import io
+from .text import clean
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
 #: decimal), ``p`` (a p-value), ``count`` (a whole number), ``deff`` (two decimals), ``bool``
@@ -219,7 +220,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         elif isinstance(v, float) and kind in ("share", "deff", None):
             out.append(_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
         else:
-            text = str(v)
+            text = clean(str(v))  # chasm.text: no invisible characters from data
             out.append(text if text.strip() else MISSING)
     return out
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from . import text as text_policy
 
 #: The parameter make sets for every run (the run's name); a params file may not set it.
 RUN = "run"
@@ -89,6 +90,10 @@ def _scalar(where: str, key: str, node: yaml.Node) -> object:
                         "tag:yaml.org,2002:null"):
         raise _fail(where, node, key, f"tags are not allowed (value {node.value!r} tagged "
                     f"{node.tag})")
+    try:  # the one text policy (chasm.text): no invisible or control characters
+        text_policy.check(node.value)
+    except ValueError as err:
+        raise _fail(where, node, key, f"value {node.value!r} {err}") from None
     if node.style is not None:  # quoted: text, whatever it looks like
         return node.value
     text = node.value

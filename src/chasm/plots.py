@@ -11,7 +11,7 @@ import io as _io
 
 import pandas as pd
 
-from . import io, paths
+from . import io, paths, text
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -29,7 +29,8 @@ def theme() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
+    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
+                         **text.CHART_RC})
 
 
 def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
@@ -48,17 +49,25 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     """
     import matplotlib as mpl
     import matplotlib.pyplot as plt
+    import matplotlib.text
 
     stem = f"{run}-{name}"
     folder = paths.figures_dir()
+    for artist in fig.findobj(matplotlib.text.Text):  # text from data drawn as written
+        artist.set_text(text.clean(artist.get_text()))
+        artist.set_parse_math(False)
+    for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):  # category labels
+        labels = [t.get_text() for t in axis.get_ticklabels()]
+        if any(text.find_invisible(label) for label in labels):
+            axis.set_ticks(axis.get_ticklocs(), [text.clean(label) for label in labels])
     described = describe_figure(fig, data)
     _drop_chart_title(fig)
     buffer = _io.StringIO()
     meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
-            "title": title if title is not None else described["title"],
-            "alt": alt if alt is not None else described["alt"],
-            "source": source if source is not None else figure_source(data),
-            "subtitle": subtitle or ""}
+            "title": text.clean(title if title is not None else described["title"]),
+            "alt": text.clean(alt if alt is not None else described["alt"]),
+            "source": text.clean(source if source is not None else figure_source(data)),
+            "subtitle": text.clean(subtitle or "")}
     with mpl.rc_context(SVG_RC):  # whatever theme the caller set
         fig.savefig(buffer, format="svg", bbox_inches="tight",
                     metadata=svg_metadata(meta, run))

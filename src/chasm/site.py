@@ -151,8 +151,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def sources() -> list[dict[str, str]]:
-    """Rows of ``data/raw/sources.csv``."""
-    return read_csv(paths.DATA / "raw" / "sources.csv")
+    """Rows of ``data/raw/sources.csv``, under the text policy (``chasm.text``): a URL only if
+    http(s), no invisible characters, unknowns said as such."""
+    from .text import NO_DATE, NO_TITLE, clean, safe_url
+
+    rows = [{k: clean(v) for k, v in row.items()}
+            for row in read_csv(paths.DATA / "raw" / "sources.csv")]
+    return [{**row, "url": safe_url(row.get("url")) or "",
+             "title": row.get("title") or NO_TITLE,
+             "published": row.get("published") or NO_DATE} for row in rows]
 
 
 def notebook_title(notebook: str) -> str:
