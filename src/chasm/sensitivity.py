@@ -174,9 +174,11 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
         ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
         for n in ns:
             for deff in deffs:
-                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha)
-                margins = engine.smallest_margin(fig["p1"], fig["p2"], n, n, deff,
-                                                 rec["noise_var"], alpha)
+                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha,
+                                     interval=False)
+                k0 = len(confirm)  # margins only for the rows shown (the confirmatory ones)
+                margins = engine.smallest_margin(fig["p1"][:k0], fig["p2"][:k0], n, n, deff,
+                                                 rec["noise_var"][:k0], alpha)
                 ps = {"noise": rec["p_rounding"].to_numpy(),
                       "least favourable": rec["p_worst"].to_numpy(),
                       "interval-censored": np.array([
