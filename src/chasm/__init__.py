@@ -22,6 +22,7 @@ Tables and reports:
 - ``paths``         every project path, found from the package location
 - ``io``            load and validate the raw files, write processed tables
 - ``worded``        turn worded figures ("about a third", "35-40%") into point and interval
+- ``text``          the one text policy: no invisible characters in, none out; URLs only http(s)
 - ``figures``       questions asked of the tidy figures table (cells, sources, best figure)
 - ``uncertainty``   02_uncertainty: the size behind and the interval of every figure
 - ``waves``         03_waves: every option two waves share, tested and adjusted
