@@ -36,7 +36,8 @@ RECORD = ["diff", "ci_low", "ci_high", "z", "p_value", "noise_var", "p_rounding"
 ROBUSTNESS = ["level", "tipping_deff", "n_factor", "tipping_shift"]
 
 
-def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05) -> pd.DataFrame:
+def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
+            interval: bool = True) -> pd.DataFrame:
     """The record of each comparison ``p2 - p1`` (arrays broadcast, the design effect too:
     one call judges a whole family, or a family under several specifications; percent and
     points).
@@ -52,6 +53,9 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05)
       (``noise_interval``); Newcombe's hybrid interval where no score test exists;
     * ``p_worst``: the least favourable rounding (``chasm.waves.worst_rounding_pvalue``), a
       robustness column, never the verdict.
+
+    ``interval=False`` leaves ci_low/ci_high NaN (their root finding is most of the cost; the
+    specification table needs only the p-values).
     """
     from .stats.rounding import noise_interval, noise_score_test, rounding_variance
     from .stats.twosample import compare_pvalues
@@ -67,10 +71,11 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05)
         z0, _ = noise_score_test(a1, a2, m1, m2, d, d, 0.0)
         zn, pn = noise_score_test(a1, a2, m1, m2, d, d, v)
     ci = np.full((a1.size, 2), np.nan)
-    score = np.flatnonzero(~degenerate)
-    ci[score, 0], ci[score, 1] = noise_interval(a1[score], a2[score], m1[score], m2[score],
-                                                d[score], d[score], v[score], alpha)
-    for i in np.flatnonzero(degenerate):
+    score = np.flatnonzero(~degenerate) if interval else np.array([], dtype=int)
+    if score.size:  # every comparison's interval in one root-finding run
+        ci[score, 0], ci[score, 1] = noise_interval(a1[score], a2[score], m1[score], m2[score],
+                                                    d[score], d[score], v[score], alpha)
+    for i in np.flatnonzero(degenerate) if interval else []:
         from .stats.twosample import compare_waves
 
         row = compare_waves(a1[i], a2[i], m1[i], m2[i], d[i], d[i], alpha).iloc[0]

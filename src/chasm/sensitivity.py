@@ -44,8 +44,8 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     (for a level claim: points between its interval and the threshold). Every tipping point is
     that of the verdict's own test: two-sample tests the score test with rounding as noise
     (``chasm.compare.robustness``), paired tests the normal test they are with the same noise
-    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
-    ``note`` says which test.
+    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a
+    tipping point does not apply; ``note`` says which test.
     """
     from .compare import family_level, robustness
 
@@ -176,17 +176,22 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
         order = pd.concat([confirm, comps.drop(confirm.index)])
         pairs = waves.wave_pairs(tidy, w1, w2)
         best = pairs[pairs["best"]].set_index(["question", "option"])
-        order = order[[(q, o) in best.index for q, o in zip(order["question"], order["option"])]]
-        fig = best.loc[list(zip(order["question"], order["option"]))].reset_index()
+        keys = list(zip(order["question"], order["option"], strict=True))
+        order = order[[k in best.index for k in keys]]
+        fig = best.loc[list(zip(order["question"], order["option"], strict=True))].reset_index()
         ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
         # every (n, deff) specification of these comparisons in one call of the engine
         spec_n, spec_deff = (np.repeat(g.ravel(), len(fig)) for g in np.meshgrid(
             np.asarray(ns, dtype=float), np.asarray(deffs, dtype=float), indexing="ij"))
         tiled = [np.tile(np.asarray(c, dtype=float), len(ns) * len(deffs))
                  for c in (fig["p1"], fig["p2"], *ends)]
-        every = engine.compare(*tiled, spec_n, spec_n, spec_deff, alpha)
-        every_margin = engine.smallest_margin(tiled[0], tiled[1], spec_n, spec_n, spec_deff,
-                                              every["noise_var"], alpha)
+        every = engine.compare(*tiled, spec_n, spec_n, spec_deff, alpha, interval=False)
+        # margins only for the rows shown (the confirmatory ones), all specifications at once
+        shown = np.arange(len(spec_n)) % len(fig) < len(confirm)
+        every_margin = np.full(len(spec_n), np.nan)
+        every_margin[shown] = engine.smallest_margin(
+            tiled[0][shown], tiled[1][shown], spec_n[shown], spec_n[shown], spec_deff[shown],
+            every["noise_var"].to_numpy()[shown], alpha)
         for block, (n, deff) in enumerate(itertools.product(ns, deffs)):
             at = slice(block * len(fig), (block + 1) * len(fig))
             rec, margins = every.iloc[at].reset_index(drop=True), every_margin[at]
