@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -90,14 +92,17 @@ report.show(pairs[["question", "option", "figure_1", "kind_1", "text_1", "figure
                    "text_2", "best"]])
 
 # %% [markdown]
-# **The families of tests come from the plan.** `data/plan.yaml` declares, before any result,
-# which comparison belongs to which family and how the family is adjusted: Holm over the
+# **The families of tests come from the plan.** `data/plan.yaml` declares which comparison
+# belongs to which family and how the family is adjusted: Holm over the
 # essay's two confirmatory wave comparisons, Benjamini-Hochberg over our exploratory screen of
 # the other options ("would" and "would not" like to emigrate are complements of one
 # single-choice question, so they are one change seen twice). Waves the plan does not pair get
 # a post-hoc family, marked as such. A comparison with another source for the same cell is
 # adjusted in the family where it replaces its option's test. The same comparison has the same
 # id, and the same adjusted p, in every table and page (the claims register reads these rows).
+# **The plan was written after the first results** had been computed: its history says for each
+# choice whether it was fixed before or after results were seen, with the commit; 06_claims
+# shows every confirmatory verdict under the alternatives (the specification table).
 
 # %%
 family = plan.wave_family(analysis, WAVE1, WAVE2, pairs)
@@ -106,27 +111,41 @@ report.show(family, index="comparison_id")
 # %%
 report.show(plan.family_table(analysis), index="family")
 
+# %%
+report.say("{note}", note=plan.post_hoc_note(analysis, ("families", "rounding")))
+report.show(plan.history_table(analysis), index="choice_id")
+
 # %% [markdown]
 # ## Compute
-# * **Change and interval**: score (Miettinen-Nurminen) test and interval of p2 − p1 on
-#   effective counts n_eff = N / deff, the two waves taken as independent samples (if Levada
-#   reuses its sampling points the waves are positively correlated and this is conservative).
+# Every comparison comes from the project's one comparison engine (`chasm.compare`), which the
+# claims register and 08_series use too.
+# * **Change**: score (Miettinen-Nurminen) test of p2 − p1 on effective counts
+#   n_eff = N / deff at the published values (`p_value`), the two waves taken as independent
+#   samples (if Levada reuses its sampling points the waves are positively correlated and this
+#   is conservative).
 # * **Rounding as noise** (`p_rounding`, the verdict's p): each figure's rounding or wording
 #   error taken as uniform on the range its text allows (variance 1/12 point² for a whole
-#   number, `chasm.stats.rounding`), added to the sampling variance.
+#   number, `chasm.stats.rounding`), added to the sampling variance. The interval
+#   (`ci_low`, `ci_high`) inverts this same test, so it excludes 0 exactly when `p_rounding`
+#   is below the level.
 # * **Adjustment** (`p_adjusted`): within the plan's family, by the family's method.
 # * **Least favourable rounding** (robustness, `p_worst_rounding`, `p_adjusted_worst`): each
 #   figure moved, within what its text allows, towards the other. The interval widened the
 #   same way is `range_ci`.
-# * **Equivalence** (two one-sided score tests) at the plan's margin, and the smallest margin
-#   these figures establish (`margin_smallest`) beside the smallest any data could at that
-#   share with zero change (`margin_reachable`): a margin below it cannot be met at all.
+# * **Equivalence** (two one-sided tests, rounding as noise): the primary result is the
+#   smallest margin these figures establish (`margin_smallest`), beside the smallest any
+#   figures could at that share with zero change (`margin_reachable`: a margin below it cannot
+#   be met at all) and the reading at the plan's margin.
+# * **Tipping points** of the verdict's own test at the level its family's adjustment implies
+#   (`level`): the design effect (`tipping_deff`), the factor on the interviews (`n_factor`)
+#   and the shift in the later share (`tipping_shift`, points) at which p crosses it.
 
 # %%
 res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin, family)
 report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "text_2", "diff",
                  "ci_low", "ci_high", "p_value", "p_rounding", "p_adjusted", "p_worst_rounding",
-                 "p_adjusted_worst", "margin_smallest", "margin_reachable", "reading"]],
+                 "p_adjusted_worst", "tipping_deff", "n_factor", "tipping_shift",
+                 "margin_smallest", "margin_reachable", "reading"]],
             digits=3, index="comparison_id")
 
 # %%

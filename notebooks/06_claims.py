@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -36,7 +38,7 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import claims, figures, io, plan, report, sensitivity, verdicts
+from chasm import claims, figures, io, plan, report, sensitivity, verdicts, worded
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -93,20 +95,44 @@ report.say("{k} claims from {p} paragraphs of the essay; they rest on {f} publis
 # %%
 register = claims.evaluate(register_in, tidy, meta, population, approval, error_table,
                            deff=deff, alpha=alpha, n=n)
-counts = claims.verdict_counts(register)
+counts = claims.verdict_counts(claims.claims_only(register))
 report.show(counts, index=None)
 
 # %%
-report.say("{sentence}", sentence=claims.summary_sentence(register))
+report.say("{sentence} {quotes}", sentence=claims.summary_sentence(register),
+           quotes=claims.quotation_sentence(register))
 
 # %% [markdown]
 # ## The register, claim by claim
 # Grouped by kind: the essay's figures as quoted, its comparisons, its interpretations, and
 # qualitative statements no survey figure can test. `sources` names the source (and its kind)
-# of every figure a verdict used, including the figures it was checked against.
+# of every figure a verdict used, including the figures it was checked against. A quoted figure
+# has two axes: its verdict as a claim (supported only by a check that could fail) and its
+# **quotation** status, whether a source of its own bears the quoted number out:
 
 # %%
-shown = ["claim_id", "paragraph", "verdict", "provenance", "paraphrase", "evidence", "sources"]
+report.show(pd.DataFrame(verdicts.QUOTATION, columns=["quotation", "rule"]), index="quotation")
+
+# %% [markdown]
+# **Words are coarsened figures, not rounding noise.** A source that writes "a third" says only
+# that the share lies in a band around a third (±5 points, `chasm.worded`); where a numeric
+# figure of the same cell falls in that band, both describe one quantity, which lies in the
+# intersection of their ranges, and every comparison uses that intersection
+# (`chasm.worded.identify`). Only where the ranges cannot overlap do the sources conflict, and
+# only there can a conclusion depend on the source believed. The cells this changes
+# (`changed`):
+
+# %%
+identified = worded.identification_table(tidy)
+report.say("{k} of the {t} worded figures overlap a numeric figure of their cell and are read "
+           "as the intersection: {ids}.", k=int(identified["changed"].sum()), t=len(identified),
+           ids=", ".join(f"{r.figure_id} with {r.identified_with}"
+                         for r in identified[identified["changed"]].itertuples()) or "none")
+report.show(identified, index="figure_id")
+
+# %%
+shown = ["claim_id", "paragraph", "verdict", "quotation", "provenance", "paraphrase",
+         "evidence", "sources"]
 display(*claims.register_sections(register, shown))
 
 # %% [markdown]
@@ -134,14 +160,39 @@ report.show(moving.reset_index(), index="claim_id")
 # it would no longer hold (`tipping_deff`), the factor on the interviews below which it would
 # not (`n_factor`), and the shift in answering, in points, at which it flips (`tipping_shift`:
 # added to the later wave or group of a two-sample score test; by which a paired difference
-# must shrink; the bias that would bring a level to its threshold). Two-sample tests use the
-# score test (`chasm.stats.sensitivity`), paired and level tests their normal test
+# must shrink; the bias that would bring a level to its threshold). Each is the tipping point
+# of the verdict's own test, rounding as noise included: two-sample tests the score test
+# (`chasm.compare.robustness`), paired and level tests their normal test
 # (`chasm.stats.rounding.normal_tipping`); `note` says which (`chasm.sensitivity`).
 
 # %%
 tipping = sensitivity.tipping_table(register, alpha)
 report.save_table(tipping, "tipping")
 report.show(tipping, digits=3, index="claim_id")
+
+# %% [markdown]
+# ## The specification table: each confirmatory verdict under the alternatives
+# The analysis plan was written after the first results (its history, `data/plan.yaml`): the
+# family of the wave comparisons and the rounding treatment were fixed after the tests had been
+# seen. Every confirmatory wave verdict is therefore shown under every specification: Holm over
+# a family of 2 to 5 declared comparisons (the essay's two, then the screen's), rounding as
+# noise, at the least favourable ends, or as exact interval-censoring
+# (`chasm.stats.rounding.interval_censored_pvalue`), the design effect across Levada's feasible
+# range and up to 2.5, and 1200, 1600 or 2000 interviews per wave; `margin_smallest` and the
+# stability readings at ±3 and ±5 points under noise (`chasm.sensitivity.specification_table`;
+# every row in `reports/tables/specifications.csv`).
+
+# %%
+report.say("{note}", note=plan.post_hoc_note(analysis, ("families", "rounding")))
+feasible = design.deff_from_error_table(error_table)
+spec = sensitivity.specification_table(analysis, tidy, meta, (feasible.deff_low, feasible.deff,
+                                                               feasible.deff_high, 2.5), alpha)
+report.save_table(spec, "specifications")
+spec_summary = sensitivity.specification_summary(spec, register)
+report.show(spec_summary, index="claim_id")
+
+# %%
+display(*[sensitivity.specification_sentence(spec_summary, c) for c in spec_summary["claim_id"]])
 
 # %% [markdown]
 # ## Preference falsification as a parameter
@@ -186,6 +237,8 @@ report.show(io.load_gaps(), index="id")
 # identification bounds), `p_value` (at the published values), `p_rounding` (rounding as
 # noise), `p_adjusted` (the family's adjustment of it: the number the verdict reads),
 # `p_worst` and `p_adjusted_worst` (least favourable rounding, robustness), `family_size`,
+# `quotation` (a quoted figure's quotation status), `noise_var` (the rounding noise its test
+# adds, points²),
 # `smallest_margin` (similarity claims: the smallest equivalence margin established),
 # `missing_low`, `missing_high` (the range of an unpublished cell),
 # `bayes_share`, `bayes_low`, `bayes_high` (the lower group's share of an answer, with its

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -78,6 +80,14 @@ display(report.say(
 # %%
 display(sensitivity.tipping_sentence(register, "C13", alpha, deff_used))
 
+# %%
+spec_summary = sensitivity.specification_summary(sensitivity.specification_table(
+    analysis, tidy, meta, (estimate.deff_low, estimate.deff, estimate.deff_high, 2.5), alpha),
+    register)
+display(sensitivity.specification_sentence(spec_summary, "C13"))
+display(report.say("{note} The specification table (06_claims) shows the verdict under the "
+                   "alternatives.", note=plan.post_hoc_note(analysis, ("families", "rounding"))))
+
 # %% [markdown]
 # ## Inconclusive: the data allow the claim and its negation
 
@@ -111,10 +121,11 @@ display(report.say(
 # ## Verdicts at a glance
 
 # %%
-report.show(claims.verdict_counts(register).reset_index(), index="kind")
+report.show(claims.verdict_counts(claims.claims_only(register)).reset_index(), index="kind")
 
 # %%
-display(report.say("{summary}", summary=claims.summary_sentence(register)))
+display(report.say("{summary} {quotes}", summary=claims.summary_sentence(register),
+                   quotes=claims.quotation_sentence(register)))
 
 # %% [markdown]
 # ## Limitations

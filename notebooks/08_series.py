@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -17,8 +19,8 @@
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's monthly Putin
 # approval series `data/raw/putin_approval_monthly.csv`, `data/raw/sources.csv` (to name each
-# source by its outlet), Levada's sampling-error table, the Rosstat population by age (sizes of
-# age groups) and `data/raw/metadata/`.
+# source by its outlet), the analysis plan `data/plan.yaml`, Levada's sampling-error table,
+# the Rosstat population by age (sizes of age groups) and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (the key numbers: every share, every adjacent change,
 # the trend and the test of equal shares) and the figure `reports/figures/<run>-series`.
 #
@@ -42,7 +44,7 @@ n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
 family_method = "holm"  # multiplicity control over the adjacent changes: holm or fdr_bh
 
 # %%
-from chasm import figures, io, plots, report, series
+from chasm import figures, io, plan, plots, report, series
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -105,16 +107,21 @@ report.say("{s}", s=series.trend_sentence(trend, sel, alpha))
 
 # %% [markdown]
 # ## Change from each wave to the next
-# Score test and interval of the change on effective counts
-# (`chasm.stats.twosample.compare_waves`), the waves taken as independent samples; again at the
-# least favourable values the figures' rounding or wording allows. **The family** is every
-# adjacent pair of waves of the selection, one test each at the chosen figures, declared
-# before looking at the results and adjusted together (`family_method`); a pair with another
-# source for one of its waves is adjusted in the family where it replaces its pair's test.
-# Months between the waves are shown: a change over two years is not a change over a month.
+# Every change is judged by the project's one comparison engine (`chasm.compare`): the score
+# test on effective counts, the waves taken as independent samples, with each figure's rounding
+# or wording as noise (the p the verdict reads, and the interval of that same test); the least
+# favourable values the rounding allows are a robustness column, not the verdict. **Families**:
+# a change the analysis plan (`data/plan.yaml`) declares keeps the plan's id, family and
+# adjusted p, the same as in 03_waves and the claims register; every other adjacent pair of
+# waves is one test of the series' own family, adjusted together (`family_method`); a pair with
+# another source for one of its waves is adjusted in the family where it replaces its pair's
+# test. Months between the waves are shown: a change over two years is not a change over a
+# month.
 
 # %%
-changes = series.adjacent_changes(sel, deff_used, alpha, family_method)
+meta = io.load_metadata()
+declared = plan.wave_tests(plan.load_plan(meta=meta), figures.load(), meta, deff_used, n, alpha)
+changes = series.adjacent_changes(sel, deff_used, alpha, family_method, declared)
 report.say("{s} {long}", s=series.changes_sentence(changes, alpha, family_method),
            long=series.long_changes_sentence(changes, alpha))
 
@@ -146,9 +153,11 @@ plots.series_chart(shares, series.headline(sel, shares, changes, trend, alpha),
 # ## Save outputs
 # `reports/tables/<run>.csv`, one row per number (`part`): `share` (every figure: `wave_1`,
 # `figure_1`, `outlet_1`, `text_1`, `value` = point, `ci_low`, `ci_high`, `n_1`, `best`),
-# `change` (every adjacent pair and combination of sources: both sides, `value` = change in
-# points, its interval, `statistic` = z, `p_value`, `p_adjusted`, `p_worst` and
-# `p_worst_adjusted` at the least favourable rounding, `depends_on_source`, `verdict`),
+# `change` (every adjacent pair and combination of sources: `comparison_id` and `family` (the
+# plan's for a declared comparison), both sides, `value` = change in points, the interval of
+# the verdict's test, `statistic` = z, `p_value` at the published values, `p_rounding` with
+# rounding as noise, `p_adjusted`, `p_worst` and `p_worst_adjusted` at the least favourable
+# rounding, `depends_on_source`, `verdict`),
 # `trend` (`value` = slope in log-odds per year, its interval, `statistic` = likelihood-ratio
 # χ², `p_value`, and the quasi-binomial p in `p_worst`) and `equal` (`statistic` = Pearson χ²,
 # `df`, `p_value`, `value` = pooled share); every row with the cell, `deff` and

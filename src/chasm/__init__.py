@@ -32,6 +32,7 @@ Tables and reports:
 - ``series``        08_series: one share over every published wave, with its sources
 - ``claims``        the essay's claims register: loading and evaluation
 - ``rules``         the register's verdict rules, one per kind of claim
+- ``compare``       the one comparison engine: every two-share comparison as one record
 - ``plan``          the analysis plan: each comparison's family and the family's method
 - ``verdicts``      the verdict vocabulary, one rule per word; provenance apart
 - ``sensitivity``   tipping points and preference falsification of the register's verdicts

@@ -34,8 +34,9 @@ weakest of several); ``p_value`` the test at the published values, ``p_rounding`
 rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_size`` tests (the
 number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
 rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
-test and ``se`` a paired test's standard error (for the tipping points of
-``chasm.sensitivity``); ``smallest_margin`` the smallest
+test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
+its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test);
+``smallest_margin`` the smallest
 equivalence margin a similarity claim's figures establish; ``missing_low``/``missing_high`` the
 range of an unpublished cell; ``bayes_*`` a group's share of an answer with its interval;
 ``deff`` the design effect used.
@@ -61,12 +62,13 @@ KINDS: tuple[str, ...] = ("figure", "comparison", "interpretation", "qualitative
 #: Output columns of :func:`evaluate`.
 _TEXT_COLUMNS: tuple[str, ...] = (
     "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "provenance", "evidence",
-    "figure_ids", "sources", "comparison_id", "method", "measure")
+    "figure_ids", "sources", "comparison_id", "method", "measure", "quotation")
 #: The numeric columns (see NUMBERS in the module docstring).
 NUMBER_COLUMNS: tuple[str, ...] = (
     "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted", "p_worst",
     "p_adjusted_worst", "family_size", "smallest_margin", "missing_low", "missing_high",
-    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "deff")
+    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "noise_var",
+    "deff")
 COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
 CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
                  "notes")
@@ -255,21 +257,47 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
             "provenance": _verdicts.provenance(tidy, result.figures),
             "evidence": result.evidence, "figure_ids": " ".join(claim.figure_ids),
             "sources": sources_text(ctx, result.figures),
-            **{k: numbers.get(k, "") for k in ("comparison_id", "method", "measure")},
+            **{k: numbers.get(k, "") for k in ("comparison_id", "method", "measure",
+                                                "quotation")},
             **{k: numbers.get(k, np.nan) for k in NUMBER_COLUMNS},
         })
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["deff"] = float(deff)
     for column in NUMBER_COLUMNS:
         out[column] = out[column].astype(float)
-    for column in ("comparison_id", "method", "measure"):
+    for column in ("comparison_id", "method", "measure", "quotation"):
         out[column] = out[column].fillna("").astype(str)
     return out
 
 
+def claims_only(register: pd.DataFrame) -> pd.DataFrame:
+    """The register without its quoted figures (kind ``figure``): counts of claims count
+    claims, not quotations, whose status is the other axis (:func:`quotation_counts`)."""
+    return register[register["kind"] != "figure"]
+
+
+def quotation_counts(register: pd.DataFrame) -> pd.Series:
+    """Quoted figures by quotation status (``chasm.verdicts.QUOTATION`` order, those that
+    occur)."""
+    q = register.loc[register["kind"] == "figure", "quotation"].value_counts()
+    return q.reindex([name for name, _ in _verdicts.QUOTATION if name in q.index])
+
+
+def quotation_sentence(register: pd.DataFrame) -> str:
+    """'Of the 12 figures the essay quotes, 0 are confirmed by a source of their own, ...'."""
+    q = quotation_counts(register)
+    total = int(q.sum())
+    if not total:
+        return ""
+    parts = ", ".join(f"{int(k)} {name}" for name, k in q.items())
+    return (f"The essay also quotes {total} figures; whether each quotation is borne out is "
+            f"another axis than the claims' verdicts: {parts}.")
+
+
 def verdict_counts(register: pd.DataFrame) -> pd.DataFrame:
     """Claims by kind (rows, in :data:`KINDS` order) and verdict (columns, in vocabulary
-    order), with totals ``all``; only kinds and verdicts that occur are shown."""
+    order), with totals ``all``; only kinds and verdicts that occur are shown. Quoted figures
+    are not claims of the argument: pass :func:`claims_only` to leave them out."""
     kinds = [k for k in KINDS if k in set(register["kind"])]
     verdicts = [v for v in VERDICTS if v in set(register["verdict"])]
     table = (register.groupby(["kind", "verdict"]).size().unstack(fill_value=0)
@@ -281,7 +309,9 @@ def verdict_counts(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary_sentence(register: pd.DataFrame) -> str:
-    """'Of 21 testable claims, 5 are supported, ...; 7 are not testable.' (counts computed)."""
+    """'Of 9 testable claims, 5 are supported, ...; 7 are not testable.' (counts computed;
+    claims only: quoted figures have their own axis, :func:`quotation_sentence`)."""
+    register = claims_only(register)
     counts = register["verdict"].value_counts()
     testable = int((register["verdict"] != "not testable").sum())
     parts = [f"{int(counts[v])} {'is' if counts[v] == 1 else 'are'} {v}" if i == 0 else

@@ -100,6 +100,7 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
                                                                       "least favourable", "p"),
     "p_worst": ("p, least favourable", "p"), "p_adjusted": ("p, adjusted", "p"),
     "z": ("z", "deff"), "verdict": ("verdict", "verdict"),
+    "tipping_deff": ("flips at design effect", "deff"), "n_factor": ("flips at interviews ×", "deff"), "tipping_shift": ("flips at a shift of (points)", "share"), "fixed": ("fixed before / after results", "text"), "quotation": ("quotation", "text"),  # noqa: E501 (issue 21)
     # sizes and designs
     "n": ("interviews (n)", "count"), "n_eff": ("effective n", "count"),
     "n_wave": ("interviews in the wave", "count"), "sample_n": ("interviews", "count"),

@@ -9,10 +9,14 @@ the adjusted p-value of a wave comparison comes from: 03_waves shows these rows 
 register's ``wave_change`` rule reads them (``tests/e2e/test_one_p.py`` checks that no two
 outputs show different adjusted p-values for the same ``comparison_id``).
 
-WHY. The same test had Holm p 0.060 in 03_waves (adjusted over five options, three of them not
-the essay's) and 0.024 in the register (over the essay's two): a reader could not tell which is
-the finding. A family is now declared once, before the results, with its purpose: Holm for the
-essay's confirmatory claims, Benjamini-Hochberg for exploratory screens.
+WHY. The same test had two adjusted p-values in 03_waves (over five options, three of them not
+the essay's) and in the register (over the essay's two): a reader could not tell which is the
+finding. A family is now declared once, with its purpose: Holm for the essay's confirmatory
+claims, Benjamini-Hochberg for exploratory screens, intersection-union for a claim that needs
+every one of its tests. The plan was written after the first results (issue 21): its
+``history`` records for each choice whether it was fixed before or after results were seen,
+with the commit (:func:`history_table`), and pages label the choices fixed after as post hoc
+(:func:`post_hoc_note`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ import pandas as pd
 from . import paths
 
 METHODS = ("holm", "fdr_bh")
+#: Methods a claim's own family may use: intersection-union (every test at alpha, no
+#: adjustment; Berger 1982) for claims that need every part to hold.
+CLAIM_METHODS = METHODS + ("intersection_union",)
+#: The choices ``history`` must record, and the words for when each was fixed.
+HISTORY_KEYS = ("alpha", "families", "rounding", "margin", "claim_families")
+FIXED = ("before", "after")
 ROLES = ("confirmatory", "exploratory")
 #: Columns of :func:`wave_family`.
 FAMILY_COLUMNS = ["question", "option", "comparison_id", "family", "role", "method", "claim",
@@ -47,6 +57,11 @@ class Plan:
     comparisons: pd.DataFrame
     claim_families: dict[str, dict]
     post_hoc: dict
+    history: dict[str, dict]
+
+    def fixed_after(self, key: str) -> bool:
+        """True when the choice ``key`` of :data:`HISTORY_KEYS` was fixed after results."""
+        return self.history[key]["fixed"] == "after"
 
     def claim_method(self, claim_id: str) -> str:
         """The multiplicity method of a claim's own tests (Holm unless the plan says)."""
@@ -64,10 +79,10 @@ def _need(entry: dict, key: str, where: str):
     return entry[key]
 
 
-def _family_info(name: str, entry: dict, where: str) -> dict:
+def _family_info(name: str, entry: dict, where: str, methods=METHODS) -> dict:
     method, role = _need(entry, "method", where), _need(entry, "role", where)
-    if method not in METHODS:
-        raise PlanError(f"{where}: method {method!r} is not one of {', '.join(METHODS)}")
+    if method not in methods:
+        raise PlanError(f"{where}: method {method!r} is not one of {', '.join(methods)}")
     if role not in ROLES:
         raise PlanError(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
     return {"family": name, "method": method, "role": role,
@@ -125,14 +140,61 @@ def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
     claimed = comparisons["claim"].dropna()
     if claimed.duplicated().any():
         raise PlanError(f"claim {claimed[claimed.duplicated()].iloc[0]!r} names two comparisons")
-    claim_families = {str(k): _family_info(str(k), v, f"claim family {k}")
+    claim_families = {str(k): _family_info(str(k), v, f"claim family {k}", CLAIM_METHODS)
                       for k, v in (raw.get("claim_families") or {}).items()}
+    history = _history(_need(raw, "history", "plan"))
     post = _need(raw, "post_hoc", "plan")
     if _need(post, "method", "post_hoc") not in METHODS:
         raise PlanError(f"post_hoc: method must be one of {', '.join(METHODS)}")
     return Plan(alpha, margin, str(_need(eq, "why", "equivalence")).strip(), families,
                 comparisons, claim_families,
-                {"method": post["method"], "why": str(_need(post, "why", "post_hoc")).strip()})
+                {"method": post["method"], "why": str(_need(post, "why", "post_hoc")).strip()},
+                history)
+
+
+def _history(raw: dict) -> dict[str, dict]:
+    """Check ``history``: every choice of :data:`HISTORY_KEYS` once, ``fixed`` before or
+    after, a commit (7 to 40 hex digits), the choice, what it replaced and its effect."""
+    import re
+
+    if not isinstance(raw, dict):
+        raise PlanError("history: must map each choice to its record")
+    missing = [k for k in HISTORY_KEYS if k not in raw]
+    unknown = sorted(set(raw) - set(HISTORY_KEYS))
+    if missing or unknown:
+        raise PlanError(f"history: missing {missing}, unknown {unknown}; expected "
+                        f"{', '.join(HISTORY_KEYS)}")
+    out = {}
+    for key in HISTORY_KEYS:
+        entry, where = raw[key], f"history.{key}"
+        fixed = _need(entry, "fixed", where)
+        if fixed not in FIXED:
+            raise PlanError(f"{where}.fixed: {fixed!r} is not one of {', '.join(FIXED)}")
+        commit = str(_need(entry, "commit", where))
+        if not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+            raise PlanError(f"{where}.commit: {commit!r} is not a commit hash")
+        out[key] = {"choice_id": key, "fixed": fixed, "commit": commit,
+                    "choice": str(_need(entry, "choice", where)).strip(),
+                    "was": str(entry.get("was") or "").strip(),
+                    "effect": str(entry.get("effect") or "").strip()}
+    return out
+
+
+def history_table(plan: Plan) -> pd.DataFrame:
+    """The plan's history, one row per choice: choice_id, choice, fixed (before / after
+    results were seen), commit, was (what it replaced), effect."""
+    return pd.DataFrame(list(plan.history.values()))[["choice_id", "choice", "fixed", "commit",
+                                                       "was", "effect"]]
+
+
+def post_hoc_note(plan: Plan, keys=HISTORY_KEYS) -> str:
+    """A sentence naming the choices of ``keys`` fixed after results were seen (post hoc),
+    with their commits; '' when none was."""
+    after = [plan.history[k] for k in keys if plan.fixed_after(k)]
+    if not after:
+        return ""
+    return ("Post hoc: " + "; ".join(f"{h['choice']} (fixed after results were seen, "
+                                     f"{h['commit']})" for h in after) + ".")
 
 
 def wave_family(plan: Plan, wave1: str, wave2: str, shared: pd.DataFrame) -> pd.DataFrame:
@@ -161,28 +223,35 @@ def wave_family(plan: Plan, wave1: str, wave2: str, shared: pd.DataFrame) -> pd.
 
 def family_table(plan: Plan) -> pd.DataFrame:
     """Every family of the plan: family, role, method, members (ids or 'the claim's tests'),
-    why; wave families first, then claim families, then the post-hoc rule."""
+    fixed (before / after results were seen) and commit (from ``history``), why; wave
+    families first, then claim families, then the post-hoc rule."""
     rows = []
+    fams, claims = plan.history["families"], plan.history["claim_families"]
     for name, info in plan.families.items():
         ids = plan.comparisons.loc[plan.comparisons["family"] == name, "comparison_id"]
-        rows.append({**info, "members": ", ".join(ids)})
+        rows.append({**info, "members": ", ".join(ids), "fixed": fams["fixed"],
+                     "commit": fams["commit"]})
     for name, info in plan.claim_families.items():
-        rows.append({**info, "members": f"the tests of claim {name}"})
+        rows.append({**info, "members": f"the tests of claim {name}", "fixed": claims["fixed"],
+                     "commit": claims["commit"]})
     rows.append({"family": POST_HOC, "role": "exploratory", "method": plan.post_hoc["method"],
-                 "why": plan.post_hoc["why"], "members": "wave pairs the plan does not list"})
-    return pd.DataFrame(rows)[["family", "role", "method", "members", "why"]]
+                 "why": plan.post_hoc["why"], "members": "wave pairs the plan does not list",
+                 "fixed": fams["fixed"], "commit": fams["commit"]})
+    return pd.DataFrame(rows)[["family", "role", "method", "members", "fixed", "commit", "why"]]
 
 
 def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
                n: int | None = None, alpha: float | None = None,
-               margin: float | None = None) -> pd.DataFrame:
+               margin: float | None = None, tipping: bool = False) -> pd.DataFrame:
     """Every declared wave comparison of the plan, tested once (the one home of their p).
 
     For each wave pair the plan lists: ``chasm.waves.wave_pairs`` (whole sample) and
     ``chasm.waves.compare_pairs`` with :func:`wave_family`, at design effect ``deff``, each
     wave's n from the metadata (or ``n``), the plan's alpha and margin unless given. Returns
     the rows of ``compare_pairs`` (every source combination; the family's own rows have
-    ``best`` True).
+    ``best`` True). ``tipping``: also the tipping points of each row
+    (``chasm.compare.robustness``; off by default: the register computes its own,
+    ``chasm.sensitivity.tipping_table``, on the same test).
     """
     from . import waves
 
@@ -194,6 +263,6 @@ def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
         fam = wave_family(plan, w1, w2, pairs)
         n1 = float(n if n is not None else meta["waves"][w1]["n"])
         n2 = float(n if n is not None else meta["waves"][w2]["n"])
-        out.append(waves.compare_pairs(pairs, n1, n2, deff, alpha, margin, fam)
+        out.append(waves.compare_pairs(pairs, n1, n2, deff, alpha, margin, fam, tipping)
                    .assign(wave1=w1, wave2=w2))
     return pd.concat(out, ignore_index=True)

@@ -158,9 +158,14 @@ def _same_cell(claim: Claim, rows: list[pd.Series], keys=("wave", "question", "o
 
 
 def _adjusted(p: list[float], method: str) -> list[float]:
-    """Adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats."""
+    """Adjusted p-values (``chasm.stats.multiplicity.adjust_pvalues``), as a list of floats.
+    ``intersection_union``: a claim that needs every test to hold is rejected (supported)
+    only if each test is at level alpha, so no test is adjusted (Berger 1982); the claim's p is
+    the largest of them."""
     from .stats.multiplicity import adjust_pvalues
 
+    if method == "intersection_union":
+        return [float(x) for x in p]
     return [float(x) for x in adjust_pvalues(p, method=method)]
 
 
@@ -186,6 +191,14 @@ def _rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> 
     return float(with_rounding(diff, z, noise * scale ** 2)["p_value"].iloc[0])
 
 
+def _noise_var(*rows: pd.Series) -> float:
+    """Rounding noise (points^2) of a difference of the figures ``rows``
+    (``chasm.stats.rounding.rounding_variance``, summed)."""
+    from .stats.rounding import rounding_variance
+
+    return float(sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows))
+
+
 def _weakest(tests: list[dict]) -> dict:
     return max(tests, key=lambda t: (t["p_adjusted"], t["p_rounding"]))
 
@@ -199,7 +212,7 @@ def _numbers(measure: str, t: dict | None = None, **extra) -> dict:
                    p_worst=t["p_worst"], p_adjusted_worst=t["p_adjusted_worst"],
                    method=t.get("method", ""), family_size=t.get("m", np.nan),
                    comparison_id=t.get("comparison_id", ""))
-        for key in ("share_1", "share_2", "n_1", "n_2", "se"):
+        for key in ("share_1", "share_2", "n_1", "n_2", "se", "noise_var"):
             if key in t:
                 out[key] = t[key]
     out.update(extra)
@@ -216,25 +229,26 @@ def _two_sample(ctx: Context, p1, p2, n1, n2) -> pd.DataFrame:
 
 def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: float,
                       n_other: float, sign: int) -> dict:
-    """Score test of other - base (two independent samples), at the points and at the least
-    favourable ends for the claim that other - base has sign ``sign``."""
-    from .waves import worst_rounding_pvalue
+    """The comparison of other - base (two independent samples) by the one engine
+    (``chasm.compare.compare``): score test at the published values, the verdict's test with
+    rounding as noise and its interval; the least favourable rounding for the claim that
+    other - base has sign ``sign`` (1 where the ranges allow no difference that way)."""
+    from .compare import compare
 
     p1, p2 = float(base["point"]), float(other["point"])
     if sign > 0:  # claim: other > base; least favourable: base high, other low
         w1, w2 = float(base["high"]), float(other["low"])
     else:
         w1, w2 = float(base["low"]), float(other["high"])
-    point = _two_sample(ctx, p1, p2, n_base, n_other).iloc[0]
+    rec = compare(p1, p2, base["low"], base["high"], other["low"], other["high"], n_base,
+                  n_other, ctx.deff, ctx.alpha).iloc[0]
     # the intervals overlap, or allow the opposite direction: nothing is left to establish
-    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(worst_rounding_pvalue(
-        base["low"], base["high"], other["low"], other["high"], n_base, n_other, ctx.deff,
-        ctx.deff)[0])
-    return {"diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
-            "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
-            "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]), base, other),
+    p_worst = 1.0 if sign * (w2 - w1) <= 0 else float(rec["p_worst"])
+    return {"diff": float(rec["diff"]), "ci_low": float(rec["ci_low"]),
+            "ci_high": float(rec["ci_high"]), "p_point": float(rec["p_value"]),
+            "p_rounding": float(rec["p_rounding"]), "noise_var": float(rec["noise_var"]),
             "p_worst": p_worst, "worst_diff": w2 - w1,
-            "sign": 1 if sign * point["diff"] > 0 else -1,
+            "sign": 1 if sign * rec["diff"] > 0 else -1,
             "share_1": p1, "share_2": p2, "n_1": float(n_base), "n_2": float(n_other)}
 
 
@@ -260,6 +274,7 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
     used = [fid]
     parts = [f"{_fig_text(row)}, {row['wave']}, {_group_label(ctx.meta, row)}"]
     strong, weak, contradicted = 0, 0, False
+    disagree, confirm, agree_weak = 0, 0, 0
 
     cell = ctx.cell_figures(row)
     if len(cell) > 1:
@@ -268,6 +283,12 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         for pair in shared.itertuples():
             other = pair.figure_b if pair.figure_a == fid else pair.figure_a
             used.append(other)
+            o = ctx.fig(other)
+            own = o["source_id"] != row["source_id"] and o["source_kind"] == "primary"
+            if pair.agree:
+                confirm, agree_weak = confirm + own, agree_weak + (not own)
+            else:
+                disagree += 1
             if pair.agree:
                 parts.append(f"{_fig_text(ctx.fig(other))} for the same cell: the intervals "
                              "overlap (both can be right)")
@@ -305,13 +326,16 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         parts.append(f"{_conf(ctx)} CI {_range(*ci)} (n_eff {res['n_eff']:.0f})")
 
     verdict = verdicts.figure_check(contradicted, strong, weak)
-    if verdict == "not testable":
+    quotation = verdicts.quotation_status(contradicted, disagree, confirm + strong,
+                                          agree_weak + weak)
+    if not (strong or weak or contradicted):
         parts.insert(1, "no identity with a breakdown applies to this cell")
-    elif verdict == "inconclusive":
+    elif weak and not strong:
         parts.append("the identity leaves an unpublished cell free, so it passes for almost any "
                      "value of this figure")
+    parts.append(f"quotation {quotation}")
     numbers = _numbers("share and its CI (percent)", estimate=row["point"], low=ci[0],
-                       high=ci[1])
+                       high=ci[1], quotation=quotation)
     return Result(verdict, "; ".join(parts) + ".", numbers, _unique(used))
 
 
@@ -417,6 +441,7 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
          "p_adjusted_worst": float(r["p_adjusted_worst"]), "method": r["method"],
          "m": int(((tests["family"] == r["family"]) & tests["best"]).sum()),
          "comparison_id": r["comparison_id"], "sign": 1 if sign * r["diff"] > 0 else -1,
+         "noise_var": float(r["noise_var"]),
          "share_1": float(r["p1"]), "share_2": float(r["p2"]), "n_1": float(r["n1"]),
          "n_2": float(r["n2"])}
     first, second = ctx.fig(r["figure_1"]), ctx.fig(r["figure_2"])
@@ -434,7 +459,8 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
                   (r["figure_1"], r["figure_2"]))
 
 
-_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
+                "intersection_union": "an intersection-union test (each at alpha, no adjustment)"}
 
 
 
@@ -471,6 +497,7 @@ def rule_less_common(claim: Claim, ctx: Context) -> Result:
                           "worst_diff": wa - wb, "se": float(point["se"]),
                           "p_rounding": _rounding_p(float(point["diff"]), float(point["z"]),
                                                     hi_row, lo_row),
+                          "noise_var": _noise_var(hi_row, lo_row),
                           "comparison_id": f"{claim.claim_id}:{hi_row['figure_id']}-"
                                            f"{lo_row['figure_id']}",
                           "sign": 1 if point["diff"] > 0 else -1})
@@ -631,11 +658,13 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
         tests.append({"group": g["figure_id"], "w": wg, "rest": float(point["rest"]),
                       "diff": float(point["diff"]), "ci_low": float(point["ci_low"]),
                       "ci_high": float(point["ci_high"]), "p_point": float(point["p_value"]),
-                      "p_rounding": float(rounded["p_value"].iloc[0]),
+                      "p_rounding": float(rounded["p_value"].iloc[0]), "noise_var": noise,
                       "p_worst": 1.0 if no_difference else float(worst["p_value"]),
                       "worst_diff": float(worst["diff"]),
                       "smallest_margin": float(max(abs(tost["ci_low"].iloc[0]),
                                                    abs(tost["ci_high"].iloc[0]))),
+                      "eq_low": float(tost["ci_low"].iloc[0]),
+                      "eq_high": float(tost["ci_high"].iloc[0]),
                       "comparison_id": f"{claim.claim_id}:{g['figure_id']}-rest",
                       "sign": 1 if claimed * point["diff"] > 0 else -1, "where": where})
     method = ctx.method(claim)
@@ -747,7 +776,8 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
     else:
         evidence += "not beyond 100, so these figures alone do not show multiple answers."
     return Result(verdict, evidence,
-                  _numbers("sum of option shares (percent), low = after rounding",
+                  _numbers("sum of option shares (percent); low, high: its rounding bounds, "
+                           "no sampling error",
                            estimate=total, low=float(lows.sum()), high=float(
                                sum(float(r["high"]) for r in rows))),
                   claim.figure_ids)
@@ -792,7 +822,8 @@ def rule_below_half(claim: Claim, ctx: Context) -> Result:
                   _numbers("share and its CI (percent), the figure with the highest upper end",
                            estimate=top["row"]["point"], low=top["ci_low"], high=top["ci_high"],
                            p_value=top["p"], p_rounding=top["p"], p_worst=top["p"],
-                           p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none"),
+                           p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none",
+                           comparison_id=f"{claim.claim_id}:{top['row']['figure_id']}-50"),
                   claim.figure_ids)
 
 

@@ -12,9 +12,11 @@ the reader should see that distance, not a worst case folded into the verdict (D
 "Verdicts").
 
 CONVENTIONS. The level a test must beat is the one its family's adjustment implied,
-``alpha * p_rounding / p_adjusted`` (for Holm: alpha over its multiplier, the other tests held
-fixed); tipping points use the score test at the published values without the rounding noise
-(which moves p by about a tenth, ``chasm.stats.rounding``). The sample-size tipping point is a
+``alpha * p_rounding / p_adjusted`` (``chasm.compare.family_level``; for Holm: alpha over its
+multiplier, the other tests held fixed); tipping points are those of the verdict's own test,
+rounding as noise included (``chasm.compare.robustness``; for a paired or level test
+``chasm.stats.rounding.normal_tipping`` with the same noise), so "it stays supported up to"
+is true of the verdict as read. The sample-size tipping point is a
 factor on the claim's interviews (1 = as assumed). A level bias shifts both waves alike and
 cancels in a change; it matters for claims about a level (below half).
 """
@@ -37,30 +39,28 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     n_factor (the factor on the interviews below which it stops being significant),
     tipping_shift (points added to the later wave or group at which it flips, signed; for a
     paired or level test, the points by which the difference must shrink), and level_margin
-    (for a level claim: points between its interval and the threshold). Two-sample tests use
-    the score test (``chasm.stats.sensitivity``), paired and level tests the normal test they
-    are (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
-    ``note`` says which test.
+    (for a level claim: points between its interval and the threshold). Every tipping point is
+    that of the verdict's own test: two-sample tests the score test with rounding as noise
+    (``chasm.compare.robustness``), paired tests the normal test they are with the same noise
+    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a
+    tipping point does not apply; ``note`` says which test.
     """
-    from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+    from .compare import family_level, robustness
 
     rows = []
     chosen = register[register["verdict"].isin(["supported", "contradicted"])]
     for r in chosen.itertuples():
-        level = (alpha * r.p_rounding / r.p_adjusted
-                 if pd.notna(r.p_adjusted) and r.p_adjusted > 0 else alpha)
+        level = float(family_level(r.p_rounding, r.p_adjusted, alpha))
+        noise = float(r.noise_var) if pd.notna(r.noise_var) else 0.0
         out = {"claim_id": r.claim_id, "rule": r.rule, "verdict": r.verdict,
                "comparison_id": r.comparison_id, "level": level, "p_value": r.p_value,
                "deff": r.deff, "tipping_deff": np.nan, "n_factor": np.nan,
                "tipping_shift": np.nan, "level_margin": np.nan, "note": ""}
         if r.rule in _TWO_SAMPLE and pd.notna(r.share_1):
-            out["tipping_deff"] = float(tipping_deff(r.share_1, r.share_2, r.n_1, r.n_2, level))
-            n_tip = float(tipping_n(r.share_1, r.share_2, r.deff, r.deff, level,
-                                    n_ratio=r.n_2 / r.n_1))
-            out["n_factor"] = n_tip / r.n_1
-            out["tipping_shift"] = tipping_shift(r.share_1, r.share_2, r.n_1, r.n_2, r.deff,
-                                                 r.deff, level)
-            out["note"] = "two-sample score test"
+            tip = robustness(r.share_1, r.share_2, r.n_1, r.n_2, r.deff, noise, level).iloc[0]
+            out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
+            out["tipping_shift"] = tip["tipping_shift"]
+            out["note"] = "two-sample score test, rounding as noise"
         elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
             from scipy.stats import norm
 
@@ -73,7 +73,8 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
             else:
                 diff, se = r.estimate, r.se
                 out["note"] = "paired options of one question (worst-case variance)"
-            tip = normal_tipping(diff, se, r.deff, level).iloc[0]
+            tip = normal_tipping(diff, se, r.deff, level,
+                                 noise if r.rule == "less_common" else 0.0).iloc[0]
             out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
             out["tipping_shift"] = -np.sign(diff) * tip["shift"]
         else:
@@ -118,3 +119,133 @@ def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_u
         "answering drifted by {s} points between the waves for reasons other than opinion.",
         v=tip["verdict"], d=fmt(tip["tipping_deff"], 2), used=fmt(deff_used, 2),
         nf=fmt(tip["n_factor"], 2), s=fmt(abs(tip["tipping_shift"]), 1))
+
+
+# --------------------------------------------------------------------------------------------
+# The specification table (a multiverse of the choices the plan made after the results)
+# --------------------------------------------------------------------------------------------
+#: Rounding treatments of the specification table: the plan's (noise), the least favourable
+#: ends, and exact interval-censoring (``chasm.stats.rounding.interval_censored_pvalue``).
+ROUNDINGS: tuple[str, ...] = ("noise", "least favourable", "interval-censored")
+#: Interviews per wave tried (Levada's standard design is 1600; the waves' N is unknown).
+SPEC_N: tuple[float, ...] = (1200.0, 1600.0, 2000.0)
+#: Equivalence margins tried for the stability readings (points).
+SPEC_MARGINS: tuple[float, ...] = (3.0, 5.0)
+
+
+def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float, ...],
+                        alpha: float | None = None, ns: tuple[float, ...] = SPEC_N,
+                        roundings: tuple[str, ...] = ROUNDINGS) -> pd.DataFrame:
+    """Every confirmatory wave verdict under every specification (issue 21's multiverse).
+
+    The plan fixed three choices after the results were seen (``data/plan.yaml`` history): the
+    family, the rounding treatment and (withdrawn) the margin. For the plan's confirmatory wave
+    comparisons (those with a claim) and every combination of: family size ``k`` from the
+    confirmatory family's size to all declared comparisons of those waves (Holm over the first
+    ``k`` in the plan's order: the essay's comparisons, then the screen), rounding treatment
+    (:data:`ROUNDINGS`), design effect ``deffs`` (Levada's feasible range and beyond) and
+    interviews per wave ``ns``, one row: spec (a number), family_size, rounding, deff, n,
+    comparison_id, claim_id, diff, p (the treatment's p), p_adjusted (Holm over the family),
+    verdict (``chasm.verdicts.directional`` in the claim's direction, which the sign of the
+    published change gives), margin_smallest (noise treatment only; NaN otherwise) and
+    ``stable_at_<m>`` for :data:`SPEC_MARGINS` (the reading "stable" needs margin_smallest
+    below the margin). ``main`` marks the plan's own specification (its family, rounding as
+    noise, the waves' N from the metadata) at each design effect: those rows repeat the plan's
+    adjusted p (``tests/e2e/test_one_p.py``).
+    """
+    from . import compare as engine
+    from . import waves
+    from .stats.multiplicity import adjust_pvalues
+    from .stats.rounding import interval_censored_pvalue
+
+    alpha = plan.alpha if alpha is None else alpha
+    declared = plan.comparisons
+    rows = []
+    for (w1, w2), comps in declared.groupby(["wave1", "wave2"], sort=True):
+        confirm = comps[comps["claim"].notna() & (comps["claim"] != "")]
+        if confirm.empty:
+            continue
+        order = pd.concat([confirm, comps.drop(confirm.index)])
+        pairs = waves.wave_pairs(tidy, w1, w2)
+        best = pairs[pairs["best"]].set_index(["question", "option"])
+        keys = list(zip(order["question"], order["option"], strict=True))
+        order = order[[k in best.index for k in keys]]
+        fig = best.loc[list(zip(order["question"], order["option"], strict=True))].reset_index()
+        ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
+        for n in ns:
+            for deff in deffs:
+                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha,
+                                     interval=False)
+                k0 = len(confirm)  # margins only for the rows shown (the confirmatory ones)
+                margins = engine.smallest_margin(fig["p1"][:k0], fig["p2"][:k0], n, n, deff,
+                                                 rec["noise_var"][:k0], alpha)
+                ps = {"noise": rec["p_rounding"].to_numpy(),
+                      "least favourable": rec["p_worst"].to_numpy(),
+                      "interval-censored": np.array([
+                          interval_censored_pvalue(a, b, c, d, n, n, deff, deff)
+                          for a, b, c, d in zip(*ends, strict=True)])}
+                for treatment in roundings:
+                    for k in range(len(confirm), len(order) + 1):
+                        adj = adjust_pvalues(ps[treatment][:k], method="holm")
+                        for i in range(len(confirm)):
+                            c = order.iloc[i]
+                            sign = 1  # the claim's direction is the published change's
+                            verdict = verdicts_directional(sign, adj[i], alpha)
+                            plan_n = {float(meta["waves"][w]["n"]) for w in (w1, w2)}
+                            row = {"main": bool(k == len(confirm) and treatment == "noise"
+                                                and plan_n == {float(n)}),
+                                   "family_size": k, "rounding": treatment, "deff": float(deff),
+                                   "n": float(n), "comparison_id": c["comparison_id"],
+                                   "claim_id": c["claim"], "diff": float(rec["diff"].iloc[i]),
+                                   "p": float(ps[treatment][i]), "p_adjusted": float(adj[i]),
+                                   "verdict": verdict,
+                                   "margin_smallest": (float(margins[i])
+                                                       if treatment == "noise" else np.nan)}
+                            for m in SPEC_MARGINS:
+                                row[f"stable_at_{m:g}"] = (bool(margins[i] < m)
+                                                           if treatment == "noise" else np.nan)
+                            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.insert(0, "spec", out.groupby(["family_size", "rounding", "deff", "n"], sort=False)
+               .ngroup() + 1)
+    return out
+
+
+def verdicts_directional(sign: int, p_adjusted: float, alpha: float) -> str:
+    """:func:`chasm.verdicts.directional` of one test."""
+    from .verdicts import directional
+
+    return directional([{"sign": sign, "p_adjusted": p_adjusted}], alpha)
+
+
+def specification_summary(spec: pd.DataFrame, register: pd.DataFrame) -> pd.DataFrame:
+    """For each claim of :func:`specification_table`: its verdict in the register, in how many
+    specifications it holds (holds), out of how many (specifications), and the verdict's
+    count under each rounding treatment and family size (columns ``holds, <treatment>`` and
+    ``holds, family <k>``)."""
+    main = register.set_index("claim_id")["verdict"]
+    rows = []
+    for claim, g in spec.groupby("claim_id", sort=True):
+        v = main.get(claim, "")
+        same = g["verdict"] == v
+        row = {"claim_id": claim, "comparison_id": g["comparison_id"].iloc[0], "verdict": v,
+               "holds": int(same.sum()), "specifications": int(len(g))}
+        for t, part in g.groupby("rounding", sort=False):
+            row[f"holds, {t}"] = f"{int((part['verdict'] == v).sum())} of {len(part)}"
+        for k, part in g.groupby("family_size", sort=True):
+            row[f"holds, family of {k}"] = f"{int((part['verdict'] == v).sum())} of {len(part)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def specification_sentence(summary: pd.DataFrame, claim_id: str) -> str:
+    """'[W-traitors] is supported in 80 of 144 specifications (...)': a ``report.say``
+    sentence naming, per rounding treatment and family size, where it holds."""
+    from .report import say
+
+    r = summary.set_index("claim_id").loc[claim_id]
+    by = "; ".join(f"{c.split(', ', 1)[1]}: {r[c]}" for c in summary.columns
+                   if c.startswith("holds, "))
+    return say("Across the specification table, [{cid}] is {v} in {h} of {t} specifications "
+               "({by}).", cid=r["comparison_id"], v=r["verdict"], h=int(r["holds"]),
+               t=int(r["specifications"]), by=by)

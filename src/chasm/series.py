@@ -16,8 +16,11 @@
 * sentences and views for the report, and :func:`key_numbers` for ``reports/tables/<run>.csv``.
 
 WHY. A series is where a change of a few points is read as a finding. Each adjacent change is
-one test of a family declared before looking (every adjacent pair of waves the selection has,
-with the figure ``chasm.figures.best`` picks per wave), adjusted together (Holm by default); a
+judged by the one comparison engine (``chasm.compare``: rounding as noise, the least
+favourable rounding only as robustness); a change the analysis plan declares keeps the plan's
+id, family and adjusted p; the others are one test each of the series' family (every adjacent
+pair of waves the selection has, with the figure ``chasm.figures.best`` picks per wave),
+adjusted together (Holm by default); a
 figure from another source for the same wave is an alternative, never averaged in: its test is
 adjusted in the family where it replaces the chosen one (``chasm.waves.holm_in_family``), so a
 reader sees whether the verdict rests on which outlet is believed.
@@ -107,8 +110,11 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
 
     One row per month and published share (approve, disapprove, no_answer; a month that
     lacks a share has no row for it), read by the one wording rule (``chasm.worded``: a whole
-    number is ±0.5). ``figure_id`` is ``A<month>-<option>``; the source kind comes from
-    ``sources`` (``chasm.io.load_sources()``).
+    number is ±0.5). A month whose note starts with "derived" was not published but computed
+    from two published whole numbers (2025-02: a November figure plus the fall the release
+    states, 84 + 4): the sum of two roundings can be off by up to 1, so its range is ±1
+    (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
+    from ``sources`` (``chasm.io.load_sources()``).
     """
     from . import worded
 
@@ -121,13 +127,17 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
                 continue
             text = f"{value:g}%"
             reading = worded.read(text)
+            low, high, rule = reading.low, reading.high, reading.rule
+            if str(record.get("note") or "").startswith("derived"):
+                low, high = max(0.0, reading.point - 1.0), min(100.0, reading.point + 1.0)
+                rule = "derived sum of two rounded figures (±1)"
             rows.append({"figure_id": f"A{record['month']}-{option}",
                          "source_id": record["source_id"],
                          "source_kind": kinds.get(record["source_id"], "primary"),
                          "wave": record["month"], "question": APPROVAL_QUESTION,
                          "option": option, "subgroup_var": "all", "subgroup": "all",
                          "value_pct": float(value), "value_text": text, "point": reading.point,
-                         "low": reading.low, "high": reading.high, "rule": reading.rule,
+                         "low": low, "high": high, "rule": rule,
                          "where": "data/raw/putin_approval_monthly.csv",
                          "note": record.get("note") or ""})
     return pd.DataFrame(rows, columns=_TIDY)
@@ -159,7 +169,8 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
            standard_n: int = 1600) -> Selection:
     """The series of one question/option/subgroup, every figure of every chosen wave.
 
-    ``tidy`` is the processed figures table; the approval series (``chasm.io.load_approval()``)
+    ``tidy`` is the processed figures table (worded figures read as identification intervals,
+    ``chasm.worded.identify``); the approval series (``chasm.io.load_approval()``)
     is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
     None for every wave the data have for the cell) narrows the series. ``n`` overrides every
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
@@ -170,6 +181,9 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     """
     from . import figures as figures_mod
     from . import uncertainty
+    from .worded import identify
+
+    tidy = identify(tidy)  # words as identification intervals, as wherever figures are compared
 
     if not isinstance(question, str) or not isinstance(option, str):
         raise report.ParameterError(f"question and option must be names, got {question!r} and "
@@ -284,42 +298,46 @@ _SIDE = ["wave", "figure_id", "source_id", "source_kind", "outlet", "outlet_titl
          "value_text", "point", "low", "high", "n", "best"]
 
 
-def verdict(p_value: float, p_adjusted: float, p_worst_adjusted: float, alpha: float,
-            method: str = "holm") -> str:
-    """Plain reading of one adjacent change from its raw, adjusted and least favourable p.
-
-    "larger than sampling error" only when the adjusted p is below ``alpha`` both at the
-    published values and at the least favourable values their rounding or wording allows.
-    """
+def verdict(p_rounding: float, p_adjusted: float, alpha: float, method: str = "holm") -> str:
+    """Plain reading of one adjacent change from the verdict's p (rounding as noise) and its
+    family's adjustment. The least favourable rounding is a robustness column beside it, never
+    part of the reading (DESIGN.md, "Rounding as ordinary uncertainty")."""
     name = FAMILY_METHODS.get(method, method)
-    if pd.isna(p_value) or pd.isna(p_adjusted):
+    if pd.isna(p_rounding) or pd.isna(p_adjusted):
         return "no test possible"
     if p_adjusted < alpha:
-        if pd.notna(p_worst_adjusted) and p_worst_adjusted < alpha:
-            return "larger than sampling error"
-        return ("larger than sampling error at the published values, but not over all values "
-                "their rounding or wording allows")
-    if p_value < alpha:
+        return "larger than sampling error"
+    if p_rounding < alpha:
         return f"larger than sampling error on its own, but not after the {name} adjustment"
     return "within sampling error"
 
 
+#: Columns a declared comparison brings from the plan (``chasm.plan.wave_tests``).
+_DECLARED = ["figure_1", "figure_2", "comparison_id", "family", "method", "p_adjusted",
+             "p_adjusted_worst"]
+
+
 def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
-                     method: str = "holm") -> pd.DataFrame:
+                     method: str = "holm", declared: pd.DataFrame | None = None) -> pd.DataFrame:
     """The change from each wave to the next, for every combination of their sources.
 
     Waves are those with a testable figure, in time order; one row per (step, figure of the
-    earlier wave, figure of the later wave). ``diff`` = p2 - p1 (points) with the score
-    interval and test on effective counts (``chasm.stats.twosample.compare_waves``);
-    ``p_worst`` the least favourable p over the figures' rounding or wording
-    (``chasm.waves.worst_rounding_pvalue``); ``p_adjusted`` / ``p_worst_adjusted`` adjusted by
-    ``method`` over the family of one test per step (the ``best`` pair), an alternative pair
-    adjusted in the family where it replaces its step's test (``chasm.waves.holm_in_family``);
-    ``verdict`` (:func:`verdict`); ``depends_on_source`` True on every row of a step whose
-    verdict differs between combinations of sources. Empty when fewer than two waves.
+    earlier wave, figure of the later wave), judged by the one comparison engine
+    (``chasm.compare.compare``): ``diff`` = p2 - p1 (points), ``p_value`` the score test at
+    the published values, ``p_rounding`` the verdict's test (rounding as noise) and
+    ``ci_low``/``ci_high`` its interval, ``p_worst`` the least favourable rounding
+    (robustness). ``declared``: the plan's wave comparisons (``chasm.plan.wave_tests`` at the
+    same design effect); a step that is one of them takes its comparison id, family and
+    adjusted p from there, so a change has one adjusted p in every report. The other steps form
+    the series' own family (``series``), adjusted by ``method`` over one test per step (the
+    ``best`` pair; an alternative pair in the family where it replaces its step's test,
+    ``chasm.waves.holm_in_family``), with ids ``S-<option>:<wave_1>:<wave_2>`` (an alternative
+    pair: ``:<figure_1>-<figure_2>`` added). ``verdict`` (:func:`verdict`);
+    ``depends_on_source`` True on every row of a step whose verdict differs between
+    combinations of sources. Empty when fewer than two waves.
     """
-    from .stats.twosample import compare_waves
-    from .waves import holm_in_family, worst_rounding_pvalue
+    from .compare import compare
+    from .waves import holm_in_family
 
     check_family_method(method)
     test = sel.testable
@@ -331,26 +349,47 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
         parts.append(a.merge(b, how="cross").assign(step=step))
     columns = ["step"] + [f"{c}_{s}" for s in "12" for c in _SIDE]
     if not parts:
-        return pd.DataFrame(columns=columns + ["months", "diff", "ci_low", "ci_high", "z",
-                                               "p_value", "p_worst", "p_adjusted",
-                                               "p_worst_adjusted", "verdict",
+        return pd.DataFrame(columns=columns + ["months", "comparison_id", "family", "method",
+                                               "diff", "ci_low", "ci_high", "z", "p_value",
+                                               "noise_var", "p_rounding", "p_worst",
+                                               "p_adjusted", "p_worst_adjusted", "verdict",
                                                "depends_on_source"])
     pairs = pd.concat(parts, ignore_index=True)[columns]
     pairs["months"] = np.rint((wave_years(pairs["wave_2"]) - wave_years(pairs["wave_1"])) * 12)
     pairs["months"] = pairs["months"].astype(int)
-    cmp = compare_waves(pairs["point_1"], pairs["point_2"], pairs["n_1"], pairs["n_2"], deff,
-                        deff, alpha)
-    res = pd.concat([pairs, cmp[["diff", "ci_low", "ci_high", "z", "p_value"]]], axis=1)
-    res["p_worst"] = worst_rounding_pvalue(res["low_1"], res["high_1"], res["low_2"],
-                                           res["high_2"], res["n_1"], res["n_2"], deff, deff)
-    family = res["best_1"] & res["best_2"]
-    res["p_adjusted"] = holm_in_family(res["p_value"], res["step"], family, method)
-    res["p_worst_adjusted"] = holm_in_family(res["p_worst"], res["step"], family, method)
-    res["verdict"] = [verdict(p, pa, pw, alpha, method) for p, pa, pw in
-                      zip(res["p_value"], res["p_adjusted"], res["p_worst_adjusted"],
-                          strict=True)]
+    rec = compare(pairs["point_1"], pairs["point_2"], pairs["low_1"], pairs["high_1"],
+                  pairs["low_2"], pairs["high_2"], pairs["n_1"], pairs["n_2"], deff, alpha)
+    res = pd.concat([pairs, rec], axis=1)
+    best = res["best_1"] & res["best_2"]
+    res["comparison_id"] = ("S-" + sel.option + ":" + res["wave_1"] + ":" + res["wave_2"]
+                            + np.where(best, "", ":" + res["figure_id_1"] + "-"
+                                       + res["figure_id_2"]))
+    res["family"], res["method"] = "series", method
+    res["p_adjusted"], res["p_worst_adjusted"] = np.nan, np.nan
+    plan_rows = pd.DataFrame(columns=_DECLARED) if declared is None else declared[_DECLARED]
+    hit = res[["figure_id_1", "figure_id_2"]].merge(
+        plan_rows, left_on=["figure_id_1", "figure_id_2"], right_on=["figure_1", "figure_2"],
+        how="left").set_index(res.index)
+    in_plan = hit["comparison_id"].notna()
+    steps_in_plan = set(res.loc[in_plan, "step"])
+    in_plan = res["step"].isin(steps_in_plan) & in_plan
+    if in_plan.any():
+        for col in ("comparison_id", "family", "method", "p_adjusted"):
+            res.loc[in_plan, col] = hit.loc[in_plan, col]
+        res.loc[in_plan, "p_worst_adjusted"] = hit.loc[in_plan, "p_adjusted_worst"]
+    own = ~res["step"].isin(steps_in_plan)
+    if own.any():
+        part = res[own]
+        res.loc[own, "p_adjusted"] = holm_in_family(part["p_rounding"], part["step"],
+                                                    best[own], method)
+        res.loc[own, "p_worst_adjusted"] = holm_in_family(part["p_worst"], part["step"],
+                                                          best[own], method)
+    res["p_adjusted"] = res["p_adjusted"].astype(float)
+    res["p_worst_adjusted"] = res["p_worst_adjusted"].astype(float)
+    res["verdict"] = [verdict(p, pa, alpha, m) for p, pa, m in
+                      zip(res["p_rounding"], res["p_adjusted"], res["method"], strict=True)]
     res["depends_on_source"] = res.groupby("step")["verdict"].transform("nunique") > 1
-    res["best"] = family
+    res["best"] = best
     return res.sort_values(["step", "best", "figure_id_1", "figure_id_2"],
                            ascending=[True, False, True, True]).reset_index(drop=True)
 
@@ -499,12 +538,19 @@ def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
     fam = changes[changes["best"]]
     sig = fam[fam["p_adjusted"] < alpha]
     robust = sig[sig["p_worst_adjusted"] < alpha]
-    raw = fam[fam["p_value"] < alpha]
+    raw = fam[fam["p_rounding"] < alpha]
+    planned = fam[fam["family"] != "series"]
+    plan_text = ("" if planned.empty else
+                 f"; {len(planned)} of them {'are' if len(planned) != 1 else 'is'} declared in "
+                 "the analysis plan and adjusted in the plan's family ("
+                 + ", ".join(f"{_e(r.comparison_id)}: {_e(r.family)}"
+                             for r in planned.itertuples()) + ")")
     return markup(f"**{len(sig)} of {len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
             f"{'are' if len(sig) != 1 else 'is'} larger than sampling error after the "
-            f"{FAMILY_METHODS[method]} adjustment over the series ({len(robust)} also at the "
-            f"least favourable values the figures' rounding or wording allows; {len(raw)} "
-            f"before adjustment), at the figure chosen per wave.")
+            f"adjustment (rounding as noise; {FAMILY_METHODS[method]} over the series{plan_text}"
+            f"). Robustness: {len(robust)} also at the least favourable values the figures' "
+            f"rounding or wording allows; {len(raw)} before adjustment; at the figure chosen "
+            "per wave.")
 
 
 def _side(rows: pd.DataFrame, s: str, long: bool) -> str:
@@ -531,9 +577,10 @@ def conflict_sentences(changes: pd.DataFrame) -> str:
             head += (f" ({'from' if s == '1' else 'to'} {_side(g, s, long)})")
         readings = "; ".join(
             "with " + " and ".join(_side(g.loc[[i]], s, long) for s in vary)
-            + f" the change is {report.fmt_signed(r.diff)} points (p "
-            f"{report.fmt_p(r.p_value, True)}, adjusted {report.fmt_p(r.p_adjusted)}; least "
-            f"favourable rounding adjusted {report.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
+            + f" the change is {report.fmt_signed(r.diff)} points ([{_e(r.comparison_id)}] p "
+            f"{report.fmt_p(r.p_rounding, True)} with rounding as noise, adjusted "
+            f"{report.fmt_p(r.p_adjusted)}; robustness: least favourable rounding adjusted "
+            f"{report.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
             for i, r in zip(g.index, g.itertuples(), strict=True))
         end = ("**the source conflict decides the finding: the verdict depends on which source "
                "is believed**" if g["depends_on_source"].iloc[0]
@@ -564,9 +611,9 @@ def changes_view(changes: pd.DataFrame, alpha: float):
     than sampling error after adjustment (or whose verdict depends on the source)."""
     if changes.empty:
         return None
-    cols = ["wave_1", "wave_2", "months", "figure_id_1", "value_text_1", "figure_id_2",
-            "value_text_2", "outlet_2", "diff", "ci_low", "ci_high", "p_value", "p_adjusted",
-            "p_worst_adjusted", "best", "depends_on_source", "verdict"]
+    cols = ["comparison_id", "wave_1", "wave_2", "months", "figure_id_1", "value_text_1",
+            "figure_id_2", "value_text_2", "outlet_2", "diff", "ci_low", "ci_high", "p_rounding",
+            "family", "p_adjusted", "p_worst_adjusted", "best", "depends_on_source", "verdict"]
     view = changes
     if changes["step"].nunique() > LONG_SERIES:
         view = changes[(changes["p_adjusted"] < alpha) | changes["depends_on_source"]]
@@ -615,8 +662,10 @@ def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dic
     """One long table of the report's key numbers (``part`` = share, change, trend, equal).
 
     share rows: wave_1, figure_1, outlet_1, text_1, value (point), ci_low, ci_high, n_1;
-    change rows: both sides, value (diff, points), ci, statistic (z), p_value, p_adjusted,
-    p_worst, p_worst_adjusted, best, depends_on_source, verdict; trend: value (log-odds slope
+    change rows: comparison_id and family (the plan's for a declared comparison), both sides,
+    value (diff, points), the interval of the verdict's test, statistic (z), p_value (published
+    values), p_rounding (the verdict's test), p_adjusted, p_worst, p_worst_adjusted, best,
+    depends_on_source, verdict; trend: value (log-odds slope
     per year), its CI, statistic (LR χ²), df 1, p_value, p_worst (quasi-binomial p); equal:
     statistic (Pearson χ²), df, p_value, value (pooled share). Every row carries the cell,
     deff and the family method.
@@ -627,13 +676,16 @@ def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dic
                           "ci_high": sh["ci_high"], "n_1": sh["n"], "best": sh["best"]})]
     if not changes.empty:
         rows.append(pd.DataFrame({
-            "part": "change", "wave_1": changes["wave_1"], "figure_1": changes["figure_id_1"],
+            "part": "change", "comparison_id": changes["comparison_id"],
+            "family": changes["family"], "wave_1": changes["wave_1"],
+            "figure_1": changes["figure_id_1"],
             "outlet_1": changes["outlet_1"], "text_1": changes["value_text_1"],
             "wave_2": changes["wave_2"], "figure_2": changes["figure_id_2"],
             "outlet_2": changes["outlet_2"], "text_2": changes["value_text_2"],
             "value": changes["diff"], "ci_low": changes["ci_low"],
             "ci_high": changes["ci_high"], "statistic": changes["z"],
-            "p_value": changes["p_value"], "p_adjusted": changes["p_adjusted"],
+            "p_value": changes["p_value"], "p_rounding": changes["p_rounding"],
+            "p_adjusted": changes["p_adjusted"],
             "p_worst": changes["p_worst"], "p_worst_adjusted": changes["p_worst_adjusted"],
             "n_1": changes["n_1"], "n_2": changes["n_2"], "best": changes["best"],
             "depends_on_source": changes["depends_on_source"], "verdict": changes["verdict"]}))
@@ -647,9 +699,10 @@ def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dic
              "value": het.pooled, "statistic": het.pearson, "df": het.df,
              "p_value": het.p_pearson}]))
     out = pd.concat(rows, ignore_index=True)
-    columns = ["part", "wave_1", "figure_1", "outlet_1", "text_1", "wave_2", "figure_2",
-               "outlet_2", "text_2", "value", "ci_low", "ci_high", "statistic", "df",
-               "p_value", "p_adjusted", "p_worst", "p_worst_adjusted", "n_1", "n_2", "best",
+    columns = ["part", "comparison_id", "family", "wave_1", "figure_1", "outlet_1", "text_1",
+               "wave_2", "figure_2", "outlet_2", "text_2", "value", "ci_low", "ci_high",
+               "statistic", "df", "p_value", "p_rounding", "p_adjusted", "p_worst",
+               "p_worst_adjusted", "n_1", "n_2", "best",
                "depends_on_source", "verdict"]
     out = out.reindex(columns=columns)
     return out.assign(question=sel.question, option=sel.option, subgroup_var=sel.subgroup_var,

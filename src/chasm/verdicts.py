@@ -23,12 +23,14 @@ import pandas as pd
 #: The inference vocabulary: (name, the one rule that gives it).
 VOCABULARY: tuple[tuple[str, str], ...] = (
     ("supported", "the test the claim names is significant in the claimed direction after the "
-     "plan's multiplicity adjustment (rounding as ordinary uncertainty); a similarity claim: "
-     "the difference lies within the plan's equivalence margin (TOST); a level: the interval "
+     "plan's multiplicity adjustment (rounding as ordinary uncertainty; a claim needing every "
+     "part: each part at alpha, intersection-union); a similarity claim: every difference lies "
+     "within the plan's equivalence margin (TOST), significant or not; a level: the interval "
      "lies wholly on the claimed side; a figure: a cross-check that could fail (the identity "
      "with every group of its breakdown published) holds"),
     ("contradicted", "significant in the opposite direction after the same adjustment, an "
-     "interval wholly on the other side, or an identity no true shares can satisfy"),
+     "interval wholly on the other side (for similarity: wholly beyond the margin), or an "
+     "identity no true shares can satisfy"),
     ("inconclusive", "neither: the data allow the claim and its negation (a figure checked only "
      "by an identity with an unpublished cell left free, which passes for almost any value)"),
     ("not identifiable", "the published marginals cannot decide it even without sampling "
@@ -58,11 +60,15 @@ def directional(tests: Iterable[dict], alpha: float) -> str:
 
 
 def similarity(tests: Iterable[dict], alpha: float, margin: float) -> str:
-    """Verdict of a similarity claim: every difference within ``margin`` (TOST: the
-    (1 - 2 alpha) interval inside ±margin, each test's ``smallest_margin`` below it) is
-    supported; any difference significant after adjustment contradicts; else inconclusive."""
+    """Verdict of a similarity claim (an intersection-union of TOSTs): supported when every
+    difference is shown to lie within ±``margin`` (each test's ``smallest_margin``, the larger
+    absolute end of its (1 - 2 alpha) interval, below it), whether or not the difference is
+    also significant: "significant and equivalent" is a legitimate outcome, a real but
+    trivial difference (Lakens 2017); contradicted when some difference is shown to lie
+    beyond the margin (its (1 - 2 alpha) interval, ``eq_low``/``eq_high``, wholly outside
+    ±margin); inconclusive otherwise. ``alpha`` is the level the intervals were built at."""
     tests = list(tests)
-    if any(t["p_adjusted"] < alpha for t in tests):
+    if any(t["eq_low"] > margin or t["eq_high"] < -margin for t in tests):
         return "contradicted"
     if tests and all(t["smallest_margin"] < margin for t in tests):
         return "supported"
@@ -94,16 +100,43 @@ def bounded(low: float, high: float, low_ci: float, high_ci: float, threshold: f
 
 
 def figure_check(impossible: bool, strong_checks: int, weak_checks: int) -> str:
-    """A quoted figure: contradicted if an identity is impossible; supported if a check that
-    could fail at ordinary values held (every group of a breakdown published); inconclusive
-    if only identities with a free unpublished cell held; not testable if none applies."""
+    """A quoted figure as a claim: contradicted if an identity is impossible; supported if a
+    check that could fail at ordinary values held (every group of a breakdown published);
+    otherwise not testable: an identity with a free unpublished cell passes for almost any
+    value and is no test of the claim. Whether the quotation itself is borne out by the
+    sources is the other axis, :func:`quotation_status`."""
     if impossible:
         return "contradicted"
     if strong_checks:
         return "supported"
-    if weak_checks:
-        return "inconclusive"
     return "not testable"
+
+
+#: The quotation axis of a quoted figure (:func:`quotation_status`), with its rule.
+QUOTATION: tuple[tuple[str, str], ...] = (
+    ("confirmed", "a source of its own (another document, primary) gives a figure for the same "
+     "cell whose range overlaps, or a check that could fail (an identity with every group "
+     "published) holds"),
+    ("consistent", "only a secondary source's overlapping figure or an identity with an "
+     "unpublished cell left free agrees with it: nothing contradicts it, nothing confirms it"),
+    ("unconfirmed", "no other source and no identity speaks to it"),
+    ("contradicted", "another source for the same cell gives a range that cannot overlap, or an "
+     "identity no true shares can satisfy"),
+)
+
+
+def quotation_status(impossible: bool, disagreeing: int, confirming: int, consistent: int) -> str:
+    """Whether a quoted figure is borne out (:data:`QUOTATION`): contradicted if a source or an
+    identity rules it out; confirmed if a source of its own or a check that could fail bears it
+    out; consistent if only weak agreement exists; unconfirmed otherwise. Provenance, not a
+    verdict on the essay's argument: counts of claims leave quotations out."""
+    if impossible or disagreeing:
+        return "contradicted"
+    if confirming:
+        return "confirmed"
+    if consistent:
+        return "consistent"
+    return "unconfirmed"
 
 
 def change_reading(p_adjusted: float, smallest_margin: float, margin: float,

@@ -50,13 +50,18 @@ def wave_pairs(
     subgroup (default the whole sample): every combination of sources, so a conclusion can be
     checked against each source. Figures without a point (bounds) are left out. ``best`` is
     True for the pair of figures ``chasm.figures.best`` picks for the two cells (one per
-    option): the declared family of tests.
+    option): the declared family of tests. Worded figures are read as identification
+    intervals (``chasm.worded.identify``): one that overlaps a numeric figure of its cell takes
+    the intersection of their ranges, so two sources differ only where their ranges cannot
+    overlap.
 
     Columns: question, option, figure_1, kind_1, text_1, p1, low1, high1, figure_2, ...,
     high2, best. Sorted by question, option, best first, then figure ids.
     """
     from chasm.figures import best as best_rows
+    from chasm.worded import identify
 
+    tidy = identify(tidy)
     sub = tidy[(tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup)
                & tidy["point"].notna()]
     chosen = set(best_rows(tidy[(tidy["subgroup_var"] == subgroup_var)
@@ -225,9 +230,9 @@ _OUTPUT_COLUMNS = [
     "comparison_id", "family", "role", "method", "declared", "question", "option", "source_1",
     "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2", "p2", "low2",
     "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high", "ci_low_range",
-    "ci_high_range", "z", "p_value", "p_rounding", "p_adjusted", "p_worst_rounding",
-    "p_adjusted_worst", "margin", "equivalence_p", "equivalence_p_worst", "margin_smallest",
-    "margin_reachable", "reading"]
+    "ci_high_range", "z", "p_value", "noise_var", "p_rounding", "p_adjusted", "p_worst_rounding",
+    "p_adjusted_worst", "level", "tipping_deff", "n_factor", "tipping_shift", "margin",
+    "equivalence_p", "equivalence_p_worst", "margin_smallest", "margin_reachable", "reading"]
 
 
 def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.Series,
@@ -242,29 +247,29 @@ def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.
 
 
 def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha: float,
-                  margin: float, family: pd.DataFrame) -> pd.DataFrame:
+                  margin: float, family: pd.DataFrame, tipping: bool = True) -> pd.DataFrame:
     """Every test of 03_waves for every pair of :func:`wave_pairs`, one row per pair.
 
     ``family`` is ``chasm.plan.wave_family`` for the two waves: each (question, option) gets
     its comparison id, family, role and method from the plan (a row from another source than
     the family's own gets the id ``<id>:<figure_1>-<figure_2>``). Both waves get ``deff``.
-    Adds to ``pairs`` the columns of ``chasm.stats.twosample.compare_waves`` (diff, ci_low,
-    ci_high, z, p_value), ``p_rounding`` (rounding as uniform noise on each figure's range,
-    ``chasm.stats.rounding``: the p the verdict reads), ``p_adjusted`` (its adjustment within
+    Adds to ``pairs`` the record of ``chasm.compare.compare`` (diff; z and p_value at the
+    published values; ``noise_var`` and ``p_rounding``, rounding as uniform noise on each
+    figure's range: the p the verdict reads; ci_low/ci_high, the interval of that same test;
+    ``p_worst_rounding``), ``p_adjusted`` (its adjustment within
     the family by the family's method, :func:`holm_in_family` over the ``best`` pairs),
-    robustness columns ``p_worst_rounding`` (:func:`worst_rounding_pvalue`) and
-    ``p_adjusted_worst``, ``ci_low_range``/``ci_high_range`` (:func:`range_ci`),
-    ``equivalence_p`` (TOST within ±``margin`` at the published values) and
+    robustness columns ``p_adjusted_worst``, the tipping points of the verdict's test at its
+    family's level (``level``, ``tipping_deff``, ``n_factor``, ``tipping_shift``:
+    ``chasm.compare.robustness``), ``ci_low_range``/``ci_high_range`` (:func:`range_ci`),
+    ``equivalence_p`` (TOST within ±``margin`` on the verdict's test) and
     ``equivalence_p_worst`` (:func:`worst_equivalence_pvalue`), ``margin_smallest`` (the
-    smallest margin these data establish) and ``margin_reachable`` (the smallest any data
-    could establish at the earlier share, with zero change:
-    ``chasm.stats.sensitivity.smallest_equivalence_margin``), and ``reading``
-    (``chasm.verdicts.change_reading``).
+    smallest margin these figures establish, rounding noise included) and ``margin_reachable``
+    (the smallest any figures could establish at the earlier share with zero change:
+    ``chasm.compare.smallest_margin``), and ``reading``
+    (``chasm.verdicts.change_reading``). ``tipping=False`` leaves the tipping columns NaN (they
+    cost root finding per row; callers that only need the p-values skip them).
     """
-    from chasm.stats.rounding import rounding_variance, with_rounding
-    from chasm.stats.sensitivity import smallest_equivalence_margin
-    from chasm.stats.twosample import compare_waves, equivalence_test
-
+    from . import compare
     from .verdicts import change_reading
 
     fam = family[["question", "option", "comparison_id", "family", "role", "method",
@@ -277,11 +282,9 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     res.loc[alt, "comparison_id"] = (res.loc[alt, "comparison_id"] + ":" + res.loc[alt, "figure_1"]
                                      + "-" + res.loc[alt, "figure_2"])
     ends = (res["low1"], res["high1"], res["low2"], res["high2"])
-    res = pd.concat([res, compare_waves(res["p1"], res["p2"], n1, n2, deff, deff, alpha)], axis=1)
-    noise = rounding_variance(res["low1"], res["high1"]) + rounding_variance(res["low2"],
-                                                                             res["high2"])
-    res["p_rounding"] = with_rounding(res["diff"], res["z"], noise, alpha)["p_value"].to_numpy()
-    res["p_worst_rounding"] = worst_rounding_pvalue(*ends, n1, n2, deff, deff)
+    rec = compare.compare(res["p1"], res["p2"], *ends, n1, n2, deff, alpha)
+    res = pd.concat([res, rec.set_index(res.index)], axis=1)
+    res = res.rename(columns={"p_worst": "p_worst_rounding"})
     wide = range_ci(*ends, n1, n2, deff, deff, alpha)
     res["ci_low_range"], res["ci_high_range"] = wide["ci_low"], wide["ci_high"]
     key = res["question"] + "/" + res["option"]
@@ -289,14 +292,18 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
                                           res["method"])
     res["p_adjusted_worst"] = _adjust_by_family(res["p_worst_rounding"], key, res["best"],
                                                 res["family"], res["method"])
-    res["equivalence_p"] = equivalence_test(res["p1"], res["p2"], n1, n2, deff, deff,
-                                            margin, alpha)["p_value"].to_numpy()
+    res["equivalence_p"] = compare.equivalence_pvalue(res["p1"], res["p2"], n1, n2, deff,
+                                                      res["noise_var"], margin)
     res["equivalence_p_worst"] = worst_equivalence_pvalue(*ends, n1, n2, deff, deff, margin,
                                                           alpha)
-    res["margin_smallest"] = np.asarray(smallest_equivalence_margin(
-        res["p1"].to_numpy(), res["p2"].to_numpy(), n1, n2, deff, deff, alpha), dtype=float)
-    res["margin_reachable"] = np.asarray(smallest_equivalence_margin(
-        res["p1"].to_numpy(), res["p1"].to_numpy(), n1, n2, deff, deff, alpha), dtype=float)
+    res["margin_smallest"] = compare.smallest_margin(res["p1"], res["p2"], n1, n2, deff,
+                                                     res["noise_var"], alpha)
+    res["margin_reachable"] = compare.smallest_margin(res["p1"], res["p1"], n1, n2, deff,
+                                                      res["noise_var"], alpha)
+    level = compare.family_level(res["p_rounding"], res["p_adjusted"], alpha)
+    tip = compare.robustness(res["p1"], res["p2"], n1, n2, deff, res["noise_var"],
+                             level if tipping else np.nan)
+    res = pd.concat([res, tip.set_index(res.index)], axis=1)
     res["reading"] = [change_reading(r.p_adjusted, r.margin_smallest, margin, alpha)
                       for r in res.itertuples()]
     return res.assign(n1=float(n1), n2=float(n2), deff=float(deff), margin=float(margin))

@@ -105,3 +105,60 @@ def read(text: str) -> Reading:
         )
     return Reading(share, max(0.0, share - WORD_TOLERANCE), min(100.0, share + WORD_TOLERANCE),
                    "words")
+
+
+# --------------------------------------------------------------------------------------------
+# Words as identification intervals (applied to the tidy table where figures are compared)
+# --------------------------------------------------------------------------------------------
+#: The cell of a figure (``chasm.figures.CELL``).
+_CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
+
+
+def identify(tidy):
+    """Worded figures as identification intervals of the quantity they coarsen.
+
+    Choosing the words "a third" is not random rounding (Mosteller & Youtz 1990): the words
+    say only that the share lies within their band, ``[f - 5, f + 5]``. Where a numeric figure
+    of the same cell (another source) lies in that band, both describe one quantity, which must
+    lie in the intersection of their ranges (Manski 2003): the worded figure takes that range
+    (``low``, ``high``) and the numeric figures' point (their mean, kept inside the range),
+    and ``identified_with`` names the numeric figures. Where the ranges are disjoint the
+    sources conflict and the worded figure keeps its own band: only there can "the source
+    decide". A copy of ``tidy`` is returned, with ``identified_with`` ('' where unchanged) and
+    ``band_low``/``band_high`` (the words' own band, for the record).
+    """
+    out = tidy.copy()
+    out["band_low"], out["band_high"] = out["low"], out["high"]
+    out["identified_with"] = ""
+    words = out["rule"] == "words"
+    numeric = out[~words & out["point"].notna() & (out["rule"] != "words")]
+    for i in out.index[words]:
+        row = out.loc[i]
+        same = numeric[(numeric[_CELL] == row[_CELL]).all(axis=1)]
+        same = same[(same["low"] <= row["high"]) & (same["high"] >= row["low"])]
+        if same.empty:
+            continue
+        low = max(float(row["low"]), float(same["low"].max()))
+        high = min(float(row["high"]), float(same["high"].min()))
+        if low > high:  # the numeric figures disagree among themselves: nothing to intersect
+            continue
+        point = min(max(float(same["point"].mean()), low), high)
+        out.loc[i, ["low", "high", "point"]] = [low, high, point]
+        out.loc[i, "identified_with"] = " ".join(sorted(same["figure_id"]))
+    return out
+
+
+def identification_table(tidy):
+    """The worded figures and what :func:`identify` did to each: figure_id, the cell, the
+    text, the words' band, the identified range and the numeric figures it was intersected
+    with (changed True), or its own band where no numeric figure of the cell overlaps."""
+    import pandas as pd
+
+    ided = identify(tidy)
+    rows = ided[ided["rule"] == "words"]
+    return pd.DataFrame({
+        "figure_id": rows["figure_id"], "wave": rows["wave"], "option": rows["option"],
+        "subgroup": rows["subgroup"], "value_text": rows["value_text"],
+        "band_low": rows["band_low"], "band_high": rows["band_high"], "low": rows["low"],
+        "high": rows["high"], "identified_with": rows["identified_with"],
+        "changed": rows["identified_with"] != ""}).reset_index(drop=True)

@@ -63,6 +63,12 @@ families:
       - {id: W-n, claim: C02, question: why_people_leave, option: no_faith_in_future,
          waves: [2024-03, 2025-04]}
 post_hoc: {method: fdr_bh, why: test}
+history:
+  alpha: {fixed: before, commit: abcdef1, choice: a}
+  families: {fixed: after, commit: abcdef1, choice: a}
+  rounding: {fixed: after, commit: abcdef1, choice: a}
+  margin: {fixed: before, commit: abcdef1, choice: a}
+  claim_families: {fixed: after, commit: abcdef1, choice: a}
 """
 
 
@@ -227,7 +233,8 @@ def age_cells(total="43%", young="35-40%", mid="35-40%", middle=None, old="about
 
 def test_figure_identity_holds_with_a_missing_group(inputs):
     out = run(inputs, tidy_of(*age_cells()), claim("figure", "A4", kind="figure")).iloc[0]
-    assert out["verdict"] == "inconclusive"  # a free cell: the check can hardly fail
+    # a free cell: the check can hardly fail, so it tests no claim; the quotation is consistent
+    assert out["verdict"] == "not testable" and out["quotation"] == "consistent"
     assert "unpublished 40-54 cell must lie in [27.7–53.0]" in out["evidence"]
     every = age_cells(young="37%", mid="40%", middle="42%", old="48%")
     out = run(inputs, tidy_of(*every), claim("figure", "A4", kind="figure")).iloc[0]
@@ -259,7 +266,8 @@ def test_figure_approval_identity_uses_the_waves_rating(inputs):
             fig("P1", "47%", "2024-03", var="putin_approval", group="approve"),
             fig("P2", "19%", "2024-03", var="putin_approval", group="disapprove")]
     out = run(inputs, tidy_of(*rows), claim("figure", "P2", kind="figure")).iloc[0]
-    assert out["verdict"] == "inconclusive"  # "no answer" is not published: a free cell
+    # "no answer" is not published: a free cell (no test of the claim; quotation consistent)
+    assert out["verdict"] == "not testable" and out["quotation"] == "consistent"
     assert "approval rating of 2024-03" in out["evidence"]
     # April 2025 uses February 2025, which gives no disapproval: no check at all
     rows = [fig("T", "43%"), fig("P2", "19%", var="putin_approval", group="disapprove")]
@@ -302,8 +310,10 @@ def test_wave_change_reads_the_plans_family(inputs, test_plan):
     assert c13["p_adjusted"] == pytest.approx(2 * c13["p_rounding"])
     assert c13["p_worst"] == pytest.approx(0.036, abs=5e-4)
     assert c13["p_adjusted_worst"] == pytest.approx(2 * c13["p_worst"])
-    assert c13["low"] == pytest.approx(-10.655, abs=1e-3)  # the score interval at deff 1.9
-    assert c13["high"] == pytest.approx(-1.320, abs=1e-3)
+    # the interval of the verdict's test (score test widened by rounding noise) at deff 1.9,
+    # wider than the score interval -10.655 to -1.320 (tests/stats/test_rounding.py derives it)
+    assert c13["low"] == pytest.approx(-10.723, abs=1e-3)
+    assert c13["high"] == pytest.approx(-1.252, abs=1e-3)
     assert "−6.0 points, 95% CI −10.7 to −1.3, p = 0.012 at the published values" in \
         c13["evidence"]
     assert "Holm over the plan's essay_waves family (2 comparisons, W-t)" in c13["evidence"]
@@ -495,8 +505,9 @@ def test_register_key_verdicts(register):
     assert register.loc["C04", "provenance"] == "1 source (essay)"
     assert register.loc["C01", "provenance"].endswith("E01/S01 agree")  # 37% and "a third"
     assert v["C13"] == "supported"  # Holm over the essay's two, rounding as noise
-    assert register.loc["C13", "low"] == pytest.approx(-10.654, abs=1e-3)  # score interval
-    assert register.loc["C13", "high"] == pytest.approx(-1.321, abs=1e-3)
+    # the interval of the verdict's test (rounding as noise): the issue's -10.72 to -1.25
+    assert register.loc["C13", "low"] == pytest.approx(-10.722, abs=1e-3)
+    assert register.loc["C13", "high"] == pytest.approx(-1.253, abs=1e-3)
     assert v["C14"] == "inconclusive"  # 40 -> 36, p = 0.09
     assert v["C16"] == "not identifiable"  # the 40-54 cell could be the highest
     assert v["C17"] == "inconclusive"  # similarity not shown

@@ -25,13 +25,52 @@ def test_the_committed_plan(the_plan):
     assert set(ids.loc[ids["family"] == "waves_screen", "method"]) == {"fdr_bh"}
     assert the_plan.comparison_of("C13")["comparison_id"] == "W-traitors"
     assert the_plan.comparison_of("C99") is None
-    assert the_plan.claim_method("C15") == "holm" and the_plan.margin == 5.0
+    assert the_plan.claim_method("C15") == "intersection_union" and the_plan.margin == 3.0
     table = plan.family_table(the_plan)
     assert table["family"].iloc[-1] == "post_hoc" and (table["why"].str.len() > 10).all()
+    # the plan tells its history: the families and the rounding treatment were fixed after
+    # the wave tests had been computed (git: tests in f217a4a, the plan in 74de403)
+    assert set(table["fixed"]) == {"after"}
+    assert the_plan.fixed_after("families") and the_plan.fixed_after("rounding")
+    assert not the_plan.fixed_after("margin") and not the_plan.fixed_after("alpha")
+    hist = plan.history_table(the_plan).set_index("choice_id")
+    assert hist.loc["families", "commit"] == "74de403"
+    note = plan.post_hoc_note(the_plan, ("families", "rounding", "margin"))
+    assert note.startswith("Post hoc: ") and "74de403" in note and "margin" not in note
+    assert plan.post_hoc_note(the_plan, ("alpha",)) == ""
+
+
+def test_the_history_commits_exist_and_precede_in_order():
+    """The commits the history names are in the repository, the tests before the plan."""
+    import subprocess
+
+    from chasm import paths
+
+    def date(commit):
+        out = subprocess.run(["git", "-C", str(paths.ROOT), "log", "-1", "--format=%ct", commit],
+                             capture_output=True, text=True)
+        return int(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
+
+    the = plan.load_plan()
+    dates = {k: date(h["commit"]) for k, h in the.history.items()}
+    if any(d is None for d in dates.values()):
+        pytest.skip("not a git checkout with the project's history")
+    first_tests = date("f217a4a")
+    for key, h in the.history.items():
+        if h["fixed"] == "before":
+            assert dates[key] <= first_tests, key
+        else:
+            assert dates[key] > first_tests, key
 
 
 GOOD = """
 alpha: 0.05
+history:
+  alpha: {fixed: before, commit: abcdef1, choice: a, was: "", effect: ""}
+  families: {fixed: after, commit: abcdef1, choice: a, was: b, effect: c}
+  rounding: {fixed: after, commit: abcdef1, choice: a, was: b, effect: c}
+  margin: {fixed: before, commit: abcdef1, choice: a, was: b, effect: c}
+  claim_families: {fixed: after, commit: abcdef1, choice: a, was: b, effect: c}
 equivalence: {margin: 5.0, why: a reason}
 families:
   f:
@@ -52,6 +91,11 @@ post_hoc: {method: fdr_bh, why: a reason}
     ("[2024-03, 2025-04]", "[2024-03, 2024-03]", "two different known waves"),
     ("margin: 5.0", "margin: 0", "margin 0.0"),
     ("post_hoc: {method: fdr_bh, why: a reason}", "", "missing 'post_hoc'"),
+    ("margin: {fixed: before,", "margin: {fixed: earlier,", "history.margin.fixed: 'earlier'"),
+    ("alpha: {fixed: before, commit: abcdef1", "alpha: {fixed: before, commit: HEAD",
+     "history.alpha.commit: 'HEAD'"),
+    ("  claim_families: {fixed: after, commit: abcdef1, choice: a, was: b, effect: c}\n", "",
+     "missing \\['claim_families'\\]"),
 ])
 def test_load_plan_errors(tmp_path, meta, old, new, message):
     path = tmp_path / "plan.yaml"
@@ -96,3 +140,22 @@ def test_wave_tests_adjust_within_each_family_by_its_method(the_plan, meta):
                                 plan.wave_family(the_plan, "2024-03", "2025-04", pairs))
     assert again.set_index("comparison_id").loc["W-traitors", "p_adjusted"] == \
         traitors["p_adjusted"]
+
+
+def test_wave_tests_tipping_points_only_on_request(the_plan, meta):
+    """The tipping columns cost root finding: plan.wave_tests leaves them NaN unless asked,
+    and asked for they are compare.robustness at the family's level, the same numbers."""
+    import numpy as np
+
+    from chasm import compare
+
+    tidy = figures.load()
+    plain = plan.wave_tests(the_plan, tidy, meta, 1.9).set_index("comparison_id")
+    tipped = plan.wave_tests(the_plan, tidy, meta, 1.9, tipping=True).set_index("comparison_id")
+    assert plain["tipping_deff"].isna().all()
+    row = tipped.loc["W-traitors"]
+    ref = compare.robustness(row["p1"], row["p2"], row["n1"], row["n2"], 1.9, row["noise_var"],
+                             compare.family_level(row["p_rounding"], row["p_adjusted"], 0.05))
+    assert row["tipping_deff"] == ref["tipping_deff"].iloc[0]
+    assert np.isfinite(row["tipping_deff"])
+    assert plain["p_adjusted"].equals(tipped["p_adjusted"])

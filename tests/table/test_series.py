@@ -199,19 +199,45 @@ def test_adjacent_changes_are_adjusted_over_the_series():
         ref = compare_waves([40, 35, 36], [35, 36, 44], [1600, 1600, 1600],
                             [1600, 1600, 1200], DEFF, DEFF)["p_value"].to_numpy()
         assert changes["p_value"].to_numpy() == pytest.approx(ref)
-        assert changes["p_adjusted"].to_numpy() == pytest.approx(adjust_pvalues(ref, method))
+        # the verdict's p adds both figures' rounding as noise (1/12 point^2 each) and is
+        # the one adjusted over the series
+        assert (changes["p_rounding"] > changes["p_value"]).all()
+        assert changes["p_adjusted"].to_numpy() == pytest.approx(
+            adjust_pvalues(changes["p_rounding"].to_numpy(), method))
         assert (changes["p_worst"] >= changes["p_value"]).all()
+        assert list(changes["comparison_id"]) == ["S-yes:2020-01:2020-06",
+                                                  "S-yes:2020-06:2021-01",
+                                                  "S-yes:2021-01:2021-06"]
     fam = _md(series.changes_sentence)(changes, 0.05, "fdr_bh")
     assert "Benjamini-Hochberg" in fam and f"**{int((changes['p_adjusted'] < .05).sum())} of 3**" \
         in fam
 
 
-def test_verdict_reads_adjusted_and_least_favourable_p():
-    assert series.verdict(0.001, 0.003, 0.01, 0.05) == "larger than sampling error"
-    assert "but not over all values" in series.verdict(0.001, 0.003, 0.2, 0.05)
-    assert "not after the Holm adjustment" in series.verdict(0.03, 0.06, 0.2, 0.05)
-    assert series.verdict(0.3, 0.6, 0.9, 0.05) == "within sampling error"
-    assert series.verdict(np.nan, np.nan, np.nan, 0.05) == "no test possible"
+def test_verdict_reads_the_adjusted_noise_p_only():
+    """The least favourable rounding is robustness, never part of the reading (issue 21)."""
+    assert series.verdict(0.001, 0.003, 0.05) == "larger than sampling error"
+    assert "not after the Holm adjustment" in series.verdict(0.03, 0.06, 0.05)
+    assert series.verdict(0.3, 0.6, 0.05) == "within sampling error"
+    assert series.verdict(np.nan, np.nan, 0.05) == "no test possible"
+
+
+def test_a_declared_comparison_keeps_the_plans_id_and_adjusted_p():
+    """A step the plan declares takes the plan's id, family and adjusted p (one p per
+    comparison in every report); the other steps form the series' family."""
+    table = tidy(fig("S1", "a-release", "2020-01", "40%"), fig("S2", "a-release", "2020-06", "35%"),
+                 fig("S3", "a-release", "2021-01", "36%"))
+    declared = pd.DataFrame({"figure_1": ["S1"], "figure_2": ["S2"], "comparison_id": ["W-x"],
+                             "family": ["plan_family"], "method": ["holm"],
+                             "p_adjusted": [0.5], "p_adjusted_worst": [0.9]})
+    changes = series.adjacent_changes(pick(table), DEFF, declared=declared)
+    first, second = changes.iloc[0], changes.iloc[1]
+    assert (first["comparison_id"], first["family"], first["p_adjusted"]) == ("W-x",
+                                                                              "plan_family", 0.5)
+    assert first["verdict"] == "larger than sampling error on its own, but not after the " \
+        "Holm adjustment"
+    # the remaining step is a family of one: its adjusted p is its own
+    assert second["family"] == "series" and second["p_adjusted"] == pytest.approx(
+        second["p_rounding"])
 
 
 def test_trend_uses_the_chosen_figures_and_tries_every_source():
@@ -231,8 +257,12 @@ def test_approval_figures_skip_missing_shares():
     rows = series.approval_figures(APPROVAL, SOURCES)
     assert len(rows) == 3 + 2 + 1
     assert set(rows.loc[rows["option"] == "disapprove", "wave"]) == {"2020-01", "2020-06"}
-    r = rows.set_index("figure_id").loc["A2020-02-approve"]
-    assert (r["point"], r["low"], r["high"], r["source_kind"]) == (65, 64.5, 65.5, "primary")
+    by = rows.set_index("figure_id")
+    assert (by.loc["A2020-01-approve", "low"], by.loc["A2020-01-approve", "high"]) == (59.5, 60.5)
+    # a derived month (the sum of two published whole numbers) can be off by 1, not 0.5
+    r = by.loc["A2020-02-approve"]
+    assert (r["point"], r["low"], r["high"], r["source_kind"]) == (65, 64.0, 66.0, "primary")
+    assert "derived sum" in r["rule"]
 
 
 def test_approval_series_takes_n_from_metadata_else_the_standard_n():

@@ -29,10 +29,23 @@ def test_directional(tests, expected):
     assert verdicts.directional(tests, 0.05) == expected
 
 
+def e(p, low, high):
+    """A similarity test: its (1 - 2 alpha) interval and the smallest margin it implies."""
+    return {"sign": 1, "p_adjusted": p, "eq_low": low, "eq_high": high,
+            "smallest_margin": max(abs(low), abs(high))}
+
+
 @pytest.mark.parametrize("tests, expected", [
-    ([t(1, 0.5, 3.0), t(-1, 0.7, 4.9)], "supported"),
-    ([t(1, 0.5, 3.0), t(-1, 0.7, 5.1)], "inconclusive"),
-    ([t(1, 0.01, 3.0)], "contradicted"),  # a significant difference is not similarity
+    ([e(0.5, -3.0, 2.0), e(0.7, -4.9, 1.0)], "supported"),
+    ([e(0.5, -3.0, 2.0), e(0.7, -5.1, 1.0)], "inconclusive"),
+    # significant (the interval excludes 0) and equivalent (inside ±5): a real but trivial
+    # difference supports similarity (Lakens 2017)
+    ([e(0.01, 1.0, 3.0)], "supported"),
+    # significant and not shown within the margin: not contradicted, not supported
+    ([e(0.01, 1.0, 7.0)], "inconclusive"),
+    # wholly beyond the margin: the difference is shown to be larger than ±5
+    ([e(1e-6, 5.5, 9.0)], "contradicted"),
+    ([e(1e-6, -9.0, -5.2), e(0.5, -1.0, 1.0)], "contradicted"),
 ])
 def test_similarity_needs_equivalence(tests, expected):
     assert verdicts.similarity(tests, 0.05, 5.0) == expected
@@ -52,7 +65,7 @@ def test_level_and_bounded():
 def test_figure_check_and_change_reading():
     assert verdicts.figure_check(True, 3, 1) == "contradicted"
     assert verdicts.figure_check(False, 1, 0) == "supported"
-    assert verdicts.figure_check(False, 0, 2) == "inconclusive"
+    assert verdicts.figure_check(False, 0, 2) == "not testable"  # free-cell identities only
     assert verdicts.figure_check(False, 0, 0) == "not testable"
     assert verdicts.change_reading(0.02, 9.9, 5, 0.05) == "change"
     assert verdicts.change_reading(0.5, 2.3, 5, 0.05) == "stable"
@@ -74,3 +87,15 @@ def test_provenance_counts_sources_and_agreement():
     far = tidy.assign(low=[42.5, 28.3, 42.5], high=[43.5, 38.3, 43.5])
     assert verdicts.provenance(far, ["E01", "S01"]).endswith("E01/S01 disagree")
     assert verdicts.provenance(tidy, []) == ""
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((True, 0, 0, 0), "contradicted"),  # an impossible identity
+    ((False, 1, 1, 0), "contradicted"),  # a source for the same cell rules it out
+    ((False, 0, 1, 1), "confirmed"),  # a source of its own, or a check that could fail
+    ((False, 0, 0, 2), "consistent"),  # a secondary source or a free-cell identity only
+    ((False, 0, 0, 0), "unconfirmed"),
+])
+def test_quotation_status_is_its_own_axis(args, expected):
+    assert verdicts.quotation_status(*args) == expected
+    assert expected in dict(verdicts.QUOTATION)

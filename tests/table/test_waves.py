@@ -54,7 +54,9 @@ def test_wave_pairs_every_source_and_best_flag():
         ("E06", "E01", True), ("E06", "S01", False), ("L02", "L09", True)]
     row = pairs.iloc[1]
     assert row["kind_2"] == "secondary" and row["text_2"] == "a third"
-    assert row["low2"] == pytest.approx(100 / 3 - 5)
+    # "a third" [28.3, 38.3] overlaps E01's 37% [36.5, 37.5]: one quantity, in the
+    # intersection (chasm.worded.identify)
+    assert (row["low2"], row["high2"], row["p2"]) == (36.5, 37.5, 37.0)
     assert pairs.groupby(["question", "option"])["best"].sum().eq(1).all()
 
 
@@ -155,7 +157,8 @@ def res():
 def test_compare_pairs_tests_and_holm_by_hand(res):
     assert res["figure_2"].tolist() == ["E01", "S01", "L09"]
     assert res["comparison_id"].tolist() == ["W-t", "W-t:E06-S01", "W-w"]
-    assert res["diff"].tolist() == pytest.approx([-6.0, 100 / 3 - 43, 0.0])
+    # "a third" is read as the intersection with E01's 37% (worded.identify): the same change
+    assert res["diff"].tolist() == pytest.approx([-6.0, -6.0, 0.0])
     # The family is two tests, "traitors" (p about 0.012) and "would" (9% -> 9%, p = 1):
     # Holm doubles the smaller p and leaves max(2 p_small, 1) = 1 for the other; S01 takes the
     # place of E01 in the family, so it is doubled too. The verdict's p adds the rounding of
@@ -167,8 +170,8 @@ def test_compare_pairs_tests_and_holm_by_hand(res):
     assert res["p_adjusted"].tolist() == pytest.approx([2 * pr[0], 2 * pr[1], 1.0])
     pw = res["p_worst_rounding"].to_numpy()
     assert pw[0] == pytest.approx(0.036, abs=5e-4)  # 42.5 vs 37.5
-    # the closest ends of 43% and "a third" (42.5 and 38.3) are 4.2 points apart, less than 5
-    assert pw[0] < pw[1] < 0.5
+    # identified with 37%, "a third" gives the same least favourable p
+    assert pw[0] == pytest.approx(pw[1])
     assert res["p_adjusted_worst"].tolist() == pytest.approx([2 * pw[0], 2 * pw[1], 1.0])
     # the widened interval contains the one at the published values
     assert (res["ci_low_range"] <= res["ci_low"] + 1e-12).all()
@@ -178,10 +181,18 @@ def test_compare_pairs_tests_and_holm_by_hand(res):
     # at the far corners 8.5 and 9.5 (p near 0.08)
     assert res.loc[2, "equivalence_p"] < 0.05 < res.loc[2, "equivalence_p_worst"] < 0.1
     # the smallest margin 9% -> 9% can establish is below 3 (so "stable"); it equals the
-    # margin reachable at 9% with no change, and TOST at that margin sits exactly at alpha
+    # margin reachable at 9% with no change, and TOST on the verdict's test (rounding noise
+    # included) at that margin sits exactly at alpha; without the noise it is below alpha
     assert res.loc[2, "margin_smallest"] == pytest.approx(res.loc[2, "margin_reachable"])
-    at = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, res.loc[2, "margin_smallest"], 0.05)
-    assert at["p_value"].iloc[0] == pytest.approx(0.05, abs=1e-6)
+    from chasm import compare
+    at = compare.equivalence_pvalue(9, 9, 1600, 1600, 1.9, res.loc[2, "noise_var"],
+                                    res.loc[2, "margin_smallest"])
+    assert at[0] == pytest.approx(0.05, abs=1e-6)
+    plain = equivalence_test(9, 9, 1600, 1600, 1.9, 1.9, res.loc[2, "margin_smallest"], 0.05)
+    assert plain["p_value"].iloc[0] < 0.05
+    # the interval is the verdict's test's: it excludes 0 exactly when p_rounding < 0.05
+    assert ((res["ci_high"] < 0) | (res["ci_low"] > 0)).tolist() == \
+        (res["p_rounding"] < 0.05).tolist()
     assert res["reading"].tolist() == ["change", "change", "stable"]
 
 
@@ -334,7 +345,7 @@ def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
     assert data["row"].tolist() == ["would\n9% → 9% (L02 → L09)",
                                     "traitors\n43% → a third (E06 → S01)",
                                     "traitors\n43% → 37% (E06 → E01)"]
-    assert data["diff"].tolist() == pytest.approx([0.0, 100 / 3 - 43, -6.0])
+    assert data["diff"].tolist() == pytest.approx([0.0, -6.0, -6.0])
 
 
 def test_changes_title_states_how_many_answers_changed():

@@ -59,3 +59,31 @@ def test_only_ascii_digits_are_numbers(text):
 
 def test_ascii_counts_in_words_still_read():
     assert read("3 in 10").point == pytest.approx(30)
+
+
+def test_words_are_identification_intervals_intersected_with_numbers():
+    """'a third' [28.3, 38.3] and 37% [36.5, 37.5] for one cell are one quantity in
+    [36.5, 37.5]; 'a third' and 45% cannot both be right and keep their own ranges; words with
+    no numeric twin keep their band."""
+    import pandas as pd
+
+    from chasm import worded
+
+    def row(fid, text, wave="2025-04", option="traitors"):
+        r = worded.read(text)
+        return {"figure_id": fid, "wave": wave, "question": "q", "option": option,
+                "subgroup_var": "all", "subgroup": "all", "value_text": text,
+                "point": r.point, "low": r.low, "high": r.high, "rule": r.rule}
+
+    tidy = pd.DataFrame([row("E1", "37%"), row("S1", "a third"), row("E2", "45%", option="x"),
+                         row("S2", "a third", option="x"), row("S3", "about half", option="y")])
+    out = worded.identify(tidy).set_index("figure_id")
+    assert (out.loc["S1", "low"], out.loc["S1", "high"], out.loc["S1", "point"]) == (36.5, 37.5,
+                                                                                     37.0)
+    assert out.loc["S1", "identified_with"] == "E1"
+    assert out.loc["S1", "band_low"] == pytest.approx(100 / 3 - 5)
+    assert out.loc["S2", "identified_with"] == "" and out.loc["S2", "low"] == pytest.approx(
+        100 / 3 - 5)  # disjoint: the source decides
+    assert out.loc["S3", "high"] == 55 and out.loc["E1", "low"] == 36.5
+    table = worded.identification_table(tidy).set_index("figure_id")
+    assert table["changed"].to_dict() == {"S1": True, "S2": False, "S3": False}

@@ -10,14 +10,20 @@ WHY. Levada's samples are clustered and weighted, so an SRS interval at n=1600 i
 Replacing n by Kish's effective size n_eff = n / deff and the count by x_eff = p * n_eff gives
 intervals with close to nominal coverage (Franco, Little, Louis & Slud 2019, J. Survey Stat.
 Methodol. 7(3):334-364, recommend Wilson on n_eff). Near 0% or 100% Wilson under-covers, so the
-exact Clopper-Pearson interval on n_eff, the Korn-Graubard interval (Korn & Graubard 1998,
-Survey Methodology 24:193-201; R ``survey::svyciprop(method="beta")``), is used there.
+exact Clopper-Pearson interval on n_eff is used there. That is *not* the Korn-Graubard interval
+(Korn & Graubard 1998, Survey Methodology 24:193-201; R ``survey::svyciprop(method="beta")``):
+Korn-Graubard also shrinks n_eff by the design degrees of freedom,
+``n_eff (t_{n-1} / t_df)^2`` with ``df`` = primary sampling units minus strata. Levada's
+fieldwork facts (``data/raw/levada_fieldwork.csv``: about 137 localities in 50 regions) put df
+near 87; ``korn_graubard_interval(..., df=...)`` applies it, and without ``df`` it is the
+Clopper-Pearson interval on n_eff, labelled so.
 
 FORMULAS (p = x_eff / n_eff, z = Phi^-1(1 - alpha/2)).
 Wilson: centre ``(p + z^2/(2 n)) / (1 + z^2/n)``, half-width
 ``z sqrt(p(1-p)/n + z^2/(4 n^2)) / (1 + z^2/n)`` with n = n_eff.
-Korn-Graubard: ``[Beta^-1(alpha/2; x, n-x+1), Beta^-1(1-alpha/2; x+1, n-x)]`` with x = x_eff,
-n = n_eff (0 and 1 at the edges).
+Clopper-Pearson on n_eff: ``[Beta^-1(alpha/2; x, n-x+1), Beta^-1(1-alpha/2; x+1, n-x)]`` with
+x = x_eff, n = n_eff (0 and 1 at the edges); Korn-Graubard: the same with n = n_eff times the
+degrees-of-freedom factor.
 
 ROUNDING AND RANGES. "37%" means a true value in [36.5, 37.5]; "35-40%" means [34.5, 40.5];
 "no more than 10%" means [0, 10.5] with no point value. The interval reported for such a figure
@@ -43,7 +49,8 @@ from chasm.stats._validate import (
     index_of,
 )
 
-#: Shares at or below this (or at or above 100 minus this) use Korn-Graubard under "auto".
+#: Shares at or below this (or at or above 100 minus this) use the exact (Clopper-Pearson on
+#: n_eff) interval under "auto".
 EXTREME_PCT = 5.0
 
 _METHODS = ("auto", "wilson", "beta", "jeffreys", "agresti_coull")

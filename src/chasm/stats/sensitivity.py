@@ -52,11 +52,34 @@ _XTOL = 1e-13
 _RTOL = 4e-15
 
 
-def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float) -> float:
-    """Two-sided score p-value of the change p1 -> p2 (percent), NaN if both are 0 or 100."""
+def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float,
+            v: float = 0.0) -> float:
+    """Two-sided score p-value of the change p1 -> p2 (percent), NaN if both are 0 or 100;
+    with ``v`` > 0 (points^2 of rounding noise) the noise-widened test the verdicts read
+    (``chasm.stats.rounding.noise_score_test``)."""
     ne1, ne2 = n1 / deff1, n2 / deff2
     with np.errstate(invalid="ignore", divide="ignore"):
+        if v > 0:
+            from chasm.stats.rounding import noise_score_test
+
+            if p1 == p2 and p1 in (0.0, 100.0):
+                return float("nan")
+            return float(noise_score_test(p1, p2, n1, n2, deff1, deff2, v)[1][0])
         return float(score_test(p1 / 100 * ne1, ne1, p2 / 100 * ne2, ne2)[1])
+
+
+def _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha) -> np.ndarray:
+    """``p - alpha`` of the change with ``steps`` added to one wave's share, all steps at once
+    (the vectorised :func:`_pvalue`); NaN where both shares are 0 or 100."""
+    from chasm.stats.rounding import noise_score_test
+
+    q1, q2 = (np.full_like(steps, a), b + steps) if wave == 2 else (a + steps, np.full_like(
+        steps, b))
+    q1, q2 = np.clip(q1, 0.0, 100.0), np.clip(q2, 0.0, 100.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = noise_score_test(q1, q2, m1, m2, e1, e2, v)[1]
+    degenerate = ((q1 == 0) & (q2 == 0)) | ((q1 == 100) & (q2 == 100))
+    return np.where(degenerate, np.nan, p) - alpha
 
 
 def _rows(**arrays: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
@@ -173,6 +196,7 @@ def tipping_deff(
     n2: ArrayLike,
     alpha: float = 0.05,
     deff_range: tuple[float, float] = (1e-3, 1e3),
+    extra_variance: float = 0.0,
 ) -> float | np.ndarray:
     """Design effect (the same in both waves) at which the two-sided score p-value equals alpha.
 
@@ -188,7 +212,8 @@ def tipping_deff(
     n1a, n2a = check_positive("n1", n1), check_positive("n2", n2)
     lo, hi = (float(v) for v in check_positive("deff_range", deff_range))
     shape, rows = _rows(p1=p1a, p2=p2a, n1=n1a, n2=n2a)
-    out = _root_per_row(rows, lambda d, a, b, m1, m2: _pvalue(a, b, m1, m2, d, d) - alpha,
+    v = float(extra_variance)
+    out = _root_per_row(rows, lambda d, a, b, m1, m2: _pvalue(a, b, m1, m2, d, d, v) - alpha,
                         lo, hi, rising=True, xtol=_XTOL)
     return _shaped(out, shape, index_of(p1, p2, n1, n2))
 
@@ -201,6 +226,7 @@ def tipping_n(
     alpha: float = 0.05,
     n_ratio: float = 1.0,
     n_range: tuple[float, float] = (2.0, 1e9),
+    extra_variance: float = 0.0,
 ) -> float | np.ndarray:
     """Interviews in wave 1 (wave 2: ``n_ratio`` times as many) at which p equals alpha.
 
@@ -216,8 +242,9 @@ def tipping_n(
     d1, d2 = check_positive("deff1", deff1), check_positive("deff2", deff2)
     lo, hi = (float(v) for v in check_positive("n_range", n_range))
     shape, rows = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2)
-    out = _root_per_row(rows, lambda n, a, b, e1, e2: _pvalue(a, b, n, ratio * n, e1, e2) - alpha,
-                        lo, hi, rising=False, xtol=_XTOL)
+    v = float(extra_variance)
+    out = _root_per_row(rows, lambda n, a, b, e1, e2: _pvalue(a, b, n, ratio * n, e1, e2, v)
+                        - alpha, lo, hi, rising=False, xtol=_XTOL)
     return _shaped(out, shape, index_of(p1, p2, deff1, deff2))
 
 
@@ -231,6 +258,7 @@ def tipping_shift(
     alpha: float = 0.05,
     wave: int = 2,
     grid: int = 400,
+    extra_variance: float = 0.0,
 ) -> float:
     """Smallest shift (points, signed) added to one wave's share at which the verdict flips.
 
@@ -255,8 +283,9 @@ def tipping_shift(
 
     def excess(s: float) -> float:
         q1, q2 = (a, b + s) if wave == 2 else (a + s, b)
-        return _pvalue(q1, q2, m1, m2, e1, e2) - alpha
+        return _pvalue(q1, q2, m1, m2, e1, e2, v) - alpha
 
+    v = float(extra_variance)
     base = excess(0.0)
     if not np.isfinite(base):
         return float("nan")
@@ -265,7 +294,7 @@ def tipping_shift(
         if limit == 0:
             continue
         steps = np.linspace(0.0, limit, grid + 1)
-        values = np.array([excess(s) for s in steps])
+        values = _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha)
         values[0] = base
         flips = np.flatnonzero(np.isfinite(values[1:]) & (np.sign(values[1:]) != np.sign(base)))
         if flips.size == 0:

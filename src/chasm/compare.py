@@ -1,0 +1,148 @@
+"""One comparison engine: every comparison of two independent published shares, one record.
+
+WHAT. :func:`compare` takes the two figures of each comparison (the published point and the
+range its text allows: ``low``/``high``), their interviews and the design effect, and returns
+one row per comparison with one column vocabulary (:data:`RECORD`): the change ``diff``
+(points), the score test at the published values (``z``, ``p_value``), the verdict's test
+(rounding as noise: ``noise_var``, ``p_rounding``), the interval that inverts that same test
+(``ci_low``/``ci_high``: it excludes 0 exactly when ``p_rounding`` < the level), and the least
+favourable rounding (``p_worst``) as robustness. :func:`robustness` adds the tipping points of
+the same noise-widened test at the level a family's adjustment implies (design effect, factor
+on the interviews, shift in answering), and :func:`smallest_margin` the smallest equivalence
+margin it establishes. 03_waves (``chasm.waves.compare_pairs``), the register's two-sample
+rules (``chasm.rules``), the register's tipping points (``chasm.sensitivity``) and 08_series'
+adjacent changes (``chasm.series``) all call it: a comparison is judged by one test wherever
+it appears.
+
+WHY. The same fall (43% -> 37%) was tested with rounding noise in 03 and the register, without
+it (and with the least favourable rounding inside the verdict) in 08; its interval and tipping
+points came from the test without noise beside a verdict read with it (issue 21). One function
+returning one record removes the room for such drift; ``tests/e2e/test_one_p.py`` checks the
+outputs.
+
+The statistics are :mod:`chasm.stats.rounding` (noise-widened score test, its interval and
+margin) and :mod:`chasm.stats.sensitivity` (tipping points with ``extra_variance``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: The columns :func:`compare` returns, in order (:func:`robustness` and
+#: :func:`smallest_margin` add theirs).
+RECORD = ["diff", "ci_low", "ci_high", "z", "p_value", "noise_var", "p_rounding", "p_worst"]
+#: Columns of :func:`robustness`.
+ROBUSTNESS = ["level", "tipping_deff", "n_factor", "tipping_shift"]
+
+
+def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
+            alpha: float = 0.05, interval: bool = True) -> pd.DataFrame:
+    """The record of each comparison ``p2 - p1`` (arrays broadcast; percent and points).
+
+    * ``diff``, ``z``, ``p_value``: the Miettinen-Nurminen score test on effective counts at the
+      published values (``chasm.stats.twosample.compare_waves``; NaN where both shares are 0%
+      or both 100%);
+    * ``noise_var``: both figures' rounding or wording as uniform noise on their ranges
+      (``chasm.stats.rounding.rounding_variance``), points^2;
+    * ``p_rounding``: the score test widened by that noise (``noise_score_test``): the p every
+      verdict reads, before its family's adjustment;
+    * ``ci_low``, ``ci_high``: the ``1 - alpha`` interval inverting that test
+      (``noise_interval``); Newcombe's hybrid interval where no score test exists;
+    * ``p_worst``: the least favourable rounding (``chasm.waves.worst_rounding_pvalue``), a
+      robustness column, never the verdict.
+
+    ``interval=False`` leaves ci_low/ci_high NaN (their root finding is most of the cost; the
+    specification table needs only the p-values).
+    """
+    from .stats.rounding import noise_interval, noise_score_test, rounding_variance
+    from .stats.twosample import compare_pvalues
+    from .waves import worst_rounding_pvalue
+
+    arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
+                                   (p1, p2, low1, high1, low2, high2, n1, n2)))
+    a1, a2, lo1, hi1, lo2, hi2, m1, m2 = arrays
+    d = float(deff)
+    v = np.asarray(rounding_variance(lo1, hi1) + rounding_variance(lo2, hi2), dtype=float)
+    p_point = compare_pvalues(a1, a2, m1, m2, d, d)
+    degenerate = np.isnan(p_point)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z0, _ = noise_score_test(a1, a2, m1, m2, d, d, 0.0)
+        zn, pn = noise_score_test(a1, a2, m1, m2, d, d, v)
+    ci = np.full((a1.size, 2), np.nan)
+    for i in range(a1.size if interval else 0):
+        if degenerate[i]:
+            from .stats.twosample import compare_waves
+
+            row = compare_waves(a1[i], a2[i], m1[i], m2[i], d, d, alpha).iloc[0]
+            ci[i] = row["ci_low"], row["ci_high"]
+        else:
+            ci[i] = noise_interval(a1[i], a2[i], m1[i], m2[i], d, d, v[i], alpha)
+    return pd.DataFrame({
+        "diff": a2 - a1, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
+        "z": np.where(degenerate, np.nan, z0), "p_value": p_point, "noise_var": v,
+        "p_rounding": np.where(degenerate, np.nan, pn),
+        "p_worst": worst_rounding_pvalue(lo1, hi1, lo2, hi2, m1, m2, d, d)})
+
+
+def family_level(p_rounding, p_adjusted, alpha: float) -> np.ndarray:
+    """The raw level a test had to beat in its family: ``alpha * p / p_adjusted`` (Holm: alpha
+    over its multiplier, the other tests held fixed); alpha where nothing was adjusted."""
+    p, pa = (np.asarray(x, dtype=float) for x in (p_rounding, p_adjusted))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isfinite(pa) & (pa > 0), alpha * p / pa, alpha)
+
+
+def robustness(p1, p2, n1, n2, deff: float, noise_var, level) -> pd.DataFrame:
+    """Tipping points of each comparison on the verdict's own test (score test with rounding
+    as noise), at its family's ``level`` (:func:`family_level`): ``tipping_deff`` (the same
+    design effect in both samples; the verdict holds below it when significant),
+    ``n_factor`` (the factor on both samples' interviews at which p crosses the level),
+    ``tipping_shift`` (points added to the second share at which it crosses; signed).
+    ``chasm.stats.sensitivity.tipping_deff`` / ``tipping_n`` / ``tipping_shift`` with
+    ``extra_variance``."""
+    from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+
+    rows = []
+    arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
+                                   (p1, p2, n1, n2, noise_var, level)))
+    for a, b, m1, m2, v, lv in zip(*arrays, strict=True):
+        if not (np.isfinite(lv) and 0 < lv < 1) or a == b:
+            rows.append({"level": lv, "tipping_deff": np.nan, "n_factor": np.nan,
+                         "tipping_shift": np.nan})
+            continue
+        rows.append({
+            "level": lv,
+            "tipping_deff": float(tipping_deff(a, b, m1, m2, lv, extra_variance=v)),
+            "n_factor": float(tipping_n(a, b, deff, deff, lv, n_ratio=m2 / m1,
+                                        extra_variance=v)) / m1,
+            "tipping_shift": tipping_shift(a, b, m1, m2, deff, deff, lv, extra_variance=v)})
+    return pd.DataFrame(rows, columns=ROBUSTNESS)
+
+
+def smallest_margin(p1, p2, n1, n2, deff: float, noise_var, alpha: float = 0.05) -> np.ndarray:
+    """Smallest equivalence margin (points) each comparison establishes on the verdict's test
+    (two one-sided noise-widened score tests: ``chasm.stats.rounding.noise_smallest_margin``).
+    """
+    from .stats.rounding import noise_smallest_margin
+
+    arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
+                                   (p1, p2, n1, n2, noise_var)))
+    return np.array([noise_smallest_margin(a, b, m1, m2, deff, deff, v, alpha)
+                     for a, b, m1, m2, v in zip(*arrays, strict=True)])
+
+
+def equivalence_pvalue(p1, p2, n1, n2, deff: float, noise_var, margin) -> np.ndarray:
+    """TOST p (Schuirmann) that ``|p2 - p1| < margin`` on the verdict's test: the larger of
+    the one-sided noise-widened score tests at ``-margin`` (H1: above it) and ``+margin`` (H1:
+    below it). Below alpha exactly when :func:`smallest_margin` (at that alpha) is below
+    ``margin``."""
+    from scipy.stats import norm
+
+    from .stats.rounding import noise_score_test
+
+    m = np.asarray(margin, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_low, _ = noise_score_test(p1, p2, n1, n2, deff, deff, noise_var, -m)
+        z_high, _ = noise_score_test(p1, p2, n1, n2, deff, deff, noise_var, m)
+    return np.maximum(norm.sf(z_low), norm.cdf(z_high))
