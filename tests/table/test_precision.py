@@ -45,7 +45,8 @@ def test_written_value_is_within_half_a_unit_of_the_last_digit(x):
     if x == 0:
         assert back == 0
     else:
-        assert abs(back - x) <= 0.5 * 10 ** (math.floor(math.log10(abs(x))) - DIGITS + 1) * (1 + 1e-9)
+        unit = 10 ** (math.floor(math.log10(abs(x))) - DIGITS + 1)
+        assert abs(back - x) <= 0.5 * unit * (1 + 1e-9)
 
 
 @settings(max_examples=500, deadline=None)

@@ -126,7 +126,8 @@ def smallest_equivalence_margin(
         low, high = diff + 1e-12, 1.0 - 1e-9
         if np.isnan(excess(high)) or excess(high) > 0:
             continue  # no margin below 100 points suffices
-        out[i] = brentq(excess, low, high, xtol=_XTOL, rtol=_RTOL) * 100.0 if excess(low) > 0 else low * 100
+        out[i] = (brentq(excess, low, high, xtol=_XTOL, rtol=_RTOL) * 100.0
+                  if excess(low) > 0 else low * 100)
     return _shaped(out, shape, index)
 
 
