@@ -97,7 +97,7 @@ report.show(post, digits=3, index="comparison_id")
 # (`tau_from_tracker`). The upper bound counts every real movement as noise.
 
 # %%
-taus = methods.tau_table(tests, analysis, role, alpha)
+taus = methods.tau_table(tests, role, alpha)
 monthly = methods.tracker_series(approval, meta, io.load_sources(), io.load_population(),
                                  tracker_option, int(est.n))
 tracker = methods.tracker_tau(monthly, deff_used)

@@ -171,7 +171,7 @@ def tracker_tau(monthly: pd.DataFrame, deff: float,
     return pd.DataFrame(rows)
 
 
-def tau_table(tests: pd.DataFrame, analysis, role: str, alpha: float) -> pd.DataFrame:
+def tau_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     """For each comparison of ``role``: its adjusted p on the verdict's test, and the
     wave-level SD ``tau`` at which that adjusted p reaches ``alpha`` (0 if it already does);
     the family is the plan's, every member with the same extra ``2 tau^2``."""

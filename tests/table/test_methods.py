@@ -46,7 +46,7 @@ def test_posterior_rows_follow_the_published_direction_and_ranges():
 
 def test_tau_table_adjusts_within_the_plans_family_and_flips_where_it_says():
     rows = _rows()
-    taus = methods.tau_table(rows, None, "confirmatory", 0.05).set_index("comparison_id")
+    taus = methods.tau_table(rows, "confirmatory", 0.05).set_index("comparison_id")
     assert list(taus.index) == ["A", "B", "C"]  # the exploratory family is left out
     fam = rows[rows["family"] == "f"].reset_index(drop=True)
     var = methods._verdict_variance(fam)
@@ -98,7 +98,7 @@ def project():
 
 def test_the_verdicts_adjusted_p_is_reproduced_at_tau_zero(project):
     analysis, _, _, _, tests = project
-    taus = methods.tau_table(tests, analysis, "confirmatory", analysis.alpha)
+    taus = methods.tau_table(tests, "confirmatory", analysis.alpha)
     plan_p = tests.set_index("comparison_id")["p_adjusted"]
     for r in taus.itertuples(index=False):
         assert r.p_adjusted == pytest.approx(plan_p[r.comparison_id], rel=1e-9)
