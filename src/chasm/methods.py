@@ -99,7 +99,8 @@ def posterior_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFram
         rows.append({"comparison_id": r.comparison_id, "answer": r.label,
                      "wave_1": r.wave1, "wave_2": r.wave2, "text_1": r.text_1,
                      "text_2": r.text_2, "published change (points)": float(r.diff),
-                     "direction": "fall" if direction < 0 else "rise",
+                     "direction": ("fall" if direction < 0 else "rise" if r.diff > 0
+                                   else "rise (none published)"),
                      "P(change in that direction)": post.p_direction,
                      "smallest size the figures allow (points)": floor,
                      "P(beyond the smallest size)": post.p_beyond[0],
@@ -115,7 +116,7 @@ def posterior_sentence(post: pd.DataFrame, level: str) -> str:
     """The posterior of each change in words."""
     parts = []
     for r in post.itertuples(index=False):
-        d = r[post.columns.get_loc("direction")]
+        d = r[post.columns.get_loc("direction")].split(" ")[0]
         parts.append(
             f"**{_e(r.answer)}** ({_e(r.text_1)} → {_e(r.text_2)}, {_e(r.comparison_id)}): "
             f"P({d}) = {r[post.columns.get_loc('P(change in that direction)')]:.3f}; "
@@ -385,8 +386,15 @@ def decomposition_sentence(dec: pd.DataFrame, variable_label: str) -> str:
         change = r[dec.columns.get_loc("published change (points)")]
         lo = r[dec.columns.get_loc("composition, low (points)")]
         hi = r[dec.columns.get_loc("composition, high (points)")]
+        if change == 0:
+            parts.append(
+                f"For {_e(r.answer)} ({_e(r.comparison_id)}) the published change is 0: "
+                f"nothing to explain, though the change in the split by {_e(variable_label)} "
+                f"alone could have moved it by {report.fmt_signed(lo, 2)} to "
+                f"{report.fmt_signed(hi, 2)} points (derived).")
+            continue
         toward = lo if change < 0 else hi  # the end that works in the change's direction
-        share = max(0.0, toward / change) if change != 0 else float("nan")
+        share = max(0.0, toward / change)
         parts.append(
             f"For {_e(r.answer)} ({_e(r.comparison_id)}, "
             f"{report.fmt_signed(change, 1)} points) the change in the split by "

@@ -135,3 +135,26 @@ def test_unknown_role_is_refused(project):
     analysis, tidy, meta, deff, _ = project
     with pytest.raises(ParameterError, match="roles"):
         methods.comparisons(analysis, tidy, meta, deff, None, role="primary")
+
+
+def test_another_role_runs_and_a_zero_change_is_said_so(project):
+    # nothing assumes the confirmatory pair: the exploratory screen (three comparisons, two
+    # with no published change) goes through every table
+    analysis, tidy, meta, deff, _ = project
+    from chasm import io
+
+    tests = methods.comparisons(analysis, tidy, meta, deff, None, role="exploratory")
+    post = methods.posterior_table(tests, "exploratory", 0.05)
+    ids = set(analysis.comparisons.loc[analysis.comparisons["role"] == "exploratory",
+                                       "comparison_id"])
+    assert set(post["comparison_id"]) == ids
+    zero = post[post["published change (points)"] == 0]
+    assert len(zero) and (zero["direction"] == "rise (none published)").all()
+    assert "P(rise (" not in methods.posterior_sentence(post, "95%").data
+    taus = methods.tau_table(tests, "exploratory", 0.05)
+    assert set(taus["comparison_id"]) == ids
+    dec = methods.decomposition_table(tests, "exploratory", tidy, meta, io.load_approval())
+    text = methods.decomposition_sentence(dec, "approval").data
+    assert "nan" not in text
+    if (dec["published change (points)"] == 0).any():
+        assert "nothing to explain" in text
