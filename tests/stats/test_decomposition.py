@@ -59,12 +59,17 @@ def test_range_contains_every_feasible_point():
     lo1, hi1 = np.array([46.5, 18.5, 0]), np.array([47.5, 19.5, 100])
     lo2, hi2 = np.zeros(3), np.full(3, 100.0)
     res = composition_range(w1s, w2s, lo1, hi1, lo2, hi2, (42.5, 43.5), (36.5, 37.5))
-    found = []
-    for _ in range(200_000):
-        i, j = rng_.integers(2), rng_.integers(2)
-        r1, r2 = rng_.uniform(lo1, hi1), rng_.uniform(lo2, hi2)
-        if 42.5 <= w1s[i] @ r1 <= 43.5 and 36.5 <= w2s[j] @ r2 <= 37.5:
-            found.append(kitagawa(w1s[i], w2s[j], r1, r2).composition)
+    m = 200_000
+    i, j = rng_.integers(2, size=m), rng_.integers(2, size=m)
+    a1, a2 = np.array(w1s)[i], np.array(w2s)[j]
+    r1, r2 = rng_.uniform(lo1, hi1, (m, 3)), rng_.uniform(lo2, hi2, (m, 3))
+    t1, t2 = np.sum(a1 * r1, axis=1), np.sum(a2 * r2, axis=1)
+    ok = (42.5 <= t1) & (t1 <= 43.5) & (36.5 <= t2) & (t2 <= 37.5)
+    # Kitagawa's composition part, written out (checked against kitagawa() on one point)
+    comp = np.sum((a2 - a1) * (r1 + r2) / 2, axis=1)
+    k = int(np.flatnonzero(ok)[0])
+    assert comp[k] == pytest.approx(kitagawa(a1[k], a2[k], r1[k], r2[k]).composition)
+    found = comp[ok]
     assert len(found) > 100
     assert res.low - 1e-9 <= min(found) and max(found) <= res.high + 1e-9
     # and the bounds are nearly reached (the search finds points close to them)
