@@ -32,7 +32,7 @@ ERRORS := data/raw/levada_error_table.csv
 POPULATION := $(sort $(wildcard data/raw/rosstat_population_*.csv))
 SOURCES := data/raw/sources.csv
 APPROVAL := data/raw/putin_approval_monthly.csv
-CLAIMS := data/claims.csv
+CLAIMS := $(sort $(wildcard data/claims/*.csv))
 PLAN := data/plan.yaml
 
 # What each notebook reads (the build fails if a notebook reads anything not listed here),
@@ -40,11 +40,11 @@ PLAN := data/plan.yaml
 INPUTS_01_ingest := $(RAW_FIGURES) data/raw/sources.csv $(METADATA)
 OUTPUTS_01_ingest := $(FIGURES)
 INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(PLAN)
+INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
 INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(SOURCES) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
-INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
+INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
+INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
 
 # A run's name becomes a make target: refuse names make cannot express (spaces, #, :, ...).

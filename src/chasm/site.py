@@ -66,11 +66,12 @@ _CHROME = re.compile(r"<!-- chrome:(\w+) -->.*?<!-- /chrome:\1 -->", re.S)
 # Project facts the pages share
 # --------------------------------------------------------------------------------------------
 def data_version(root: Path | None = None) -> str:
-    """A 12-character hash of the raw inputs (``data/raw/**`` and ``data/claims.csv``): names
-    and contents, in sorted order, so it is the same on every machine and rerun."""
+    """A 12-character hash of the raw inputs (``data/raw/**`` and the claims registers
+    ``data/claims/*.csv``): names and contents, in sorted order, so it is the same on every
+    machine and rerun."""
     data = (root or paths.ROOT) / "data"
     files = sorted([p for p in (data / "raw").rglob("*") if p.is_file()]
-                   + [p for p in [data / "claims.csv"] if p.is_file()])
+                   + [p for p in (data / "claims").glob("*.csv") if p.is_file()])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(data).as_posix().encode() + b"\0")
@@ -522,7 +523,7 @@ def _footer(version: str) -> str:
     return ('<footer class="site"><p>Sources: ' + " · ".join(links)
             + ' · <a href="index.html#sources">all sources</a>. '
             f"{html.escape(LICENCE)} (<a href=\"index.html#cite\">how to cite</a>). "
-            f"Data version <code>{version}</code> (hash of data/raw and data/claims.csv).</p>"
+            f"Data version <code>{version}</code> (hash of data/raw and data/claims/).</p>"
             "</footer>")
 
 
@@ -689,12 +690,19 @@ def _source_links(text: str, by_id: dict[str, dict[str, str]]) -> str:
     return "; ".join(out)
 
 
-def claims_page(rows: list[dict[str, str]], version: str, level: str) -> str:
-    """``claims.html``: every claim as a card (id, paraphrase, essay paragraph, badge, one
-    evidence sentence, the detail folded), with a verdict filter."""
+def claims_page(rows: list[dict[str, str]], version: str, level: str,
+                text_id: str | None = None) -> str:
+    """A register's page (``claims.html`` for the main register, ``claims-<text_id>.html``
+    for each other: ``chasm.claims.register_page``): every claim of one text as a card (id,
+    paraphrase, the text's paragraph, badge, one evidence sentence, the detail folded), with
+    a verdict filter."""
     from .claims import VOCABULARY
 
     by_id = {r["source_id"]: r for r in sources()}
+    text_id = text_id or (rows[0].get("register", "") if rows else "")
+    text = by_id.get(text_id, {})
+    text_name = (f"{text.get('publisher', text_id)}, {text.get('published', '')}: "
+                 f"{text.get('title', '')}" if text else text_id)
     meaning = dict(VOCABULARY)
     counts: dict[str, int] = {}
     for r in rows:
@@ -720,7 +728,8 @@ def claims_page(rows: list[dict[str, str]], version: str, level: str) -> str:
             f'data-verdict="{html.escape(r["verdict"])}">'
             f'<p class="claim-head"><a class="claim-id" href="#{html.escape(r["claim_id"])}">'
             f'{html.escape(r["claim_id"])}</a> {badge(r["verdict"])} '
-            f'<a class="para" href="index.html#src-essay-chasm-2025">essay, paragraph '
+            f'<a class="para" href="index.html#src-{html.escape(text_id)}">'
+            f'{html.escape(text.get("kind", "text"))}, paragraph '
             f'{html.escape(r["paragraph"])}</a></p>'
             f'<h2 class="claim-text">{html.escape(r["paraphrase"])}</h2>'
             f'<p class="claim-evidence">{html.escape(sentence)}</p>'
@@ -729,8 +738,9 @@ def claims_page(rows: list[dict[str, str]], version: str, level: str) -> str:
             f'<details><summary>Detail</summary><dl>{"".join(detail)}</dl></details>'
             "</article>")
     body = (f"<h1>The claims register</h1>"
-            f'<p class="lede">Every claim of the essay, paraphrased, with a verdict from one '
-            f"fixed vocabulary and the evidence behind it ({len(rows)} claims; computed by "
+            f'<p class="lede">Every claim of {html.escape(text_name)}, paraphrased, with a '
+            f"verdict from one fixed vocabulary and the evidence behind it ({len(rows)} claims; "
+            f"computed by "
             f'<a href="06_claims.html">06 · Claims</a>, numbers in '
             f'<a href="tables/claims.csv">claims.csv</a>).</p>'
             f'<div class="filters" role="group" aria-label="Filter by verdict">'
@@ -795,9 +805,36 @@ def _figure_meta(svg: str) -> dict | None:
     return None
 
 
+def _registers_section(registers: dict[str, list[dict[str, str]]]) -> str:
+    """The landing page's registers: one row per text (its outlet, title, claims and verdict
+    counts, a link to its page); the first is the main register."""
+    from .claims import VOCABULARY, register_page
+
+    if not registers:
+        return ""
+    by_id = {r["source_id"]: r for r in sources()}
+    main = next(iter(registers))
+    items = []
+    for text_id, part in registers.items():
+        row = by_id.get(text_id, {})
+        counts = {v: sum(r["verdict"] == v for r in part) for v, _ in VOCABULARY}
+        shown = ", ".join(f"{k} {v}" for v, k in counts.items() if k)
+        items.append(f'<li><a href="{html.escape(register_page(text_id, main))}">'
+                     f'{html.escape(row.get("publisher", text_id))}, '
+                     f'{html.escape(row.get("published", ""))}: '
+                     f'<cite>{html.escape(row.get("title", text_id))}</cite></a> '
+                     f'<span class="kind">{html.escape(row.get("kind", ""))}</span>: '
+                     f"{len(part)} claims ({html.escape(shown)}).</li>")
+    return ('<section id="registers"><h2>Texts checked against the figures</h2>'
+            "<p>One claims register per text that quotes these polls, each with its own "
+            "page; the same rules give every verdict.</p>"
+            f'<ul class="order">{"".join(items)}</ul></section>')
+
+
 def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
-                 level: str) -> str:
-    """``index.html`` (module docstring)."""
+                 level: str, registers: dict[str, list[dict[str, str]]] | None = None) -> str:
+    """``index.html`` (module docstring); ``registers``: every register's rows by text id
+    (the main register first), one row each on the page."""
     from . import io
 
     by_name = {r.name: r for r in all_runs}
@@ -823,6 +860,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
         parts.append('<section id="findings" aria-labelledby="findings-h">'
                      '<h2 id="findings-h">Headline findings</h2>'
                      f'<ul class="findings">{"".join(items)}</ul></section>')
+    parts.append(_registers_section(registers or {}))
     meta = _figure_meta(KEY_FIGURE)
     if meta and (paths.REPORTS / KEY_FIGURE).exists():
         parts.append('<section id="key-chart"><h2>The key chart</h2>'
@@ -875,7 +913,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  f'<ul class="gaps">{gap_items}</ul></section>')
     parts.append('<section id="cite"><h2>How to cite</h2>' + _citation() + "</section>")
     parts.append(f'<p class="version">Data version <code>{version}</code>: a hash of '
-                 "<code>data/raw/</code> and <code>data/claims.csv</code>; every page shows "
+                 "<code>data/raw/</code> and <code>data/claims/</code>; every page shows "
                  "it, so a reader can tell which inputs a page was built from.</p>")
     chrome = _chrome_blocks("index", [], version)
     return _document(f"{SITE_TITLE}: findings and reports", "index", "\n".join(parts),
@@ -902,10 +940,22 @@ def write_site() -> list[Path]:
     version = data_version()
     all_runs = runs()
     level = _level()
-    rows = read_csv(paths.REPORTS / "tables" / "claims.csv")
+    from .claims import register_page
+
+    every = read_csv(paths.REPORTS / "tables" / "claims.csv")
+    texts = list(dict.fromkeys(r.get("register", "") for r in every))
+    main = texts[0] if texts else ""
+    rows = [r for r in every if r.get("register", "") == main]
+    registers = {t: [r for r in every if r.get("register", "") == t] for t in texts}
     written = [write_stylesheet(paths.REPORTS)]
-    for name, text in (("index.html", landing_page(all_runs, rows, version, level)),
-                       ("claims.html", claims_page(rows, version, level))):
+    pages = [("index.html", landing_page(all_runs, rows, version, level, registers))]
+    pages += [(register_page(t, main), claims_page(part, version, level, t))
+              for t, part in registers.items()] or [("claims.html",
+                                                     claims_page([], version, level))]
+    for old in paths.REPORTS.glob("claims-*.html"):  # a removed register's page goes too
+        if old.name not in {name for name, _ in pages}:
+            old.unlink()
+    for name, text in pages:
         target = paths.REPORTS / name
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             _write(target, text)
