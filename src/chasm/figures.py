@@ -175,8 +175,11 @@ def _ranked(tidy: pd.DataFrame, sources: Path | str | None = None) -> pd.DataFra
             "kind": tidy["source_kind"].map(lambda k: order.get(k, len(order))),
             "figure_id": tidy["figure_id"]}
     if "recency" in steps:
-        dates = _published(str(sources or paths.RAW / "sources.csv"))
-        keys["recency"] = -tidy["source_id"].map(lambda s: dates.get(s, 0))
+        if "source_id" in tidy.columns and len(tidy):
+            dates = _published(str(sources or paths.RAW / "sources.csv"))
+            keys["recency"] = -tidy["source_id"].map(lambda s: dates.get(s, 0))
+        else:  # a table without sources (a test's): recency cannot separate its figures
+            keys["recency"] = pd.Series(0, index=tidy.index)
     ranked = tidy.assign(**{f"_{s}": keys[s] for s in steps if s != "figure_id"})
     cols = [f"_{s}" if s != "figure_id" else "figure_id" for s in steps]
     return ranked.sort_values(CELL + cols, kind="stable")

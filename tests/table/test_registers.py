@@ -190,3 +190,25 @@ def test_a_ranking_that_is_not_reproducible_is_refused(project):
     with pytest.raises(io.RawDataError, match=r"ranking.yaml, line \d+, key 'steps'.*end with "
                                                "figure_id"):
         figures.ranking()
+
+
+@pytest.mark.parametrize("no_share, verdict, gap", [(7, "consistent", 0.0),
+                                                     (12, "inconsistent", 2.0)])
+def test_a_complete_breakdown_without_sizes_is_checked_for_any_sizes(project, no_share, verdict,
+                                                                       gap):
+    """05's every-breakdown check: with no sizes, the total of a complete breakdown must lie
+    between its lowest and highest group (a weighted mean, whatever the weights): 7% and 28%
+    allow a total of 9%; 12% and 28% do not (11.5 - 9.5 = 2 points at the nearest ends)."""
+    from chasm import subgroups
+
+    path = project / "raw" / "synthetic_figures.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",7,7%", f",{no_share},{no_share}%"),
+                    encoding="utf-8")
+    meta = io.load_metadata(project / "raw" / "metadata")
+    tidy = io.tidy_figures(io.load_figures(raw=project / "raw"))
+    checks = subgroups.breakdown_checks(tidy, meta, io.load_populations(), io.load_approval(),
+                                        ["relatives_emigrated"])
+    row = checks.table.set_index("wave").loc["2025-04"]
+    assert (row["verdict"], row["weights"]) == (verdict, "any sizes (none given)")
+    assert row["gap"] == pytest.approx(gap)
+    assert "checked for every size" in row["note"]
