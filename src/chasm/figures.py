@@ -231,13 +231,17 @@ def best_choices(tidy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*CELL, "chosen", "others", "decided_by", "agree"])
 
 
-def ranking_sentence(choices: pd.DataFrame, tidy: pd.DataFrame) -> str:
+def ranking_sentence(choices: pd.DataFrame, tidy: pd.DataFrame,
+                     sources: pd.DataFrame | None = None) -> str:
     """Plain text: where the declared policy chose between a cell's figures (rows of
-    :func:`best_choices`), naming the policy, each choice and the step that decided."""
+    :func:`best_choices`), naming the policy, each choice with its outlet (:func:`outlets`,
+    from ``sources``; the source id without them) and the step that decided."""
     by_id = tidy.set_index("figure_id")
+    names = outlets(sources) if sources is not None else {}
 
     def fig(fid: str) -> str:
-        return f"{fid} {by_id.loc[fid, 'value_text']} ({by_id.loc[fid, 'source_id']})"
+        sid = str(by_id.loc[fid, "source_id"])
+        return f"{fid} {by_id.loc[fid, 'value_text']} ({names.get(sid, sid)})"
 
     items = "; ".join(
         f"{r.wave}: {fig(r.chosen)} over {', '.join(fig(f) for f in r.others.split(';'))} "

@@ -173,7 +173,7 @@ def test_a_conflict_is_decided_by_the_declared_ranking(project):
         "Z03", "more recent source", False)
     _, out = evaluate(project)
     assert "declared ranking" in out.loc["C07", "evidence"]
-    assert "Z03 11% (synthetic-release-b) over L02 9%" in out.loc["C07", "evidence"]
+    assert "Z03 11% (Synthetic Institute, 2024-07-01) over L02 9% (Levada Center, 2024-06-21)" in out.loc["C07", "evidence"]
     ranking = project / "raw" / "metadata" / "ranking.yaml"
     ranking.write_text(ranking.read_text(encoding="utf-8").replace(
         "[number_before_words, kind, recency, figure_id]",
