@@ -232,6 +232,19 @@ report.say("Of the {t} figures the claims rest on, {second} are second-hand ({de
 report.show(io.load_gaps(), index="id")
 
 # %% [markdown]
+# ## Every other text's register
+# Each further file in `data/claims/` is another text that quotes these polls, checked by the
+# same rules (the general kinds of claim: a share against a threshold, a change between waves,
+# the highest or lowest wave of a series, a group against the total or the rest, an ordering of
+# groups, a figure quoted as words); a group whose size no source gives is checked at every size
+# it can have. Its verdicts are on its own page and in the same table.
+
+# %%
+others = claims.evaluate_others(registers, main_text, tidy, meta, population, approval,
+                                error_table, deff=deff, alpha=alpha, n=n)
+display(*claims.other_sections(others, sources, shown))
+
+# %% [markdown]
 # ## Save outputs
 # `reports/tables/claims.csv` (one row per claim, the main register first): `register` (the
 # text's source id), `claim_id`, `paragraph`, `kind`, `rule`,
@@ -253,27 +266,6 @@ report.show(io.load_gaps(), index="id")
 # the claim is supported).
 # Empty where a rule has no such number. The tipping points above are saved as
 # `reports/tables/tipping.csv` (columns as shown).
-
-# %% [markdown]
-# ## Every other text's register
-# Each further file in `data/claims/` is another text that quotes these polls, checked by the
-# same rules (the general kinds of claim: a share against a threshold, a change between waves,
-# the highest or lowest wave of a series, a group against the total or the rest, an ordering of
-# groups, a figure quoted as words); a group whose size no source gives is checked at every size
-# it can have. Its verdicts are on its own page and in the same table.
-
-# %%
-others = {t: claims.evaluate(c, tidy, meta, population, approval, error_table, deff=deff,
-                             alpha=alpha, n=n)
-          for t, c in registers.items() if t != main_text}
-names = figures.outlets(sources)
-report.say("{k} further register{s}{listing}.", k=len(others), s="" if len(others) == 1 else "s",
-           listing=(": " + "; ".join(f"{names.get(t, t)} ({len(r)} claims)"
-                                      for t, r in others.items())) if others else "")
-for text_id, other in others.items():
-    display(report.say("**{name}**: {sentence}", name=names.get(text_id, text_id),
-                       sentence=claims.summary_sentence(other)),
-            *claims.register_sections(other, shown))
 
 # %%
 report.save_table(pd.concat([register, *others.values()], ignore_index=True), "claims")

@@ -372,6 +372,32 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
     return out
 
 
+def evaluate_others(registers: dict[str, list[Claim]], main: str, tidy: pd.DataFrame,
+                    meta: dict, population: pd.DataFrame, approval: pd.DataFrame,
+                    error_table: pd.DataFrame, **kwargs) -> dict[str, pd.DataFrame]:
+    """:func:`evaluate` of every register but the main one, ``{text_id: register}``."""
+    return {t: evaluate(c, tidy, meta, population, approval, error_table, **kwargs)
+            for t, c in registers.items() if t != main}
+
+
+def other_sections(others: dict[str, pd.DataFrame], sources: pd.DataFrame,
+                   columns: list[str]) -> list:
+    """06's section of the other registers: how many, then for each text its outlet
+    (``chasm.figures.outlets``) with :func:`summary_sentence` and :func:`register_sections`."""
+    from . import report
+
+    names = figures.outlets(sources)
+    out = [report.say("{k} further register{s}{listing}.", k=len(others),
+                      s="" if len(others) == 1 else "s",
+                      listing=(": " + "; ".join(f"{names.get(t, t)} ({len(r)} claims)"
+                                                for t, r in others.items())) if others else "")]
+    for text_id, other in others.items():
+        out.append(report.say("**{name}**: {sentence}", name=names.get(text_id, text_id),
+                              sentence=summary_sentence(other)))
+        out += register_sections(other, columns)
+    return out
+
+
 def claims_only(register: pd.DataFrame) -> pd.DataFrame:
     """The register without its quoted figures (kind ``figure``): counts of claims count
     claims, not quotations, whose status is the other axis (:func:`quotation_counts`)."""
