@@ -1151,8 +1151,8 @@ def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
     age). Groups no source sizes (``chasm.weights.given_sizes`` gives sizes from the metadata
     where a source does): a complete breakdown is checked for every size the groups can have
     (its total must lie between its lowest and highest group); a partial one, or one without a
-    published total, is listed as "not checked" with the reason, as is one whose published groups carry no weight of their
-    own (e.g. disapprovers in a month that publishes only approval): with every weighted group
+    published total, is listed as "not checked" with the reason, as is one whose published
+    groups carry no weight of their own (e.g. disapprovers in a month that publishes only approval): with every weighted group
     free the identity would hold trivially. Complement-derived cells are not used: only
     published ones.
     """
