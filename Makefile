@@ -4,6 +4,7 @@
 # notebooks/params/<run>.yaml (run = <notebook> or <notebook>--<variant>).
 
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
@@ -25,6 +26,9 @@ export CHASM_WARM_OWNER := $(shell echo $$PPID)
 endif
 
 SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
+# What every run depends on besides its own inputs: the package and the pinned libraries (a
+# library upgrade rebuilds the reports).
+COMMON := $(SRC) requirements.lock
 METADATA := $(sort $(wildcard data/raw/metadata/*.yaml data/schema/*.schema.json))
 RAW_FIGURES := $(sort $(wildcard data/raw/*_figures.csv))
 FIGURES := data/processed/figures.csv
@@ -40,28 +44,42 @@ PLAN := data/plan.yaml
 INPUTS_01_ingest := $(RAW_FIGURES) data/raw/sources.csv $(METADATA)
 OUTPUTS_01_ingest := $(FIGURES)
 INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
+INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(PLAN) $(SOURCES)
 INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(SOURCES) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
 
-# A run's name becomes a make target: refuse names make cannot express (spaces, #, :, ...).
+# A run's name becomes a make target: names make cannot express (spaces, #, :, ...) are left
+# out of RUNS and refused by every target but help, clean and distclean (which name them).
+PARAMS_OK := notebooks/params/[A-Za-z0-9_.+=-]*\.yaml
 BAD_PARAMS := $(shell LC_ALL=C find notebooks/params -maxdepth 1 -name '*.yaml' \
-  ! -regex 'notebooks/params/[A-Za-z0-9_.+=-]*\.yaml' 2>/dev/null)
+  ! -regex '$(PARAMS_OK)' 2>/dev/null)
+RUNS := $(sort $(basename $(notdir $(shell LC_ALL=C find notebooks/params -maxdepth 1 \
+  -regex '$(PARAMS_OK)' 2>/dev/null))))
+QUIET_GOALS := help clean distclean
+BUILD_GOALS := $(filter-out $(QUIET_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL)))
+BAD_PARAMS_MESSAGE := params file name(s) make cannot use: $(BAD_PARAMS); rename using only \
+  letters, digits and _ . + = -
 ifneq ($(BAD_PARAMS),)
-$(error params file name(s) make cannot use: $(BAD_PARAMS); rename using only letters, digits and _ . + = -)
+ifneq ($(BUILD_GOALS),)
+$(error $(BAD_PARAMS_MESSAGE))
 endif
-RUNS := $(sort $(basename $(notdir $(wildcard notebooks/params/*.yaml))))
+endif
 REPORTS := $(RUNS:%=reports/%.ipynb)
 notebook_of = $(firstword $(subst --, ,$(1)))
 ORPHANS := $(strip $(foreach run,$(RUNS),$(if $(wildcard notebooks/$(call notebook_of,$(run)).ipynb),,$(run))))
 ifneq ($(ORPHANS),)
+ifneq ($(BUILD_GOALS),)
 $(error params file(s) for notebooks that do not exist: $(ORPHANS:%=notebooks/params/%.yaml); remove them or restore the notebook)
 endif
-# Everything a run reads besides the package: its notebook, its params file, the notebook's inputs.
-run_inputs = notebooks/$(2).ipynb notebooks/params/$(1).yaml $(INPUTS_$(2))
+endif
+# Everything a run reads besides the package: its notebook and the notebook's jupytext pair
+# (notebooks/<notebook>.py: an edit to either rebuilds; a pair out of sync is refused by the
+# stamp step), its params file, the notebook's inputs.
+run_inputs = notebooks/$(2).ipynb $(wildcard notebooks/$(2).py) notebooks/params/$(1).yaml \
+  $(INPUTS_$(2))
 # Content stamps (chasm.manifest): rewritten only when an input's content or the input list
 # changes, so copies with old dates and deleted inputs rebuild what they affect.
 MANIFESTS := $(RUNS:%=.build/inputs/%.sha)
@@ -69,34 +87,51 @@ MANIFESTS := $(RUNS:%=.build/inputs/%.sha)
 # changes during the make that rebuilds them, after the stamps were taken.
 GENERATED := $(foreach nb,$(sort $(foreach run,$(RUNS),$(call notebook_of,$(run)))),$(OUTPUTS_$(nb)))
 
-.PHONY: help venv reports test lab bench clean FORCE
-.DEFAULT_GOAL := help
+.PHONY: help venv reports report build-reports test test-unit test-reports test-stale lab sync \
+  bench clean distclean FORCE
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+help: ## list the targets (works whatever notebooks/params holds)
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@echo "  runs: $(RUNS)"
+	$(if $(BAD_PARAMS),@echo "  ! $(BAD_PARAMS_MESSAGE)" >&2)
 
 venv: $(STAMP) ## create .venv from requirements.lock (only when missing or outdated)
 
+# The git hooks (.githooks/pre-commit runs the hooks of .pre-commit-config.yaml with the venv's
+# tools; no network, no pre-commit package) are installed with the venv, in a git checkout.
 $(STAMP): requirements.lock pyproject.toml
-	@echo "▶ creating $(VENV) from requirements.lock (once; about a minute)"
+	@echo "> creating $(VENV) from requirements.lock (once; about a minute)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	$(PY) -m chasm.build kernel
+	-@git rev-parse --git-dir >/dev/null 2>&1 && git config core.hooksPath .githooks \
+	  && echo "git hooks installed (core.hooksPath = .githooks)"
 	@touch $@
 
-reports: $(REPORTS) reports/index.html ## run every notebook with every params file into reports/
+# make reports: every run and the index, all or nothing (chasm.build's driver stages the
+# previous tree, runs make build-reports, and restores that tree if anything fails).
+# (make -q first: when nothing is out of date the driver is not even started.)
+reports: | $(STAMP) ## run every notebook with every params file into reports/ (all or nothing)
+	@+$(MAKE) -q --no-print-directory build-reports 2>/dev/null \
+	  || $(PY) -m chasm.build reports -- $(MAKE) --no-print-directory build-reports
+
+report: | $(STAMP) ## build one run and refresh the index: make report RUN=<run>
+	@+$(if $(filter $(RUN),$(RUNS)),$(PY) -m chasm.build reports --index -- $(MAKE) \
+	  --no-print-directory reports/$(RUN).ipynb,echo "make report RUN=<run>: RUN must be one of: $(RUNS)" >&2; exit 2)
+
+build-reports: $(REPORTS) reports/index.html
 
 $(MANIFESTS) .build/runs.sha &: FORCE | $(STAMP)
-	@+$(PY) -m chasm.manifest --common $(SRC) \
+	@+$(PY) -m chasm.manifest --common $(COMMON) \
 	  $(foreach run,$(RUNS),--run $(run) $(filter-out $(GENERATED),$(call run_inputs,$(run),$(call notebook_of,$(run)))))
 
 # One rule per run: the report depends on its notebook, its params file, the package and the
 # data it reads, by date and by content (its stamp). The default run of a notebook also
 # produces that notebook's OUTPUTS_.
 define run_rule
-reports/$(1).ipynb reports/$(1).html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: $(call run_inputs,$(1),$(2)) $(SRC) .build/inputs/$(1).sha | $(STAMP)
-	@$(PY) -m chasm.build run $(1) --inputs $(INPUTS_$(2))
+reports/$(1).ipynb reports/$(1).html $(if $(filter $(1),$(2)),$(OUTPUTS_$(2))) &: $(call run_inputs,$(1),$(2)) $(COMMON) .build/inputs/$(1).sha | $(STAMP)
+	@$(PY) -m chasm.build run $(1) --inputs $(INPUTS_$(2)) --depends $(call run_inputs,$(1),$(2)) $(COMMON)
 endef
 $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run)))))
 # chasm.build publishes a run's outputs only when the whole run succeeded, so after a failure
@@ -110,15 +145,39 @@ reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
 	@$(PY) -m chasm.build index
 	@touch $@  # the index rewrites only what changed: make must still see it done
 
-test: $(STAMP) ## unit tests, then nbval over the committed reports
-	$(PY) -m pytest tests $(wildcard reports/*.ipynb) --nbval --nbval-kernel-name $(KERNEL) \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Every run with every file it depends on (generated ones included): what each report records
+# as the digest of its inputs, and what `make test` compares it with.
+DEPENDS = $(foreach run,$(RUNS),--run $(run) $(call run_inputs,$(run),$(call notebook_of,$(run))))
+NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-lab: $(STAMP) ## JupyterLab on the project's environment and kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+test: $(STAMP) ## check the reports are up to date, then unit tests and nbval over the reports
+	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+	$(PY) -m pytest tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
+
+test-unit: $(STAMP) ## the unit, property and end-to-end tests only (PYTEST_ARGS=... adds options)
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-reports: $(STAMP) ## nbval only: re-execute the committed reports and compare their outputs
+	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+	$(PY) -m pytest $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
+
+test-stale: $(STAMP) ## only check that the committed reports are up to date with data and code
+	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+
+# JupyterLab served from the repository root (where jupytext finds jupytext.toml, so a save
+# keeps the pairing), opening on notebooks/. Runs in Lab write to .build/scratch/ (chasm.paths).
+lab: $(STAMP) ## JupyterLab on the project's environment and kernel, opening on notebooks/
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+	  --ServerApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+sync: $(STAMP) ## sync each notebook with its .py (jupytext --sync: the newer file wins)
+	$(VENV)/bin/jupytext --sync $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
 bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make test; BENCH_ARGS=--profile
 	$(PY) tools/bench.py $(BENCH_ARGS)
 
-clean: ## remove the venv and build leftovers (committed reports stay)
-	rm -rf $(VENV) .build reports/.staging .pytest_cache src/*.egg-info
+clean: ## remove build leftovers (.build, caches); the venv and the committed reports stay
+	rm -rf .build reports/.staging .pytest_cache src/*.egg-info
+
+distclean: clean ## clean, and remove the venv too
+	rm -rf $(VENV)

@@ -21,3 +21,57 @@ os.environ.setdefault("CHASM_STAGING", tempfile.mkdtemp(prefix="chasm-nbval-"))
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("CHASM_WARM_OWNER", str(os.getpid()))
+
+
+# --------------------------------------------------------------------------------------------
+# nbval's report, as the reviewer reads it: the cell named as the notebook shows it ("In [7]",
+# its execution count in the committed report, not nbval's count of code cells), what failed
+# (an output differs, or the cell raised), and the two sides labelled "committed" and "new"
+# (pytest's diff marks the committed side "+", which reads as the new one).
+# --------------------------------------------------------------------------------------------
+def _prompt(cell, number: int) -> str:
+    count = cell.get("execution_count")
+    return f"In [{count}]" if count is not None else f"code cell {number + 1}"
+
+
+def _labelled(traceback: str) -> str:
+    import re
+
+    traceback = re.sub(r"(?m)^(\s*)\+ ", r"\1committed | ", traceback)
+    traceback = re.sub(r"(?m)^(\s*)- ", r"\1new       | ", traceback)
+    return (traceback.replace("assert reference_output == test_output failed:",
+                              "the committed report's output (committed) vs this run's (new):")
+            .replace("Reference output from ipynb file:", "committed report's output:")
+            .replace("disagrees with newly computed (test) output:", "this run's output (new):"))
+
+
+def _nbval_repr_failure(self, excinfo):
+    from nbval.plugin import NbCellError
+
+    exc = excinfo.value
+    if not isinstance(exc, NbCellError):
+        return f"pytest plugin exception: {exc}"
+    where = f"{self.fspath.relto(self.config.rootdir)} {_prompt(self.cell, self.cell_num)}"
+    differs = str(exc).startswith("Cell outputs differ")
+    head = (f"{where}: the output differs from the committed report (run make reports if the "
+            "change is intended)" if differs else f"{where}: {exc}")
+    items = [head, "", "Input:", exc.source]
+    if exc.inner_traceback:
+        items += ["", "Comparison:" if differs else "Traceback:", _labelled(exc.inner_traceback)
+                  if differs else exc.inner_traceback]
+    return "\n".join(items)
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest's hook signature
+    """nbval's failures are headed with the notebook's prompt (``In [7]``); the node id stays
+    nbval's (``::Cell 6``), so ``-k`` and ``--deselect`` work as nbval documents."""
+    try:
+        from nbval.plugin import IPyNbCell
+    except ImportError:
+        return
+    IPyNbCell.repr_failure = _nbval_repr_failure
+    for item in items:
+        if isinstance(item, IPyNbCell):
+            prompt = _prompt(item.cell, item.cell_num)
+            item.reportinfo = (lambda it=item, p=prompt: (
+                it.fspath, 0, f"{it.fspath.relto(it.config.rootdir)}::{p}"))

@@ -22,6 +22,7 @@ Tables and reports:
 - ``paths``         every project path, found from the package location
 - ``io``            load and validate the raw files, write processed tables
 - ``worded``        turn worded figures ("about a third", "35-40%") into point and interval
+- ``text``          the one text policy: no invisible characters in, none out; URLs only http(s)
 - ``figures``       questions asked of the tidy figures table (cells, sources, best figure)
 - ``uncertainty``   02_uncertainty: the size behind and the interval of every figure
 - ``waves``         03_waves: every option two waves share, tested and adjusted
@@ -29,8 +30,9 @@ Tables and reports:
 - ``subgroups``     05_subgroups: published breakdowns against their totals
 - ``weights``       the one policy for subgroup weights and sizes (age, approval)
 - ``series``        08_series: one share over every published wave, with its sources
-- ``claims``        the essay's claims register: loading and evaluation
-- ``rules``         the register's verdict rules, one per kind of claim
+- ``claims``        claims registers, one per text (the essay's the main one): loading, evaluation
+- ``rules``         the registers' verdict rules, one per kind of claim
+- ``compare``       the one comparison engine: every comparison of two published shares
 - ``plan``          the analysis plan: each comparison's family and the family's method
 - ``verdicts``      the verdict vocabulary, one rule per word; provenance apart
 - ``sensitivity``   tipping points and preference falsification of the register's verdicts

@@ -13,7 +13,23 @@ What it guarantees:
 * outputs are byte-identical between runs: timestamps, durations, absolute paths and the
   interpreter's patch version are stripped from the notebook;
 * the notebook read only files that ``make`` lists as its inputs (else the build fails, so
-  the Makefile's dependencies cannot silently drift from what notebooks read).
+  the Makefile's dependencies cannot silently drift from what notebooks read);
+* each report records what it was built from (``metadata.chasm``): ``inputs``, the digest of
+  every file the run depends on (``chasm.manifest.digest``; ``make test`` compares it with the
+  files as they are), and ``data_version``, the data version it read (the build refuses a run
+  during which data/raw changed, and the index step refuses pages of another data version);
+* every failure ends in one message naming the run and, where there is one, the input; errors
+  of the statistics layer, the plan, the chart library and a dead kernel are translated here
+  (:func:`failure_message`), the failed notebook with the full traceback is kept for reading.
+
+``python -m chasm.build reports -- make build-reports`` (what ``make reports`` and ``make
+report`` run) is the driver around a whole make (:func:`transaction`): it holds the build lock,
+counts the runs to build (progress ``[n/N]`` with the time left), keeps the tree it started
+from, and publishes all or nothing: when any run or the index fails, or make is interrupted,
+every file of ``reports/`` and ``data/processed/`` is put back as it was (one line says so);
+when all succeed, it lists the outputs that changed.
+
+Output degrades to ASCII where the terminal cannot show the build's symbols (:func:`console`).
 """
 
 from __future__ import annotations
@@ -32,9 +48,10 @@ if __name__ == "__main__":  # first of all: an interrupt at any point is one lin
     import signal
 
     def _interrupted(signum, frame):  # noqa: ARG001 - the signal handler's signature
-        os.write(2, f"✗ {' '.join(sys.argv[1:3])}: interrupted; nothing is half-published "
-                    "(reports/ keeps each run's previous outputs or its complete new ones)\n"
-                    .encode())
+        if not os.environ.get("CHASM_TRANSACTION"):  # else the driver says it, once
+            os.write(2, f"x {' '.join(sys.argv[1:3])}: interrupted; reports/ is unchanged "
+                        "(each run keeps its previous outputs or its complete new ones)\n"
+                        .encode("ascii", "replace"))
         os._exit(130)  # the kernel (its own session) exits when it sees its parent gone
 
     signal.signal(signal.SIGINT, _interrupted)
@@ -45,9 +62,13 @@ if __name__ == "__main__":  # first of all: an interrupt at any point is one lin
 # `make bench --profile`). nbformat's schema uses no iri format: skip that import.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-import nbformat  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
 from . import paths  # noqa: E402
+from .manifest import console  # noqa: E402 - the build's terminal (its home: manifest)
+
+if TYPE_CHECKING:
+    import nbformat
 
 KERNEL = "chasm"
 STAGING = paths.REPORTS / ".staging"
@@ -59,8 +80,22 @@ class BuildError(RuntimeError):
 
 #: Errors whose message says everything (file, line, column, value; parameter and what is
 #: allowed): reported as that one message, without cell source or traceback.
-CLEAR_ERRORS = ("RawDataError", "ParameterError", "ClaimError")
+CLEAR_ERRORS = ("RawDataError", "ParameterError", "ClaimError", "PlanError", "WaveError",
+                "WordedFigureError", "ParameterFileError")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: A frame of an IPython traceback: ``File <path>:<line>, in <function>``.
+_FRAME = re.compile(r"File (?:\S*?[\\/])?(?P<path>(?:chasm|matplotlib|seaborn)[\\/][^\s:]*\.py)"
+                    r":(?P<line>\d+), in (?P<func>[\w<>.]+)")
+#: Where an error was raised -> what to call that layer in the one-line message.
+_LAYERS = (("chasm/stats/", "the statistics layer"), ("chasm/plan.py", "the analysis plan"),
+           ("matplotlib/", "the chart library (matplotlib)"),
+           ("seaborn/", "the chart library (seaborn)"), ("chasm/", "the chasm package"))
+_mark = None  # set by main(); before that, symbols print as they are
+
+
+def mark(symbol: str) -> str:
+    """The symbol as this process's terminal can show it (:func:`console`)."""
+    return _mark(symbol) if _mark else symbol
 
 
 def split_run(run: str) -> tuple[str, Path, Path]:
@@ -110,6 +145,8 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def _warm_renderer() -> None:
     """Render a small notebook, so that the page renderer's imports (mistune, the site
     module) happen while the kernel runs, not after it."""
+    import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# warm"), nbformat.v4.new_code_cell(
         "x = 1", outputs=[nbformat.v4.new_output("display_data", {"text/html": "<b>x</b>"})])]
@@ -157,7 +194,7 @@ def install_kernel() -> Path:
     # kernels forked from a warm template (chasm.kernel; a normal start where that is impossible)
     spec.setdefault("metadata", {})["kernel_provisioner"] = {"provisioner_name": "chasm-warm"}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
-    print(f"✓ kernel {KERNEL!r} installed in {folder}")
+    print(f"{mark('✓')} kernel {KERNEL!r} installed in {folder}")
     return folder
 
 
@@ -229,17 +266,35 @@ def publish(run: str, moves: list[tuple[Path, Path]], backup: Path) -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
-def _cell_failure(run: str, err, executed: Path) -> str:
-    """What a failing cell says: the error, and (unless its message says it all) the cell."""
-    lines = [f"{run}: cell {err.exec_count} raised {err.ename}: {err.evalue}"]
-    if err.ename not in CLEAR_ERRORS:
-        source = (err.source or "").splitlines()
-        lines += ["  the cell:"] + [f"  | {line}" for line in source[:12]]
-        lines += ["  | ..."] if len(source) > 12 else []
-        frames = _ANSI.sub("", "\n".join((err.traceback or [])[-3:-1])).splitlines()
-        lines += ["  where it raised:"] + [f"  {line}" for line in frames if line.strip()]
-    lines.append(f"The failed notebook is kept at {paths.relative(executed)}; "
-                 "reports/ is unchanged.")
+def failure_message(run: str, err, executed: Path) -> str:
+    """What a failing cell says, in one message.
+
+    An error whose message says it all (:data:`CLEAR_ERRORS`: file, line, key, value) is that
+    message. An error raised inside the statistics layer, the plan, the chart library or the
+    package is named with that layer and the function that raised it, without cell source or
+    frames. An error of the notebook's own code shows the cell (that is where to look).
+    The failed notebook, with the whole traceback, is kept for reading."""
+    kept = (f"The failed notebook is kept at {paths.relative(executed)}; "
+            "reports/ is unchanged.")
+    head = f"{run}: cell {err.exec_count} raised {err.ename}: {err.evalue}"
+    if err.ename in CLEAR_ERRORS:
+        return f"{head}\n{kept}"
+    text = _ANSI.sub("", "\n".join(err.traceback or []))
+    frames = [m for m in _FRAME.finditer(text)]
+    if frames:
+        last = frames[-1]
+        where = last["path"].replace("\\", "/")
+        layer = next(name for prefix, name in _LAYERS if where.startswith(prefix))
+        evalue = " ".join(str(err.evalue).split())  # one line (a parser's caret diagram)
+        return (f"{run}: {layer} refused cell {err.exec_count}'s input: {err.ename}: "
+                f"{evalue} (in {last['func']}, {where} line {last['line']})\n{kept}")
+    lines = [head]
+    source = (err.source or "").splitlines()
+    lines += ["  the cell:"] + [f"  | {line}" for line in source[:12]]
+    lines += ["  | ..."] if len(source) > 12 else []
+    shown = _ANSI.sub("", "\n".join((err.traceback or [])[-3:-1])).splitlines()
+    lines += ["  where it raised:"] + [f"  {line}" for line in shown if line.strip()]
+    lines.append(kept)
     return "\n".join(lines)
 
 
@@ -253,11 +308,47 @@ def _guard(check, *args):
         raise BuildError(str(err)) from None
 
 
-def build(run: str, inputs: list[str] | None = None) -> None:
+def _progress(event: str, run: str) -> str:
+    """``[n/N]`` and the time left (on the line that starts a run), counted across the runs of
+    one ``make reports``.
+
+    The driver (:func:`transaction`) names a counter file (``CHASM_PROGRESS``) and the number of
+    runs to build (``CHASM_PROGRESS_TOTAL``); runs (also parallel ones) count themselves in it
+    under a file lock. Without a driver: no counter."""
+    import fcntl
+
+    counter, total = os.environ.get("CHASM_PROGRESS"), os.environ.get("CHASM_PROGRESS_TOTAL")
+    if not counter or not total:
+        return ""
+    with open(counter, "a+", encoding="ascii") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        words = f.read().split()
+        started, finished, t0 = (int(words[0]), int(words[1]), float(words[2])) if words \
+            else (0, 0, time.time())
+        if event == "start":
+            started += 1
+        else:
+            finished += 1
+        f.seek(0)
+        f.truncate()
+        f.write(f"{started} {finished} {t0!r}\n")
+    left = ""
+    if finished and int(total) > finished:  # the pace so far (wall clock: make -j counts)
+        seconds = (time.time() - t0) / finished * (int(total) - finished)
+        left = f", about {seconds:.0f} s left"
+    return f"[{started}/{total}{left}] "
+
+
+def build(run: str, inputs: list[str] | None = None, depends: list[str] | None = None) -> None:
     """Execute, normalise, render and publish one run (see module docstring)."""
+    import nbformat
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     from .guard import acquire, check_checkout, still_owner
+    from .manifest import digest
+    from .site import data_version
 
     start = time.perf_counter()
     _guard(check_checkout)
@@ -265,6 +356,8 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     notebook, nb_path, params_path = split_run(run)
     params = load_params(params_path, nb_path)
     _kernel_check()
+    recorded = {"inputs": digest(depends)} if depends is not None else {}
+    version = data_version()
     stage = STAGING / run
     shutil.rmtree(stage, ignore_errors=True)
     (stage / "reports").mkdir(parents=True)
@@ -275,7 +368,8 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     previous = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     executed = stage / "reports" / f"{run}.executed.ipynb"
-    print(f"▶ {run}: {paths.relative(nb_path)} with {paths.relative(params_path)}", flush=True)
+    print(f"{mark('▶')} {_progress('start', run)}{run}: {paths.relative(nb_path)} with "
+          f"{paths.relative(params_path)}", flush=True)
     warm = threading.Thread(target=_warm_renderer, daemon=True)
     warm.start()  # the build process only waits on the kernel meanwhile
     sockets = Path(tempfile.mkdtemp(prefix="chasm-kernel-"))  # short: AF_UNIX paths are short
@@ -293,7 +387,14 @@ def build(run: str, inputs: list[str] | None = None) -> None:
             shutdown_kernel="immediate",
         )
     except papermill.PapermillExecutionError as err:
-        raise BuildError(_cell_failure(run, err, executed)) from None
+        raise BuildError(failure_message(run, err, executed)) from None
+    except DeadKernelError:
+        raise BuildError(f"{run}: the kernel died while running the notebook (killed, or out "
+                         "of memory); reports/ is unchanged") from None
+    except Exception as err:  # noqa: BLE001 - a kernel that cannot start or answer, a timeout
+        raise BuildError(f"{run}: the notebook could not be run ({type(err).__name__}: "
+                         f"{str(err).splitlines()[0] if str(err) else ''}); reports/ is "
+                         "unchanged") from None
     finally:
         shutil.rmtree(sockets, ignore_errors=True)
         for key, value in previous.items():
@@ -307,6 +408,9 @@ def build(run: str, inputs: list[str] | None = None) -> None:
         if undeclared:
             raise BuildError(f"{run} read {', '.join(undeclared)}, which the Makefile does not "
                              f"list as inputs of {notebook}: add them to INPUTS_{notebook}")
+    if data_version() != version:
+        raise BuildError(f"{run}: data/raw changed while the run read it; reports/ is "
+                         "unchanged: run make again")
     nb = normalize(nbformat.read(executed, as_version=4))
     warm.join()
     executed.unlink()
@@ -317,8 +421,9 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     for name, text in table_files(nb, run).items():  # the CSV of each table the page shows
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
-    # what the run wrote besides its report (tables, figures, processed data), for the index
-    nb.metadata["chasm"] = {"outputs": sorted(
+    # what the run was built from and wrote besides its report (tables, figures, processed
+    # data, for the index)
+    nb.metadata["chasm"] = {**recorded, "data_version": version, "outputs": sorted(
         [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
         + [p.relative_to(stage).as_posix() for p in (stage / "data").rglob("*") if p.is_file()])}
     (out / f"{run}.html").write_text(render_html(nb, reader=True), encoding="utf-8")
@@ -330,61 +435,242 @@ def build(run: str, inputs: list[str] | None = None) -> None:
     _guard(still_owner, owner)
     publish(run, moves, stage / "backup")
     shutil.rmtree(stage, ignore_errors=True)
-    print(f"✓ {run} ({time.perf_counter() - start:.1f} s)", flush=True)
+    _progress("finish", run)
+    print(f"{mark('✓')} {run} ({time.perf_counter() - start:.1f} s)", flush=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Index
 # --------------------------------------------------------------------------------------------
-def write_index() -> Path:
+def read_other_data(runs: set[str], version: str) -> list[str]:
+    """Runs whose report records that it read another data version than ``version`` (a
+    report that records none is not judged)."""
+    import nbformat
+
+    other = []
+    for run in sorted(runs):
+        report = paths.REPORTS / f"{run}.ipynb"
+        if report.exists():
+            read = nbformat.read(report, as_version=4).metadata.get("chasm", {}).get(
+                "data_version")
+            if read is not None and read != version:
+                other.append(run)
+    return other
+
+
+def write_index(strict: bool = True) -> Path:
     """``reports/index.html`` and the rest of the site (``chasm.site.write_site``).
 
     Files no build writes any more are removed first (``chasm.manifest.stale_outputs``: the
     outputs of runs whose params file is gone, per-table CSVs a report no longer lists), so
-    the index never lists a removed run."""
+    the index never lists a removed run. Every page's footer states the data version: a
+    report that read another version than data/raw holds now is refused (``strict``, the
+    index of ``make reports``) or named in a warning (``make report RUN=...``, which builds
+    one run and leaves the others as they are)."""
     from .guard import acquire, check_checkout
     from .manifest import stale_outputs
-    from .site import write_site
+    from .site import data_version, write_site
 
     _guard(check_checkout)
     _guard(acquire)
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
+    version = data_version()
+    other = read_other_data(runs, version)
+    if other:
+        message = (f"{len(other)} report(s) read data version(s) other than data/raw's "
+                   f"{version}: {', '.join(other)}; run make reports")
+        if strict:
+            raise BuildError(f"index: {message}")
+        print(f"{mark('✗')} warning: {message}")
     for path in stale_outputs(runs):
         path.unlink()
-        print(f"✗ removed {paths.relative(path)} (no build writes it any more)")
+        print(f"{mark('✗')} removed {paths.relative(path)} (no build writes it any more)")
     target = write_site()[1]
-    print(f"✓ index ({len(runs)} reports)")
+    print(f"{mark('✓')} index ({len(runs)} reports)")
     return target
 
 
+# --------------------------------------------------------------------------------------------
+# The driver around a whole make: all or nothing, progress, what changed
+# --------------------------------------------------------------------------------------------
+#: make's own lines about a failed or interrupted recipe (the build already said why, once).
+_MAKE_NOISE = re.compile(r"^g?make(\[\d+\])?: (\*\*\* |Leaving|Entering)")
+
+
+def _tree() -> dict[str, tuple[bytes, float]]:
+    """Every published file (``reports/`` but its staging folder, ``data/processed/``): its
+    content and date."""
+    out = {}
+    for folder in (paths.REPORTS, paths.PROCESSED):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.relative_to(paths.ROOT).as_posix().startswith(
+                    "reports/.staging/"):
+                out[paths.relative(path)] = (path.read_bytes(), path.stat().st_mtime)
+    return out
+
+
+def restore(before: dict[str, tuple[bytes, float]]) -> list[str]:
+    """Put the published tree back as ``before`` holds it (content and date); return what
+    was put back or removed."""
+    now = _tree()
+    touched = []
+    for name in sorted(set(now) - set(before)):
+        (paths.ROOT / name).unlink(missing_ok=True)
+        touched.append(name)
+    for name, (content, mtime) in before.items():
+        path = paths.ROOT / name
+        if name not in now or now[name][0] != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".restore")
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
+            touched.append(name)
+        os.utime(path, (mtime, mtime))
+    return touched
+
+
+def changed(before: dict[str, tuple[bytes, float]]) -> list[str]:
+    """Outputs whose content differs from ``before`` (``+`` new, ``-`` removed, ``~`` changed)."""
+    now = _tree()
+    return ([f"+ {n}" for n in sorted(set(now) - set(before))]
+            + [f"- {n}" for n in sorted(set(before) - set(now))]
+            + [f"~ {n}" for n in sorted(set(now) & set(before)) if now[n][0] != before[n][0]])
+
+
+def _dry(command: list[str]) -> bool:
+    """Whether make was asked only to show or question (``-n``, ``-q``, ``-t``)."""
+    flags = os.environ.get("MAKEFLAGS", "").split(" ")[0]
+    return not flags.startswith("-") and any(c in flags for c in "nqt")
+
+
+def transaction(command: list[str], index: bool = False) -> int:
+    """Run ``command`` (a make of some reports) all or nothing; see the module docstring.
+    ``index``: refresh the index after it (``make report RUN=...``)."""
+    import contextlib
+    import signal
+    import subprocess
+
+    from .guard import acquire, check_checkout, release
+
+    if _dry(command):
+        return subprocess.call(command)
+    _guard(check_checkout)
+    _guard(acquire)
+    start = time.time()
+    plan = subprocess.run([*command, "-n"], capture_output=True, text=True)
+    total = sum(1 for line in plan.stdout.splitlines() if " -m chasm.build run " in line)
+    if plan.returncode == 0 and " -m chasm.build " not in plan.stdout:
+        return 0  # nothing to build: the plan's make already refreshed the content stamps
+    before = _tree()
+    counter = paths.ROOT / ".build" / "progress"
+    counter.parent.mkdir(parents=True, exist_ok=True)
+    counter.unlink(missing_ok=True)
+    env = {**os.environ, "CHASM_TRANSACTION": "1", "CHASM_PROGRESS": str(counter),
+           "CHASM_PROGRESS_TOTAL": str(total)}
+    interrupted: list[int] = []
+    # the make of the runs has its own process group, so that the driver decides what reaches
+    # it: Ctrl-C or a kill of this driver, or the end of the make that started it
+    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
+                            errors="backslashreplace", process_group=0)
+
+    def stop(signum, frame=None):  # noqa: ARG001 - the signal handler's signature
+        interrupted.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
+
+    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    parent = os.getppid()
+
+    def watch():  # the make that started this driver was killed: stop, put everything back
+        while proc.poll() is None:
+            if os.getppid() != parent and not interrupted:
+                stop(signal.SIGTERM)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
+    failed = []
+    try:
+        for line in proc.stderr:
+            if _MAKE_NOISE.match(line):
+                continue
+            if line.startswith(("✗ ", "x ")) and not failed:
+                failed.append(line[2:].split(":")[0].strip())
+            sys.stderr.write(line)
+            sys.stderr.flush()
+        code = proc.wait()
+        if code == 0 and not interrupted and index:
+            try:
+                write_index(strict=False)
+            except BuildError as err:
+                print(f"{mark('✗')} {err}", file=sys.stderr)
+                code = 1
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        counter.unlink(missing_ok=True)
+    if code != 0 or interrupted:
+        put_back = restore(before)
+        release()
+        why = "interrupted" if interrupted or code in (130, -2, 143, -15) else "failed"
+        if put_back or not failed or why == "interrupted":  # else the run's line said it all
+            at = f" ({failed[0]})" if failed else ""
+            back = f"; {len(put_back)} output(s) of earlier runs put back" if put_back else ""
+            print(f"{mark('✗')} make {why}{at}: reports/ and data/processed/ are unchanged"
+                  f"{back}", file=sys.stderr)
+        return 130 if why == "interrupted" else (code or 1)
+    outputs = changed(before)
+    built = f"{total} run(s) built" if total else "nothing to build"
+    if outputs:
+        print(f"{mark('✓')} {built} in {time.time() - start:.0f} s; {len(outputs)} output(s) "
+              "changed:")
+        for line in outputs[:25]:
+            print(f"  {line}")
+        if len(outputs) > 25:
+            print(f"  {mark('…')} and {len(outputs) - 25} more (git status lists them all)")
+    elif total:
+        print(f"{mark('✓')} {built} in {time.time() - start:.0f} s; no output changed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _mark
+    _mark = console()
     parser = argparse.ArgumentParser(prog="python -m chasm.build",
                                      description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="build one report")
     run.add_argument("run", help="run name: a params file's name without .yaml")
     run.add_argument("--inputs", nargs="*", help="files make lists as this notebook's inputs")
+    run.add_argument("--depends", nargs="*",
+                     help="every file the run depends on (its recorded inputs digest)")
     sub.add_parser("index", help="write reports/index.html")
     sub.add_parser("kernel", help="register kernel 'chasm' (this interpreter) in the venv")
+    reports = sub.add_parser("reports", help="run a make of reports all or nothing")
+    reports.add_argument("--index", action="store_true", help="refresh the index afterwards")
+    reports.add_argument("make", nargs=argparse.REMAINDER, help="-- the make command")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            build(args.run, args.inputs)
+            build(args.run, args.inputs, args.depends)
         elif args.command == "kernel":
             install_kernel()
+        elif args.command == "reports":
+            command = args.make[1:] if args.make[:1] == ["--"] else args.make
+            return transaction(command, index=args.index)
         else:
             write_index()
     except BuildError as err:
-        print(f"✗ {err}", file=sys.stderr)
+        print(f"{mark('✗')} {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"✗ {getattr(args, 'run', args.command)}: interrupted; reports/ keeps its previous "
-              "outputs", file=sys.stderr)
+        if not os.environ.get("CHASM_TRANSACTION"):
+            print(f"{mark('✗')} {getattr(args, 'run', args.command)}: interrupted; reports/ is "
+                  "unchanged", file=sys.stderr)
         return 130
     except OSError as err:  # a file that cannot be read or written, named with the reason
         where = paths.relative(err.filename) if err.filename else "a file"
-        print(f"✗ {getattr(args, 'run', args.command)}: {where}: {err.strerror or err}",
-              file=sys.stderr)
+        print(f"{mark('✗')} {getattr(args, 'run', args.command)}: {where}: "
+              f"{err.strerror or err}", file=sys.stderr)
         return 1
     return 0
 

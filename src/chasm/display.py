@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import io
+from .text import clean
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
 #: decimal), ``p`` (a p-value), ``count`` (a whole number), ``deff`` (two decimals), ``bool``
@@ -122,9 +123,11 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 #: Verdict -> badge colour class (the claims register's vocabulary, ``chasm.claims``).
+#: verdict -> badge class (``chasm.css`` colours each; white text at 4.5:1 or more, one
+#: colour per word of the claims vocabulary).
 BADGES = {"supported": "good", "consistent": "fair", "single source": "info",
           "not significant": "warn", "contradicted": "bad", "sources disagree": "bad",
-          "not identifiable": "open", "not testable": "none"}
+          "inconclusive": "unsure", "not identifiable": "open", "not testable": "none"}
 
 #: Columns a reader does not need (how a text was read, the interval method, the size's
 #: provenance flags): kept in the table's CSV, left out of the shown table.
@@ -218,7 +221,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         elif isinstance(v, float) and kind in ("share", "deff", None):
             out.append(_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
         else:
-            text = str(v)
+            text = clean(str(v))  # chasm.text: no invisible characters from data
             out.append(text if text.strip() else MISSING)
     return out
 
@@ -264,6 +267,17 @@ class Table:
 #: Columns whose codes are shown as their metadata labels (``metadata/questions.yaml`` for
 #: answers, ``subgroups.yaml`` for breakdowns and groups); the CSV keeps the codes.
 CODED = ("option", "subgroup_var", "subgroup")
+
+
+#: Columns whose codes have no metadata label (questions, the plan's families and roles, a
+#: table's quantities): shown as words (``why_people_leave`` -> "why people leave"); the CSV
+#: keeps the codes.
+CODE_WORDS = ("question", "family", "role", "quantity", "part")
+
+
+def as_words(value: object) -> object:
+    """A code as words: underscores as spaces (anything that is not text is left alone)."""
+    return value.replace("_", " ") if isinstance(value, str) else value
 
 
 def code_labels(frame: pd.DataFrame) -> dict[str, list]:
@@ -312,6 +326,7 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
         index = shown.columns[0]
     if any(c in shown.columns for c in CODED):
         shown = shown.assign(**code_labels(shown))
+    shown = shown.assign(**{c: shown[c].map(as_words) for c in CODE_WORDS if c in shown})
     columns = [c for c in shown.columns if str(c) not in TECHNICAL]
     if index is not None and index in columns:
         columns = [index] + [c for c in columns if c != index]
@@ -321,6 +336,8 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
         kinds[c] is None and pd.api.types.is_numeric_dtype(shown[c])) for c in columns}
     head = "".join(f'<th scope="col"{" class=num" if numeric[c] else ""}>'
                    f"{html.escape(label(c))}</th>" for c in columns)
+    # each cell names its column, so a phone can show a row as a stack of "header: value"
+    headers = {c: f' data-label="{html.escape(label(c))}"' for c in columns}
     body = []
     for i in range(len(shown)):
         tds = []
@@ -333,9 +350,9 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
                 if kinds[c] == "figure" and _ID.match(value) and value not in _ANCHORS.seen:
                     _ANCHORS.seen.add(value)
                     row_id = f' id="fig-{html.escape(value)}"'
-                tds.append(f'<th scope="row"{cls}>{content}</th>')
+                tds.append(f'<th scope="row"{cls}{headers[c]}>{content}</th>')
             else:
-                tds.append(f"<td{cls}>{content}</td>")
+                tds.append(f"<td{cls}{headers[c]}>{content}</td>")
         body.append(f"<tr{row_id}>{''.join(tds)}</tr>")
     page = ('<div class="table-box" role="region" tabindex="0" aria-label="table">'
             f'<table class="data"><thead><tr>{head}</tr></thead>'

@@ -68,7 +68,11 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 def outlets(sources: pd.DataFrame) -> dict[str, str]:
     """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
     Center, 2024-06-21"), from ``chasm.io.load_sources()``: what a reader can look up."""
-    return {str(r.source_id): f"{r.publisher}, {r.published}" for r in sources.itertuples()}
+    from .text import NO_DATE
+
+    return {str(r.source_id): f"{r.publisher}, "
+            + (r.published if isinstance(r.published, str) else NO_DATE)
+            for r in sources.itertuples()}
 
 
 def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:

@@ -5,16 +5,20 @@ WHAT.
   make runs in (``CHASM_MAKE_ROOT``, exported by the Makefile). A checkout copied with its
   ``.venv`` (``cp -a``) imports the *original's* package through the venv's editable install,
   and would read and write the original's data and reports with exit 0.
-* :func:`acquire` - one ``make`` at a time per checkout: ``.build/lock`` names the make that
-  builds; a second make (or a stray ``python -m chasm.build``) is refused with one message
-  while the first is alive. A lock whose make has gone is taken over.
+* :func:`acquire` - one ``make`` at a time per checkout: ``.build/lock`` is an OS file lock
+  (``filelock``) held by the process that builds (``make reports``' driver, or a build started
+  by hand) for as long as it lives; ``.build/lock.owner`` names that process and its make.
+  Processes started under the holder (its make's other steps) or by the same make (``-j2``
+  siblings) share it; any other build is refused with one message while the holder lives.
 * :func:`still_owner` - called just before a run publishes its outputs: if the make that
   started it has gone (interrupted, killed), the run does not publish after it.
 
 WHY. Two builds in one checkout delete each other's staging folders; a build that outlives
-its make publishes outputs nobody asked for and that make's next run will not know about.
-Linux ``/proc`` is used to find the make that started a process; where it is missing, the
-parent process stands in for it.
+its make publishes outputs nobody asked for and that make's next run will not know about. An OS
+lock is released by the kernel when its holder ends however it ends, so a finished or killed
+make never leaves a lock behind and a recycled process id cannot block a later build (a pid
+written into a file could). Linux ``/proc`` is used to find the make that started a process;
+where it is missing, the parent process stands in for it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 from . import paths
 
 LOCK = paths.ROOT / ".build" / "lock"
+_HELD: dict[Path, object] = {}  # the lock objects this process holds (kept alive with it)
 
 
 class GuardError(RuntimeError):
@@ -35,7 +40,7 @@ def _parent(pid: int) -> int | None:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
+        return None if pid != os.getpid() else os.getppid()
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
@@ -56,16 +61,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def make_ancestor() -> int:
-    """The nearest ancestor process named ``make`` (the build's owner); without one (a build
-    started by hand, a test), this process itself."""
+def _ancestors() -> list[int]:
+    """This process's parent, grandparent, ... up to (not including) init."""
+    out: list[int] = []
     current: int | None = os.getpid()
     for _ in range(32):
         current = _parent(current) if current is not None else None
         if current is None or current <= 1:
             break
-        if _name(current) in ("make", "gmake"):
-            return current
+        out.append(current)
+    return out
+
+
+def make_ancestor() -> int:
+    """The nearest ancestor process named ``make`` (the build's owner); without one (a build
+    started by hand, a test), this process itself."""
+    for pid in _ancestors():
+        if _name(pid) in ("make", "gmake"):
+            return pid
     return os.getpid()
 
 
@@ -79,45 +92,62 @@ def check_checkout() -> None:
             f"{Path(where).resolve()} run: rm -rf .venv && make venv")
 
 
-def _holder() -> int | None:
+def _owner_file() -> Path:
+    return LOCK.with_name(LOCK.name + ".owner")
+
+
+def _holder() -> tuple[int, int] | None:
+    """(holding process, its make) as written by the holder; None if unreadable."""
     try:
-        return int(LOCK.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+        holder, make = (int(w) for w in _owner_file().read_text().split()[:2])
+    except (OSError, ValueError):
         return None
+    return holder, make
 
 
-def acquire(owner: int | None = None) -> int:
-    """Take ``.build/lock`` for ``owner`` (default: this process's make); return the owner.
+def _shares(holder: tuple[int, int] | None, make: int) -> bool:
+    """Whether the lock's holder builds for this process: an ancestor, or the same make."""
+    if holder is None:
+        return False
+    return holder[0] in (os.getpid(), *_ancestors()) or holder[1] == make
 
-    Re-entrant for the same owner; a lock whose owner is no longer alive is taken over.
-    Raises :class:`GuardError` while another live owner holds it."""
-    owner = make_ancestor() if owner is None else owner
+
+def acquire() -> int:
+    """Take ``.build/lock`` for this process's make (or share it, see the module docstring);
+    return that make's process id. :class:`GuardError` while another build holds it."""
+    from filelock import FileLock, Timeout
+
+    make = make_ancestor()
+    if LOCK in _HELD:
+        return make
     LOCK.parent.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
-        try:
-            fd = os.open(LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = _holder()
-            if holder == owner:
-                return owner
-            if holder is not None and _alive(holder):
-                raise GuardError(
-                    f"another build is running in this checkout (process {holder}, "
-                    f"{_name(holder) or 'unknown'}): wait for it to finish, or stop it") from None
-            try:
-                LOCK.unlink()  # its owner has gone
-            except FileNotFoundError:
-                pass
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{owner}\n")
-        return owner
-    raise GuardError(f"could not take the build lock {paths.relative(LOCK)}")
+    lock = FileLock(LOCK, thread_local=False)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        holder = _holder()
+        if _shares(holder, make):
+            return make
+        who = f"process {holder[0]}, {_name(holder[0]) or 'unknown'}" if holder else "unknown"
+        raise GuardError(f"another build is running in this checkout ({who}): wait for it to "
+                         "finish, or stop it") from None
+    _HELD[LOCK] = lock  # released by the OS when this process ends, however it ends
+    tmp = _owner_file().with_suffix(".tmp")
+    tmp.write_text(f"{os.getpid()} {make}\n")
+    os.replace(tmp, _owner_file())
+    return make
+
+
+def release() -> None:
+    """Release the lock this process holds (if any)."""
+    lock = _HELD.pop(LOCK, None)
+    if lock is not None:
+        lock.release()
 
 
 def still_owner(owner: int) -> None:
     """Refuse to publish if the make that started this build has gone or lost the lock."""
     if not _alive(owner) or make_ancestor() != owner:
         raise GuardError("the make that started this build has stopped: nothing is published")
-    if _holder() != owner:
+    if LOCK not in _HELD and not _shares(_holder(), owner):
         raise GuardError("another build took over this checkout: nothing is published")

@@ -2,16 +2,19 @@
 
 Raw files in ``data/raw/`` say what their sources said and are never edited by code. Each
 loader checks its file against a small schema (columns, types, 0-100 range, known ids, unique
-ids, a source for every figure, a value or wording for every figure) and stops at the first
-problem with one :class:`RawDataError` naming the file, line, column (or YAML key) and the
-value as written. Figures files are every ``data/raw/*_figures.csv``: adding a published table
-is adding such a file.
+ids, a source for every figure, a value or wording for every figure), then the facts a schema
+cannot say (:func:`_fact_problems`, :func:`_approval_sum_problems`), and reports every problem
+at once in one :class:`RawDataError` naming, for each, the file, line, column (or YAML key)
+and the value as written (:meth:`RawDataError.of`, at most :data:`MAX_PROBLEMS` shown). Figures
+files are every ``data/raw/*_figures.csv``: adding a published table is adding such a file.
 
-Nothing is read the lenient way: every numeric CSV cell follows one grammar (ASCII digits, one
-optional decimal point: :data:`_NUMERAL`); every text field is refused if it carries markup or
-a line break (:func:`_text`, :func:`_note`); the metadata YAML is read as written, without
-anchors, aliases or YAML 1.1 guesses, and validated against ``data/schema/<name>.schema.json``
-(:func:`_read_yaml`). ``data/README.md`` lists every rule.
+Nothing is read the lenient way: a file above :data:`MAX_FILE_BYTES` is refused unread; every
+numeric CSV cell follows one grammar (ASCII digits, one optional decimal point:
+:data:`_NUMERAL`); every text field is refused if it carries markup, a line break or an
+invisible character (:func:`_text`, :func:`_note`, the policy of :mod:`chasm.text`), every URL
+unless http(s) (:func:`_url`); the metadata YAML is read as written, without anchors, aliases
+or YAML 1.1 guesses, and validated against ``data/schema/<name>.schema.json`` by a compiled
+fastjsonschema validator (:func:`_read_yaml`). ``data/README.md`` lists every rule.
 
 Processed tables are written atomically (temporary file, then rename) and, while ``make``
 builds a report, into the staging folder ``$CHASM_STAGING`` that the build moves into place
@@ -33,6 +36,7 @@ import pandas as pd
 import yaml
 
 from . import paths, worded
+from . import text as text_policy
 
 SOURCE_KINDS = ("essay", "primary", "secondary", "derived")
 RESPONSE_TYPES = ("single", "multiple", "unknown")
@@ -60,6 +64,53 @@ class RawDataError(ValueError):
         super().__init__(f"{where}{shown}: {message}")
         self.path, self.line, self.column, self.value = str(path), line, column, value
         self.key = key
+        #: every problem this error reports (itself, or each of :meth:`of`'s list)
+        self.problems: list[RawDataError] = [self]
+
+    @classmethod
+    def of(cls, problems: list[RawDataError]) -> RawDataError:
+        """One error reporting every problem of ``problems`` (each on its own line, at most
+        :data:`MAX_PROBLEMS`, then how many more): a writer fixes them all in one pass. Its
+        ``path``, ``line``, ``column`` and ``value`` are the first problem's."""
+        problems = [p for each in problems for p in each.problems]
+        if len(problems) == 1:
+            return problems[0]
+        first = problems[0]
+        lines = [f"{len(problems)} problems in the data:"]
+        lines += [f"  {p}" for p in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            lines.append(f"  ... and {len(problems) - MAX_PROBLEMS} more (fix these first)")
+        err = cls.__new__(cls)
+        ValueError.__init__(err, "\n".join(lines))
+        err.path, err.line, err.column, err.value, err.key = (
+            first.path, first.line, first.column, first.value, first.key)
+        err.problems = problems
+        return err
+
+
+#: How many problems one error lists (the rest are counted): every problem of a data file is
+#: reported at once, so that adding data takes one pass, not one build per mistake.
+MAX_PROBLEMS = 20
+#: Largest data file read (bytes): the raw files are a few kB; a file above this is refused
+#: before it is parsed (a 50 MB figures file would otherwise take minutes and gigabytes).
+MAX_FILE_BYTES = 2_000_000
+
+
+def _raise_all(problems: list[RawDataError]) -> None:
+    """Raise :meth:`RawDataError.of` ``problems`` if there are any."""
+    if problems:
+        raise RawDataError.of(problems)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A data file's bytes, refused with one message if missing or above :data:`MAX_FILE_BYTES`."""
+    if not path.exists():
+        raise RawDataError(path, "file not found")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RawDataError(path, f"is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,} "
+                           "for a data file (chasm.io.MAX_FILE_BYTES): is it the right file?")
+    return path.read_bytes()
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,7 +149,7 @@ def _text(cell: str) -> str:
         raise ValueError("markup or script is not allowed in a text field")
     if _LINE_BREAK.search(cell):
         raise ValueError("a line break is not allowed in a one-line text field")
-    return cell
+    return text_policy.check(cell)
 
 
 def _note(cell: str) -> str:
@@ -108,7 +159,13 @@ def _note(cell: str) -> str:
         raise ValueError("markup or script is not allowed in a text field")
     if _BLANK_LINE.search(cell):
         raise ValueError("a blank line is not allowed in a text field")
-    return cell
+    return text_policy.check(cell)
+
+
+def _url(cell: str) -> str:
+    """A link from data: text under :func:`_text`'s rules, and an absolute http(s) URL as
+    written (:func:`chasm.text.check_url`)."""
+    return text_policy.check_url(_text(cell))
 
 
 def _ident(cell: str) -> str:
@@ -172,13 +229,13 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
                 unique: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV strictly: UTF-8 without BOM, exact columns, every cell checked.
 
-    Adds ``_line`` (where the row starts); ``frame.attrs["written"][line][column]`` keeps each
-    cell's text as written, so later checks can quote the file rather than the typed value.
+    Every problem of the file (header, cells, duplicate ids) is reported at once in one
+    :class:`RawDataError` (:meth:`RawDataError.of`). Adds ``_line`` (where the row starts);
+    ``frame.attrs["written"][line][column]`` keeps each cell's text as written, so later
+    checks can quote the file rather than the typed value.
     """
     path = Path(path)
-    if not path.exists():
-        raise RawDataError(path, "file not found")
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raise RawDataError(path, "starts with a byte-order mark (BOM); "
                            "save it as UTF-8 without BOM")
@@ -195,50 +252,52 @@ def _read_table(path: Path, schema: dict[str, Col], optional_columns: dict[str, 
         raise RawDataError(path, "is empty: expected a header line")
     header = [h.strip() for h in rows[0]]
     optional_columns = optional_columns or {}
-    for column in schema:
-        if column not in header:
-            raise RawDataError(path, "required column is missing", line=1, column=column)
-    for column in header:
-        if column not in schema and column not in optional_columns:
-            raise RawDataError(path, "unexpected column (a typo?)", line=1, column=column)
-    for column in header:
-        if header.count(column) > 1:
-            raise RawDataError(path, "column name appears twice", line=1, column=column)
+    problems = [RawDataError(path, "required column is missing", line=1, column=column)
+                for column in schema if column not in header]
+    problems += [RawDataError(path, "unexpected column (a typo?)", line=1, column=column)
+                 for column in header if column not in schema and column not in optional_columns]
+    problems += [RawDataError(path, "column name appears twice", line=1, column=column)
+                 for i, column in enumerate(header) if column in header[:i]]
+    _raise_all(problems)
     checks = {**optional_columns, **schema}
     records, written = [], {}
     for line, row in zip(starts[1:], rows[1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise RawDataError(path, f"has {len(row)} cells, the header has {len(header)}",
-                               line=line)
+            problems.append(RawDataError(path, f"has {len(row)} cells, the header has "
+                                         f"{len(header)}", line=line))
+            continue
         record = {}
         for column, cell in zip(header, row, strict=True):
             cell = cell.strip()
             col = checks[column]
             if cell == "":
                 if not col.optional:
-                    raise RawDataError(path, "is empty but required", line, column)
+                    problems.append(RawDataError(path, "is empty but required", line, column))
                 record[column] = None
                 continue
             try:
                 record[column] = col.check(cell)
             except ValueError as err:
-                raise RawDataError(path, str(err), line, column, cell) from None
+                problems.append(RawDataError(path, str(err), line, column, cell))
+                record[column] = None
         record["_line"] = line
         records.append(record)
         written[line] = {column: cell.strip() for column, cell in zip(header, row, strict=True)}
-    if not records:
+    if not records and not problems:
         raise RawDataError(path, "has a header but no data rows")
+    for column in unique:
+        first: dict[str, int] = {}
+        for record in records:
+            value = written[record["_line"]][column]
+            if value and value in first:
+                problems.append(RawDataError(path, f"duplicate id (also line {first[value]})",
+                                             record["_line"], column, value))
+            first.setdefault(value, record["_line"])
+    _raise_all(sorted(problems, key=lambda p: p.line or 0))
     frame = pd.DataFrame.from_records(records)
     frame.attrs["written"] = written
-    for column in unique:
-        dup = frame[frame.duplicated(column, keep="first")]
-        if len(dup):
-            first = dup.iloc[0]
-            before = int(frame.loc[frame[column] == first[column], "_line"].iloc[0])
-            raise RawDataError(path, f"duplicate id (also line {before})", int(first["_line"]),
-                               column, written[int(first["_line"])][column])
     _record_read(path)
     return frame
 
@@ -360,9 +419,7 @@ def _parse_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
     tags (``!!int``), a key given twice, non-text keys and the ambiguous plain scalars of
     :func:`_yaml_scalar`.
     """
-    if not path.exists():
-        raise RawDataError(path, "file not found")
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -392,15 +449,11 @@ def _parse_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
     return _yaml_value(path, node, (), text, where), where
 
 
-# The schemas are JSON Schema (draft 2020-12), interpreted here for the keywords they use:
-# the ``jsonschema`` package costs seconds to import in every notebook (its format checkers
-# compile a grammar). tests/table/test_io.py checks that both agree on valid and broken files,
-# and a keyword this interpreter does not know makes the schema fail to load.
-_SCHEMA_ANNOTATIONS = {"$schema", "$id", "title", "description", "$comment", "$defs",
-                       "errorMessage"}
-_SCHEMA_KEYWORDS = {"$ref", "type", "enum", "minimum", "maximum", "minLength", "pattern",
-                    "minProperties", "minItems", "required", "dependentRequired",
-                    "propertyNames", "properties", "additionalProperties", "items"}
+# The schemas are JSON Schema (draft 7), validated by fastjsonschema: it compiles each schema
+# to Python once per process (milliseconds; ``jsonschema`` costs seconds to import in every
+# notebook). A compiled validator stops at its first error, so :func:`_schema_problems` walks
+# the schema node by node (each mapping's own rules, then each child) to report every problem
+# of a file at once; tests/table/test_io.py checks that the verdicts agree with ``jsonschema``.
 _JSON_TYPES = {
     "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str), "null": lambda v: v is None,
@@ -410,162 +463,166 @@ _JSON_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class _SchemaError:
-    """One way an instance breaks its schema: the keyword, where (path) and the detail."""
-
-    validator: str
-    path: tuple
-    schema: dict
-    instance: object
-    detail: object = None
-
-
-def _schema_keywords(schema: object, where: str) -> None:
-    """Refuse a keyword :func:`_schema_errors` does not interpret (it would be ignored)."""
-    if isinstance(schema, dict):
-        unknown = set(schema) - _SCHEMA_KEYWORDS - _SCHEMA_ANNOTATIONS
-        if unknown:
-            raise ValueError(f"{where}: schema keyword(s) {sorted(unknown)} not supported")
-        for key, sub in schema.items():
-            if key in ("properties", "$defs", "dependentRequired"):
-                for name, each in sub.items():
-                    if key != "dependentRequired":
-                        _schema_keywords(each, f"{where}/{key}/{name}")
-            elif key in ("propertyNames", "additionalProperties", "items"):
-                _schema_keywords(sub, f"{where}/{key}")
-
-
-def _schema_errors(schema: dict, instance: object, path: tuple, root: dict):
-    """Yield every :class:`_SchemaError` of ``instance`` (JSON Schema semantics)."""
-    if "$ref" in schema:
-        ref = schema["$ref"].removeprefix("#/")
-        target = root
-        for part in ref.split("/"):
-            target = target[part]
-        yield from _schema_errors(target, instance, path, root)
-    if "type" in schema:
-        kinds = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
-        if not any(_JSON_TYPES[k](instance) for k in kinds):
-            yield _SchemaError("type", path, schema, instance, kinds)
-            return
-    if "enum" in schema and instance not in schema["enum"]:
-        yield _SchemaError("enum", path, schema, instance, schema["enum"])
-    if _JSON_TYPES["number"](instance):
-        for key, bad in (("minimum", instance < schema.get("minimum", instance)),
-                         ("maximum", instance > schema.get("maximum", instance))):
-            if bad:
-                yield _SchemaError(key, path, schema, instance, schema[key])
-    if isinstance(instance, str):
-        if len(instance) < schema.get("minLength", 0):
-            yield _SchemaError("minLength", path, schema, instance, schema["minLength"])
-        if "pattern" in schema and not re.search(schema["pattern"], instance):
-            yield _SchemaError("pattern", path, schema, instance, schema["pattern"])
-    if isinstance(instance, list):
-        if len(instance) < schema.get("minItems", 0):
-            yield _SchemaError("minItems", path, schema, instance, schema["minItems"])
-        if "items" in schema:
-            for i, item in enumerate(instance):
-                yield from _schema_errors(schema["items"], item, (*path, i), root)
-    if isinstance(instance, dict):
-        if len(instance) < schema.get("minProperties", 0):
-            yield _SchemaError("minProperties", path, schema, instance, schema["minProperties"])
-        for key in schema.get("required", ()):
-            if key not in instance:
-                yield _SchemaError("required", path, schema, instance, key)
-        for key, needs in schema.get("dependentRequired", {}).items():
-            for need in needs:
-                if key in instance and need not in instance:
-                    yield _SchemaError("required", path, schema, instance, need)
-        known = schema.get("properties", {})
-        extra = schema.get("additionalProperties", True)
-        if extra is False and set(instance) - set(known):
-            yield _SchemaError("additionalProperties", path, schema, instance,
-                               [k for k in instance if k not in known])
-        for key, value in instance.items():
-            if "propertyNames" in schema:
-                for err in _schema_errors(schema["propertyNames"], key, (*path, key), root):
-                    yield _SchemaError(err.validator, err.path, err.schema, err.instance,
-                                       "propertyNames")
-            if key in known:
-                yield from _schema_errors(known[key], value, (*path, key), root)
-            elif isinstance(extra, dict):
-                yield from _schema_errors(extra, value, (*path, key), root)
-
-
 @lru_cache(maxsize=None)
 def _schema(name: str) -> dict:
-    """``data/schema/<name>.schema.json``, checked to use only interpreted keywords."""
+    """``data/schema/<name>.schema.json`` as a mapping."""
     import json
 
     path = SCHEMAS / f"{name}.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    _schema_keywords(schema, paths.relative(path))
-    return schema
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _schema_error(path: Path, error: _SchemaError, where: dict[tuple, _Where]) -> RawDataError:
-    """One schema error as a RawDataError naming line, key and the value as written."""
+@lru_cache(maxsize=None)
+def _compiled(node_json: str) -> Callable[[object], object]:
+    """A compiled fastjsonschema validator of one schema node (given as JSON text)."""
+    import json
+
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(node_json))
+
+
+def _resolve(root: dict, node: object) -> dict:
+    """``node``, or the node its local ``$ref`` (``#/$defs/x``) names (draft 7: a ``$ref``'s
+    sibling keywords are ignored)."""
+    if not isinstance(node, dict):
+        return {} if node is True else {"not": {}}
+    while "$ref" in node:
+        target = root
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _validate_node(root: dict, node: dict, value: object) -> None:
+    """Validate ``value`` against ``node`` alone (children accept anything; ``$defs`` kept)."""
+    import json
+
+    shallow = dict(node)
+    if isinstance(shallow.get("properties"), dict):
+        shallow["properties"] = {k: {} for k in shallow["properties"]}
+    if isinstance(shallow.get("additionalProperties"), dict):
+        shallow["additionalProperties"] = {}
+    if isinstance(shallow.get("items"), dict):
+        shallow["items"] = {}
+    shallow["$schema"] = root.get("$schema")
+    shallow["$defs"] = root.get("$defs", {})
+    _compiled(json.dumps(shallow, sort_keys=True))(value)
+
+
+def _node_problems(root: dict, node: object, value: object, key: tuple) -> list[tuple]:
+    """``(key, rule, node, value, detail)`` for each node of the schema ``value`` breaks."""
+    import fastjsonschema
+
+    node = _resolve(root, node)
+    out = []
+    try:
+        _validate_node(root, node, value)
+    except fastjsonschema.JsonSchemaValueException as err:
+        rule, detail = err.rule, err.rule_definition
+        if rule == "propertyNames":
+            names = _resolve(root, node["propertyNames"])
+            bad = [k for k in value if _node_problems(root, names, k, (*key, k))]
+            detail = (bad[0], names.get("errorMessage"))
+            out.append(((*key, bad[0]), rule, names, bad[0], detail))
+        else:
+            out.append((key, rule, node, value, detail))
+        if rule in ("type", "enum"):
+            return out
+    if isinstance(value, dict):
+        known = node.get("properties", {})
+        extra = node.get("additionalProperties", True)
+        for k, v in value.items():
+            child = known.get(k, extra if isinstance(extra, dict) else None)
+            if child is not None:
+                out += _node_problems(root, child, v, (*key, k))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, v in enumerate(value):
+            out += _node_problems(root, node["items"], v, (*key, i))
+    return out
+
+
+def _schema_problems(path: Path, name: str, data: object,
+                     where: dict[tuple, _Where]) -> list[RawDataError]:
+    """Every way ``data`` breaks ``data/schema/<name>.schema.json``, as RawDataErrors naming
+    line, dotted key and the value as written, in file order."""
+    root = _schema(name)
+    return sorted((_schema_error(path, p, where) for p in _node_problems(root, root, data, ())),
+                  key=lambda e: e.line or 0)
+
+
+def _schema_error(path: Path, problem: tuple, where: dict[tuple, _Where]) -> RawDataError:
+    """One schema problem as a RawDataError naming line, key and the value as written."""
     import difflib
 
-    key, custom, value = error.path, error.schema.get("errorMessage"), None
-    if error.validator == "required":
-        spot = where[key]  # the mapping that lacks the key
-        key, message = (*key, error.detail), "required key is missing"
-    elif error.validator == "additionalProperties":
-        known = list(error.schema.get("properties", {}))
-        extra = sorted(error.detail, key=lambda k: where[(*key, k)].line)[0]
+    key, rule, node, instance, detail = problem
+    custom, value = node.get("errorMessage"), None
+    known = list(node.get("properties", {}))
+    extra = ([k for k in instance if k not in known] if isinstance(instance, dict)
+             and node.get("additionalProperties") is False else [])
+    if rule in ("required", "dependencies", "additionalProperties") and extra:
+        # a misspelt key explains the required key it was meant to be: name it first
+        extra = sorted(extra, key=lambda k: where[(*key, k)].line)[0]
         key, value = (*key, extra), extra
         near = difflib.get_close_matches(extra, known, n=1, cutoff=0.6)
         message = (f"unknown key (did you mean '{near[0]}'?)" if near else
                    f"unknown key; known: {', '.join(known)}")
         spot = where[key]
+    elif rule in ("required", "dependencies"):
+        spot = where[key]  # the mapping that lacks the key
+        needed = (node.get("required", []) if rule == "required" else
+                  [n for k, needs in node["dependencies"].items() if k in instance
+                   for n in needs])
+        key, message = (*key, next(n for n in needed if n not in instance)), \
+            "required key is missing"
+    elif rule == "propertyNames":
+        spot, value = where[key], detail[0]
+        message = detail[1] or "is not an allowed key"
     else:
         spot = where[key]
-        value = error.instance if error.detail == "propertyNames" else spot.written
-        if error.validator == "type":
-            message = custom or f"must be {' or '.join(_YAML_KINDS[k] for k in error.detail)}"
-        elif error.validator == "enum":
-            message = f"must be one of {error.detail}"
+        value = spot.written
+        if rule == "type":
+            kinds = [detail] if isinstance(detail, str) else detail
+            message = custom or f"must be {' or '.join(_YAML_KINDS[k] for k in kinds)}"
+        elif rule == "enum":
+            message = f"must be one of {detail}"
         else:
-            message = custom or f"breaks the schema's {error.validator} {error.detail!r}"
+            message = custom or f"breaks the schema's {rule} {detail!r}"
     return RawDataError(path, message, spot.line, value=value, key=_key_path(key))
 
 
-def _check_texts(path: Path, value: object, key: tuple, where: dict[tuple, _Where]) -> None:
-    """Every text value of a YAML file: no markup, no line break (see :func:`_text`)."""
+def _text_problems(path: Path, value: object, key: tuple,
+                   where: dict[tuple, _Where]) -> list[RawDataError]:
+    """Every text value of a YAML file that breaks :func:`_text` (markup, a line break, an
+    invisible character), as RawDataErrors naming line, key and the value as written."""
     if isinstance(value, dict):
-        for k, v in value.items():
-            _check_texts(path, v, (*key, k), where)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _check_texts(path, v, (*key, i), where)
-    elif isinstance(value, str):
+        return [e for k, v in value.items() for e in _text_problems(path, v, (*key, k), where)]
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in _text_problems(path, v, (*key, i), where)]
+    if isinstance(value, str):
         try:
             _text(value)
         except ValueError as err:
             spot = where[key]
-            raise RawDataError(path, str(err), spot.line, value=spot.written,
-                               key=_key_path(key)) from None
+            return [RawDataError(path, str(err), spot.line, value=spot.written,
+                                 key=_key_path(key))]
+    return []
 
 
 def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
     """Parse a metadata file strictly and validate it against ``data/schema/<schema>``.
 
-    The first problem (in file order) raises one :class:`RawDataError` naming file, line, key
-    and the value as written. Records the read.
+    Every problem (schema, then text; up to :data:`MAX_PROBLEMS` shown) raises one
+    :class:`RawDataError` naming, for each, file, line, key and the value as written. Records
+    the read.
     """
     path = Path(path)
     data, where = _parse_yaml(path)
-    # first in file order; of one mapping's errors an unknown key first (a misspelt key
-    # explains the required key it was meant to be)
-    spec = _schema(schema)
-    errors = sorted(_schema_errors(spec, data, (), spec),
-                    key=lambda e: (where[e.path].line, len(e.path),
-                                   e.validator != "additionalProperties"))
-    if errors:
-        raise _schema_error(path, errors[0], where)
-    _check_texts(path, data, (), where)
+    problems = _schema_problems(path, schema, data, where)
+    if not problems:
+        problems = _text_problems(path, data, (), where)
+    _raise_all(problems)
     _record_read(path)
     return data, where
 
@@ -573,11 +630,11 @@ def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
 def read_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
     """A YAML file read as strictly as the metadata, for a loader that checks its structure
     itself (``data/plan.yaml``: :mod:`chasm.plan`): no anchors, aliases, tags, YAML 1.1
-    guesses or repeated keys, no markup in text; returns the data and where each key stands
-    (line, value as written) for messages. Records the read."""
+    guesses or repeated keys, no markup or invisible characters in text; returns the data and
+    where each key stands (line, value as written) for messages. Records the read."""
     path = Path(path)
     data, where = _parse_yaml(path)
-    _check_texts(path, data, (), where)
+    _raise_all(_text_problems(path, data, (), where))
     _record_read(path)
     return data, where
 
@@ -588,25 +645,31 @@ def read_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
 @lru_cache(maxsize=None)
 def _metadata_cached(root: str) -> tuple[dict[str, dict], dict[str, dict[tuple, _Where]]]:
     meta = Path(root)
-    out, where = {}, {}
+    out, where, problems = {}, {}, []
     for name in ("questions", "waves", "subgroups"):
-        out[name], where[name] = _read_yaml(meta / f"{name}.yaml", name)
+        try:
+            out[name], where[name] = _read_yaml(meta / f"{name}.yaml", name)
+        except RawDataError as err:  # every metadata file's problems in one message
+            problems.append(err)
+    _raise_all(problems)
     path = meta / "subgroups.yaml"
     for var, spec in out["subgroups"].items():
         aged = [g for g, group in spec["groups"].items() if "min_age" in group]
         if aged and len(aged) != len(spec["groups"]):
             group = next(g for g in spec["groups"] if g not in aged)
             spot = where["subgroups"][(var, "groups", group)]
-            raise RawDataError(path, f"group has no min_age/max_age but {aged[0]!r} does: give "
-                               "every group of a variable its ages, or none", spot.line,
-                               key=_key_path((var, "groups", group)))
+            problems.append(RawDataError(
+                path, f"group has no min_age/max_age but {aged[0]!r} does: give every group "
+                "of a variable its ages, or none", spot.line,
+                key=_key_path((var, "groups", group))))
         for g in aged:
             lo, hi = spec["groups"][g]["min_age"], spec["groups"][g]["max_age"]
             if hi is not None and hi < lo:
                 spot = where["subgroups"][(var, "groups", g, "max_age")]
-                raise RawDataError(path, f"max_age is below min_age {lo}", spot.line,
-                                   value=spot.written, key=_key_path((var, "groups", g,
-                                                                      "max_age")))
+                problems.append(RawDataError(
+                    path, f"max_age is below min_age {lo}", spot.line, value=spot.written,
+                    key=_key_path((var, "groups", g, "max_age"))))
+    _raise_all(problems)
     return out, where
 
 
@@ -615,8 +678,9 @@ def load_metadata(root: Path | None = None) -> dict[str, dict]:
 
     Each file is read as written (:func:`_parse_yaml`) and checked against its JSON Schema
     ``data/schema/<name>.schema.json`` (types, required and unknown keys, id and month
-    patterns); text values carry no markup or line break. The first problem raises one
-    :class:`RawDataError` naming file, line, key and value as written.
+    patterns); text values carry no markup, line break or invisible character. Every problem
+    of the three files is reported in one :class:`RawDataError` naming, for each, file, line,
+    key and value as written.
     """
     return _metadata_cached(str(root or paths.METADATA))[0]
 
@@ -626,30 +690,62 @@ def load_gaps(path: Path | None = None) -> pd.DataFrame:
     path = Path(path or paths.METADATA / "gaps.yaml")
     items, where = _read_yaml(path, "gaps")
     seen: dict[str, int] = {}
+    problems = []
     for i, item in enumerate(items):
         spot = where[(i, "id")]
         if item["id"] in seen:
-            raise RawDataError(path, f"duplicate id (also line {seen[item['id']]})", spot.line,
-                               value=spot.written, key=_key_path((i, "id")))
-        seen[item["id"]] = spot.line
+            problems.append(RawDataError(path, f"duplicate id (also line {seen[item['id']]})",
+                                         spot.line, value=spot.written,
+                                         key=_key_path((i, "id"))))
+        seen.setdefault(item["id"], spot.line)
+    _raise_all(problems)
     return pd.DataFrame(items, columns=["id", "what", "consequence"])
 
 
+def _published(cell: str) -> str:
+    """A publication date as precise as the source gives it: ``YYYY``, ``YYYY-MM`` or
+    ``YYYY-MM-DD`` (a real date)."""
+    import datetime
+
+    if re.fullmatch(r"[0-9]{4}", cell, re.ASCII) or _MONTH.fullmatch(cell):
+        return cell
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell, re.ASCII):
+            datetime.date.fromisoformat(cell)
+            return cell
+    except ValueError:
+        raise ValueError("is not a real date (YYYY-MM-DD)") from None
+    raise ValueError("is not a date YYYY, YYYY-MM or YYYY-MM-DD (leave it empty if not known)")
+
+
+def _latest_month(published: str) -> str:
+    """The latest month a publication date of :func:`_published` may mean (``2025`` ->
+    ``2025-12``): a check that a source came after its wave never refuses a date it cannot
+    know to be earlier."""
+    return f"{published}-12" if len(published) == 4 else published[:7]
+
+
 def load_sources(path: Path | None = None) -> pd.DataFrame:
-    """``sources.csv``: one row per source document with its kind (essay/primary/secondary)."""
+    """``sources.csv``: one row per source document with its kind (essay/primary/secondary).
+
+    ``title``, ``published`` and ``url`` may be empty (not known); ``published`` is a date
+    ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; ``url`` an http(s) URL (:func:`chasm.text.check_url`).
+    ``attrs["line"]`` maps each id to its line, for the messages of :func:`load_figures`.
+    """
     schema = {
         "source_id": Col(_ident), "kind": Col(_text), "publisher": Col(_text),
-        "title": Col(_text), "published": Col(_text), "url": Col(_text, optional=True),
-        "note": Col(_note, optional=True),
+        "title": Col(_text, optional=True), "published": Col(_published, optional=True),
+        "url": Col(_url, optional=True), "note": Col(_note, optional=True),
     }
     path = Path(path or paths.RAW / "sources.csv")
     frame = _read_table(path, schema, unique=("source_id",))
-    bad = frame[~frame["kind"].isin(SOURCE_KINDS)]
-    if len(bad):
-        line = int(bad.iloc[0]["_line"])
-        raise RawDataError(path, f"kind must be one of {list(SOURCE_KINDS)}", line, "kind",
-                           frame.attrs["written"][line]["kind"])
-    return frame.drop(columns="_line")
+    _raise_all([RawDataError(path, f"kind must be one of {list(SOURCE_KINDS)}", int(line),
+                             "kind", frame.attrs["written"][int(line)]["kind"])
+                for line in frame.loc[~frame["kind"].isin(SOURCE_KINDS), "_line"]])
+    lines = dict(zip(frame["source_id"], frame["_line"].astype(int), strict=True))
+    frame = frame.drop(columns="_line")
+    frame.attrs["line"] = lines
+    return frame
 
 
 def figure_files(raw: Path | None = None) -> list[Path]:
@@ -663,7 +759,8 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
     Adds ``file`` and ``line`` (where the figure stands) and ``source_kind``. Checks: every
     figure has a known source, wave, question, option, subgroup variable and group; ids are
     unique across files; each figure has a value or wording, and where both are given the
-    wording reads as the same number.
+    wording reads as the same number; then the facts a schema cannot say
+    (:func:`_fact_problems`). Every problem of every file is reported at once.
     """
     raw = Path(raw or paths.RAW)
     meta = load_metadata(raw / "metadata")
@@ -677,21 +774,137 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
     files = figure_files(raw)
     if not files:
         raise RawDataError(raw, "no *_figures.csv file found")
-    frames, seen = [], {}
+    frames, seen, problems = [], {}, []
     for path in files:
-        frame = _read_table(path, schema, notes, unique=("figure_id",))
+        try:
+            frame = _read_table(path, schema, notes, unique=("figure_id",))
+        except RawDataError as err:
+            problems.append(err)
+            continue
         for _, row in frame.iterrows():
-            _check_figure(path, row, meta, sources, seen, frame.attrs["written"])
-            seen[row["figure_id"]] = (path, row["_line"])
+            try:
+                _check_figure(path, row, meta, sources, seen, frame.attrs["written"])
+            except RawDataError as err:
+                problems.append(err)
+            seen.setdefault(row["figure_id"], (path, row["_line"]))
         frame = frame.rename(columns={"_line": "line"})
         frame.insert(0, "file", paths.relative(path))
         frames.append(frame)
+    _raise_all(problems)
     figures = pd.concat(frames, ignore_index=True)
     for column in FIGURE_NOTE_COLUMNS:
         if column not in figures:
             figures[column] = None
     figures["source_kind"] = figures["source_id"].map(sources["kind"])
+    _raise_all(_fact_problems(raw, {paths.relative(p): p for p in files}, figures, sources,
+                              meta))
     return figures
+
+
+#: The cell a figure gives: one figure per cell and source.
+CELL = ("wave", "question", "option", "subgroup_var", "subgroup")
+
+
+def _fact_problems(raw: Path, files: dict[str, Path], figures: pd.DataFrame,
+                   sources: pd.DataFrame, meta: dict) -> list[RawDataError]:
+    """What the figures claim that cannot be true, each problem naming file, line and values.
+
+    - **one figure per cell and source**: a source that gives a cell twice is a copying
+      mistake (keep one row; another place in the source goes into ``location``);
+    - **single-choice sums**: the options of a ``response: single`` question, in one wave,
+      source and group, cannot sum above 100 once each figure is taken at the low end of its
+      rounding or wording (``chasm.worded``). A sum below 100 is fine: options may be missing
+      ("hard to say" is often not quoted);
+    - **a source after its wave**: a figure's source (and the source it ``cites``) cannot be
+      published before the wave's month (a year-only date counts as its December);
+    - **approval_month where it is needed**: a wave with figures broken down by Putin approval
+      names the month of the approval series that weights them (optional elsewhere);
+    - **waves not after the data**: no wave of ``metadata/waves.yaml`` may lie after the newest
+      source's publication date (the data cannot report a survey not yet published).
+    """
+    problems: list[RawDataError] = []
+    sources_file = raw / "sources.csv"
+    source_line = sources.attrs["line"]
+
+    def where(row) -> str:
+        return f"{row['file']}, line {int(row['line'])}"
+
+    def fail(row, column: str, message: str) -> None:
+        problems.append(RawDataError(files[row["file"]], message, int(row["line"]), column,
+                                     row[column]))
+
+    # one figure per cell and source
+    first: dict[tuple, pd.Series] = {}
+    for _, row in figures.iterrows():
+        key = (row["source_id"], *(row[c] for c in CELL))
+        if key in first:
+            other = first[key]
+            fail(row, "figure_id", f"source '{row['source_id']}' already gives this cell "
+                 f"({', '.join(str(row[c]) for c in CELL)}) as {other['figure_id']} "
+                 f"({other['value_text']!r}, {where(other)}): one figure per cell and source")
+        first.setdefault(key, row)
+
+    # single-choice sums
+    lows = [worded.read(t).low for t in figures["value_text"]]
+    figures = figures.assign(_low=lows)
+    single = [q for q, spec in meta["questions"].items() if spec["response"] == "single"]
+    group = ["source_id", "wave", "question", "subgroup_var", "subgroup"]
+    for _, cells in figures[figures["question"].isin(single)].groupby(group, sort=False):
+        low = float(cells["_low"].sum())
+        if low > 100:
+            row = cells.iloc[0]
+            shown = "; ".join(f"{r['figure_id']} {r['option']} {r['value_text']!r} "
+                              f"({where(r)})" for _, r in cells.iterrows())
+            fail(row, "value_text", f"the options of single-choice question "
+                 f"'{row['question']}' from '{row['source_id']}' in wave {row['wave']} "
+                 f"({row['subgroup_var']}/{row['subgroup']}) sum above 100 even at the low end "
+                 f"of each figure's rounding or wording ({low:g}): {shown}. If respondents "
+                 "could give several answers, set response: multiple in "
+                 "metadata/questions.yaml")
+
+    # a source published before its wave
+    for _, row in figures.iterrows():
+        for column in ("source_id", "cites"):
+            sid = row[column]
+            if pd.isna(sid) or pd.isna(sources.loc[sid, "published"]):
+                continue
+            published = sources.loc[sid, "published"]
+            if _latest_month(published) < row["wave"]:
+                fail(row, column, f"source '{sid}' was published {published} "
+                     f"({paths.relative(sources_file)}, line {source_line[sid]}), "
+                     f"before the figure's wave {row['wave']}: a source cannot report a survey "
+                     "made after it")
+
+    # approval_month where an analysis needs it: a wave broken down by approval is weighted
+    # by the approval split of its approval_month (chasm.weights; 05_subgroups)
+    from .uncertainty import APPROVAL_VARIABLE
+
+    where_waves = _metadata_cached(str(raw / "metadata"))[1]["waves"]
+    waves_file = raw / "metadata" / "waves.yaml"
+    by_approval = figures[figures["subgroup_var"] == APPROVAL_VARIABLE]
+    for wave, cells in by_approval.groupby("wave", sort=True):
+        if meta["waves"][wave].get("approval_month") is None:
+            row = cells.iloc[0]
+            problems.append(RawDataError(
+                waves_file, f"wave {wave} has figures broken down by '{APPROVAL_VARIABLE}' "
+                f"({where(row)}, {row['figure_id']}) but no approval_month: their groups are "
+                "weighted by that month of putin_approval_monthly.csv (write the nearest "
+                "published month, with a comment saying so)", where_waves[(wave,)].line,
+                value=wave, key=wave))
+
+    # waves not after the newest source
+    dated = sources["published"].dropna()
+    if len(dated):
+        newest = max(dated.index, key=lambda s: _latest_month(dated[s]))
+        latest = _latest_month(dated[newest])
+        for wave in meta["waves"]:
+            if wave > latest:
+                problems.append(RawDataError(
+                    waves_file, f"wave {wave} lies after the newest source's publication "
+                    f"({newest}, {dated[newest]}, in {paths.relative(sources_file)}): the data "
+                    "cannot report a survey published later", where_waves[(wave,)].line,
+                    value=wave, key=wave))
+    return problems
 
 
 def _check_figure(path: Path, row: pd.Series, meta: dict, sources: pd.DataFrame,
@@ -751,11 +964,45 @@ def tidy_figures(figures: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 def load_error_table(path: Path | None = None) -> pd.DataFrame:
     """Levada's published 95% sampling-error table (share near, max error, sample size)."""
-    schema = {"share_near_pct": Col(_pct), "max_error_pct": Col(_positive),
-              "sample_n": Col(_count), "confidence": Col(_probability),
+    schema = {"share_near_pct": Col(_inner_pct), "max_error_pct": Col(_error_pct),
+              "sample_n": Col(_sample_n), "confidence": Col(_probability),
               "source_id": Col(_ident)}
-    return _read_table(Path(path or paths.RAW / "levada_error_table.csv"), schema).drop(
-        columns="_line")
+    path = Path(path or paths.RAW / "levada_error_table.csv")
+    frame = _read_table(path, schema)
+    first = frame.iloc[0]
+    _raise_all([RawDataError(path, f"sample_n differs from line {int(first['_line'])} "
+                             f"({frame.attrs['written'][int(first['_line'])]['sample_n']}): an "
+                             "error table is for one sample size", int(line), "sample_n",
+                             frame.attrs["written"][int(line)]["sample_n"])
+                for line in frame.loc[frame["sample_n"] != first["sample_n"], "_line"]])
+    return frame.drop(columns="_line")
+
+
+def _inner_pct(cell: str) -> float:
+    """A share strictly inside 0-100 (an error table's row: at 0 or 100 the error is 0)."""
+    value = _pct(cell)
+    if value in (0, 100):
+        raise ValueError("must lie strictly between 0 and 100 (a share of 0 or 100 has no "
+                         "sampling error)")
+    return value
+
+
+def _error_pct(cell: str) -> float:
+    """A margin of error in points: above 0 and below 50 (a survey whose 95% error reaches
+    50 points says nothing; such a number is a typing mistake)."""
+    value = _positive(cell)
+    if value >= 50:
+        raise ValueError("is not a plausible margin of error (must be above 0 and below 50 "
+                         "points)")
+    return value
+
+
+def _sample_n(cell: str) -> int:
+    """A sample size: a whole number of interviews, at least 1."""
+    value = _count(cell)
+    if value < 1:
+        raise ValueError("must be a whole number >= 1 (interviews)")
+    return value
 
 
 #: Population tables in ``data/raw``: ``rosstat_population_YYYY-MM-DD.csv``, one per reference
@@ -826,24 +1073,58 @@ def load_approval(path: Path | None = None, metadata: Path | None = None) -> pd.
               "no_answer": Col(_pct, optional=True), "source_id": Col(_ident),
               "note": Col(_note, optional=True)}
     path = Path(path or paths.RAW / "putin_approval_monthly.csv")
-    frame = _read_table(path, schema, unique=("month",)).drop(columns="_line")
+    frame = _read_table(path, schema, unique=("month",))
+    _raise_all(_approval_sum_problems(path, frame))
+    frame = frame.drop(columns="_line")
     root = Path(metadata or path.parent / "metadata")
     meta, where = _metadata_cached(str(root))
     months = set(frame["month"])
+    problems = []
     for wave, spec in meta["waves"].items():
-        if spec["approval_month"] not in months:
+        if spec.get("approval_month") is not None and spec["approval_month"] not in months:
             spot = where["waves"][(wave, "approval_month")]
-            raise RawDataError(root / "waves.yaml", f"approval_month is not a month of "
-                               f"{paths.relative(path)}", spot.line, value=spot.written,
-                               key=_key_path((wave, "approval_month")))
+            problems.append(RawDataError(root / "waves.yaml", f"approval_month is not a month "
+                                         f"of {paths.relative(path)}", spot.line,
+                                         value=spot.written,
+                                         key=_key_path((wave, "approval_month"))))
+    _raise_all(problems)
     return frame
+
+
+def _rounding(written: str) -> float:
+    """Half a unit of the last digit a number is written to (``37`` -> 0.5, ``37.5`` -> 0.05)."""
+    decimals = len(written.partition(".")[2])
+    return 0.5 * 10.0 ** -decimals
+
+
+def _approval_sum_problems(path: Path, frame: pd.DataFrame) -> list[RawDataError]:
+    """Rows whose shares cannot be one month's split: approve + disapprove + no_answer must be
+    100 within the rounding of the numbers as written (half a unit of each); with a share
+    missing, the given ones may not sum above 100 plus their rounding."""
+    problems = []
+    columns = ("approve", "disapprove", "no_answer")
+    for _, row in frame.iterrows():
+        line = int(row["_line"])
+        written = frame.attrs["written"][line]
+        given = [c for c in columns if written[c]]
+        total = sum(float(written[c]) for c in given)
+        slack = sum(_rounding(written[c]) for c in given)
+        complete = len(given) == len(columns)
+        if total > 100 + slack + 1e-9 or (complete and total < 100 - slack - 1e-9):
+            shown = " + ".join(f"{c} {written[c]}" for c in given)
+            problems.append(RawDataError(
+                path, f"{shown} = {total:g}, " + (f"not 100 within rounding (±{slack:g})"
+                                                  if complete else f"above 100 + {slack:g}")
+                + ": the shares of one month cannot sum to this", line, given[-1],
+                written[given[-1]]))
+    return problems
 
 
 def load_fieldwork(path: Path | None = None) -> pd.DataFrame:
     """Fieldwork facts (dates, N, localities) of other Levada surveys of the same design."""
     schema = {"survey": Col(_text), "fieldwork": Col(_text), "n": Col(_count),
               "localities": Col(_count, optional=True), "regions": Col(_count, optional=True),
-              "mode": Col(_text), "source_url": Col(_text)}
+              "mode": Col(_text), "source_url": Col(_url)}
     return _read_table(Path(path or paths.RAW / "levada_fieldwork.csv"), schema).drop(
         columns="_line")
 

@@ -19,6 +19,17 @@ FIRST RUN. Where no stamp exists yet (a fresh clone), nothing is known about ear
 the new stamp takes the date of the newest input: make then decides by dates exactly as it would
 without stamps, and from then on content decides.
 
+PAIRS. The same step refuses a notebook whose jupytext pair (``notebooks/<notebook>.py``)
+says something else (:func:`pair_difference`), naming the command that syncs them; a pair is
+compared (jupytext costs 2 s to import) only when its content changed since it last agreed
+(``.build/pairs/<notebook>.sha``).
+
+CHECK. ``python -m chasm.manifest --check --common ... --run ...`` (``make test``'s first step)
+compares, for every run, :func:`digest` of everything the run depends on (generated inputs
+included) with the digest its committed report records (``metadata.chasm.inputs``, written by
+``chasm.build``), and says "reports are stale: run make reports" once, naming the runs, instead
+of letting dozens of tests fail over outputs that no longer follow from the data and code.
+
 Also :func:`stale_outputs`: the files in ``reports/`` no build writes any more (those of runs
 whose params file was removed, per-table CSVs a report no longer lists), which the index step
 removes.
@@ -37,6 +48,30 @@ from . import paths
 BUILD = paths.ROOT / ".build"
 INPUTS = BUILD / "inputs"
 RUNS = BUILD / "runs.sha"
+PAIRS = BUILD / "pairs"
+
+
+#: The build's symbols and what an ASCII terminal shows instead.
+_ASCII = {"▶": ">", "✓": "ok", "✗": "x", "·": "-", "…": "..."}
+
+
+def console():
+    """Make stdout and stderr safe for any terminal; return ``mark(symbol)``, the symbol or its
+    ASCII stand-in where the terminal cannot encode it (``LC_ALL=C PYTHONUTF8=0``).
+
+    Text from data in messages is escaped rather than crashing the build. Here, not in
+    chasm.build, because every make runs this module first and it must stay light."""
+    ascii_only = False
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+        try:
+            "▶✓✗·…".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            ascii_only = True
+    return (lambda symbol: _ASCII.get(symbol, symbol)) if ascii_only else (lambda symbol: symbol)
 
 
 def _digest(path: Path) -> str:
@@ -48,6 +83,66 @@ def _digest(path: Path) -> str:
 def manifest(files: list[str]) -> str:
     """One line per input file, sorted: ``<sha256>  <path>`` (``missing`` if absent)."""
     return "".join(f"{_digest(paths.ROOT / f)}  {f}\n" for f in sorted(set(files)))
+
+
+def digest(files: list[str]) -> str:
+    """One SHA-256 over :func:`manifest` of ``files``: what a report records as the content of
+    everything it was built from, and what :func:`check` compares it with."""
+    return hashlib.sha256(manifest(files).encode()).hexdigest()
+
+
+def pair_difference(nb_path: Path, script: Path) -> str | None:
+    """Why a notebook and its jupytext script disagree (cell kinds, sources or tags), or None."""
+    import jupytext
+    import nbformat
+
+    stored = nbformat.read(nb_path, as_version=4).cells
+    text = jupytext.read(script).cells
+    if [c.cell_type for c in stored] != [c.cell_type for c in text]:
+        return "their cells differ"
+    for number, (a, b) in enumerate(zip(stored, text, strict=True), 1):
+        if a.source != b.source or a.metadata.get("tags", []) != b.metadata.get("tags", []):
+            return f"cell {number} differs"
+    return None
+
+
+def check_pairs(files: list[str]) -> list[str]:
+    """Messages for every notebook among ``files`` that disagrees with its ``.py`` pair."""
+    problems = []
+    for name in sorted({f for f in files if f.startswith("notebooks/") and f.endswith(".ipynb")}):
+        nb_path = paths.ROOT / name
+        script = nb_path.with_suffix(".py")
+        if not (nb_path.exists() and script.exists()):
+            continue
+        pair = [name, paths.relative(script)]
+        content = manifest(pair)
+        stamp = PAIRS / f"{nb_path.stem}.sha"
+        if stamp.exists() and stamp.read_text(encoding="utf-8") == content:
+            continue
+        why = pair_difference(nb_path, script)
+        if why is None:
+            write_stamp(stamp, content, pair)
+            continue
+        problems.append(f"{name} and {pair[1]} are out of sync ({why}): run "
+                        f"`.venv/bin/jupytext --sync {name}` (or `make sync`; the newer file "
+                        "wins), then make again")
+    return problems
+
+
+def check(runs: dict[str, list[str]]) -> list[str]:
+    """Runs whose committed report was built from other inputs than those now in place (or
+    that have no report, or a report that records none)."""
+    stale = []
+    for run, files in sorted(runs.items()):
+        report = paths.REPORTS / f"{run}.ipynb"
+        try:
+            recorded = json.loads(report.read_text(encoding="utf-8"))["metadata"].get(
+                "chasm", {}).get("inputs")
+        except (OSError, ValueError, KeyError):
+            recorded = None
+        if recorded != digest(files):
+            stale.append(run)
+    return stale
 
 
 def write_stamp(stamp: Path, content: str, inputs: list[str]) -> bool:
@@ -120,13 +215,29 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
 def main(argv: list[str]) -> int:
     from .guard import GuardError, acquire, check_checkout
 
+    mark = console()
+    if argv[:1] == ["--check"]:
+        stale = check(_parse(argv[1:]))
+        if stale:
+            names = ", ".join(stale[:8]) + (f" and {len(stale) - 8} more" if len(stale) > 8
+                                            else "")
+            print(f"{mark('✗')} reports are stale: run make reports ({len(stale)} of "
+                  f"{len(_parse(argv[1:]))} runs were built from other data or code: {names})",
+                  file=sys.stderr)
+            return 1
+        return 0
     try:
         check_checkout()
         acquire()  # this make builds this checkout until it exits
     except GuardError as err:
-        print(f"✗ {err}", file=sys.stderr)
+        print(f"{mark('✗')} {err}", file=sys.stderr)
         return 1
     runs = _parse(argv)
+    problems = check_pairs([f for files in runs.values() for f in files])
+    if problems:
+        for problem in problems:
+            print(f"{mark('✗')} {problem}", file=sys.stderr)
+        return 1
     for run, files in runs.items():
         write_stamp(INPUTS / f"{run}.sha", manifest(files), files)
     listing = "".join(f"{run}\n" for run in sorted(runs))

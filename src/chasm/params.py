@@ -15,8 +15,9 @@ RULES (one per check, in this order): the file is a YAML mapping without anchors
 tags; every key is a Python identifier, not a keyword, not ``run`` (make sets it), appears once
 and is declared by the notebook; every value is a plain scalar or a list of scalars; a number is
 finite; a value's type matches its default (a number for a number, text for text, a list for a
-list; a default of None accepts a number, text or null; a boolean only where the default is a
-boolean).
+list; a default of None accepts a number, text, a list or null, as the notebook documents for
+that parameter (08's ``waves``); a boolean only where the default is a boolean). The notebook's
+names and defaults are read by papermill (:func:`declared`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from . import paths
+from . import text as text_policy
 
 #: The parameter make sets for every run (the run's name); a params file may not set it.
 RUN = "run"
@@ -47,27 +49,28 @@ class ParameterFileError(ValueError):
 def declared(nb_path: Path) -> dict[str, object]:
     """Names and default values of the notebook's ``parameters`` cell, in order.
 
-    Every statement of that cell must be ``name = <literal>`` (numbers, text, None, booleans,
-    lists): a default that is not a literal could not be checked against, so it is refused.
+    papermill reads the cell (its Python translator's ``inspect``, what
+    ``papermill.inspect_notebook`` uses, without needing the notebook's kernel);
+    every default must be a literal (numbers, text, None, booleans, lists): a default that is
+    not one could not be checked against, so it is refused. Exactly one cell is tagged
+    ``parameters`` (papermill would silently use the first).
     """
+    from papermill.translators import PythonTranslator
+
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     where = paths.relative(Path(nb_path))
     if len(cells) != 1:
         raise ParameterFileError(f"{where}: needs exactly one cell tagged 'parameters', "
                                  f"found {len(cells)}")
-    source = "".join(cells[0]["source"])
     out: dict[str, object] = {}
-    for node in ast.parse(source).body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)):
-            raise ParameterFileError(f"{where}: the parameters cell may only assign names "
-                                     f"(line {node.lineno})")
+    source = "".join(cells[0]["source"])
+    for parameter in PythonTranslator.inspect({"source": source}):
         try:
-            out[node.targets[0].id] = ast.literal_eval(node.value)
-        except ValueError:
-            raise ParameterFileError(f"{where}: parameter {node.targets[0].id!r} needs a literal "
-                                     f"default (line {node.lineno})") from None
+            out[parameter.name] = ast.literal_eval(parameter.default)
+        except (ValueError, SyntaxError):
+            raise ParameterFileError(f"{where}: parameter {parameter.name!r} needs a literal "
+                                     f"default (it is {parameter.default})") from None
     return out
 
 
@@ -87,6 +90,10 @@ def _scalar(where: str, key: str, node: yaml.Node) -> object:
                         "tag:yaml.org,2002:null"):
         raise _fail(where, node, key, f"tags are not allowed (value {node.value!r} tagged "
                     f"{node.tag})")
+    try:  # the one text policy (chasm.text): no invisible or control characters
+        text_policy.check(node.value)
+    except ValueError as err:
+        raise _fail(where, node, key, f"value {node.value!r} {err}") from None
     if node.style is not None:  # quoted: text, whatever it looks like
         return node.value
     text = node.value
@@ -125,7 +132,7 @@ def _kind(value: object) -> str:
 
 def _check_type(where: str, node: yaml.Node, key: str, value: object, default: object) -> None:
     got, want = _kind(value), _kind(default)
-    if got == want or (want == "null" and got in ("number", "text")) or got == "null":
+    if got == want or (want == "null" and got in ("number", "text", "list")) or got == "null":
         return
     written = node.value if isinstance(node, yaml.ScalarNode) else value
     raise _fail(where, node, key, f"value {written!r} is {got}; the notebook's default is "

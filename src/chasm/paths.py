@@ -1,9 +1,14 @@
 """Every project path, found from the package location (not the working directory).
 
 papermill, nbval and JupyterLab start kernels in different folders; resolving paths from this
-file keeps notebooks and tests runnable from anywhere. ``CHASM_STAGING`` redirects every
-output to a staging folder while ``make`` builds a report, so a failing run never leaves
-half-written files in ``reports/`` or ``data/processed/``.
+file keeps notebooks and tests runnable from anywhere.
+
+Only ``make`` publishes into ``reports/`` and ``data/processed/``. While it builds a report,
+``CHASM_STAGING`` sends every output to that run's staging folder (moved into place when the
+whole build succeeded); nbval and the tests set it to a temporary folder. Anywhere else (a
+notebook run in JupyterLab, a script) outputs go to the scratch folder ``.build/scratch/``
+(:data:`SCRATCH`), and the first output says so: an interactive run never changes what the
+reports publish.
 """
 
 from __future__ import annotations
@@ -22,16 +27,28 @@ NOTEBOOKS = ROOT / "notebooks"
 PARAMS = NOTEBOOKS / "params"
 REPORTS = ROOT / "reports"
 TESTS = ROOT / "tests"
+#: Where outputs of runs outside make go (not committed).
+SCRATCH = ROOT / ".build" / "scratch"
+_told = False
 
 
 def staged(final: Path) -> Path:
     """Where an output whose final place is ``final`` (under the project root) is written.
 
     ``$CHASM_STAGING/<final relative to the root>`` while ``make`` builds a report (moved into
-    place only on success) or while nbval re-executes one (a temporary folder); else ``final``.
-    """
+    place only on success) or while nbval re-executes one (a temporary folder); else the same
+    place under :data:`SCRATCH`, said once per process (on stderr, so a notebook shows it)."""
+    global _told
     staging = os.environ.get("CHASM_STAGING")
-    return Path(staging) / final.relative_to(ROOT) if staging else final
+    if staging:
+        return Path(staging) / final.relative_to(ROOT)
+    if not _told:
+        _told = True
+        import sys
+
+        print(f"Not run by make: this run's outputs go to {SCRATCH} (reports/ and "
+              "data/processed/ change only through make reports)", file=sys.stderr)
+    return SCRATCH / final.relative_to(ROOT)
 
 
 def output_dir() -> Path:

@@ -11,11 +11,16 @@ import io as _io
 
 import pandas as pd
 
-from . import io, paths
+from . import io, paths, text
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
                   "derived": "#7a7a7a"}
+
+
+#: How every figure is written: element ids from a fixed salt (byte-stable files) and text
+#: as text, not paths (it can be read aloud, searched and measured).
+SVG_RC = {"svg.hashsalt": "chasm", "svg.fonttype": "none"}
 
 
 def theme() -> None:
@@ -24,8 +29,8 @@ def theme() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({"svg.hashsalt": "chasm", "svg.fonttype": "path",
-                         "figure.dpi": 100, "figure.figsize": (7.5, 4.2)})
+    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
+                         **text.CHART_RC})
 
 
 def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None = None,
@@ -42,25 +47,62 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     Chart functions should pass a ``title`` that states the finding (computed from the
     numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
+    import matplotlib.text
 
     stem = f"{run}-{name}"
     folder = paths.figures_dir()
+    for artist in fig.findobj(matplotlib.text.Text):  # text from data drawn as written
+        artist.set_text(text.clean(artist.get_text()))
+        artist.set_parse_math(False)
+    for axis in (a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)):  # category labels
+        labels = [t.get_text() for t in axis.get_ticklabels()]
+        if any(text.find_invisible(label) for label in labels):
+            axis.set_ticks(axis.get_ticklocs(), [text.clean(label) for label in labels])
     described = describe_figure(fig, data)
+    _drop_chart_title(fig)
     buffer = _io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
+            "title": text.clean(title if title is not None else described["title"]),
+            "alt": text.clean(alt if alt is not None else described["alt"]),
+            "source": text.clean(source if source is not None else figure_source(data)),
+            "subtitle": text.clean(subtitle or "")}
+    with mpl.rc_context(SVG_RC):  # whatever theme the caller set
+        fig.savefig(buffer, format="svg", bbox_inches="tight",
+                    metadata=svg_metadata(meta, run))
     plt.close(fig)
     svg = buffer.getvalue()
     tmp = folder / f".{stem}.svg.tmp"
     tmp.write_text(svg, encoding="utf-8")
     tmp.replace(folder / f"{stem}.svg")
     io.write_csv(data, folder / f"{stem}.csv")
-    return SavedFigure(svg, {
-        "svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
-        "title": title if title is not None else described["title"],
-        "alt": alt if alt is not None else described["alt"],
-        "source": source if source is not None else figure_source(data),
-        "subtitle": subtitle or ""})
+    return SavedFigure(svg, meta)
+
+
+def _drop_chart_title(fig) -> None:
+    """Remove the chart's own title from the drawing (the suptitle, or a one-panel chart's
+    axes title): the page shows it as HTML above the image and the SVG keeps it in its
+    metadata, so drawn again it would only repeat it in smaller type. Panel titles stay."""
+    if getattr(fig, "_suptitle", None) is not None:
+        fig._suptitle.set_text("")
+    axes = [ax for ax in fig.axes if ax.get_visible() and (ax.has_data() or ax.get_title())]
+    if len(axes) == 1:
+        axes[0].set_title("")
+        axes[0].set_title("", loc="left")
+
+
+def svg_metadata(meta: dict, run: str) -> dict:
+    """What a downloaded SVG says about itself (Dublin Core in its ``<metadata>``): the
+    title stating its finding, what it shows (the alt text), its source line, the licence,
+    the page it belongs to and the project as creator; no date, so files stay
+    byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
+    searched and measured."""
+    from .site import LICENCE, SITE_TITLE
+
+    return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
+            "Source": meta["source"], "Rights": LICENCE, "Identifier": f"{run}.html",
+            "Creator": SITE_TITLE, "Language": "en"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,7 +137,7 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
     for y, row in rows.iterrows():
         q = by_key[row["quantity"]]
         if q.missing:
-            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=8,
+            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=9.5,
                     color="#555555")
             continue
         ax.barh(y, row["high_with_sampling"] - row["low_with_sampling"],
@@ -123,12 +165,12 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
                               "option": option, "figure_id": o["figure_id"],
                               "source_kind": kind, "low": o["point"], "high": o["point"]})
     ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
-    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=8.5)
+    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=9.5)
     ax.set_xlim(0, 100)
     ax.set_xlabel("percent of respondents")
     title = bounds_title(bounds, wave)
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=7.5,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9.5,
               frameon=False)
     return save_figure(fig, pd.DataFrame(plot_data), run, "bounds", title=title,
                        subtitle=f"Percent of respondents, {wave}: identified range (dark) and "
@@ -185,7 +227,7 @@ def plot_groups(ax, cells: pd.DataFrame, total, title: str,
                 ax.plot(row.point, y, "o", color=colour, ms=6, markeredgecolor="white",
                         zorder=4)
             labels.append(f"{row.group} ({row.figure_id})")
-    ax.set_yticks(ys, labels, fontsize=8.5)
+    ax.set_yticks(ys, labels, fontsize=9.5)
     ax.set_xlim(0, 100)
     ax.set_title(title, fontsize=9.5)
     ax.set_xlabel("percent")
@@ -194,7 +236,7 @@ def plot_groups(ax, cells: pd.DataFrame, total, title: str,
     handles.append(Patch(facecolor="#dddddd", edgecolor="#777777", hatch="///",
                          label="derived (bounds)"))
     handles.append(Line2D([], [], color="#333333", lw=1, ls="--", label="total"))
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+    ax.legend(handles=handles, fontsize=9.5, loc="upper center", bbox_to_anchor=(0.5, -0.22),
               ncol=2, frameon=False)
     data = rows[["group", "figure_id", "source_kind", "derived", "point", "low", "high",
                  "ci_low", "ci_high"]].copy()
@@ -347,7 +389,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
                   f"deff {report.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
-              fontsize=8)
+              fontsize=9.5)
     title = changes_title(res, wave1, wave2)
     ax.set_title(textwrap.fill(title, 70), fontsize=10)
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
@@ -440,7 +482,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 36)))
     ax.set_title("\n".join(textwrap.wrap(title, 58)), fontsize=10.5, loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=8.5)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]
     return save_figure(fig, plotted, run, name)
@@ -505,14 +547,48 @@ def describe_figure(fig, data: pd.DataFrame) -> dict:
     return {"title": title, "alt": " ".join(texts)}
 
 
+#: Columns of plotted numbers that name the figures they come from.
+FIGURE_COLUMNS = ("figure_id", "figure_1", "figure_2", "figure_ids")
+
+
+def source_outlets(data: pd.DataFrame) -> list[str]:
+    """The outlets behind the plotted figures, as a reader can look them up ("REM,
+    2025-12-08 (essay)"): a column ``outlet`` if the data carry one, else each figure id's
+    source in the tidy table and ``sources.csv`` (``figures.outlets``); in order of first
+    appearance, each once. Empty when the data name no figure."""
+    from . import figures
+
+    if "outlet" in data.columns:
+        kinds = data["source_kind"] if "source_kind" in data.columns else [None] * len(data)
+        pairs = zip(data["outlet"], kinds, strict=True)
+        return list(dict.fromkeys(f"{o} ({k})" if isinstance(k, str) else str(o)
+                                  for o, k in pairs if isinstance(o, str) and o))
+    ids = [i for column in FIGURE_COLUMNS if column in data.columns
+           for cell in data[column].dropna() for i in str(cell).replace(";", " ").split()]
+    if not ids:
+        return []
+    tidy = figures.load()
+    source_of = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
+    kind_of = dict(zip(tidy["figure_id"], tidy["source_kind"], strict=True))
+    names = figures.outlets(io.load_sources())
+    return list(dict.fromkeys(f"{names.get(source_of[i], source_of[i])} ({kind_of[i]})"
+                              for i in ids if i in source_of))
+
+
 def figure_source(data: pd.DataFrame) -> str:
-    """The source line of a chart of ``data``: the source kinds it shows and the sample sizes
-    the wave metadata marks as assumed (only the waves the data names, if it names any)."""
+    """The source line of a chart of ``data``: the outlets of the figures it shows
+    (:func:`source_outlets`; source kinds only when it names no figure), "derived here" for
+    derived values, and the sample sizes the wave metadata marks as assumed (only the waves
+    the data names, if it names any)."""
     kinds = []
     for column in ("source_kind", "kind_1", "kind_2", "kind"):
         if column in data.columns:
             kinds += [str(k) for k in data[column].dropna().unique()]
-    names = [SOURCE_NAMES[k] for k in SOURCE_NAMES if k in kinds]
+    names = source_outlets(data)
+    if not names:
+        names = [SOURCE_NAMES[k] for k in SOURCE_NAMES if k in kinds and k != "derived"]
+    if "derived" in kinds:
+        names.append(SOURCE_NAMES["derived"])
     line = "Source: " + ("; ".join(names) if names else "the published figures in data/raw")
     waves = io.load_metadata()["waves"]
     named = ({str(w) for w in data["wave"].dropna()} & set(waves)) if "wave" in data else set()

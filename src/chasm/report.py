@@ -66,11 +66,13 @@ def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
 
     Used by every notebook's sentences (shares, points, design effects): a reader compares
     numbers across sentences, so one fixed number of digits per kind of number. Python's
-    rounding (half to even on the binary value) and its hyphen-minus are kept as they are.
+    rounding (half to even on the binary value) is kept; a negative number has a true minus
+    sign (U+2212), as in every table (``chasm.display``) and :func:`fmt_signed`; a negative
+    value that rounds to zero keeps its sign ("−0.0"), so −0.03 is not read as no change.
     """
     if value is None or pd.isna(value):
         return "–"
-    return f"{value:.{digits}f}{unit}"
+    return f"{value:.{digits}f}".replace("-", "−") + unit
 
 
 #: Markdown punctuation that is special anywhere in a line: escapes, code, emphasis, link and

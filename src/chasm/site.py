@@ -1,41 +1,46 @@
 """The reader pages: one HTML page per run, the landing page and the claims register page.
 
 WHY. nbconvert's pages were a notebook dump (every title "Notebook", no links between pages,
-170-character lines, plumbing in the reader's view, two files per run each embedding the full
-JupyterLab stylesheet). This module writes pages a journalist can read, on a phone too, and an
-analyst can still audit, all opening offline from ``reports/``:
+plumbing in the reader's view, the full JupyterLab stylesheet in every file). This module
+writes pages a journalist can read, on a phone too, and an analyst can still audit, all
+opening offline from ``reports/``. The documents are Jinja2 templates
+(``src/chasm/templates/*.html``, autoescaped: text from data is escaped where it is written);
+this module gathers what they show.
 
-* :func:`render` - one page per run (``reports/<run>.html``): a real title, home / previous /
-  next links, a contents list, prose about 75 characters wide, every code cell in an HTML
-  ``<details>`` (folded for readers; the "Show code" button or ``<run>.html#code`` opens them
-  all: the analyst's view), and a footer with sources, licence and data version. Tables come
-  from ``chasm.display`` (each with a link to its CSV, written beside the page as
-  ``tables/<run>/table-<k>.csv``); figures from ``chasm.plots.save_figure`` (title, alt text,
-  source line, SVG and CSV links).
-* The reader's view hides plumbing by rule, never by editing a notebook: a markdown cell whose
-  heading is one of :data:`PLUMBING_HEADINGS` ("Load inputs", "Save outputs") and the
-  paragraph of a markdown cell that starts with ``**Reads**`` or ``**Writes**`` go into a
-  folded "For analysts" box; printed text (stdout, e.g. "wrote reports/tables/...") and
-  results that are plain text only (a returned path) stay with their code cell, folded.
-* :func:`write_site` (``make``'s index step, after every report): ``index.html`` (what this is,
-  the headline findings from ``reports/tables/claims.csv`` with intervals and verdict badges,
-  the key chart, "start here", the reading order, sensitivity runs apart with what they
-  change, sources, how to cite, what is not available, a data-version line), ``claims.html``
-  (each claim as a card with a verdict badge, an evidence sentence, the detail folded and a
-  verdict filter), the shared stylesheet ``chasm.css``, and the chrome (navigation, banner,
-  footer) of every run page refreshed, since it depends on the other runs: a sensitivity page's
-  banner names its main run and the verdicts that differ from it.
+* :func:`render` - one page per run (``reports/<run>.html``): a real title, a box of what the
+  run found (:func:`findings`) in the first screen, home / previous / next links, a contents
+  list, prose about 75 characters wide, every code cell in an HTML ``<details>`` (folded for
+  readers; "Show code" or ``<run>.html#code`` opens them all), numbered tables with a caption,
+  and a footer with sources, licence, data version and the page's citation. Tables come from
+  ``chasm.display`` (each with a link to its CSV, ``tables/<run>/table-<k>.csv``); figures
+  from ``chasm.plots.save_figure``.
+* Plumbing is hidden by rule, never by editing a notebook: a markdown cell whose heading is
+  one of :data:`PLUMBING_HEADINGS` and the ``**Reads**``/``**Writes**`` paragraph go into a
+  folded "For analysts" box; printed text and plain-text results stay folded with their code.
+* :func:`write_site` (``make``'s index step, after every report): ``index.html``,
+  ``claims.html`` with the register as schema.org ClaimReview JSON-LD (also written as
+  ``claims.jsonld``), the stylesheet, and every run page rendered again from its report
+  (``reports/<run>.ipynb``), since its navigation and banner depend on the other runs. A page
+  is a pure function of its report and the site; no page is edited in place.
+* Run kinds are computed, not declared (:func:`run_kind`): a variant whose key table has the
+  same rows as its main run's changes an assumption (a *sensitivity run*); one with other
+  rows (other waves, another question) is *an analysis of its own*.
+* Every page carries a Content-Security-Policy (:func:`csp`): nothing loads from outside the
+  page's folder, no inline event handler and no ``javascript:`` URL runs (scripts are allowed
+  by their SHA-256 hash only), whatever text reaches a page.
 
 The data version is a short hash of the raw inputs (:func:`data_version`): it changes only when
-``data/raw/`` or ``data/claims.csv`` change, so reruns stay byte-identical.
+``data/raw/`` or ``data/claims/`` change, so reruns stay byte-identical.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import html
 import io as _io
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -58,8 +63,67 @@ HEADLINE_KINDS = ("comparison", "interpretation")
 FOOTER_SOURCES = ("essay-chasm-2025", "levada-ru-2024-03", "levada-ru-2025-04", "iib-riddle-2025")
 LICENCE = ("Code MIT; figures remain their publishers' (Levada Center, Rosstat, the essay), "
            "transcribed with attribution")
+#: At most this many items in a run page's findings box (its first screen).
+MAX_FINDINGS = 5
+#: The smallest chart text a reader meets, in CSS pixels (a chart whose text would be smaller
+#: at the page's width keeps a minimum width and scrolls inside its own box).
+MIN_CHART_TEXT_PX = 11.0
+#: The JSON-LD file of the claims register, beside ``claims.html``.
+CLAIMS_JSONLD = "claims.jsonld"
 
-_CHROME = re.compile(r"<!-- chrome:(\w+) -->.*?<!-- /chrome:\1 -->", re.S)
+
+# --------------------------------------------------------------------------------------------
+# Templates and the page's security policy
+# --------------------------------------------------------------------------------------------
+_ENV = None
+
+
+def env():
+    """The Jinja2 environment of the pages (autoescaped, strict about undefined names)."""
+    global _ENV
+    if _ENV is None:
+        import jinja2
+
+        _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                  undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+        _ENV.filters["badge_class"] = lambda verdict: BADGES.get(str(verdict), "none")
+    return _ENV
+
+
+def script(name: str) -> str:
+    """The text of a page script (``templates/<name>``), inlined and allowed by its hash."""
+    return (TEMPLATES / name).read_text(encoding="utf-8")
+
+
+def csp(scripts: list[str]) -> str:
+    """The policy of a page whose inline scripts are ``scripts``: nothing fetched but from
+    the page's folder (stylesheet, figures), scripts only by hash (so no inline handler and
+    no ``javascript:`` URL runs), no plugin, form or base change."""
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest())
+                      .decode() + "'" for s in scripts)
+    return ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"script-src {hashes or chr(39) + 'none' + chr(39)}; base-uri 'none'; "
+            "form-action 'none'; object-src 'none'")
+
+
+#: Unicode's Cyrillic block: text mostly in it is marked ``lang="ru"``.
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def lang_of(text: str) -> str:
+    """"ru" when most letters of ``text`` are Cyrillic (a Russian title), else ""."""
+    letters = [c for c in str(text) if c.isalpha()]
+    cyrillic = sum(1 for c in letters if _CYRILLIC.match(c))
+    return "ru" if letters and cyrillic * 2 > len(letters) else ""
+
+
+def _page(template: str, *, title: str, page_class: str, version: str, scripts: list[str],
+          chrome: dict, **context) -> str:
+    return env().get_template(template).render(
+        title=title, page_class=page_class, version=version, scripts=scripts,
+        csp=csp(scripts), stylesheet=STYLESHEET, site_title=SITE_TITLE, licence=LICENCE,
+        footer_sources=[s for s in sources() if s["source_id"] in FOOTER_SOURCES],
+        **chrome, **context)
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,8 +152,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def sources() -> list[dict[str, str]]:
-    """Rows of ``data/raw/sources.csv``."""
-    return read_csv(paths.DATA / "raw" / "sources.csv")
+    """Rows of ``data/raw/sources.csv``, under the text policy (``chasm.text``): a URL only if
+    http(s), no invisible characters, unknowns said as such."""
+    from .text import NO_DATE, NO_TITLE, clean, safe_url
+
+    rows = [{k: clean(v) for k, v in row.items()}
+            for row in read_csv(paths.DATA / "raw" / "sources.csv")]
+    return [{**row, "url": safe_url(row.get("url")) or "",
+             "title": row.get("title") or NO_TITLE,
+             "published": row.get("published") or NO_DATE} for row in rows]
 
 
 def notebook_title(notebook: str) -> str:
@@ -122,20 +193,38 @@ class Run:
     notebook: str
     title: str
     changes: dict[str, object] = field(default_factory=dict)  # params differing from main
+    kind: str = "main"  # main, sensitivity or analysis (run_kind)
 
     @property
     def main(self) -> bool:
         return self.name == self.notebook
 
     @property
+    def short(self) -> str:
+        return _short(self.title)
+
+    @property
     def label(self) -> str:
         if self.main:
             return self.title
-        return f"{self.title} ({_params_text(self.changes)})"
+        return f"{self.title} ({params_text(self.changes)})"
+
+    @property
+    def change_text(self) -> str:
+        return params_text(self.changes)
 
 
-def _params_text(changes: dict[str, object]) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in changes.items()) or "the main run's parameters"
+def _plain(value: object) -> str:
+    """A parameter value as a reader reads it: lists joined, underscores as spaces."""
+    if isinstance(value, (list, tuple)):
+        return " and ".join(_plain(v) for v in value)
+    return str(value).replace("_", " ")
+
+
+def params_text(changes: dict[str, object]) -> str:
+    """"deff 2.5" / "waves 2022-02 and 2022-03": what a run sets unlike its main run."""
+    return "; ".join(f"{_plain(k)} {_plain(v)}" for k, v in changes.items()) or (
+        "the main run's parameters")
 
 
 def runs() -> list[Run]:
@@ -157,8 +246,33 @@ def runs() -> list[Run]:
             except ParameterFileError:
                 mine, base = {}, {}
             changes = {k: v for k, v in mine.items() if k != "run" and base.get(k) != v}
-        out.append(Run(name, notebook, notebook_title(notebook), changes))
+        kind = "main" if name == notebook else run_kind(name, notebook)
+        out.append(Run(name, notebook, notebook_title(notebook), changes, kind))
     return out
+
+
+def _key_columns(rows: list[dict[str, str]]) -> list[str]:
+    """A key table's leading text columns (those before the first numeric one or the
+    verdict): what its rows are about."""
+    keys = []
+    for column in rows[0]:
+        if column in ("verdict", "reading") or any(_is_number(r[column]) for r in rows):
+            break
+        keys.append(column)
+    return keys or [next(iter(rows[0]))]
+
+
+def run_kind(run: str, main: str) -> str:
+    """"sensitivity" when ``run``'s key table (``tables/<run>.csv``) has the rows of its main
+    run's (the same things computed under another assumption), else "analysis" (other
+    waves, another question: an analysis of its own). Without key tables: "analysis"."""
+    mine, base = (read_csv(paths.REPORTS / "tables" / f"{r}.csv") for r in (run, main))
+    if not mine or not base or list(mine[0]) != list(base[0]):
+        return "analysis"
+    keys = _key_columns(base)
+    rows = {tuple(r.get(k, "") for k in keys) for r in base}
+    return "sensitivity" if rows == {tuple(r.get(k, "") for k in keys) for r in mine} else (
+        "analysis")
 
 
 def verdict_changes(run: str, main: str) -> list[str] | None:
@@ -168,16 +282,7 @@ def verdict_changes(run: str, main: str) -> list[str] | None:
     mine, base = (read_csv(paths.REPORTS / "tables" / f"{r}.csv") for r in (run, main))
     if not mine or not base or "verdict" not in mine[0] or "verdict" not in base[0]:
         return None
-
-    def key_columns(rows):
-        keys = []
-        for column in rows[0]:
-            if column == "verdict" or any(_is_number(r[column]) for r in rows):
-                break
-            keys.append(column)
-        return keys or [next(iter(rows[0]))]
-
-    keys = key_columns(base)
+    keys = _key_columns(base)
     before = {tuple(r.get(k, "") for k in keys): r["verdict"] for r in base}
     out = []
     for row in mine:
@@ -255,10 +360,6 @@ class _Box:
     content: str
 
 
-def _analyst_box(summary: str, content: str) -> _Box:
-    return _Box(summary, content)
-
-
 def _fold(items: list, opened: str) -> str:
     """Body items (HTML strings and :class:`_Box` es) with each run of boxes as one fold."""
     out, run = [], []
@@ -295,60 +396,119 @@ class Page:
     title: str
 
 
-def render(nb, run: str | None = None, reader: bool = True) -> Page:
+@dataclass
+class _Walk:
+    """What rendering a notebook collects: the table CSVs, the section being read, the
+    tables numbered so far and the run's findings."""
+
+    run: str
+    files: dict[str, str] = field(default_factory=dict)
+    section: tuple[str, str] | None = None  # (anchor, heading) of the current h2
+    plumbing: bool = False
+    tables: int = 0
+    findings: list[dict] = field(default_factory=list)
+
+
+#: Split after a sentence's end (not inside a number such as 0.012).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“(*\[])")
+
+
+def _first_sentence(text: str) -> str:
+    text = re.sub(r"^\s*[-*]\s+", "", text.strip())
+    return _SENTENCE_END.split(text, maxsplit=1)[0]
+
+
+def _note_finding(walk: _Walk, text_md: str) -> None:
+    """A section's finding: its first computed sentence that gives a range or an interval,
+    else its first computed sentence with a number (one per section)."""
+    if walk.plumbing or walk.section is None:
+        return
+    text = text_md.strip()
+    if not text or text.startswith("#") or not re.search(r"\d", text):
+        return
+    sentence = markdown(_first_sentence(text)).strip()
+    sentence = link_ids(re.sub(r"^<p>(.*)</p>$", r"\1", sentence, flags=re.S))
+    item = {"html": sentence, "anchor": walk.section[0], "where": f"In “{walk.section[1]}”"}
+    earlier = next((f for f in walk.findings if f["anchor"] == walk.section[0]), None)
+    if earlier is None:
+        walk.findings.append(item)
+    elif not _RANGE.search(earlier["html"]) and _RANGE.search(sentence):
+        walk.findings[walk.findings.index(earlier)] = item
+
+
+#: A sentence that gives a range or an interval (a finding with its uncertainty).
+_RANGE = re.compile(r"\bCI\b|interval|\d\.\d+%?\s*(?:to|–)\s*[−+-]?\d|between")
+
+
+def findings(walk: _Walk) -> list[dict]:
+    """The run's findings box: each chart's title (which states its finding, computed from
+    the plotted numbers) and the first computed sentence with a number of each section, in
+    page order, at most :data:`MAX_FINDINGS` (charts first, then sentences that give a range
+    or interval), each linked to the section or chart behind it."""
+    charts = [f for f in walk.findings if f.get("chart")]
+    ranged = [f for f in walk.findings if not f.get("chart") and _RANGE.search(f["html"])]
+    rest = [f for f in walk.findings if not f.get("chart") and f not in ranged]
+    keep = (charts + ranged + rest)[:MAX_FINDINGS]
+    return [f for f in walk.findings if f in keep]
+
+
+def render(nb, run: str | None = None, reader: bool = True, all_runs: list[Run] | None = None,
+           version: str | None = None) -> Page:
     """The page of one run (module docstring). ``reader`` folds the code (the published page);
     ``reader=False`` renders it open (the analyst's view)."""
+    from markupsafe import Markup
+
     run = run or _run_of(nb)
     title = _first_heading(nb) or run
-    taken: set[str] = {"contents", "top", "code"}
+    taken: set[str] = {"contents", "top", "code", "main", "findings", "findings-h"}
     contents: list[tuple[str, str]] = []
-    files: dict[str, str] = {}
-    body: list[str] = []
+    walk = _Walk(run)
+    body: list = []
     opened = "" if reader else " open"
+    h1_id = ""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             heading = _heading_of(cell.source)
             if heading in PLUMBING_HEADINGS:
-                body.append(_analyst_box(f"For analysts: {heading.lower()}",
-                                         markdown(cell.source)))
+                walk.plumbing = True
+                body.append(_Box(f"For analysts: {heading.lower()}", markdown(cell.source)))
                 continue
             source, files_par = _split_files_paragraph(cell.source)
             rendered = markdown(source)
 
             def _add_id(match, contents=contents):
+                nonlocal h1_id
                 level, text = match.group(1), match.group(2)
                 slug = _slug(text, taken)
+                if level == "1" and not h1_id:
+                    h1_id = slug
+                    return ""  # the page's title, shown by the template
                 if level == "2":
-                    contents.append((slug, re.sub(r"<[^>]+>", "", text)))
+                    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+                    contents.append((slug, plain))
+                    walk.section, walk.plumbing = (slug, plain), False
                 return f'<h{level} id="{slug}">{text}</h{level}>'
 
             rendered = re.sub(r"<h([1-6])>(.*?)</h\1>", _add_id, rendered)
-            body.append(f'<div class="prose">{rendered}</div>')
+            if rendered.strip():
+                body.append(f'<div class="prose">{rendered}</div>')
             if files_par:
-                body.append(_analyst_box("For analysts: files read and written",
-                                         markdown(files_par)))
+                body.append(_Box("For analysts: files read and written", markdown(files_par)))
         elif cell.cell_type == "code":
-            body.extend(_code_cell(cell, run, files))
-    page_body = _fold(body, opened)
-    toc = "".join(f'<li><a href="#{s}">{html.escape(html.unescape(t))}</a></li>'
-                  for s, t in contents)
-    lead = ('<p class="view"><button type="button" id="toggle-code" aria-pressed="false">'
-            'Show code</button> <span>Readers see the results; the code behind each one '
-            'unfolds under it.</span></p>'
-            + (f'<nav class="contents" id="contents" aria-label="Contents"><h2>Contents</h2>'
-               f"<ol>{toc}</ol></nav>" if toc else ""))
-    chrome = _chrome_blocks(run, heading=title)
-    marker = "</h1>"
-    if marker in page_body:
-        head, tail = page_body.split(marker, 1)
-        page_body = f"{head}{marker}{_block('banner', chrome['banner'])}{lead}{tail}"
-    else:
-        page_body = _block("banner", chrome["banner"]) + lead + page_body
-    doc = _document(chrome["title"] or title, run, page_body, chrome)
-    return Page(doc, files, title)
+            body.extend(_code_cell(cell, walk))
+    chrome = _chrome(run, all_runs, version)
+    me = chrome.pop("me")
+    heading = title
+    page_title = f"{title} ({params_text(me.changes)})" if me and not me.main else title
+    doc = _page("run.html", title=f"{page_title} · {SITE_TITLE}", page_class="report",
+                version=chrome.pop("version"), scripts=[script("page.js")], chrome=chrome,
+                heading=heading, h1_id=h1_id or "title",
+                findings=[{**f, "html": Markup(f["html"])} for f in findings(walk)],
+                contents=contents, body=Markup(_fold(body, opened)))
+    return Page(doc, walk.files, title)
 
 
-def _code_cell(cell, run: str, files: dict[str, str]) -> list:
+def _code_cell(cell, walk: _Walk) -> list:
     tags = cell.metadata.get("tags", [])
     is_params = "parameters" in tags or "injected-parameters" in tags
     summary = ("Parameters of this run" if "injected-parameters" in tags
@@ -362,7 +522,7 @@ def _code_cell(cell, run: str, files: dict[str, str]) -> list:
             text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(output.get("traceback", [])))
             shown.append(f'<pre class="out error">{html.escape(text)}</pre>')
         elif kind in ("display_data", "execute_result"):
-            shown_html = _rich_output(output, run, files)
+            shown_html = _rich_output(output, walk)
             if shown_html is None:
                 text = output.get("data", {}).get("text/plain", "")
                 folded.append(f'<pre class="out">{html.escape(text)}</pre>')
@@ -373,31 +533,73 @@ def _code_cell(cell, run: str, files: dict[str, str]) -> list:
     return ([box] if cell.source.strip() or folded else []) + shown
 
 
-def _rich_output(output, run: str, files: dict[str, str],
-                 markdown_too: bool = True) -> str | None:
+_TABLE_TAG = re.compile(r"<table\b[^>]*>")
+
+
+def _rich_output(output, walk: _Walk, markdown_too: bool = True) -> str | None:
     """HTML for a rich output (table, figure, sentence), None for plain text only."""
     data = output.get("data", {})
     meta = output.get("metadata", {}).get("chasm")
     if "image/svg+xml" in data:
         if meta:
-            return figure_html(meta)
+            chart = {**meta, "min_width": chart_min_width(data["image/svg+xml"])}
+            if meta.get("title") and not walk.plumbing:
+                walk.findings.append({"html": html.escape(meta["title"]), "chart": True,
+                                      "anchor": f"fig-{_stem(meta['svg'])}", "where": "Chart"})
+            return figure_html(chart)
         svg = data["image/svg+xml"]
-        return (f'<figure class="chart" role="img" aria-label="Chart">{svg}</figure>')
+        return f'<figure class="chart" role="img" aria-label="Chart">{svg}</figure>'
     if "text/csv" in data and "text/html" in data:
-        number = sum(1 for f in files if f.startswith(f"tables/{run}/")) + 1
-        path = f"tables/{run}/table-{number}.csv"
         if "shared-table" in data["text/html"]:
             return data["text/html"]
-        files[path] = data["text/csv"]
-        return (f'{data["text/html"]}<p class="table-links"><a href="{html.escape(path)}">'
-                "This table as CSV</a> (every column, unrounded)</p>")
+        walk.tables += 1
+        number = walk.tables
+        path = f"tables/{walk.run}/table-{number}.csv"
+        walk.files[path] = data["text/csv"]
+        about = f": {walk.section[1]}" if walk.section else ""
+        caption = (f'<caption id="table-{number}">Table {number}{html.escape(about)}'
+                   "</caption>")
+        table = _TABLE_TAG.sub(lambda m: m.group(0) + caption, data["text/html"], count=1)
+        table = table.replace('aria-label="table"', f'aria-labelledby="table-{number}"', 1)
+        return (f'{table}<p class="table-links"><a href="{html.escape(path)}">'
+                f"Table {number} as CSV</a> (every column, unrounded)</p>")
     if "text/html" in data:
         return f'<div class="table-box">{data["text/html"]}</div>'
     if "text/markdown" in data:
         if not markdown_too:
             return ""
+        _note_finding(walk, data["text/markdown"])
         return f'<div class="prose">{link_ids(markdown(data["text/markdown"]))}</div>'
     return None
+
+
+def _stem(svg_path: str) -> str:
+    return Path(svg_path).stem
+
+
+_SVG_WIDTH = re.compile(r'<svg\b[^>]*\bviewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"')
+_FONT_SIZE = re.compile(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px")
+
+
+def chart_text_sizes(svg: str) -> tuple[float, float] | None:
+    """(the SVG's width in its own units, its smallest font size in those units); None when
+    its text is drawn as paths (no size to read)."""
+    width = _SVG_WIDTH.search(svg)
+    sizes = [float(s) for s in _FONT_SIZE.findall(svg)]
+    if not width or not sizes:
+        return None
+    return float(width.group(1)), min(sizes)
+
+
+def chart_min_width(svg: str) -> int | None:
+    """The narrowest width (CSS px) at which the chart's smallest text is still
+    :data:`MIN_CHART_TEXT_PX`: the page keeps the chart at least that wide (scrolling in its
+    own box on a phone) instead of shrinking its text below it."""
+    sizes = chart_text_sizes(svg)
+    if sizes is None:
+        return None
+    width, smallest = sizes
+    return int(-(-MIN_CHART_TEXT_PX * width // smallest))
 
 
 _PROSE_ID = re.compile(r"\b([CELS])(\d{2})\b")
@@ -424,13 +626,12 @@ def link_ids(page: str) -> str:
 
 def table_files(nb, run: str | None = None) -> dict[str, str]:
     """The CSV of every table :func:`render` links: path under ``reports/`` -> text."""
-    run = run or _run_of(nb)
-    files: dict[str, str] = {}
+    walk = _Walk(run or _run_of(nb))
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
             if output.get("output_type") in ("display_data", "execute_result"):
-                _rich_output(output, run, files, markdown_too=False)
-    return files
+                _rich_output(output, walk, markdown_too=False)
+    return walk.files
 
 
 def _run_of(nb) -> str:
@@ -439,33 +640,20 @@ def _run_of(nb) -> str:
 
 def figure_html(meta: dict) -> str:
     """A chart as the page shows it: title, image with alt text, source line, links."""
-    title = meta.get("title") or ""
-    subtitle = meta.get("subtitle") or ""
-    parts = ['<figure class="chart">']
-    if title:
-        parts.append(f'<figcaption class="chart-title">{html.escape(title)}'
-                     + (f'<span class="chart-subtitle">{html.escape(subtitle)}</span>'
-                        if subtitle else "") + "</figcaption>")
-    parts.append(f'<a class="chart-image" href="{html.escape(meta["svg"])}">'
-                 f'<img src="{html.escape(meta["svg"])}" alt="{html.escape(meta["alt"])}"></a>')
-    parts.append(f'<p class="chart-source">{html.escape(meta.get("source", ""))}</p>')
-    parts.append(f'<p class="chart-links"><a href="{html.escape(meta["svg"])}">SVG</a> · '
-                 f'<a href="{html.escape(meta["csv"])}">plotted numbers (CSV)</a></p>')
-    parts.append("</figure>")
-    return "".join(parts)
+    chart = {"stem": _stem(meta["svg"]), "title": meta.get("title") or "",
+             "subtitle": meta.get("subtitle") or "", "svg": meta["svg"], "csv": meta["csv"],
+             "alt": meta.get("alt", ""), "source": meta.get("source", ""),
+             "min_width": meta.get("min_width")}
+    macro = env().get_template("macros.html").module.figure
+    return str(macro(chart))
 
 
 # --------------------------------------------------------------------------------------------
-# Page chrome: the parts that depend on the other runs (refreshed by the index step)
+# Page chrome: the parts that depend on the other runs
 # --------------------------------------------------------------------------------------------
-def _block(name: str, content: str) -> str:
-    return f"<!-- chrome:{name} -->{content}<!-- /chrome:{name} -->"
-
-
-def _chrome_blocks(run: str, all_runs: list[Run] | None = None,
-                   version: str | None = None, heading: str | None = None) -> dict[str, str]:
-    """Title, header (home, claims, previous / next), banner and footer of ``run``'s page;
-    ``heading`` (the page's own first heading) names the page in its title."""
+def _chrome(run: str, all_runs: list[Run] | None = None,
+            version: str | None = None) -> dict:
+    """Previous / next, the banner (what kind of run this is) and the page's citation."""
     all_runs = runs() if all_runs is None else all_runs
     version = version or data_version()
     by_name = {r.name: r for r in all_runs}
@@ -479,114 +667,29 @@ def _chrome_blocks(run: str, all_runs: list[Run] | None = None,
         nxt = mains[i + 1] if i + 1 < len(mains) else None
         if me is not anchor:
             prev = anchor
-    nav = [f'<a class="home" href="index.html">{html.escape(SITE_TITLE)}</a>',
-           '<a href="index.html#reading-order">All reports</a>',
-           '<a href="claims.html">Claims register</a>']
-    if prev:
-        nav.append(f'<a rel="prev" href="{html.escape(prev.name)}.html">← '
-                   f"{html.escape(_short(prev.title))}</a>")
-    if nxt:
-        nav.append(f'<a rel="next" href="{html.escape(nxt.name)}.html">'
-                   f"{html.escape(_short(nxt.title))} →</a>")
-    header = (f'<header class="site"><nav aria-label="Site">{"".join(nav)}</nav></header>')
-    banner = ""
+    banner = None
     if me and not me.main:
         changed = verdict_changes(me.name, me.notebook)
-        if changed is None:
+        if me.kind == "sensitivity":
             verdicts = ("This report draws no verdicts of its own; compare its tables with "
-                        "the main run's.")
-        elif changed:
-            verdicts = ("Verdicts that differ from the main run: "
-                        + "; ".join(html.escape(c) for c in changed) + ".")
+                        "the main run's." if changed is None else
+                        "Verdicts that differ from the main run: " + "; ".join(changed) + "."
+                        if changed else "Every verdict is the same as in the main run.")
+            banner = {"kind": "Sensitivity run",
+                      "text": f"The main run's computation with {me.change_text}, one "
+                              "assumption changed.", "verdicts": verdicts}
         else:
-            verdicts = "Every verdict is the same as in the main run."
-        banner = (f'<aside class="banner" role="note"><strong>Sensitivity run.</strong> '
-                  f"This is {html.escape(me.notebook)} with "
-                  f"{html.escape(_params_text(me.changes))}. Main run: "
-                  f'<a href="{html.escape(me.notebook)}.html">'
-                  f"{html.escape(me.title)}</a>. {verdicts}</aside>")
-    footer = _footer(version)
-    name = heading or (me.title if me else "")
-    if me and not me.main:
-        name = f"{name} ({_params_text(me.changes)})"
-    title = f"{name} · {SITE_TITLE}" if me else ""
-    return {"title": title, "header": header, "banner": banner, "footer": footer}
-
-
-def _footer(version: str) -> str:
-    links = []
-    for row in sources():
-        if row["source_id"] in FOOTER_SOURCES:
-            links.append(f'<a href="index.html#src-{html.escape(row["source_id"])}">'
-                         f"{html.escape(row['publisher'])} {html.escape(row['published'][:4])}"
-                         "</a>")
-    return ('<footer class="site"><p>Sources: ' + " · ".join(links)
-            + ' · <a href="index.html#sources">all sources</a>. '
-            f"{html.escape(LICENCE)} (<a href=\"index.html#cite\">how to cite</a>). "
-            f"Data version <code>{version}</code> (hash of data/raw and data/claims/).</p>"
-            "</footer>")
-
-
-_SCRIPT = """<script>
-(function () {
-  var button = document.getElementById('toggle-code');
-  if (!button) return;
-  function set(open) {
-    document.querySelectorAll('details.code').forEach(function (d) { d.open = open; });
-    button.setAttribute('aria-pressed', open ? 'true' : 'false');
-    button.textContent = open ? 'Hide code' : 'Show code';
-  }
-  button.addEventListener('click', function () {
-    set(button.getAttribute('aria-pressed') !== 'true');
-  });
-  if (location.hash === '#code') set(true);
-})();
-</script>"""
-
-
-#: A backstop behind the inert text of every page: nothing is fetched from anywhere but the
-#: page's own folder (the stylesheet, the figures' SVG), no plugin, no form, no base change;
-#: the one inline script (folding, the verdict filter) and inline styles are allowed.
-CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'")
-
-
-def _document(title: str, run: str, body: str, chrome: dict[str, str],
-              script: str = _SCRIPT, page_class: str = "report") -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
-{_block("title", f"<title>{html.escape(title)}</title>")}
-<link rel="stylesheet" href="{STYLESHEET}">
-</head>
-<body class="{page_class}" id="top">
-{_block("header", chrome["header"])}
-<main>
-{body}
-</main>
-{_block("footer", chrome["footer"])}
-{script}
-</body>
-</html>
-"""
-
-
-def refresh_chrome(page: Path, all_runs: list[Run], version: str) -> bool:
-    """Re-fill the chrome blocks of a run page; True if the file changed."""
-    text = page.read_text(encoding="utf-8")
-    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", text, flags=re.S)
-    heading = html.unescape(re.sub(r"<[^>]+>", "", h1.group(1))).strip() if h1 else None
-    blocks = _chrome_blocks(page.stem, all_runs, version, heading)
-    title = blocks["title"] or page.stem
-    blocks["title"] = f"<title>{html.escape(title)}</title>"
-    new = _CHROME.sub(lambda m: _block(m.group(1), blocks.get(m.group(1), "")), text)
-    if new != text:
-        _write(page, new)
-        return True
-    return False
+            banner = {"kind": "An analysis of its own",
+                      "text": f"The notebook of the main run applied to {me.change_text}: "
+                              "other rows, its own findings.", "verdicts": ""}
+        banner.update(main=me.notebook, main_title=by_name[me.notebook].title
+                      if me.notebook in by_name else me.notebook)
+    name = me.label if me else run
+    page = f"{run}.html"
+    citation = _citation_text()
+    cite = f"{citation} {name}. reports/{page}, data version {version}." if citation else ""
+    return {"me": me, "prev": prev, "next": nxt, "banner": banner, "version": version,
+            "citation": cite}
 
 
 def _write(path: Path, text: str) -> None:
@@ -623,18 +726,21 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def claim_numbers(row: dict[str, str], level: str) -> str:
-    """One plain sentence of a claim's numbers: the estimate, its interval or bounds, p."""
+    """One plain sentence of a claim's numbers: the levels compared (43% → 37%), the
+    estimate, its interval labelled by kind (a CI, or bounds), p."""
     est, low, high = (_num(row.get(k, "")) for k in ("estimate", "low", "high"))
     if est is None and low is None and high is None:
         return ""
     measure = row.get("measure", "")
     unit = " points" if "point" in measure else "%"
+    one, two = _num(row.get("share_1", "")), _num(row.get("share_2", ""))
+    levels = f"{_fmt(one)}% → {_fmt(two)}%: " if one is not None and two is not None else ""
     if est is None:
         text = f"Between {_fmt(low)}{unit} and {_fmt(high)}{unit} ({measure})"
     else:
-        text = f"{_fmt(est)}{unit}"
+        text = f"{levels}{_fmt(est)}{unit}"
         if low is not None and high is not None:
-            bounds = "bounds" if "bound" in measure else f"{level} interval"
+            bounds = "identification range" if "bound" in measure else f"{level} CI"
             text += f", {bounds} {_fmt(low)} to {_fmt(high)}"
         text += f" ({measure})"
     p, adjusted = _num(row.get("p_value", "")), _num(row.get("p_adjusted", ""))
@@ -650,8 +756,6 @@ def claim_numbers(row: dict[str, str], level: str) -> str:
 
 def _level() -> str:
     """The interval level of the claims register (06_claims's ``alpha``), e.g. "95%"."""
-    import json
-
     report = paths.REPORTS / "06_claims.ipynb"
     alpha = None
     if report.exists():
@@ -666,102 +770,113 @@ def _level() -> str:
 
 
 def badge(verdict: str) -> str:
-    return (f'<span class="badge badge-{BADGES.get(verdict, "none")}">'
-            f"{html.escape(verdict)}</span>")
+    return str(env().get_template("macros.html").module.badge(verdict))
 
 
-def _figure_links(ids: str) -> str:
-    return " ".join(f'<a href="01_ingest.html#fig-{html.escape(i)}">{html.escape(i)}</a>'
-                    for i in ids.split())
-
-
-def _source_links(text: str, by_id: dict[str, dict[str, str]]) -> str:
-    """"essay-chasm-2025 (essay): E01; iib-... (secondary): S01" with each source linked."""
+def source_refs(text: str, by_id: dict[str, dict[str, str]]) -> list[dict]:
+    """"essay-chasm-2025 (essay): E01; iib-... (secondary): S01" -> each source by its
+    outlet, with its address (or none recorded) and the figures it gives."""
     out = []
     for part in [p.strip() for p in text.split(";") if p.strip()]:
         sid, _, rest = part.partition(" ")
-        row = by_id.get(sid)
-        name = html.escape(f"{row['publisher']}, {row['published'][:4]}") if row else html.escape(
-            sid)
-        href = row.get("url") if row and row.get("url") else f"index.html#src-{sid}"
-        figs = rest.split(":", 1)[1] if ":" in rest else ""
-        out.append(f'<a href="{html.escape(href)}">{name}</a> {html.escape(rest.split(":")[0])}'
-                   f": {_figure_links(figs)}")
-    return "; ".join(out)
+        row = by_id.get(sid, {})
+        outlet = f"{row['publisher']}, {row['published'][:4]}" if row else sid
+        figures = rest.split(":", 1)[1].split() if ":" in rest else []
+        out.append({"id": sid, "outlet": outlet, "url": safe_url(row.get("url", "")),
+                    "figures": figures})
+    return out
+
+
+def safe_url(url: str) -> str:
+    """``url`` if it is an http(s) address (tabs and newlines, which browsers strip inside
+    a scheme, count against it), else "" (the page then says no address is recorded)."""
+    from urllib.parse import urlsplit
+
+    if not url or re.search(r"[\x00-\x20\x7f]", url):
+        return ""
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def _essay() -> dict[str, str]:
+    return next((s for s in sources() if s.get("kind") == "essay"), {})
+
+
+def claims_jsonld(rows: list[dict[str, str]], version: str, text: dict | None = None,
+                  page: str = "claims.html") -> list[dict]:
+    """The register as schema.org ClaimReview objects, one per claim: the claim as
+    paraphrased, the essay as where it appears, the verdict as the rating's
+    ``alternateName`` (a word of the fixed vocabulary, no numeric scale), the evidence as its
+    explanation, the review's author and date from ``CITATION.cff``, the data version as its
+    version. ``text``: the register's text (a row of ``sources.csv``; default the essay),
+    ``page`` its page."""
+    import yaml
+
+    cff_path = paths.ROOT / "CITATION.cff"
+    cff = yaml.safe_load(cff_path.read_text(encoding="utf-8")) if cff_path.exists() else {}
+    authors = [{"@type": "Organization", "name": a.get("name", "")}
+               for a in cff.get("authors", [])]
+    essay = text if text is not None else _essay()
+    appearance = {"@type": "CreativeWork", "headline": essay.get("title", ""),
+                  "datePublished": essay.get("published", ""),
+                  "publisher": {"@type": "Organization", "name": essay.get("publisher", "")}}
+    if safe_url(essay.get("url", "")):
+        appearance["url"] = essay["url"]
+    out = []
+    for r in rows:
+        out.append({
+            "@context": "https://schema.org", "@type": "ClaimReview",
+            "url": f"{page}#{r['claim_id']}", "identifier": r["claim_id"],
+            "claimReviewed": r["paraphrase"],
+            "itemReviewed": {"@type": "Claim", "appearance": appearance,
+                             "author": {"@type": "Organization",
+                                        "name": essay.get("publisher", "")}},
+            "reviewRating": {"@type": "Rating", "alternateName": r["verdict"],
+                             "ratingExplanation": r["evidence"]},
+            "author": authors, "datePublished": str(cff.get("date-released", "")),
+            "version": version})
+    return out
+
+
+def _jsonld_text(objects: list[dict]) -> str:
+    """JSON for a ``<script type="application/ld+json">`` (and the file): "<" escaped, so
+    no text from data can close the element."""
+    return json.dumps(objects, ensure_ascii=False, indent=1).replace("<", "\\u003c")
 
 
 def claims_page(rows: list[dict[str, str]], version: str, level: str,
-                text_id: str | None = None) -> str:
+                text_id: str | None = None, page: str = "claims.html") -> str:
     """A register's page (``claims.html`` for the main register, ``claims-<text_id>.html``
-    for each other: ``chasm.claims.register_page``): every claim of one text as a card (id,
-    paraphrase, the text's paragraph, badge, one evidence sentence, the detail folded), with
-    a verdict filter."""
+    for every other: ``chasm.claims.register_page``): every claim of one text as a card (id,
+    paraphrase, the text's paragraph, badge, one evidence sentence, its sources by outlet, the
+    detail folded), a verdict filter with a live count, and the register as ClaimReview
+    JSON-LD."""
+    from markupsafe import Markup
+
     from .claims import VOCABULARY
 
     by_id = {r["source_id"]: r for r in sources()}
     text_id = text_id or (rows[0].get("register", "") if rows else "")
-    text = by_id.get(text_id, {})
-    text_name = (f"{text.get('publisher', text_id)}, {text.get('published', '')}: "
-                 f"{text.get('title', '')}" if text else text_id)
+    text = by_id.get(text_id) or {"source_id": text_id, "kind": "text", "title": text_id,
+                                   "publisher": text_id, "published": ""}
     meaning = dict(VOCABULARY)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    filters = ['<button type="button" class="filter" aria-pressed="true" data-verdict="">'
-               f"all ({len(rows)})</button>"]
-    filters += [f'<button type="button" class="filter" aria-pressed="false" '
-                f'data-verdict="{html.escape(v)}">{html.escape(v)} ({counts[v]})</button>'
-                for v, _ in VOCABULARY if v in counts]
-    cards = []
-    for r in rows:
-        numbers = claim_numbers(r, level)
-        sentence = numbers or r["evidence"]
-        detail = [f"<dt>Evidence, in full</dt><dd>{html.escape(r['evidence'])}</dd>"]
-        if r.get("figure_ids"):
-            detail.append(f"<dt>Figures</dt><dd>{_figure_links(r['figure_ids'])}</dd>")
-        if r.get("sources"):
-            detail.append(f"<dt>Sources</dt><dd>{_source_links(r['sources'], by_id)}</dd>")
-        detail.append(f"<dt>Rule</dt><dd><code>{html.escape(r['rule'])}</code> "
-                      f"({html.escape(r['kind'])})</dd>")
-        cards.append(
-            f'<article class="claim" id="{html.escape(r["claim_id"])}" '
-            f'data-verdict="{html.escape(r["verdict"])}">'
-            f'<p class="claim-head"><a class="claim-id" href="#{html.escape(r["claim_id"])}">'
-            f'{html.escape(r["claim_id"])}</a> {badge(r["verdict"])} '
-            f'<a class="para" href="index.html#src-{html.escape(text_id)}">'
-            f'{html.escape(text.get("kind", "text"))}, paragraph '
-            f'{html.escape(r["paragraph"])}</a></p>'
-            f'<h2 class="claim-text">{html.escape(r["paraphrase"])}</h2>'
-            f'<p class="claim-evidence">{html.escape(sentence)}</p>'
-            f'<p class="verdict-meaning">{html.escape(r["verdict"].capitalize())}: '
-            f'{html.escape(meaning.get(r["verdict"], ""))}.</p>'
-            f'<details><summary>Detail</summary><dl>{"".join(detail)}</dl></details>'
-            "</article>")
-    body = (f"<h1>The claims register</h1>"
-            f'<p class="lede">Every claim of {html.escape(text_name)}, paraphrased, with a '
-            f"verdict from one fixed vocabulary and the evidence behind it ({len(rows)} claims; "
-            f"computed by "
-            f'<a href="06_claims.html">06 · Claims</a>, numbers in '
-            f'<a href="tables/claims.csv">claims.csv</a>).</p>'
-            f'<div class="filters" role="group" aria-label="Filter by verdict">'
-            f'{"".join(filters)}</div><div class="cards">{"".join(cards)}</div>')
-    script = """<script>
-(function () {
-  var buttons = document.querySelectorAll('button.filter');
-  buttons.forEach(function (b) {
-    b.addEventListener('click', function () {
-      var v = b.getAttribute('data-verdict');
-      buttons.forEach(function (o) { o.setAttribute('aria-pressed', o === b ? 'true' : 'false'); });
-      document.querySelectorAll('article.claim').forEach(function (c) {
-        c.hidden = v !== '' && c.getAttribute('data-verdict') !== v;
-      });
-    });
-  });
-})();
-</script>"""
-    chrome = _chrome_blocks("claims", [], version)
-    return _document(f"Claims register · {SITE_TITLE}", "claims", body, chrome, script,
-                     "claims")
+    filters = [{"verdict": "", "label": "all", "count": len(rows)}]
+    filters += [{"verdict": v, "label": v, "count": counts[v]} for v, _ in VOCABULARY
+                if v in counts]
+    cards = [{**r, "sentence": claim_numbers(r, level) or r["evidence"],
+              "meaning": meaning.get(r["verdict"], ""),
+              "refs": source_refs(r.get("sources", ""), by_id)} for r in rows]
+    chrome = _chrome("claims", [], version)
+    chrome.pop("me"), chrome.pop("version")
+    title = ("Claims register" if page == "claims.html"
+             else f"Claims register: {text['publisher']}")
+    return _page("claims.html", title=f"{title} · {SITE_TITLE}", page_class="claims",
+                 version=version, scripts=[script("claims.js")], chrome=chrome,
+                 filters=filters, cards=cards, text=text,
+                 jsonld_file=CLAIMS_JSONLD if page == "claims.html" else "",
+                 jsonld=Markup(_jsonld_text(claims_jsonld(rows, version, text, page))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -785,50 +900,40 @@ def _intro(notebook: str) -> str:
             para = para.strip()
             if para:
                 plain = re.sub(r"[*`]", "", para)
-                return re.split(r"(?<=[.:])\s", plain, maxsplit=1)[0].rstrip(":") + (
-                    "" if plain.rstrip().endswith(".") else "")
+                return re.split(r"(?<=[.:])\s", plain, maxsplit=1)[0].rstrip(":")
         break
     return ""
 
 
 def _figure_meta(svg: str) -> dict | None:
-    """The ``chasm`` metadata of the report output that shows ``svg`` (figures/<stem>.svg)."""
-    import json
-
+    """The ``chasm`` metadata of the report output that shows ``svg`` (figures/<stem>.svg),
+    with the width that keeps its text legible."""
     for report in sorted(paths.REPORTS.glob("*.ipynb")):
         nb = json.loads(report.read_text(encoding="utf-8"))
         for cell in nb.get("cells", []):
             for output in cell.get("outputs", []):
                 meta = output.get("metadata", {}).get("chasm")
                 if meta and meta.get("svg") == svg:
-                    return meta
+                    image = output.get("data", {}).get("image/svg+xml", "")
+                    image = "".join(image) if isinstance(image, list) else image
+                    return {**meta, "min_width": chart_min_width(image)}
     return None
 
 
-def _registers_section(registers: dict[str, list[dict[str, str]]]) -> str:
-    """The landing page's registers: one row per text (its outlet, title, claims and verdict
-    counts, a link to its page); the first is the main register."""
+def register_rows(registers: dict[str, list[dict[str, str]]]) -> list[dict]:
+    """The landing page's registers: one row per text (its source row, its page, its number
+    of claims and the verdict counts in vocabulary order); the first is the main register."""
     from .claims import VOCABULARY, register_page
 
-    if not registers:
-        return ""
     by_id = {r["source_id"]: r for r in sources()}
-    main = next(iter(registers))
-    items = []
+    main = next(iter(registers), "")
+    out = []
     for text_id, part in registers.items():
-        row = by_id.get(text_id, {})
-        counts = {v: sum(r["verdict"] == v for r in part) for v, _ in VOCABULARY}
-        shown = ", ".join(f"{k} {v}" for v, k in counts.items() if k)
-        items.append(f'<li><a href="{html.escape(register_page(text_id, main))}">'
-                     f'{html.escape(row.get("publisher", text_id))}, '
-                     f'{html.escape(row.get("published", ""))}: '
-                     f'<cite>{html.escape(row.get("title", text_id))}</cite></a> '
-                     f'<span class="kind">{html.escape(row.get("kind", ""))}</span>: '
-                     f"{len(part)} claims ({html.escape(shown)}).</li>")
-    return ('<section id="registers"><h2>Texts checked against the figures</h2>'
-            "<p>One claims register per text that quotes these polls, each with its own "
-            "page; the same rules give every verdict.</p>"
-            f'<ul class="order">{"".join(items)}</ul></section>')
+        counts = [(v, sum(r["verdict"] == v for r in part)) for v, _ in VOCABULARY]
+        out.append({"text": by_id.get(text_id, {"title": text_id, "publisher": text_id}),
+                    "page": register_page(text_id, main), "claims": len(part),
+                    "counts": ", ".join(f"{k} {v}" for v, k in counts if k)})
+    return out
 
 
 def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
@@ -838,105 +943,69 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
     from . import io
 
     by_name = {r.name: r for r in all_runs}
-    start = _short(by_name[START_HERE].title) if START_HERE in by_name else "the interpretation"
-    parts = ['<h1>The Chasm Between Us: what the survey figures can and cannot say</h1>',
-             '<p class="lede">An essay (REM, December 2025) reads Levada Center polls on how '
-             "Russians see those who emigrated. This site re-examines every figure it quotes: "
-             "with honest intervals, the two waves compared, and each of its claims checked "
-             "against the published numbers.</p>",
-             f'<p class="start"><a class="button" href="{START_HERE}.html">Start here: '
-             f"{html.escape(start)}"
-             "</a> <a href=\"claims.html\">All claims and their verdicts</a></p>"]
-    headline = [r for r in rows if r.get("kind") in HEADLINE_KINDS]
-    if headline:
-        items = []
-        for r in headline:
-            items.append(
-                f'<li>{badge(r["verdict"])} <span class="finding">'
-                f'{html.escape(r["paraphrase"])}</span> <span class="numbers">'
-                f'{html.escape(claim_numbers(r, level))}</span> '
-                f'<a href="claims.html#{html.escape(r["claim_id"])}">Evidence '
-                f'({html.escape(r["claim_id"])})</a></li>')
-        parts.append('<section id="findings" aria-labelledby="findings-h">'
-                     '<h2 id="findings-h">Headline findings</h2>'
-                     f'<ul class="findings">{"".join(items)}</ul></section>')
-    parts.append(_registers_section(registers or {}))
+    start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
+    headline = [{**r, "numbers": claim_numbers(r, level)} for r in rows
+                if r.get("kind") in HEADLINE_KINDS]
     meta = _figure_meta(KEY_FIGURE)
+    key_figure = None
     if meta and (paths.REPORTS / KEY_FIGURE).exists():
-        parts.append('<section id="key-chart"><h2>The key chart</h2>'
-                     f"{figure_html(meta)}</section>")
-    order = []
-    for r in all_runs:
-        if r.main:
-            order.append(f'<li><a href="{html.escape(r.name)}.html">{html.escape(r.title)}</a>'
-                         f' <span class="what">{html.escape(_intro(r.notebook))}</span>'
-                         f' <a class="small" href="{html.escape(r.name)}.html#code">with code'
-                         f'</a> · <a class="small" href="{html.escape(r.name)}.ipynb">notebook'
-                         "</a></li>")
-    parts.append('<section id="reading-order"><h2>Reading order</h2>'
-                 f'<p>For the conclusions, read <a href="{START_HERE}.html">the '
-                 "interpretation</a> first; the reports below build it step by step.</p>"
-                 f'<ol class="order">{"".join(order)}</ol></section>')
-    sens = []
+        key_figure = {"stem": _stem(meta["svg"]), "title": meta.get("title") or "",
+                      "subtitle": meta.get("subtitle") or "", "svg": meta["svg"],
+                      "csv": meta["csv"], "alt": meta.get("alt", ""),
+                      "source": meta.get("source", ""), "min_width": meta.get("min_width")}
+    mains = [{"name": r.name, "title": r.title, "intro": _intro(r.notebook)}
+             for r in all_runs if r.main]
+    sens, analyses = [], []
     for r in all_runs:
         if r.main:
             continue
-        changed = verdict_changes(r.name, r.notebook)
-        effect = ("no verdicts of its own" if changed is None else
-                  f"{len(changed)} of its verdicts differ from the main run's (listed on "
-                  "its page)" if changed else "every verdict as in the main run")
-        sens.append(f'<li><a href="{html.escape(r.name)}.html">{html.escape(r.label)}</a>: '
-                    f"{html.escape(_params_text(r.changes))} instead of the main run's; "
-                    f"{html.escape(effect)}.</li>")
-    if sens:
-        parts.append('<section id="sensitivity"><h2>Sensitivity runs</h2>'
-                     "<p>The same reports with one assumption changed. They are checks, "
-                     "not findings.</p>"
-                     f'<ul class="order">{"".join(sens)}</ul></section>')
-    src = []
-    for row in sources():
-        link = (f'<a href="{html.escape(row["url"])}">{html.escape(row["title"])}</a>'
-                if row.get("url") else f"<cite>{html.escape(row['title'])}</cite> (no public "
-                "address recorded)")
-        src.append(f'<li id="src-{html.escape(row["source_id"])}">'
-                   f'{html.escape(row["publisher"])}, {html.escape(row["published"])}: {link}. '
-                   f'<span class="kind">{html.escape(row["kind"])}</span> '
-                   f'{html.escape(row.get("note", ""))}</li>')
-    parts.append('<section id="sources"><h2>Sources</h2><p>The essay and the surveys it '
-                 'quotes; every figure is in <a href="01_ingest.html">01 · Ingest</a> with '
-                 f'its source.</p><ul class="sources">{"".join(src)}</ul></section>')
-    gaps = io.load_gaps()
-    gap_items = "".join(f'<li id="gap-{html.escape(str(g.id))}"><strong>'
-                        f"{html.escape(str(g.what))}.</strong> "
-                        f"{html.escape(str(g.consequence))}</li>" for g in gaps.itertuples())
-    parts.append('<section id="gaps"><h2>What these data cannot tell</h2>'
-                 f'<ul class="gaps">{gap_items}</ul></section>')
-    parts.append('<section id="cite"><h2>How to cite</h2>' + _citation() + "</section>")
-    parts.append(f'<p class="version">Data version <code>{version}</code>: a hash of '
-                 "<code>data/raw/</code> and <code>data/claims/</code>; every page shows "
-                 "it, so a reader can tell which inputs a page was built from.</p>")
-    chrome = _chrome_blocks("index", [], version)
-    return _document(f"{SITE_TITLE}: findings and reports", "index", "\n".join(parts),
-                     chrome, "", "landing")
+        item = {"name": r.name, "label": r.label, "change_text": r.change_text}
+        if r.kind == "sensitivity":
+            changed = verdict_changes(r.name, r.notebook)
+            item["effect"] = ("no verdicts of its own" if changed is None else
+                              f"{len(changed)} of its verdicts differ from the main run's "
+                              "(listed on its page)" if changed else
+                              "every verdict as in the main run")
+            sens.append(item)
+        else:
+            analyses.append(item)
+    listed = [{**s, "url": safe_url(s.get("url", "")), "lang": lang_of(s.get("title", ""))}
+              for s in sources()]
+    chrome = _chrome("index", [], version)
+    chrome.pop("me"), chrome.pop("version")
+    return _page("index.html", title=f"{SITE_TITLE}: findings and reports", page_class="landing",
+                 version=version, scripts=[], chrome=chrome,
+                 start=start, headline=headline, key_figure=key_figure, mains=mains,
+                 analyses=analyses, sensitivity=sens, sources=listed,
+                 registers=register_rows(registers or {}),
+                 gaps=list(io.load_gaps().itertuples()), cff=_citation())
 
 
-def _citation() -> str:
+def _citation() -> dict | None:
+    """The project's citation from ``CITATION.cff``: its message and one line of text."""
     import yaml
 
     path = paths.ROOT / "CITATION.cff"
     if not path.exists():
-        return "<p>See CITATION.cff.</p>"
+        return None
     cff = yaml.safe_load(path.read_text(encoding="utf-8"))
     authors = ", ".join(a.get("name", "") for a in cff.get("authors", []))
     text = (f"{authors}. {cff.get('title', '')}. Version {cff.get('version', '')}, "
             f"{cff.get('date-released', '')}.")
-    return (f"<p>{html.escape(text)}</p><p>{html.escape(cff.get('message', ''))} "
-            "The citation file is <code>CITATION.cff</code> in the repository.</p>")
+    return {"text": text, "message": cff.get("message", "")}
+
+
+def _citation_text() -> str:
+    cff = _citation()
+    return cff["text"] if cff else ""
 
 
 def write_site() -> list[Path]:
-    """The index step (module docstring): landing page, claims page, stylesheet, and the
-    chrome of every run page; files are rewritten only when their content changes."""
+    """The index step (module docstring): landing page, claims page and its JSON-LD,
+    stylesheet, and every run page rendered again from its report; files are rewritten only
+    when their content changes."""
+    import nbformat
+
     version = data_version()
     all_runs = runs()
     level = _level()
@@ -945,23 +1014,29 @@ def write_site() -> list[Path]:
     every = read_csv(paths.REPORTS / "tables" / "claims.csv")
     texts = list(dict.fromkeys(r.get("register", "") for r in every))
     main = texts[0] if texts else ""
-    rows = [r for r in every if r.get("register", "") == main]
     registers = {t: [r for r in every if r.get("register", "") == t] for t in texts}
+    rows = registers.get(main, [])
     written = [write_stylesheet(paths.REPORTS)]
-    pages = [("index.html", landing_page(all_runs, rows, version, level, registers))]
-    pages += [(register_page(t, main), claims_page(part, version, level, t))
+    by_id = {r["source_id"]: r for r in sources()}
+    pages = [("index.html", landing_page(all_runs, rows, version, level, registers)),
+             (CLAIMS_JSONLD, _jsonld_text(claims_jsonld(rows, version, by_id.get(main)))
+              + "\n")]
+    pages += [(register_page(t, main), claims_page(part, version, level, t,
+                                                   register_page(t, main)))
               for t, part in registers.items()] or [("claims.html",
                                                      claims_page([], version, level))]
     for old in paths.REPORTS.glob("claims-*.html"):  # a removed register's page goes too
         if old.name not in {name for name, _ in pages}:
             old.unlink()
+    for run in all_runs:
+        report = paths.REPORTS / f"{run.name}.ipynb"
+        if report.exists():
+            nb = nbformat.read(report, as_version=4)
+            pages.append((f"{run.name}.html",
+                          render(nb, run.name, all_runs=all_runs, version=version).html))
     for name, text in pages:
         target = paths.REPORTS / name
         if not target.exists() or target.read_text(encoding="utf-8") != text:
             _write(target, text)
         written.append(target)
-    for run in all_runs:
-        page = paths.REPORTS / f"{run.name}.html"
-        if page.exists():
-            refresh_chrome(page, all_runs, version)
     return written

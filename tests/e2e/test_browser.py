@@ -11,9 +11,16 @@ own box), every image has alt text and not nbconvert's default, every page has a
 and a link home, and the landing page shows its findings above the fold at 1280 px. A
 screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
 committed) for a reviewer to look at. From the landing page every finding's evidence and
-its sources are two clicks away. A control page with a remote image, a missing image and an
-empty SVG proves the checks catch what they look for. A static test needs no browser: no
-page loads a script or stylesheet from the network.
+its sources' addresses are two clicks away. Every run page opens with its findings box in the
+first screen at both widths; no chart text is under 11 px at 400 px (measured from each SVG's
+own font sizes and its drawn width); a table wider than its box at 1280 px still shows a
+number column; axe-core (vendored from npm in ``tests/e2e/fixtures/axe-core``, injected with
+the network off) finds no serious or critical violation at either width. Every link of every
+page is clicked: same-page links must land on an element, links to other files must reach an
+existing file and fragment; a control page proves the pages' Content-Security-Policy stops a
+``javascript:`` link and an inline handler from running. A control page with a remote
+image, a missing image and an empty SVG proves the checks catch what they look for. A static
+test needs no browser: no page loads a script or stylesheet from the network.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from chasm import paths
+from chasm import paths, site
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -205,6 +212,16 @@ for (const el of document.body.querySelectorAll('*')) {
               + Math.round(r.right));
 }
 const findings = document.getElementById('findings');
+const charts = [...document.querySelectorAll('figure.chart img')].map(i => ({
+  src: i.getAttribute('src'), width: i.getBoundingClientRect().width}));
+const hidden = [];
+for (const box of document.querySelectorAll('.table-box')) {
+  const nums = [...box.querySelectorAll('td.num')];
+  if (!nums.length || box.scrollWidth <= box.clientWidth + 1) continue;
+  const right = box.getBoundingClientRect().right;
+  if (!nums.some(td => td.getBoundingClientRect().left < right - 20))
+    hidden.push((box.querySelector('caption') || box).textContent.slice(0, 60));
+}
 return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWidth,
         wide: wide.slice(0, 5), title: document.title,
         home: [...document.querySelectorAll('a[href]')].some(
@@ -212,7 +229,11 @@ return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWid
         images: [...document.querySelectorAll('img')].map(i => i.getAttribute('alt')),
         bare_svgs: [...document.querySelectorAll('svg')].filter(
           s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
-        findings_top: findings ? findings.getBoundingClientRect().top : null};
+        findings_top: findings ? findings.getBoundingClientRect().top : null,
+        charts: charts, hidden_numbers: hidden,
+        scrolling_tables: [...document.querySelectorAll('.table-box')].filter(
+          b => b.scrollWidth > b.clientWidth + 1).map(
+          b => (b.querySelector('caption') || b).textContent.slice(0, 60))};
 """
 
 
@@ -262,6 +283,29 @@ def test_page_reads_at_width(layouts, page, width):
     assert all(alt and alt.strip() and DEFAULT_ALT not in alt for alt in seen["images"]), (
         f"{page.name}: images without real alt text: {seen['images']}")
     assert seen["bare_svgs"] == 0, f"{page.name}: inline SVG without a text alternative"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_run_pages_open_with_their_findings_and_legible_charts(layouts, page, width):
+    seen = layouts[(page.name, width)]
+    if page.name not in ("index.html", "claims.html"):
+        assert seen["findings_top"] is not None, f"{page.name} has no findings box"
+        assert seen["findings_top"] < HEIGHT, (
+            f"{page.name} at {width} px: the findings start at {seen['findings_top']} px")
+    for chart in seen["charts"]:
+        sizes = site.chart_text_sizes(
+            (paths.REPORTS / chart["src"]).read_text(encoding="utf-8"))
+        assert sizes is not None, f"{chart['src']}: its text is not text"
+        shown = sizes[1] * chart["width"] / sizes[0]
+        assert shown >= site.MIN_CHART_TEXT_PX - 0.05, (
+            f"{page.name} at {width} px: {chart['src']} text drawn at {shown:.1f} px")
+    if width < 600:  # a phone: rows stack, so no table scrolls sideways
+        assert seen["scrolling_tables"] == [], (
+            f"{page.name} at {width} px: tables still scrolling: {seen['scrolling_tables']}")
+    if width >= 1280:
+        assert seen["hidden_numbers"] == [], (
+            f"{page.name}: tables whose numbers are all out of view: {seen['hidden_numbers']}")
 
 
 def test_findings_are_above_the_fold_on_the_landing_page(layouts):
@@ -349,3 +393,152 @@ def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
     assert any(w.startswith("div ") for w in seen["wide"]), seen["wide"]
     assert seen["images"] == [DEFAULT_ALT, None]
     assert seen["title"] == "" and not seen["home"] and seen["bare_svgs"] == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Accessibility (axe-core, offline) and every link clicked
+# --------------------------------------------------------------------------------------------
+AXE = Path(__file__).parent / "fixtures" / "axe-core" / "axe.min.js"
+#: Impacts that fail the test (axe-core's scale: minor, moderate, serious, critical).
+BLOCKING = ("serious", "critical")
+AXE_RUN_JS = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(
+  r => done(r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length,
+                                     where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))),
+  e => done([{id: 'axe-error', impact: 'critical', nodes: 0, where: [String(e)]}]));
+"""
+
+
+@pytest.fixture(scope="module")
+def axe_results(browser):
+    """axe-core's violations for every page at both widths (injected from the fixture:
+    nothing is fetched)."""
+    source = AXE.read_text(encoding="utf-8")
+    browser.set_script_timeout(60)
+    seen = {}
+    try:
+        for width in WIDTHS:
+            at_width(browser, width)
+            for page in PAGES:
+                browser.get(page.as_uri())
+                browser.execute_script(source)
+                seen[(page.name, width)] = browser.execute_async_script(AXE_RUN_JS)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return seen
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_serious_accessibility_violation(axe_results, page, width):
+    bad = [v for v in axe_results[(page.name, width)] if v["impact"] in BLOCKING]
+    assert bad == [], f"{page.name} at {width} px: {bad}"
+
+
+def test_axe_finds_what_it_looks_for(browser, tmp_path):
+    """A control page with white text on #777 (4.48:1) and an image without alt text."""
+    page = tmp_path / "axe.html"
+    page.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>axe</title></head>"
+        "<body><main><p style='color:#fff;background:#777'>low contrast</p>"
+        "<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='></main></body></html>",
+        encoding="utf-8")
+    browser.get(page.as_uri())
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    found = {v["id"]: v["impact"] for v in browser.execute_async_script(AXE_RUN_JS)}
+    assert found.get("color-contrast") == "serious" and found.get("image-alt") == "critical"
+
+
+#: Click each link of the page in turn (a capture listener records where it would go and
+#: stops the navigation, so one load serves every link); same-page links are followed.
+CLICK_JS = """
+const out = [];
+const record = e => { const a = e.target.closest('a'); if (!a) return;
+  const url = new URL(a.href, location.href);
+  const same = url.href.split('#')[0] === location.href.split('#')[0];
+  const hash = decodeURIComponent(url.hash.slice(1));
+  out.push({href: a.href, protocol: url.protocol, same: same, hash: hash,
+            target: same && hash ? !!document.getElementById(hash) : null});
+  if (!same || !url.hash) e.preventDefault(); };
+document.addEventListener('click', record, true);
+for (const d of document.querySelectorAll('details')) d.open = true;
+for (const a of document.querySelectorAll('a[href]')) a.click();
+document.removeEventListener('click', record, true);
+return out;
+"""
+
+
+@pytest.fixture(scope="module")
+def clicked(browser):
+    at_width(browser, 1280)
+    seen = {}
+    try:
+        for page in PAGES:
+            browser.get(page.as_uri())
+            seen[page.name] = browser.execute_script(CLICK_JS)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return seen
+
+
+def _ids(path: Path, cache: dict) -> set[str]:
+    if path not in cache:
+        text = path.read_text(encoding="utf-8", errors="replace") if path.suffix == ".html" else ""
+        cache[path] = set(re.findall(r'\bid="([^"]+)"', text))
+    return cache[path]
+
+
+def test_every_link_of_every_page_clicks_through(clicked):
+    with (paths.DATA / "raw" / "sources.csv").open(encoding="utf-8") as handle:
+        addresses = {row["url"] for row in csv.DictReader(handle) if row["url"]}
+    cache: dict = {}
+    total = 0
+    for page, links in clicked.items():
+        assert links, f"{page} has no link"
+        for link in links:
+            total += 1
+            assert link["protocol"] in ("file:", "http:", "https:"), (page, link["href"])
+            if link["protocol"] != "file:":
+                assert link["href"] in addresses, f"{page} links off the project: {link}"
+            elif link["same"]:
+                assert not link["hash"] or link["target"], f"{page}: no element #{link['hash']}"
+            else:
+                url = urlparse(link["href"])
+                target = Path(unquote(url.path))
+                assert target.is_file(), f"{page} links to missing {target}"
+                if url.fragment and target.suffix == ".html":
+                    assert unquote(url.fragment) in _ids(target, cache) or url.fragment == "code", (
+                        f"{page}: {target.name} has no #{url.fragment}")
+    assert total > 100
+
+
+def test_every_page_carries_the_site_policy():
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text)
+        assert policy, f"{page.name} has no Content-Security-Policy"
+        script_src = re.search(r"script-src ([^;]*)", policy.group(1).replace("&#39;", "'"))
+        assert "unsafe-inline" not in script_src.group(1), page.name
+
+
+def test_the_policy_stops_javascript_links_and_inline_handlers(browser, tmp_path):
+    """A control page with the site's policy: a ``java<TAB>script:`` link, a plain
+    ``javascript:`` link and an ``onclick`` handler, each clicked, run nothing; the same
+    page's hashed script does run."""
+    allowed = "window.ran = (window.ran || []).concat(['hashed']);"
+    policy = site.csp([allowed])
+    page = tmp_path / "csp.html"
+    page.write_text(
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{policy}\"><title>csp</title>"
+        "</head><body>"
+        "<a id='tab' href='java\tscript:window.ran=(window.ran||[]).concat([\"tab\"])'>a</a>"
+        "<a id='plain' href='javascript:window.ran=(window.ran||[]).concat([\"plain\"])'>b</a>"
+        "<button id='handler' onclick='window.ran=(window.ran||[]).concat([\"handler\"])'>c"
+        f"</button><script>{allowed}</script></body></html>", encoding="utf-8")
+    browser.get(page.as_uri())
+    for element in ("tab", "plain", "handler"):
+        browser.execute_script(f"document.getElementById('{element}').click();")
+    browser.execute_script("return 1;")
+    assert browser.execute_script("return window.ran || [];") == ["hashed"]

@@ -9,6 +9,7 @@ line; a params file name make cannot express stops make with one message.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -37,8 +38,11 @@ def test_an_old_dated_change_rebuilds_its_run_and_only_it(project):
     os.utime(params, (T0, T0))  # older than every report, as cp -p would leave it
     out = make(project)
     assert out.returncode == 0, out.stderr
-    built = [line.split(":")[0][2:] for line in out.stdout.splitlines() if line.startswith("▶")]
+    built = [m[1] for m in re.finditer(r"^▶ (?:\[[^]]*\] )?([^:]+):", out.stdout, re.M)]
     assert built == [RUN]
+    assert f"▶ [1/1] {RUN}:" in out.stdout  # the counter
+    assert f"1 output(s) changed:\n  ~ reports/{RUN}.ipynb" not in out.stdout  # more changed
+    assert f"~ reports/{RUN}.ipynb" in out.stdout and f"~ reports/{RUN}.html" in out.stdout
     report = (project / "reports" / f"{RUN}.ipynb").read_text()
     assert '"deff": 1.2' in report
     again = make(project)
@@ -63,11 +67,15 @@ def test_a_removed_run_leaves_no_outputs_and_no_index_line(project):
                                   "03_waves--a:b.yaml"])
 def test_a_params_name_make_cannot_express_is_refused(project, name):
     (project / "notebooks" / "params" / name).write_text("deff: 1.5\n")
-    for target in ("reports", "help"):
+    for target in ("reports", "test-unit"):
         out = make(project, target=target)
         assert out.returncode != 0
         assert "params file name(s) make cannot use" in out.stderr
         assert "rename" in out.stderr
+    out = make(project, target="help")  # help still lists the targets, and names the file
+    assert out.returncode == 0, out.stderr
+    assert "make report " in out.stdout and "make test-unit" in out.stdout
+    assert "params file name(s) make cannot use" in out.stderr and name in out.stderr
 
 
 def test_params_for_a_missing_notebook_are_refused(project):

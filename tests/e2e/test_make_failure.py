@@ -92,7 +92,7 @@ def test_failing_notebook_fails_make_leaves_no_report_and_is_retried(project):
         output = out.stdout + out.stderr
         assert out.returncode != 0, f"attempt {attempt}:\n{output}"
         assert "Nothing to be done" not in output and "is up to date" not in output
-        assert "▶ 99_fail" in output, f"attempt {attempt} did not run the notebook:\n{output}"
+        assert "▶ [1/1] 99_fail" in output, f"attempt {attempt} did not run the notebook:\n{output}"
         assert "99_fail: cell" in output and "raised RuntimeError: deliberate failure in the " \
             "second cell" in output, output
         assert "raise RuntimeError('deliberate failure in the second cell')" in output, output

@@ -21,6 +21,14 @@ pytestmark = [
 ]
 
 RUN = "03_waves--deff1"
+#: Another build: holds the checkout's OS lock and names itself as owner.
+HOLDER = """
+import os, sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1]); lock.acquire()
+open(sys.argv[1] + ".owner", "w").write(f"{os.getpid()} {os.getpid()}\\n")
+print("held", flush=True); time.sleep(30)
+"""
 
 
 @pytest.fixture
@@ -44,9 +52,11 @@ def test_a_second_make_is_refused_while_the_first_is_alive(project):
     params = project / "notebooks" / "params" / f"{RUN}.yaml"
     params.write_text("deff: 1.2\n")
     (project / ".build").mkdir(exist_ok=True)
-    holder = subprocess.Popen(["sleep", "30"])
+    lock = project / ".build" / "lock"
+    holder = subprocess.Popen([str(VENV / "bin" / "python"), "-c", HOLDER, str(lock)],
+                              stdout=subprocess.PIPE, text=True)
     try:
-        (project / ".build" / "lock").write_text(f"{holder.pid}\n")
+        assert holder.stdout.readline().strip() == "held"
         before = snapshot(project)
         out = make(project)
         assert out.returncode != 0
@@ -56,9 +66,10 @@ def test_a_second_make_is_refused_while_the_first_is_alive(project):
     finally:
         holder.kill()
         holder.wait()
-    out = make(project)  # the holder has gone: its lock is taken over
+    out = make(project)  # the holder has gone: its lock went with it (the file stays)
     assert out.returncode == 0, out.stderr
-    assert f"▶ {RUN}" in out.stdout
+    assert lock.exists()
+    assert f"▶ [1/1] {RUN}" in out.stdout
 
 
 def test_a_run_that_cannot_publish_everything_puts_everything_back(project):
@@ -106,6 +117,8 @@ def test_an_interrupted_make_says_so_in_one_line_and_changes_nothing(project):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode != 0
     assert "Traceback" not in err, err
-    assert "interrupted; nothing is half-published" in err, err
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("make")]
+    assert len(lines) == 1 and lines[0].startswith("✗ make interrupted"), err  # make's own aside
+    assert "reports/ and data/processed/ are unchanged" in lines[0], err
     time.sleep(1)  # nothing may publish after make has gone
     assert_unchanged(project, before)

@@ -127,3 +127,17 @@ def test_a_named_index_becomes_the_row_header_and_verdicts_become_badges():
     assert '<span class="badge badge-fair">consistent</span>' in out.html
     filtered = pd.DataFrame({"note": ["x"]}, index=[5])  # a filtered row keeps no number
     assert _cells(display.table(filtered).html) == [["note"], ["x"]]
+
+
+def test_codes_without_a_label_are_shown_as_words_and_kept_in_the_csv():
+    frame = pd.DataFrame({"question": ["why_people_leave"], "family": ["essay_waves"],
+                          "diff": [-6.0]})
+    shown = display.table(frame)
+    assert "why people leave" in shown.html and "essay waves" in shown.html
+    assert "why_people_leave" not in shown.html and "why_people_leave" in shown.csv
+
+
+def test_every_cell_names_its_column_for_the_stacked_phone_layout():
+    shown = display.table(pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3]}),
+                          index="figure_id")
+    assert 'data-label="figure"' in shown.html and 'data-label="interval low"' in shown.html

@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -12,7 +13,9 @@ from chasm import guard, paths
 def lock(tmp_path, monkeypatch):
     path = tmp_path / ".build" / "lock"
     monkeypatch.setattr(guard, "LOCK", path)
-    return path
+    monkeypatch.setattr(guard, "_HELD", {})
+    yield path
+    guard.release()
 
 
 def _dead_pid() -> int:
@@ -21,26 +24,65 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_acquire_is_reentrant_and_refuses_a_live_other_owner(lock):
+HOLDER = """
+import sys, time
+from filelock import FileLock
+lock = FileLock(sys.argv[1]); lock.acquire()
+open(sys.argv[1] + ".owner", "w").write(sys.argv[2])
+print("held", flush=True); time.sleep(30)
+"""
+
+
+def _holder(lock, owner_line: str) -> subprocess.Popen:
+    """Another process that holds the OS lock and names itself (``owner_line``) as owner."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock), owner_line],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_acquire_is_reentrant_and_refuses_a_live_other_holder(lock):
     me = guard.acquire()
-    assert me == guard.make_ancestor() and lock.read_text() == f"{me}\n"
+    assert me == guard.make_ancestor()
+    assert lock.with_name("lock.owner").read_text() == f"{os.getpid()} {me}\n"
     assert guard.acquire() == me
-    other = subprocess.Popen(["sleep", "30"])
+    guard.release()
+    other = _holder(lock, "999999 999999\n")
     try:
-        lock.write_text(f"{other.pid}\n")
-        with pytest.raises(guard.GuardError, match=f"another build is running.*{other.pid}"):
+        with pytest.raises(guard.GuardError, match="another build is running.*999999"):
             guard.acquire()
     finally:
         other.kill()
         other.wait()
+    assert guard.acquire() == me  # the holder ended: its OS lock ended with it
 
 
-def test_a_lock_whose_owner_has_gone_is_taken_over(lock):
+def test_a_lock_file_left_behind_blocks_nothing(lock):
+    """A finished or killed make leaves at most a file; a recycled pid in it changes nothing."""
     lock.parent.mkdir(parents=True)
-    lock.write_text(f"{_dead_pid()}\n")
+    lock.write_text("")
+    lock.with_name("lock.owner").write_text(f"{_dead_pid()} {os.getpid()}\n")
     assert guard.acquire() == guard.make_ancestor()
-    lock.write_text("not a pid\n")
+    guard.release()
+    lock.with_name("lock.owner").write_text(f"{os.getppid()} {os.getppid()}\n")  # alive pid
     assert guard.acquire() == guard.make_ancestor()
+
+
+def test_a_holder_that_is_this_process_ancestor_or_make_is_shared(lock):
+    other = _holder(lock, f"{os.getppid()} 1\n")  # held "by" an ancestor of this process
+    try:
+        assert guard.acquire() == guard.make_ancestor()
+        guard.still_owner(guard.make_ancestor())
+    finally:
+        other.kill()
+        other.wait()
+    other = _holder(lock, f"999999 {guard.make_ancestor()}\n")  # a sibling of the same make
+    try:
+        assert guard.acquire() == guard.make_ancestor()
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_still_owner_refuses_when_the_owner_has_gone_or_lost_the_lock(lock):
@@ -48,9 +90,9 @@ def test_still_owner_refuses_when_the_owner_has_gone_or_lost_the_lock(lock):
     guard.still_owner(owner)  # nothing changed: may publish
     with pytest.raises(guard.GuardError, match="has stopped: nothing is published"):
         guard.still_owner(_dead_pid())
-    other = subprocess.Popen(["sleep", "30"])
+    guard.release()
+    other = _holder(lock, "999999 999999\n")
     try:
-        lock.write_text(f"{other.pid}\n")
         with pytest.raises(guard.GuardError, match="took over"):
             guard.still_owner(owner)
     finally:

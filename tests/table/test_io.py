@@ -202,9 +202,10 @@ def _mutations(name: str, data):
 
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
-def test_the_schema_interpreter_agrees_with_jsonschema(name):
-    """chasm.io interprets the schemas itself (jsonschema costs seconds to import in every
-    notebook); on the real file and on each broken variant both must give the same verdict."""
+def test_the_compiled_validator_agrees_with_jsonschema(name):
+    """chasm.io validates with fastjsonschema, node by node to report every problem; on the
+    real file and on each broken variant it must give jsonschema's verdict (an independent
+    implementation), and name at least one problem exactly when jsonschema finds one."""
     import jsonschema
     import yaml
 
@@ -213,15 +214,25 @@ def test_the_schema_interpreter_agrees_with_jsonschema(name):
     data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
     verdicts = []
     for doc in _mutations(name, data):
-        ours = not list(io._schema_errors(schema, doc, (), schema))
+        ours = not io._node_problems(schema, schema, doc, ())
         assert ours == validator.is_valid(doc), doc
         verdicts.append(ours)
     assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
 
 
-def test_a_schema_keyword_the_interpreter_does_not_know_is_refused():
-    with pytest.raises(ValueError, match=r"schema keyword\(s\) \['maxLength'\] not supported"):
-        io._schema_keywords({"properties": {"a": {"type": "string", "maxLength": 3}}}, "x")
+def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
+    """The schema library stays off the build's path: fastjsonschema (milliseconds), never
+    jsonschema (seconds to import)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from chasm import io; io.load_metadata(); io.load_gaps(); "
+             "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True"]
+
+
 def test_population_tables_are_found_by_date_and_checked_like_the_one_we_have(tmp_path):
     real = (io.paths.RAW / "rosstat_population_2024-01-01.csv").read_text(encoding="utf-8")
     (tmp_path / "rosstat_population_2024-01-01.csv").write_text(real, encoding="utf-8")
@@ -246,3 +257,36 @@ def test_a_population_table_not_named_by_its_date_is_refused(tmp_path, name):
         io.population_files(tmp_path)
     with pytest.raises(io.RawDataError, match="no population table"):
         io.population_files(tmp_path / "empty")
+
+
+def _waves_problems(tmp_path, text: str) -> list[io.RawDataError]:
+    path = tmp_path / "waves.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(io.RawDataError) as info:
+        io._read_yaml(path, "waves")
+    return info.value.problems
+
+
+def test_a_misspelt_key_is_named_with_the_nearest_key_before_the_key_it_lacks(tmp_path):
+    problems = _waves_problems(tmp_path, "2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n"
+                               "  n_asumed: true\n")
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        "value 'n_asumed': unknown key (did you mean 'n_assumed'?)"]
+    assert problems[0].line == 5 and problems[0].key == "2024-03.n_asumed"
+
+
+def test_schema_problems_of_several_entries_come_in_file_order(tmp_path):
+    problems = _waves_problems(tmp_path, "2024-03:\n  label: x\n  fieldwork: null\n  n: 0\n"
+                               "  n_assumed: true\nMarch:\n  label: y\n  fieldwork: null\n"
+                               "  n: 1600\n  n_assumed: maybe\n")
+    assert [(p.line, p.key) for p in problems] == [(4, "2024-03.n"), (6, "March"),
+                                                   (10, "March.n_assumed")]
+
+
+def test_an_age_without_its_pair_is_a_missing_key(tmp_path):
+    path = tmp_path / "subgroups.yaml"
+    path.write_text("age:\n  label: age\n  groups:\n    young: {label: young, min_age: 18}\n",
+                    encoding="utf-8")
+    with pytest.raises(io.RawDataError, match=r"line 4, key 'age.groups.young.max_age': "
+                       r"required key is missing$"):
+        io._read_yaml(path, "subgroups")

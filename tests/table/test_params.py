@@ -28,6 +28,17 @@ def load(notebook, text, name="99_demo--x.yaml"):
     return params.load(path, notebook)
 
 
+def test_a_list_may_be_given_where_the_default_is_none(notebook):
+    """08_series documents ``waves = None  # list of waves``: a params file can set it."""
+    assert load(notebook, 'n: ["2024-03", "2025-04"]\n') == {"n": ["2024-03", "2025-04"]}
+    path = notebook.parent / "params" / "08_series--waves.yaml"
+    path.write_text('waves: ["2024-03", "2025-04"]\n')
+    real = paths.NOTEBOOKS / "08_series.ipynb"
+    assert params.load(path, real) == {"waves": ["2024-03", "2025-04"]}
+    with pytest.raises(ParameterFileError, match="key 'alpha'.*is list"):
+        load(notebook, "alpha: [0.1]\n")
+
+
 def test_declared_reads_names_and_defaults(notebook):
     assert params.declared(notebook) == {"run": "x", "deff": None, "alpha": 0.05,
                                          "wave": "2024-03", "n": None}

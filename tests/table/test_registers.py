@@ -20,10 +20,12 @@ SOURCE_ROWS = (
     f'{TEXT},secondary,Synthetic Daily,"Fewer Russians want to leave",2025-06-01,,'
     '"A synthetic press report (test data)."\n'
     'synthetic-release-b,primary,Synthetic Institute,"Emigration wishes, March 2024",'
-    '2024-07-01,,"A synthetic second release for the same wave (test data)."\n')
+    '2024-07-01,,"A synthetic second release for the same wave (test data)."\n'
+    'synthetic-release-c,primary,Synthetic Institute,"Emigration wishes, April 2025",'
+    '2025-06-01,,"A synthetic breakdown by relatives abroad (test data)."\n')
 FIGURES = """figure_id,source_id,wave,question,option,subgroup_var,subgroup,value_pct,value_text
-Z01,synthetic-release-b,2025-04,wish_to_emigrate,would,relatives_emigrated,abroad,28,28%
-Z02,synthetic-release-b,2025-04,wish_to_emigrate,would,relatives_emigrated,none,7,7%
+Z01,synthetic-release-c,2025-04,wish_to_emigrate,would,relatives_emigrated,abroad,28,28%
+Z02,synthetic-release-c,2025-04,wish_to_emigrate,would,relatives_emigrated,none,7,7%
 Z03,synthetic-release-b,2024-03,wish_to_emigrate,would,all,all,11,11%
 """
 SUBGROUP = """relatives_emigrated:
@@ -132,7 +134,7 @@ def test_given_sizes_make_the_check_one_size(project):
     text = path.read_text(encoding="utf-8").replace(
         "relatives_emigrated:\n  label: has relatives who emigrated\n",
         "relatives_emigrated:\n  label: has relatives who emigrated\n"
-        "  sizes: {source: synthetic-release-b, groups: {abroad: 20, none: 80}}\n")
+        "  sizes: {source: synthetic-release-c, groups: {abroad: 20, none: 80}}\n")
     path.write_text(text, encoding="utf-8")
     _, out = evaluate(project)
     c09 = out.loc["C09"]
@@ -147,7 +149,7 @@ def test_given_sizes_that_do_not_sum_to_100_stop_the_build(project):
     path.write_text(path.read_text(encoding="utf-8").replace(
         "  label: has relatives who emigrated\n",
         "  label: has relatives who emigrated\n"
-        "  sizes: {source: synthetic-release-b, groups: {abroad: 30, none: 80}}\n"),
+        "  sizes: {source: synthetic-release-c, groups: {abroad: 30, none: 80}}\n"),
         encoding="utf-8")
     with pytest.raises(io.RawDataError, match=r"subgroups.yaml, key 'relatives_emigrated."
                                                r"sizes.groups': value '110.0'.*sum to 110"):

@@ -93,8 +93,8 @@ NAN = float("nan")
 @pytest.mark.parametrize(("args", "shown"), [
     ((37.0,), "37.0"), ((1.8967, 2), "1.90"), ((1600.0, 0), "1600"), ((95.0, 0, "%"), "95%"),
     ((None,), "–"), ((NAN,), "–"), ((np.nan, 2, "%"), "–"), ((pd.NA,), "–"),
-    ((-6.04,), "-6.0"),  # prose keeps the hyphen-minus
-    ((-0.0,), "-0.0"), ((-0.04,), "-0.0"),  # a negative that rounds to zero keeps its sign
+    ((-6.04,), "−6.0"),  # a true minus sign, as in the tables
+    ((-0.0,), "−0.0"), ((-0.04,), "−0.0"),  # a negative that rounds to zero keeps its sign
     ((0.25,), "0.2"), ((0.35,), "0.3"), ((2.675, 2), "2.67"),  # the binary value decides
     ((0.05, 1), "0.1"),
 ])

@@ -108,19 +108,96 @@ def test_a_sensitivity_page_names_its_main_run_and_the_verdicts_that_differ(tmp_
         "traitors: consistent → not significant"]
     page = site.render(_notebook("03_waves--deff2.5")).html
     banner = re.search(r'<aside class="banner".*?</aside>', page, flags=re.S).group(0)
-    assert 'href="03_waves.html"' in banner and "deff = 2.5" in banner
+    assert 'href="03_waves.html"' in banner and "deff 2.5" in banner
+    assert "<strong>Sensitivity run.</strong>" in banner
     assert "traitors: consistent → not significant" in banner
     assert site.verdict_changes("02_uncertainty--deff2.5", "02_uncertainty") is None
 
 
-def test_chrome_refresh_is_idempotent(tmp_path):
-    page = tmp_path / "02_uncertainty.html"
-    page.write_text(site.render(_notebook()).html.replace("Uncertainty", "Old"))
+def test_a_variant_with_other_rows_is_an_analysis_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "REPORTS", tmp_path)
+    (tmp_path / "tables").mkdir()
+    header = "wave,option,diff,verdict\n"
+    (tmp_path / "tables" / "03_waves.csv").write_text(header + "2024-03,traitors,-6,x\n")
+    (tmp_path / "tables" / "03_waves--deff1.csv").write_text(header + "2024-03,traitors,-5,y\n")
+    (tmp_path / "tables" / "03_waves--2022.csv").write_text(header + "2022-02,would,-9,x\n")
+    assert site.run_kind("03_waves--deff1", "03_waves") == "sensitivity"
+    assert site.run_kind("03_waves--2022", "03_waves") == "analysis"
+    assert site.run_kind("03_waves--none", "03_waves") == "analysis"  # no key table
+    page = site.render(_notebook("03_waves--2022")).html
+    banner = re.search(r'<aside class="banner".*?</aside>', page, flags=re.S).group(0)
+    assert "An analysis of its own" in banner and "Sensitivity" not in banner
+
+
+def test_a_page_is_a_pure_function_of_its_report():
     all_runs, version = site.runs(), site.data_version()
-    site.refresh_chrome(page, all_runs, version)
-    once = page.read_text()
-    assert site.refresh_chrome(page, all_runs, version) is False
-    assert page.read_text() == once
+    first = site.render(_notebook(), all_runs=all_runs, version=version).html
+    assert site.render(_notebook(), all_runs=all_runs, version=version).html == first
+
+
+def test_the_policy_allows_the_pages_scripts_by_hash_only():
+    import base64
+    import hashlib
+
+    page = site.render(_notebook()).html
+    policy = html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page)
+                           .group(1))
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    assert scripts, "the page has its folding script"
+    script_src = re.search(r"script-src ([^;]*)", policy).group(1).split()
+    assert "'unsafe-inline'" not in script_src and "'unsafe-hashes'" not in script_src
+    for text in scripts:
+        digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in script_src
+    assert "default-src 'none'" in policy and "object-src 'none'" in policy
+    assert not re.search(r"\son[a-z]+\s*=", page), "an inline event handler"
+
+
+def test_urls_from_data_are_http_or_nothing():
+    assert site.safe_url("https://www.levada.ru/x") == "https://www.levada.ru/x"
+    for bad in ("javascript:alert(1)", "java\tscript:alert(1)", "JaVaScRiPt:x", " http://x",
+                "data:text/html,x", "file:///etc/passwd", "//evil.example/x", "http://a b"):
+        assert site.safe_url(bad) == "", bad
+
+
+def test_russian_titles_are_marked_russian():
+    assert site.lang_of("Эмиграционные настроения: апрель 2025") == "ru"
+    assert site.lang_of("Sentiments about emigration: April 2025") == ""
+    assert site.lang_of("") == ""
+
+
+def test_the_findings_box_opens_the_page_with_computed_results():
+    nb = _notebook()
+    nb.cells.insert(5, nbformat.v4.new_code_cell("report.say(...)", outputs=[
+        nbformat.v4.new_output("display_data", {
+            "text/markdown": "The share is **37%** (95% CI 33.3 to 40.8). More follows."})]))
+    page = site.render(nb).html
+    box = re.search(r'<section class="found".*?</section>', page, flags=re.S).group(0)
+    assert "The share is <strong>37%</strong> (95% CI 33.3 to 40.8)." in box
+    assert "More follows" not in box  # its first sentence only
+    assert 'href="#the-intervals"' in box and 'id="finding-1"' in box
+    assert page.index('class="found"') < page.index('class="contents"')
+    assert page.index('class="found"') < page.index("The intro paragraph")
+    nb.cells.insert(5, nbformat.v4.new_code_cell("report.say(...)", outputs=[
+        nbformat.v4.new_output("display_data", {"text/markdown": "Weights: 18-24 9.0%."})]))
+    box = re.search(r'<section class="found".*?</section>', site.render(nb).html,
+                    flags=re.S).group(0)
+    assert "Weights" not in box and "95% CI 33.3 to 40.8" in box  # the interval wins
+
+
+def test_tables_are_numbered_with_a_caption_that_labels_their_region():
+    page = site.render(_notebook()).html
+    assert '<caption id="table-1">Table 1: The intervals</caption>' in page
+    assert 'aria-labelledby="table-1"' in page and 'aria-label="table"' not in page
+
+
+def test_a_chart_keeps_its_text_legible_by_a_minimum_width():
+    svg = ('<svg width="460pt" height="300pt" viewBox="0 0 460 300"><text style="font-size: '
+           '10px; font-family: DejaVu Sans">a</text><text style="font: 8px \'DejaVu Sans\'">b'
+           "</text></svg>")
+    assert site.chart_text_sizes(svg) == (460.0, 8.0)
+    assert site.chart_min_width(svg) == 633  # 11 px * 460 / 8, rounded up
+    assert site.chart_min_width('<svg viewBox="0 0 10 10"><path d="M0 0"/></svg>') is None
 
 
 def test_data_version_follows_the_content_of_the_raw_inputs(tmp_path):
@@ -156,7 +233,7 @@ UNTESTABLE = {**ROW, "claim_id": "C22", "kind": "qualitative", "verdict": "not t
 
 def test_a_claims_numbers_are_written_from_the_register():
     assert site.claim_numbers(ROW, "95%") == (
-        "−6.0 points, 95% interval −10.6 to −1.3 (change in points (later − earlier wave)); "
+        "−6.0 points, 95% CI −10.6 to −1.3 (change in points (later − earlier wave)); "
         "p = 0.012 (0.072 allowing for rounding and the other tests).")
     assert site.claim_numbers(UNTESTABLE, "95%") == ""
     bounds = {**UNTESTABLE, "measure": "identification bounds (percent)", "low": "36.5",
@@ -167,7 +244,7 @@ def test_a_claims_numbers_are_written_from_the_register():
 def test_the_claims_page_has_a_card_badge_and_filter_per_verdict():
     page = site.claims_page([ROW, UNTESTABLE], "abc", "95%")
     assert page.count('<article class="claim"') == 2
-    assert '<article class="claim" id="C13" data-verdict="consistent">' in page
+    assert '<article class="claim" id="C13" data-verdict="consistent"' in page
     assert '<span class="badge badge-fair">consistent</span>' in page
     assert 'data-verdict="not testable">not testable (1)</button>' in page
     assert '<a href="01_ingest.html#fig-E06">E06</a>' in page
@@ -178,7 +255,9 @@ def test_the_claims_page_has_a_card_badge_and_filter_per_verdict():
 def test_the_landing_page_lists_findings_runs_sources_and_the_version():
     all_runs = [site.Run("03_waves", "03_waves", "03 · Waves: what changed?"),
                 site.Run("03_waves--deff1", "03_waves", "03 · Waves: what changed?",
-                         {"deff": 1.0}),
+                         {"deff": 1.0}, "sensitivity"),
+                site.Run("03_waves--2022", "03_waves", "03 · Waves: what changed?",
+                         {"waves": ["2022-02", "2022-03"]}, "analysis"),
                 site.Run("07_interpretation", "07_interpretation", "07 · Interpretation: x")]
     page = site.landing_page(all_runs, [ROW, UNTESTABLE], "abc123", "95%")
     findings = re.search(r'<section id="findings".*?</section>', page, flags=re.S).group(0)
@@ -188,7 +267,10 @@ def test_the_landing_page_lists_findings_runs_sources_and_the_version():
     order = re.search(r'<section id="reading-order".*?</section>', page, flags=re.S).group(0)
     assert "deff1" not in order
     sensitivity = re.search(r'<section id="sensitivity".*?</section>', page, flags=re.S)
-    assert "deff = 1.0" in sensitivity.group(0)
+    assert "deff 1.0" in sensitivity.group(0) and "2022" not in sensitivity.group(0)
+    analyses = re.search(r'<section id="analyses".*?</section>', page, flags=re.S).group(0)
+    assert "waves 2022-02 and 2022-03" in analyses and "[" not in analyses
+    assert '<a href="https://www.levada.ru/2025/05/27/' in page and 'lang="ru"' in page
     assert 'href="07_interpretation.html">Start here' in page
     assert 'id="src-levada-ru-2025-04"' in page and 'id="gaps"' in page
     assert 'id="cite"' in page and "<code>abc123</code>" in page
@@ -214,7 +296,13 @@ def test_saved_figures_carry_alt_text_title_source_and_links(figures_dir):
     assert bundle["text/plain"] == info["alt"]
     assert info["source"].startswith("Source: the essay (REM, 2025); a secondary summary")
     assert "N = 1,600" in info["source"]
-    assert (figures_dir / "03_waves-changes.svg").exists()
+    svg = (figures_dir / "03_waves-changes.svg").read_text(encoding="utf-8")
+    head, drawn = svg.split("</metadata>", 1)
+    assert "<dc:title>The share fell</dc:title>" in head and "MIT" in head
+    assert "<dc:identifier>03_waves.html</dc:identifier>" in head
+    assert "<dc:source>Source: the essay" in head and "Matplotlib v" not in head
+    assert "<text" in drawn and "change (points)" in drawn  # text as text, searchable
+    assert "The share fell" not in drawn  # the title is the page's, not drawn twice
     page = site.figure_html(info)
     assert f'alt="{info["alt"]}"' in page and 'href="figures/03_waves-changes.csv"' in page
     fig, _ = plt.subplots()
@@ -230,3 +318,73 @@ def test_ids_in_computed_sentences_link_to_their_card_or_row():
     assert '<strong><a href="claims.html#C15">C15</a></strong>' in page
     assert '<a href="01_ingest.html#fig-E06">E06</a> → <a href="01_ingest.html#fig-E01">' in page
     assert "<code>E02</code>" in page and '<a href="x">S03</a>' in page and "CE123" in page
+
+
+def test_the_claims_page_carries_one_valid_claimreview_per_claim():
+    import json
+
+    import jsonschema
+
+    page = site.claims_page([ROW, UNTESTABLE], "abc", "95%")
+    embedded = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>',
+                                    page, flags=re.S).group(1))
+    assert embedded == site.claims_jsonld([ROW, UNTESTABLE], "abc")
+    text = {"type": "string", "minLength": 1}
+    schema = {"type": "array", "minItems": 2, "maxItems": 2, "items": {
+        "type": "object",
+        "required": ["@context", "@type", "claimReviewed", "itemReviewed", "reviewRating",
+                     "author", "datePublished", "url"],
+        "properties": {
+            "@context": {"const": "https://schema.org"}, "@type": {"const": "ClaimReview"},
+            "claimReviewed": text, "url": text,
+            "datePublished": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "author": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "required": ["@type", "name"],
+                "properties": {"name": text}}},
+            "itemReviewed": {"type": "object", "required": ["@type", "appearance"],
+                             "properties": {"@type": {"const": "Claim"}, "appearance": {
+                                 "type": "object", "required": ["@type", "headline"],
+                                 "properties": {"headline": text}}}},
+            "reviewRating": {"type": "object", "required": ["@type", "alternateName"],
+                             "properties": {"@type": {"const": "Rating"}, "alternateName": {
+                                 "enum": [v for v, _ in __import__(
+                                     "chasm.claims", fromlist=["x"]).VOCABULARY]
+                                 + ["consistent"]}}}}}}
+    jsonschema.validate(embedded, schema)
+    assert [o["reviewRating"]["alternateName"] for o in embedded] == ["consistent",
+                                                                      "not testable"]
+    assert embedded[0]["claimReviewed"] == "The share fell."
+    hostile = {**ROW, "paraphrase": "</script><script>alert(1)</script>"}
+    assert "</script><script>" not in site.claims_page([hostile], "abc", "95%")
+
+
+def test_the_committed_claimreview_file_matches_the_register():
+    import json
+
+    path = paths.REPORTS / site.CLAIMS_JSONLD
+    rows = site.read_csv(paths.REPORTS / "tables" / "claims.csv")
+    objects = json.loads(path.read_text(encoding="utf-8"))
+    assert [o["identifier"] for o in objects] == [r["claim_id"] for r in rows]
+    assert {o["reviewRating"]["alternateName"] for o in objects} <= {r["verdict"] for r in rows}
+
+
+def test_a_charts_source_line_names_the_outlets_of_its_figures():
+    tidy = pd.read_csv(paths.DATA / "processed" / "figures.csv")
+    known = pd.read_csv(paths.DATA / "raw" / "sources.csv").set_index("source_id")
+    ids = list(tidy["figure_id"][:2]) + [tidy["figure_id"].iloc[-1]]
+    expected = []
+    for i in ids:
+        row = tidy.set_index("figure_id").loc[i]
+        src = known.loc[row["source_id"]]
+        name = f"{src['publisher']}, {src['published']} ({row['source_kind']})"
+        if name not in expected:
+            expected.append(name)
+    data = pd.DataFrame({"figure_id": ids, "source_kind": ["x"] * 3})
+    assert plots.source_outlets(data) == expected
+    assert plots.figure_source(data).startswith("Source: " + "; ".join(expected))
+    assert "a secondary summary" not in plots.figure_source(data)
+    series = pd.DataFrame({"outlet": ["Levada Center", "Levada Center"],
+                           "source_kind": ["primary", "primary"]})
+    assert plots.source_outlets(series) == ["Levada Center (primary)"]
+    derived = pd.DataFrame({"figure_id": [ids[0], None], "source_kind": ["essay", "derived"]})
+    assert plots.figure_source(derived).split(". ")[0].endswith("; derived here")

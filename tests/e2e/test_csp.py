@@ -1,0 +1,73 @@
+"""The pages' Content-Security-Policy stops what might slip past the text policy (chasm.text).
+
+A page written by ``chasm.site`` with a ``javascript:`` link (a tab inside the scheme, as a
+browser strips it), an inline event handler and a stray inline script injected into its body is
+opened in headless Chromium with the network off: clicking the link, loading the image and
+parsing the script change nothing, while the page's own script (folding the code, allowed by
+its hash) still works.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from chasm import site
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+INJECTED = ('<a id="bad" href="java\tscript:document.title=\'pwned-link\'">x</a>'
+            '<img id="img" src="missing.png" onerror="document.title=\'pwned-handler\'">'
+            "<script>document.title='pwned-script'</script>")
+OWN = ('<button id="toggle-code" aria-pressed="false">Show code</button>'
+       '<details class="code"><summary>code</summary><pre>x = 1</pre></details>')
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip("chromium/chromedriver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-dev-shm-usage",
+                 "--disable-extensions"):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-csp')}")
+    os.environ.setdefault("SE_OFFLINE", "true")
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        driver.set_page_load_timeout(30)
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
+            "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_the_policy_allows_only_the_pages_own_script_by_hash():
+    page = site._document("t", "t", "", {"header": "", "footer": ""})
+    policy = page.split('Content-Security-Policy" content="')[1].split('"')[0]
+    assert "unsafe-inline'; base-uri" not in policy and "script-src 'sha256-" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1]
+
+
+def test_injected_script_links_and_handlers_do_not_run(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "page.html"
+    page.write_text(site._document("safe", "t", OWN + INJECTED, {"header": "", "footer": ""}),
+                    encoding="utf-8")
+    browser.get(page.as_uri())
+    assert browser.title == "safe"  # neither the stray script nor the handler ran
+    browser.find_element(By.ID, "toggle-code").click()  # the page's own script runs
+    assert browser.execute_script("return document.querySelector('details.code').open")
+    browser.find_element(By.ID, "bad").click()
+    assert browser.title == "safe"
