@@ -19,8 +19,8 @@
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's monthly Putin
 # approval series `data/raw/putin_approval_monthly.csv`, `data/raw/sources.csv` (to name each
-# source by its outlet), the analysis plan `data/plan.yaml`, Levada's sampling-error table, the Rosstat population by age (sizes of
-# age groups) and `data/raw/metadata/`.
+# source by its outlet), the analysis plan `data/plan.yaml`, Levada's sampling-error table, the
+# Rosstat population by age (sizes of age groups) and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (the key numbers: every share, every adjacent change,
 # the trend and the test of equal shares) and the figure `reports/figures/<run>-series`.
 #

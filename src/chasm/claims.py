@@ -39,12 +39,13 @@ rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_siz
 number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
 rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
 test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
-its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test); ``smallest_margin`` the smallest
-equivalence margin a similarity claim's figures establish; ``missing_low``/``missing_high`` the
-range of an unpublished cell; ``bayes_*`` a group's share of an answer with its interval;
-``deff`` the design effect used; ``size_low``/``size_high`` the sizes of a group of unknown size
-(percent of the sample) at which the claim is supported (``chasm.rules._over_sizes``); ``register``
-the text the claim belongs to. Empty where a rule has no such number.
+its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test);
+``smallest_margin`` the smallest equivalence margin a similarity claim's figures establish;
+``missing_low``/``missing_high`` the range of an unpublished cell; ``bayes_*`` a group's share
+of an answer with its interval; ``deff`` the design effect used; ``size_low``/``size_high`` the
+sizes of a group of unknown size (percent of the sample) at which the claim is supported
+(``chasm.rules._over_sizes``); ``register`` the text the claim belongs to. Empty where a
+rule has no such number.
 """
 
 from __future__ import annotations

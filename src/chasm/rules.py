@@ -95,7 +95,7 @@ class Context:
         if given is not None:
             return given
         return None, (f"no source gives the sizes of the groups of {variable!r} "
-                      "(metadata/subgroups.yaml has no sizes for it)")
+                      "(metadata/subgroups.yaml has none for it)")
 
     def wave_tests(self) -> pd.DataFrame:
         """The plan's wave comparisons (``chasm.plan.wave_tests``, computed once)."""
@@ -956,7 +956,8 @@ def _over_sizes(verdict_at, grid: np.ndarray) -> dict:
     """The verdict at every size of ``grid``: one verdict if it is the same at all of them,
     otherwise "not identifiable" (the unpublished size decides). ``size_low``/``size_high``:
     the sizes (percent of the sample) at which the claim is supported (NaN if none);
-    ``w_at``: the size whose numbers the evidence shows (the largest)."""
+    ``w_at``: the size whose numbers the evidence shows (the smallest: the least favourable,
+    where sampling error is largest)."""
     verdicts_at = [verdict_at(float(w)) for w in grid]
     held = [float(w) for w, v in zip(grid, verdicts_at, strict=True) if v == "supported"]
     same = len(set(verdicts_at)) == 1
@@ -965,12 +966,13 @@ def _over_sizes(verdict_at, grid: np.ndarray) -> dict:
             "size_low": 100 * min(held) if held else np.nan,
             "size_high": 100 * max(held) if held else np.nan,
             "grid_low": 100 * float(grid[0]), "grid_high": 100 * float(grid[-1]),
-            "w_at": float(grid[-1])}
+            "w_at": float(grid[0])}
 
 
 def _sizes_sentence(ctx: Context, rows: list[pd.Series], scan: dict) -> str:
     """What the claim is at every size an unpublished group can have (evidence text)."""
-    names = ", ".join(dict.fromkeys(_group_label(ctx.meta, r) for r in rows))
+    names = ", ".join(dict.fromkeys(f"'{_label(ctx.meta, r['subgroup_var'], r['subgroup'])}'"
+                                    for r in rows))
     _, why = _size(ctx, rows[0])
     runs, start = [], None
     items = list(scan["by_size"].items())
@@ -980,9 +982,11 @@ def _sizes_sentence(ctx: Context, rows: list[pd.Series], scan: dict) -> str:
         if i == len(items) - 1 or items[i + 1][1] != v:
             runs.append(f"{v} for {_num(100 * start, 0)}–{_num(100 * w, 0)}%")
             start = None
-    return (f"The size of {names} is not known ({why}); at every size it can have, "
-            f"{_num(scan['grid_low'], 0)}–{_num(scan['grid_high'], 0)}% of the sample in "
-            f"steps of {_num(100 * SIZE_STEP, 0)} point (numbers above at the largest): "
+    groups = "group" if len(set(names.split(", "))) == 1 else "groups"
+    return (f"The size of the {groups} {names} is not known: {why}. At every size it can "
+            f"have, {_num(scan['grid_low'], 0)}–{_num(scan['grid_high'], 0)}% of the sample in "
+            f"steps of {_num(100 * SIZE_STEP, 0)} point (numbers above at the smallest, the least "
+            "favourable): "
             + "; ".join(runs) + ".")
 
 

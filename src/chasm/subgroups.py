@@ -1152,9 +1152,9 @@ def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
     where a source does): a complete breakdown is checked for every size the groups can have
     (its total must lie between its lowest and highest group); a partial one, or one without a
     published total, is listed as "not checked" with the reason, as is one whose published
-    groups carry no weight of their own (e.g. disapprovers in a month that publishes only approval): with every weighted group
-    free the identity would hold trivially. Complement-derived cells are not used: only
-    published ones.
+    groups carry no weight of their own (e.g. disapprovers in a month that publishes only
+    approval): with every weighted group free the identity would hold trivially.
+    Complement-derived cells are not used: only published ones.
     """
     vars_ = [v for v in subgroup_vars if v != "all"]
     found = tidy[tidy["subgroup_var"].isin(vars_)]
