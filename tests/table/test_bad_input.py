@@ -307,10 +307,18 @@ def yaml_insert_after(nth_top: int, key: str, text_: str) -> Edit:
     return edit
 
 
-def yaml_remove(nth_top: int, key: str) -> Edit:
+def yaml_remove(nth_top: int | Callable[[Path], str], key: str) -> Edit:
+    """Remove ``key`` under a top-level key: the ``nth_top`` one, or the one a function of the
+    raw folder names. ``line`` is that top-level key's line."""
+
     def edit(data: bytes, raw: Path) -> tuple[bytes, Info]:
         text = data.decode("utf-8")
-        top, top_line = top_keys(text)[nth_top][1], top_keys(text)[nth_top][0]
+        tops = top_keys(text)
+        if callable(nth_top):
+            nth = [k for _, k in tops].index(nth_top(raw))
+        else:
+            nth = nth_top
+        top, top_line = tops[nth][1], tops[nth][0]
         number = key_line(text, top, key)
         lines = text.split("\n")
         del lines[number - 1]
@@ -329,6 +337,17 @@ def yaml_append(make: Callable[[str], tuple[str, Info]]) -> Edit:
         return (text + extra).encode("utf-8"), {"line": text.count("\n") + 1, **info}
 
     return edit
+
+
+def _no_approval_month_where_needed() -> Edit:
+    """The approval_month of a wave whose figures are broken down by Putin approval (the one
+    place an analysis needs it), removed."""
+
+    def wave(raw: Path) -> str:
+        found = rows((raw / ESSAY).read_text(encoding="utf-8"))[1]
+        return next(r["wave"] for _, _, r in found if r["subgroup_var"] == "putin_approval")
+
+    return yaml_remove(wave, "approval_month")
 
 
 def _duplicate_first_wave(text: str) -> tuple[str, Info]:
@@ -536,8 +555,9 @@ CASES = [
          yaml_line(r"\{label: no answer\}", lambda s: s.replace("no answer", "no")),
          AT, None, "no", r"reads this plain value as a bool.*quote it", key="{path}.label"),
     # metadata: keys
-    Case("waves_missing_approval_month", WAVES, yaml_remove(0, "approval_month"),
-         AT, None, None, r"^required key is missing$", key="{top}.approval_month"),
+    Case("waves_missing_approval_month", WAVES, _no_approval_month_where_needed(),
+         AT, None, "{top}", r"^wave {top} has figures broken down by 'putin_approval' \(.*\) "
+         r"but no approval_month", key="{top}", via=ESSAY),
     Case("waves_misspelt_key", WAVES,
          yaml_line(r"^\s+approval_month:", lambda s: s.replace("approval", "aproval")),
          AT, None, "aproval_month", r"^unknown key \(did you mean 'approval_month'\?\)$",
