@@ -50,6 +50,7 @@ INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES)
 INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
+INPUTS_09_methods := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA) $(PLAN)
 
 # A run's name becomes a make target: names make cannot express (spaces, #, :, ...) are left
 # out of RUNS and refused by every target but help, clean and distclean (which name them).

@@ -19,8 +19,8 @@
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's monthly Putin
 # approval series `data/raw/putin_approval_monthly.csv`, `data/raw/sources.csv` (to name each
-# source by its outlet), the analysis plan `data/plan.yaml`, Levada's sampling-error table, the
-# Rosstat population by age (sizes of age groups) and `data/raw/metadata/`.
+# source by its outlet), the analysis plan `data/plan.yaml`, Levada's sampling-error table,
+# the Rosstat population by age (sizes of age groups) and `data/raw/metadata/`.
 # **Writes** `reports/tables/<run>.csv` (the key numbers: every share, every adjacent change,
 # the trend and the test of equal shares) and the figure `reports/figures/<run>-series`.
 #
@@ -42,6 +42,7 @@ deff = None  # design effect; None: the least-squares value implied by Levada's 
 alpha = 0.05  # error rate of tests and intervals (0.05 gives 95% intervals)
 n = None  # interviews per wave; None: each wave's N from metadata/waves.yaml
 family_method = "holm"  # multiplicity control over the adjacent changes: holm or fdr_bh
+breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in every trend model
 
 # %%
 from chasm import figures, io, plan, plots, report, series
@@ -106,11 +107,22 @@ series.shares_view(shares)
 # * **Equal shares**: chi-square test that every wave has one common share
 #   (`chasm.stats.trend.heterogeneity`), Pearson and likelihood ratio, k − 1 df.
 # Both use the figure chosen per wave; where a wave has other sources, the trend is refitted
-# for every combination of sources.
+# for every combination of sources. Known breaks (`breaks`) enter as level shifts.
+# * **A monthly tracker** (at least 24 waves a month apart) is a time series: its months are
+#   autocorrelated, so its trend is judged by tests that allow for that (OLS with Newey-West
+#   errors at several lags; a regression with AR(1) errors by maximum likelihood and by
+#   Cochrane-Orcutt; `chasm.stats.trend`), on the share and on its logit, and a trend is
+#   claimed only if every one of them finds it.
 
 # %%
-trend = series.trend_tests(sel, deff_used, alpha)
+trend = series.trend_tests(sel, deff_used, alpha, breaks)
 report.say("{s}", s=series.trend_sentence(trend, sel, alpha))
+
+# %%
+report.say("{s}", s=series.robust_sentence(trend, sel, deff_used, alpha))
+
+# %%
+series.robust_view(trend)
 
 # %% [markdown]
 # ## Change from each wave to the next

@@ -13,9 +13,13 @@ Statistics (``chasm.stats``):
 - ``stats.multiplicity``  Holm and Benjamini-Hochberg adjustment of a family of p-values
 - ``stats.frechet``       Frechet bounds and other pick-all-that-apply arithmetic
 - ``stats.partitions``    a total and its subgroups: weights, identity, missing cell, vs rest
-- ``stats.trend``         a share over waves: logistic trend and heterogeneity
+- ``stats.trend``         a share over waves: logistic trend, heterogeneity, robust trends
 - ``stats.sensitivity``   smallest equivalence margin, tipping points, power, Bayes share
 - ``stats.rounding``      rounding of published integers as uniform noise on the variance
+- ``stats.posterior``     posterior of a change with rounding as a latent interval
+- ``stats.nonsampling``   wave-level error: tipping SD of a verdict, estimate from a tracker
+- ``stats.design_analysis`` power, type S and exaggeration ratio (Gelman & Carlin 2014)
+- ``stats.decomposition`` Kitagawa decomposition into composition and within-group change
 
 Tables and reports:
 
@@ -30,9 +34,10 @@ Tables and reports:
 - ``subgroups``     05_subgroups: published breakdowns against their totals
 - ``weights``       the one policy for subgroup weights and sizes (age, approval)
 - ``series``        08_series: one share over every published wave, with its sources
+- ``methods``       09_methods: posterior, wave-level error, design analysis, decomposition
 - ``claims``        claims registers, one per text (the essay's the main one): loading, evaluation
 - ``rules``         the registers' verdict rules, one per kind of claim
-- ``compare``       the one comparison engine: every comparison of two published shares
+- ``compare``       the one comparison engine: every two-share comparison as one record
 - ``plan``          the analysis plan: each comparison's family and the family's method
 - ``verdicts``      the verdict vocabulary, one rule per word; provenance apart
 - ``sensitivity``   tipping points and preference falsification of the register's verdicts

@@ -37,7 +37,7 @@ ROBUSTNESS = ["level", "tipping_deff", "n_factor", "tipping_shift"]
 
 
 def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
-            alpha: float = 0.05) -> pd.DataFrame:
+            alpha: float = 0.05, interval: bool = True) -> pd.DataFrame:
     """The record of each comparison ``p2 - p1`` (arrays broadcast; percent and points).
 
     * ``diff``, ``z``, ``p_value``: the Miettinen-Nurminen score test on effective counts at the
@@ -51,6 +51,9 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
       (``noise_interval``); Newcombe's hybrid interval where no score test exists;
     * ``p_worst``: the least favourable rounding (``chasm.waves.worst_rounding_pvalue``), a
       robustness column, never the verdict.
+
+    ``interval=False`` leaves ci_low/ci_high NaN (their root finding is most of the cost; the
+    specification table needs only the p-values).
     """
     from .stats.rounding import noise_interval, noise_score_test, rounding_variance
     from .stats.twosample import compare_pvalues
@@ -67,7 +70,7 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
         z0, _ = noise_score_test(a1, a2, m1, m2, d, d, 0.0)
         zn, pn = noise_score_test(a1, a2, m1, m2, d, d, v)
     ci = np.full((a1.size, 2), np.nan)
-    for i in range(a1.size):
+    for i in range(a1.size if interval else 0):
         if degenerate[i]:
             from .stats.twosample import compare_waves
 

@@ -242,14 +242,16 @@ def family_table(plan: Plan) -> pd.DataFrame:
 
 def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
                n: int | None = None, alpha: float | None = None,
-               margin: float | None = None) -> pd.DataFrame:
+               margin: float | None = None, tipping: bool = False) -> pd.DataFrame:
     """Every declared wave comparison of the plan, tested once (the one home of their p).
 
     For each wave pair the plan lists: ``chasm.waves.wave_pairs`` (whole sample) and
     ``chasm.waves.compare_pairs`` with :func:`wave_family`, at design effect ``deff``, each
     wave's n from the metadata (or ``n``), the plan's alpha and margin unless given. Returns
     the rows of ``compare_pairs`` (every source combination; the family's own rows have
-    ``best`` True).
+    ``best`` True). ``tipping``: also the tipping points of each row
+    (``chasm.compare.robustness``; off by default: the register computes its own,
+    ``chasm.sensitivity.tipping_table``, on the same test).
     """
     from . import waves
 
@@ -261,6 +263,6 @@ def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
         fam = wave_family(plan, w1, w2, pairs)
         n1 = float(n if n is not None else meta["waves"][w1]["n"])
         n2 = float(n if n is not None else meta["waves"][w2]["n"])
-        out.append(waves.compare_pairs(pairs, n1, n2, deff, alpha, margin, fam)
+        out.append(waves.compare_pairs(pairs, n1, n2, deff, alpha, margin, fam, tipping)
                    .assign(wave1=w1, wave2=w2))
     return pd.concat(out, ignore_index=True)

@@ -42,8 +42,8 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     (for a level claim: points between its interval and the threshold). Every tipping point is
     that of the verdict's own test: two-sample tests the score test with rounding as noise
     (``chasm.compare.robustness``), paired tests the normal test they are with the same noise
-    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a tipping point does not apply;
-    ``note`` says which test.
+    and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a
+    tipping point does not apply; ``note`` says which test.
     """
     from .compare import family_level, robustness
 
@@ -168,14 +168,17 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
         order = pd.concat([confirm, comps.drop(confirm.index)])
         pairs = waves.wave_pairs(tidy, w1, w2)
         best = pairs[pairs["best"]].set_index(["question", "option"])
-        order = order[[(q, o) in best.index for q, o in zip(order["question"], order["option"])]]
-        fig = best.loc[list(zip(order["question"], order["option"]))].reset_index()
+        keys = list(zip(order["question"], order["option"], strict=True))
+        order = order[[k in best.index for k in keys]]
+        fig = best.loc[list(zip(order["question"], order["option"], strict=True))].reset_index()
         ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
         for n in ns:
             for deff in deffs:
-                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha)
-                margins = engine.smallest_margin(fig["p1"], fig["p2"], n, n, deff,
-                                                 rec["noise_var"], alpha)
+                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha,
+                                     interval=False)
+                k0 = len(confirm)  # margins only for the rows shown (the confirmatory ones)
+                margins = engine.smallest_margin(fig["p1"][:k0], fig["p2"][:k0], n, n, deff,
+                                                 rec["noise_var"][:k0], alpha)
                 ps = {"noise": rec["p_rounding"].to_numpy(),
                       "least favourable": rec["p_worst"].to_numpy(),
                       "interval-censored": np.array([

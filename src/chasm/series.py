@@ -59,6 +59,11 @@ LONG_SERIES = 12
 FAMILY_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 #: At most this many combinations of sources are tried for the trend test.
 MAX_TREND_COMBINATIONS = 256
+#: A series with at least this many waves, spaced one month apart at the closest, is a monthly
+#: tracker: its trend is judged by autocorrelation-robust tests (``chasm.stats.trend``).
+MONTHLY_MIN_WAVES = 24
+#: Newey-West lags (months) reported for a monthly tracker: the answer moves with the lag.
+HAC_LAGS = (6, 12, 24, 36)
 
 _TIDY = ["figure_id", "source_id", "source_kind", "wave", "question", "option", "subgroup_var",
          "subgroup", "value_pct", "value_text", "point", "low", "high", "rule", "where", "note"]
@@ -406,34 +411,125 @@ def source_conflicts(changes: pd.DataFrame) -> pd.DataFrame:
     return changes[several].reset_index(drop=True)
 
 
-def trend_tests(sel: Selection, deff: float, alpha: float = 0.05) -> dict | None:
+def check_breaks(sel: Selection, breaks) -> list[str]:
+    """The known breaks of the series (``breaks`` parameter: months ``YYYY-MM``), checked.
+
+    A break at month ``m`` is a level shift from ``m`` on (the February -> March 2022 change of
+    the wish to emigrate is ``["2022-03"]``). ParameterError unless each is a month after the
+    series' first testable wave and at or before its last, with waves on both sides.
+    """
+    import re
+
+    chosen = [breaks] if isinstance(breaks, str) else list(breaks or [])
+    waves = sorted(sel.testable["wave"].unique())
+    out = []
+    for b in chosen:
+        if not isinstance(b, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", b):
+            raise report.ParameterError(f"breaks: {b!r} is not a month YYYY-MM")
+        if not waves or not waves[0] < b <= waves[-1]:
+            raise report.ParameterError(
+                f"breaks: {b!r} is not inside the series ({', '.join(waves[:1] + waves[-1:])}): "
+                "a break needs waves before and from it")
+        out.append(b)
+    if len(set(out)) != len(out):
+        raise report.ParameterError(f"breaks: {chosen!r} names a month twice")
+    return sorted(out)
+
+
+def _steps(waves: pd.Series, breaks: list[str]) -> np.ndarray | None:
+    """0/1 level-shift columns, one per break (1 from the break's month on)."""
+    if not breaks:
+        return None
+    return np.column_stack([(waves.to_numpy() >= b).astype(float) for b in breaks])
+
+
+def is_monthly(chosen: pd.DataFrame) -> bool:
+    """A monthly tracker: at least :data:`MONTHLY_MIN_WAVES` waves, the closest one month apart."""
+    if len(chosen) < MONTHLY_MIN_WAVES:
+        return False
+    gaps = np.diff(np.sort(chosen["years"].to_numpy())) * 12
+    return bool(np.isclose(gaps.min(), 1.0))
+
+
+def robust_trends(chosen: pd.DataFrame, breaks: list[str], alpha: float) -> pd.DataFrame:
+    """Autocorrelation-robust trend tests of a monthly series, on two scales.
+
+    For the share in points and its logit: OLS with Newey-West errors at each of
+    :data:`HAC_LAGS`, a regression with AR(1) errors by maximum likelihood (missing months
+    left missing) and two-step Cochrane-Orcutt (``chasm.stats.trend``); slopes per year, with
+    the breaks as level shifts. One row per scale and method.
+    """
+    from .stats import trend as st
+
+    y_pct = chosen["point"].to_numpy(dtype=float)
+    t = chosen["years"].to_numpy(dtype=float)
+    steps = _steps(chosen["wave"], breaks)
+    rows = []
+    with np.errstate(divide="ignore"):
+        scales = {"points": y_pct, "log-odds": np.log(y_pct / (100.0 - y_pct))}
+    for scale, y in scales.items():
+        if not np.isfinite(y).all():  # a share of 0% or 100% has no logit
+            continue
+        fits = [st.newey_west_trend(y, t, lags, steps, alpha) for lags in HAC_LAGS]
+        fits += [st.ar1_trend(y, t, steps, alpha, step=1 / 12),
+                 st.cochrane_orcutt_trend(y, t, steps, alpha)]
+        rows += [{"scale": scale, **f.__dict__} for f in fits]
+    return pd.DataFrame(rows)
+
+
+def robust_verdict(robust: pd.DataFrame | None, alpha: float) -> str | None:
+    """``established`` if every autocorrelation-robust test finds the trend, ``not established``
+    if none does, ``depends on the method`` otherwise; None without robust tests. Requiring
+    all of them is deliberate: picking the one method that shows a trend would be a choice
+    made after seeing the results."""
+    if robust is None or robust.empty:
+        return None
+    sig = robust["p_value"] < alpha
+    return "established" if sig.all() else "not established" if not sig.any() else \
+        "depends on the method"
+
+
+def trend_tests(sel: Selection, deff: float, alpha: float = 0.05,
+                breaks: list[str] | tuple[str, ...] = ()) -> dict | None:
     """Trend and heterogeneity of the series on the figure chosen per wave; None if < 2 waves.
 
     Returns a dict: the :class:`chasm.stats.trend.Trend` fields, ``heterogeneity`` (a
     :class:`chasm.stats.trend.Heterogeneity`), ``k`` waves, ``first``/``last`` wave, and for
     waves with several sources, the smallest and largest trend p-value over every combination
-    of sources (``p_min``, ``p_max``, ``combinations``; up to :data:`MAX_TREND_COMBINATIONS`).
+    of sources (``p_min``, ``p_max``, ``combinations``; up to :data:`MAX_TREND_COMBINATIONS`);
+    ``breaks`` (checked months, level shifts in every model), and for a monthly tracker
+    (:func:`is_monthly`) ``robust`` (:func:`robust_trends`) and ``robust_verdict``.
     """
     from .stats.trend import heterogeneity, logistic_trend
 
     if not sel.enough:
         return None
+    breaks = check_breaks(sel, breaks)
     test = sel.testable
     chosen = test[test["best"]].sort_values("wave")
     if chosen["wave"].nunique() != len(chosen):  # every wave has exactly one best figure
         raise ValueError("the series has more than one chosen figure for a wave")
-    fit = logistic_trend(chosen["point"], chosen["n"], deff, chosen["years"], alpha)
+    if breaks and len(chosen) < len(breaks) + 3:
+        raise report.ParameterError(
+            f"breaks: {breaks!r} leave{'s' if len(breaks) == 1 else ''} too few of the "
+            f"{len(chosen)} waves to fit a trend beside the level shifts (need "
+            f"{len(breaks) + 3})")
+    fit = logistic_trend(chosen["point"], chosen["n"], deff, chosen["years"], alpha,
+                         _steps(chosen["wave"], breaks))
     het = heterogeneity(chosen["point"], chosen["n"], deff)
     options = [g.index.tolist() for _, g in test.groupby("wave", sort=True)]
     total = int(np.prod([len(o) for o in options]))
     ps = [fit.p_value]
     if 1 < total <= MAX_TREND_COMBINATIONS:
         ps = [logistic_trend(test.loc[list(c), "point"], test.loc[list(c), "n"], deff,
-                             test.loc[list(c), "years"], alpha).p_value
+                             test.loc[list(c), "years"], alpha,
+                             _steps(test.loc[list(c), "wave"], breaks)).p_value
               for c in itertools.product(*options)]
+    robust = robust_trends(chosen, breaks, alpha) if is_monthly(chosen) else None
     return {**fit.__dict__, "heterogeneity": het, "first": chosen["wave"].iloc[0],
             "last": chosen["wave"].iloc[-1], "combinations": total if len(ps) > 1 else 1,
-            "p_min": float(min(ps)), "p_max": float(max(ps))}
+            "p_min": float(min(ps)), "p_max": float(max(ps)), "breaks": breaks,
+            "robust": robust, "robust_verdict": robust_verdict(robust, alpha)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,10 +581,24 @@ def overview_sentence(sel: Selection) -> str:
 
 
 def trend_p(tr: dict) -> float:
-    """The trend p-value a headline may rest on: the quasi-binomial one when there are more
-    than two waves (it allows for the waves scattering more than sampling error), else the
-    binomial likelihood-ratio one."""
-    return tr["p_value_overdispersed"] if tr["k"] > 2 else tr["p_value"]
+    """The trend p-value a headline may rest on: for a monthly tracker the largest p of the
+    autocorrelation-robust tests (the trend holds only if every one of them finds it, see
+    :func:`robust_verdict`); else the quasi-binomial one when there are more than two waves
+    (it allows for the waves scattering more than sampling error), else the binomial
+    likelihood-ratio one."""
+    if tr.get("robust") is not None and not tr["robust"].empty:
+        return float(tr["robust"]["p_value"].max())
+    return tr["p_value_overdispersed"] if np.isfinite(tr["p_value_overdispersed"]) \
+        else tr["p_value"]
+
+
+def _breaks_phrase(tr: dict) -> str:
+    b = tr.get("breaks") or []
+    if not b:
+        return ""
+    return (f" Known break{'s' if len(b) != 1 else ''} at {_e(', '.join(b))} (the `breaks` "
+            f"parameter) enter{'s' if len(b) == 1 else ''} every trend model as a level shift, "
+            "so the slope is the drift within the segments.")
 
 
 def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
@@ -505,7 +615,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
             f"χ² = {tr['lr_stat']:.2f}, p {report.fmt_p(tr['p_value'], True)}: "
             + (f"a {direction} trend beyond sampling error" if beyond
-               else "no trend beyond sampling error") + ".")
+               else "no trend beyond sampling error") + "." + _breaks_phrase(tr))
     if tr["k"] == 2:
         text += (" With two waves the line goes through both, so this is the test of their "
                  "difference, not of a trend.")
@@ -516,7 +626,8 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
                  f"{report.fmt_p(tr['p_value_overdispersed'], True)}"
                  + (", so the trend " + ("holds" if tr["p_value_overdispersed"] < alpha
                                          else "is not established") + " beyond the "
-                    "wave-to-wave movements" if tr["dispersion"] > 1 else "") + ".")
+                    "wave-to-wave movements" if tr["dispersion"] > 1 and tr.get("robust") is None
+                    else "") + ".")
     text += (f" **Equal shares in every wave?** Pearson χ² = {het.pearson:.2f} on {het.df} df, "
              f"p {report.fmt_p(het.p_pearson, True)} (likelihood ratio G² = {het.g2:.2f}, p "
              f"{report.fmt_p(het.p_g2, True)}): the shares "
@@ -529,6 +640,67 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
                  + ("the trend verdict does not depend on the source." if same
                     else "**the trend verdict depends on which source is believed**."))
     return markup(text)
+
+
+def robust_sentence(tr: dict | None, sel: Selection, deff: float, alpha: float) -> str:
+    """For a monthly tracker: the autocorrelation-robust trend tests in words, and why Holm over
+    every month-to-month change cannot replace them; empty otherwise."""
+    from .stats.sensitivity import detectable_change
+
+    if tr is None or tr.get("robust") is None:
+        return markup("")
+    rob = tr["robust"]
+    nw = rob[rob["method"] == "newey-west"]
+    ml = rob[rob["method"] == "ar1-ml"]
+    co = rob[rob["method"] == "cochrane-orcutt"]
+    verdict = tr["robust_verdict"]
+    text = (f"**A monthly series is a time series.** Months are not independent: the lag-1 "
+            f"autocorrelation of the residuals around the line is "
+            f"{report.fmt(nw['rho'].min(), 2)} to {report.fmt(nw['rho'].max(), 2)} (points and "
+            f"log-odds), so the binomial and quasi-binomial tests above count the same slow "
+            f"drift many times over. With Newey-West standard errors (lags "
+            f"{_e(', '.join(str(v) for v in HAC_LAGS))} months) the trend p runs from "
+            f"{report.fmt_p(nw['p_value'].min())} to {report.fmt_p(nw['p_value'].max())}; with "
+            f"AR(1) errors (maximum likelihood, ρ {report.fmt(ml['rho'].min(), 2)} to "
+            f"{report.fmt(ml['rho'].max(), 2)}) p {report.fmt_p(ml['p_value'].min())} to "
+            f"{report.fmt_p(ml['p_value'].max())}; two-step Cochrane-Orcutt p "
+            f"{report.fmt_p(co['p_value'].min())} to {report.fmt_p(co['p_value'].max())}. ")
+    text += {"established": "Every one of these finds the trend, so it holds beyond the "
+                            "autocorrelated scatter.",
+             "not established": "None of them finds a trend: **no trend is established "
+                                "beyond the autocorrelated month-to-month scatter**.",
+             "depends on the method": "They disagree, so **whether there is a trend depends "
+                                      "on the time-series model**: no trend is claimed."}[verdict]
+    chosen = sel.testable[sel.testable["best"]]
+    m = len(chosen) - 1
+    share, n = float(chosen["point"].median()), float(chosen["n"].median())
+    one = detectable_change(share, n, n, deff, deff, alpha)
+    holm = detectable_change(share, n, n, deff, deff, alpha / m)
+    text += (f" Testing each of the {m} month-to-month changes instead, with Holm over all of "
+             f"them, has almost no power: the first step tests at α/{m}, so at the median "
+             f"share ({_share(share)}, N = {n:.0f}) a change must be about "
+             f"{abs(holm):.1f} points to be found with 80% power, against {abs(one):.1f} "
+             "for a single planned comparison; slow movements are invisible to it by design.")
+    return markup(text)
+
+
+#: How the robust trend table names its methods.
+ROBUST_METHODS = {"newey-west": "OLS, Newey-West errors", "ar1-ml": "AR(1) errors, ML",
+                  "cochrane-orcutt": "AR(1) errors, Cochrane-Orcutt"}
+
+
+def robust_view(tr: dict | None):
+    """The autocorrelation-robust trend tests as a table (one row per scale and method)."""
+    if tr is None or tr.get("robust") is None:
+        return None
+    r = tr["robust"]
+    view = pd.DataFrame({
+        "scale": r["scale"], "test": r["method"].map(ROBUST_METHODS),
+        "lags (months)": r["lags"].where(r["method"] == "newey-west").astype("Int64"),
+        "slope per year": r["slope"], "standard error": r["se"],
+        "slope, interval low": r["ci_low"], "slope, interval high": r["ci_high"],
+        "p_value": r["p_value"], "lag-1 autocorrelation or AR(1) ρ": r["rho"]})
+    return report.show(view, digits=4)
 
 
 def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
@@ -644,10 +816,13 @@ def headline(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict |
     if tr is not None:
         fam = changes[changes["best"]]
         sig = int((fam["p_adjusted"] < alpha).sum())
-        if tr["k"] > 2:
+        if tr.get("robust_verdict") == "depends on the method":
+            text += "; whether there is a trend depends on the time-series model"
+        elif tr["k"] > 2:
             text += (f"; {'rising' if tr['slope'] > 0 else 'falling'} trend "
                      + ("beyond" if trend_p(tr) < alpha else "not established beyond")
-                     + " the scatter between waves")
+                     + (" the autocorrelated scatter" if tr.get("robust") is not None
+                        else " the scatter between waves"))
         text += (f"; {sig} of {len(fam)} wave-to-wave change{'s' if len(fam) != 1 else ''} "
                  "significant")
         steps = changes.loc[changes["depends_on_source"], "step"].nunique()
@@ -666,7 +841,9 @@ def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dic
     value (diff, points), the interval of the verdict's test, statistic (z), p_value (published
     values), p_rounding (the verdict's test), p_adjusted, p_worst, p_worst_adjusted, best,
     depends_on_source, verdict; trend: value (log-odds slope
-    per year), its CI, statistic (LR χ²), df 1, p_value, p_worst (quasi-binomial p); equal:
+    per year), its CI, statistic (LR χ²), df 1, p_value, p_worst (quasi-binomial p);
+    trend_robust (monthly trackers only, with the extra columns method, scale, lags, rho):
+    every autocorrelation-robust fit, value = slope per year on its scale; equal:
     statistic (Pearson χ²), df, p_value, value (pooled share). Every row carries the cell,
     deff and the family method.
     """
@@ -698,12 +875,21 @@ def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dic
             {"part": "equal", "wave_1": tr["first"], "wave_2": tr["last"],
              "value": het.pooled, "statistic": het.pearson, "df": het.df,
              "p_value": het.p_pearson}]))
+        if tr.get("robust") is not None:
+            r = tr["robust"]
+            rows.append(pd.DataFrame({
+                "part": "trend_robust", "wave_1": tr["first"], "wave_2": tr["last"],
+                "value": r["slope"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                "p_value": r["p_value"], "method": r["method"], "scale": r["scale"],
+                "lags": r["lags"], "rho": r["rho"]}))
     out = pd.concat(rows, ignore_index=True)
     columns = ["part", "comparison_id", "family", "wave_1", "figure_1", "outlet_1", "text_1",
                "wave_2", "figure_2", "outlet_2", "text_2", "value", "ci_low", "ci_high",
                "statistic", "df", "p_value", "p_rounding", "p_adjusted", "p_worst",
                "p_worst_adjusted", "n_1", "n_2", "best",
                "depends_on_source", "verdict"]
+    if tr is not None and tr.get("robust") is not None:
+        columns += ["method", "scale", "lags", "rho"]
     out = out.reindex(columns=columns)
     return out.assign(question=sel.question, option=sel.option, subgroup_var=sel.subgroup_var,
                       subgroup=sel.subgroup, deff=deff, family_method=method)

@@ -247,7 +247,7 @@ def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.
 
 
 def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha: float,
-                  margin: float, family: pd.DataFrame) -> pd.DataFrame:
+                  margin: float, family: pd.DataFrame, tipping: bool = True) -> pd.DataFrame:
     """Every test of 03_waves for every pair of :func:`wave_pairs`, one row per pair.
 
     ``family`` is ``chasm.plan.wave_family`` for the two waves: each (question, option) gets
@@ -266,7 +266,8 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     smallest margin these figures establish, rounding noise included) and ``margin_reachable``
     (the smallest any figures could establish at the earlier share with zero change:
     ``chasm.compare.smallest_margin``), and ``reading``
-    (``chasm.verdicts.change_reading``).
+    (``chasm.verdicts.change_reading``). ``tipping=False`` leaves the tipping columns NaN (they
+    cost root finding per row; callers that only need the p-values skip them).
     """
     from . import compare
     from .verdicts import change_reading
@@ -300,7 +301,8 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     res["margin_reachable"] = compare.smallest_margin(res["p1"], res["p1"], n1, n2, deff,
                                                       res["noise_var"], alpha)
     level = compare.family_level(res["p_rounding"], res["p_adjusted"], alpha)
-    tip = compare.robustness(res["p1"], res["p2"], n1, n2, deff, res["noise_var"], level)
+    tip = compare.robustness(res["p1"], res["p2"], n1, n2, deff, res["noise_var"],
+                             level if tipping else np.nan)
     res = pd.concat([res, tip.set_index(res.index)], axis=1)
     res["reading"] = [change_reading(r.p_adjusted, r.margin_smallest, margin, alpha)
                       for r in res.itertuples()]

@@ -52,8 +52,17 @@ def browser(tmp_path_factory):
         driver.quit()
 
 
+def _document(title: str, body: str) -> str:
+    """A page as ``chasm.site`` heads its pages: the site's policy for the site's own page
+    script (``site.csp``, ``site.script``), that script inlined after ``body``."""
+    own = site.script("page.js")
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{site.csp([own])}">'
+            f"<title>{title}</title></head><body>{body}<script>{own}</script></body></html>")
+
+
 def test_the_policy_allows_only_the_pages_own_script_by_hash():
-    page = site._document("t", "t", "", {"header": "", "footer": ""})
+    page = _document("t", "")
     policy = page.split('Content-Security-Policy" content="')[1].split('"')[0]
     assert "unsafe-inline'; base-uri" not in policy and "script-src 'sha256-" in policy
     assert "'unsafe-inline'" not in policy.split("script-src")[1]
@@ -63,8 +72,7 @@ def test_injected_script_links_and_handlers_do_not_run(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
     page = tmp_path / "page.html"
-    page.write_text(site._document("safe", "t", OWN + INJECTED, {"header": "", "footer": ""}),
-                    encoding="utf-8")
+    page.write_text(_document("safe", OWN + INJECTED), encoding="utf-8")
     browser.get(page.as_uri())
     assert browser.title == "safe"  # neither the stray script nor the handler ran
     browser.find_element(By.ID, "toggle-code").click()  # the page's own script runs

@@ -33,7 +33,8 @@ def test_readme_findings_match_the_tables():
     figures = c[c["kind"] == "figure"]["quotation"].value_counts()
     quoted = [
         f"[{fall['comparison_id']}]",
-        _minus(f"{fall['estimate']:.1f} points, p = {fall['p_value']:.3f} at the published figures"),
+        _minus(f"{fall['estimate']:.1f} points, p = {fall['p_value']:.3f} at the published "
+               "figures"),
         f"design effect {fall['deff']:.2f} ({fall['p_rounding']:.3f} with the",
         _minus(f"rounding of both integers as noise, 95% CI {fall['low']:.2f} to "
                f"{fall['high']:.2f})"),

@@ -140,3 +140,22 @@ def test_wave_tests_adjust_within_each_family_by_its_method(the_plan, meta):
                                 plan.wave_family(the_plan, "2024-03", "2025-04", pairs))
     assert again.set_index("comparison_id").loc["W-traitors", "p_adjusted"] == \
         traitors["p_adjusted"]
+
+
+def test_wave_tests_tipping_points_only_on_request(the_plan, meta):
+    """The tipping columns cost root finding: plan.wave_tests leaves them NaN unless asked,
+    and asked for they are compare.robustness at the family's level, the same numbers."""
+    import numpy as np
+
+    from chasm import compare
+
+    tidy = figures.load()
+    plain = plan.wave_tests(the_plan, tidy, meta, 1.9).set_index("comparison_id")
+    tipped = plan.wave_tests(the_plan, tidy, meta, 1.9, tipping=True).set_index("comparison_id")
+    assert plain["tipping_deff"].isna().all()
+    row = tipped.loc["W-traitors"]
+    ref = compare.robustness(row["p1"], row["p2"], row["n1"], row["n2"], 1.9, row["noise_var"],
+                             compare.family_level(row["p_rounding"], row["p_adjusted"], 0.05))
+    assert row["tipping_deff"] == ref["tipping_deff"].iloc[0]
+    assert np.isfinite(row["tipping_deff"])
+    assert plain["p_adjusted"].equals(tipped["p_adjusted"])

@@ -77,7 +77,7 @@ def test_falsification_follows_the_tipping_shift_and_level_margin():
 def test_specification_table_against_its_parts():
     """The multiverse: each row's p is the treatment's own test and its adjusted p Holm over
     the first k of the plan's comparisons; the plan's own specification reproduces 03's row."""
-    from chasm import figures, io, plan, waves
+    from chasm import figures, io, plan
     from chasm.stats.multiplicity import adjust_pvalues
 
     the = plan.load_plan()

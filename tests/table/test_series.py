@@ -301,5 +301,102 @@ def test_long_series_show_only_significant_changes_and_a_count():
     assert series.shares_view(series.shares(sel, DEFF)).rows <= 4
     out = series.key_numbers(sel, series.shares(sel, DEFF), changes,
                              series.trend_tests(sel, DEFF), DEFF, "holm")
-    assert out["part"].value_counts().to_dict() == {"share": 30, "change": 29, "trend": 1,
-                                                    "equal": 1}
+    assert out["part"].value_counts().to_dict() == {
+        "share": 30, "change": 29, "trend": 1, "equal": 1,
+        "trend_robust": 2 * (len(series.HAC_LAGS) + 2)}  # 30 months a month apart: a tracker
+
+
+# -- time series done as time series ------------------------------------------------------------
+def _monthly(values, start=2000):
+    months = [f"{start + i // 12}-{i % 12 + 1:02d}" for i in range(len(values))]
+    approval = pd.DataFrame({"month": months, "approve": values, "disapprove": np.nan,
+                             "no_answer": np.nan, "source_id": "levada-approval", "note": None})
+    return series.select(tidy(fig("F1", "a-release", "2020-01", "40%")), approval, META,
+                         SOURCES, POP, question="putin_approval", option="approve")
+
+
+def test_a_wandering_monthly_series_claims_no_trend_without_a_robust_test():
+    # a random walk around 60%: the binomial test sees a "trend", the robust ones decide
+    rng = np.random.default_rng(11)
+    values = np.clip(np.round(60 + np.cumsum(rng.normal(0, 1.5, 120))), 5, 95)
+    sel = _monthly(values)
+    tr = series.trend_tests(sel, DEFF)
+    assert tr["robust"] is not None and set(tr["robust"]["scale"]) == {"points", "log-odds"}
+    assert len(tr["robust"]) == 2 * (len(series.HAC_LAGS) + 2)
+    verdict = series.robust_verdict(tr["robust"], 0.05)
+    assert tr["robust_verdict"] == verdict
+    ps = tr["robust"]["p_value"]
+    assert verdict == ("established" if (ps < 0.05).all() else "not established"
+                       if (ps >= 0.05).all() else "depends on the method")
+    assert series.trend_p(tr) == pytest.approx(ps.max())
+    chosen = sel.testable.sort_values("wave")
+    title = series.headline(sel, series.shares(sel, DEFF), series.adjacent_changes(sel, DEFF),
+                            tr, 0.05)
+    if verdict == "not established":
+        assert "not established beyond the autocorrelated scatter" in title
+    text = _md(series.robust_sentence)(tr, sel, DEFF, 0.05)
+    assert f"each of the {len(chosen) - 1} month-to-month changes" in text
+
+
+def test_robust_verdict_requires_every_test():
+    rob = pd.DataFrame({"p_value": [0.01, 0.02]})
+    assert series.robust_verdict(rob, 0.05) == "established"
+    assert series.robust_verdict(rob.assign(p_value=[0.01, 0.2]), 0.05) == "depends on the method"
+    assert series.robust_verdict(rob.assign(p_value=[0.3, 0.2]), 0.05) == "not established"
+    assert series.robust_verdict(None, 0.05) is None
+
+
+def test_a_steady_monthly_rise_is_established():
+    values = np.round(np.linspace(40, 80, 60) + np.tile([0.4, -0.4], 30))
+    tr = series.trend_tests(_monthly(values), DEFF)
+    assert tr["robust_verdict"] == "established" and tr["slope"] > 0
+
+
+def test_a_short_series_gets_no_robust_tests():
+    tr = series.trend_tests(pick(CONFLICT), DEFF)
+    assert tr["robust"] is None and tr["robust_verdict"] is None
+    assert _md(series.robust_sentence)(tr, pick(CONFLICT), DEFF, 0.05) == ""
+
+
+def test_breaks_are_level_shifts_and_are_checked():
+    table = tidy(fig("F1", "a-release", "2020-01", "19%"), fig("F2", "a-release", "2020-06", "10%"),
+                 fig("F3", "a-release", "2021-01", "9%"), fig("F4", "a-release", "2021-06", "9%"))
+    sel = pick(table)
+    tr = series.trend_tests(sel, DEFF, breaks=["2020-06"])
+    steps = (sel.testable.sort_values("wave")["wave"] >= "2020-06").astype(float)
+    ref = logistic_trend([19, 10, 9, 9], [1600, 1600, 1600, 1200], DEFF,
+                         sel.testable.sort_values("wave")["years"], steps=steps)
+    assert tr["p_value"] == pytest.approx(ref.p_value) and tr["breaks"] == ["2020-06"]
+    assert series.trend_tests(sel, DEFF)["p_value"] < tr["p_value"]
+    assert "Known break at 2020-06" in _md(series.trend_sentence)(tr, sel, 0.05)
+    for bad, match in [(["2020-01"], "not inside"), (["2022-01"], "not inside"),
+                       (["2020-6"], "not a month"), (["2020-06", "2020-06"], "twice"),
+                       (["2020-06", "2021-01"], "too few")]:
+        with pytest.raises(ParameterError, match=match):
+            series.trend_tests(sel, DEFF, breaks=bad)
+
+
+def test_reviewer_numbers_on_levada_approval_reproduced():
+    """Issue 21 item 7, recomputed here from the raw series with our own formulas: lag-1
+    residual autocorrelation 0.86 (sum of products / sum of squares) to 0.90 (Pearson
+    correlation of the pairs); Newey-West trend p 0.35-0.56 for lags 6-36 (the reviewer wrote
+    0.36 for lag 6: we get 0.354); Cochrane-Orcutt on the logit with the Pearson rho: slope
+    -0.0035 log-odds per year, p 0.82."""
+    from chasm import io
+    from chasm.stats import trend as st
+
+    a = io.load_approval().dropna(subset=["approve"])
+    t = series.wave_years(a["month"])
+    y = a["approve"].to_numpy(float)
+    logit = np.log(y / (100 - y))
+    x = np.column_stack([np.ones(t.size), t - t.mean()])
+    r = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    assert st.lag1_autocorrelation(y, t) == pytest.approx(0.861, abs=5e-4)
+    assert np.corrcoef(r[:-1], r[1:])[0, 1] == pytest.approx(0.903, abs=5e-4)
+    ps = [st.newey_west_trend(y, t, lags).p_value for lags in (6, 12, 24, 36)]
+    assert ps == sorted(ps) and ps[0] == pytest.approx(0.354, abs=1e-3)
+    assert ps[-1] == pytest.approx(0.555, abs=1e-3)
+    rl = logit - x @ np.linalg.lstsq(x, logit, rcond=None)[0]
+    co = st.cochrane_orcutt_trend(logit, t, rho=np.corrcoef(rl[:-1], rl[1:])[0, 1])
+    assert co.slope == pytest.approx(-0.0035, abs=5e-5) and co.p_value == pytest.approx(0.82,
+                                                                                         abs=5e-3)

@@ -141,7 +141,7 @@ def heterogeneity(pct: ArrayLike, n: ArrayLike, deff: ArrayLike) -> Heterogeneit
 
 
 def logistic_trend(pct: ArrayLike, n: ArrayLike, deff: ArrayLike, times: ArrayLike,
-                   alpha: float = 0.05) -> Trend:
+                   alpha: float = 0.05, steps: ArrayLike | None = None) -> Trend:
     """Logit-linear trend of a series of shares over time, on effective counts.
 
     ``pct`` one share per wave (percent), ``n`` interviews, ``deff`` design effect (broadcast),
@@ -150,6 +150,11 @@ def logistic_trend(pct: ArrayLike, n: ArrayLike, deff: ArrayLike, times: ArrayLi
     docstring) and returns a :class:`Trend`: slope ``b`` per year with its Wald interval at
     level ``1 - alpha``, the likelihood-ratio test of ``b = 0`` (deviance of the common-share
     model minus that of the trend model, chi-square 1 df) and its quasi-binomial version.
+
+    ``steps`` (optional, one 0/1 column per known break, 1 from the break on) adds a level
+    shift per break: the slope is then the drift within segments, its LR test compares the
+    model with the shifts and a slope to the one with the shifts only, and the dispersion has
+    k - 2 - (number of breaks) df.
 
     The LR statistic is 0 (p = 1) when all shares are equal.
     """
@@ -165,18 +170,29 @@ def logistic_trend(pct: ArrayLike, n: ArrayLike, deff: ArrayLike, times: ArrayLi
         raise ValueError("times must take at least two distinct values")
     k = share.size
     het = heterogeneity(share, m, 1.0)
-    exog = np.column_stack([np.ones(k), t - t.mean()])
+    shifts = np.empty((k, 0))
+    if steps is not None:
+        shifts = np.asarray(as_float("steps", steps)).reshape(k, -1)
+        if not np.isin(shifts, (0.0, 1.0)).all():
+            raise ValueError("steps must be 0/1 columns, one row per wave")
+    exog = np.column_stack([np.ones(k), t - t.mean(), shifts])
+    if np.linalg.matrix_rank(exog) < exog.shape[1] or k < exog.shape[1]:
+        raise ValueError("the breaks leave no variation in time to fit a slope on")
+    df_resid = k - exog.shape[1]
     with warnings.catch_warnings():
         # a share of exactly 0% or 100% makes IRLS warn about perfect prediction on the way
         warnings.simplefilter("ignore")
         fit = GLM(share / 100.0, exog, family=families.Binomial(), var_weights=m).fit()
+        null_deviance = het.g2 if shifts.shape[1] == 0 else float(GLM(
+            share / 100.0, np.delete(exog, 1, axis=1), family=families.Binomial(),
+            var_weights=m).fit().deviance)
     slope, se = float(fit.params[1]), float(fit.bse[1])
     z = norm.ppf(1.0 - alpha / 2.0)
-    lr = max(float(het.g2 - fit.deviance), 0.0)
+    lr = max(float(null_deviance - fit.deviance), 0.0)
     fitted = np.asarray(fit.fittedvalues, dtype=float)
-    if k > 2:
-        dispersion = float(fit.pearson_chi2 / (k - 2))
-        p_over = float(f.sf(lr / max(dispersion, 1.0), 1, k - 2))
+    if df_resid > 0:
+        dispersion = float(fit.pearson_chi2 / df_resid)
+        p_over = float(f.sf(lr / max(dispersion, 1.0), 1, df_resid))
     else:
         dispersion, p_over = float("nan"), float("nan")
     first, last = int(np.argmin(t)), int(np.argmax(t))
@@ -185,3 +201,182 @@ def logistic_trend(pct: ArrayLike, n: ArrayLike, deff: ArrayLike, times: ArrayLi
                  dispersion=dispersion, p_value_overdispersed=p_over,
                  fitted_first=float(fitted[first] * 100.0),
                  fitted_last=float(fitted[last] * 100.0), k=k)
+
+
+# --------------------------------------------------------------------------------------------
+# A long, regularly spaced series (a monthly tracker): trend inference that allows for
+# autocorrelation.
+# --------------------------------------------------------------------------------------------
+# WHY. A monthly tracker's months are not independent samples around a line: approval that is
+# high this month is high next month. The binomial and quasi-binomial tests above treat every
+# month's deviation from the line as new information, so 300 months of slow drift look like
+# overwhelming evidence of a trend. Two standard remedies, both reported (they answer the
+# same question under different assumptions):
+#
+# * ordinary least squares with Newey-West (HAC, Bartlett kernel) standard errors (Newey &
+#   West 1987): the line as a summary, its uncertainty allowing for any autocorrelation up to
+#   ``lags`` months; the answer depends on the lag, so several are reported;
+# * a regression with AR(1) errors, ``y_t = a + b t + u_t, u_t = rho u_{t-1} + e_t``, fitted
+#   by exact Gaussian maximum likelihood (a profile likelihood in ``rho``, missing months
+#   allowed; checked against statsmodels' SARIMAX), and by the two-step Cochrane-Orcutt
+#   estimator (Cochrane & Orcutt 1949: rho from the lag-1 correlation of the OLS residuals,
+#   then OLS on quasi-differences), the textbook version a reader can redo by hand.
+#
+# KNOWN BREAKS. A level shift at a known date (a war, a change of question) is not a trend:
+# ``steps`` adds one 0/1 column per break (1 from the break on), so the slope is the drift
+# within the segments. Break columns are passed as numbers; which months they mark is the
+# table layer's business.
+
+@dataclass(frozen=True)
+class RobustTrend:
+    """One autocorrelation-robust trend fit.
+
+    ``method`` (``newey-west``, ``ar1-ml``, ``cochrane-orcutt``), ``lags`` (HAC lags; 0 for
+    the AR(1) fits), ``slope`` per unit of time and its ``se``, ``ci_low``/``ci_high``,
+    ``p_value`` (two-sided, normal reference for HAC and ML, t with the regression's residual
+    df for Cochrane-Orcutt), ``rho`` the AR(1) coefficient (the lag-1 autocorrelation of the
+    OLS residuals for Newey-West), ``k`` the number of observations used.
+    """
+
+    method: str
+    lags: int
+    slope: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    rho: float
+    k: int
+
+
+def _design(y: ArrayLike, times: ArrayLike, steps: ArrayLike | None):
+    """Response, times and the design matrix [1, t - mean t, steps...], checked."""
+    y = np.atleast_1d(as_float("y", y))
+    t = np.atleast_1d(as_float("times", times))
+    if y.ndim != 1 or t.shape != y.shape:
+        raise ValueError(f"y and times must be 1-D of one length, got {y.shape} and {t.shape}")
+    if not (np.isfinite(y).all() and np.isfinite(t).all()):
+        raise ValueError("y and times must be finite")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("times must be strictly increasing")
+    cols = [np.ones(y.size), t - t.mean()]
+    if steps is not None:
+        s = as_float("steps", steps)
+        s = s.reshape(y.size, -1) if s.size else np.empty((y.size, 0))
+        if s.shape[0] != y.size or not np.isin(s, (0.0, 1.0)).all():
+            raise ValueError("steps must be 0/1 columns, one row per observation")
+        cols += [s[:, j] for j in range(s.shape[1])]
+    x = np.column_stack(cols)
+    if y.size < x.shape[1] + 3:
+        raise ValueError(f"a trend with {x.shape[1] - 2} break(s) needs at least "
+                         f"{x.shape[1] + 3} observations, got {y.size}")
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise ValueError("a break leaves a segment without variation in time")
+    return y, t, x
+
+
+def lag1_autocorrelation(y: ArrayLike, times: ArrayLike, steps: ArrayLike | None = None) -> float:
+    """Lag-1 autocorrelation of the OLS residuals of ``y`` on a line (and the breaks):
+    ``sum r_t r_{t-1} / sum r_t^2`` (the Durbin-Watson statistic is about 2 (1 - this))."""
+    y, _, x = _design(y, times, steps)
+    r = y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+    return float(np.sum(r[1:] * r[:-1]) / np.sum(r * r))
+
+
+def newey_west_trend(y: ArrayLike, times: ArrayLike, lags: int, steps: ArrayLike | None = None,
+                     alpha: float = 0.05) -> RobustTrend:
+    """OLS slope of ``y`` on time with Newey-West (Bartlett, ``lags``) standard errors.
+
+    statsmodels' ``OLS(...).fit(cov_type="HAC", cov_kwds={"maxlags": lags})`` with its
+    default small-sample correction ``k / (k - p)``; p-value and interval from the normal
+    distribution. ``rho`` is :func:`lag1_autocorrelation` (what the HAC errors allow for).
+    """
+    import statsmodels.api as sm
+    from scipy.stats import norm
+
+    alpha = check_alpha(alpha)
+    if int(lags) != lags or lags < 0:
+        raise ValueError(f"lags must be a whole number >= 0, got {lags!r}")
+    y, t, x = _design(y, times, steps)
+    fit = sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": int(lags)})
+    b, se = float(fit.params[1]), float(fit.bse[1])
+    z = norm.ppf(1 - alpha / 2)
+    return RobustTrend("newey-west", int(lags), b, se, b - z * se, b + z * se,
+                       float(2 * norm.sf(abs(b / se))), lag1_autocorrelation(y, t, steps), y.size)
+
+
+def _ar1_transform(y: np.ndarray, x: np.ndarray, gaps: np.ndarray, rho: float):
+    """Whitening of a stationary AR(1) observed after ``gaps`` steps: the first observation
+    as is, each next one ``(v_t - rho^g v_prev) / sqrt(1 - rho^(2g))``; with the log-Jacobian
+    ``-sum log sqrt(1 - rho^(2g))`` of that map (exact for any gap pattern)."""
+    r = rho ** gaps
+    scale = np.sqrt(1.0 - r * r)
+    ys = np.r_[y[0], (y[1:] - r * y[:-1]) / scale]
+    xs = np.vstack([x[:1], (x[1:] - r[:, None] * x[:-1]) / scale[:, None]])
+    return ys, xs, -float(np.sum(np.log(scale)))
+
+
+def ar1_trend(y: ArrayLike, times: ArrayLike, steps: ArrayLike | None = None,
+              alpha: float = 0.05, step: float | None = None) -> RobustTrend:
+    """Linear trend with AR(1) errors by exact Gaussian maximum likelihood.
+
+    ``y = x beta + u`` with ``u`` a stationary AR(1) process on a grid of spacing ``step``
+    (default: the smallest gap between times); grid points without an observation (missing
+    months) are simply not observed, so an observation ``g`` steps after the previous one has
+    correlation ``rho^g`` with it. For a given ``rho`` the exact likelihood is that of OLS on
+    the whitened data (:func:`_ar1_transform`, Prais-Winsten extended to gaps); ``beta`` and
+    the variance are profiled out and ``rho`` is found by bounded Brent search on the profile
+    log-likelihood (deterministic to the last digits, unlike a general optimiser). The
+    slope's standard error is the GLS one at the estimated ``rho`` with the ML variance,
+    which is what the observed information gives for ``beta`` (``beta`` and ``rho`` are
+    asymptotically orthogonal); the tests check it against statsmodels' SARIMAX.
+    """
+    from scipy.optimize import minimize_scalar
+    from scipy.stats import norm
+
+    alpha = check_alpha(alpha)
+    y, t, x = _design(y, times, steps)
+    step = float(np.min(np.diff(t))) if step is None else float(step)
+    pos = np.rint((t - t[0]) / step)
+    if np.any(np.abs((t - t[0]) / step - pos) > 1e-6) or np.any(np.diff(pos) <= 0):
+        raise ValueError("times do not lie on a regular grid of the given step")
+    gaps = np.diff(pos)
+    k = y.size
+
+    def profile(rho: float):
+        ys, xs, logjac = _ar1_transform(y, x, gaps, rho)
+        beta, *_ = np.linalg.lstsq(xs, ys, rcond=None)
+        ssr = float(np.sum((ys - xs @ beta) ** 2))
+        return -0.5 * k * np.log(ssr / k) + logjac, beta, ssr, xs
+
+    best = minimize_scalar(lambda r: -profile(r)[0], bounds=(-0.999, 0.999), method="bounded",
+                           options={"xatol": 1e-12, "maxiter": 500})
+    rho = float(best.x)
+    _, beta, ssr, xs = profile(rho)
+    cov = ssr / k * np.linalg.inv(xs.T @ xs)
+    b, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+    z = norm.ppf(1 - alpha / 2)
+    return RobustTrend("ar1-ml", 0, b, se, b - z * se, b + z * se,
+                       float(2 * norm.sf(abs(b / se))), rho, k)
+
+
+def cochrane_orcutt_trend(y: ArrayLike, times: ArrayLike, steps: ArrayLike | None = None,
+                          alpha: float = 0.05, rho: float | None = None) -> RobustTrend:
+    """Two-step Cochrane-Orcutt: ``rho`` (default :func:`lag1_autocorrelation` of the OLS
+    residuals), then OLS of ``y_t - rho y_{t-1}`` on ``x_t - rho x_{t-1}`` (the first
+    observation dropped); t-based p-value and interval with that regression's residual df.
+    The answer moves with the estimate of ``rho``: another estimator of the lag-1
+    correlation (Pearson's correlation of the pairs ``(r_{t-1}, r_t)``) is a valid input."""
+    import statsmodels.api as sm
+    from scipy.stats import t as t_dist
+
+    alpha = check_alpha(alpha)
+    y, t, x = _design(y, times, steps)
+    rho = lag1_autocorrelation(y, t, steps) if rho is None else float(rho)
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must lie strictly between -1 and 1, got {rho!r}")
+    fit = sm.OLS(y[1:] - rho * y[:-1], x[1:] - rho * x[:-1]).fit()
+    b, se = float(fit.params[1]), float(fit.bse[1])
+    q = t_dist.ppf(1 - alpha / 2, fit.df_resid)
+    return RobustTrend("cochrane-orcutt", 0, b, se, b - q * se, b + q * se,
+                       float(fit.pvalues[1]), rho, y.size)
