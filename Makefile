@@ -36,7 +36,7 @@ ERRORS := data/raw/levada_error_table.csv
 POPULATION := $(sort $(wildcard data/raw/rosstat_population_*.csv))
 SOURCES := data/raw/sources.csv
 APPROVAL := data/raw/putin_approval_monthly.csv
-CLAIMS := data/claims.csv
+CLAIMS := $(sort $(wildcard data/claims/*.csv))
 PLAN := data/plan.yaml
 
 # What each notebook reads (the build fails if a notebook reads anything not listed here),
@@ -47,8 +47,8 @@ INPUTS_02_uncertainty := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCE
 INPUTS_03_waves := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(PLAN) $(SOURCES)
 INPUTS_04_multiresponse := $(FIGURES) $(ERRORS) $(SOURCES) $(METADATA)
 INPUTS_05_subgroups := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA)
-INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
-INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(CLAIMS) $(PLAN)
+INPUTS_06_claims := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
+INPUTS_07_interpretation := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(CLAIMS) $(PLAN)
 INPUTS_08_series := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(METADATA) $(SOURCES) $(PLAN)
 INPUTS_09_methods := $(FIGURES) $(ERRORS) $(POPULATION) $(APPROVAL) $(SOURCES) $(METADATA) $(PLAN)
 

@@ -17,16 +17,18 @@
 # %% [markdown]
 # # 06 · Claims: what the essay says and what the figures allow
 #
-# **Reads** the claims register `data/claims.csv`, the analysis plan `data/plan.yaml`, the tidy
-# figures
+# **Reads** the claims registers `data/claims/<text_id>.csv` (one per text, the text in
+# `data/raw/sources.csv`), the analysis plan `data/plan.yaml`, the tidy figures
 # `data/processed/figures.csv`, Levada's error table, the Rosstat population, the approval series
-# and `data/raw/metadata/`. **Writes** `reports/tables/claims.csv`: one row per claim with its
-# verdict, provenance, evidence, sources and key numbers.
+# and `data/raw/metadata/`. **Writes** `reports/tables/claims.csv`: one row per claim of every
+# register with its verdict, provenance, evidence, sources and key numbers.
 #
-# Each claim of the essay is one row of the register, paraphrased, with the figures it rests on
-# and the rule that checks it (`chasm.claims`). A rule returns a verdict from a fixed
-# vocabulary and a short evidence text generated from the computed numbers: change a published
-# figure in `data/raw/` and the verdicts that depend on it change, the others stay.
+# Each claim of a text is one row of its register, paraphrased, with the figures it rests on
+# and the rule that checks it (`chasm.claims`); the study's own text (the source of kind
+# `essay`) is the main register, every other text's register follows with the same rules. A
+# rule returns a verdict from a fixed vocabulary and a short evidence text generated from the
+# computed numbers: change a published figure in `data/raw/` and the verdicts that depend on it
+# change, the others stay.
 
 # %% tags=["parameters"]
 run = "06_claims"  # report name (set by make)
@@ -84,7 +86,10 @@ tidy = figures.load()
 meta = io.load_metadata()
 population = io.load_population()
 approval = io.load_approval()
-register_in = claims.load_claims(tidy=tidy)
+sources = io.load_sources()
+registers = claims.load_registers(tidy=tidy, sources=sources)
+main_text = claims.main_register(sources)
+register_in = registers[main_text]
 report.say("{k} claims from {p} paragraphs of the essay; they rest on {f} published figures.",
            k=len(register_in), p=len({c.paragraph for c in register_in}),
            f=len({f for c in register_in for f in c.figure_ids}))
@@ -227,8 +232,22 @@ report.say("Of the {t} figures the claims rest on, {second} are second-hand ({de
 report.show(io.load_gaps(), index="id")
 
 # %% [markdown]
+# ## Every other text's register
+# Each further file in `data/claims/` is another text that quotes these polls, checked by the
+# same rules (the general kinds of claim: a share against a threshold, a change between waves,
+# the highest or lowest wave of a series, a group against the total or the rest, an ordering of
+# groups, a figure quoted as words); a group whose size no source gives is checked at every size
+# it can have. Its verdicts are on its own page and in the same table.
+
+# %%
+others = claims.evaluate_others(registers, main_text, tidy, meta, population, approval,
+                                error_table, deff=deff, alpha=alpha, n=n)
+display(*claims.other_sections(others, sources, shown))
+
+# %% [markdown]
 # ## Save outputs
-# `reports/tables/claims.csv` (one row per claim): `claim_id`, `paragraph`, `kind`, `rule`,
+# `reports/tables/claims.csv` (one row per claim, the main register first): `register` (the
+# text's source id), `claim_id`, `paragraph`, `kind`, `rule`,
 # `paraphrase`, `verdict`, `provenance`, `evidence`, `figure_ids` (the claim's figures),
 # `sources` (source id (kind): figure ids, for every figure used), `comparison_id` (the test
 # the numbers belong to: the plan's id, or `<claim>:<figure>-<figure>`; the weakest of
@@ -242,9 +261,11 @@ report.show(io.load_gaps(), index="id")
 # `smallest_margin` (similarity claims: the smallest equivalence margin established),
 # `missing_low`, `missing_high` (the range of an unpublished cell),
 # `bayes_share`, `bayes_low`, `bayes_high` (the lower group's share of an answer, with its
-# interval), `share_1`, `share_2`, `n_1`, `n_2` (a two-sample test's inputs) and `deff`.
+# interval), `share_1`, `share_2`, `n_1`, `n_2` (a two-sample test's inputs), `deff`, and
+# `size_low`, `size_high` (a group of unknown size: the sizes, percent of the sample, at which
+# the claim is supported).
 # Empty where a rule has no such number. The tipping points above are saved as
 # `reports/tables/tipping.csv` (columns as shown).
 
 # %%
-report.save_table(register, "claims")
+report.save_table(pd.concat([register, *others.values()], ignore_index=True), "claims")

@@ -82,9 +82,16 @@ report.say("{s}", s=series.too_few_sentence(sel))
 # over
 # the values each figure's text allows: ±0.5 for a rounded number, ±5 points for a fraction in
 # words (`chasm.uncertainty.figure_intervals`). `best` marks the figure used for the wave in the
-# family of tests and the trend (`chasm.figures.best`: a number before words, Levada before the
-# essay before a secondary summary); the others are alternatives. A long series shows its
-# first, last, lowest and highest month here; every month is in the saved table.
+# family of tests and the trend (`chasm.figures.best`, by the source-ranking policy declared in
+# `data/raw/metadata/ranking.yaml`, stated below wherever it decides); the others are
+# alternatives. A long series shows its first, last, lowest and highest month here; every month
+# is in the saved table.
+
+# %%
+ranked = figures.best_choices(sel.figures.drop(columns=["best"], errors="ignore"))
+report.say("{s}", s=figures.ranking_sentence(ranked, sel.figures, io.load_sources())
+           if len(ranked) else
+           "Every wave of this series has one figure: no ranking of sources decides anything.")
 
 # %%
 shares = series.shares(sel, deff_used, alpha)

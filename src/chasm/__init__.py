@@ -35,8 +35,8 @@ Tables and reports:
 - ``weights``       the one policy for subgroup weights and sizes (age, approval)
 - ``series``        08_series: one share over every published wave, with its sources
 - ``methods``       09_methods: posterior, wave-level error, design analysis, decomposition
-- ``claims``        the essay's claims register: loading and evaluation
-- ``rules``         the register's verdict rules, one per kind of claim
+- ``claims``        claims registers, one per text (the essay's the main one): loading, evaluation
+- ``rules``         the registers' verdict rules, one per kind of claim
 - ``compare``       the one comparison engine: every two-share comparison as one record
 - ``plan``          the analysis plan: each comparison's family and the family's method
 - ``verdicts``      the verdict vocabulary, one rule per word; provenance apart

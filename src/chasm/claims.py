@@ -1,8 +1,12 @@
 """The claims register: what the essay says, claim by claim, and what the figures allow.
 
-WHAT. ``data/claims.csv`` lists the essay's claims (one row each: id, paragraph, kind,
-paraphrase, the figures it rests on, the rule that checks it, the rule's arguments, notes).
-:func:`load_claims` validates the file; :func:`evaluate` applies each claim's rule to the tidy
+WHAT. A register is one text's claims: ``data/claims/<text_id>.csv``, one file per text that
+quotes these polls, the text itself a row of ``data/raw/sources.csv`` (one row per claim: id,
+paragraph, kind, paraphrase, the figures it rests on, the rule that checks it, the rule's
+arguments, notes). Adding a register is adding a file: :func:`register_files` finds them,
+:func:`load_registers` validates them all, :func:`load_claims` one (default: the register of
+the study's own text, the source of kind ``essay``, :func:`main_register`); :func:`evaluate`
+applies each claim's rule to the tidy
 figures table and returns one verdict per claim, with short evidence text generated from the
 computed numbers (never typed), the key numbers, and the sources of every figure used.
 
@@ -36,11 +40,12 @@ number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least fav
 rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
 test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
 its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test);
-``smallest_margin`` the smallest
-equivalence margin a similarity claim's figures establish; ``missing_low``/``missing_high`` the
-range of an unpublished cell; ``bayes_*`` a group's share of an answer with its interval;
-``deff`` the design effect used.
-Empty where a rule has no such number.
+``smallest_margin`` the smallest equivalence margin a similarity claim's figures establish;
+``missing_low``/``missing_high`` the range of an unpublished cell; ``bayes_*`` a group's share
+of an answer with its interval; ``deff`` the design effect used; ``size_low``/``size_high`` the
+sizes of a group of unknown size (percent of the sample) at which the claim is supported
+(``chasm.rules._over_sizes``); ``register`` the text the claim belongs to. Empty where a
+rule has no such number.
 """
 
 from __future__ import annotations
@@ -61,21 +66,26 @@ VERDICTS: tuple[str, ...] = _verdicts.VERDICTS
 KINDS: tuple[str, ...] = ("figure", "comparison", "interpretation", "qualitative")
 #: Output columns of :func:`evaluate`.
 _TEXT_COLUMNS: tuple[str, ...] = (
-    "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "provenance", "evidence",
+    "register", "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "provenance",
+    "evidence",
     "figure_ids", "sources", "comparison_id", "method", "measure", "quotation")
 #: The numeric columns (see NUMBERS in the module docstring).
 NUMBER_COLUMNS: tuple[str, ...] = (
     "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted", "p_worst",
     "p_adjusted_worst", "family_size", "smallest_margin", "missing_low", "missing_high",
     "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "noise_var",
-    "deff")
+    "deff", "size_low", "size_high")
 COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
 CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
                  "notes")
 
-# Argument types: one figure id, one or more figure ids, a name, or one of fixed choices.
-_FIG, _FIGS, _NAME = "figure", "figures", "name"
-#: Arguments each rule requires (no other arguments are allowed), and how many figure_ids.
+# Argument types: one figure id, one or more figure ids, a name, a number, a wave (YYYY-MM),
+# words (the rest of the value, spaces kept), or one of fixed choices.
+_FIG, _FIGS, _NAME, _NUM, _WAVE, _WORDS = "figure", "figures", "name", "number", "wave", "words"
+#: Arguments each rule takes (no other arguments are allowed), and how many figure_ids. The
+#: general rules (share_level, change, extreme, group_vs, ordering, quoted_words) are the kinds
+#: of claim any text makes; the essay's rules are instances of them where they are
+#: (below_half is share_level below 50; wave_change is change with the plan's comparison).
 RULE_ARGS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "figure": {},
     "wave_change": {"direction": ("down", "up")},
@@ -87,8 +97,20 @@ RULE_ARGS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "below_half": {},
     "negative_majority": {"negative": _FIGS, "positive": _FIGS},
     "not_testable": {},
+    "share_level": {"side": ("above", "below", "about"), "threshold": _NUM},
+    "change": {"direction": ("down", "up"), "by": _NUM, "as": ("points", "ratio")},
+    "extreme": {"which": ("highest", "lowest"), "since": _WAVE},
+    "group_vs": {"group": _FIG, "total": _FIG, "against": ("total", "rest"),
+                 "expect": ("higher", "lower")},
+    "ordering": {"order": _FIGS},
+    "quoted_words": {"words": _WORDS},
 }
-_N_FIGURES = {"figure": (1, 1), "wave_change": (2, 2), "not_testable": (0, 0)}
+#: Arguments a rule may leave out (``change``: the size of the change is optional; given
+#: ``by``, ``as`` says whether it is points or a ratio, "halved" = 0.5).
+OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"change": ("by", "as")}
+_N_FIGURES = {"figure": (1, 1), "wave_change": (2, 2), "not_testable": (0, 0),
+              "change": (2, 2), "extreme": (1, 1), "quoted_words": (1, 1), "group_vs": (2, 2),
+              "ordering": (2, None)}
 
 
 class ClaimError(ValueError):
@@ -107,6 +129,7 @@ class Claim:
     rule: str
     args: dict[str, tuple[str, ...]]
     notes: str = ""
+    register: str = ""
 
     def arg(self, key: str) -> str:
         """A single-valued argument."""
@@ -148,8 +171,58 @@ def parse_args(text: str | None) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None) -> list[Claim]:
-    """Read and validate the claims register (default ``data/claims.csv``).
+#: Where the registers live: one ``<text_id>.csv`` per text.
+REGISTER_DIR = "claims"
+
+
+def register_files(directory: Path | str | None = None) -> dict[str, Path]:
+    """``{text_id: path}`` of every register, ``data/claims/*.csv``, sorted by text id."""
+    directory = Path(directory or paths.DATA / REGISTER_DIR)
+    return {p.stem: p for p in sorted(directory.glob("*.csv"))}
+
+
+def main_register(sources: pd.DataFrame | None = None,
+                  directory: Path | str | None = None) -> str:
+    """The text id of the study's own text: the one register whose text is a source of kind
+    ``essay`` (06 and 07 read it first; its page is ``claims.html``). A ``ClaimError`` if no
+    register, or more than one, belongs to a text of that kind."""
+    sources = io.load_sources() if sources is None else sources
+    essays = set(sources.loc[sources["kind"] == "essay", "source_id"])
+    found = [t for t in register_files(directory) if t in essays]
+    if len(found) != 1:
+        raise ClaimError(f"expected one register of a text of kind 'essay' in data/claims/, "
+                         f"found {len(found)}: {', '.join(found) or 'none'}")
+    return found[0]
+
+
+def register_page(text_id: str, main: str) -> str:
+    """The page of a register: ``claims.html`` for the main register, ``claims-<text_id>.html``
+    for every other (one home for the name: the site and the links use it)."""
+    return "claims.html" if text_id == main else f"claims-{text_id}.html"
+
+
+def load_registers(directory: Path | str | None = None, tidy: pd.DataFrame | None = None,
+                   sources: pd.DataFrame | None = None) -> dict[str, list[Claim]]:
+    """Every register, ``{text_id: claims}`` in text id order (:func:`load_claims` each).
+
+    A register's file name is its text's ``source_id``: a name that is not a source of
+    ``data/raw/sources.csv`` stops the build, naming the file."""
+    sources = io.load_sources() if sources is None else sources
+    tidy = figures.load() if tidy is None else tidy
+    known = set(sources["source_id"])
+    out = {}
+    for text_id, path in register_files(directory).items():
+        if text_id not in known:
+            raise io.RawDataError(path, "a register's file name must be the source_id of its "
+                                  "text in data/raw/sources.csv (add the text there)",
+                                  value=text_id)
+        out[text_id] = load_claims(path, tidy, register=text_id)
+    return out
+
+
+def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None,
+                register: str | None = None) -> list[Claim]:
+    """Read and validate one claims register (default: :func:`main_register`'s file).
 
     Checks (each failure raises ``chasm.io.RawDataError`` naming file, line, column and value):
     the columns; unique claim ids; paragraph a whole number; kind in :data:`KINDS`; rule in
@@ -159,7 +232,10 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
     argument names also listed in figure_ids; the number of figures the rule takes; a note for
     every ``not_testable`` claim (it is the evidence).
     """
-    path = Path(path or paths.DATA / "claims.csv")
+    if path is None:
+        path = register_files()[main_register()]
+    path = Path(path)
+    register = path.stem if register is None else register
     tidy = figures.load() if tidy is None else tidy
     schema = {
         "claim_id": io.Col(io._ident), "paragraph": io.Col(io._count),
@@ -203,12 +279,28 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
             if key not in required:
                 fail("args", f"rule {rule!r} takes no argument {key!r} (a typo?); it takes: "
                      f"{', '.join(required) or 'none'}")
+        optional = OPTIONAL_ARGS.get(rule, ())
         for key, kind in required.items():
             if key not in args:
+                if key in optional:
+                    continue
                 fail("args", f"rule {rule!r} requires argument {key!r}")
             values = args[key]
-            if kind in (_FIG, _NAME) and len(values) != 1:
+            if kind == _WORDS:
+                args[key] = (" ".join(values),)
+                continue
+            if kind in (_FIG, _NAME, _NUM, _WAVE) and len(values) != 1:
                 fail("args", f"argument {key!r} takes one value", " ".join(values))
+            if kind == _NUM:
+                try:
+                    io._number(values[0])
+                except ValueError as err:
+                    fail("args", f"argument {key!r} {err}", values[0])
+            if kind == _WAVE:
+                try:
+                    io._month(values[0])
+                except ValueError as err:
+                    fail("args", f"argument {key!r} {err}", values[0])
             if isinstance(kind, tuple) and (len(values) != 1 or values[0] not in kind):
                 fail("args", f"argument {key!r} must be one of {', '.join(kind)}",
                      " ".join(values))
@@ -218,10 +310,14 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                         fail("args", f"argument {key!r}: figure id not in the figures table", fid)
                     if fid not in figure_ids:
                         fail("args", f"argument {key!r}: figure id not listed in figure_ids", fid)
+        if rule in OPTIONAL_ARGS and len({k for k in OPTIONAL_ARGS[rule] if k in args}) == 1:
+            fail("args", f"rule {rule!r}: give {' and '.join(OPTIONAL_ARGS[rule])} together or "
+                 "neither")
         if rule == "not_testable" and not row["notes"]:
             fail("notes", "a not_testable claim needs a note saying why (it is the evidence)")
         claims.append(Claim(row["claim_id"], int(row["paragraph"]), row["kind"],
-                            row["paraphrase"], figure_ids, rule, args, row["notes"] or ""))
+                            row["paraphrase"], figure_ids, rule, args, row["notes"] or "",
+                            register))
     return claims
 
 
@@ -243,8 +339,14 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
 
     if deff is None:
         deff = deff_from_error_table(error_table).deff
+    main = ""
+    if any(c.register for c in claims):
+        try:
+            main = main_register()
+        except ClaimError:
+            main = ""
     ctx = Context(tidy, meta, population, approval, float(deff), float(alpha), n, list(claims),
-                  plan_module.load_plan(meta=meta) if plan is None else plan)
+                  plan_module.load_plan(meta=meta) if plan is None else plan, main)
     rows = []
     for claim in claims:
         result = RULES[claim.rule](claim, ctx)
@@ -252,7 +354,8 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
             raise claim.fail(f"rule returned unknown verdict {result.verdict!r}")
         numbers = result.numbers
         rows.append({
-            "claim_id": claim.claim_id, "paragraph": claim.paragraph, "kind": claim.kind,
+            "register": claim.register, "claim_id": claim.claim_id,
+            "paragraph": claim.paragraph, "kind": claim.kind,
             "rule": claim.rule, "paraphrase": claim.paraphrase, "verdict": result.verdict,
             "provenance": _verdicts.provenance(tidy, result.figures),
             "evidence": result.evidence, "figure_ids": " ".join(claim.figure_ids),
@@ -267,6 +370,32 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
         out[column] = out[column].astype(float)
     for column in ("comparison_id", "method", "measure", "quotation"):
         out[column] = out[column].fillna("").astype(str)
+    return out
+
+
+def evaluate_others(registers: dict[str, list[Claim]], main: str, tidy: pd.DataFrame,
+                    meta: dict, population: pd.DataFrame, approval: pd.DataFrame,
+                    error_table: pd.DataFrame, **kwargs) -> dict[str, pd.DataFrame]:
+    """:func:`evaluate` of every register but the main one, ``{text_id: register}``."""
+    return {t: evaluate(c, tidy, meta, population, approval, error_table, **kwargs)
+            for t, c in registers.items() if t != main}
+
+
+def other_sections(others: dict[str, pd.DataFrame], sources: pd.DataFrame,
+                   columns: list[str]) -> list:
+    """06's section of the other registers: how many, then for each text its outlet
+    (``chasm.figures.outlets``) with :func:`summary_sentence` and :func:`register_sections`."""
+    from . import report
+
+    names = figures.outlets(sources)
+    out = [report.say("{k} further register{s}{listing}.", k=len(others),
+                      s="" if len(others) == 1 else "s",
+                      listing=(": " + "; ".join(f"{names.get(t, t)} ({len(r)} claims)"
+                                                for t, r in others.items())) if others else "")]
+    for text_id, other in others.items():
+        out.append(report.say("**{name}**: {sentence}", name=names.get(text_id, text_id),
+                              sentence=summary_sentence(other)))
+        out += register_sections(other, columns)
     return out
 
 

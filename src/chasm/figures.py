@@ -13,10 +13,14 @@ the data (counts, kinds, outlets), never from fixed words.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import pandas as pd
 
 CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
-#: Preference when one number per cell is needed: the closest to Levada's own tables first.
+#: Order of source kinds where a description lists them (the ranking of figures is declared
+#: in ``data/raw/metadata/ranking.yaml``, :func:`ranking`).
 KIND_ORDER = {"primary": 0, "essay": 1, "secondary": 2, "derived": 3}
 
 
@@ -98,51 +102,157 @@ def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
     return out
 
 
-def _ranked(tidy: pd.DataFrame) -> pd.DataFrame:
-    ranked = tidy.assign(_kind=tidy["source_kind"].map(KIND_ORDER),
-                         _words=tidy["point"].isna() | (tidy["rule"] != "number"))
-    return ranked.sort_values(CELL + ["_words", "_kind", "figure_id"])
+#: What each step of the ranking policy is called where it decides (``best_choices``).
+STEP_NAMES = {"number_before_words": "number before words", "kind": "kind of source",
+              "recency": "more recent source", "figure_id": "figure id only"}
+
+
+@lru_cache(maxsize=None)
+def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from . import io
+
+    data, where = io._read_yaml(Path(path), "ranking")
+    steps, kinds = tuple(data["steps"]), tuple(data["kinds"])
+    if steps[-1] != "figure_id" or len(set(steps)) != len(steps):
+        spot = where[("steps",)]
+        raise io.RawDataError(path, "the steps must each appear once and end with figure_id "
+                              "(the one step that makes every choice reproducible)", spot.line,
+                              value=spot.written, key="steps")
+    if len(set(kinds)) != len(kinds):
+        spot = where[("kinds",)]
+        raise io.RawDataError(path, "a kind is listed twice", spot.line, value=spot.written,
+                              key="kinds")
+    return steps, kinds
+
+
+def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The declared source-ranking policy, ``data/raw/metadata/ranking.yaml``: its steps
+    (in order) and the order of source kinds; validated against
+    ``data/schema/ranking.schema.json`` (a bad value stops the build naming file, line, key)."""
+    from . import paths
+
+    path = Path(path or paths.METADATA / "ranking.yaml")
+    stat = path.stat() if path.exists() else None
+    return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))
+
+
+def policy_text(path: Path | str | None = None) -> str:
+    """The declared policy in words, for every page where it decides: "a number before words,
+    then the kind of source (primary, essay, secondary, derived), then the more recent
+    source, then the lower figure id (data/raw/metadata/ranking.yaml)"."""
+    steps, kinds = ranking(path)
+    words = {"number_before_words": "a number before words",
+             "kind": f"then the kind of source ({', '.join(kinds)})",
+             "recency": "then the more recent source", "figure_id": "then the lower figure id"}
+    text = ", ".join(words[s] for s in steps)
+    text = text.removeprefix("then ")
+    return f"{text} (declared in data/raw/metadata/ranking.yaml)"
+
+
+def _published(path: str) -> dict[str, int]:
+    p = Path(path)
+    return _published_cached(path, p.stat().st_mtime_ns if p.exists() else 0)
+
+
+@lru_cache(maxsize=None)
+def _published_cached(path: str, stamp: int) -> dict[str, int]:
+    """``{source_id: yyyymmdd}`` of ``sources.csv``'s ``published`` (a year alone: its first
+    day; a month: its first day; unreadable: 0, i.e. oldest)."""
+    import re
+
+    from . import io
+
+    out = {}
+    for r in io.load_sources(Path(path)).itertuples():
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", str(r.published).strip())
+        out[str(r.source_id)] = (int(m[1]) * 10000 + int(m[2] or 1) * 100 + int(m[3] or 1)
+                                 if m else 0)
+    return out
+
+
+def _ranked(tidy: pd.DataFrame, sources: Path | str | None = None) -> pd.DataFrame:
+    from . import paths
+
+    steps, kinds = ranking()
+    order = {k: i for i, k in enumerate(kinds)}
+    keys = {"number_before_words": tidy["point"].isna() | (tidy["rule"] != "number"),
+            "kind": tidy["source_kind"].map(lambda k: order.get(k, len(order))),
+            "figure_id": tidy["figure_id"]}
+    if "recency" in steps:
+        if "source_id" in tidy.columns and len(tidy):
+            dates = _published(str(sources or paths.RAW / "sources.csv"))
+            keys["recency"] = -tidy["source_id"].map(lambda s: dates.get(s, 0))
+        else:  # a table without sources (a test's): recency cannot separate its figures
+            keys["recency"] = pd.Series(0, index=tidy.index)
+    ranked = tidy.assign(**{f"_{s}": keys[s] for s in steps if s != "figure_id"})
+    cols = [f"_{s}" if s != "figure_id" else "figure_id" for s in steps]
+    return ranked.sort_values(CELL + cols, kind="stable")
+
+
+def _drop_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
 
 
 def best(tidy: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell, by one rule: a number before words, then the kind of source
-    (primary, essay, secondary, :data:`KIND_ORDER`), then the lower figure_id.
+    """One row per cell, by the declared ranking policy (:func:`ranking`, one home:
+    ``data/raw/metadata/ranking.yaml``; today a number before words, then the kind of source,
+    primary first, then the more recent source, then the lower figure_id).
 
     A number is preferred over words whatever its source (29% over "about a third"), since
     words are a rounding of some number; among numbers the order runs from Levada's own
-    releases to second-hand quotation. The last step only makes the choice reproducible: two
-    figures of the same kind and form are not ranked by any merit, which is why
-    :func:`best_sentences` says so wherever it decides between figures that disagree. The
-    other figures of the cell stay in the tidy table.
+    releases to second-hand quotation, then from the latest publication. The last step only
+    makes the choice reproducible: two figures the earlier steps do not separate are not
+    ranked by any merit, which is why :func:`best_sentences` says so wherever it decides
+    between figures that disagree. The other figures of the cell stay in the tidy table.
     """
-    return (_ranked(tidy).drop_duplicates(CELL).drop(columns=["_kind", "_words"])
-            .reset_index(drop=True))
+    return _drop_keys(_ranked(tidy).drop_duplicates(CELL)).reset_index(drop=True)
 
 
 def best_choices(tidy: pd.DataFrame) -> pd.DataFrame:
     """Every cell with more than one figure: which one :func:`best` takes and why.
 
     Columns: the cell (:data:`CELL`), ``chosen`` and ``others`` (";"-joined figure ids),
-    ``decided_by`` ("number before words", "kind of source" or "figure id only"), ``agree``
-    (every other figure's interval of true values overlaps the chosen one's).
+    ``decided_by`` (the first step of the policy that separates the chosen figure from the
+    next: :data:`STEP_NAMES`), ``agree`` (every other figure's interval of true values
+    overlaps the chosen one's).
     """
+    steps, _ = ranking()
     rows = []
     for key, group in _ranked(tidy).groupby(CELL, sort=True):
         if len(group) < 2:
             continue
         first, second = group.iloc[0], group.iloc[1]
-        if first["_words"] != second["_words"]:
-            why = "number before words"
-        elif first["_kind"] != second["_kind"]:
-            why = "kind of source"
-        else:
-            why = "figure id only"
+        why = STEP_NAMES["figure_id"]
+        for step in steps[:-1]:
+            if first[f"_{step}"] != second[f"_{step}"]:
+                why = STEP_NAMES[step]
+                break
         rest = group.iloc[1:]
         agree = bool(((rest["low"] <= first["high"]) & (rest["high"] >= first["low"])).all())
         rows.append({**dict(zip(CELL, key, strict=True)), "chosen": first["figure_id"],
                      "others": ";".join(rest["figure_id"]), "decided_by": why,
                      "agree": agree})
     return pd.DataFrame(rows, columns=[*CELL, "chosen", "others", "decided_by", "agree"])
+
+
+def ranking_sentence(choices: pd.DataFrame, tidy: pd.DataFrame,
+                     sources: pd.DataFrame | None = None) -> str:
+    """Plain text: where the declared policy chose between a cell's figures (rows of
+    :func:`best_choices`), naming the policy, each choice with its outlet (:func:`outlets`,
+    from ``sources``; the source id without them) and the step that decided."""
+    by_id = tidy.set_index("figure_id")
+    names = outlets(sources) if sources is not None else {}
+
+    def fig(fid: str) -> str:
+        sid = str(by_id.loc[fid, "source_id"])
+        return f"{fid} {by_id.loc[fid, 'value_text']} ({names.get(sid, sid)})"
+
+    items = "; ".join(
+        f"{r.wave}: {fig(r.chosen)} over {', '.join(fig(f) for f in r.others.split(';'))} "
+        f"({r.decided_by}{'' if r.agree else ', they cannot both be right'})"
+        for r in choices.itertuples())
+    return (f"Where a wave has several figures, the declared ranking ({policy_text()}) "
+            f"chose: {items}.")
 
 
 def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> list:
@@ -169,9 +279,10 @@ def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> l
             wave=r.wave, option=r.option, sub=subgroup, chosen=label(r.chosen),
             others=", ".join(label(f) for f in r.others.split(";")),
             why={"number before words": "a published number comes before words",
-                 "kind of source": "the rule ranks its kind of source first",
+                 "kind of source": "the declared ranking puts its kind of source first",
+                 "more recent source": "the declared ranking puts the more recent source first",
                  "figure id only": "nothing ranks them, the lower figure id is taken"}[
-                     r.decided_by],
+                     r.decided_by] + f" ({policy_text()})",
             conflict="" if r.agree else "; the figures cannot both be right"))
     return out
 

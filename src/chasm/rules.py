@@ -45,7 +45,13 @@ class Context:
     n: int | None = None
     claims: list[Claim] = field(default_factory=list)
     plan: object | None = None
+    main: str = ""
     _waves: pd.DataFrame | None = None
+
+    def plan_of(self, claim: Claim):
+        """The analysis plan where it speaks to a claim: the plan's families and comparisons
+        are the main register's (its claim ids); another text's claims take only its margin."""
+        return self.plan if claim.register in ("", self.main) else None
 
     def __post_init__(self):
         self.by_id = self.tidy.set_index("figure_id", drop=False)
@@ -85,7 +91,11 @@ class Context:
                 return None, (f"the approval rating of {month} (used for {wave}) does not give "
                               "disapprove and no answer")
             return aw.weights.rename("weight"), f"Levada's approval rating of {month}, normalised"
-        return None, f"no population weights for {variable!r}"
+        given = weights.given_sizes(self.meta, variable)
+        if given is not None:
+            return given
+        return None, (f"no source gives the sizes of the groups of {variable!r} "
+                      "(metadata/subgroups.yaml has none for it)")
 
     def wave_tests(self) -> pd.DataFrame:
         """The plan's wave comparisons (``chasm.plan.wave_tests``, computed once)."""
@@ -98,7 +108,8 @@ class Context:
 
     def method(self, claim: Claim) -> str:
         """The multiplicity method the plan declares for a claim's own tests."""
-        return self.plan.claim_method(claim.claim_id) if self.plan is not None else "holm"
+        plan = self.plan_of(claim)
+        return plan.claim_method(claim.claim_id) if plan is not None else "holm"
 
 
 
@@ -422,7 +433,8 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
     the same row 03_waves shows. The claim's figures must be that row's. Verdict:
     ``chasm.verdicts.directional``.
     """
-    row = ctx.plan.comparison_of(claim.claim_id) if ctx.plan is not None else None
+    plan = ctx.plan_of(claim)
+    row = plan.comparison_of(claim.claim_id) if plan is not None else None
     if row is None:
         raise claim.fail("data/plan.yaml declares no wave comparison for this claim")
     tests = ctx.wave_tests()
@@ -784,48 +796,198 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
 
 
 
-def rule_below_half(claim: Claim, ctx: Context) -> Result:
-    """Each listed share is below 50%: the upper end of its CI (``share_interval`` over its
-    rounding/wording range) < 50. Every figure must pass (an intersection-union test: no
-    multiplicity adjustment is needed): ``chasm.verdicts.level`` on the figure with the highest
-    upper end; any CI wholly above 50 contradicts."""
+def _level_test(ctx: Context, r: pd.Series, n: float, side: str, threshold: float) -> dict:
+    """A share against ``threshold``: its interval (``share_interval`` over its rounding or
+    wording range) and the one-sided score test of the claim's negation at the least favourable
+    end of that range (below: H0 share >= threshold at the high end; above: H0 share <=
+    threshold at the low end; Wilson inverts it); about: the (1 - 2 alpha) interval too."""
     from scipy.stats import norm
 
     from .stats.intervals import share_interval
 
-    rows = [ctx.fig(f) for f in claim.figure_ids]
-    results = []
-    for r in rows:
-        n = ctx.wave_n(r["wave"])
-        if r["subgroup_var"] != "all":
-            w, where = ctx.weights(r["subgroup_var"], r["wave"])
-            if w is None:
-                raise claim.fail(f"no weights for {r['subgroup_var']!r}: {where}")
-            n *= float(w[r["subgroup"]])
-        ci = share_interval(r["point"], n, ctx.deff, ctx.alpha, low_pct=r["low"],
-                            high_pct=r["high"]).iloc[0]
-        # one-sided score test of H0: share >= 50 at the high end (Wilson inverts it)
-        z = (float(r["high"]) / 100 - 0.5) / np.sqrt(0.25 / float(ci["n_eff"]))
-        results.append({"row": r, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]),
-                        "p": float(norm.cdf(z))})
-    top = max(results, key=lambda x: x["ci_high"])
-    if any(x["ci_low"] > 50 for x in results):
-        verdict = "contradicted"
+    ci = share_interval(r["point"], n, ctx.deff, ctx.alpha, low_pct=r["low"],
+                        high_pct=r["high"]).iloc[0]
+    se = np.sqrt(threshold / 100 * (1 - threshold / 100) / float(ci["n_eff"]))
+    if side == "above":
+        p = float(norm.sf((float(r["low"]) / 100 - threshold / 100) / se))
     else:
-        verdict = verdicts.level(top["ci_low"], top["ci_high"], 50.0, below=True)
-    parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: {_conf(ctx)} CI "
-                      f"{_range(x['ci_low'], x['ci_high'])}" for x in results)
-    evidence = (f"{parts}. The highest upper end is {_num(top['ci_high'])}% "
-                f"({top['row']['figure_id']}; one-sided test of 'at least half' at the top of its "
-                f"rounding range: {_p(top['p'])}).")
+        p = float(norm.cdf((float(r["high"]) / 100 - threshold / 100) / se))
+    out = {"row": r, "ci_low": float(ci["ci_low"]), "ci_high": float(ci["ci_high"]), "p": p,
+           "n": n}
+    if side == "about":
+        eq = share_interval(r["point"], n, ctx.deff, 2 * ctx.alpha, low_pct=r["low"],
+                            high_pct=r["high"]).iloc[0]
+        out.update(eq_low=float(eq["ci_low"]), eq_high=float(eq["ci_high"]))
+    return out
+
+
+def _level_verdict(results: list[dict], side: str, threshold: float, margin: float) -> str:
+    """Every share must be on the claimed side (an intersection-union: no adjustment);
+    ``chasm.verdicts.level`` on the least favourable one, contradicted if any interval lies
+    wholly on the other side; about: ``chasm.verdicts.similarity`` of each share's distance
+    from the threshold within the plan's margin."""
+    if side == "about":
+        tests = [{"eq_low": x["eq_low"] - threshold, "eq_high": x["eq_high"] - threshold,
+                  "smallest_margin": max(abs(x["eq_low"] - threshold),
+                                         abs(x["eq_high"] - threshold))} for x in results]
+        return verdicts.similarity(tests, 0.0, margin)
+    below = side == "below"
+    if any((x["ci_low"] > threshold) if below else (x["ci_high"] < threshold) for x in results):
+        return "contradicted"
+    top = (max(results, key=lambda x: x["ci_high"]) if below
+           else min(results, key=lambda x: x["ci_low"]))
+    return verdicts.level(top["ci_low"], top["ci_high"], threshold, below=below)
+
+
+def _threshold_text(threshold: float) -> str:
+    return "half" if threshold == 50 else f"{_num(threshold, 0)}%"
+
+
+def _share_level(claim: Claim, ctx: Context, side: str, threshold: float) -> Result:
+    """The general level rule (:func:`rule_share_level`): figures of the whole sample or of
+    groups of known size are tested at their n; a group of unknown size at every size it can
+    have (:func:`_over_sizes`)."""
+    rows = [ctx.fig(f) for f in claim.figure_ids]
+    margin = float(ctx.plan.margin) if ctx.plan is not None else 5.0
+    sizes = [_size(ctx, r) for r in rows]
+    unknown = [i for i, (w, _) in enumerate(sizes) if w is None]
+
+    def at(ws: dict[int, float]):
+        results = [_level_test(ctx, r, ctx.wave_n(r["wave"]) * ws.get(i, sizes[i][0]), side,
+                               threshold) for i, r in enumerate(rows)]
+        return _level_verdict(results, side, threshold, margin), results
+
+    if unknown:
+        scan = _over_sizes(lambda w: at({i: w for i in unknown})[0], _size_grid(1.0))
+        verdict, results = scan["verdict"], at({i: scan["w_at"] for i in unknown})[1]
+    else:
+        scan, (verdict, results) = None, at({})
+    if side == "about":
+        widest = max(results, key=lambda x: max(abs(x["eq_low"] - threshold),
+                                                abs(x["eq_high"] - threshold)))
+        parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: "
+                          f"{fmt_level(2 * ctx.alpha)} CI {_range(x['eq_low'], x['eq_high'])}"
+                          for x in results)
+        evidence = (f"{parts}. 'About {_threshold_text(threshold)}' needs each interval within "
+                    f"{_num(threshold, 0)} ± {_num(margin, 0)} points (the plan's equivalence "
+                    f"margin, TOST); the widest reaches {_num(widest['eq_low'])} to "
+                    f"{_num(widest['eq_high'])} ({widest['row']['figure_id']}).")
+        top, measure = widest, "share and its (1 - 2 alpha) CI (percent), the widest"
+        low, high = widest["eq_low"], widest["eq_high"]
+    else:
+        below = side == "below"
+        top = (max(results, key=lambda x: x["ci_high"]) if below
+               else min(results, key=lambda x: x["ci_low"]))
+        parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: {_conf(ctx)} CI "
+                          f"{_range(x['ci_low'], x['ci_high'])}" for x in results)
+        end = "highest upper" if below else "lowest lower"
+        negation = "at least" if below else "at most"
+        where = "top" if below else "bottom"
+        evidence = (f"{parts}. The {end} end is {_num(top['ci_high' if below else 'ci_low'])}% "
+                    f"({top['row']['figure_id']}; one-sided test of '{negation} "
+                    f"{_threshold_text(threshold)}' at the {where} of its rounding range: "
+                    f"{_p(top['p'])}).")
+        measure = f"share and its CI (percent), the figure with the {end} end"
+        low, high = top["ci_low"], top["ci_high"]
+    extra = {}
+    if scan is not None:
+        evidence += " " + _sizes_sentence(ctx, [rows[i] for i in unknown], scan)
+        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
     return Result(verdict, evidence,
-                  _numbers("share and its CI (percent), the figure with the highest upper end",
-                           estimate=top["row"]["point"], low=top["ci_low"], high=top["ci_high"],
+                  _numbers(measure, estimate=top["row"]["point"], low=low, high=high,
                            p_value=top["p"], p_rounding=top["p"], p_worst=top["p"],
                            p_adjusted=top["p"], p_adjusted_worst=top["p"], method="none",
-                           comparison_id=f"{claim.claim_id}:{top['row']['figure_id']}-50"),
+                           comparison_id=f"{claim.claim_id}:{top['row']['figure_id']}-"
+                                         f"{threshold:g}", **extra),
                   claim.figure_ids)
 
+
+def rule_share_level(claim: Claim, ctx: Context) -> Result:
+    """Each listed share is above, below or about a threshold (args: side=above|below|about,
+    threshold=<percent>).
+
+    above/below: the interval of each share (``share_interval`` over its rounding/wording
+    range) must lie wholly on the claimed side: every figure must pass (an intersection-union
+    test: no multiplicity adjustment is needed), ``chasm.verdicts.level`` on the least
+    favourable figure; any interval wholly on the other side contradicts. The p shown is the
+    one-sided test of the negation at the least favourable end of the rounding range. about:
+    every share's (1 - 2 alpha) interval within the threshold ± the plan's equivalence margin
+    (``chasm.verdicts.similarity``). A group of unknown size: the verdict at every size it can
+    have (:func:`_over_sizes`)."""
+    return _share_level(claim, ctx, claim.arg("side"), float(claim.arg("threshold")))
+
+
+def rule_below_half(claim: Claim, ctx: Context) -> Result:
+    """Each listed share is below 50%: :func:`rule_share_level` with side=below, threshold=50
+    (the essay's rule as an instance of the general one)."""
+    return _share_level(claim, ctx, "below", 50.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Groups of unknown size
+# --------------------------------------------------------------------------------------------
+#: The sizes a group of unknown size is checked at: from MIN_GROUP_SHARE of the sample (a
+#: group a poll would publish: 2% of 1600 is 32 interviews) to the largest size the figures
+#: allow, in steps of SIZE_STEP. A declared grid, stated in every evidence text that uses it.
+MIN_GROUP_SHARE = 0.02
+SIZE_STEP = 0.01
+
+
+def _size(ctx: Context, row: pd.Series) -> tuple[float | None, str]:
+    """A figure's group as a share of the sample (1 for the whole sample) and where it comes
+    from; None (with the reason) when no weights or given sizes exist for its breakdown."""
+    if row["subgroup_var"] == "all":
+        return 1.0, "the whole sample"
+    w, where = ctx.weights(row["subgroup_var"], row["wave"])
+    if w is None or row["subgroup"] not in w.index:
+        return None, where
+    return float(w[row["subgroup"]]), where
+
+
+def _size_grid(w_max: float) -> np.ndarray:
+    """The declared grid of sizes from :data:`MIN_GROUP_SHARE` up to ``w_max`` (below 1)."""
+    top = min(float(w_max), 1 - MIN_GROUP_SHARE)
+    k = int(np.floor((top - MIN_GROUP_SHARE) / SIZE_STEP + 1e-9))
+    grid = MIN_GROUP_SHARE + SIZE_STEP * np.arange(k + 1)
+    return np.unique(np.append(grid, top)) if top > grid[-1] + 1e-9 else grid
+
+
+def _over_sizes(verdict_at, grid: np.ndarray) -> dict:
+    """The verdict at every size of ``grid``: one verdict if it is the same at all of them,
+    otherwise "not identifiable" (the unpublished size decides). ``size_low``/``size_high``:
+    the sizes (percent of the sample) at which the claim is supported (NaN if none);
+    ``w_at``: the size whose numbers the evidence shows (the smallest: the least favourable,
+    where sampling error is largest)."""
+    verdicts_at = [verdict_at(float(w)) for w in grid]
+    held = [float(w) for w, v in zip(grid, verdicts_at, strict=True) if v == "supported"]
+    same = len(set(verdicts_at)) == 1
+    return {"verdict": verdicts_at[0] if same else "not identifiable",
+            "by_size": dict(zip(map(float, grid), verdicts_at, strict=True)),
+            "size_low": 100 * min(held) if held else np.nan,
+            "size_high": 100 * max(held) if held else np.nan,
+            "grid_low": 100 * float(grid[0]), "grid_high": 100 * float(grid[-1]),
+            "w_at": float(grid[0])}
+
+
+def _sizes_sentence(ctx: Context, rows: list[pd.Series], scan: dict) -> str:
+    """What the claim is at every size an unpublished group can have (evidence text)."""
+    names = ", ".join(dict.fromkeys(f"'{_label(ctx.meta, r['subgroup_var'], r['subgroup'])}'"
+                                    for r in rows))
+    _, why = _size(ctx, rows[0])
+    runs, start = [], None
+    items = list(scan["by_size"].items())
+    for i, (w, v) in enumerate(items):
+        if start is None:
+            start = w
+        if i == len(items) - 1 or items[i + 1][1] != v:
+            runs.append(f"{v} for {_num(100 * start, 0)}–{_num(100 * w, 0)}%")
+            start = None
+    groups = "group" if len(set(names.split(", "))) == 1 else "groups"
+    return (f"The size of the {groups} {names} is not known: {why}. At every size it can "
+            f"have, {_num(scan['grid_low'], 0)}–{_num(scan['grid_high'], 0)}% of the sample in "
+            f"steps of {_num(100 * SIZE_STEP, 0)} point (numbers above at the smallest, the least "
+            "favourable): "
+            + "; ".join(runs) + ".")
 
 
 def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
@@ -875,6 +1037,305 @@ def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
 
 
 
+def rule_change(claim: Claim, ctx: Context) -> Result:
+    """A share moved between two waves (args: direction=down|up; optionally by=<number> with
+    as=points|ratio: "fell by 6 points", "halved" = by=0.5;as=ratio, "doubled" = by=2).
+
+    A comparison the analysis plan declares for the claim is the plan's row
+    (:func:`rule_wave_change`). Otherwise the two figures of one cell in two waves are compared
+    by the one engine (``chasm.compare.compare`` through :func:`_independent_test`: rounding as
+    noise, the claim its own family by the plan's method); a group of unknown size at every
+    size it can have. Verdict: ``chasm.verdicts.directional``; a stated size of change outside
+    the change's interval contradicts (a ratio is read as the change it implies at the earlier
+    wave's published value: halved from 40% is −20 points).
+    """
+    plan = ctx.plan_of(claim)
+    if plan is not None and plan.comparison_of(claim.claim_id) is not None:
+        return rule_wave_change(claim, ctx)
+    first, second = sorted((ctx.fig(f) for f in claim.figure_ids), key=lambda x: x["wave"])
+    _same_cell(claim, [first, second], ("question", "option", "subgroup_var", "subgroup"))
+    if first["wave"] == second["wave"]:
+        raise claim.fail("the two figures must be of two waves")
+    _needs_point(claim, first)
+    _needs_point(claim, second)
+    sign = -1 if claim.arg("direction") == "down" else 1
+    stated = None
+    if "by" in claim.args:
+        by = float(claim.arg("by"))
+        stated = (sign * by if claim.arg("as") == "points"
+                  else float(first["point"]) * (by - 1))
+    w1, where = _size(ctx, first)
+    w2, _ = _size(ctx, second)
+
+    def at(w: float | None):
+        n1 = ctx.wave_n(first["wave"]) * (w1 if w1 is not None else w)
+        n2 = ctx.wave_n(second["wave"]) * (w2 if w2 is not None else w)
+        t = _independent_test(ctx, first, second, n1, n2, sign)
+        t["comparison_id"] = f"{claim.claim_id}:{first['figure_id']}-{second['figure_id']}"
+        _add_adjusted([t], ctx.method(claim))
+        verdict = verdicts.directional([t], ctx.alpha)
+        if stated is not None and not t["ci_low"] <= stated <= t["ci_high"]:
+            verdict = "contradicted"
+        return verdict, t
+
+    scan = None
+    if w1 is None or w2 is None:
+        scan = _over_sizes(lambda w: at(w)[0], _size_grid(1.0))
+        verdict, t = scan["verdict"], at(scan["w_at"])[1]
+    else:
+        verdict, t = at(None)
+    evidence = (f"{_fig_text(first)}, {first['wave']} → {_fig_text(second)}, {second['wave']} "
+                f"({_group_label(ctx.meta, first)}): {_pts(t['diff'])}, {_conf(ctx)} CI "
+                f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, {_p(t['p_point'])} at the "
+                f"published values, {_p(t['p_rounding'])} with rounding as noise (one "
+                f"comparison, not declared in the plan); least favourable rounding "
+                f"{_p(t['p_worst'])}.")
+    if stated is not None:
+        said = (f"{_pts(stated)}" if claim.arg("as") == "points" else
+                f"a ratio of {_num(float(claim.arg('by')), 2)}, {_pts(stated)} from "
+                f"{first['value_text']}")
+        inside = t["ci_low"] <= stated <= t["ci_high"]
+        evidence += (f" The stated change, {said}, lies {'inside' if inside else 'outside'} "
+                     "the interval.")
+    extra = {}
+    if scan is not None:
+        evidence += " " + _sizes_sentence(ctx, [first], scan)
+        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    return Result(verdict, evidence, _numbers("change in points (later − earlier wave)", t,
+                                              **extra),
+                  (first["figure_id"], second["figure_id"]))
+
+
+def rule_extreme(claim: Claim, ctx: Context) -> Result:
+    """A wave's share is the highest (or lowest) of its series since a month (args:
+    which=highest|lowest, since=YYYY-MM): "the highest since 2013".
+
+    The series is every wave of the figure's cell from ``since`` to the figure's wave, one
+    figure per wave by the declared source ranking (``chasm.figures.best``; where it decides,
+    the evidence names the policy and the other figures). The claimed wave is compared with
+    each other wave by the one engine (independent samples, rounding as noise), adjusted over
+    them by the plan's method; ``chasm.verdicts.directional``. No other wave in the period:
+    not testable."""
+    row = ctx.fig(claim.figure_ids[0])
+    since = claim.arg("since")
+    if since > row["wave"]:
+        raise claim.fail(f"since={since} is after the figure's wave {row['wave']}")
+    _needs_point(claim, row)
+    t = ctx.tidy
+    series = t[(t["question"] == row["question"]) & (t["option"] == row["option"])
+               & (t["subgroup_var"] == row["subgroup_var"]) & (t["subgroup"] == row["subgroup"])
+               & (t["wave"] >= since) & (t["wave"] <= row["wave"])
+               & (t["wave"] != row["wave"])]
+    others = figures.best(series[series["point"].notna()])
+    which = claim.arg("which")
+    sign = 1 if which == "highest" else -1
+    if others.empty:
+        return Result("not testable", f"{_fig_text(row)}, {row['wave']}: no other wave of its "
+                      f"series is published between {since} and {row['wave']}.",
+                      {"measure": ""}, (row["figure_id"],))
+    w, where = _size(ctx, row)
+    if w is None:
+        raise claim.fail(f"no size for {row['subgroup_var']!r}: {where}")
+    tests = []
+    for o in others.to_dict("records"):
+        o = pd.Series(o)
+        test = _independent_test(ctx, o, row, ctx.wave_n(o["wave"]) * w,
+                                 ctx.wave_n(row["wave"]) * w, sign)
+        test["other"] = o["figure_id"]
+        test["comparison_id"] = f"{claim.claim_id}:{row['figure_id']}-{o['figure_id']}"
+        tests.append(test)
+    method = ctx.method(claim)
+    _add_adjusted(tests, method)
+    verdict = verdicts.directional(tests, ctx.alpha)
+    comps = "; ".join(f"vs {t_['other']} {ctx.fig(t_['other'])['value_text']} "
+                      f"({ctx.fig(t_['other'])['wave']}): {_pts(t_['diff'])}, adjusted "
+                      f"{_p(t_['p_adjusted'])}" for t_ in tests)
+    evidence = (f"{_fig_text(row)}, {row['wave']}, against the {len(tests)} other waves of its "
+                f"series since {since} ({_METHOD_NAME[method]}, rounding as noise): {comps}.")
+    decided = figures.best_choices(series)
+    if len(decided):
+        from . import io
+
+        evidence += " " + figures.ranking_sentence(decided, ctx.tidy, io.load_sources())
+    return Result(verdict, evidence,
+                  _numbers(f"difference from the closest wave, points ({which})",
+                           _weakest(tests)),
+                  _unique([row["figure_id"], *others["figure_id"]]))
+
+
+def _rest_row(total: pd.Series, group: pd.Series, w: float) -> pd.Series:
+    """The rest of the sample, (total − w·group) / (1 − w), with its range from the two
+    figures' ranges (clipped to 0–100)."""
+    def rest(t, g):
+        return float(np.clip((float(t) - w * float(g)) / (1 - w), 0.0, 100.0))
+
+    return pd.Series({"figure_id": f"rest of {total['figure_id']}",
+                      "point": rest(total["point"], group["point"]),
+                      "low": rest(total["low"], group["high"]),
+                      "high": rest(total["high"], group["low"])})
+
+
+def _max_group_size(total: pd.Series, group: pd.Series) -> float:
+    """The largest size a group can have given its and the total's ranges (the rest must be
+    a possible share): total / group above the total, (100 − total) / (100 − group) below."""
+    g_lo, g_hi, t_lo, t_hi = (float(group["low"]), float(group["high"]), float(total["low"]),
+                              float(total["high"]))
+    if g_lo > t_hi:
+        return t_hi / g_lo
+    if g_hi < t_lo:
+        return (100 - t_lo) / (100 - g_hi)
+    return 1.0
+
+
+def rule_group_vs(claim: Claim, ctx: Context) -> Result:
+    """A group's share is higher or lower than the total's or the rest's (args: group, total,
+    against=total|rest, expect=higher|lower).
+
+    A group is part of the total, so both claims are one test: the group against the rest of
+    the sample, two independent samples of w N and (1 − w) N interviews, by the one engine
+    (rest = (total − w group) / (1 − w); group − total = (1 − w)(group − rest), same sign).
+    The group's size w: the breakdown's weights or given sizes (``subgroups.yaml``); unknown,
+    the claim at every size it can have (:func:`_over_sizes`, up to the largest size the
+    figures allow, :func:`_max_group_size`): the range of sizes for which it holds. Verdict:
+    ``chasm.verdicts.directional``.
+    """
+    group, total = ctx.fig(claim.arg("group")), ctx.fig(claim.arg("total"))
+    _same_cell(claim, [group, total])
+    if total["subgroup_var"] != "all" or group["subgroup_var"] == "all":
+        raise claim.fail("group must be a group of a breakdown and total a whole-sample figure")
+    _needs_point(claim, group)
+    _needs_point(claim, total)
+    sign = 1 if claim.arg("expect") == "higher" else -1
+    n = ctx.wave_n(group["wave"])
+    w_known, where = _size(ctx, group)
+
+    def at(w: float):
+        rest = _rest_row(total, group, w)
+        t = _independent_test(ctx, rest, group, (1 - w) * n, w * n, sign)
+        t["comparison_id"] = f"{claim.claim_id}:{group['figure_id']}-rest"
+        _add_adjusted([t], ctx.method(claim))
+        return verdicts.directional([t], ctx.alpha), t, rest
+
+    scan = None
+    if w_known is None:
+        w_max = _max_group_size(total, group)
+        scan = _over_sizes(lambda w: at(w)[0], _size_grid(w_max))
+        verdict, t, rest = scan["verdict"], *at(scan["w_at"])[1:]
+        w = scan["w_at"]
+    else:
+        w = w_known
+        verdict, t, rest = at(w)
+    against = claim.arg("against")
+    diff_total = (1 - w) * t["diff"]
+    evidence = (f"{_fig_text(group)} ({_group_label(ctx.meta, group)}), total "
+                f"{_fig_text(total)}, {group['wave']}; at a group size of {_num(100 * w)}% "
+                f"of the sample, the rest of the sample is at {_num(rest['point'])}% "
+                f"{_range(rest['low'], rest['high'])}: group − rest {_pts(t['diff'])}, "
+                f"{_conf(ctx)} CI {_num(t['ci_low'])} to {_num(t['ci_high'])}, "
+                f"{_p(t['p_rounding'])} with rounding as noise (group − total "
+                f"{_pts(diff_total)}, the same test)")
+    evidence += "." if scan is not None else f" ({where})."
+    if group["low"] > total["high"] or group["high"] < total["low"]:
+        evidence += (" Whatever the group's size, its range lies "
+                     f"{'above' if group['low'] > total['high'] else 'below'} the total's, so it "
+                     "is on that side of the rest too (without sampling error).")
+    extra = {}
+    if scan is not None:
+        evidence += " " + _sizes_sentence(ctx, [group], scan)
+        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    measure = ("difference from the rest of the sample, points" if against == "rest" else
+               "difference from the rest of the sample, points (the test of the group against "
+               "the total)")
+    return Result(verdict, evidence, _numbers(measure, t, **extra),
+                  (group["figure_id"], total["figure_id"]))
+
+
+def rule_ordering(claim: Claim, ctx: Context) -> Result:
+    """Groups of one breakdown in a stated order, highest first (args: order=F1 F2 ...).
+
+    Each adjacent pair by the one engine (disjoint groups: independent samples of w_g N),
+    adjusted over the pairs by the plan's method; ``chasm.verdicts.directional``. Groups of
+    unknown size: the claim at every size they can have, all unknown groups the same size
+    (up to 1/k of the sample for k of them; :func:`_over_sizes`)."""
+    rows = [ctx.fig(f) for f in claim.args["order"]]
+    if set(claim.args["order"]) != set(claim.figure_ids):
+        raise claim.fail("order must list exactly the claim's figure_ids")
+    _same_cell(claim, rows)
+    if len({r["subgroup_var"] for r in rows}) != 1 or rows[0]["subgroup_var"] == "all":
+        raise claim.fail("ordering compares groups of one breakdown")
+    for r in rows:
+        _needs_point(claim, r)
+    sizes = [_size(ctx, r)[0] for r in rows]
+    unknown = [i for i, w in enumerate(sizes) if w is None]
+    n = ctx.wave_n(rows[0]["wave"])
+
+    def at(w: float | None):
+        tests = []
+        for i in range(len(rows) - 1):
+            hi, lo = rows[i], rows[i + 1]
+            w_hi = sizes[i] if sizes[i] is not None else w
+            w_lo = sizes[i + 1] if sizes[i + 1] is not None else w
+            t = _independent_test(ctx, lo, hi, n * w_lo, n * w_hi, 1)
+            t["comparison_id"] = f"{claim.claim_id}:{hi['figure_id']}-{lo['figure_id']}"
+            t["pair"] = (hi["figure_id"], lo["figure_id"])
+            tests.append(t)
+        _add_adjusted(tests, ctx.method(claim))
+        return verdicts.directional(tests, ctx.alpha), tests
+
+    scan = None
+    if unknown:
+        known = sum(w for w in sizes if w is not None)
+        scan = _over_sizes(lambda w: at(w)[0], _size_grid((1 - known) / len(unknown)))
+        verdict, tests = scan["verdict"], at(scan["w_at"])[1]
+    else:
+        verdict, tests = at(None)
+    pairs = "; ".join(f"{t['pair'][0]} − {t['pair'][1]} {_pts(t['diff'])} (CI "
+                      f"{_num(t['ci_low'])} to {_num(t['ci_high'])}), adjusted "
+                      f"{_p(t['p_adjusted'])}" for t in tests)
+    evidence = (f"{', '.join(_fig_text(r, kind=False) for r in rows)} ({rows[0]['wave']}, "
+                f"{_label(ctx.meta, rows[0]['subgroup_var'])}, highest first): adjacent "
+                f"pairs, rounding as noise, {_METHOD_NAME[ctx.method(claim)]} over "
+                f"{len(tests)}: {pairs}.")
+    extra = {}
+    if scan is not None:
+        evidence += " " + _sizes_sentence(ctx, [rows[i] for i in unknown], scan)
+        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    return Result(verdict, evidence,
+                  _numbers("difference between adjacent groups, points (weakest pair)",
+                           _weakest(tests), **extra),
+                  tuple(claim.args["order"]))
+
+
+def rule_quoted_words(claim: Claim, ctx: Context) -> Result:
+    """A figure quoted as words (args: words=<the text's words>, e.g. "nearly half"): the
+    words are read by the one documented rule (``chasm.worded.read``) and compared with the
+    published figure's range. Supported if the figure's range lies within the words' range,
+    contradicted if the two cannot overlap, inconclusive if they overlap only in part. A
+    quotation check: the published figure is the reference, so no sampling error enters."""
+    from . import worded
+
+    row = ctx.fig(claim.figure_ids[0])
+    words = claim.arg("words")
+    try:
+        reading = worded.read(words)
+    except worded.WordedFigureError as err:
+        raise claim.fail(str(err)) from None
+    lo, hi = float(row["low"]), float(row["high"])
+    if reading.low <= lo and hi <= reading.high:
+        verdict, how = "supported", "lies within"
+    elif hi < reading.low or lo > reading.high:
+        verdict, how = "contradicted", "cannot overlap"
+    else:
+        verdict, how = "inconclusive", "overlaps only in part"
+    evidence = (f"'{words}' reads as {_range(reading.low, reading.high)} "
+                f"({reading.rule}, chasm.worded); the published {_fig_text(row)}, "
+                f"{row['wave']}, {_group_label(ctx.meta, row)}: its range {how} it.")
+    return Result(verdict, evidence,
+                  _numbers("range the words allow (percent); estimate: the published figure",
+                           estimate=row["point"], low=reading.low, high=reading.high),
+                  (row["figure_id"],))
+
+
 def rule_not_testable(claim: Claim, ctx: Context) -> Result:
     """Qualitative or outside these data: the evidence is the register's note."""
     return Result("not testable", claim.notes, {"measure": ""}, ())
@@ -893,6 +1354,12 @@ RULES: dict[str, Callable[[Claim, Context], Result]] = {
     "below_half": rule_below_half,
     "negative_majority": rule_negative_majority,
     "not_testable": rule_not_testable,
+    "share_level": rule_share_level,
+    "change": rule_change,
+    "extreme": rule_extreme,
+    "group_vs": rule_group_vs,
+    "ordering": rule_ordering,
+    "quoted_words": rule_quoted_words,
 }
 
 

@@ -30,7 +30,7 @@ this module gathers what they show.
   by their SHA-256 hash only), whatever text reaches a page.
 
 The data version is a short hash of the raw inputs (:func:`data_version`): it changes only when
-``data/raw/`` or ``data/claims.csv`` change, so reruns stay byte-identical.
+``data/raw/`` or ``data/claims/`` change, so reruns stay byte-identical.
 """
 
 from __future__ import annotations
@@ -130,11 +130,12 @@ def _page(template: str, *, title: str, page_class: str, version: str, scripts: 
 # Project facts the pages share
 # --------------------------------------------------------------------------------------------
 def data_version(root: Path | None = None) -> str:
-    """A 12-character hash of the raw inputs (``data/raw/**`` and ``data/claims.csv``): names
-    and contents, in sorted order, so it is the same on every machine and rerun."""
+    """A 12-character hash of the raw inputs (``data/raw/**`` and the claims registers
+    ``data/claims/*.csv``): names and contents, in sorted order, so it is the same on every
+    machine and rerun."""
     data = (root or paths.ROOT) / "data"
     files = sorted([p for p in (data / "raw").rglob("*") if p.is_file()]
-                   + [p for p in [data / "claims.csv"] if p.is_file()])
+                   + [p for p in (data / "claims").glob("*.csv") if p.is_file()])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(data).as_posix().encode() + b"\0")
@@ -800,19 +801,21 @@ def _essay() -> dict[str, str]:
     return next((s for s in sources() if s.get("kind") == "essay"), {})
 
 
-def claims_jsonld(rows: list[dict[str, str]], version: str) -> list[dict]:
+def claims_jsonld(rows: list[dict[str, str]], version: str, text: dict | None = None,
+                  page: str = "claims.html") -> list[dict]:
     """The register as schema.org ClaimReview objects, one per claim: the claim as
     paraphrased, the essay as where it appears, the verdict as the rating's
     ``alternateName`` (a word of the fixed vocabulary, no numeric scale), the evidence as its
     explanation, the review's author and date from ``CITATION.cff``, the data version as its
-    version."""
+    version. ``text``: the register's text (a row of ``sources.csv``; default the essay),
+    ``page`` its page."""
     import yaml
 
     cff_path = paths.ROOT / "CITATION.cff"
     cff = yaml.safe_load(cff_path.read_text(encoding="utf-8")) if cff_path.exists() else {}
     authors = [{"@type": "Organization", "name": a.get("name", "")}
                for a in cff.get("authors", [])]
-    essay = _essay()
+    essay = text if text is not None else _essay()
     appearance = {"@type": "CreativeWork", "headline": essay.get("title", ""),
                   "datePublished": essay.get("published", ""),
                   "publisher": {"@type": "Organization", "name": essay.get("publisher", "")}}
@@ -822,7 +825,7 @@ def claims_jsonld(rows: list[dict[str, str]], version: str) -> list[dict]:
     for r in rows:
         out.append({
             "@context": "https://schema.org", "@type": "ClaimReview",
-            "url": f"claims.html#{r['claim_id']}", "identifier": r["claim_id"],
+            "url": f"{page}#{r['claim_id']}", "identifier": r["claim_id"],
             "claimReviewed": r["paraphrase"],
             "itemReviewed": {"@type": "Claim", "appearance": appearance,
                              "author": {"@type": "Organization",
@@ -840,15 +843,21 @@ def _jsonld_text(objects: list[dict]) -> str:
     return json.dumps(objects, ensure_ascii=False, indent=1).replace("<", "\\u003c")
 
 
-def claims_page(rows: list[dict[str, str]], version: str, level: str) -> str:
-    """``claims.html``: every claim as a card (id, paraphrase, essay paragraph, badge, one
-    evidence sentence, its sources by outlet, the detail folded), a verdict filter with a
-    live count, and the register as ClaimReview JSON-LD."""
+def claims_page(rows: list[dict[str, str]], version: str, level: str,
+                text_id: str | None = None, page: str = "claims.html") -> str:
+    """A register's page (``claims.html`` for the main register, ``claims-<text_id>.html``
+    for every other: ``chasm.claims.register_page``): every claim of one text as a card (id,
+    paraphrase, the text's paragraph, badge, one evidence sentence, its sources by outlet, the
+    detail folded), a verdict filter with a live count, and the register as ClaimReview
+    JSON-LD."""
     from markupsafe import Markup
 
     from .claims import VOCABULARY
 
     by_id = {r["source_id"]: r for r in sources()}
+    text_id = text_id or (rows[0].get("register", "") if rows else "")
+    text = by_id.get(text_id) or {"source_id": text_id, "kind": "text", "title": text_id,
+                                   "publisher": text_id, "published": ""}
     meaning = dict(VOCABULARY)
     counts: dict[str, int] = {}
     for r in rows:
@@ -861,10 +870,13 @@ def claims_page(rows: list[dict[str, str]], version: str, level: str) -> str:
               "refs": source_refs(r.get("sources", ""), by_id)} for r in rows]
     chrome = _chrome("claims", [], version)
     chrome.pop("me"), chrome.pop("version")
-    return _page("claims.html", title=f"Claims register · {SITE_TITLE}", page_class="claims",
+    title = ("Claims register" if page == "claims.html"
+             else f"Claims register: {text['publisher']}")
+    return _page("claims.html", title=f"{title} · {SITE_TITLE}", page_class="claims",
                  version=version, scripts=[script("claims.js")], chrome=chrome,
-                 filters=filters, cards=cards,
-                 jsonld=Markup(_jsonld_text(claims_jsonld(rows, version))))
+                 filters=filters, cards=cards, text=text,
+                 jsonld_file=CLAIMS_JSONLD if page == "claims.html" else "",
+                 jsonld=Markup(_jsonld_text(claims_jsonld(rows, version, text, page))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -908,9 +920,26 @@ def _figure_meta(svg: str) -> dict | None:
     return None
 
 
+def register_rows(registers: dict[str, list[dict[str, str]]]) -> list[dict]:
+    """The landing page's registers: one row per text (its source row, its page, its number
+    of claims and the verdict counts in vocabulary order); the first is the main register."""
+    from .claims import VOCABULARY, register_page
+
+    by_id = {r["source_id"]: r for r in sources()}
+    main = next(iter(registers), "")
+    out = []
+    for text_id, part in registers.items():
+        counts = [(v, sum(r["verdict"] == v for r in part)) for v, _ in VOCABULARY]
+        out.append({"text": by_id.get(text_id, {"title": text_id, "publisher": text_id}),
+                    "page": register_page(text_id, main), "claims": len(part),
+                    "counts": ", ".join(f"{k} {v}" for v, k in counts if k)})
+    return out
+
+
 def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
-                 level: str) -> str:
-    """``index.html`` (module docstring)."""
+                 level: str, registers: dict[str, list[dict[str, str]]] | None = None) -> str:
+    """``index.html`` (module docstring); ``registers``: every register's rows by text id
+    (the main register first), one row each on the page."""
     from . import io
 
     by_name = {r.name: r for r in all_runs}
@@ -948,6 +977,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  version=version, scripts=[], chrome=chrome,
                  start=start, headline=headline, key_figure=key_figure, mains=mains,
                  analyses=analyses, sensitivity=sens, sources=listed,
+                 registers=register_rows(registers or {}),
                  gaps=list(io.load_gaps().itertuples()), cff=_citation())
 
 
@@ -979,11 +1009,25 @@ def write_site() -> list[Path]:
     version = data_version()
     all_runs = runs()
     level = _level()
-    rows = read_csv(paths.REPORTS / "tables" / "claims.csv")
+    from .claims import register_page
+
+    every = read_csv(paths.REPORTS / "tables" / "claims.csv")
+    texts = list(dict.fromkeys(r.get("register", "") for r in every))
+    main = texts[0] if texts else ""
+    registers = {t: [r for r in every if r.get("register", "") == t] for t in texts}
+    rows = registers.get(main, [])
     written = [write_stylesheet(paths.REPORTS)]
-    pages = [("index.html", landing_page(all_runs, rows, version, level)),
-             ("claims.html", claims_page(rows, version, level)),
-             (CLAIMS_JSONLD, _jsonld_text(claims_jsonld(rows, version)) + "\n")]
+    by_id = {r["source_id"]: r for r in sources()}
+    pages = [("index.html", landing_page(all_runs, rows, version, level, registers)),
+             (CLAIMS_JSONLD, _jsonld_text(claims_jsonld(rows, version, by_id.get(main)))
+              + "\n")]
+    pages += [(register_page(t, main), claims_page(part, version, level, t,
+                                                   register_page(t, main)))
+              for t, part in registers.items()] or [("claims.html",
+                                                     claims_page([], version, level))]
+    for old in paths.REPORTS.glob("claims-*.html"):  # a removed register's page goes too
+        if old.name not in {name for name, _ in pages}:
+            old.unlink()
     for run in all_runs:
         report = paths.REPORTS / f"{run.name}.ipynb"
         if report.exists():

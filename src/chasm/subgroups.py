@@ -1129,6 +1129,10 @@ def _breakdown_weights(meta, populations, approval, wave, var):
         note = (f"approval {split.month} gives no separate weight for "
                 f"{' and '.join(merged[0])}: they enter as one group" if merged else "")
         return split.weights, split.members, f"approval {split.month}", None, note
+    given = weights.given_sizes(meta, var)
+    if given is not None:
+        w, source = given
+        return w, None, source, None, ""
     return "no source gives the sizes of its groups"
 
 
@@ -1144,11 +1148,13 @@ def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
     :mod:`chasm.weights`: age bands from the population table nearest to the wave, approval
     from the wave's approval month. ``moves`` is how far (points) the implied total's ends move
     with the next nearest population table (NaN when there is none or the weights are not by
-    age). A breakdown without a published total, or whose groups no source sizes, is listed as
-    "not checked" with the reason, as is one whose published groups carry no weight of their
-    own (e.g. disapprovers in a month that publishes only approval): with every weighted group
-    free the identity would hold trivially. Complement-derived cells are not used: only
-    published ones.
+    age). Groups no source sizes (``chasm.weights.given_sizes`` gives sizes from the metadata
+    where a source does): a complete breakdown is checked for every size the groups can have
+    (its total must lie between its lowest and highest group); a partial one, or one without a
+    published total, is listed as "not checked" with the reason, as is one whose published
+    groups carry no weight of their own (e.g. disapprovers in a month that publishes only
+    approval): with every weighted group free the identity would hold trivially.
+    Complement-derived cells are not used: only published ones.
     """
     vars_ = [v for v in subgroup_vars if v != "all"]
     found = tidy[tidy["subgroup_var"].isin(vars_)]
@@ -1169,6 +1175,20 @@ def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
                 "complete": len(cells) == len(group_labels(meta, var)), "note": ""}
         got = (_breakdown_weights(meta, populations, approval, wave, var)
                if total["published"] else "no published total")
+        if isinstance(got, str) and total["published"] and base["complete"]:
+            # sizes unknown, every group published: a weighted mean of the groups lies between
+            # the lowest and the highest of them whatever the sizes
+            low, high = float(cells["low"].min()), float(cells["high"].max())
+            gap = max(0.0, low - float(total["high"]), float(total["low"]) - high)
+            verdict = "consistent" if gap == 0 else "inconsistent"
+            table.append({**base, "weights": "any sizes (none given)", "implied_low": low,
+                          "implied_high": high, "gap": gap, "verdict": verdict,
+                          "note": got + ": checked for every size the groups can have"})
+            rows.append(check_row(
+                wave, f"every breakdown: {question} '{option}' by {var} (complete, any sizes)",
+                base["figure_ids"], "implied total (percent), any group sizes", low, high,
+                np.nan, verdict))
+            continue
         if isinstance(got, str):
             table.append({**base, "verdict": "not checked", "note": got})
             continue

@@ -32,6 +32,12 @@ WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_
 * **Recent months** (:func:`no_answer_window`): the range of the no-answer share over the
   last 12 months before a month that publish it; 05_subgroups quotes it when it treats
   "everyone who did not approve" as close to the disapprovers.
+* **Given sizes** (:func:`given_sizes`): any other breakdown may give its groups' shares of
+  the sample in ``metadata/subgroups.yaml`` (``sizes: {source: <source_id>, groups: {<group>:
+  <percent>}}``), with a source as every figure has; the percentages are divided by their sum
+  (as complete approval months are). A breakdown without them has no weights: the claims
+  register then checks its claims at every size a group can have (``chasm.rules``), never
+  "not checked".
 * **Group sizes** (:func:`group_sizes`): ``n_g = w_g N``.
 
 WHY. The sample shares of subgroups are never published; three places used to rebuild them,
@@ -286,3 +292,41 @@ __all__ = [
     "ApprovalWeights", "approval_weights", "wave_approval_weights", "GroupWeight",
     "group_weight", "NoAnswerWindow", "no_answer_window", "merge_groups", "group_sizes",
 ]
+
+
+def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = None
+                ) -> tuple[pd.Series, str] | None:
+    """The group shares a breakdown's metadata gives (``sizes`` in ``subgroups.yaml``),
+    normalised to sum to 1, and where they come from ("sizes given by <publisher>,
+    <published>"); None if the breakdown gives none. Checks (a ``RawDataError`` naming file,
+    key and value): every group of the variable has a size and no unknown group is named, the
+    sizes sum to 100 within the rounding of their parts (±0.5 each), the source is a row of
+    ``sources.csv``."""
+    from . import io, paths
+
+    spec = meta["subgroups"].get(variable, {}).get("sizes")
+    if spec is None:
+        return None
+    path = paths.METADATA / "subgroups.yaml"
+    groups, given = list(meta["subgroups"][variable]["groups"]), spec["groups"]
+    for g in given:
+        if g not in groups:
+            raise io.RawDataError(path, f"not a group of {variable!r} (groups: "
+                                  f"{', '.join(groups)})", key=f"{variable}.sizes.groups.{g}",
+                                  value=g)
+    for g in groups:
+        if g not in given:
+            raise io.RawDataError(path, f"group {g!r} has no size: give every group's",
+                                  key=f"{variable}.sizes.groups")
+    total = float(sum(given.values()))
+    if abs(total - 100) > 0.5 * len(given):
+        raise io.RawDataError(path, f"sizes sum to {total:g}, not 100 within their rounding",
+                              key=f"{variable}.sizes.groups", value=total)
+    sources = io.load_sources() if sources is None else sources
+    row = sources[sources["source_id"] == spec["source"]]
+    if row.empty:
+        raise io.RawDataError(path, "source not in data/raw/sources.csv",
+                              key=f"{variable}.sizes.source", value=spec["source"])
+    r = row.iloc[0]
+    w = pd.Series({g: float(given[g]) / total for g in groups}, name="weight")
+    return w, f"sizes given by {r['publisher']}, {r['published']}"

@@ -42,7 +42,8 @@ WAVES = "metadata/waves.yaml"
 QUESTIONS = "metadata/questions.yaml"
 SUBGROUPS = "metadata/subgroups.yaml"
 GAPS = "metadata/gaps.yaml"
-CLAIMS = "claims.csv"  # data/claims.csv, copied beside the raw tree
+# the essay's register data/claims/essay-chasm-2025.csv, copied beside the raw tree
+CLAIMS = "claims.csv"
 SCRIPT = "<script>alert(1)</script>"
 AT = "the line the mutation changed"
 
@@ -729,7 +730,7 @@ def load(raw: Path, file: str):
 def copy_raw(tmp_path: Path, evolution: str = "as_committed") -> Path:
     raw = tmp_path / "raw"
     shutil.copytree(paths.RAW, raw)
-    shutil.copy(paths.DATA / CLAIMS, raw / CLAIMS)
+    shutil.copy(paths.DATA / "claims" / "essay-chasm-2025.csv", raw / CLAIMS)
     for path in raw.rglob("*"):  # raw files are committed read-only
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     for grow in EVOLUTIONS[evolution]:

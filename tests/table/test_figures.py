@@ -71,8 +71,9 @@ def test_best_says_when_only_the_figure_id_decides_between_disagreeing_press_rep
     [sentence] = figures.best_sentences(tidy, SOURCES)
     assert sentence.data == (
         "**2019-05, would:** P01 15% (Paper A, 2019-05) is used, not P02 17% (Paper B, "
-        "2019-06): nothing ranks them, the lower figure id is taken; the figures cannot both "
-        "be right.")
+        "2019-06): nothing ranks them, the lower figure id is taken (" + figures.policy_text()
+        + "); the figures cannot both be right.")
+    assert figures.policy_text().startswith("a number before words, then the kind of source")
 
 
 def test_best_sentences_stay_silent_when_the_figures_agree_and_the_rule_ranks_them():

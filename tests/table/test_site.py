@@ -204,17 +204,22 @@ def test_data_version_follows_the_content_of_the_raw_inputs(tmp_path):
     raw = tmp_path / "data" / "raw"
     raw.mkdir(parents=True)
     (raw / "a.csv").write_text("x\n1\n")
-    (tmp_path / "data" / "claims.csv").write_text("c\n")
+    (tmp_path / "data" / "claims").mkdir()
+    (tmp_path / "data" / "claims" / "text.csv").write_text("c\n")
     first = site.data_version(tmp_path)
     assert re.fullmatch(r"[0-9a-f]{12}", first) and site.data_version(tmp_path) == first
     (tmp_path / "data" / "processed").mkdir()
     (tmp_path / "data" / "processed" / "p.csv").write_text("derived\n")
     assert site.data_version(tmp_path) == first  # derived files do not count
     (raw / "a.csv").write_text("x\n2\n")
-    assert site.data_version(tmp_path) != first
+    second = site.data_version(tmp_path)
+    assert second != first
+    (tmp_path / "data" / "claims" / "other.csv").write_text("c\n")  # a new register counts
+    assert site.data_version(tmp_path) != second
 
 
-ROW = {"claim_id": "C13", "paragraph": "3", "kind": "comparison", "rule": "wave_change",
+ROW = {"register": "essay-chasm-2025", "claim_id": "C13", "paragraph": "3", "kind": "comparison",
+       "rule": "wave_change",
        "paraphrase": "The share fell.", "verdict": "consistent",
        "evidence": "E06 43% → E01 37%: −6.0", "figure_ids": "E06 E01",
        "sources": "essay-chasm-2025 (essay): E06 E01",
