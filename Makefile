@@ -150,17 +150,21 @@ reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
 # as the digest of its inputs, and what `make test` compares it with.
 DEPENDS = $(foreach run,$(RUNS),--run $(run) $(call run_inputs,$(run),$(call notebook_of,$(run))))
 NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Tests run in one pytest-xdist worker per core (TEST_WORKERS=1: one process); --dist loadfile
+# keeps each file (a report's cells under nbval, an end-to-end module) on one worker, in order.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 
-test: $(STAMP) ## check the reports are up to date, then unit tests and nbval over the reports
+test: $(STAMP) ## check the reports are up to date, then unit tests and nbval over the reports (every core)
 	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
-	$(PY) -m pytest tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## the unit, property and end-to-end tests only (PYTEST_ARGS=... adds options)
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) tests $(PYTEST_ARGS)
 
 test-reports: $(STAMP) ## nbval only: re-execute the committed reports and compare their outputs
 	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
-	$(PY) -m pytest $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
 
 test-stale: $(STAMP) ## only check that the committed reports are up to date with data and code
 	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)

@@ -36,9 +36,11 @@ RECORD = ["diff", "ci_low", "ci_high", "z", "p_value", "noise_var", "p_rounding"
 ROBUSTNESS = ["level", "tipping_deff", "n_factor", "tipping_shift"]
 
 
-def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
-            alpha: float = 0.05, interval: bool = True) -> pd.DataFrame:
-    """The record of each comparison ``p2 - p1`` (arrays broadcast; percent and points).
+def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
+            interval: bool = True) -> pd.DataFrame:
+    """The record of each comparison ``p2 - p1`` (arrays broadcast, the design effect too:
+    one call judges a whole family, or a family under several specifications; percent and
+    points).
 
     * ``diff``, ``z``, ``p_value``: the Miettinen-Nurminen score test on effective counts at the
       published values (``chasm.stats.twosample.compare_waves``; NaN where both shares are 0%
@@ -60,9 +62,8 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
     from .waves import worst_rounding_pvalue
 
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
-                                   (p1, p2, low1, high1, low2, high2, n1, n2)))
-    a1, a2, lo1, hi1, lo2, hi2, m1, m2 = arrays
-    d = float(deff)
+                                   (p1, p2, low1, high1, low2, high2, n1, n2, deff)))
+    a1, a2, lo1, hi1, lo2, hi2, m1, m2, d = arrays
     v = np.asarray(rounding_variance(lo1, hi1) + rounding_variance(lo2, hi2), dtype=float)
     p_point = compare_pvalues(a1, a2, m1, m2, d, d)
     degenerate = np.isnan(p_point)
@@ -70,14 +71,15 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff: float,
         z0, _ = noise_score_test(a1, a2, m1, m2, d, d, 0.0)
         zn, pn = noise_score_test(a1, a2, m1, m2, d, d, v)
     ci = np.full((a1.size, 2), np.nan)
-    for i in range(a1.size if interval else 0):
-        if degenerate[i]:
-            from .stats.twosample import compare_waves
+    score = np.flatnonzero(~degenerate) if interval else np.array([], dtype=int)
+    if score.size:  # every comparison's interval in one root-finding run
+        ci[score, 0], ci[score, 1] = noise_interval(a1[score], a2[score], m1[score], m2[score],
+                                                    d[score], d[score], v[score], alpha)
+    for i in np.flatnonzero(degenerate) if interval else []:
+        from .stats.twosample import compare_waves
 
-            row = compare_waves(a1[i], a2[i], m1[i], m2[i], d, d, alpha).iloc[0]
-            ci[i] = row["ci_low"], row["ci_high"]
-        else:
-            ci[i] = noise_interval(a1[i], a2[i], m1[i], m2[i], d, d, v[i], alpha)
+        row = compare_waves(a1[i], a2[i], m1[i], m2[i], d[i], d[i], alpha).iloc[0]
+        ci[i] = row["ci_low"], row["ci_high"]
     return pd.DataFrame({
         "diff": a2 - a1, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
         "z": np.where(degenerate, np.nan, z0), "p_value": p_point, "noise_var": v,
@@ -103,24 +105,23 @@ def robustness(p1, p2, n1, n2, deff: float, noise_var, level) -> pd.DataFrame:
     ``extra_variance``."""
     from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
 
-    rows = []
-    arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
-                                   (p1, p2, n1, n2, noise_var, level)))
-    for a, b, m1, m2, v, lv in zip(*arrays, strict=True):
-        if not (np.isfinite(lv) and 0 < lv < 1) or a == b:
-            rows.append({"level": lv, "tipping_deff": np.nan, "n_factor": np.nan,
-                         "tipping_shift": np.nan})
-            continue
-        rows.append({
-            "level": lv,
-            "tipping_deff": float(tipping_deff(a, b, m1, m2, lv, extra_variance=v)),
-            "n_factor": float(tipping_n(a, b, deff, deff, lv, n_ratio=m2 / m1,
-                                        extra_variance=v)) / m1,
-            "tipping_shift": tipping_shift(a, b, m1, m2, deff, deff, lv, extra_variance=v)})
-    return pd.DataFrame(rows, columns=ROBUSTNESS)
+    a, b, m1, m2, v, lv = (np.ravel(x) for x in np.broadcast_arrays(
+        *(np.atleast_1d(np.asarray(x, dtype=float)) for x in (p1, p2, n1, n2, noise_var,
+                                                              level))))
+    out = pd.DataFrame({"level": lv, "tipping_deff": np.nan, "n_factor": np.nan,
+                        "tipping_shift": np.nan}, columns=ROBUSTNESS)
+    k = np.flatnonzero(np.isfinite(lv) & (lv > 0) & (lv < 1) & (a != b))
+    if k.size:  # every comparison's roots at once (one vectorised call per tipping point)
+        out.loc[k, "tipping_deff"] = tipping_deff(a[k], b[k], m1[k], m2[k], lv[k],
+                                                  extra_variance=v[k])
+        out.loc[k, "n_factor"] = tipping_n(a[k], b[k], deff, deff, lv[k], n_ratio=m2[k] / m1[k],
+                                           extra_variance=v[k]) / m1[k]
+        out.loc[k, "tipping_shift"] = tipping_shift(a[k], b[k], m1[k], m2[k], deff, deff, lv[k],
+                                                    extra_variance=v[k])
+    return out
 
 
-def smallest_margin(p1, p2, n1, n2, deff: float, noise_var, alpha: float = 0.05) -> np.ndarray:
+def smallest_margin(p1, p2, n1, n2, deff, noise_var, alpha: float = 0.05) -> np.ndarray:
     """Smallest equivalence margin (points) each comparison establishes on the verdict's test
     (two one-sided noise-widened score tests: ``chasm.stats.rounding.noise_smallest_margin``).
     """
@@ -128,8 +129,8 @@ def smallest_margin(p1, p2, n1, n2, deff: float, noise_var, alpha: float = 0.05)
 
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
                                    (p1, p2, n1, n2, noise_var)))
-    return np.array([noise_smallest_margin(a, b, m1, m2, deff, deff, v, alpha)
-                     for a, b, m1, m2, v in zip(*arrays, strict=True)])
+    a, b, m1, m2, v = arrays
+    return np.atleast_1d(noise_smallest_margin(a, b, m1, m2, deff, deff, v, alpha))
 
 
 def equivalence_pvalue(p1, p2, n1, n2, deff: float, noise_var, margin) -> np.ndarray:

@@ -23,6 +23,8 @@ cancels in a change; it matters for claims about a level (below half).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -47,7 +49,7 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """
     from .compare import family_level, robustness
 
-    rows = []
+    rows, two_sample = [], []
     chosen = register[register["verdict"].isin(["supported", "contradicted"])]
     for r in chosen.itertuples():
         level = float(family_level(r.p_rounding, r.p_adjusted, alpha))
@@ -57,9 +59,8 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
                "deff": r.deff, "tipping_deff": np.nan, "n_factor": np.nan,
                "tipping_shift": np.nan, "level_margin": np.nan, "note": ""}
         if r.rule in _TWO_SAMPLE and pd.notna(r.share_1):
-            tip = robustness(r.share_1, r.share_2, r.n_1, r.n_2, r.deff, noise, level).iloc[0]
-            out["tipping_deff"], out["n_factor"] = tip["tipping_deff"], tip["n_factor"]
-            out["tipping_shift"] = tip["tipping_shift"]
+            two_sample.append((len(rows), r.share_1, r.share_2, r.n_1, r.n_2, r.deff, noise,
+                               level))  # tipping points below, all such claims at once
             out["note"] = "two-sample score test, rounding as noise"
         elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
             from scipy.stats import norm
@@ -80,6 +81,13 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
         else:
             out["note"] = "no sampling test (a count of options): no tipping point"
         rows.append(out)
+    for deff in sorted({t[5] for t in two_sample}):  # one call per design effect used
+        group = [t for t in two_sample if t[5] == deff]
+        at, p1, p2, n1, n2, _, noise, level = (np.array(c) for c in zip(*group, strict=True))
+        tips = robustness(p1, p2, n1, n2, float(deff), noise, level)
+        for i, tip in zip(at, tips.itertuples(), strict=True):
+            rows[i].update(tipping_deff=tip.tipping_deff, n_factor=tip.n_factor,
+                           tipping_shift=tip.tipping_shift)
     return pd.DataFrame(rows)
 
 
@@ -172,39 +180,47 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
         order = order[[k in best.index for k in keys]]
         fig = best.loc[list(zip(order["question"], order["option"], strict=True))].reset_index()
         ends = (fig["low1"], fig["high1"], fig["low2"], fig["high2"])
-        for n in ns:
-            for deff in deffs:
-                rec = engine.compare(fig["p1"], fig["p2"], *ends, n, n, deff, alpha,
-                                     interval=False)
-                k0 = len(confirm)  # margins only for the rows shown (the confirmatory ones)
-                margins = engine.smallest_margin(fig["p1"][:k0], fig["p2"][:k0], n, n, deff,
-                                                 rec["noise_var"][:k0], alpha)
-                ps = {"noise": rec["p_rounding"].to_numpy(),
-                      "least favourable": rec["p_worst"].to_numpy(),
-                      "interval-censored": np.array([
-                          interval_censored_pvalue(a, b, c, d, n, n, deff, deff)
-                          for a, b, c, d in zip(*ends, strict=True)])}
-                for treatment in roundings:
-                    for k in range(len(confirm), len(order) + 1):
-                        adj = adjust_pvalues(ps[treatment][:k], method="holm")
-                        for i in range(len(confirm)):
-                            c = order.iloc[i]
-                            sign = 1  # the claim's direction is the published change's
-                            verdict = verdicts_directional(sign, adj[i], alpha)
-                            plan_n = {float(meta["waves"][w]["n"]) for w in (w1, w2)}
-                            row = {"main": bool(k == len(confirm) and treatment == "noise"
-                                                and plan_n == {float(n)}),
-                                   "family_size": k, "rounding": treatment, "deff": float(deff),
-                                   "n": float(n), "comparison_id": c["comparison_id"],
-                                   "claim_id": c["claim"], "diff": float(rec["diff"].iloc[i]),
-                                   "p": float(ps[treatment][i]), "p_adjusted": float(adj[i]),
-                                   "verdict": verdict,
-                                   "margin_smallest": (float(margins[i])
-                                                       if treatment == "noise" else np.nan)}
-                            for m in SPEC_MARGINS:
-                                row[f"stable_at_{m:g}"] = (bool(margins[i] < m)
-                                                           if treatment == "noise" else np.nan)
-                            rows.append(row)
+        # every (n, deff) specification of these comparisons in one call of the engine
+        spec_n, spec_deff = (np.repeat(g.ravel(), len(fig)) for g in np.meshgrid(
+            np.asarray(ns, dtype=float), np.asarray(deffs, dtype=float), indexing="ij"))
+        tiled = [np.tile(np.asarray(c, dtype=float), len(ns) * len(deffs))
+                 for c in (fig["p1"], fig["p2"], *ends)]
+        every = engine.compare(*tiled, spec_n, spec_n, spec_deff, alpha, interval=False)
+        # margins only for the rows shown (the confirmatory ones), all specifications at once
+        shown = np.arange(len(spec_n)) % len(fig) < len(confirm)
+        every_margin = np.full(len(spec_n), np.nan)
+        every_margin[shown] = engine.smallest_margin(
+            tiled[0][shown], tiled[1][shown], spec_n[shown], spec_n[shown], spec_deff[shown],
+            every["noise_var"].to_numpy()[shown], alpha)
+        for block, (n, deff) in enumerate(itertools.product(ns, deffs)):
+            at = slice(block * len(fig), (block + 1) * len(fig))
+            rec, margins = every.iloc[at].reset_index(drop=True), every_margin[at]
+            ps = {"noise": rec["p_rounding"].to_numpy(),
+                  "least favourable": rec["p_worst"].to_numpy(),
+                  "interval-censored": np.array([
+                      interval_censored_pvalue(a, b, c, d, n, n, deff, deff)
+                      for a, b, c, d in zip(*ends, strict=True)])}
+            for treatment in roundings:
+                for k in range(len(confirm), len(order) + 1):
+                    adj = adjust_pvalues(ps[treatment][:k], method="holm")
+                    for i in range(len(confirm)):
+                        c = order.iloc[i]
+                        sign = 1  # the claim's direction is the published change's
+                        verdict = verdicts_directional(sign, adj[i], alpha)
+                        plan_n = {float(meta["waves"][w]["n"]) for w in (w1, w2)}
+                        row = {"main": bool(k == len(confirm) and treatment == "noise"
+                                            and plan_n == {float(n)}),
+                               "family_size": k, "rounding": treatment, "deff": float(deff),
+                               "n": float(n), "comparison_id": c["comparison_id"],
+                               "claim_id": c["claim"], "diff": float(rec["diff"].iloc[i]),
+                               "p": float(ps[treatment][i]), "p_adjusted": float(adj[i]),
+                               "verdict": verdict,
+                               "margin_smallest": (float(margins[i])
+                                                   if treatment == "noise" else np.nan)}
+                        for m in SPEC_MARGINS:
+                            row[f"stable_at_{m:g}"] = (bool(margins[i] < m)
+                                                       if treatment == "noise" else np.nan)
+                        rows.append(row)
     out = pd.DataFrame(rows)
     out.insert(0, "spec", out.groupby(["family_size", "rounding", "deff", "n"], sort=False)
                .ngroup() + 1)

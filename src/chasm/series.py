@@ -347,19 +347,20 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
     check_family_method(method)
     test = sel.testable
     order = sorted(test["wave"].unique())
-    parts = []
-    for step, (w1, w2) in enumerate(itertools.pairwise(order), start=1):
-        a = test.loc[test["wave"] == w1, _SIDE].add_suffix("_1")
-        b = test.loc[test["wave"] == w2, _SIDE].add_suffix("_2")
-        parts.append(a.merge(b, how="cross").assign(step=step))
+    # every step's combinations of sources in one merge: wave k's figures (step k) against
+    # wave k+1's, stably ordered by step (within a step as a cross join of the two waves)
+    rank = test["wave"].map({w: i for i, w in enumerate(order)}).to_numpy()
+    a = test[_SIDE].add_suffix("_1").assign(step=rank + 1)
+    b = test[_SIDE].add_suffix("_2").assign(step=rank)
     columns = ["step"] + [f"{c}_{s}" for s in "12" for c in _SIDE]
-    if not parts:
+    if len(order) < 2:
         return pd.DataFrame(columns=columns + ["months", "comparison_id", "family", "method",
                                                "diff", "ci_low", "ci_high", "z", "p_value",
                                                "noise_var", "p_rounding", "p_worst",
                                                "p_adjusted", "p_worst_adjusted", "verdict",
                                                "depends_on_source"])
-    pairs = pd.concat(parts, ignore_index=True)[columns]
+    pairs = a.merge(b, on="step").sort_values("step", kind="stable",
+                                              ignore_index=True)[columns]
     pairs["months"] = np.rint((wave_years(pairs["wave_2"]) - wave_years(pairs["wave_1"])) * 12)
     pairs["months"] = pairs["months"].astype(int)
     rec = compare(pairs["point_1"], pairs["point_2"], pairs["low_1"], pairs["high_1"],

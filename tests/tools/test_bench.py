@@ -19,14 +19,16 @@ from tools import bench
 # Ratios and targets
 # --------------------------------------------------------------------------------------------
 def test_ratios_divide_by_the_floor():
-    r = bench.ratios({"floor": 2.0, "floor1": 1.0, "serial": 3.0, "parallel": 1.5})
-    assert r == {"serial_ratio": 1.5, "parallel_ratio": 0.75, "serial_floor1_ratio": 3.0}
+    r = bench.ratios({"floor": 2.0, "floor1": 1.0, "serial": 3.0, "parallel": 1.5, "runs": 4})
+    assert r == {"serial_ratio": 1.5, "parallel_ratio": 0.75, "serial_floor1_ratio": 3.0,
+                 "parallel_serial_ratio": 0.5, "serial_overhead": 0.5}
 
 
 @pytest.mark.parametrize("floor", [None, 0.0])
 def test_ratios_without_a_floor_are_missing(floor):
     assert bench.ratios({"floor": floor, "floor1": floor, "serial": 3.0, "parallel": 1.5}) == {
-        "serial_ratio": None, "parallel_ratio": None, "serial_floor1_ratio": None}
+        "serial_ratio": None, "parallel_ratio": None, "serial_floor1_ratio": None,
+        "parallel_serial_ratio": 0.5, "serial_overhead": None}
 
 
 def statuses(seconds, ok=None):
@@ -35,34 +37,35 @@ def statuses(seconds, ok=None):
 
 def test_targets_pass_and_miss():
     seconds = {"floor": 10.0, "floor1": 2.0, "serial": 5.0, "parallel": 4.5, "noop": 0.1,
-               "test": 200.0}
-    assert statuses(seconds) == {"parallel_ratio": "MISS", "serial_ratio": "PASS",
-                                 "serial_floor1_ratio": "MISS", "noop": "PASS", "test": "MISS"}
+               "test": 200.0, "runs": 4}
+    assert statuses(seconds) == {"floor1": "PASS", "serial_overhead": "MISS",
+                                 "parallel_serial_ratio": "MISS", "noop": "PASS", "test": "MISS"}
 
 
 def test_target_limits_inclusive_for_ratios_and_make_test_strict_for_the_noop():
-    at_limit = {"floor": 10.0, "floor1": 3.0, "serial": 6.0, "parallel": 4.0, "noop": 0.5,
-                "test": 60.0}
-    assert statuses(at_limit) == {"parallel_ratio": "PASS", "serial_ratio": "PASS",
-                                  "serial_floor1_ratio": "PASS", "noop": "MISS", "test": "PASS"}
+    at_limit = {"floor": 10.0, "floor1": 12.0, "serial": 15.0, "parallel": 9.75, "noop": 0.5,
+                "test": 60.0, "runs": 10}
+    assert statuses(at_limit) == {"floor1": "PASS", "serial_overhead": "PASS",
+                                  "parallel_serial_ratio": "PASS", "noop": "MISS", "test": "PASS"}
 
 
 def test_failed_or_missing_steps_are_errors():
-    seconds = {"floor": 10.0, "floor1": 4.0, "serial": 6.0, "parallel": 3.0, "noop": 0.1}
+    seconds = {"floor": 10.0, "floor1": 4.0, "serial": 6.0, "parallel": 3.0, "noop": 0.1,
+               "runs": 10}
     got = statuses(seconds, ok={"floor": True, "serial": True, "parallel": False, "noop": True})
-    assert got == {"parallel_ratio": "ERROR", "serial_ratio": "PASS",
-                   "serial_floor1_ratio": "PASS", "noop": "PASS", "test": "ERROR"}
-    # a failed floor makes both ratios to it meaningless, not the one to a'
-    got = statuses(seconds, ok={"floor": False})
-    assert got["serial_ratio"] == got["parallel_ratio"] == "ERROR"
-    assert got["serial_floor1_ratio"] == "PASS"
-    assert statuses(seconds, ok={"floor1": False})["serial_floor1_ratio"] == "ERROR"
+    assert got == {"floor1": "PASS", "serial_overhead": "PASS",
+                   "parallel_serial_ratio": "ERROR", "noop": "PASS", "test": "ERROR"}
+    # a failed a' makes a' and the overhead beyond it meaningless, not c/b
+    got = statuses(seconds, ok={"floor1": False})
+    assert got["floor1"] == got["serial_overhead"] == "ERROR"
+    assert got["parallel_serial_ratio"] == "PASS"
+    assert statuses(seconds, ok={"serial": False})["parallel_serial_ratio"] == "ERROR"
 
 
 def test_target_texts():
     texts = {t.key: t.text() for t in bench.TARGETS}
-    assert texts == {"parallel_ratio": "≤ 0.4× a", "serial_ratio": "≤ 0.6× a",
-                     "serial_floor1_ratio": "≤ 2× a'", "noop": "< 0.5 s", "test": "≤ 60 s"}
+    assert texts == {"floor1": "≤ 12 s", "serial_overhead": "≤ 0.3 s per run",
+                     "parallel_serial_ratio": "≤ 0.65× b", "noop": "< 0.5 s", "test": "≤ 60 s"}
 
 
 def test_best_of_keeps_the_fastest_and_every_sample():
@@ -107,6 +110,7 @@ def results(**targets_ok):
     seconds = {"floor": 2.0, "floor1": 1.0, "serial": 3.0, "parallel": 4.0, "noop": 0.01,
                "test": 30.0}
     steps = {k: {"seconds": v, "ok": targets_ok.get(k, True)} for k, v in seconds.items()}
+    seconds["runs"] = 2
     return {"date": "2025-12-08T10:00:00+00:00", "commit": "abc1234", "runs": ["01_a", "01_a--b"],
             "machine": {"cpus": 2, "cpus_usable": 2, "cpu_model": "Test CPU", "memory_gib": 8.0,
                         "python": "3.11.7", "os": "Linux", "make": "GNU Make 4.3"},
@@ -119,10 +123,11 @@ def test_markdown_snippet():
     md = bench.markdown(results())
     assert md.startswith("### Measured performance (`make bench`)")
     assert "2025-12-08, commit `abc1234`; 1 notebooks, 2 report runs; 2 CPUs (Test CPU)" in md
-    assert ("| b. make reports from clean (serial) | 3.00 s (1.50× a) (3.00× a') "
-            "| ≤ 0.6× a; ≤ 2× a' | **MISS**; **MISS** |") in md
-    assert "| c. make -j2 reports from clean | 4.00 s (2.00× a) | ≤ 0.4× a | **MISS** |" in md
-    assert "| a'. the scripts in one process that imports once | 1.00 s | | |" in md
+    assert ("| b. make reports from clean (serial) | 3.00 s (1.00 s a run beyond a') "
+            "| ≤ 0.3 s per run | **MISS** |") in md
+    assert "| c. make -j2 reports from clean | 4.00 s (1.33× b) | ≤ 0.65× b | **MISS** |" in md
+    assert ("| a'. the scripts in one process that imports once | 1.00 s | ≤ 12 s "
+            "| **PASS** |") in md
     assert "| d. no-op make reports | 10 ms | < 0.5 s | **PASS** |" in md
     assert "| a. notebooks as plain Python scripts (the floor) | 2.00 s | | |" in md
 

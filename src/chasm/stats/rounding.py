@@ -27,7 +27,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm.stats._validate import ArrayLike, broadcast, check_alpha, frame, index_of
+from chasm.stats._validate import (
+    ArrayLike,
+    broadcast,
+    check_alpha,
+    frame,
+    index_of,
+    scalar_or_array,
+)
 
 
 def rounding_variance(low: ArrayLike, high: ArrayLike) -> float | np.ndarray:
@@ -147,53 +154,66 @@ def noise_score_test(p1: ArrayLike, p2: ArrayLike, n1: ArrayLike, n2: ArrayLike,
     return z, 2.0 * norm.sf(np.abs(z))
 
 
-def noise_interval(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float,
-                   extra_variance: float = 0.0, alpha: float = 0.05) -> tuple[float, float]:
+def noise_interval(p1: ArrayLike, p2: ArrayLike, n1: ArrayLike, n2: ArrayLike,
+                   deff1: ArrayLike, deff2: ArrayLike, extra_variance: ArrayLike = 0.0,
+                   alpha: float = 0.05) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Interval (points) of ``p2 - p1`` that inverts :func:`noise_score_test`: every null
     difference it does not reject at level ``alpha``. With no noise it is the score
     (Miettinen-Nurminen) interval; it excludes 0 exactly when the noise test's p at 0 is below
     alpha, so the interval a page shows and the p its verdict reads always agree. Each limit
-    by Brent's method (|z| grows monotonically away from the observed difference); a limit
-    that no null in (-100, 100) reaches is -100 or 100.
+    by Brent's method (|z| grows monotonically away from the observed difference) to
+    1e-13 / 4e-15, all rows at once (``chasm.stats._roots.brentq_rows``, the steps of scipy's
+    ``brentq``); a limit that no null in (-100, 100) reaches is -100 or 100; NaN where both
+    shares are 0% or both 100%. Arguments broadcast: ``(low, high)`` floats for scalars,
+    arrays otherwise.
     """
-    from scipy.optimize import brentq
     from scipy.stats import norm
+
+    from chasm.stats._roots import brentq_rows
+    from chasm.stats._validate import effective_counts
 
     alpha = check_alpha(alpha)
     crit = norm.ppf(1 - alpha / 2)
-    d = float(p2) - float(p1)
-    if float(p1) == float(p2) and float(p1) in (0.0, 100.0):
-        return float("nan"), float("nan")
-
-    from chasm.stats._validate import effective_counts
-
+    scalar = all(np.ndim(a) == 0 for a in (p1, p2, n1, n2, deff1, deff2, extra_variance))
     x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
     x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
-    args = tuple(np.atleast_1d(np.asarray(a, dtype=float)) for a in (x1, ne1, x2, ne2))
-    v = float(extra_variance) / 1e4
+    a1, a2, x1, ne1, x2, ne2, v = (np.ravel(a).astype(float) for a in broadcast(
+        p1=np.asarray(p1, dtype=float), p2=np.asarray(p2, dtype=float), x1=x1, n1=ne1, x2=x2,
+        n2=ne2, v=np.asarray(extra_variance, dtype=float) / 1e4))
+    d = a2 - a1
+    out = np.full((2, a1.size), np.nan)
+    rows = np.flatnonzero(~((a1 == a2) & ((a1 == 0.0) | (a1 == 100.0))))
 
-    def excess(delta: float) -> float:  # validated once above; the root finder calls this often
+    def excess(delta: np.ndarray, k: np.ndarray) -> np.ndarray:  # |z(delta)| - crit, rows k
+        i = rows[k]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return abs(float(_noise_z(*args, np.array([delta / 100.0]), v)[0])) - crit
+            return np.abs(_noise_z(x1[i], ne1[i], x2[i], ne2[i], delta / 100.0, v[i])) - crit
 
-    out = []
-    for edge in (-100.0 + 1e-7, 100.0 - 1e-7):
-        if d == edge or excess(edge) < 0:
-            out.append(round(edge))
-        else:
-            out.append(brentq(excess, *sorted((d, edge)), xtol=1e-13, rtol=4e-15))
-    return out[0], out[1]
+    every = np.arange(rows.size)
+    for side, edge in enumerate((-100.0 + 1e-7, 100.0 - 1e-7)):
+        at = np.full(rows.size, edge)
+        closed = (d[rows] == edge) | (excess(at, every) < 0)
+        out[side, rows[closed]] = round(edge)
+        k = np.flatnonzero(~closed)
+        ends = np.sort(np.stack([d[rows[k]], at[k]]), axis=0)
+        out[side, rows[k]] = brentq_rows(lambda x, j, k=k: excess(x, k[j]), ends[0], ends[1],
+                                         xtol=1e-13, rtol=4e-15)
+    if scalar:
+        return float(out[0, 0]), float(out[1, 0])
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (p1, p2, n1, n2, deff1, deff2,
+                                                        extra_variance)))
+    return out[0].reshape(shape), out[1].reshape(shape)
 
 
-def noise_smallest_margin(p1: float, p2: float, n1: float, n2: float, deff1: float,
-                          deff2: float, extra_variance: float = 0.0,
-                          alpha: float = 0.05) -> float:
+def noise_smallest_margin(p1: ArrayLike, p2: ArrayLike, n1: ArrayLike, n2: ArrayLike,
+                          deff1: ArrayLike, deff2: ArrayLike, extra_variance: ArrayLike = 0.0,
+                          alpha: float = 0.05) -> float | np.ndarray:
     """Smallest symmetric margin (points) two one-sided noise-widened score tests establish:
     the larger absolute limit of the ``1 - 2 alpha`` :func:`noise_interval` (Schuirmann's
     TOST is the interval inclusion). With no noise it is
-    ``chasm.stats.sensitivity.smallest_equivalence_margin``."""
+    ``chasm.stats.sensitivity.smallest_equivalence_margin``. Arguments broadcast."""
     lo, hi = noise_interval(p1, p2, n1, n2, deff1, deff2, extra_variance, 2 * alpha)
-    return float(max(abs(lo), abs(hi)))
+    return scalar_or_array(np.maximum(np.abs(lo), np.abs(hi)))
 
 
 def interval_censored_pvalue(low1: float, high1: float, low2: float, high2: float, n1: float,

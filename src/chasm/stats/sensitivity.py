@@ -52,29 +52,37 @@ _XTOL = 1e-13
 _RTOL = 4e-15
 
 
-def _pvalue(p1: float, p2: float, n1: float, n2: float, deff1: float, deff2: float,
-            v: float = 0.0) -> float:
-    """Two-sided score p-value of the change p1 -> p2 (percent), NaN if both are 0 or 100;
-    with ``v`` > 0 (points^2 of rounding noise) the noise-widened test the verdicts read
-    (``chasm.stats.rounding.noise_score_test``)."""
-    ne1, ne2 = n1 / deff1, n2 / deff2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if v > 0:
-            from chasm.stats.rounding import noise_score_test
+def _pvalue_rows(p1, p2, n1, n2, deff1, deff2, v) -> np.ndarray:
+    """Two-sided score p-value of each change p1 -> p2 (percent; arrays broadcast), NaN
+    where both are 0 or 100; where ``v`` > 0 (points^2 of rounding noise) the noise-widened
+    test the verdicts read (``chasm.stats.rounding.noise_score_test``), elsewhere the score
+    test itself (``chasm.stats.twosample.score_test``)."""
+    from chasm.stats.rounding import noise_score_test
 
-            if p1 == p2 and p1 in (0.0, 100.0):
-                return float("nan")
-            return float(noise_score_test(p1, p2, n1, n2, deff1, deff2, v)[1][0])
-        return float(score_test(p1 / 100 * ne1, ne1, p2 / 100 * ne2, ne2)[1])
+    p1, p2, n1, n2, deff1, deff2, v = (np.asarray(a, dtype=float) for a in np.broadcast_arrays(
+        p1, p2, n1, n2, deff1, deff2, v))
+    out = np.full(p1.shape, np.nan)
+    noisy = v > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if noisy.any():
+            i = noisy
+            p = noise_score_test(p1[i], p2[i], n1[i], n2[i], deff1[i], deff2[i], v[i])[1]
+            out[i] = np.where((p1[i] == p2[i]) & ((p1[i] == 0.0) | (p1[i] == 100.0)), np.nan, p)
+        if not noisy.all():
+            i = ~noisy
+            ne1, ne2 = n1[i] / deff1[i], n2[i] / deff2[i]
+            out[i] = score_test(p1[i] / 100 * ne1, ne1, p2[i] / 100 * ne2, ne2)[1]
+    return out
 
 
 def _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha) -> np.ndarray:
     """``p - alpha`` of the change with ``steps`` added to one wave's share, all steps at once
-    (the vectorised :func:`_pvalue`); NaN where both shares are 0 or 100."""
+    (arguments broadcast against ``steps``: one row of steps per comparison); NaN where both
+    shares are 0 or 100."""
     from chasm.stats.rounding import noise_score_test
 
-    q1, q2 = (np.full_like(steps, a), b + steps) if wave == 2 else (a + steps, np.full_like(
-        steps, b))
+    q1, q2 = (np.broadcast_to(a, steps.shape), b + steps) if wave == 2 else (
+        a + steps, np.broadcast_to(b, steps.shape))
     q1, q2 = np.clip(q1, 0.0, 100.0), np.clip(q2, 0.0, 100.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = noise_score_test(q1, q2, m1, m2, e1, e2, v)[1]
@@ -88,19 +96,22 @@ def _rows(**arrays: ArrayLike) -> tuple[tuple[int, ...], list[np.ndarray]]:
     return np.shape(arrs[0]), [np.ravel(a).astype(float) for a in arrs]
 
 
-def _root_per_row(rows: list[np.ndarray], excess, lo: float, hi: float, rising: bool,
+def _root_per_row(size: int, excess, lo: float, hi: float, rising: bool,
                   xtol: float) -> np.ndarray:
-    """For each row of ``rows``, the ``x`` in [lo, hi] where ``excess(x, *row)`` (p - alpha)
-    crosses zero, by Brent's method; NaN where it does not cross in the range. ``rising``:
-    p grows with x (a design effect), else it falls (a sample size)."""
-    from scipy.optimize import brentq
+    """For each of ``size`` rows, the ``x`` in [lo, hi] where ``excess(x, rows)`` (p - alpha of
+    those rows at ``x``, an array) crosses zero, by Brent's method on all rows at once
+    (``chasm.stats._roots.brentq_rows``: scipy's ``brentq`` steps); NaN where it does not
+    cross in the range. ``rising``: p grows with x (a design effect), else it falls (a sample
+    size)."""
+    from chasm.stats._roots import brentq_rows
 
-    out = np.full(rows[0].size, np.nan)
-    for i, row in enumerate(zip(*rows, strict=True)):
-        f_lo, f_hi = excess(lo, *row), excess(hi, *row)
-        crosses = f_lo < 0 < f_hi if rising else f_hi < 0 < f_lo
-        if np.isfinite(f_lo) and np.isfinite(f_hi) and crosses:
-            out[i] = brentq(excess, lo, hi, args=row, xtol=xtol, rtol=_RTOL)
+    every = np.arange(size)
+    f_lo, f_hi = excess(np.full(size, lo), every), excess(np.full(size, hi), every)
+    crosses = (f_lo < 0) & (0 < f_hi) if rising else (f_hi < 0) & (0 < f_lo)
+    rows = np.flatnonzero(np.isfinite(f_lo) & np.isfinite(f_hi) & crosses)
+    out = np.full(size, np.nan)
+    out[rows] = brentq_rows(lambda x, k: excess(x, rows[k]), np.full(rows.size, lo),
+                            np.full(rows.size, hi), xtol=xtol, rtol=_RTOL)
     return out
 
 
@@ -194,9 +205,9 @@ def tipping_deff(
     p2: ArrayLike,
     n1: ArrayLike,
     n2: ArrayLike,
-    alpha: float = 0.05,
+    alpha: ArrayLike = 0.05,
     deff_range: tuple[float, float] = (1e-3, 1e3),
-    extra_variance: float = 0.0,
+    extra_variance: ArrayLike = 0.0,
 ) -> float | np.ndarray:
     """Design effect (the same in both waves) at which the two-sided score p-value equals alpha.
 
@@ -205,16 +216,19 @@ def tipping_deff(
     it. NaN if no design effect in ``deff_range`` crosses (for instance p1 == p2). Holding the
     interviews fixed. For 42.5% -> 37.5% (the least favourable rounding of 43 -> 37) at 1600
     interviews and alpha 0.025 (Holm's threshold for the smaller of two p-values): 1.66.
+    Every argument but ``deff_range`` broadcasts (one root per row, all rows at once).
     """
-
-    alpha = check_alpha(alpha)
+    alpha = check_fraction("alpha", alpha, open_interval=True)
     p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
     n1a, n2a = check_positive("n1", n1), check_positive("n2", n2)
     lo, hi = (float(v) for v in check_positive("deff_range", deff_range))
-    shape, rows = _rows(p1=p1a, p2=p2a, n1=n1a, n2=n2a)
-    v = float(extra_variance)
-    out = _root_per_row(rows, lambda d, a, b, m1, m2: _pvalue(a, b, m1, m2, d, d, v) - alpha,
-                        lo, hi, rising=True, xtol=_XTOL)
+    shape, (a, b, m1, m2, v, al) = _rows(p1=p1a, p2=p2a, n1=n1a, n2=n2a,
+                                         extra_variance=extra_variance, alpha=alpha)
+
+    def excess(d, k):
+        return _pvalue_rows(a[k], b[k], m1[k], m2[k], d, d, v[k]) - al[k]
+
+    out = _root_per_row(a.size, excess, lo, hi, rising=True, xtol=_XTOL)
     return _shaped(out, shape, index_of(p1, p2, n1, n2))
 
 
@@ -223,43 +237,45 @@ def tipping_n(
     p2: ArrayLike,
     deff1: ArrayLike,
     deff2: ArrayLike,
-    alpha: float = 0.05,
-    n_ratio: float = 1.0,
+    alpha: ArrayLike = 0.05,
+    n_ratio: ArrayLike = 1.0,
     n_range: tuple[float, float] = (2.0, 1e9),
-    extra_variance: float = 0.0,
+    extra_variance: ArrayLike = 0.0,
 ) -> float | np.ndarray:
     """Interviews in wave 1 (wave 2: ``n_ratio`` times as many) at which p equals alpha.
 
     The p-value falls as the samples grow, so the change is significant at level alpha with
     more interviews than the returned number and not with fewer. Holding the design effects
     fixed. NaN if no size in ``n_range`` crosses (p1 == p2, or significant already at the
-    smallest size).
+    smallest size). Every argument but ``n_range`` broadcasts.
     """
-
-    alpha = check_alpha(alpha)
-    ratio = float(check_positive("n_ratio", n_ratio))
+    alpha = check_fraction("alpha", alpha, open_interval=True)
+    ratio = check_positive("n_ratio", n_ratio)
     p1a, p2a = check_pct("p1", p1), check_pct("p2", p2)
     d1, d2 = check_positive("deff1", deff1), check_positive("deff2", deff2)
     lo, hi = (float(v) for v in check_positive("n_range", n_range))
-    shape, rows = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2)
-    v = float(extra_variance)
-    out = _root_per_row(rows, lambda n, a, b, e1, e2: _pvalue(a, b, n, ratio * n, e1, e2, v)
-                        - alpha, lo, hi, rising=False, xtol=_XTOL)
+    shape, (a, b, e1, e2, r, v, al) = _rows(p1=p1a, p2=p2a, deff1=d1, deff2=d2, n_ratio=ratio,
+                                            extra_variance=extra_variance, alpha=alpha)
+
+    def excess(n, k):
+        return _pvalue_rows(a[k], b[k], n, r[k] * n, e1[k], e2[k], v[k]) - al[k]
+
+    out = _root_per_row(a.size, excess, lo, hi, rising=False, xtol=_XTOL)
     return _shaped(out, shape, index_of(p1, p2, deff1, deff2))
 
 
 def tipping_shift(
-    p1: float,
-    p2: float,
-    n1: float,
-    n2: float,
-    deff1: float,
-    deff2: float,
-    alpha: float = 0.05,
+    p1: ArrayLike,
+    p2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    alpha: ArrayLike = 0.05,
     wave: int = 2,
     grid: int = 400,
-    extra_variance: float = 0.0,
-) -> float:
+    extra_variance: ArrayLike = 0.0,
+) -> float | np.ndarray:
     """Smallest shift (points, signed) added to one wave's share at which the verdict flips.
 
     A systematic shift in answering between the waves (for instance more respondents hiding a
@@ -269,41 +285,46 @@ def tipping_shift(
     that makes it non-significant (towards the other wave), for a non-significant one the
     shift that makes it significant (either direction, whichever is nearer). The shifted share
     stays within 0-100; NaN if no such shift exists. Each direction is scanned on ``grid``
-    steps for the first sign change of ``p - alpha``, then refined by Brent's method.
+    steps for the first sign change of ``p - alpha``, then refined by Brent's method. Every
+    argument but ``wave`` and ``grid`` broadcasts (all rows scanned and refined at once).
     """
-    from scipy.optimize import brentq
+    from chasm.stats._roots import brentq_rows
 
-    alpha = check_alpha(alpha)
+    alpha = check_fraction("alpha", alpha, open_interval=True)
     if wave not in (1, 2):
         raise ValueError(f"wave must be 1 or 2, got {wave!r}")
-    a, b = float(check_pct("p1", p1)), float(check_pct("p2", p2))
-    m1, m2 = float(check_positive("n1", n1)), float(check_positive("n2", n2))
-    e1, e2 = float(check_positive("deff1", deff1)), float(check_positive("deff2", deff2))
+    shape, (a, b, m1, m2, e1, e2, v, al) = _rows(
+        p1=check_pct("p1", p1), p2=check_pct("p2", p2), n1=check_positive("n1", n1),
+        n2=check_positive("n2", n2), deff1=check_positive("deff1", deff1),
+        deff2=check_positive("deff2", deff2), extra_variance=extra_variance, alpha=alpha)
     own = b if wave == 2 else a
 
-    def excess(s: float) -> float:
-        q1, q2 = (a, b + s) if wave == 2 else (a + s, b)
-        return _pvalue(q1, q2, m1, m2, e1, e2, v) - alpha
+    def excess(s, k):
+        q1, q2 = (a[k], b[k] + s) if wave == 2 else (a[k] + s, b[k])
+        return _pvalue_rows(q1, q2, m1[k], m2[k], e1[k], e2[k], v[k]) - al[k]
 
-    v = float(extra_variance)
-    base = excess(0.0)
-    if not np.isfinite(base):
-        return float("nan")
-    best = np.nan
+    base = excess(np.zeros(a.size), np.arange(a.size))
+    best = np.full(a.size, np.nan)
+    col = (a[:, None], b[:, None], m1[:, None], m2[:, None], e1[:, None], e2[:, None],
+           v[:, None])
     for limit in (100.0 - own, -own):
-        if limit == 0:
+        rows = np.flatnonzero(np.isfinite(base) & (limit != 0))
+        if rows.size == 0:
             continue
-        steps = np.linspace(0.0, limit, grid + 1)
-        values = _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha)
-        values[0] = base
-        flips = np.flatnonzero(np.isfinite(values[1:]) & (np.sign(values[1:]) != np.sign(base)))
-        if flips.size == 0:
-            continue
-        j = flips[0] + 1
-        root = brentq(excess, *sorted((steps[j - 1], steps[j])), xtol=_XTOL, rtol=_RTOL)
-        if np.isnan(best) or abs(root) < abs(best):
-            best = root
-    return float(best)
+        steps = np.linspace(0.0, limit[rows], grid + 1, axis=1)
+        values = _shifted_excess(*(c[rows] for c in col), steps, wave, al[rows, None])
+        values[:, 0] = base[rows]
+        flip = (np.isfinite(values[:, 1:])
+                & (np.sign(values[:, 1:]) != np.sign(base[rows])[:, None]))
+        found = flip.any(axis=1)
+        rows, steps, j = rows[found], steps[found], np.argmax(flip[found], axis=1) + 1
+        ends = np.sort(np.stack([steps[np.arange(rows.size), j - 1],
+                                 steps[np.arange(rows.size), j]]), axis=0)
+        root = brentq_rows(lambda s, k, rows=rows: excess(s, rows[k]), ends[0], ends[1],
+                           xtol=_XTOL, rtol=_RTOL)
+        better = np.isnan(best[rows]) | (np.abs(root) < np.abs(best[rows]))
+        best[rows[better]] = root[better]
+    return _shaped(best, shape, None)
 
 
 # ---------------------------------------------------------------------------------- power

@@ -219,44 +219,57 @@ def score_test(
 
 
 def score_interval(
-    x1: float, n1: float, x2: float, n2: float, alpha: float = 0.05, correction: bool = True
-) -> tuple[float, float]:
+    x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike, alpha: float = 0.05,
+    correction: bool = True,
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
     """Score (Miettinen-Nurminen) interval of ``p2 - p1`` (fractions), by test inversion.
 
     The set ``{delta : |z(delta)| <= z_{1-alpha/2}}`` with ``z`` from ``score_statistic``;
     each limit is the root of ``z(delta) -+ z_{1-alpha/2}`` between the observed difference
-    and -1 (lower) or +1 (upper), found by Brent's method to 1e-12. z is decreasing in delta
+    and -1 (lower) or +1 (upper), found by Brent's method to 1e-13 (all rows at once:
+    ``chasm.stats._roots.brentq_rows``, scipy's ``brentq`` steps). z is decreasing in delta
     and unbounded at +-1 unless the observed difference is itself -1 or +1, in which case that
-    limit is -1 or +1. One row only (scalars); ``compare_waves`` loops.
+    limit is -1 or +1. Arguments broadcast: ``(low, high)`` floats for scalars, arrays
+    otherwise.
     For 43% -> 37% on 1600/1.9 = 842.1 effective interviews each: (-0.106550, -0.013199);
     without the N/(N-1) factor (``correction=False``) (-0.106536, -0.013213); statsmodels
     0.15 gives (-0.106429, -0.013201) (issue #10269).
     """
-    from scipy.optimize import brentq
     from scipy.stats import norm
+
+    from chasm.stats._roots import brentq_rows
 
     alpha = check_alpha(alpha)
     crit = norm.ppf(1.0 - alpha / 2.0)
-    x1, n1, x2, n2, _ = (float(a) for a in _counts(x1, n1, x2, n2))
+    scalar = all(np.ndim(a) == 0 for a in (x1, n1, x2, n2))
+    counts = _counts(x1, n1, x2, n2)
+    shape = np.shape(counts[0])
+    x1, n1, x2, n2 = (np.ravel(a).astype(float) for a in counts[:4])
     diff = x2 / n2 - x1 / n1
     edge = 1.0 - 1e-12
-
-    def excess(delta: float, target: float) -> float:
-        if delta == diff:  # z = 0 at the observed difference (also where V is 0 there)
-            return -target
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return float(score_statistic(x1, n1, x2, n2, delta, correction)) - target
-
-    limits = []
-    for sign in (-1.0, 1.0):
+    out = np.full((2, x1.size), np.nan)
+    every = np.arange(x1.size)
+    for side, sign in enumerate((-1.0, 1.0)):
         outer = sign * edge
         target = -sign * crit  # z = +crit at the lower limit, -crit at the upper
-        if sign * diff >= edge or np.sign(excess(outer, target)) == np.sign(excess(diff, target)):
-            limits.append(sign * 1.0)
-            continue
-        a, b = sorted((diff, outer))
-        limits.append(brentq(excess, a, b, args=(target,), xtol=1e-13, rtol=1e-13))
-    return limits[0], limits[1]
+
+        def excess(delta, k, target=target):  # z = 0 at the observed difference (also V = 0)
+            at_diff = delta == diff[k]  # not evaluated there (diff may be +-1, outside the test)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = np.asarray(score_statistic(x1[k], n1[k], x2[k], n2[k],
+                                               np.where(at_diff, 0.0, delta), correction),
+                               dtype=float)
+            return np.where(at_diff, -target, z - target)
+
+        whole = (sign * diff >= edge) | (np.sign(excess(np.full(x1.size, outer), every)) == sign)
+        out[side, whole] = sign * 1.0
+        k = np.flatnonzero(~whole)
+        ends = np.sort(np.stack([diff[k], np.full(k.size, outer)]), axis=0)
+        out[side, k] = brentq_rows(lambda d, j, k=k, f=excess: f(d, k[j]), ends[0], ends[1],
+                                   xtol=1e-13, rtol=1e-13)
+    if scalar:
+        return float(out[0, 0]), float(out[1, 0])
+    return out[0].reshape(shape), out[1].reshape(shape)
 
 
 def compare_pvalues(
@@ -311,13 +324,13 @@ def compare_waves(
     ci_method = np.where(degenerate, "newcomb", "score").astype(object)
     with np.errstate(invalid="ignore", divide="ignore"):
         z, p_value = score_test(x1, ne1, x2, ne2)
-        for i in range(x1.size):
-            if degenerate[i]:
-                ci[i] = confint_proportions_2indep(
-                    x2[i], ne2[i], x1[i], ne1[i], method="newcomb", compare="diff", alpha=alpha
-                )
-            else:
-                ci[i] = score_interval(x1[i], ne1[i], x2[i], ne2[i], alpha)
+        score = np.flatnonzero(~degenerate)  # every row's score interval at once
+        ci[score, 0], ci[score, 1] = score_interval(x1[score], ne1[score], x2[score],
+                                                    ne2[score], alpha)
+        for i in np.flatnonzero(degenerate):
+            ci[i] = confint_proportions_2indep(
+                x2[i], ne2[i], x1[i], ne1[i], method="newcomb", compare="diff", alpha=alpha
+            )
     return frame(
         {
             "diff": (x2 / ne2 - x1 / ne1) * 100.0,
