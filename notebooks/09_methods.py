@@ -140,7 +140,11 @@ report.say("{s}", s=methods.decomposition_sentence(
     decomp, meta["subgroups"].get(breakdown, {}).get("label", breakdown)))
 
 # %%
-report.show(decomp, digits=2, index="comparison_id")
+# The numbers right after the answer, so they stay in view beside the long text columns.
+numbers = [c for c in decomp.columns if "(points)" in c]
+first = ["comparison_id", "answer", *numbers]
+report.show(decomp[first + [c for c in decomp.columns if c not in first]],
+            digits=2, index="comparison_id")
 
 # %% [markdown]
 # ## Save outputs
