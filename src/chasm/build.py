@@ -543,6 +543,20 @@ def _dry(command: list[str]) -> bool:
     return not flags.startswith("-") and any(c in flags for c in "nqt")
 
 
+def _jobserver_fds() -> tuple[int, ...]:
+    """The pipe of the calling make's jobserver (``--jobserver-auth=R,W`` in ``MAKEFLAGS``),
+    to hand to the make this driver starts: Python closes every other descriptor in a child,
+    so without it ``make -j2 reports`` ran its runs one at a time ("jobserver unavailable")."""
+    found = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)", os.environ.get("MAKEFLAGS", ""))
+    fds = tuple(int(fd) for fd in found.groups()) if found else ()
+    try:
+        for fd in fds:
+            os.fstat(fd)
+    except OSError:
+        return ()
+    return fds
+
+
 def transaction(command: list[str], index: bool = False) -> int:
     """Run ``command`` (a make of some reports) all or nothing; see the module docstring.
     ``index``: refresh the index after it (``make report RUN=...``)."""
@@ -571,7 +585,8 @@ def transaction(command: list[str], index: bool = False) -> int:
     # the make of the runs has its own process group, so that the driver decides what reaches
     # it: Ctrl-C or a kill of this driver, or the end of the make that started it
     proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
-                            errors="backslashreplace", process_group=0)
+                            errors="backslashreplace", process_group=0,
+                            pass_fds=_jobserver_fds())
 
     def stop(signum, frame=None):  # noqa: ARG001 - the signal handler's signature
         interrupted.append(signum)

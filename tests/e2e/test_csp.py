@@ -9,15 +9,10 @@ its hash) still works.
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from chasm import site
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+from tests.e2e._chromium import offline_chromium
 
 INJECTED = ('<a id="bad" href="java\tscript:document.title=\'pwned-link\'">x</a>'
             '<img id="img" src="missing.png" onerror="document.title=\'pwned-handler\'">'
@@ -28,28 +23,7 @@ OWN = ('<button id="toggle-code" aria-pressed="false">Show code</button>'
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
-        pytest.skip("chromium/chromedriver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-dev-shm-usage",
-                 "--disable-extensions"):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-csp')}")
-    os.environ.setdefault("SE_OFFLINE", "true")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    try:
-        driver.set_page_load_timeout(30)
-        driver.execute_cdp_cmd("Network.enable", {})
-        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {
-            "offline": True, "latency": 0, "downloadThroughput": 0, "uploadThroughput": 0})
-        yield driver
-    finally:
-        driver.quit()
+    yield from offline_chromium(tmp_path_factory.mktemp("chromium-csp"))
 
 
 def _document(title: str, body: str) -> str:
