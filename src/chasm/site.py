@@ -788,13 +788,11 @@ def source_refs(text: str, by_id: dict[str, dict[str, str]]) -> list[dict]:
 
 
 def safe_url(url: str) -> str:
-    """``url`` if it is an http(s) address (tabs and newlines, which browsers strip inside
-    a scheme, count against it), else "" (the page then says no address is recorded)."""
-    from urllib.parse import urlsplit
+    """``url`` if the text policy allows it as a link (``chasm.text.safe_url``: http(s) only,
+    nothing a browser would strip), else "" (the page then says no address is recorded)."""
+    from .text import safe_url as allowed
 
-    if not url or re.search(r"[\x00-\x20\x7f]", url):
-        return ""
-    return url if urlsplit(url).scheme in ("http", "https") else ""
+    return allowed(url) or ""
 
 
 def _essay() -> dict[str, str]:
