@@ -19,13 +19,13 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 # The checkout this make builds: the build refuses a chasm package imported from another one.
 export CHASM_MAKE_ROOT := $(CURDIR)
-# Kernels are forked from a warm template that lives as long as this make (src/chasm/kernel.py);
+# Kernels are forked from a warm template that lives as long as this make (src/chasm/build/kernel.py);
 # a make started by a test or by another make shares its caller's template.
 ifndef CHASM_WARM_OWNER
 export CHASM_WARM_OWNER := $(shell echo $$PPID)
 endif
 
-SRC := $(sort $(wildcard src/chasm/*.py src/chasm/stats/*.py src/chasm/templates/*))
+SRC := $(sort $(wildcard src/chasm/*.py src/chasm/*/*.py src/chasm/site/templates/*))
 # What every run depends on besides its own inputs: the package and the pinned libraries (a
 # library upgrade rebuilds the reports).
 COMMON := $(SRC) requirements.lock
@@ -81,7 +81,7 @@ endif
 # stamp step), its params file, the notebook's inputs.
 run_inputs = notebooks/$(2).ipynb $(wildcard notebooks/$(2).py) notebooks/params/$(1).yaml \
   $(INPUTS_$(2))
-# Content stamps (chasm.manifest): rewritten only when an input's content or the input list
+# Content stamps (chasm.build.stamps): rewritten only when an input's content or the input list
 # changes, so copies with old dates and deleted inputs rebuild what they affect.
 MANIFESTS := $(RUNS:%=.build/inputs/%.sha)
 # Inputs that another run writes (data/processed/figures.csv) are left to dates: their content
@@ -124,7 +124,7 @@ report: | $(STAMP) ## build one run and refresh the index: make report RUN=<run>
 build-reports: $(REPORTS) reports/index.html
 
 $(MANIFESTS) .build/runs.sha &: FORCE | $(STAMP)
-	@+$(PY) -m chasm.manifest --common $(COMMON) \
+	@+$(PY) -m chasm.build.stamps --common $(COMMON) \
 	  $(foreach run,$(RUNS),--run $(run) $(filter-out $(GENERATED),$(call run_inputs,$(run),$(call notebook_of,$(run)))))
 
 # One rule per run: the report depends on its notebook, its params file, the package and the
@@ -142,7 +142,7 @@ $(foreach run,$(RUNS),$(eval $(call run_rule,$(run),$(call notebook_of,$(run))))
   $(foreach run,$(RUNS),$(OUTPUTS_$(run))) reports/index.html
 
 # The index also follows the list of runs: a removed params file removes its run's outputs.
-reports/index.html: $(REPORTS) src/chasm/build.py .build/runs.sha | $(STAMP)
+reports/index.html: $(REPORTS) src/chasm/build/driver.py .build/runs.sha | $(STAMP)
 	@$(PY) -m chasm.build index
 	@touch $@  # the index rewrites only what changed: make must still see it done
 
@@ -156,18 +156,18 @@ TEST_WORKERS ?= auto
 XDIST := -n $(TEST_WORKERS) --dist loadfile
 
 test: $(STAMP) ## check the reports are up to date, then unit tests and nbval over the reports (every core)
-	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+	@$(PY) -m chasm.build.stamps --check --common $(COMMON) $(DEPENDS)
 	$(PY) -m pytest $(XDIST) tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## the unit, property and end-to-end tests only (PYTEST_ARGS=... adds options)
 	$(PY) -m pytest $(XDIST) tests $(PYTEST_ARGS)
 
 test-reports: $(STAMP) ## nbval only: re-execute the committed reports and compare their outputs
-	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+	@$(PY) -m chasm.build.stamps --check --common $(COMMON) $(DEPENDS)
 	$(PY) -m pytest $(XDIST) $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
 
 test-stale: $(STAMP) ## only check that the committed reports are up to date with data and code
-	@$(PY) -m chasm.manifest --check --common $(COMMON) $(DEPENDS)
+	@$(PY) -m chasm.build.stamps --check --common $(COMMON) $(DEPENDS)
 
 # JupyterLab served from the repository root (where jupytext finds jupytext.toml, so a save
 # keeps the pairing), opening on notebooks/. Runs in Lab write to .build/scratch/ (chasm.paths).

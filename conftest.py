@@ -6,7 +6,7 @@ never touch committed files.
 
 Kernels (nbval's, and those of the makes the end-to-end tests run in copies of the project)
 are forked from warm templates owned by this session (``CHASM_WARM_OWNER``, see
-``chasm.kernel``): they exit when the session ends. nbval's kernels get the string hash seed
+``chasm.build.kernel``): they exit when the session ends. nbval's kernels get the string hash seed
 the builder gives its kernels, so they and the copies' builds share one template.
 """
 
@@ -20,7 +20,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 # pytest-xdist (make test runs two workers): the workers inherit the controller's environment,
 # so the staging folder this file made there would be shared; each worker gets its own (two
 # reports re-executed at once must not write into one folder). The warm-kernel owner stays the
-# controller: the workers' kernels share its template (chasm.kernel serialises its start).
+# controller: the workers' kernels share its template (chasm.build.kernel serialises its start).
 if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("CHASM_STAGING_BY") == "conftest":
     os.environ["CHASM_STAGING"] = tempfile.mkdtemp(prefix="chasm-nbval-")
 if "CHASM_STAGING" not in os.environ:

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -20,14 +22,15 @@
 # published, its point and the interval of true values its wording allows.
 #
 # Nothing here changes a published figure. Worded figures ("about a third", "35-40%") are read
-# by one documented rule (`chasm.worded`): a number carries ±0.5 point of rounding, a range
+# by one documented rule (`chasm.data.worded`): a number carries ±0.5 point of rounding, a range
 # covers its ends ±0.5, a fraction in words covers ±5 points around the fraction.
 
 # %% tags=["parameters"]
 run = "01_ingest"  # report name (set by make)
 
 # %%
-from chasm import figures, io, report
+from chasm import report
+from chasm.data import figures, io
 
 # %% [markdown]
 # ## Load inputs
@@ -80,7 +83,7 @@ report.show(shared[["wave", "option", "figure_a", "kind_a", "text_a", "figure_b"
 display(*figures.shared_cell_sentences(shared, sources))
 
 # %% [markdown]
-# Where a report needs one figure per cell it takes one by a fixed rule (`chasm.figures.best`):
+# Where a report needs one figure per cell it takes one by a fixed rule (`chasm.data.figures.best`):
 # a published number before words, then the pollster's own releases before the essay before
 # secondary sources, then the lower figure id. Where that choice matters (the figures cannot
 # all be right, or nothing but the id decided):

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -42,7 +44,9 @@ focus = "traitors"  # the answer whose figures the design-effect sensitivity tab
 # %%
 import numpy as np
 
-from chasm import figures, io, plots, report, uncertainty, weights
+from chasm import plots, report
+from chasm.analysis import uncertainty, weights
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
@@ -112,10 +116,10 @@ report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a 
 # population share of people 18 and older in the Rosstat table nearest to the wave (said
 # below); for approval of Putin the share approving / disapproving / not answering in
 # Levada's monthly series for the wave's month (`approval_month` in `metadata/waves.yaml`),
-# **normalised to sum 1** (`chasm.weights`: rounded shares add to 99-101). For other
+# **normalised to sum 1** (`chasm.analysis.weights`: rounded shares add to 99-101). For other
 # breakdowns (direction of the country, trusted source) no source gives the group's size: their
 # interval is left empty rather than computed from an invented size
-# (`chasm.uncertainty.subgroup_sizes`).
+# (`chasm.analysis.uncertainty.subgroup_sizes`).
 #
 # **The interval** (`chasm.stats.intervals.share_interval`) is Wilson on n_eff, exact
 # Clopper-Pearson on n_eff (no design degrees of freedom, so not Korn-Graubard) where the

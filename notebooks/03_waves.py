@@ -41,7 +41,9 @@ wave1 = "2024-03"  # the earlier wave (the essay's choice)
 wave2 = "2025-04"  # the later wave (the essay's choice)
 
 # %%
-from chasm import figures, io, plan, plots, report, waves
+from chasm import plots, report
+from chasm.analysis import plan, waves
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(wave=[wave1, wave2], deff=deff, alpha=alpha, n=n)
@@ -82,7 +84,7 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
 # wave has figures from several sources for the same option (April 2025 "traitors": the
 # essay's 37% and a secondary summary's "a third"), every combination is compared, so the
 # reader sees whether the conclusion depends on the source. The figure each cell would use by
-# default (`chasm.figures.best`: a number before words, Levada's releases before the essay
+# default (`chasm.data.figures.best`: a number before words, Levada's releases before the essay
 # before the secondary summary) is marked `best`.
 
 # %%
@@ -117,7 +119,8 @@ report.show(plan.history_table(analysis), index="choice_id")
 
 # %% [markdown]
 # ## Compute
-# Every comparison comes from the project's one comparison engine (`chasm.compare`), which the
+# Every comparison comes from the project's one comparison engine (`chasm.analysis.compare`), which
+# the
 # claims register and 08_series use too.
 # * **Change**: score (Miettinen-Nurminen) test of p2 − p1 on effective counts
 #   n_eff = N / deff at the published values (`p_value`), the two waves taken as independent
@@ -214,7 +217,7 @@ report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} p
 # smallest fall and rise the score test detects with 80% power against a later wave of the same
 # size (`fall`, `rise`, points; `chasm.stats.sensitivity.detectable_change`), and the power to
 # detect a fall as large as the plan's margin (`power_change`). Subgroup sizes are
-# `n_g = w_g N` with the weights of `chasm.weights`.
+# `n_g = w_g N` with the weights of `chasm.analysis.weights`.
 
 # %%
 power = waves.power_table(tidy, meta, io.load_population(), io.load_approval(), WAVE1, n1,

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -36,7 +38,9 @@ alpha = 0.05  # error rate of the confidence intervals (0.05 for 95%)
 n = None  # None: the wave's N from metadata/waves.yaml
 
 # %%
-from chasm import figures, io, multiresponse, plots, report
+from chasm import plots, report
+from chasm.analysis import multiresponse
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
@@ -57,7 +61,7 @@ report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} 
 # ## Load inputs
 # One figure per cell is used: a published number before words, then the pollster's own
 # releases (*primary*), then the essay, then secondary sources, then the lower figure id
-# (`chasm.figures.best`); where another source speaks to the same cell it is listed beside it,
+# (`chasm.data.figures.best`); where another source speaks to the same cell it is listed beside it,
 # and where the choice matters (the figures disagree, or only the id decided) a sentence below
 # the options says which was taken. Each figure carries the range of true
 # values its wording allows (±0.5 point of rounding for a number; ±5 points for words).

@@ -6,6 +6,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (chasm)
 #     language: python
@@ -44,8 +46,10 @@ alpha = 0.05  # error rate of tests and confidence intervals (0.05 for 95%)
 n = None  # None: each wave's N from metadata/waves.yaml
 
 # %%
-from chasm import figures, io, plots, report, weights
-from chasm import subgroups as bd
+from chasm import plots, report
+from chasm.analysis import subgroups as bd
+from chasm.analysis import weights
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
@@ -73,7 +77,8 @@ report.say("Wave **{wave}**, question `{q}`, answer '{o}', breakdowns by {vars}.
 # ## Age weights
 # Rosstat's population by single year of age, summed over the age groups of
 # `metadata/subgroups.yaml` (`chasm.stats.partitions.population_weights`), from the population
-# table nearest to the wave (`chasm.weights.wave_age_weights`). Levada weights its sample to
+# table nearest to the wave (`chasm.analysis.weights.wave_age_weights`). Levada weights its sample
+# to
 # the population, so these stand in for the sample's group shares (which are not published).
 
 # %%

@@ -24,7 +24,7 @@
 # register with its verdict, provenance, evidence, sources and key numbers.
 #
 # Each claim of a text is one row of its register, paraphrased, with the figures it rests on
-# and the rule that checks it (`chasm.claims`); the study's own text (the source of kind
+# and the rule that checks it (`chasm.register.claims`); the study's own text (the source of kind
 # `essay`) is the main register, every other text's register follows with the same rules. A
 # rule returns a verdict from a fixed vocabulary and a short evidence text generated from the
 # computed numbers: change a published figure in `data/raw/` and the verdicts that depend on it
@@ -40,7 +40,10 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import claims, figures, io, plan, report, sensitivity, verdicts, worded
+from chasm import report
+from chasm.analysis import plan
+from chasm.data import figures, io, worded
+from chasm.register import claims, sensitivity, verdicts
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -58,11 +61,11 @@ report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
 # %% [markdown]
 # ## What a verdict means
 # Every published figure stands for an interval of true values: a whole number ±0.5 point of
-# rounding, "35-40%" its ends ±0.5, a fraction in words ±5 points (`chasm.worded`). Verdicts
+# rounding, "35-40%" its ends ±0.5, a fraction in words ±5 points (`chasm.data.worded`). Verdicts
 # read the published values with that rounding as ordinary uncertainty (a uniform error added to
 # the sampling variance), after the multiplicity adjustment the analysis plan declares; the least
 # favourable rounding, other design effects and sample sizes are robustness columns. Each word
-# of the vocabulary has one rule (`chasm.verdicts`):
+# of the vocabulary has one rule (`chasm.register.verdicts`):
 
 # %%
 report.show(verdicts.RULES_TEXT, index="verdict")
@@ -120,10 +123,10 @@ report.show(pd.DataFrame(verdicts.QUOTATION, columns=["quotation", "rule"]), ind
 
 # %% [markdown]
 # **Words are coarsened figures, not rounding noise.** A source that writes "a third" says only
-# that the share lies in a band around a third (±5 points, `chasm.worded`); where a numeric
+# that the share lies in a band around a third (±5 points, `chasm.data.worded`); where a numeric
 # figure of the same cell falls in that band, both describe one quantity, which lies in the
 # intersection of their ranges, and every comparison uses that intersection
-# (`chasm.worded.identify`). Only where the ranges cannot overlap do the sources conflict, and
+# (`chasm.data.worded.identify`). Only where the ranges cannot overlap do the sources conflict, and
 # only there can a conclusion depend on the source believed. The cells this changes
 # (`changed`):
 
@@ -167,8 +170,8 @@ report.show(moving.reset_index(), index="claim_id")
 # added to the later wave or group of a two-sample score test; by which a paired difference
 # must shrink; the bias that would bring a level to its threshold). Each is the tipping point
 # of the verdict's own test, rounding as noise included: two-sample tests the score test
-# (`chasm.compare.robustness`), paired and level tests their normal test
-# (`chasm.stats.rounding.normal_tipping`); `note` says which (`chasm.sensitivity`).
+# (`chasm.analysis.compare.robustness`), paired and level tests their normal test
+# (`chasm.stats.rounding.normal_tipping`); `note` says which (`chasm.register.sensitivity`).
 
 # %%
 tipping = sensitivity.tipping_table(register, alpha)
@@ -184,7 +187,8 @@ report.show(tipping, digits=3, index="claim_id")
 # noise, at the least favourable ends, or as exact interval-censoring
 # (`chasm.stats.rounding.interval_censored_pvalue`), the design effect across Levada's feasible
 # range and up to 2.5, and 1200, 1600 or 2000 interviews per wave; `margin_smallest` and the
-# stability readings at ±3 and ±5 points under noise (`chasm.sensitivity.specification_table`;
+# stability readings at ±3 and ±5 points under noise
+# (`chasm.register.sensitivity.specification_table`;
 # every row in `reports/tables/specifications.csv`).
 
 # %%

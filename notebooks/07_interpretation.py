@@ -23,7 +23,8 @@
 # **Writes** `reports/tables/07_interpretation.csv` (the findings quoted below).
 #
 # Every number in this report is computed here from the figures by the package (the claims
-# register's rules, `chasm.claims`); none is typed. Change a raw figure and the sentences change.
+# register's rules, `chasm.register.claims`); none is typed. Change a raw figure and the sentences
+# change.
 
 # %% tags=["parameters"]
 run = "07_interpretation"  # report name (set by make)
@@ -34,7 +35,10 @@ n = None  # sample size per wave (None: the N of each wave in metadata/waves.yam
 # %%
 from IPython.display import display
 
-from chasm import claims, figures, io, plan, report, sensitivity
+from chasm import report
+from chasm.analysis import plan
+from chasm.data import figures, io
+from chasm.register import claims, sensitivity
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -56,7 +60,7 @@ analysis = plan.load_plan()
 # %% [markdown]
 # ## What the evidence supports
 # Claims whose test holds in the claimed direction after the analysis plan's adjustment, with
-# rounding as ordinary uncertainty (the rules: 06_claims, `chasm.verdicts`).
+# rounding as ordinary uncertainty (the rules: 06_claims, `chasm.register.verdicts`).
 
 # %%
 display(claims.verdict_bullets(register, ("supported",)))

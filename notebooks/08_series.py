@@ -45,7 +45,9 @@ family_method = "holm"  # multiplicity control over the adjacent changes: holm o
 breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in every trend model
 
 # %%
-from chasm import figures, io, plan, plots, report, series
+from chasm import plots, report
+from chasm.analysis import plan, series
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -56,7 +58,8 @@ level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
 # ## The series
 # Every figure the data have for the chosen cell, from every source. The interviews behind
 # each figure: the wave's N (`metadata/waves.yaml`); for a subgroup, N times the group's share
-# of the sample (`chasm.uncertainty.subgroup_sizes`); for months of the approval series that
+# of the sample (`chasm.analysis.uncertainty.subgroup_sizes`); for months of the approval series
+# that
 # are not waves of the metadata, Levada's standard design size.
 
 # %%
@@ -81,8 +84,9 @@ report.say("{s}", s=series.too_few_sentence(sel))
 # Wilson on effective counts n_eff = N / deff (exact Clopper-Pearson near 0% and 100%), the union
 # over
 # the values each figure's text allows: ±0.5 for a rounded number, ±5 points for a fraction in
-# words (`chasm.uncertainty.figure_intervals`). `best` marks the figure used for the wave in the
-# family of tests and the trend (`chasm.figures.best`, by the source-ranking policy declared in
+# words (`chasm.analysis.uncertainty.figure_intervals`). `best` marks the figure used for the wave
+# in the
+# family of tests and the trend (`chasm.data.figures.best`, by the source-ranking policy declared in
 # `data/raw/metadata/ranking.yaml`, stated below wherever it decides); the others are
 # alternatives. A long series shows its first, last, lowest and highest month here; every month
 # is in the saved table.
@@ -126,7 +130,8 @@ series.robust_view(trend)
 
 # %% [markdown]
 # ## Change from each wave to the next
-# Every change is judged by the project's one comparison engine (`chasm.compare`): the score
+# Every change is judged by the project's one comparison engine (`chasm.analysis.compare`): the
+# score
 # test on effective counts, the waves taken as independent samples, with each figure's rounding
 # or wording as noise (the p the verdict reads, and the interval of that same test); the least
 # favourable values the rounding allows are a robustness column, not the verdict. **Families**:

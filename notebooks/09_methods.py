@@ -45,7 +45,9 @@ tracker_option = "approve"  # option of Levada's monthly approval series used to
 breakdown = "putin_approval"  # breakdown variable of the composition analysis
 
 # %%
-from chasm import figures, io, methods, plan, report
+from chasm import report
+from chasm.analysis import methods, plan
+from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -129,7 +131,8 @@ report.show(design_rows, digits=3)
 # ## (d) Composition: how much could a change in the approval split explain?
 # Kitagawa's decomposition splits a change of a weighted mean into the part due to the groups'
 # weights (composition) and the part due to the groups themselves. Weights: Levada's approval
-# split of each wave's approval month (`chasm.weights`, every corner of its rounding); group
+# split of each wave's approval month (`chasm.analysis.weights`, every corner of its rounding);
+# group
 # shares: the published breakdown where there is one (its rounding interval), else anything
 # from 0 to 100%, tied together by each wave's published total
 # (`chasm.stats.decomposition.composition_range`). Every number here is derived.

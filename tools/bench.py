@@ -6,7 +6,7 @@ a. the floor: every run's notebook converted to a plain Python script (its param
    way papermill injects them, IPython magics neutralised, ``display`` a no-op) and run in its own
    ``python`` process, one after another;
 a'. the one-process floor: the same scripts run by one ``python`` process that imports the
-   libraries once (what the warm kernel template imports, ``chasm.kernel_template.PRELOAD``
+   libraries once (what the warm kernel template imports, ``chasm.build.kernel_template.PRELOAD``
    without ipykernel) and runs each script in a fork of itself, one after another. Each script
    thus starts from the same imported, untouched state, as a warm kernel does; running them in
    the process itself would let ``chasm``'s caches and matplotlib's state carry over from one
@@ -28,7 +28,7 @@ It prints each time, the ratios b/a, c/a, b/a', c/b and (b - a')/runs and PASS/M
 issue 24's targets (a' <= 12 s, b <= a' + 0.3 s x runs, c <= 0.65 b, no-op < 0.5 s, make test
 <= 60 s) with the machine and date, and writes
 ``.bench/results.json`` and ``.bench/results.md`` (a snippet the README can quote; ``.bench/``
-is not committed). Kernels start warm (``chasm.kernel``) unless ``CHASM_WARM=0`` is set, which
+is not committed). Kernels start warm (``chasm.build.kernel``) unless ``CHASM_WARM=0`` is set, which
 measures the normal kernel start for comparison. ``--repeat N`` measures a-d N times and keeps
 the fastest (a machine shared with other work is noisy). ``--profile`` then breaks each report
 build into interpreter start, tool imports (nbformat, papermill, nbconvert), kernel start/stop,
@@ -476,7 +476,7 @@ def warm_up(runner: Runner, copy: Path, env: dict, python: str) -> None:
 def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
                   scratch: Path) -> dict:
     """Step a: each run's notebook as a plain script, one ``python`` process per run."""
-    from chasm.build import load_params
+    from chasm.build.driver import load_params
 
     runner.say(f"▶ {STEPS['floor']}: {len(runs)} runs, one python process each")
     scripts = scratch / "scripts"
@@ -523,7 +523,7 @@ def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list
 
 #: What the one-process floor (a') imports once: the warm template's list, but ipykernel.
 def floor1_preload() -> list[str]:
-    from chasm.kernel_template import PRELOAD
+    from chasm.build.kernel_template import PRELOAD
 
     return [m for m in PRELOAD if not m.startswith("ipykernel")]
 
@@ -705,10 +705,10 @@ def _profile_one(run: str, out: Path) -> None:
     import nbformat
     import papermill
 
-    from chasm import build
+    from chasm.build import driver
 
     timing: dict = {"render": 0.0, "tools_detail": tools}
-    real_execute, real_render = papermill.execute_notebook, build.render_html
+    real_execute, real_render = papermill.execute_notebook, driver.render_html
 
     def execute(input_path, output_path, **kwargs):
         t0 = time.perf_counter()
@@ -730,9 +730,9 @@ def _profile_one(run: str, out: Path) -> None:
             timing["render"] += time.perf_counter() - t0  # which overlaps the kernel
         return body
 
-    papermill.execute_notebook, build.render_html = execute, render
+    papermill.execute_notebook, driver.render_html = execute, render
     t0 = time.perf_counter()
-    build.build(run, inputs=None)
+    driver.build(run, inputs=None)
     timing["build"] = time.perf_counter() - t0
     timing["tools"] = sum(tools.values())
     timing["inside"] = time.perf_counter() - start

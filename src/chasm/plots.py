@@ -11,7 +11,8 @@ import io as _io
 
 import pandas as pd
 
-from . import io, paths, text
+from chasm import paths, text
+from chasm.data import io
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -40,7 +41,7 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
 
     The figure is closed so that the inline backend does not render it a second time. What is
     returned (:class:`SavedFigure`) shows as the SVG in a notebook and carries, for the report
-    page (``chasm.site``), the figure's title, alt text, source line and the paths of its SVG
+    page (``chasm.site.pages``), the figure's title, alt text, source line and the paths of its SVG
     and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
     figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
     to the source kinds of ``data`` and the sample sizes the metadata marks as assumed.
@@ -98,7 +99,7 @@ def svg_metadata(meta: dict, run: str) -> dict:
     the page it belongs to and the project as creator; no date, so files stay
     byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
     searched and measured."""
-    from .site import LICENCE, SITE_TITLE
+    from chasm.site.pages import LICENCE, SITE_TITLE
 
     return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
             "Source": meta["source"], "Rights": LICENCE, "Identifier": f"{run}.html",
@@ -112,11 +113,12 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
                          question: str, wave: str):
     """Figure ``<run>-bounds``: each quantity's identified and sampling-widened range.
 
-    One row per quantity of ``bounds`` (:func:`chasm.multiresponse.bounds_table`, first at the
+    One row per quantity of ``bounds`` (:func:`chasm.analysis.multiresponse.bounds_table`, first at
+    the
     top): a dark bar for the identified range (rounding and wording; at least 0.4 point wide
     so a point range stays visible), a light bar widened by sampling error, and dots at the
     published shares of the options the quantity is built from (``options``,
-    :func:`chasm.multiresponse.wave_options`), coloured by source; no dots for a ``none``
+    :func:`chasm.analysis.multiresponse.wave_options`), coloured by source; no dots for a ``none``
     quantity (100 minus a union, not on the options' scale). A quantity that cannot be bounded
     gets its reason as text. A dashed line marks half the sample. The CSV holds one row per
     drawn element (quantity, element = identified / with_sampling / point, option, figure_id,
@@ -308,20 +310,21 @@ def groups_title(data: pd.DataFrame) -> str:
 def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     """02_uncertainty's chart: every whole-sample figure with its interval.
 
-    ``table`` is ``chasm.uncertainty.interval_table``; rows without an interval are left out.
+    ``table`` is ``chasm.analysis.uncertainty.interval_table``; rows without an interval are left
+    out.
     Thin line: the interval; thick pale bar: the range the text allows; dot: the published
     point; colour: the source kind. Saved as ``<run>-intervals`` with the plotted numbers.
     """
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from . import report
+    from chasm import report
 
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
     import textwrap
 
-    from .display import code_labels
+    from chasm.tables import code_labels
 
     names = pd.Series(code_labels(whole)["option"], index=whole.index).astype(str)
     whole["label"] = (whole["wave"] + " · " + names.map(
@@ -357,7 +360,8 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
                   deff: float, run: str):
     """03_waves' chart: each comparison's change with its intervals.
 
-    ``res`` is ``chasm.waves.compare_pairs``. Dot and thin line: the change and its interval
+    ``res`` is ``chasm.analysis.waves.compare_pairs``. Dot and thin line: the change and its
+    interval
     at the published values; pale thick bar: the interval widened by rounding or wording
     (``ci_low_range``, ``ci_high_range``); grey band: ±``margin``; colour: the later figure's
     source kind. Saved as ``<run>-changes`` with the plotted numbers.
@@ -365,7 +369,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from . import report
+    from chasm import report
 
     plot = res.iloc[::-1].reset_index(drop=True)
     import textwrap
@@ -428,7 +432,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
                  name: str = "series"):
     """A share over time with its intervals, one colour per source kind, sized for a phone.
 
-    ``shares`` is ``chasm.series.shares(...)``: one row per figure with wave, figure_id,
+    ``shares`` is ``chasm.analysis.series.shares(...)``: one row per figure with wave, figure_id,
     outlet, source_kind, point, low, high, ci_low, ci_high and best. The line joins the figure
     chosen per wave; a short series shows every figure as a dot with its interval (thin line)
     and the range its text allows (pale thick bar), other sources for the same wave drawn
@@ -556,7 +560,7 @@ def source_outlets(data: pd.DataFrame) -> list[str]:
     2025-12-08 (essay)"): a column ``outlet`` if the data carry one, else each figure id's
     source in the tidy table and ``sources.csv`` (``figures.outlets``); in order of first
     appearance, each once. Empty when the data name no figure."""
-    from . import figures
+    from chasm.data import figures
 
     if "outlet" in data.columns:
         kinds = data["source_kind"] if "source_kind" in data.columns else [None] * len(data)

@@ -5,7 +5,7 @@
   every value escaped for Markdown and HTML, so text from data can never inject markup
   into a report.
 * :func:`save_table` writes ``reports/tables/<run>.csv``, the key numbers of a report.
-* :func:`show` returns a table as a reader reads it (``chasm.display``).
+* :func:`show` returns a table as a reader reads it (``chasm.tables``).
 
 NUMBER FORMATTING has one home, this module. The styles are kept exactly as the committed
 reports print them; the p-value styles differ and are listed here so that they can be unified
@@ -21,7 +21,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from . import io, paths
+from chasm import paths
+from chasm.data import io
 
 
 class ParameterError(ValueError):
@@ -67,7 +68,7 @@ def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
     Used by every notebook's sentences (shares, points, design effects): a reader compares
     numbers across sentences, so one fixed number of digits per kind of number. Python's
     rounding (half to even on the binary value) is kept; a negative number has a true minus
-    sign (U+2212), as in every table (``chasm.display``) and :func:`fmt_signed`; a negative
+    sign (U+2212), as in every table (``chasm.tables``) and :func:`fmt_signed`; a negative
     value that rounds to zero keeps its sign ("−0.0"), so −0.03 is not read as no change.
     """
     if value is None or pd.isna(value):
@@ -152,7 +153,7 @@ def say(template: str, **values: object):
 def inert(value: object) -> str:
     """A value from data as inert Markdown text, exactly what :func:`say` makes of a value.
 
-    For code that assembles a sentence from many optional pieces (``chasm.series``): every
+    For code that assembles a sentence from many optional pieces (``chasm.analysis.series``): every
     piece that comes from data passes through here, and the assembled text through
     :func:`markup`. Computed numbers and the package's own words need no escaping."""
     return _inert(value, False, False)
@@ -176,13 +177,13 @@ def save_table(frame: pd.DataFrame, run: str) -> str:
 
 
 def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
-    """``frame`` as a report shows it (``chasm.display.table``): plain-language headers,
+    """``frame`` as a report shows it (``chasm.tables.table``): plain-language headers,
     rounded by column kind (``digits`` for columns the display layer does not know), no pandas
     index (``index`` names the row-header column), technical columns left to the table's CSV.
 
     Deterministic HTML with every value escaped (no random ids, no Styler).
     """
-    from .display import table
+    from chasm.tables import table
 
     return table(frame, digits=digits, index=index)
 
@@ -258,7 +259,8 @@ def fmt_rank(rank: int) -> str:
     return {1: "smallest", 2: "second smallest", 3: "third smallest"}.get(rank, f"{rank}th")
 
 
-# Evidence text of the claims register (``chasm.rules``; reports/tables/claims.csv). Its styles
+# Evidence text of the claims register (``chasm.register.rules``; reports/tables/claims.csv). Its
+# styles
 # differ from the prose ones above: evidence is read claim by claim, so signs use a true minus
 # and p-values keep two decimals once they are large enough not to matter for a verdict.
 def fmt_evidence_number(x: float, digits: int = 1) -> str:
@@ -306,7 +308,7 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The analysis plan's words (07_interpretation; chasm.plan)
+# The analysis plan's words (07_interpretation; chasm.analysis.plan)
 # --------------------------------------------------------------------------------------------
 def fmt_method(method: str) -> str:
     """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg"."""

@@ -39,7 +39,7 @@ def heavy_imports(modules: list[str]) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("modules", [
-    ["chasm", "chasm.paths", "chasm.io", "chasm.worded", "chasm.report"],
+    ["chasm", "chasm.paths", "chasm.data.io", "chasm.data.worded", "chasm.report"],
     ["chasm.build"],
     ["chasm.stats", "chasm.stats._validate"],
 ], ids=["package-core", "build", "stats-core"])

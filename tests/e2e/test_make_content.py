@@ -1,4 +1,4 @@
-"""End to end: make follows content, not dates, and forgets removed runs (chasm.manifest).
+"""End to end: make follows content, not dates, and forgets removed runs (chasm.build.stamps).
 
 On a copy of the project whose reports are up to date (``tests/e2e/_project.py``): a params
 file changed but dated in the past (``cp -p``, rsync, an unpacked archive) still rebuilds its

@@ -1,5 +1,5 @@
 """One adjusted p per comparison: no two outputs show different adjusted p-values for the same
-comparison (the analysis plan, chasm.plan, is their one home).
+comparison (the analysis plan, chasm.analysis.plan, is their one home).
 
 Tables: every reports/tables/*.csv with ``comparison_id`` and ``p_adjusted`` columns, compared
 at the same design effect. Pages: in the committed reports and the README, every

@@ -115,7 +115,7 @@ def test_noise_interval_against_a_direct_maximisation():
 def test_noise_test_interval_and_rounding_agree(p1, p2, v, deff):
     """At a null of 0 the noise test is with_rounding's; its interval excludes 0 exactly when
     its p is below alpha; the smallest TOST margin is where the TOST p equals alpha."""
-    from chasm import compare
+    from chasm.analysis import compare
     from chasm.stats.rounding import noise_interval, noise_score_test, noise_smallest_margin
     from chasm.stats.twosample import compare_waves
 
@@ -149,8 +149,8 @@ def test_interval_censored_p_by_simulation_and_limits():
     """Exact interval-censoring: close to the noise test for whole-number ranges (43 -> 37),
     between the published-value test and the least favourable ends; its size under no change
     is about alpha (simulation: true shares equal, figures rounded to whole numbers)."""
+    from chasm.analysis.waves import worst_rounding_pvalue
     from chasm.stats.rounding import interval_censored_pvalue
-    from chasm.waves import worst_rounding_pvalue
 
     pc = interval_censored_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)
     r = compare_waves(43, 37, 1600, 1600, 1.9, 1.9).iloc[0]

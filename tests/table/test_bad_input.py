@@ -1,7 +1,7 @@
 """Bad-input corpus: each case breaks one thing in a copy of ``data/raw`` and names the error.
 
 Every case copies the real ``data/raw`` tree to a temporary folder, applies one mutation to one
-file and calls the loader that reads it. The loader must raise :class:`chasm.io.RawDataError`
+file and calls the loader that reads it. The loader must raise :class:`chasm.data.io.RawDataError`
 whose message starts with ``<file>, line <n>, column '<c>': value '<v>'`` (CSV) or
 ``<file>, line <n>, key '<k>': value '<v>'`` (YAML; the parts that apply) followed by the
 reason, the value quoted as the file writes it. The expected messages are data: the table
@@ -29,7 +29,9 @@ from pathlib import Path
 
 import pytest
 
-from chasm import claims, io, paths
+from chasm import paths
+from chasm.data import io
+from chasm.register import claims
 
 ESSAY = "essay_figures.csv"
 RELEASE = "release_figures.csv"

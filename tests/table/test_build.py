@@ -3,19 +3,20 @@
 import nbformat
 import pytest
 
-from chasm import build, paths
+from chasm import paths
+from chasm.build import driver
 
 
 def test_runs_map_to_notebook_and_params():
-    notebook, nb_path, params_path = build.split_run("01_ingest")
+    notebook, nb_path, params_path = driver.split_run("01_ingest")
     assert notebook == "01_ingest"
     assert nb_path == paths.NOTEBOOKS / "01_ingest.ipynb"
     assert params_path == paths.PARAMS / "01_ingest.yaml"
 
 
 def test_missing_params_file_is_a_clear_error():
-    with pytest.raises(build.BuildError, match="params file .* is missing"):
-        build.split_run("01_ingest--no-such-variant")
+    with pytest.raises(driver.BuildError, match="params file .* is missing"):
+        driver.split_run("01_ingest--no-such-variant")
 
 
 def _executed_notebook():
@@ -32,28 +33,28 @@ def _executed_notebook():
 
 
 def test_normalize_strips_everything_that_varies():
-    nb = build.normalize(_executed_notebook())
+    nb = driver.normalize(_executed_notebook())
     assert nb.metadata["papermill"] == {"parameters": {"run": "x"}}
     assert "version" not in nb.metadata["language_info"]
-    assert nb.metadata["kernelspec"]["name"] == build.KERNEL
+    assert nb.metadata["kernelspec"]["name"] == driver.KERNEL
     cell = nb.cells[0]
     assert cell["id"] == "injected-parameters"
     assert "papermill" not in cell.metadata and "execution" not in cell.metadata
 
 
 def test_html_loads_nothing_from_the_network():
-    nb = build.normalize(_executed_notebook())
+    nb = driver.normalize(_executed_notebook())
     for reader in (False, True):
-        html = build.render_html(nb, reader=reader)
+        html = driver.render_html(nb, reader=reader)
         assert "<script src=" not in html
         assert "cdnjs" not in html and "unpkg" not in html
     # one page: the code is folded for readers, open in the analyst's view
-    assert '<details class="code"><summary>' in build.render_html(nb, reader=True)
-    assert '<details class="code" open><summary>' in build.render_html(nb, reader=False)
+    assert '<details class="code"><summary>' in driver.render_html(nb, reader=True)
+    assert '<details class="code" open><summary>' in driver.render_html(nb, reader=False)
 
 
 # --------------------------------------------------------------------------------------------
-# Warm kernels (chasm.kernel): isolation, fallback, lifetime
+# Warm kernels (chasm.build.kernel): isolation, fallback, lifetime
 # --------------------------------------------------------------------------------------------
 #: What a kernel sees of the state notebooks change: a module global, matplotlib's rcParams,
 #: the seaborn theme, pandas options; and whether it started warm (scipy.stats already
@@ -104,7 +105,7 @@ def _run_kernel(tmp_path, name, first, *sources, env=None):
     # warm unless the test says otherwise, also when the session runs with CHASM_WARM=0
     os.environ.update({"CHASM_STAGING": str(work / "staging"), "CHASM_WARM": "1", **(env or {})})
     try:
-        papermill.execute_notebook(str(path), str(path), kernel_name=build.KERNEL,
+        papermill.execute_notebook(str(path), str(path), kernel_name=driver.KERNEL,
                                    cwd=str(work), progress_bar=False, log_output=False)
     finally:
         os.environ.clear()
@@ -114,7 +115,7 @@ def _run_kernel(tmp_path, name, first, *sources, env=None):
 
 
 def test_a_warm_kernel_sees_none_of_the_previous_notebooks_changes(tmp_path, monkeypatch):
-    from chasm import kernel
+    from chasm.build import kernel
 
     first = _run_kernel(tmp_path, "first", STATE, CHANGE)
     second = _run_kernel(tmp_path, "second", STATE)
@@ -147,7 +148,7 @@ def test_a_template_exits_when_its_owner_is_gone(tmp_path):
     import sys
     import time
 
-    from chasm import kernel
+    from chasm.build import kernel
 
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     env = {**os.environ, "CHASM_WARM_PRELOAD": ""}  # imports nothing: starts at once
@@ -164,7 +165,7 @@ def test_a_template_exits_when_its_owner_is_gone(tmp_path):
 
 
 def test_only_ipykernel_commands_are_forked():
-    from chasm import kernel
+    from chasm.build import kernel
 
     assert kernel.split_command(["py", "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
                                  "-f", "c.json"]) == (["py", "-Xfrozen_modules=off"],

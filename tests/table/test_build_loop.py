@@ -1,4 +1,4 @@
-"""The builder's side of the analyst's and reviewer's loop (chasm.build, chasm.manifest,
+"""The builder's side of the analyst's and reviewer's loop (chasm.build, chasm.build.stamps,
 chasm.paths): ASCII terminals, one message per failure, all-or-nothing restore, the inputs
 digest behind "reports are stale", jupytext pairs, interactive runs kept out of reports/,
 and every committed page being what its committed notebook renders to."""
@@ -14,14 +14,16 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from chasm import build, manifest, paths, site
+from chasm import paths
+from chasm.build import driver, stamps
+from chasm.site import pages
 
 ASCII_ENV = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
              "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
 
 
 def test_an_ascii_terminal_gets_ascii_symbols_and_escaped_text():
-    code = ("from chasm import manifest; m = manifest.console(); "
+    code = ("from chasm import manifest; m = stamps.console(); "
             "print(m('\\u25b6'), m('\\u2713'), m('\\u2717'), '\\u043e\\u0442 \\u202e')")
     out = subprocess.run([sys.executable, "-c", code], env=ASCII_ENV, capture_output=True)
     assert out.returncode == 0, out.stderr
@@ -31,7 +33,7 @@ def test_an_ascii_terminal_gets_ascii_symbols_and_escaped_text():
 
 def test_a_utf8_terminal_keeps_the_symbols():
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    code = "from chasm import manifest; m = manifest.console(); print(m('▶'), m('✓'))"
+    code = "from chasm import manifest; m = stamps.console(); print(m('▶'), m('✓'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          encoding="utf-8")
     assert out.stdout.strip() == "▶ ✓"
@@ -47,15 +49,15 @@ def _err(ename, evalue, frames, source="x = f()"):
 
 @pytest.mark.parametrize("path, layer", [
     ("/x/src/chasm/stats/design.py", "the statistics layer"),
-    ("/x/src/chasm/plan.py", "the analysis plan"),
+    ("/x/src/chasm/analysis/plan.py", "the analysis plan"),
     ("/v/lib/python3.11/site-packages/matplotlib/_mathtext.py", "the chart library (matplotlib)"),
-    ("/x/src/chasm/uncertainty.py", "the chasm package"),
+    ("/x/src/chasm/analysis/uncertainty.py", "the chasm package"),
 ])
 def test_errors_below_the_notebook_are_one_message_naming_layer_and_function(tmp_path, path,
                                                                              layer):
-    frames = [("/x/src/chasm/uncertainty.py", 10, "table"), (path, 45, "deepest")]
+    frames = [("/x/src/chasm/analysis/uncertainty.py", 10, "table"), (path, 45, "deepest")]
     err = _err("ValueError", "sample_n must be positive (got 0)", frames)
-    message = build.failure_message("02_uncertainty", err, tmp_path / "run.executed.ipynb")
+    message = driver.failure_message("02_uncertainty", err, tmp_path / "run.executed.ipynb")
     lines = message.splitlines()
     assert len(lines) == 2, message
     assert lines[0].startswith(f"02_uncertainty: {layer} refused cell 4's input: ValueError: "
@@ -66,12 +68,12 @@ def test_errors_below_the_notebook_are_one_message_naming_layer_and_function(tmp
 
 def test_a_clear_error_is_its_message_and_the_notebooks_own_error_shows_the_cell(tmp_path):
     clear = _err("PlanError", "data/plan.yaml, key 'families': unknown method 'x'",
-                 [("/x/src/chasm/plan.py", 3, "load")])
-    message = build.failure_message("03_waves", clear, tmp_path / "e.ipynb")
+                 [("/x/src/chasm/analysis/plan.py", 3, "load")])
+    message = driver.failure_message("03_waves", clear, tmp_path / "e.ipynb")
     assert message.splitlines()[0] == ("03_waves: cell 4 raised PlanError: data/plan.yaml, "
                                        "key 'families': unknown method 'x'")
     own = _err("NameError", "name 'y' is not defined", [], source="z = y + 1")
-    message = build.failure_message("03_waves", own, tmp_path / "e.ipynb")
+    message = driver.failure_message("03_waves", own, tmp_path / "e.ipynb")
     assert "| z = y + 1" in message  # the notebook's own code: that is where to look
 
 
@@ -90,38 +92,38 @@ def tree(tmp_path, monkeypatch):
 
 
 def test_restore_puts_content_and_dates_back_and_removes_new_files(tree):
-    before = build._tree()
+    before = driver._tree()
     assert "reports/.staging/r/t" not in before
     (tree / "reports/a.ipynb").write_text("new")
     (tree / "reports/tables/a.csv").unlink()
     (tree / "reports/b.ipynb").write_text("b")
-    assert build.changed(before) == ["+ reports/b.ipynb", "- reports/tables/a.csv",
+    assert driver.changed(before) == ["+ reports/b.ipynb", "- reports/tables/a.csv",
                                      "~ reports/a.ipynb"]
-    touched = build.restore(before)
+    touched = driver.restore(before)
     assert sorted(touched) == ["reports/a.ipynb", "reports/b.ipynb", "reports/tables/a.csv"]
-    assert build._tree() == before and build.changed(before) == []
+    assert driver._tree() == before and driver.changed(before) == []
     assert (tree / "reports/a.ipynb").stat().st_mtime == 1e9
 
 
 def test_the_inputs_digest_follows_content_and_the_list(tree):
     (tree / "in.csv").write_text("1\n")
-    first = manifest.digest(["in.csv"])
-    assert manifest.digest(["in.csv", "in.csv"]) == first  # a set of files
+    first = stamps.digest(["in.csv"])
+    assert stamps.digest(["in.csv", "in.csv"]) == first  # a set of files
     (tree / "in.csv").write_text("2\n")
-    assert manifest.digest(["in.csv"]) != first
-    assert manifest.digest(["in.csv", "gone.csv"]) != manifest.digest(["in.csv"])
+    assert stamps.digest(["in.csv"]) != first
+    assert stamps.digest(["in.csv", "gone.csv"]) != stamps.digest(["in.csv"])
 
 
 def test_check_names_reports_built_from_other_inputs(tree):
     (tree / "in.csv").write_text("1\n")
     nb = nbformat.v4.new_notebook()
-    nb.metadata["chasm"] = {"inputs": manifest.digest(["in.csv"])}
+    nb.metadata["chasm"] = {"inputs": stamps.digest(["in.csv"])}
     nbformat.write(nb, tree / "reports" / "r1.ipynb")
     nbformat.write(nbformat.v4.new_notebook(), tree / "reports" / "r2.ipynb")  # records none
     runs = {"r1": ["in.csv"], "r2": ["in.csv"], "r3": ["in.csv"]}  # r3: no report
-    assert manifest.check(runs) == ["r2", "r3"]
+    assert stamps.check(runs) == ["r2", "r3"]
     (tree / "in.csv").write_text("changed\n")
-    assert manifest.check(runs) == ["r1", "r2", "r3"]
+    assert stamps.check(runs) == ["r1", "r2", "r3"]
 
 
 def test_reports_of_another_data_version_are_named(tree):
@@ -130,21 +132,21 @@ def test_reports_of_another_data_version_are_named(tree):
         if version:
             nb.metadata["chasm"] = {"data_version": version}
         nbformat.write(nb, tree / "reports" / f"{run}.ipynb")
-    assert build.read_other_data({"a", "b", "c", "missing"}, "v1") == ["b"]
+    assert driver.read_other_data({"a", "b", "c", "missing"}, "v1") == ["b"]
 
 
 def test_a_pair_out_of_sync_is_named_with_the_command_that_fixes_it(tree, monkeypatch):
-    monkeypatch.setattr(manifest, "PAIRS", tree / ".build" / "pairs")
+    monkeypatch.setattr(stamps, "PAIRS", tree / ".build" / "pairs")
     (tree / "notebooks").mkdir()
     for suffix in (".ipynb", ".py"):
         source = paths.NOTEBOOKS.parent / "notebooks" / f"03_waves{suffix}"
         (tree / "notebooks" / f"03_waves{suffix}").write_bytes(source.read_bytes())
     files = ["notebooks/03_waves.ipynb", "notebooks/03_waves.py"]
-    assert manifest.check_pairs(files) == []
+    assert stamps.check_pairs(files) == []
     assert (tree / ".build" / "pairs" / "03_waves.sha").exists()  # agreed: not compared again
     script = tree / "notebooks" / "03_waves.py"
     script.write_text(script.read_text().replace("# %%\n", "# %%\nedited = 1\n", 1))
-    problems = manifest.check_pairs(files)
+    problems = stamps.check_pairs(files)
     assert len(problems) == 1 and "out of sync (cell" in problems[0]
     assert "`.venv/bin/jupytext --sync notebooks/03_waves.ipynb`" in problems[0]
 
@@ -172,7 +174,7 @@ def test_each_committed_page_is_what_its_committed_notebook_renders_to(report):
     page = report.with_suffix(".html")
     assert page.exists(), f"{page.name} is missing"
     nb = nbformat.read(report, as_version=4)
-    rendered = site.render(nb, reader=True).html
+    rendered = pages.render(nb, reader=True).html
     blank = re.compile(r"(<!-- chrome:(\w+) -->).*?(<!-- /chrome:\2 -->)", re.S)
     strip = lambda text: blank.sub(r"\1\3", text)  # noqa: E731
     assert strip(page.read_text(encoding="utf-8")) == strip(rendered), (

@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from chasm import claims, figures, io, paths, plan, rules, worded
-from chasm.claims import Claim, load_claims
+from chasm import paths
+from chasm.analysis import plan
+from chasm.data import figures, io, worded
+from chasm.register import claims, rules
+from chasm.register.claims import Claim, load_claims
 from chasm.stats.frechet import paired_difference
 
 DEFF = 1.9
@@ -542,7 +545,7 @@ def test_changing_one_raw_figure_flips_exactly_its_verdicts(inputs, tmp_path):
     assert after["C13"] == "inconclusive"
     # provenance moves apart from the verdicts: E01 43% no longer agrees with "a third"
     tidy = io.tidy_figures(io.load_figures(raw=raw))
-    from chasm.verdicts import provenance
+    from chasm.register.verdicts import provenance
 
     assert provenance(tidy, ["E01", "S01"]).endswith("E01/S01 disagree")
 

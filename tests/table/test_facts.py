@@ -1,4 +1,4 @@
-"""Facts a schema cannot say, every problem of a file at once, and size limits (chasm.io).
+"""Facts a schema cannot say, every problem of a file at once, and size limits (chasm.data.io).
 
 Each case copies ``data/raw`` as it is to a temporary folder and mutates a row found by its
 content (never by a fixed line number), so that adding data changes no test here.
@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chasm import io, paths, worded
+from chasm import paths
+from chasm.data import io, worded
 
 
 def copy_raw(tmp_path: Path) -> Path:
@@ -287,7 +288,7 @@ def _drop_approval_month(raw: Path, wave: str) -> Path:
 
 def _approval_waves(raw: Path) -> tuple[set[str], set[str]]:
     """Waves with figures broken down by approval, and the other waves."""
-    from chasm.uncertainty import APPROVAL_VARIABLE
+    from chasm.analysis.uncertainty import APPROVAL_VARIABLE
 
     figures = io.load_figures(raw)
     waves = set(io.load_metadata(raw / "metadata")["waves"])

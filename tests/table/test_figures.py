@@ -1,4 +1,4 @@
-"""Sentences about the tidy figures table (chasm.figures): cells where two sources speak,
+"""Sentences about the tidy figures table (chasm.data.figures): cells where two sources speak,
 which figure the one-per-cell rule takes, and where the figures come from."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm import figures
+from chasm.data import figures
 
 SOURCES = pd.DataFrame([
     {"source_id": "essay-x", "kind": "essay", "publisher": "REM", "published": "2025-12-08"},

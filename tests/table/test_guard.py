@@ -1,4 +1,4 @@
-"""One make per checkout, its own package, no publishing after make has gone (chasm.guard)."""
+"""One make per checkout, its own package, no publishing after make has gone (chasm.build.guard)."""
 
 import os
 import subprocess
@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from chasm import guard, paths
+from chasm import paths
+from chasm.build import guard
 
 
 @pytest.fixture

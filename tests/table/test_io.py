@@ -1,9 +1,11 @@
-"""Loading the real raw files, and the tidy table built from them (chasm.io, chasm.figures)."""
+"""Loading the real raw files, and the tidy table built from them (chasm.data.io,
+chasm.data.figures)."""
 
 import pandas as pd
 import pytest
 
-from chasm import figures, io, paths
+from chasm import paths
+from chasm.data import figures, io
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +205,7 @@ def _mutations(name: str, data):
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_the_compiled_validator_agrees_with_jsonschema(name):
-    """chasm.io validates with fastjsonschema, node by node to report every problem; on the
+    """chasm.data.io validates with fastjsonschema, node by node to report every problem; on the
     real file and on each broken variant it must give jsonschema's verdict (an independent
     implementation), and name at least one problem exactly when jsonschema finds one."""
     import jsonschema

@@ -1,11 +1,12 @@
-"""chasm.methods: the 09_methods tables, on synthetic comparison rows and on the project's own
+"""chasm.analysis.methods: the 09_methods tables, on synthetic comparison rows and on the project's
+own
 plan (the verdict's adjusted p reproduced at tau = 0, the issue's hand numbers)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import methods
+from chasm.analysis import methods
 from chasm.report import ParameterError
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.nonsampling import pvalues_with_tau
@@ -86,7 +87,8 @@ def test_tracker_tau_windows():
 # -- on the project's own data -----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def project():
-    from chasm import figures, io, plan
+    from chasm.analysis import plan
+    from chasm.data import figures, io
     from chasm.stats import design
 
     analysis = plan.load_plan()
@@ -117,7 +119,7 @@ def test_issue_hand_numbers_for_the_traitors_fall(project):
 
 def test_decomposition_on_the_project(project):
     _, tidy, meta, _, tests = project
-    from chasm import io
+    from chasm.data import io
 
     dec = methods.decomposition_table(tests, "confirmatory", tidy, meta, io.load_approval())
     assert "W-traitors" in set(dec["comparison_id"])
@@ -141,7 +143,7 @@ def test_another_role_runs_and_a_zero_change_is_said_so(project):
     # nothing assumes the confirmatory pair: the exploratory screen (three comparisons, two
     # with no published change) goes through every table
     analysis, tidy, meta, deff, _ = project
-    from chasm import io
+    from chasm.data import io
 
     tests = methods.comparisons(analysis, tidy, meta, deff, None, role="exploratory")
     post = methods.posterior_table(tests, "exploratory", 0.05)

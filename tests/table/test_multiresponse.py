@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from chasm import multiresponse as op
 from chasm import plots, report
+from chasm.analysis import multiresponse as op
 
 META = {"questions": {"q": {"response": "multiple", "options": {
     "traitors": {"label": "traitors", "tone": "negative"},

@@ -1,11 +1,13 @@
-"""Params files checked against their notebook before any kernel starts (chasm.params)."""
+"""Params files checked against their notebook before any kernel starts (chasm.data.params)."""
 
 import json
 
 import pytest
 
-from chasm import build, params, paths
-from chasm.params import ParameterFileError
+from chasm import paths
+from chasm.build import driver
+from chasm.data import params
+from chasm.data.params import ParameterFileError
 
 PARAMETERS = 'run = "x"  # set by make\ndeff = None\nalpha = 0.05\nwave = "2024-03"\nn = None\n'
 
@@ -114,10 +116,10 @@ def test_declared_requires_one_literal_parameters_cell(tmp_path):
 def test_build_reports_it_as_one_build_error(notebook):
     path = notebook.parent / "params" / "99_demo.yaml"
     path.write_text("Deff: 2\n")
-    with pytest.raises(build.BuildError, match="did you mean 'deff'"):
-        build.load_params(path)  # the notebook is found from the file name
+    with pytest.raises(driver.BuildError, match="did you mean 'deff'"):
+        driver.load_params(path)  # the notebook is found from the file name
 
 
 @pytest.mark.parametrize("params_path", sorted(paths.PARAMS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_committed_params_file_loads(params_path):
-    build.load_params(params_path)
+    driver.load_params(params_path)

@@ -1,10 +1,12 @@
-"""The analysis plan (chasm.plan): loading and checking data/plan.yaml, the family of any two
+"""The analysis plan (chasm.analysis.plan): loading and checking data/plan.yaml, the family of any
+two
 waves, and the one home of a wave comparison's adjusted p."""
 
 import pandas as pd
 import pytest
 
-from chasm import figures, io, plan, waves
+from chasm.analysis import plan, waves
+from chasm.data import figures, io
 from chasm.stats.multiplicity import adjust_pvalues
 
 
@@ -147,7 +149,7 @@ def test_wave_tests_tipping_points_only_on_request(the_plan, meta):
     and asked for they are compare.robustness at the family's level, the same numbers."""
     import numpy as np
 
-    from chasm import compare
+    from chasm.analysis import compare
 
     tidy = figures.load()
     plain = plan.wave_tests(the_plan, tidy, meta, 1.9).set_index("comparison_id")

@@ -1,6 +1,6 @@
 """Every float the project writes carries ``io.SIGNIFICANT_DIGITS`` significant digits, so the
-committed bytes do not depend on a machine's last-bit differences (chasm.io.float_text,
-csv_text, write_csv; display.table's ``text/csv``).
+committed bytes do not depend on a machine's last-bit differences (chasm.data.io.float_text,
+csv_text, write_csv; tables.table's ``text/csv``).
 
 The rebuild with perturbed floats (``CHASM_FLOAT_NOISE_ULPS``) runs in ``.ci/run`` on every
 report; here: the formatter's properties, and a scan of every committed table and notebook
@@ -18,7 +18,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from chasm import display, io, paths
+from chasm import paths, tables
+from chasm.data import io
 
 DIGITS = io.SIGNIFICANT_DIGITS
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
@@ -84,7 +85,7 @@ def test_csv_text_formats_floats_in_text_columns_too():
 
 def test_display_table_csv_is_the_declared_writer():
     frame = pd.DataFrame({"share": [1 / 3]})
-    assert display.table(frame).csv == io.csv_text(frame)
+    assert tables.table(frame).csv == io.csv_text(frame)
 
 
 _FLOAT = re.compile(r"(?<![\w.])-?(\d+)\.(\d+)(?:e[-+]?\d+)?(?![\w.])")

@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chasm import claims, figures, io, paths, rules
+from chasm import paths
+from chasm.data import figures, io
+from chasm.register import claims, rules
 
 TEXT = "synthetic-daily-2025"
 SOURCE_ROWS = (
@@ -201,7 +203,7 @@ def test_a_complete_breakdown_without_sizes_is_checked_for_any_sizes(project, no
     """05's every-breakdown check: with no sizes, the total of a complete breakdown must lie
     between its lowest and highest group (a weighted mean, whatever the weights): 7% and 28%
     allow a total of 9%; 12% and 28% do not (11.5 - 9.5 = 2 points at the nearest ends)."""
-    from chasm import subgroups
+    from chasm.analysis import subgroups
 
     path = project / "raw" / "synthetic_figures.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",7,7%", f",{no_share},{no_share}%"),

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import build, io, paths, report
+from chasm import paths, report
+from chasm.build import driver
+from chasm.data import io
 
 META = io.load_metadata()
 WAVE = sorted(META["waves"])[-1]
@@ -52,19 +54,19 @@ def test_bad_parameter_is_named(kwargs, message):
 
 
 def test_split_run_missing_params_file():
-    with pytest.raises(build.BuildError, match=r"params file notebooks/params/"
+    with pytest.raises(driver.BuildError, match=r"params file notebooks/params/"
                                                r"01_ingest--nonexistent\.yaml is missing"):
-        build.split_run("01_ingest--nonexistent")
-    with pytest.raises(build.BuildError, match=r"params file .*99_nothing\.yaml is missing"):
-        build.split_run("99_nothing")
+        driver.split_run("01_ingest--nonexistent")
+    with pytest.raises(driver.BuildError, match=r"params file .*99_nothing\.yaml is missing"):
+        driver.split_run("99_nothing")
 
 
 def test_split_run_missing_notebook(tmp_path, monkeypatch):
     (tmp_path / "99_orphan.yaml").write_text("{}\n")
     monkeypatch.setattr(paths, "PARAMS", tmp_path)
-    with pytest.raises(build.BuildError, match=r"notebook notebooks/99_orphan\.ipynb "
+    with pytest.raises(driver.BuildError, match=r"notebook notebooks/99_orphan\.ipynb "
                                                r"\(named by run '99_orphan'\) is missing"):
-        build.split_run("99_orphan")
+        driver.split_run("99_orphan")
 
 
 @pytest.mark.parametrize(("value", "shown"), [

@@ -1,11 +1,12 @@
-"""Tipping points and preference falsification of the register's verdicts (chasm.sensitivity):
+"""Tipping points and preference falsification of the register's verdicts
+(chasm.register.sensitivity):
 each tipping point plugged back flips the test, and the falsification table follows them."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import sensitivity
+from chasm.register import sensitivity
 from chasm.stats.rounding import with_rounding
 from chasm.stats.twosample import compare_waves
 
@@ -77,7 +78,8 @@ def test_falsification_follows_the_tipping_shift_and_level_margin():
 def test_specification_table_against_its_parts():
     """The multiverse: each row's p is the treatment's own test and its adjusted p Holm over
     the first k of the plan's comparisons; the plan's own specification reproduces 03's row."""
-    from chasm import figures, io, plan
+    from chasm.analysis import plan
+    from chasm.data import figures, io
     from chasm.stats.multiplicity import adjust_pvalues
 
     the = plan.load_plan()

@@ -1,4 +1,5 @@
-"""chasm.series on synthetic tables: selection, parameter rejection, too few waves, the family
+"""chasm.analysis.series on synthetic tables: selection, parameter rejection, too few waves, the
+family
 over a series, the approval series as figures, and changes whose verdict the source decides."""
 
 import html
@@ -7,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import series, worded
+from chasm.analysis import series
+from chasm.data import worded
 from chasm.report import ParameterError
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.trend import logistic_trend
@@ -382,7 +384,7 @@ def test_reviewer_numbers_on_levada_approval_reproduced():
     correlation of the pairs); Newey-West trend p 0.35-0.56 for lags 6-36 (the reviewer wrote
     0.36 for lag 6: we get 0.354); Cochrane-Orcutt on the logit with the Pearson rho: slope
     -0.0035 log-odds per year, p 0.82."""
-    from chasm import io
+    from chasm.data import io
     from chasm.stats import trend as st
 
     a = io.load_approval().dropna(subset=["approve"])

@@ -8,8 +8,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from chasm import subgroups as bd  # noqa: E402
-from chasm import weights  # noqa: E402
+from chasm.analysis import subgroups as bd  # noqa: E402
+from chasm.analysis import weights  # noqa: E402
 
 META = {
     "questions": {

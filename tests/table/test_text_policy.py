@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chasm import io, paths, text
+from chasm import paths, text
+from chasm.data import io
 
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
         "\u2069", "\u200e", "\u200f", "\u061c"]
@@ -167,9 +168,9 @@ def test_plan_and_other_strict_yaml_refuse_invisible_characters(tmp_path):
 def test_table_cells_drop_invisible_characters():
     import pandas as pd
 
-    from chasm import display
+    from chasm import tables
 
-    cells = display.format_column(pd.Series(["traitors \u202e%99", "plain"]), None)
+    cells = tables.format_column(pd.Series(["traitors \u202e%99", "plain"]), None)
     assert cells == ["traitors %99", "plain"]
 
 
@@ -197,7 +198,7 @@ def test_chart_text_is_drawn_literally_and_cleaned(tmp_path, monkeypatch):
 
 
 def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
-    from chasm import site
+    from chasm.site import pages
 
     data = tmp_path / "data"
     raw = copy_raw(data)
@@ -207,14 +208,14 @@ def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
     set_cell(path, "published", "", row=2)
     set_cell(path, "title", "", row=2)
     monkeypatch.setattr(paths, "DATA", data)
-    rows = site.sources()
+    rows = pages.sources()
     assert rows[1]["url"] == "" and rows[1]["publisher"] == "Levada Center"
     assert rows[2]["published"] == "n.d." and rows[2]["title"] == "title not known"
     assert all(r["url"] == "" or r["url"].startswith("http") for r in rows)
 
 
 def test_a_params_text_with_an_invisible_character_is_refused(tmp_path):
-    from chasm import params
+    from chasm.data import params
 
     def texts(nb):  # parameters that accept text (a text or a None default)
         return [k for k, v in params.declared(nb).items()
@@ -231,7 +232,7 @@ def test_a_params_text_with_an_invisible_character_is_refused(tmp_path):
 def test_an_unknown_publication_date_is_said_as_such():
     import pandas as pd
 
-    from chasm import figures
+    from chasm.data import figures
 
     sources = pd.DataFrame({"source_id": ["a", "b"], "publisher": ["P", "Q"],
                             "published": ["2024-01-02", None]})

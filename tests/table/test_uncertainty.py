@@ -1,4 +1,4 @@
-"""Per-figure sizes and intervals (chasm.uncertainty) and the tables and sentences of
+"""Per-figure sizes and intervals (chasm.analysis.uncertainty) and the tables and sentences of
 02_uncertainty built on them."""
 
 import numpy as np
@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from chasm import uncertainty
+from chasm.analysis import uncertainty
+from chasm.analysis.uncertainty import figure_intervals, subgroup_sizes
 from chasm.stats.intervals import share_interval
-from chasm.uncertainty import figure_intervals, subgroup_sizes
 
 META = {
     "waves": {
@@ -62,7 +62,7 @@ def test_subgroup_sizes_each_rule():
     assert s["w"].iloc[1] == pytest.approx(22 / 83)
     assert s["w"].iloc[2] == pytest.approx(61 / 83)
     assert s["weight_source"].iloc[1] == "population by age"
-    # 87 + 11 + 3 = 101: the shares are normalised to sum 1 (chasm.weights)
+    # 87 + 11 + 3 = 101: the shares are normalised to sum 1 (chasm.analysis.weights)
     assert s["w"].iloc[3] == pytest.approx(11 / 101)
     assert s["weight_source"].iloc[3] == "approval 2024-03"
     assert s["n_group"].iloc[3] == pytest.approx(11 / 101 * 1600)

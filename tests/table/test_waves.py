@@ -1,4 +1,5 @@
-"""Wave comparisons (chasm.waves): the pairs of figures two waves share, the least favourable
+"""Wave comparisons (chasm.analysis.waves): the pairs of figures two waves share, the least
+favourable
 p-values, Holm within the declared family, verdicts, the widened interval, and the tables and
 sentences of 03_waves built on them."""
 
@@ -8,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import waves
-from chasm.stats.multiplicity import adjust_pvalues
-from chasm.stats.twosample import compare_waves, equivalence_test
-from chasm.waves import (
+from chasm.analysis import waves
+from chasm.analysis.waves import (
     holm_in_family,
     range_ci,
     wave_pairs,
     worst_equivalence_pvalue,
     worst_rounding_pvalue,
 )
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.twosample import compare_waves, equivalence_test
 
 
 def tidy_rows(*rows):
@@ -55,7 +56,7 @@ def test_wave_pairs_every_source_and_best_flag():
     row = pairs.iloc[1]
     assert row["kind_2"] == "secondary" and row["text_2"] == "a third"
     # "a third" [28.3, 38.3] overlaps E01's 37% [36.5, 37.5]: one quantity, in the
-    # intersection (chasm.worded.identify)
+    # intersection (chasm.data.worded.identify)
     assert (row["low2"], row["high2"], row["p2"]) == (36.5, 37.5, 37.0)
     assert pairs.groupby(["question", "option"])["best"].sum().eq(1).all()
 
@@ -140,7 +141,7 @@ def test_range_ci_contains_point_ci_and_reduces_to_it():
 
 # ---------------------------------------------------------------- 03_waves' tables
 def two_family(method="holm"):
-    """Both options in one declared family (as chasm.plan.wave_family returns it)."""
+    """Both options in one declared family (as chasm.analysis.plan.wave_family returns it)."""
     return pd.DataFrame({"question": ["q", "w"], "option": ["traitors", "would"],
                          "comparison_id": ["W-t", "W-w"], "family": ["f", "f"],
                          "role": ["confirmatory"] * 2, "method": [method] * 2,
@@ -184,7 +185,7 @@ def test_compare_pairs_tests_and_holm_by_hand(res):
     # margin reachable at 9% with no change, and TOST on the verdict's test (rounding noise
     # included) at that margin sits exactly at alpha; without the noise it is below alpha
     assert res.loc[2, "margin_smallest"] == pytest.approx(res.loc[2, "margin_reachable"])
-    from chasm import compare
+    from chasm.analysis import compare
     at = compare.equivalence_pvalue(9, 9, 1600, 1600, 1.9, res.loc[2, "noise_var"],
                                     res.loc[2, "margin_smallest"])
     assert at[0] == pytest.approx(0.05, abs=1e-6)

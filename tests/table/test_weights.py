@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import weights
+from chasm.analysis import weights
 
 META = {
     "waves": {"w1": {"n": 1600, "approval_month": "2024-03"},

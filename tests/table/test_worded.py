@@ -1,8 +1,8 @@
-"""The one rule that reads published figures' text (chasm.worded)."""
+"""The one rule that reads published figures' text (chasm.data.worded)."""
 
 import pytest
 
-from chasm.worded import ROUNDING, WORD_TOLERANCE, WordedFigureError, read
+from chasm.data.worded import ROUNDING, WORD_TOLERANCE, WordedFigureError, read
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_words_are_identification_intervals_intersected_with_numbers():
     no numeric twin keep their band."""
     import pandas as pd
 
-    from chasm import worded
+    from chasm.data import worded
 
     def row(fid, text, wave="2025-04", option="traitors"):
         r = worded.read(text)

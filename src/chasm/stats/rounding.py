@@ -1,7 +1,7 @@
 """Rounding of published shares as ordinary uncertainty: a uniform error added to the variance.
 
 WHAT. A published whole number stands for any true share within +-0.5 of it, a range "35-40%"
-for its ends +-0.5, a fraction in words for +-5 points (``chasm.worded``). Taken as noise, the
+for its ends +-0.5, a fraction in words for +-5 points (``chasm.data.worded``). Taken as noise, the
 error of a figure whose text allows ``[low, high]`` is uniform on that interval, with variance
 ``(high - low)^2 / 12`` (1/12 point^2 for a whole number). :func:`rounding_variance` gives it,
 :func:`with_rounding` adds it to the sampling variance of a difference and returns the test and
@@ -12,7 +12,7 @@ WHY. Reading every figure at the end of its interval least favourable to a claim
 as an adversary: both integers would have to be rounded the wrong way by the largest amount at
 once. As noise, rounding moves the p-value of 43% -> 37% (1600 interviews a wave, deff 1.90)
 only from 0.0120 to about 0.013. The least favourable reading stays available as a robustness
-column (``chasm.waves.worst_rounding_pvalue``); this module is the verdict's reading
+column (``chasm.analysis.waves.worst_rounding_pvalue``); this module is the verdict's reading
 (DESIGN.md, "Verdicts").
 
 CONVENTIONS. Points (0-100). The sampling standard error of a difference is the one its score

@@ -35,8 +35,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import paths, worded
-from . import text as text_policy
+from chasm import paths
+from chasm import text as text_policy
+from chasm.data import worded
 
 SOURCE_KINDS = ("essay", "primary", "secondary", "derived")
 RESPONSE_TYPES = ("single", "multiple", "unknown")
@@ -109,7 +110,7 @@ def _read_bytes(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise RawDataError(path, f"is {size:,} bytes, above the limit of {MAX_FILE_BYTES:,} "
-                           "for a data file (chasm.io.MAX_FILE_BYTES): is it the right file?")
+                           "for a data file (chasm.data.io.MAX_FILE_BYTES): is it the right file?")
     return path.read_bytes()
 
 
@@ -629,7 +630,7 @@ def _read_yaml(path: Path, schema: str) -> tuple[object, dict[tuple, _Where]]:
 
 def read_yaml(path: Path) -> tuple[object, dict[tuple, _Where]]:
     """A YAML file read as strictly as the metadata, for a loader that checks its structure
-    itself (``data/plan.yaml``: :mod:`chasm.plan`): no anchors, aliases, tags, YAML 1.1
+    itself (``data/plan.yaml``: :mod:`chasm.analysis.plan`): no anchors, aliases, tags, YAML 1.1
     guesses or repeated keys, no markup or invisible characters in text; returns the data and
     where each key stands (line, value as written) for messages. Records the read."""
     path = Path(path)
@@ -813,7 +814,7 @@ def _fact_problems(raw: Path, files: dict[str, Path], figures: pd.DataFrame,
       mistake (keep one row; another place in the source goes into ``location``);
     - **single-choice sums**: the options of a ``response: single`` question, in one wave,
       source and group, cannot sum above 100 once each figure is taken at the low end of its
-      rounding or wording (``chasm.worded``). A sum below 100 is fine: options may be missing
+      rounding or wording (``chasm.data.worded``). A sum below 100 is fine: options may be missing
       ("hard to say" is often not quoted);
     - **a source after its wave**: a figure's source (and the source it ``cites``) cannot be
       published before the wave's month (a year-only date counts as its December);
@@ -876,8 +877,8 @@ def _fact_problems(raw: Path, files: dict[str, Path], figures: pd.DataFrame,
                      "made after it")
 
     # approval_month where an analysis needs it: a wave broken down by approval is weighted
-    # by the approval split of its approval_month (chasm.weights; 05_subgroups)
-    from .uncertainty import APPROVAL_VARIABLE
+    # by the approval split of its approval_month (chasm.analysis.weights; 05_subgroups)
+    from chasm.analysis.uncertainty import APPROVAL_VARIABLE
 
     where_waves = _metadata_cached(str(raw / "metadata"))[1]["waves"]
     waves_file = raw / "metadata" / "waves.yaml"

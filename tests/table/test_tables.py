@@ -1,4 +1,4 @@
-"""chasm.display: tables as a reader reads them (headers, formats, links, CSV, shared tables)."""
+"""chasm.tables: tables as a reader reads them (headers, formats, links, CSV, shared tables)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import display, report
+from chasm import report, tables
 
 
 @pytest.fixture(autouse=True)
 def fresh_anchors(monkeypatch):
-    monkeypatch.setattr(display, "_ANCHORS", display._Anchors())
+    monkeypatch.setattr(tables, "_ANCHORS", tables._Anchors())
 
 
 def _cells(page: str) -> list[list[str]]:
@@ -27,7 +27,7 @@ def _cells(page: str) -> list[list[str]]:
 
 def test_headers_are_plain_language_and_unknown_names_lose_underscores():
     frame = pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3], "some_new_column": ["x"]})
-    out = display.table(frame, index="figure_id")
+    out = tables.table(frame, index="figure_id")
     assert _cells(out.html)[0] == ["figure", "interval low", "some new column"]
 
 
@@ -41,7 +41,7 @@ def test_numbers_are_formatted_by_column_kind():
         "deff": [1.8963, 1.8963, 2.5],              # design effect: two decimals
         "agree": [True, False, True],               # booleans: yes / no
     })
-    rows = _cells(display.table(frame).html)
+    rows = _cells(tables.table(frame).html)
     assert rows[1] == ["traitors", "24.8", "43", "<0.001", "843", "1.90", "yes"]
     assert rows[2] == ["no_faith", "33.3", "37", "0.012", "300", "1.90", "no"]
     assert rows[3] == ["other", "–", "40", "–", "12", "2.50", "yes"]
@@ -49,19 +49,19 @@ def test_numbers_are_formatted_by_column_kind():
 
 def test_negative_numbers_use_a_true_minus_and_no_negative_zero():
     frame = pd.DataFrame({"diff": [-6.04, -0.01, 4.0]})
-    assert [r[0] for r in _cells(display.table(frame).html)[1:]] == ["−6.0", "0.0", "4.0"]
+    assert [r[0] for r in _cells(tables.table(frame).html)[1:]] == ["−6.0", "0.0", "4.0"]
 
 
 def test_no_pandas_index_the_index_column_comes_first_as_row_header():
     frame = pd.DataFrame({"wave": ["2024-03"], "figure_id": ["E06"]}, index=[7])
-    out = display.table(frame, index="figure_id")
+    out = tables.table(frame, index="figure_id")
     assert _cells(out.html)[1] == ["E06", "2024-03"]
     assert '<th scope="row"' in out.html and ">7<" not in out.html
 
 
 def test_technical_columns_leave_the_table_but_stay_in_its_csv():
     frame = pd.DataFrame({"figure_id": ["E01"], "rule": ["number"], "ci_low": [33.31734]})
-    out = display.table(frame)
+    out = tables.table(frame)
     assert "number" not in out.html and "rule" not in _cells(out.html)[0]
     back = pd.read_csv(_io.StringIO(out.csv))
     assert list(back.columns) == ["figure_id", "rule", "ci_low"]
@@ -69,29 +69,29 @@ def test_technical_columns_leave_the_table_but_stay_in_its_csv():
 
 
 def test_values_are_escaped():
-    out = display.table(pd.DataFrame({"note": ["<b>x</b> & y"]}))
+    out = tables.table(pd.DataFrame({"note": ["<b>x</b> & y"]}))
     assert "<b>x</b>" not in out.html and "&lt;b&gt;x&lt;/b&gt; &amp; y" in out.html
 
 
 def test_figure_and_claim_ids_link_to_their_rows_and_the_first_table_anchors_them():
     frame = pd.DataFrame({"figure_id": ["E01", "S01"], "figure_ids": ["E01 E02", "S01"],
                           "claim_id": ["C13", "C14"]})
-    first = display.table(frame, index="figure_id").html
+    first = tables.table(frame, index="figure_id").html
     assert 'id="fig-E01"' in first and 'id="fig-S01"' in first
     assert '<a href="01_ingest.html#fig-E02">E02</a>' in first
     assert '<a href="claims.html#C13">C13</a>' in first
-    second = display.table(frame, index="figure_id").html
+    second = tables.table(frame, index="figure_id").html
     assert 'id="fig-E01"' not in second  # ids stay unique on a page
 
 
 def test_a_wide_table_scrolls_in_its_own_box():
-    out = display.table(pd.DataFrame({f"c{i}": [i] for i in range(16)}))
+    out = tables.table(pd.DataFrame({f"c{i}": [i] for i in range(16)}))
     assert out.html.startswith('<div class="table-box"')
 
 
 def test_the_gaps_table_is_shown_once_as_a_link():
     gaps = pd.DataFrame({"id": ["a", "b"], "what": ["x", "y"], "consequence": ["p", "q"]})
-    out = display.table(gaps, index="id")
+    out = tables.table(gaps, index="id")
     assert 'href="index.html#gaps"' in out.html and "<table" not in out.html
     assert "(2 items)" in out.html
 
@@ -104,7 +104,7 @@ def test_report_show_renders_through_the_display_layer():
 
 
 def test_plain_text_has_the_same_headers_and_values():
-    out = display.table(pd.DataFrame({"ci_high": [40.8188], "verdict": ["consistent"]}))
+    out = tables.table(pd.DataFrame({"ci_high": [40.8188], "verdict": ["consistent"]}))
     assert out.text.split() == ["interval", "high", "verdict", "40.8", "consistent"]
 
 
@@ -112,7 +112,7 @@ def test_codes_show_as_their_metadata_labels_and_the_csv_keeps_the_codes():
     frame = pd.DataFrame({"question": ["why_people_leave", "wish_to_emigrate"],
                           "option": ["traitors", "would_not"], "subgroup_var": ["age", "x"],
                           "subgroup": ["55+", "unknown_code"]})
-    out = display.table(frame)
+    out = tables.table(frame)
     assert _cells(out.html)[1][1:] == ["traitors and betrayers of the Motherland", "age group",
                                        "55 and older"]
     assert _cells(out.html)[2][1:] == ["would not like to move abroad", "x", "unknown_code"]
@@ -122,22 +122,22 @@ def test_codes_show_as_their_metadata_labels_and_the_csv_keeps_the_codes():
 def test_a_named_index_becomes_the_row_header_and_verdicts_become_badges():
     counts = pd.DataFrame({"supported": [2, 0], "verdict": ["consistent", "not testable"]},
                           index=pd.Index(["comparison", "qualitative"], name="kind"))
-    out = display.table(counts)
+    out = tables.table(counts)
     assert _cells(out.html)[1][0] == "comparison" and '<th scope="row"' in out.html
     assert '<span class="badge badge-fair">consistent</span>' in out.html
     filtered = pd.DataFrame({"note": ["x"]}, index=[5])  # a filtered row keeps no number
-    assert _cells(display.table(filtered).html) == [["note"], ["x"]]
+    assert _cells(tables.table(filtered).html) == [["note"], ["x"]]
 
 
 def test_codes_without_a_label_are_shown_as_words_and_kept_in_the_csv():
     frame = pd.DataFrame({"question": ["why_people_leave"], "family": ["essay_waves"],
                           "diff": [-6.0]})
-    shown = display.table(frame)
+    shown = tables.table(frame)
     assert "why people leave" in shown.html and "essay waves" in shown.html
     assert "why_people_leave" not in shown.html and "why_people_leave" in shown.csv
 
 
 def test_every_cell_names_its_column_for_the_stacked_phone_layout():
-    shown = display.table(pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3]}),
+    shown = tables.table(pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3]}),
                           index="figure_id")
     assert 'data-label="figure"' in shown.html and 'data-label="interval low"' in shown.html

@@ -9,9 +9,11 @@ one row per comparison with one column vocabulary (:data:`RECORD`): the change `
 favourable rounding (``p_worst``) as robustness. :func:`robustness` adds the tipping points of
 the same noise-widened test at the level a family's adjustment implies (design effect, factor
 on the interviews, shift in answering), and :func:`smallest_margin` the smallest equivalence
-margin it establishes. 03_waves (``chasm.waves.compare_pairs``), the register's two-sample
-rules (``chasm.rules``), the register's tipping points (``chasm.sensitivity``) and 08_series'
-adjacent changes (``chasm.series``) all call it: a comparison is judged by one test wherever
+margin it establishes. 03_waves (``chasm.analysis.waves.compare_pairs``), the register's two-sample
+rules (``chasm.register.rules``), the register's tipping points (``chasm.register.sensitivity``)
+and 08_series'
+adjacent changes (``chasm.analysis.series``) all call it: a comparison is judged by one test
+wherever
 it appears.
 
 WHY. The same fall (43% -> 37%) was tested with rounding noise in 03 and the register, without
@@ -51,15 +53,15 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
       verdict reads, before its family's adjustment;
     * ``ci_low``, ``ci_high``: the ``1 - alpha`` interval inverting that test
       (``noise_interval``); Newcombe's hybrid interval where no score test exists;
-    * ``p_worst``: the least favourable rounding (``chasm.waves.worst_rounding_pvalue``), a
+    * ``p_worst``: the least favourable rounding (``chasm.analysis.waves.worst_rounding_pvalue``), a
       robustness column, never the verdict.
 
     ``interval=False`` leaves ci_low/ci_high NaN (their root finding is most of the cost; the
     specification table needs only the p-values).
     """
-    from .stats.rounding import noise_interval, noise_score_test, rounding_variance
-    from .stats.twosample import compare_pvalues
-    from .waves import worst_rounding_pvalue
+    from chasm.analysis.waves import worst_rounding_pvalue
+    from chasm.stats.rounding import noise_interval, noise_score_test, rounding_variance
+    from chasm.stats.twosample import compare_pvalues
 
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
                                    (p1, p2, low1, high1, low2, high2, n1, n2, deff)))
@@ -76,7 +78,7 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
         ci[score, 0], ci[score, 1] = noise_interval(a1[score], a2[score], m1[score], m2[score],
                                                     d[score], d[score], v[score], alpha)
     for i in np.flatnonzero(degenerate) if interval else []:
-        from .stats.twosample import compare_waves
+        from chasm.stats.twosample import compare_waves
 
         row = compare_waves(a1[i], a2[i], m1[i], m2[i], d[i], d[i], alpha).iloc[0]
         ci[i] = row["ci_low"], row["ci_high"]
@@ -103,7 +105,7 @@ def robustness(p1, p2, n1, n2, deff: float, noise_var, level) -> pd.DataFrame:
     ``tipping_shift`` (points added to the second share at which it crosses; signed).
     ``chasm.stats.sensitivity.tipping_deff`` / ``tipping_n`` / ``tipping_shift`` with
     ``extra_variance``."""
-    from .stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+    from chasm.stats.sensitivity import tipping_deff, tipping_n, tipping_shift
 
     a, b, m1, m2, v, lv = (np.ravel(x) for x in np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(x, dtype=float)) for x in (p1, p2, n1, n2, noise_var,
@@ -125,7 +127,7 @@ def smallest_margin(p1, p2, n1, n2, deff, noise_var, alpha: float = 0.05) -> np.
     """Smallest equivalence margin (points) each comparison establishes on the verdict's test
     (two one-sided noise-widened score tests: ``chasm.stats.rounding.noise_smallest_margin``).
     """
-    from .stats.rounding import noise_smallest_margin
+    from chasm.stats.rounding import noise_smallest_margin
 
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
                                    (p1, p2, n1, n2, noise_var)))
@@ -140,7 +142,7 @@ def equivalence_pvalue(p1, p2, n1, n2, deff: float, noise_var, margin) -> np.nda
     ``margin``."""
     from scipy.stats import norm
 
-    from .stats.rounding import noise_score_test
+    from chasm.stats.rounding import noise_score_test
 
     m = np.asarray(margin, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

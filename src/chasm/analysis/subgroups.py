@@ -4,7 +4,7 @@ WHAT. Gathers the published cells of one answer (wave, question, option) by a br
 variable (age group, approval of Putin), with the interval of true values each wording allows,
 and derives what a single-response question implies for a cell that was published only as its
 complement ("would not" 92% means "would" at most 8.5%). With the group weights of
-:mod:`chasm.weights` (their one home) it combines the statistics of
+:mod:`chasm.analysis.weights` (their one home) it combines the statistics of
 :mod:`chasm.stats.partitions` into the checks a reader of a subgroup table needs: the weighted
 identity with unpublished groups left free (:func:`weighted_identity`, also the claims
 register's), the range of an unpublished group (several unpublished groups are merged into one,
@@ -33,9 +33,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chasm import weights
+from chasm.analysis import weights
+from chasm.analysis.weights import merge_groups, merged_label
 from chasm.stats import partitions as sg
-from chasm.weights import merge_groups, merged_label
 
 CELL_COLUMNS = ["group", "figure_id", "source_kind", "value_text", "rule", "point", "low",
                 "high", "published", "derived", "how"]
@@ -51,7 +51,7 @@ def group_labels(meta: Mapping, var: str) -> list[str]:
 
 def _best_cell(tidy: pd.DataFrame, wave: str, question: str, option: str, var: str,
                group: str) -> pd.Series | None:
-    from chasm import figures
+    from chasm.data import figures
 
     cell = figures.cell(tidy, wave, question, option, var, group)
     if cell.empty:
@@ -186,7 +186,8 @@ def missing_group(total: tuple[float, float], weights: pd.Series, cells: pd.Data
     (absent or NaN) are unpublished; if there are several they are merged into one group
     (their weights summed) since the identity only constrains their weighted mean. ``members``
     maps a label of ``weights`` that is itself a merged group to its members (e.g.
-    :attr:`chasm.weights.ApprovalWeights.members`); by default each label is one group. Uses
+    :attr:`chasm.analysis.weights.ApprovalWeights.members`); by default each label is one group.
+    Uses
     :func:`chasm.stats.partitions.solve_missing_subgroup` with the published groups' ranges and
     the total's range ``(low, high)``.
     """
@@ -834,7 +835,8 @@ APPROVAL = "putin_approval"
 
 def approval_split(meta: Mapping, approval: pd.DataFrame, wave: str
                    ) -> weights.ApprovalWeights | None:
-    """:func:`chasm.weights.wave_approval_weights` of ``wave``, None when no source gives it."""
+    """:func:`chasm.analysis.weights.wave_approval_weights` of ``wave``, None when no source gives
+    it."""
     try:
         return weights.wave_approval_weights(meta, approval, wave)
     except weights.NoWeights:
@@ -965,14 +967,16 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
     For every wave with a breakdown by age or approval: would + would not <= 100 (single
     response, :func:`single_response_check`); the identity by age with unpublished groups
     merged and bounded; by approval, the unpublished group(s) bounded over the rounding grid
-    of the wave's approval weights (:func:`chasm.weights.approval_weights`), and where only
+    of the wave's approval weights (:func:`chasm.analysis.weights.approval_weights`), and where only
     approval is published, whether the disapprovers' own figure lies inside the derived range
     of everyone who did not approve (a weak check: it assumes few gave no answer, whose range
-    over the recent months :func:`chasm.weights.no_answer_window` gives). ``question`` has the
+    over the recent months :func:`chasm.analysis.weights.no_answer_window` gives). ``question`` has
+    the
     single-response options "would" and "would_not"; ``n`` overrides every wave's N. ``age``
     is either the age weights of every wave or the population tables by date
-    (``chasm.io.load_populations()``), each wave then weighted by its nearest table
-    (:func:`chasm.weights.wave_age_weights`). ``question`` "" skips the section (one sentence).
+    (``chasm.data.io.load_populations()``), each wave then weighted by its nearest table
+    (:func:`chasm.analysis.weights.wave_age_weights`). ``question`` "" skips the section (one
+    sentence).
     """
     from chasm import report
 
@@ -1143,12 +1147,13 @@ def breakdown_checks(tidy: pd.DataFrame, meta: Mapping,
     its published total, complete or partial.
 
     For each wave, question, option and variable with at least one published group (by
-    :func:`chasm.figures.best`) the weighted identity (:func:`weighted_identity`, rounding and
+    :func:`chasm.data.figures.best`) the weighted identity (:func:`weighted_identity`, rounding and
     wording ranges carried, unpublished groups free in 0-100) with the weights of
-    :mod:`chasm.weights`: age bands from the population table nearest to the wave, approval
+    :mod:`chasm.analysis.weights`: age bands from the population table nearest to the wave, approval
     from the wave's approval month. ``moves`` is how far (points) the implied total's ends move
     with the next nearest population table (NaN when there is none or the weights are not by
-    age). Groups no source sizes (``chasm.weights.given_sizes`` gives sizes from the metadata
+    age). Groups no source sizes (``chasm.analysis.weights.given_sizes`` gives sizes from the
+    metadata
     where a source does): a complete breakdown is checked for every size the groups can have
     (its total must lie between its lowest and highest group); a partial one, or one without a
     published total, is listed as "not checked" with the reason, as is one whose published
@@ -1298,9 +1303,9 @@ def cells_or_message(checks: AgeChecks | ApprovalChecks, total: pd.Series | None
 
 def best_sentences(tidy: pd.DataFrame, wave: str, question: str, option: str,
                    sources: pd.DataFrame) -> list:
-    """:func:`chasm.figures.best_sentences` for the cells of one answer in one wave (every
+    """:func:`chasm.data.figures.best_sentences` for the cells of one answer in one wave (every
     breakdown): where the figure a check uses was chosen among disagreeing ones."""
-    from chasm import figures
+    from chasm.data import figures
 
     return figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
                                        & (tidy["option"] == option)], sources)

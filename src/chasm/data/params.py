@@ -32,8 +32,8 @@ from pathlib import Path
 
 import yaml
 
-from . import paths
-from . import text as text_policy
+from chasm import paths
+from chasm import text as text_policy
 
 #: The parameter make sets for every run (the run's name); a params file may not set it.
 RUN = "run"

@@ -2,7 +2,7 @@
 
 The table has one row per source and cell (wave, question, option, subgroup). Two sources
 can speak to one cell; :func:`shared_cells` pairs them and says whether their intervals of
-true values (see :mod:`chasm.worded`) overlap, i.e. whether they can both be right;
+true values (see :mod:`chasm.data.worded`) overlap, i.e. whether they can both be right;
 :func:`shared_cell_sentences` says so for the reader, one sentence per pair, naming each
 source by its outlet (:func:`outlets`, from ``data/raw/sources.csv``). Where one number per
 cell is needed, :func:`best` picks it by one documented rule, and :func:`best_choices` /
@@ -26,7 +26,7 @@ KIND_ORDER = {"primary": 0, "essay": 1, "secondary": 2, "derived": 3}
 
 def load() -> pd.DataFrame:
     """The processed tidy figures table."""
-    from . import io
+    from chasm.data import io
 
     return io.read_processed("figures")
 
@@ -67,8 +67,8 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 
 def outlets(sources: pd.DataFrame) -> dict[str, str]:
     """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
-    Center, 2024-06-21"), from ``chasm.io.load_sources()``: what a reader can look up."""
-    from .text import NO_DATE
+    Center, 2024-06-21"), from ``chasm.data.io.load_sources()``: what a reader can look up."""
+    from chasm.text import NO_DATE
 
     return {str(r.source_id): f"{r.publisher}, "
             + (r.published if isinstance(r.published, str) else NO_DATE)
@@ -83,7 +83,7 @@ def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
     cannot), and how far apart their points are: the wording rule can make two figures
     compatible that differ by several points, and the reader should see both.
     """
-    from . import report
+    from chasm import report
 
     names = outlets(sources)
     out = []
@@ -109,7 +109,7 @@ STEP_NAMES = {"number_before_words": "number before words", "kind": "kind of sou
 
 @lru_cache(maxsize=None)
 def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from . import io
+    from chasm.data import io
 
     data, where = io._read_yaml(Path(path), "ranking")
     steps, kinds = tuple(data["steps"]), tuple(data["kinds"])
@@ -129,7 +129,7 @@ def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str,
     """The declared source-ranking policy, ``data/raw/metadata/ranking.yaml``: its steps
     (in order) and the order of source kinds; validated against
     ``data/schema/ranking.schema.json`` (a bad value stops the build naming file, line, key)."""
-    from . import paths
+    from chasm import paths
 
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
@@ -160,7 +160,7 @@ def _published_cached(path: str, stamp: int) -> dict[str, int]:
     day; a month: its first day; unreadable: 0, i.e. oldest)."""
     import re
 
-    from . import io
+    from chasm.data import io
 
     out = {}
     for r in io.load_sources(Path(path)).itertuples():
@@ -171,7 +171,7 @@ def _published_cached(path: str, stamp: int) -> dict[str, int]:
 
 
 def _ranked(tidy: pd.DataFrame, sources: Path | str | None = None) -> pd.DataFrame:
-    from . import paths
+    from chasm import paths
 
     steps, kinds = ranking()
     order = {k: i for i, k in enumerate(kinds)}
@@ -259,7 +259,7 @@ def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> l
     """One ``report.say`` sentence per cell where :func:`best`'s choice matters: its figures
     cannot all be right, or only the figure id decided. Names the figure used, the others,
     the step of the rule that decided and (with ``sources``) each figure's outlet."""
-    from . import report
+    from chasm import report
 
     names = outlets(sources) if sources is not None else {}
     by_id = tidy.set_index("figure_id")

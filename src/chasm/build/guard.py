@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import paths
+from chasm import paths
 
 LOCK = paths.ROOT / ".build" / "lock"
 _HELD: dict[Path, object] = {}  # the lock objects this process holds (kept alive with it)

@@ -4,7 +4,8 @@ WHAT. :func:`load_plan` reads and checks ``data/plan.yaml`` (families of wave co
 their ids, role and multiplicity method; the method of each claim's own family of tests; the
 equivalence margin and why it was chosen; the post-hoc rule for wave pairs the plan does not
 list). :func:`wave_family` gives the family of tests for any two waves; :func:`wave_tests` runs
-every declared wave comparison once, with ``chasm.waves.compare_pairs``, and is the one place
+every declared wave comparison once, with ``chasm.analysis.waves.compare_pairs``, and is the one
+place
 the adjusted p-value of a wave comparison comes from: 03_waves shows these rows and the claims
 register's ``wave_change`` rule reads them (``tests/e2e/test_one_p.py`` checks that no two
 outputs show different adjusted p-values for the same ``comparison_id``).
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from chasm import paths
 
 METHODS = ("holm", "fdr_bh")
 #: Methods a claim's own family may use: intersection-union (every test at alpha, no
@@ -97,7 +98,7 @@ def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
     in the metadata, its two waves known and different; one wave pair per wave family; each
     claim named by at most one comparison. Raises :class:`PlanError`.
     """
-    from . import io
+    from chasm.data import io
 
     path = Path(path or paths.DATA / "plan.yaml")
     raw, _ = io.read_yaml(path)  # strict YAML, and the read is logged for make's inputs
@@ -245,15 +246,15 @@ def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
                margin: float | None = None, tipping: bool = False) -> pd.DataFrame:
     """Every declared wave comparison of the plan, tested once (the one home of their p).
 
-    For each wave pair the plan lists: ``chasm.waves.wave_pairs`` (whole sample) and
-    ``chasm.waves.compare_pairs`` with :func:`wave_family`, at design effect ``deff``, each
+    For each wave pair the plan lists: ``chasm.analysis.waves.wave_pairs`` (whole sample) and
+    ``chasm.analysis.waves.compare_pairs`` with :func:`wave_family`, at design effect ``deff``, each
     wave's n from the metadata (or ``n``), the plan's alpha and margin unless given. Returns
     the rows of ``compare_pairs`` (every source combination; the family's own rows have
     ``best`` True). ``tipping``: also the tipping points of each row
-    (``chasm.compare.robustness``; off by default: the register computes its own,
-    ``chasm.sensitivity.tipping_table``, on the same test).
+    (``chasm.analysis.compare.robustness``; off by default: the register computes its own,
+    ``chasm.register.sensitivity.tipping_table``, on the same test).
     """
-    from . import waves
+    from chasm.analysis import waves
 
     alpha = plan.alpha if alpha is None else alpha
     margin = plan.margin if margin is None else margin

@@ -5,7 +5,7 @@
 * :func:`select` - the figures of one question, option and subgroup over the chosen waves,
   each with its source's outlet, its wave's time in years and the interviews behind it;
   parameters the data do not have are rejected with a message that lists what exists;
-* :func:`shares` - every figure with its interval (``chasm.uncertainty.figure_intervals``:
+* :func:`shares` - every figure with its interval (``chasm.analysis.uncertainty.figure_intervals``:
   Wilson on effective counts, exact Clopper-Pearson near 0 and 100, the union over its rounding or
   wording range);
 * :func:`adjacent_changes` - the change between each wave and the next, for every combination
@@ -16,17 +16,19 @@
 * sentences and views for the report, and :func:`key_numbers` for ``reports/tables/<run>.csv``.
 
 WHY. A series is where a change of a few points is read as a finding. Each adjacent change is
-judged by the one comparison engine (``chasm.compare``: rounding as noise, the least
+judged by the one comparison engine (``chasm.analysis.compare``: rounding as noise, the least
 favourable rounding only as robustness); a change the analysis plan declares keeps the plan's
 id, family and adjusted p; the others are one test each of the series' family (every adjacent
-pair of waves the selection has, with the figure ``chasm.figures.best`` picks per wave),
+pair of waves the selection has, with the figure ``chasm.data.figures.best`` picks per wave),
 adjusted together (Holm by default); a
 figure from another source for the same wave is an alternative, never averaged in: its test is
-adjusted in the family where it replaces the chosen one (``chasm.waves.holm_in_family``), so a
+adjusted in the family where it replaces the chosen one (``chasm.analysis.waves.holm_in_family``),
+so a
 reader sees whether the verdict rests on which outlet is believed.
 
 N. Figures of the tidy table take each wave's N from ``metadata/waves.yaml`` (and subgroup sizes
-from ``chasm.uncertainty.subgroup_sizes``). The approval series is monthly: a month that is a
+from ``chasm.analysis.uncertainty.subgroup_sizes``). The approval series is monthly: a month that
+is a
 wave in ``metadata/waves.yaml`` takes that wave's N; every other month is not described there,
 and Levada's standard design size (the N of its published error table) is assumed and said so.
 """
@@ -39,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import report
-from .report import fmt_pct_compact as _share
-from .report import inert as _e
-from .report import markup
+from chasm import report
+from chasm.report import fmt_pct_compact as _share
+from chasm.report import inert as _e
+from chasm.report import markup
 
 #: The question id under which the monthly approval series is offered.
 APPROVAL_QUESTION = "putin_approval"
@@ -111,17 +113,17 @@ class Selection:
 # The approval series as figures
 # --------------------------------------------------------------------------------------------
 def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Levada's monthly approval (``chasm.io.load_approval()``) as rows of the tidy table.
+    """Levada's monthly approval (``chasm.data.io.load_approval()``) as rows of the tidy table.
 
     One row per month and published share (approve, disapprove, no_answer; a month that
-    lacks a share has no row for it), read by the one wording rule (``chasm.worded``: a whole
+    lacks a share has no row for it), read by the one wording rule (``chasm.data.worded``: a whole
     number is ±0.5). A month whose note starts with "derived" was not published but computed
     from two published whole numbers (2025-02: a November figure plus the fall the release
     states, 84 + 4): the sum of two roundings can be off by up to 1, so its range is ±1
     (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
-    from ``sources`` (``chasm.io.load_sources()``).
+    from ``sources`` (``chasm.data.io.load_sources()``).
     """
-    from . import worded
+    from chasm.data import worded
 
     kinds = sources.set_index("source_id")["kind"]
     rows = []
@@ -175,7 +177,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     """The series of one question/option/subgroup, every figure of every chosen wave.
 
     ``tidy`` is the processed figures table (worded figures read as identification intervals,
-    ``chasm.worded.identify``); the approval series (``chasm.io.load_approval()``)
+    ``chasm.data.worded.identify``); the approval series (``chasm.data.io.load_approval()``)
     is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
     None for every wave the data have for the cell) narrows the series. ``n`` overrides every
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
@@ -184,9 +186,9 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     Raises :class:`chasm.report.ParameterError` naming the parameter and listing what the
     data have when the question, option, subgroup or a wave is not in the data.
     """
-    from . import figures as figures_mod
-    from . import uncertainty
-    from .worded import identify
+    from chasm.analysis import uncertainty
+    from chasm.data import figures as figures_mod
+    from chasm.data.worded import identify
 
     tidy = identify(tidy)  # words as identification intervals, as wherever figures are compared
 
@@ -287,10 +289,11 @@ def _n_phrase(rows: pd.DataFrame, meta: dict) -> str:
 def shares(sel: Selection, deff: float, alpha: float = 0.05) -> pd.DataFrame:
     """Every figure of the series with its interval (percent) at design effect ``deff``.
 
-    ``chasm.uncertainty.figure_intervals`` with ranges: the union over what the text allows.
+    ``chasm.analysis.uncertainty.figure_intervals`` with ranges: the union over what the text
+    allows.
     Adds ci_low, ci_high, method, n_eff and ``testable`` (a point and a known N).
     """
-    from . import uncertainty
+    from chasm.analysis import uncertainty
 
     f = sel.figures
     ci = uncertainty.figure_intervals(f, f["n"], deff, alpha)
@@ -317,7 +320,7 @@ def verdict(p_rounding: float, p_adjusted: float, alpha: float, method: str = "h
     return "within sampling error"
 
 
-#: Columns a declared comparison brings from the plan (``chasm.plan.wave_tests``).
+#: Columns a declared comparison brings from the plan (``chasm.analysis.plan.wave_tests``).
 _DECLARED = ["figure_1", "figure_2", "comparison_id", "family", "method", "p_adjusted",
              "p_adjusted_worst"]
 
@@ -328,21 +331,23 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
 
     Waves are those with a testable figure, in time order; one row per (step, figure of the
     earlier wave, figure of the later wave), judged by the one comparison engine
-    (``chasm.compare.compare``): ``diff`` = p2 - p1 (points), ``p_value`` the score test at
+    (``chasm.analysis.compare.compare``): ``diff`` = p2 - p1 (points), ``p_value`` the score test at
     the published values, ``p_rounding`` the verdict's test (rounding as noise) and
     ``ci_low``/``ci_high`` its interval, ``p_worst`` the least favourable rounding
-    (robustness). ``declared``: the plan's wave comparisons (``chasm.plan.wave_tests`` at the
+    (robustness). ``declared``: the plan's wave comparisons (``chasm.analysis.plan.wave_tests`` at
+    the
     same design effect); a step that is one of them takes its comparison id, family and
     adjusted p from there, so a change has one adjusted p in every report. The other steps form
     the series' own family (``series``), adjusted by ``method`` over one test per step (the
     ``best`` pair; an alternative pair in the family where it replaces its step's test,
-    ``chasm.waves.holm_in_family``), with ids ``S-<option>:<wave_1>:<wave_2>`` (an alternative
+    ``chasm.analysis.waves.holm_in_family``), with ids ``S-<option>:<wave_1>:<wave_2>`` (an
+    alternative
     pair: ``:<figure_1>-<figure_2>`` added). ``verdict`` (:func:`verdict`);
     ``depends_on_source`` True on every row of a step whose verdict differs between
     combinations of sources. Empty when fewer than two waves.
     """
-    from .compare import compare
-    from .waves import holm_in_family
+    from chasm.analysis.compare import compare
+    from chasm.analysis.waves import holm_in_family
 
     check_family_method(method)
     test = sel.testable
@@ -460,7 +465,7 @@ def robust_trends(chosen: pd.DataFrame, breaks: list[str], alpha: float) -> pd.D
     left missing) and two-step Cochrane-Orcutt (``chasm.stats.trend``); slopes per year, with
     the breaks as level shifts. One row per scale and method.
     """
-    from .stats import trend as st
+    from chasm.stats import trend as st
 
     y_pct = chosen["point"].to_numpy(dtype=float)
     t = chosen["years"].to_numpy(dtype=float)
@@ -501,7 +506,7 @@ def trend_tests(sel: Selection, deff: float, alpha: float = 0.05,
     ``breaks`` (checked months, level shifts in every model), and for a monthly tracker
     (:func:`is_monthly`) ``robust`` (:func:`robust_trends`) and ``robust_verdict``.
     """
-    from .stats.trend import heterogeneity, logistic_trend
+    from chasm.stats.trend import heterogeneity, logistic_trend
 
     if not sel.enough:
         return None
@@ -646,7 +651,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
 def robust_sentence(tr: dict | None, sel: Selection, deff: float, alpha: float) -> str:
     """For a monthly tracker: the autocorrelation-robust trend tests in words, and why Holm over
     every month-to-month change cannot replace them; empty otherwise."""
-    from .stats.sensitivity import detectable_change
+    from chasm.stats.sensitivity import detectable_change
 
     if tr is None or tr.get("robust") is None:
         return markup("")

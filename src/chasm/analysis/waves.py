@@ -4,11 +4,11 @@
 * :func:`worst_rounding_pvalue` / :func:`worst_equivalence_pvalue` - the tests at the least
   favourable ends of each figure's rounding or wording range;
 * :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons
-  (the family and its method come from the analysis plan, ``chasm.plan``);
+  (the family and its method come from the analysis plan, ``chasm.analysis.plan``);
 * :func:`range_ci` - the interval of a change widened by rounding or wording;
 * :func:`compare_pairs` - all of the above for every pair, with rounding as noise
   (``chasm.stats.rounding``), the smallest equivalence margins and a reading from
-  ``chasm.verdicts.change_reading``: the table of 03_waves, with
+  ``chasm.register.verdicts.change_reading``: the table of 03_waves, with
   :func:`comparison_sentences`, :func:`holm_sentences` and :func:`source_sentences` for its
   prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`;
 * :func:`check_waves` - any two waves, refused with a clear message when the data cannot
@@ -49,17 +49,17 @@ def wave_pairs(
     One row per (question, option, figure of ``wave1``, figure of ``wave2``) in the given
     subgroup (default the whole sample): every combination of sources, so a conclusion can be
     checked against each source. Figures without a point (bounds) are left out. ``best`` is
-    True for the pair of figures ``chasm.figures.best`` picks for the two cells (one per
+    True for the pair of figures ``chasm.data.figures.best`` picks for the two cells (one per
     option): the declared family of tests. Worded figures are read as identification
-    intervals (``chasm.worded.identify``): one that overlaps a numeric figure of its cell takes
+    intervals (``chasm.data.worded.identify``): one that overlaps a numeric figure of its cell takes
     the intersection of their ranges, so two sources differ only where their ranges cannot
     overlap.
 
     Columns: question, option, figure_1, kind_1, text_1, p1, low1, high1, figure_2, ...,
     high2, best. Sorted by question, option, best first, then figure ids.
     """
-    from chasm.figures import best as best_rows
-    from chasm.worded import identify
+    from chasm.data.figures import best as best_rows
+    from chasm.data.worded import identify
 
     tidy = identify(tidy)
     sub = tidy[(tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup)
@@ -250,27 +250,29 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
                   margin: float, family: pd.DataFrame, tipping: bool = True) -> pd.DataFrame:
     """Every test of 03_waves for every pair of :func:`wave_pairs`, one row per pair.
 
-    ``family`` is ``chasm.plan.wave_family`` for the two waves: each (question, option) gets
+    ``family`` is ``chasm.analysis.plan.wave_family`` for the two waves: each (question, option)
+    gets
     its comparison id, family, role and method from the plan (a row from another source than
     the family's own gets the id ``<id>:<figure_1>-<figure_2>``). Both waves get ``deff``.
-    Adds to ``pairs`` the record of ``chasm.compare.compare`` (diff; z and p_value at the
+    Adds to ``pairs`` the record of ``chasm.analysis.compare.compare`` (diff; z and p_value at the
     published values; ``noise_var`` and ``p_rounding``, rounding as uniform noise on each
     figure's range: the p the verdict reads; ci_low/ci_high, the interval of that same test;
     ``p_worst_rounding``), ``p_adjusted`` (its adjustment within
     the family by the family's method, :func:`holm_in_family` over the ``best`` pairs),
     robustness columns ``p_adjusted_worst``, the tipping points of the verdict's test at its
     family's level (``level``, ``tipping_deff``, ``n_factor``, ``tipping_shift``:
-    ``chasm.compare.robustness``), ``ci_low_range``/``ci_high_range`` (:func:`range_ci`),
+    ``chasm.analysis.compare.robustness``), ``ci_low_range``/``ci_high_range`` (:func:`range_ci`),
     ``equivalence_p`` (TOST within ±``margin`` on the verdict's test) and
     ``equivalence_p_worst`` (:func:`worst_equivalence_pvalue`), ``margin_smallest`` (the
     smallest margin these figures establish, rounding noise included) and ``margin_reachable``
     (the smallest any figures could establish at the earlier share with zero change:
-    ``chasm.compare.smallest_margin``), and ``reading``
-    (``chasm.verdicts.change_reading``). ``tipping=False`` leaves the tipping columns NaN (they
+    ``chasm.analysis.compare.smallest_margin``), and ``reading``
+    (``chasm.register.verdicts.change_reading``). ``tipping=False`` leaves the tipping columns NaN
+    (they
     cost root finding per row; callers that only need the p-values skip them).
     """
-    from . import compare
-    from .verdicts import change_reading
+    from chasm.analysis import compare
+    from chasm.register.verdicts import change_reading
 
     fam = family[["question", "option", "comparison_id", "family", "role", "method",
                   "declared"]]
@@ -309,7 +311,7 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     return res.assign(n1=float(n1), n2=float(n2), deff=float(deff), margin=float(margin))
 
 
-#: What each reading of :func:`chasm.verdicts.change_reading` says in a sentence.
+#: What each reading of :func:`chasm.register.verdicts.change_reading` says in a sentence.
 _READING_TEXT = {
     "change": "a change beyond sampling error, after the family's adjustment",
     "stable": "stable: the change lies within the margin (equivalence)",
@@ -328,7 +330,7 @@ def comparison_sentence(r, level: str, alpha: float, margin: float):
     family's adjusted p (the verdict's number) and, beside it, the least favourable rounding;
     the smallest equivalence margin the data establish; then the reading.
     """
-    from .report import fmt_p, fmt_short, fmt_signed, say
+    from chasm.report import fmt_p, fmt_short, fmt_signed, say
 
     template = ('**"{label}"** [{cid}] ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
                 "({level} CI {lo} to {hi}); p {p} at the published values, {pr} with rounding as "
@@ -374,7 +376,7 @@ def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
 
 
 def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
-    from .report import fmt, fmt_p, fmt_rank, say
+    from chasm.report import fmt, fmt_p, fmt_rank, say
 
     out = []
     for r in fam[(fam["p_rounding"] < alpha) & (fam["p_adjusted"] >= alpha)].itertuples():
@@ -397,7 +399,7 @@ def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
 def source_sentences(res: pd.DataFrame, labels: dict, wave2: str) -> list:
     """One ``report.say`` sentence per option compared with several sources: the change and
     verdict with each, and whether the conclusion depends on the source believed."""
-    from .report import fmt_signed, say
+    from chasm.report import fmt_signed, say
 
     out = []
     for (_question, option), group in res.groupby(["question", "option"], sort=True):
@@ -478,17 +480,17 @@ def power_table(tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
                 change: float, power: float = 0.8) -> pd.DataFrame:
     """Power and minimum detectable change for every option and subgroup of ``wave``.
 
-    One row per cell of ``wave`` with a published point (``chasm.figures.best`` per cell):
+    One row per cell of ``wave`` with a published point (``chasm.data.figures.best`` per cell):
     option, subgroup_var, subgroup, share, n (the wave's n, or ``n_g = w_g N`` with the
-    weights of ``chasm.weights``: Rosstat for age, the wave's approval month for approval;
+    weights of ``chasm.analysis.weights``: Rosstat for age, the wave's approval month for approval;
     cells of variables without weights are left out), ``fall`` and ``rise`` (the smallest
     true change, points, the score test detects with ``power`` against the same n in a later
     wave: ``chasm.stats.sensitivity.detectable_change``) and ``power_change`` (the power to
     detect a fall of ``change`` points, ``score_test_power``).
     """
+    from chasm.analysis import weights
+    from chasm.data import figures
     from chasm.stats.sensitivity import detectable_change, score_test_power
-
-    from . import figures, weights
 
     cells = figures.best(tidy[(tidy["wave"] == wave) & tidy["point"].notna()])
     rows = []

@@ -4,7 +4,7 @@ WHY. nbconvert's pages were a notebook dump (every title "Notebook", no links be
 plumbing in the reader's view, the full JupyterLab stylesheet in every file). This module
 writes pages a journalist can read, on a phone too, and an analyst can still audit, all
 opening offline from ``reports/``. The documents are Jinja2 templates
-(``src/chasm/templates/*.html``, autoescaped: text from data is escaped where it is written);
+(``src/chasm/site/templates/*.html``, autoescaped: text from data is escaped where it is written);
 this module gathers what they show.
 
 * :func:`render` - one page per run (``reports/<run>.html``): a real title, a box of what the
@@ -12,7 +12,7 @@ this module gathers what they show.
   list, prose about 75 characters wide, every code cell in an HTML ``<details>`` (folded for
   readers; "Show code" or ``<run>.html#code`` opens them all), numbered tables with a caption,
   and a footer with sources, licence, data version and the page's citation. Tables come from
-  ``chasm.display`` (each with a link to its CSV, ``tables/<run>/table-<k>.csv``); figures
+  ``chasm.tables`` (each with a link to its CSV, ``tables/<run>/table-<k>.csv``); figures
   from ``chasm.plots.save_figure``.
 * Plumbing is hidden by rule, never by editing a notebook: a markdown cell whose heading is
   one of :data:`PLUMBING_HEADINGS` and the ``**Reads**``/``**Writes**`` paragraph go into a
@@ -46,8 +46,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
-from .display import BADGES
+from chasm import paths
+from chasm.tables import BADGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "chasm.css"
@@ -154,7 +154,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def sources() -> list[dict[str, str]]:
     """Rows of ``data/raw/sources.csv``, under the text policy (``chasm.text``): a URL only if
     http(s), no invisible characters, unknowns said as such."""
-    from .text import NO_DATE, NO_TITLE, clean, safe_url
+    from chasm.text import NO_DATE, NO_TITLE, clean, safe_url
 
     rows = [{k: clean(v) for k, v in row.items()}
             for row in read_csv(paths.DATA / "raw" / "sources.csv")]
@@ -229,7 +229,7 @@ def params_text(changes: dict[str, object]) -> str:
 
 def runs() -> list[Run]:
     """Every run with a params file, in reading order: by notebook, main run first."""
-    from .params import ParameterFileError, declared, load
+    from chasm.data.params import ParameterFileError, declared, load
 
     out = []
     names = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
@@ -720,7 +720,7 @@ def _num(text: str) -> float | None:
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
-    from .display import MISSING, _number
+    from chasm.tables import MISSING, _number
 
     return MISSING if value is None else _number(value, digits)
 
@@ -745,7 +745,7 @@ def claim_numbers(row: dict[str, str], level: str) -> str:
         text += f" ({measure})"
     p, adjusted = _num(row.get("p_value", "")), _num(row.get("p_adjusted", ""))
     if p is not None:
-        from .display import format_p
+        from chasm.tables import format_p
 
         text += f"; p {'< 0.001' if p < 0.001 else '= ' + format_p(p)}"
         if adjusted is not None and adjusted != p:
@@ -763,7 +763,7 @@ def _level() -> str:
             "papermill", {}).get("parameters", {})
         alpha = params.get("alpha")
     if alpha is None:
-        from .params import declared
+        from chasm.data.params import declared
 
         alpha = declared(paths.NOTEBOOKS / "06_claims.ipynb").get("alpha", 0.05)
     return f"{100 * (1 - float(alpha)):g}%"
@@ -790,7 +790,7 @@ def source_refs(text: str, by_id: dict[str, dict[str, str]]) -> list[dict]:
 def safe_url(url: str) -> str:
     """``url`` if the text policy allows it as a link (``chasm.text.safe_url``: http(s) only,
     nothing a browser would strip), else "" (the page then says no address is recorded)."""
-    from .text import safe_url as allowed
+    from chasm.text import safe_url as allowed
 
     return allowed(url) or ""
 
@@ -844,13 +844,14 @@ def _jsonld_text(objects: list[dict]) -> str:
 def claims_page(rows: list[dict[str, str]], version: str, level: str,
                 text_id: str | None = None, page: str = "claims.html") -> str:
     """A register's page (``claims.html`` for the main register, ``claims-<text_id>.html``
-    for every other: ``chasm.claims.register_page``): every claim of one text as a card (id,
+    for every other: ``chasm.register.claims.register_page``): every claim of one text as a card
+    (id,
     paraphrase, the text's paragraph, badge, one evidence sentence, its sources by outlet, the
     detail folded), a verdict filter with a live count, and the register as ClaimReview
     JSON-LD."""
     from markupsafe import Markup
 
-    from .claims import VOCABULARY
+    from chasm.register.claims import VOCABULARY
 
     by_id = {r["source_id"]: r for r in sources()}
     text_id = text_id or (rows[0].get("register", "") if rows else "")
@@ -921,7 +922,7 @@ def _figure_meta(svg: str) -> dict | None:
 def register_rows(registers: dict[str, list[dict[str, str]]]) -> list[dict]:
     """The landing page's registers: one row per text (its source row, its page, its number
     of claims and the verdict counts in vocabulary order); the first is the main register."""
-    from .claims import VOCABULARY, register_page
+    from chasm.register.claims import VOCABULARY, register_page
 
     by_id = {r["source_id"]: r for r in sources()}
     main = next(iter(registers), "")
@@ -938,7 +939,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  level: str, registers: dict[str, list[dict[str, str]]] | None = None) -> str:
     """``index.html`` (module docstring); ``registers``: every register's rows by text id
     (the main register first), one row each on the page."""
-    from . import io
+    from chasm.data import io
 
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
@@ -1007,7 +1008,7 @@ def write_site() -> list[Path]:
     version = data_version()
     all_runs = runs()
     level = _level()
-    from .claims import register_page
+    from chasm.register.claims import register_page
 
     every = read_csv(paths.REPORTS / "tables" / "claims.csv")
     texts = list(dict.fromkeys(r.get("register", "") for r in every))

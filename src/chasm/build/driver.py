@@ -15,7 +15,7 @@ What it guarantees:
 * the notebook read only files that ``make`` lists as its inputs (else the build fails, so
   the Makefile's dependencies cannot silently drift from what notebooks read);
 * each report records what it was built from (``metadata.chasm``): ``inputs``, the digest of
-  every file the run depends on (``chasm.manifest.digest``; ``make test`` compares it with the
+  every file the run depends on (``chasm.build.stamps.digest``; ``make test`` compares it with the
   files as they are), and ``data_version``, the data version it read (the build refuses a run
   during which data/raw changed, and the index step refuses pages of another data version);
 * every failure ends in one message naming the run and, where there is one, the input; errors
@@ -44,19 +44,6 @@ import threading
 import time
 from pathlib import Path
 
-if __name__ == "__main__":  # first of all: an interrupt at any point is one line, no traceback
-    import signal
-
-    def _interrupted(signum, frame):  # noqa: ARG001 - the signal handler's signature
-        if not os.environ.get("CHASM_TRANSACTION"):  # else the driver says it, once
-            os.write(2, f"x {' '.join(sys.argv[1:3])}: interrupted; reports/ is unchanged "
-                        "(each run keeps its previous outputs or its complete new ones)\n"
-                        .encode("ascii", "replace"))
-        os._exit(130)  # the kernel (its own session) exits when it sees its parent gone
-
-    signal.signal(signal.SIGINT, _interrupted)
-    signal.signal(signal.SIGTERM, _interrupted)
-
 # nbformat validates with jsonschema, whose optional "iri" format checker imports
 # rfc3987_syntax, which builds a grammar at import (about 1 s per build, measured by
 # `make bench --profile`). nbformat's schema uses no iri format: skip that import.
@@ -64,8 +51,8 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 from typing import TYPE_CHECKING  # noqa: E402
 
-from . import paths  # noqa: E402
-from .manifest import console  # noqa: E402 - the build's terminal (its home: manifest)
+from chasm import paths  # noqa: E402
+from chasm.build.stamps import console  # noqa: E402 - the build's terminal (its home: manifest)
 
 if TYPE_CHECKING:
     import nbformat
@@ -111,11 +98,11 @@ def split_run(run: str) -> tuple[str, Path, Path]:
 
 
 def load_params(params_path: Path, nb_path: Path | None = None) -> dict:
-    """The params file's parameters, checked against the notebook (``chasm.params.load``)
+    """The params file's parameters, checked against the notebook (``chasm.data.params.load``)
     before any kernel starts; :class:`BuildError` with the file, line, key and value if not.
     ``nb_path`` defaults to the notebook the file name names (``notebooks/<notebook>.ipynb``
     beside ``notebooks/params/``)."""
-    from .params import ParameterFileError, load
+    from chasm.data.params import ParameterFileError, load
 
     params_path = Path(params_path)
     if nb_path is None:
@@ -154,10 +141,10 @@ def _warm_renderer() -> None:
 
 
 def render_html(nb: nbformat.NotebookNode, reader: bool = True) -> str:
-    """The run's one page (``chasm.site.render``; the run is named in the notebook's
+    """The run's one page (``chasm.site.pages.render``; the run is named in the notebook's
     parameters): offline but for the shared stylesheet ``reports/chasm.css``; ``reader``
     folds the code cells (the published page), ``reader=False`` opens them."""
-    from .site import render
+    from chasm.site.pages import render
 
     return render(nb, reader=reader).html
 
@@ -191,7 +178,8 @@ def install_kernel() -> Path:
     spec = json.loads((folder / "kernel.json").read_text())
     spec["argv"] = [a for a in spec["argv"] if not a.startswith("--IPKernelApp.log_level")]
     spec["argv"].append("--IPKernelApp.log_level=CRITICAL")
-    # kernels forked from a warm template (chasm.kernel; a normal start where that is impossible)
+    # kernels forked from a warm template (chasm.build.kernel; a normal start where that is
+    # impossible)
     spec.setdefault("metadata", {})["kernel_provisioner"] = {"provisioner_name": "chasm-warm"}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
     print(f"{mark('✓')} kernel {KERNEL!r} installed in {folder}")
@@ -299,8 +287,8 @@ def failure_message(run: str, err, executed: Path) -> str:
 
 
 def _guard(check, *args):
-    """Run a :mod:`chasm.guard` check, its refusal as a :class:`BuildError`."""
-    from .guard import GuardError
+    """Run a :mod:`chasm.build.guard` check, its refusal as a :class:`BuildError`."""
+    from chasm.build.guard import GuardError
 
     try:
         return check(*args)
@@ -346,9 +334,9 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
     import papermill
     from nbclient.exceptions import DeadKernelError
 
-    from .guard import acquire, check_checkout, still_owner
-    from .manifest import digest
-    from .site import data_version
+    from chasm.build.guard import acquire, check_checkout, still_owner
+    from chasm.build.stamps import digest
+    from chasm.site.pages import data_version
 
     start = time.perf_counter()
     _guard(check_checkout)
@@ -416,7 +404,7 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
     executed.unlink()
     read_log.unlink()
     out = stage / "reports"
-    from .site import table_files, write_stylesheet
+    from chasm.site.pages import table_files, write_stylesheet
 
     for name, text in table_files(nb, run).items():  # the CSV of each table the page shows
         (out / name).parent.mkdir(parents=True, exist_ok=True)
@@ -459,17 +447,17 @@ def read_other_data(runs: set[str], version: str) -> list[str]:
 
 
 def write_index(strict: bool = True) -> Path:
-    """``reports/index.html`` and the rest of the site (``chasm.site.write_site``).
+    """``reports/index.html`` and the rest of the site (``chasm.site.pages.write_site``).
 
-    Files no build writes any more are removed first (``chasm.manifest.stale_outputs``: the
+    Files no build writes any more are removed first (``chasm.build.stamps.stale_outputs``: the
     outputs of runs whose params file is gone, per-table CSVs a report no longer lists), so
     the index never lists a removed run. Every page's footer states the data version: a
     report that read another version than data/raw holds now is refused (``strict``, the
     index of ``make reports``) or named in a warning (``make report RUN=...``, which builds
     one run and leaves the others as they are)."""
-    from .guard import acquire, check_checkout
-    from .manifest import stale_outputs
-    from .site import data_version, write_site
+    from chasm.build.guard import acquire, check_checkout
+    from chasm.build.stamps import stale_outputs
+    from chasm.site.pages import data_version, write_site
 
     _guard(check_checkout)
     _guard(acquire)
@@ -564,7 +552,7 @@ def transaction(command: list[str], index: bool = False) -> int:
     import signal
     import subprocess
 
-    from .guard import acquire, check_checkout, release
+    from chasm.build.guard import acquire, check_checkout, release
 
     if _dry(command):
         return subprocess.call(command)
@@ -690,8 +678,3 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # skip interpreter teardown of the loaded tool stack (measured ~0.3 s)

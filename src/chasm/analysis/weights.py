@@ -6,7 +6,7 @@ WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_
   ``max_age`` (:func:`age_bands`); their **weights** are Rosstat's population shares over
   those bands (:func:`age_weights`, via :func:`chasm.stats.partitions.population_weights`).
   **Which year**: the population tables are keyed by reference date
-  (``data/raw/rosstat_population_YYYY-MM-DD.csv``, :func:`chasm.io.load_populations`); a wave
+  (``data/raw/rosstat_population_YYYY-MM-DD.csv``, :func:`chasm.data.io.load_populations`); a wave
   uses the table whose date is nearest to the first day of the wave's month (ties: the earlier
   table), and the next nearest, when there is one, says how much the weights would move
   (:func:`wave_age_weights`, :class:`AgeWeights`).
@@ -36,7 +36,7 @@ WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_
   the sample in ``metadata/subgroups.yaml`` (``sizes: {source: <source_id>, groups: {<group>:
   <percent>}}``), with a source as every figure has; the percentages are divided by their sum
   (as complete approval months are). A breakdown without them has no weights: the claims
-  register then checks its claims at every size a group can have (``chasm.rules``), never
+  register then checks its claims at every size a group can have (``chasm.register.rules``), never
   "not checked".
 * **Group sizes** (:func:`group_sizes`): ``n_g = w_g N``.
 
@@ -56,7 +56,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-#: Groups of Levada's approval series (columns of ``chasm.io.load_approval()``), in order.
+#: Groups of Levada's approval series (columns of ``chasm.data.io.load_approval()``), in order.
 APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
 
 #: Months before the approval month that :func:`no_answer_window` looks at.
@@ -129,7 +129,7 @@ class AgeWeights(NamedTuple):
 def wave_age_weights(populations: Mapping[str, pd.DataFrame], meta: Mapping, wave: str,
                      variable: str = "age") -> AgeWeights:
     """:func:`age_weights` of ``wave`` from the nearest of ``populations`` (``{date: table}``,
-    :func:`chasm.io.load_populations`), with the next nearest table's weights beside it."""
+    :func:`chasm.data.io.load_populations`), with the next nearest table's weights beside it."""
     if not populations:
         raise NoWeights("no population table")
     order = nearest_dates(list(populations), wave)
@@ -302,7 +302,8 @@ def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = Non
     key and value): every group of the variable has a size and no unknown group is named, the
     sizes sum to 100 within the rounding of their parts (±0.5 each), the source is a row of
     ``sources.csv``."""
-    from . import io, paths
+    from chasm import paths
+    from chasm.data import io
 
     spec = meta["subgroups"].get(variable, {}).get("sizes")
     if spec is None:

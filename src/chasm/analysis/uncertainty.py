@@ -42,7 +42,7 @@ def select(tidy: pd.DataFrame, meta: dict, questions=(), waves=(),
     wave is not in the metadata, has no figure, or the two have no figure together, and when
     ``focus`` (the option the sensitivity table follows) has no figure in the selection.
     """
-    from .report import ParameterError
+    from chasm.report import ParameterError
 
     for name, values, column, known in (("questions", questions, "question", meta["questions"]),
                                         ("waves", waves, "wave", meta["waves"])):
@@ -79,22 +79,25 @@ def subgroup_sizes(
     """Number of interviews behind each figure of the tidy table (one row per tidy row).
 
     ``tidy`` has columns wave, subgroup_var, subgroup (the processed figures table); ``meta``
-    is ``chasm.io.load_metadata()``; ``population`` is ``chasm.io.load_populations()`` (every
+    is ``chasm.data.io.load_metadata()``; ``population`` is ``chasm.data.io.load_populations()``
+    (every
     population table by reference date: each wave uses the nearest,
-    :func:`chasm.weights.wave_age_weights`) or one table, ``chasm.io.load_population()``;
-    ``approval`` is ``chasm.io.load_approval()``; ``n`` overrides every wave's N (None: the
+    :func:`chasm.analysis.weights.wave_age_weights`) or one table,
+    ``chasm.data.io.load_population()``;
+    ``approval`` is ``chasm.data.io.load_approval()``; ``n`` overrides every wave's N (None: the
     wave's ``n`` from ``metadata/waves.yaml``).
 
     Returns a DataFrame with the index of ``tidy`` and columns:
 
     * ``n_wave`` - interviews in the wave; ``n_assumed`` - True when that N is an assumption
       (the metadata flag; also True when ``n`` overrides it);
-    * ``w`` - the group's fraction of the sample, by the policy of :mod:`chasm.weights`: 1 for
+    * ``w`` - the group's fraction of the sample, by the policy of :mod:`chasm.analysis.weights`: 1
+    for
       the whole sample (``all``); for a variable whose groups carry ``min_age``/``max_age``
-      (age bands), the population share (:func:`chasm.weights.age_weights` of the wave's
+      (age bands), the population share (:func:`chasm.analysis.weights.age_weights` of the wave's
       nearest population table); for
       ``putin_approval``, the approval split of the wave's ``approval_month``
-      (:func:`chasm.weights.group_weight`: normalised to sum 1 when the month is complete);
+      (:func:`chasm.analysis.weights.group_weight`: normalised to sum 1 when the month is complete);
     * ``n_group`` = ``w * n_wave``;
     * ``weight_source`` - where ``w`` comes from ("whole sample", "population by age" or, from
       dated tables, "population by age YYYY-MM-DD",
@@ -108,7 +111,7 @@ def subgroup_sizes(
     country_direction, trusted_source) is asked for, no source gives the group's size, so ``w``
     and ``n_group`` are NaN and the interval cannot be computed.
     """
-    from chasm import weights as wts
+    from chasm.analysis import weights as wts
 
     for col in ("wave", "subgroup_var", "subgroup"):
         if col not in tidy.columns:
@@ -245,7 +248,7 @@ def size_notes(table: pd.DataFrame) -> list:
     """One ``report.say`` sentence per distinct note of :func:`interval_table` (sorted by note):
     the figures it concerns ("2025-04 traitors, putin_approval = disapprove") and the note itself,
     so a reader sees which intervals rest on an unknown or approximate group size."""
-    from . import report
+    from chasm import report
 
     notes = table[table["note"] != ""]
     return [report.say("**{ids}** ({what}): {note}.", ids=", ".join(group["figure_id"]),
@@ -276,9 +279,8 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
     range its text allows (as in :func:`interval_table`). Columns: figure (a label), source_kind,
     value_text, then one column per design effect named by ``report.fmt_deff_column``.
     """
+    from chasm import report
     from chasm.stats.intervals import share_interval
-
-    from . import report
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
     out = pd.DataFrame([{"figure": f"reference: 50% at N = {report.fmt(n_ref, 0)}",
@@ -301,7 +303,7 @@ def widest_text(tidy: pd.DataFrame, n_group: pd.Series, sensitivity: pd.DataFram
     """The sentence on the widest interval of :func:`deff_sensitivity` at Levada's design
     effect (subgroups divide an already small n); empty when no figure of ``option`` has a
     known size."""
-    from . import report
+    from chasm import report
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
     if not len(rows):
@@ -345,7 +347,7 @@ def range_sentences(widths: pd.DataFrame) -> list:
     adds, and whether sampling error dominates: rounding adds less than 25% of any interval's
     width), and, if any figure is given as a range or in words, one on the most widened one.
     """
-    from . import report
+    from chasm import report
 
     numbers = widths[widths["rule"] == "number"]
     worded = worded_widths(widths)
@@ -380,7 +382,7 @@ def range_sentences(widths: pd.DataFrame) -> list:
 def bound_sentences(table: pd.DataFrame, level: str) -> list:
     """One ``report.say`` sentence per figure of :func:`interval_table` that is a bound ("no
     more than 10%": no point) with a computed interval: the interval is all it says."""
-    from . import report
+    from chasm import report
 
     return [report.say("**{id}** ({kind}, {wave} {opt}) says \"{text}\": there is no point, "
                        "only a bound. With sampling error the share lies between {lo}% and "

@@ -16,7 +16,7 @@ edit) writes the same numbers the way a reader reads them:
   ``claims.html#C13``; the first table that lists a figure in a kernel anchors it);
 * :data:`TECHNICAL` columns (how a text was read, the interval method, ...) stay out of the
   shown table but in the table's CSV: the full, unrounded frame travels with the output as
-  ``text/csv`` and the page renderer (``chasm.site``) writes it to
+  ``text/csv`` and the page renderer (``chasm.site.pages``) writes it to
   ``reports/tables/<run>/table-<k>.csv`` and links it under the table;
 * the table sits in a box that scrolls sideways on its own, so the page never does.
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import io
-from .text import clean
+from chasm.data import io
+from chasm.text import clean
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
 #: decimal), ``p`` (a p-value), ``count`` (a whole number), ``deff`` (two decimals), ``bool``
@@ -122,7 +122,7 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
     "consequence": ("what follows", "text"),
 }
 
-#: Verdict -> badge colour class (the claims register's vocabulary, ``chasm.claims``).
+#: Verdict -> badge colour class (the claims register's vocabulary, ``chasm.register.claims``).
 #: verdict -> badge class (``chasm.css`` colours each; white text at 4.5:1 or more, one
 #: colour per word of the claims vocabulary).
 BADGES = {"supported": "good", "consistent": "fair", "single source": "info",

@@ -12,9 +12,10 @@ the reader should see that distance, not a worst case folded into the verdict (D
 "Verdicts").
 
 CONVENTIONS. The level a test must beat is the one its family's adjustment implied,
-``alpha * p_rounding / p_adjusted`` (``chasm.compare.family_level``; for Holm: alpha over its
+``alpha * p_rounding / p_adjusted`` (``chasm.analysis.compare.family_level``; for Holm: alpha over
+its
 multiplier, the other tests held fixed); tipping points are those of the verdict's own test,
-rounding as noise included (``chasm.compare.robustness``; for a paired or level test
+rounding as noise included (``chasm.analysis.compare.robustness``; for a paired or level test
 ``chasm.stats.rounding.normal_tipping`` with the same noise), so "it stays supported up to"
 is true of the verdict as read. The sample-size tipping point is a
 factor on the claim's interviews (1 = as assumed). A level bias shifts both waves alike and
@@ -34,7 +35,7 @@ _TWO_SAMPLE = ("wave_change", "group_gap", "highest_group")
 
 
 def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Tipping points of every supported or contradicted claim (``chasm.claims.evaluate``).
+    """Tipping points of every supported or contradicted claim (``chasm.register.claims.evaluate``).
 
     Columns: claim_id, rule, verdict, comparison_id, level (the raw p its family's adjustment
     requires), p_value, deff (used), tipping_deff (the change stays significant below it),
@@ -43,11 +44,12 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     paired or level test, the points by which the difference must shrink), and level_margin
     (for a level claim: points between its interval and the threshold). Every tipping point is
     that of the verdict's own test: two-sample tests the score test with rounding as noise
-    (``chasm.compare.robustness``), paired tests the normal test they are with the same noise
+    (``chasm.analysis.compare.robustness``), paired tests the normal test they are with the same
+    noise
     and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a
     tipping point does not apply; ``note`` says which test.
     """
-    from .compare import family_level, robustness
+    from chasm.analysis.compare import family_level, robustness
 
     rows, two_sample = [], []
     chosen = register[register["verdict"].isin(["supported", "contradicted"])]
@@ -65,7 +67,7 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
         elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
             from scipy.stats import norm
 
-            from .stats.rounding import normal_tipping
+            from chasm.stats.rounding import normal_tipping
 
             if r.rule == "below_half":  # the interval's upper end against 50: a normal test
                 diff, se = 50.0 - r.estimate, (r.high - r.estimate) / norm.ppf(1 - alpha / 2)
@@ -114,7 +116,7 @@ def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_u
     """A ``report.say`` sentence on how firm one wave change's verdict is (07_interpretation):
     the design effect, the interviews and the drift in answering at which it would flip; for
     a claim that is neither supported nor contradicted, that it has no tipping point."""
-    from .report import fmt, say
+    from chasm.report import fmt, say
 
     rows = tipping_table(register, alpha).set_index("claim_id")
     if claim_id not in rows.index or pd.isna(rows.loc[claim_id, "tipping_deff"]):
@@ -154,17 +156,17 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
     (:data:`ROUNDINGS`), design effect ``deffs`` (Levada's feasible range and beyond) and
     interviews per wave ``ns``, one row: spec (a number), family_size, rounding, deff, n,
     comparison_id, claim_id, diff, p (the treatment's p), p_adjusted (Holm over the family),
-    verdict (``chasm.verdicts.directional`` in the claim's direction, which the sign of the
+    verdict (``chasm.register.verdicts.directional`` in the claim's direction, which the sign of the
     published change gives), margin_smallest (noise treatment only; NaN otherwise) and
     ``stable_at_<m>`` for :data:`SPEC_MARGINS` (the reading "stable" needs margin_smallest
     below the margin). ``main`` marks the plan's own specification (its family, rounding as
     noise, the waves' N from the metadata) at each design effect: those rows repeat the plan's
     adjusted p (``tests/e2e/test_one_p.py``).
     """
-    from . import compare as engine
-    from . import waves
-    from .stats.multiplicity import adjust_pvalues
-    from .stats.rounding import interval_censored_pvalue
+    from chasm.analysis import compare as engine
+    from chasm.analysis import waves
+    from chasm.stats.multiplicity import adjust_pvalues
+    from chasm.stats.rounding import interval_censored_pvalue
 
     alpha = plan.alpha if alpha is None else alpha
     declared = plan.comparisons
@@ -228,8 +230,8 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
 
 
 def verdicts_directional(sign: int, p_adjusted: float, alpha: float) -> str:
-    """:func:`chasm.verdicts.directional` of one test."""
-    from .verdicts import directional
+    """:func:`chasm.register.verdicts.directional` of one test."""
+    from chasm.register.verdicts import directional
 
     return directional([{"sign": sign, "p_adjusted": p_adjusted}], alpha)
 
@@ -257,7 +259,7 @@ def specification_summary(spec: pd.DataFrame, register: pd.DataFrame) -> pd.Data
 def specification_sentence(summary: pd.DataFrame, claim_id: str) -> str:
     """'[W-traitors] is supported in 80 of 144 specifications (...)': a ``report.say``
     sentence naming, per rounding treatment and family size, where it holds."""
-    from .report import say
+    from chasm.report import say
 
     r = summary.set_index("claim_id").loc[claim_id]
     by = "; ".join(f"{c.split(', ', 1)[1]}: {r[c]}" for c in summary.columns

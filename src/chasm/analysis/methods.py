@@ -1,7 +1,7 @@
 """Table-level logic of notebook 09_methods: what a survey methodologist would add.
 
 For every comparison of the analysis plan with a given role (by default the confirmatory ones,
-read from ``data/plan.yaml``, never listed here), tested once by ``chasm.plan.wave_tests``:
+read from ``data/plan.yaml``, never listed here), tested once by ``chasm.analysis.plan.wave_tests``:
 
 * :func:`posterior_table` - a posterior for the change with each published figure's rounding
   (or wording) as a latent interval (``chasm.stats.posterior``): P(change in the published
@@ -21,7 +21,7 @@ read from ``data/plan.yaml``, never listed here), tested once by ``chasm.plan.wa
 
 WHY HERE. ``chasm.stats`` holds the formulas (numbers in, numbers out); this module decides
 which figures they are applied to: the plan's comparisons, the figure ``wave_tests`` chose for
-each wave, the approval weights of ``chasm.weights``.
+each wave, the approval weights of ``chasm.analysis.weights``.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import report
-from .report import inert as _e
-from .report import markup
+from chasm import report
+from chasm.report import inert as _e
+from chasm.report import markup
 
 #: Tracker windows for :func:`tracker_tau`: None is the whole series, a number the last months.
 TRACKER_WINDOWS = (None, 120, 36)
@@ -42,10 +42,10 @@ TRACKER_WINDOWS = (None, 120, 36)
 # --------------------------------------------------------------------------------------------
 def comparisons(analysis, tidy: pd.DataFrame, meta: dict, deff: float, n: int | None,
                 role: str = "confirmatory") -> pd.DataFrame:
-    """The plan's comparisons of ``role``, each as tested by ``chasm.plan.wave_tests`` (its
+    """The plan's comparisons of ``role``, each as tested by ``chasm.analysis.plan.wave_tests`` (its
     chosen figures, one row per comparison id), with ``family_rows`` the whole family's rows
     (needed to adjust within it). ParameterError if the plan has none of that role."""
-    from . import plan
+    from chasm.analysis import plan
 
     roles = sorted(set(analysis.comparisons["role"]))
     if role not in roles:
@@ -65,7 +65,7 @@ def _verdict_variance(rows: pd.DataFrame) -> np.ndarray:
     variance ``(diff / z)^2`` plus each figure's rounding variance (``chasm.stats.rounding``)."""
     from scipy.stats import norm
 
-    from .stats.rounding import rounding_variance
+    from chasm.stats.rounding import rounding_variance
 
     z, diff = rows["z"].to_numpy(dtype=float), rows["diff"].to_numpy(dtype=float)
     # a change of exactly 0 has z = 0: its sampling SD from the interval instead (p is 1
@@ -86,7 +86,7 @@ def _of_role(tests: pd.DataFrame, role: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 def posterior_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     """One row per comparison of ``role``: the posterior of its change (see module)."""
-    from .stats.posterior import change_posterior
+    from chasm.stats.posterior import change_posterior
 
     rows = []
     for r in _of_role(tests, role).itertuples(index=False):
@@ -136,9 +136,9 @@ def posterior_sentence(post: pd.DataFrame, level: str) -> str:
 # --------------------------------------------------------------------------------------------
 def tracker_series(approval: pd.DataFrame, meta: dict, sources: pd.DataFrame,
                    population: pd.DataFrame, option: str, standard_n: int) -> pd.DataFrame:
-    """The monthly tracker (``chasm.series`` approval series, option ``option``) on a full
+    """The monthly tracker (``chasm.analysis.series`` approval series, option ``option``) on a full
     monthly grid: ``month``, ``point`` (NaN where the month is missing) and ``n``."""
-    from . import series
+    from chasm.analysis import series
 
     empty = pd.DataFrame(columns=series._TIDY)
     sel = series.select(empty, approval, meta, sources, population,
@@ -154,7 +154,7 @@ def tracker_tau(monthly: pd.DataFrame, deff: float,
                 windows: tuple[int | None, ...] = TRACKER_WINDOWS) -> pd.DataFrame:
     """What the tracker's month-to-month scatter says about the wave-level SD ``tau``, for
     each window (None: whole series; k: the last k months) (``tau_from_tracker``)."""
-    from .stats.nonsampling import tau_from_tracker
+    from chasm.stats.nonsampling import tau_from_tracker
 
     rows = []
     for w in windows:
@@ -176,8 +176,8 @@ def tau_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     """For each comparison of ``role``: its adjusted p on the verdict's test, and the
     wave-level SD ``tau`` at which that adjusted p reaches ``alpha`` (0 if it already does);
     the family is the plan's, every member with the same extra ``2 tau^2``."""
-    from .stats.multiplicity import adjust_pvalues
-    from .stats.nonsampling import pvalues_with_tau, tipping_tau
+    from chasm.stats.multiplicity import adjust_pvalues
+    from chasm.stats.nonsampling import pvalues_with_tau, tipping_tau
 
     out = []
     for fam, rows in tests.groupby("family", sort=True):
@@ -239,7 +239,7 @@ def tau_sentence(taus: pd.DataFrame, tracker: pd.DataFrame, option_label: str) -
 def design_table(tests: pd.DataFrame, role: str, effects, alpha: float) -> pd.DataFrame:
     """Power, type S and exaggeration ratio of each comparison of ``role`` for every plausible
     true effect (points), on the verdict's standard error (sampling and rounding)."""
-    from .stats.design_analysis import retrodesign
+    from chasm.stats.design_analysis import retrodesign
 
     rows = []
     mine = _of_role(tests, role)
@@ -292,7 +292,7 @@ def _partition(aw1, aw2) -> dict[str, tuple[str, ...]]:
             s |= g
             groups.remove(g)
         groups.append(s)
-    from .weights import APPROVAL_GROUPS, merged_label
+    from chasm.analysis.weights import APPROVAL_GROUPS, merged_label
 
     ordered = [tuple(m for m in APPROVAL_GROUPS if m in g) for g in groups]
     ordered.sort(key=lambda ms: APPROVAL_GROUPS.index(ms[0]))
@@ -316,15 +316,15 @@ def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta
     """For each comparison of ``role``: the composition part of its change by approval group
     (Kitagawa), as a range over what the published figures leave open.
 
-    Groups: the finest partition both waves' approval months publish (``chasm.weights``; a
+    Groups: the finest partition both waves' approval months publish (``chasm.analysis.weights``; a
     merged group where a month publishes only some shares). Weights: every corner of each
     month's rounding grid. Group shares: a group's published figure for the option (its
     rounding interval) where the breakdown ``variable`` publishes it for that wave and group,
     else anything in 0-100; each wave's published total (its range) ties them together.
     A comparison whose waves have no approval month, or no group figure at all, gets no row.
     """
-    from . import weights as wt
-    from .stats.decomposition import composition_range
+    from chasm.analysis import weights as wt
+    from chasm.stats.decomposition import composition_range
 
     if variable != "putin_approval":
         raise report.ParameterError(f"breakdown={variable!r}: only putin_approval has group "

@@ -1,6 +1,6 @@
 """Content stamps for make: a report is rebuilt when what it reads changes, not only its date.
 
-WHAT. ``python -m chasm.manifest --common FILE... --run RUN FILE... [--run RUN FILE...]``
+WHAT. ``python -m chasm.build.stamps --common FILE... --run RUN FILE... [--run RUN FILE...]``
 (run by make before it looks at any report) writes, for every run,
 ``.build/inputs/<run>.sha``: the list of the run's input files (its notebook, params file, the
 package and the data it reads) with the SHA-256 of each. A stamp is rewritten only when that
@@ -24,7 +24,7 @@ says something else (:func:`pair_difference`), naming the command that syncs the
 compared (jupytext costs 2 s to import) only when its content changed since it last agreed
 (``.build/pairs/<notebook>.sha``).
 
-CHECK. ``python -m chasm.manifest --check --common ... --run ...`` (``make test``'s first step)
+CHECK. ``python -m chasm.build.stamps --check --common ... --run ...`` (``make test``'s first step)
 compares, for every run, :func:`digest` of everything the run depends on (generated inputs
 included) with the digest its committed report records (``metadata.chasm.inputs``, written by
 ``chasm.build``), and says "reports are stale: run make reports" once, naming the runs, instead
@@ -43,7 +43,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
+from chasm import paths
 
 BUILD = paths.ROOT / ".build"
 INPUTS = BUILD / "inputs"
@@ -202,10 +202,10 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
         elif word == "--run":
             name = next(words, None)
             if name is None or name.startswith("--"):
-                raise SystemExit("python -m chasm.manifest: --run needs a run name")
+                raise SystemExit("python -m chasm.build.stamps: --run needs a run name")
             target = runs.setdefault(name, [])
         elif target is None:
-            raise SystemExit(f"python -m chasm.manifest: expected --common or --run before "
+            raise SystemExit(f"python -m chasm.build.stamps: expected --common or --run before "
                              f"{word!r}")
         else:
             target.append(word)
@@ -213,7 +213,7 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    from .guard import GuardError, acquire, check_checkout
+    from chasm.build.guard import GuardError, acquire, check_checkout
 
     mark = console()
     if argv[:1] == ["--check"]:

@@ -1,15 +1,19 @@
 """The rules of the claims register: one function per kind of claim.
 
-Each rule takes a parsed :class:`chasm.claims.Claim` and a :class:`Context` (the tidy figures,
-metadata, design effect and the analysis plan) and returns a :class:`chasm.claims.Result`: a
-verdict from :data:`chasm.verdicts.VOCABULARY` (decided by the one rule of ``chasm.verdicts``
+Each rule takes a parsed :class:`chasm.register.claims.Claim` and a :class:`Context` (the tidy
+figures,
+metadata, design effect and the analysis plan) and returns a :class:`chasm.register.claims.Result`:
+a
+verdict from :data:`chasm.register.verdicts.VOCABULARY` (decided by the one rule of
+``chasm.register.verdicts``
 that applies), evidence text built from computed numbers only, the key numbers and the figures
 used. Tests are read at the published values with rounding as ordinary uncertainty
 (``chasm.stats.rounding``) and adjusted within the family ``data/plan.yaml`` declares
-(``chasm.plan``); a wave comparison's numbers are the plan's own rows (``plan.wave_tests``),
+(``chasm.analysis.plan``); a wave comparison's numbers are the plan's own rows
+(``plan.wave_tests``),
 so 03_waves and the register cannot differ. The least favourable rounding is kept beside them
 (``p_worst``, ``p_adjusted_worst``). :data:`RULES` maps the register's ``rule`` column to
-these functions; :mod:`chasm.claims` loads the register and applies them.
+these functions; :mod:`chasm.register.claims` loads the register and applies them.
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import figures, verdicts
-from .claims import RULE_ARGS, Claim, Result
+from chasm.data import figures
+from chasm.register import verdicts
+from chasm.register.claims import RULE_ARGS, Claim, Result
 
 # The evidence-text formatters have their one home in chasm.report (under the rules' names).
-from .report import fmt_evidence_figure as _fig_text
-from .report import fmt_evidence_number as _num
-from .report import fmt_evidence_p as _p
-from .report import fmt_evidence_points as _pts
-from .report import fmt_evidence_range as _range
-from .report import fmt_level
+from chasm.report import fmt_evidence_figure as _fig_text
+from chasm.report import fmt_evidence_number as _num
+from chasm.report import fmt_evidence_p as _p
+from chasm.report import fmt_evidence_points as _pts
+from chasm.report import fmt_evidence_range as _range
+from chasm.report import fmt_level
 
 
 @dataclass
@@ -73,10 +78,10 @@ class Context:
         """Group weights (fractions summing to 1) of a breakdown variable in a wave, and where
         they come from; ``None`` with the reason when there are none.
 
-        The policy is :mod:`chasm.weights`'; the identity and the group comparisons of the
+        The policy is :mod:`chasm.analysis.weights`'; the identity and the group comparisons of the
         register need every group's weight, so an incomplete approval month gives none.
         """
-        from . import weights
+        from chasm.analysis import weights
 
         if variable == "age":
             return (weights.age_weights(self.population, self.meta),
@@ -98,9 +103,9 @@ class Context:
                       "(metadata/subgroups.yaml has none for it)")
 
     def wave_tests(self) -> pd.DataFrame:
-        """The plan's wave comparisons (``chasm.plan.wave_tests``, computed once)."""
+        """The plan's wave comparisons (``chasm.analysis.plan.wave_tests``, computed once)."""
         if self._waves is None:
-            from . import plan
+            from chasm.analysis import plan
 
             self._waves = plan.wave_tests(self.plan, self.tidy, self.meta, self.deff, self.n,
                                           self.alpha)
@@ -173,7 +178,7 @@ def _adjusted(p: list[float], method: str) -> list[float]:
     ``intersection_union``: a claim that needs every test to hold is rejected (supported)
     only if each test is at level alpha, so no test is adjusted (Berger 1982); the claim's p is
     the largest of them."""
-    from .stats.multiplicity import adjust_pvalues
+    from chasm.stats.multiplicity import adjust_pvalues
 
     if method == "intersection_union":
         return [float(x) for x in p]
@@ -196,7 +201,7 @@ def _rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> 
     """p of a difference with each figure's rounding as uniform noise (``stats.rounding``);
     ``scale`` multiplies the difference's dependence on the figures (1 / (1 - w) for a group
     against the rest)."""
-    from .stats.rounding import rounding_variance, with_rounding
+    from chasm.stats.rounding import rounding_variance, with_rounding
 
     noise = sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows)
     return float(with_rounding(diff, z, noise * scale ** 2)["p_value"].iloc[0])
@@ -205,7 +210,7 @@ def _rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> 
 def _noise_var(*rows: pd.Series) -> float:
     """Rounding noise (points^2) of a difference of the figures ``rows``
     (``chasm.stats.rounding.rounding_variance``, summed)."""
-    from .stats.rounding import rounding_variance
+    from chasm.stats.rounding import rounding_variance
 
     return float(sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows))
 
@@ -232,7 +237,7 @@ def _numbers(measure: str, t: dict | None = None, **extra) -> dict:
 
 
 def _two_sample(ctx: Context, p1, p2, n1, n2) -> pd.DataFrame:
-    from .stats.twosample import compare_waves
+    from chasm.stats.twosample import compare_waves
 
     return compare_waves(p1, p2, n1, n2, ctx.deff, ctx.deff, ctx.alpha)
 
@@ -241,10 +246,11 @@ def _two_sample(ctx: Context, p1, p2, n1, n2) -> pd.DataFrame:
 def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: float,
                       n_other: float, sign: int) -> dict:
     """The comparison of other - base (two independent samples) by the one engine
-    (``chasm.compare.compare``): score test at the published values, the verdict's test with
+    (``chasm.analysis.compare.compare``): score test at the published values, the verdict's test
+    with
     rounding as noise and its interval; the least favourable rounding for the claim that
     other - base has sign ``sign`` (1 where the ranges allow no difference that way)."""
-    from .compare import compare
+    from chasm.analysis.compare import compare
 
     p1, p2 = float(base["point"]), float(other["point"])
     if sign > 0:  # claim: other > base; least favourable: base high, other low
@@ -267,18 +273,18 @@ def _independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: f
 def rule_figure(claim: Claim, ctx: Context) -> Result:
     """One published figure: other sources for its cell, and the subgroup identity.
 
-    Other sources: ``chasm.figures.shared_cells`` says whether their intervals overlap.
+    Other sources: ``chasm.data.figures.shared_cells`` says whether their intervals overlap.
     Identity: the total equals the weighted mean of the groups of any breakdown
     (``chasm.stats.partitions.identity_check``; unpublished groups may be anything in [0, 100],
     and a single unpublished group's implied range comes from ``solve_missing_subgroup``). For a
     subgroup figure the identity of its own variable is checked, for a total every variable
     with published groups. Weights: Rosstat (age), the wave's approval rating (approval).
-    Verdict: ``chasm.verdicts.figure_check`` (an identity with every group published is a
+    Verdict: ``chasm.register.verdicts.figure_check`` (an identity with every group published is a
     check that could fail; one with an unpublished cell left free passes for almost any
-    value). Whether other sources agree is provenance (``chasm.verdicts.provenance``), not
+    value). Whether other sources agree is provenance (``chasm.register.verdicts.provenance``), not
     inference, and does not enter the verdict.
     """
-    from .stats.intervals import share_interval
+    from chasm.stats.intervals import share_interval
 
     fid = claim.figure_ids[0]
     row = ctx.fig(fid)
@@ -364,7 +370,7 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     when an unpublished group is left free (a weak check); None when the variable has no
     published group or no total is published.
     """
-    from .subgroups import weighted_identity
+    from chasm.analysis.subgroups import weighted_identity
 
     w, where = ctx.weights(variable, row["wave"])
     total_rows = ctx.cell_figures(row, "all", "all")
@@ -428,10 +434,10 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
     """A share moved between two waves (args: direction=down|up).
 
     The claim's comparison is the one ``data/plan.yaml`` names for it; its numbers are the
-    plan's row (``chasm.plan.wave_tests``: score test on effective counts at the published
+    plan's row (``chasm.analysis.plan.wave_tests``: score test on effective counts at the published
     values, rounding as noise, the family's adjustment; least favourable rounding beside it),
     the same row 03_waves shows. The claim's figures must be that row's. Verdict:
-    ``chasm.verdicts.directional``.
+    ``chasm.register.verdicts.directional``.
     """
     plan = ctx.plan_of(claim)
     row = plan.comparison_of(claim.claim_id) if plan is not None else None
@@ -485,7 +491,7 @@ def rule_less_common(claim: Claim, ctx: Context) -> Result:
     at the least favourable ends (more at its low end, less at its high end); Holm over the
     pairs. Supported if every pair is significant the claimed way at those ends.
     """
-    from .stats.frechet import paired_difference
+    from chasm.stats.frechet import paired_difference
 
     less = [ctx.fig(f) for f in claim.args["less"]]
     more = [ctx.fig(f) for f in claim.args["more"]]
@@ -542,7 +548,7 @@ def rule_highest_group(claim: Claim, ctx: Context) -> Result:
     reaches the claimed group's lower end, the published figures cannot decide: not
     identifiable. Otherwise the ladder of the tests.
     """
-    from .stats.partitions import solve_missing_subgroup
+    from chasm.stats.partitions import solve_missing_subgroup
 
     variable = claim.arg("variable")
     group, total = ctx.fig(claim.arg("group")), ctx.fig(claim.arg("total"))
@@ -620,15 +626,15 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
     part of), at the published values with rounding as noise (the difference is
     ``(sub - total) / (1 - w)``, so both figures' rounding variance is scaled by
     ``1 / (1 - w)^2``), adjusted over the groups by the plan's method; the least favourable
-    rounding beside it. lower/higher: ``chasm.verdicts.directional``. similar:
-    ``chasm.verdicts.similarity`` with the plan's equivalence margin: each group's smallest
+    rounding beside it. lower/higher: ``chasm.register.verdicts.directional``. similar:
+    ``chasm.register.verdicts.similarity`` with the plan's equivalence margin: each group's smallest
     margin is the larger absolute end of its (1 - 2 alpha) interval (TOST), so similarity is
     supported only if every difference is shown to lie within the margin.
     """
     from scipy.stats import norm
 
-    from .stats.partitions import subgroup_vs_rest
-    from .stats.rounding import rounding_variance, with_rounding
+    from chasm.stats.partitions import subgroup_vs_rest
+    from chasm.stats.rounding import rounding_variance, with_rounding
 
     expect = claim.arg("expect")
     total = ctx.fig(claim.arg("total"))
@@ -715,8 +721,8 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     The evidence adds the Bayes inversion (``chasm.stats.partitions.bayes_share_of_answer``): the
     share of all respondents giving the answer who belong to each group.
     """
-    from .stats.partitions import bayes_share_of_answer
-    from .stats.sensitivity import bayes_share_interval
+    from chasm.stats.partitions import bayes_share_of_answer
+    from chasm.stats.sensitivity import bayes_share_interval
 
     high, low, total = (ctx.fig(claim.arg(k)) for k in ("higher", "lower", "total"))
     _same_cell(claim, [high, low, total])
@@ -766,7 +772,7 @@ def rule_multiple_response(claim: Claim, ctx: Context) -> Result:
     """Respondents could pick several options: the published options of one question and wave
     sum to more than 100 beyond rounding (``chasm.stats.frechet.must_be_multiple_response``
     with the tolerance the wording intervals allow: the sum of their lower ends > 100)."""
-    from .stats.frechet import must_be_multiple_response
+    from chasm.stats.frechet import must_be_multiple_response
 
     rows = [ctx.fig(f) for f in claim.figure_ids]
     _same_cell(claim, rows, ("wave", "question", "subgroup_var", "subgroup"))
@@ -803,7 +809,7 @@ def _level_test(ctx: Context, r: pd.Series, n: float, side: str, threshold: floa
     threshold at the low end; Wilson inverts it); about: the (1 - 2 alpha) interval too."""
     from scipy.stats import norm
 
-    from .stats.intervals import share_interval
+    from chasm.stats.intervals import share_interval
 
     ci = share_interval(r["point"], n, ctx.deff, ctx.alpha, low_pct=r["low"],
                         high_pct=r["high"]).iloc[0]
@@ -823,8 +829,8 @@ def _level_test(ctx: Context, r: pd.Series, n: float, side: str, threshold: floa
 
 def _level_verdict(results: list[dict], side: str, threshold: float, margin: float) -> str:
     """Every share must be on the claimed side (an intersection-union: no adjustment);
-    ``chasm.verdicts.level`` on the least favourable one, contradicted if any interval lies
-    wholly on the other side; about: ``chasm.verdicts.similarity`` of each share's distance
+    ``chasm.register.verdicts.level`` on the least favourable one, contradicted if any interval lies
+    wholly on the other side; about: ``chasm.register.verdicts.similarity`` of each share's distance
     from the threshold within the plan's margin."""
     if side == "about":
         tests = [{"eq_low": x["eq_low"] - threshold, "eq_high": x["eq_high"] - threshold,
@@ -908,11 +914,12 @@ def rule_share_level(claim: Claim, ctx: Context) -> Result:
 
     above/below: the interval of each share (``share_interval`` over its rounding/wording
     range) must lie wholly on the claimed side: every figure must pass (an intersection-union
-    test: no multiplicity adjustment is needed), ``chasm.verdicts.level`` on the least
+    test: no multiplicity adjustment is needed), ``chasm.register.verdicts.level`` on the least
     favourable figure; any interval wholly on the other side contradicts. The p shown is the
     one-sided test of the negation at the least favourable end of the rounding range. about:
     every share's (1 - 2 alpha) interval within the threshold ± the plan's equivalence margin
-    (``chasm.verdicts.similarity``). A group of unknown size: the verdict at every size it can
+    (``chasm.register.verdicts.similarity``). A group of unknown size: the verdict at every size it
+    can
     have (:func:`_over_sizes`)."""
     return _share_level(claim, ctx, claim.arg("side"), float(claim.arg("threshold")))
 
@@ -997,10 +1004,10 @@ def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
     (``chasm.stats.frechet.union_bounds`` over the rounding/wording ranges: [L, U]); the bounds
     recomputed from the options' CI ends widen it for sampling error ([L_ci, U_ci]; each
     option's interval at level alpha / k for the k options of each side, Bonferroni, as
-    04_multiresponse does, so that all k hold at once). ``chasm.verdicts.bounded`` at 50.
+    04_multiresponse does, so that all k hold at once). ``chasm.register.verdicts.bounded`` at 50.
     """
-    from .stats.frechet import union_bounds
-    from .stats.intervals import share_interval
+    from chasm.stats.frechet import union_bounds
+    from chasm.stats.intervals import share_interval
 
     neg = [ctx.fig(f) for f in claim.args["negative"]]
     pos = [ctx.fig(f) for f in claim.args["positive"]]
@@ -1043,9 +1050,11 @@ def rule_change(claim: Claim, ctx: Context) -> Result:
 
     A comparison the analysis plan declares for the claim is the plan's row
     (:func:`rule_wave_change`). Otherwise the two figures of one cell in two waves are compared
-    by the one engine (``chasm.compare.compare`` through :func:`_independent_test`: rounding as
+    by the one engine (``chasm.analysis.compare.compare`` through :func:`_independent_test`:
+    rounding as
     noise, the claim its own family by the plan's method); a group of unknown size at every
-    size it can have. Verdict: ``chasm.verdicts.directional``; a stated size of change outside
+    size it can have. Verdict: ``chasm.register.verdicts.directional``; a stated size of change
+    outside
     the change's interval contradicts (a ratio is read as the change it implies at the earlier
     wave's published value: halved from 40% is −20 points).
     """
@@ -1111,10 +1120,10 @@ def rule_extreme(claim: Claim, ctx: Context) -> Result:
     which=highest|lowest, since=YYYY-MM): "the highest since 2013".
 
     The series is every wave of the figure's cell from ``since`` to the figure's wave, one
-    figure per wave by the declared source ranking (``chasm.figures.best``; where it decides,
+    figure per wave by the declared source ranking (``chasm.data.figures.best``; where it decides,
     the evidence names the policy and the other figures). The claimed wave is compared with
     each other wave by the one engine (independent samples, rounding as noise), adjusted over
-    them by the plan's method; ``chasm.verdicts.directional``. No other wave in the period:
+    them by the plan's method; ``chasm.register.verdicts.directional``. No other wave in the period:
     not testable."""
     row = ctx.fig(claim.figure_ids[0])
     since = claim.arg("since")
@@ -1154,7 +1163,7 @@ def rule_extreme(claim: Claim, ctx: Context) -> Result:
                 f"series since {since} ({_METHOD_NAME[method]}, rounding as noise): {comps}.")
     decided = figures.best_choices(series)
     if len(decided):
-        from . import io
+        from chasm.data import io
 
         evidence += " " + figures.ranking_sentence(decided, ctx.tidy, io.load_sources())
     return Result(verdict, evidence,
@@ -1197,7 +1206,7 @@ def rule_group_vs(claim: Claim, ctx: Context) -> Result:
     The group's size w: the breakdown's weights or given sizes (``subgroups.yaml``); unknown,
     the claim at every size it can have (:func:`_over_sizes`, up to the largest size the
     figures allow, :func:`_max_group_size`): the range of sizes for which it holds. Verdict:
-    ``chasm.verdicts.directional``.
+    ``chasm.register.verdicts.directional``.
     """
     group, total = ctx.fig(claim.arg("group")), ctx.fig(claim.arg("total"))
     _same_cell(claim, [group, total])
@@ -1254,7 +1263,7 @@ def rule_ordering(claim: Claim, ctx: Context) -> Result:
     """Groups of one breakdown in a stated order, highest first (args: order=F1 F2 ...).
 
     Each adjacent pair by the one engine (disjoint groups: independent samples of w_g N),
-    adjusted over the pairs by the plan's method; ``chasm.verdicts.directional``. Groups of
+    adjusted over the pairs by the plan's method; ``chasm.register.verdicts.directional``. Groups of
     unknown size: the claim at every size they can have, all unknown groups the same size
     (up to 1/k of the sample for k of them; :func:`_over_sizes`)."""
     rows = [ctx.fig(f) for f in claim.args["order"]]
@@ -1308,11 +1317,11 @@ def rule_ordering(claim: Claim, ctx: Context) -> Result:
 
 def rule_quoted_words(claim: Claim, ctx: Context) -> Result:
     """A figure quoted as words (args: words=<the text's words>, e.g. "nearly half"): the
-    words are read by the one documented rule (``chasm.worded.read``) and compared with the
+    words are read by the one documented rule (``chasm.data.worded.read``) and compared with the
     published figure's range. Supported if the figure's range lies within the words' range,
     contradicted if the two cannot overlap, inconclusive if they overlap only in part. A
     quotation check: the published figure is the reference, so no sampling error enters."""
-    from . import worded
+    from chasm.data import worded
 
     row = ctx.fig(claim.figure_ids[0])
     words = claim.arg("words")
@@ -1328,7 +1337,7 @@ def rule_quoted_words(claim: Claim, ctx: Context) -> Result:
     else:
         verdict, how = "inconclusive", "overlaps only in part"
     evidence = (f"'{words}' reads as {_range(reading.low, reading.high)} "
-                f"({reading.rule}, chasm.worded); the published {_fig_text(row)}, "
+                f"({reading.rule}, chasm.data.worded); the published {_fig_text(row)}, "
                 f"{row['wave']}, {_group_label(ctx.meta, row)}: its range {how} it.")
     return Result(verdict, evidence,
                   _numbers("range the words allow (percent); estimate: the published figure",

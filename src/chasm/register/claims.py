@@ -12,23 +12,25 @@ computed numbers (never typed), the key numbers, and the sources of every figure
 
 WHY. A reader should see, claim by claim, whether the published figures establish a claim,
 merely allow it, cannot decide it, or contradict it, and why. Every rule is a small function
-(registry :data:`chasm.rules.RULES`) with unit tests; changing a raw figure changes exactly the
+(registry :data:`chasm.register.rules.RULES`) with unit tests; changing a raw figure changes
+exactly the
 verdicts that depend on it.
 
-VERDICTS: one word of ``chasm.verdicts.VOCABULARY`` (supported, contradicted, inconclusive,
-not identifiable, not testable), each given by one rule of :mod:`chasm.verdicts`; the
+VERDICTS: one word of ``chasm.register.verdicts.VOCABULARY`` (supported, contradicted, inconclusive,
+not identifiable, not testable), each given by one rule of :mod:`chasm.register.verdicts`; the
 ``provenance`` column says apart from it where the figures come from (how many sources, of which
 kind, whether two sources for one cell agree).
 
 CONVENTIONS. Every published figure stands for an interval of true values (a number ±0.5
-rounding, "35-40%" its ends ±0.5, words ±5 points; ``chasm.worded``). Verdicts read the
+rounding, "35-40%" its ends ±0.5, words ±5 points; ``chasm.data.worded``). Verdicts read the
 published values with that rounding as ordinary uncertainty (uniform noise added to the
 sampling variance, ``chasm.stats.rounding``), adjusted within the family the analysis plan
-``data/plan.yaml`` declares (``chasm.plan``). The least favourable ends of the intervals are a
+``data/plan.yaml`` declares (``chasm.analysis.plan``). The least favourable ends of the intervals
+are a
 robustness column (``p_worst``, ``p_adjusted_worst``), as are other design effects and sample
-sizes (``chasm.sensitivity``). Shares are percentages; n is the wave's N from
+sizes (``chasm.register.sensitivity``). Shares are percentages; n is the wave's N from
 ``metadata/waves.yaml`` (assumed 1600) unless overridden; subgroup sizes are n_g = w_g N with
-population (age) or approval weights (``chasm.weights``) and the same design effect as the
+population (age) or approval weights (``chasm.analysis.weights``) and the same design effect as the
 total.
 
 NUMBERS (columns of :func:`evaluate`): ``measure`` names what ``estimate``/``low``/``high``
@@ -39,12 +41,13 @@ rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_siz
 number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
 rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
 test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
-its verdict's test adds (for the tipping points of ``chasm.sensitivity``, on that same test);
+its verdict's test adds (for the tipping points of ``chasm.register.sensitivity``, on that same
+test);
 ``smallest_margin`` the smallest equivalence margin a similarity claim's figures establish;
 ``missing_low``/``missing_high`` the range of an unpublished cell; ``bayes_*`` a group's share
 of an answer with its interval; ``deff`` the design effect used; ``size_low``/``size_high`` the
 sizes of a group of unknown size (percent of the sample) at which the claim is supported
-(``chasm.rules._over_sizes``); ``register`` the text the claim belongs to. Empty where a
+(``chasm.register.rules._over_sizes``); ``register`` the text the claim belongs to. Empty where a
 rule has no such number.
 """
 
@@ -56,10 +59,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import figures, io, paths
-from . import verdicts as _verdicts
+from chasm import paths
+from chasm.data import figures, io
+from chasm.register import verdicts as _verdicts
 
-#: The verdict vocabulary (name, rule), from its one home :mod:`chasm.verdicts`.
+#: The verdict vocabulary (name, rule), from its one home :mod:`chasm.register.verdicts`.
 VOCABULARY: tuple[tuple[str, str], ...] = _verdicts.VOCABULARY
 VERDICTS: tuple[str, ...] = _verdicts.VERDICTS
 #: Kinds of claims in the register, in reading order.
@@ -224,11 +228,11 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                 register: str | None = None) -> list[Claim]:
     """Read and validate one claims register (default: :func:`main_register`'s file).
 
-    Checks (each failure raises ``chasm.io.RawDataError`` naming file, line, column and value):
+    Checks (each failure raises ``chasm.data.io.RawDataError`` naming file, line, column and value):
     the columns; unique claim ids; paragraph a whole number; kind in :data:`KINDS`; rule in
     :data:`RULES`; args of the form ``key=value;key=v1 v2`` with exactly the keys the rule
     requires (:data:`RULE_ARGS`) and allowed values; every figure id (in figure_ids and in the
-    args) present in the tidy table (default: ``chasm.figures.load()``), and every figure an
+    args) present in the tidy table (default: ``chasm.data.figures.load()``), and every figure an
     argument names also listed in figure_ids; the number of figures the rule takes; a note for
     every ``not_testable`` claim (it is the evidence).
     """
@@ -331,11 +335,11 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
 
     ``deff`` None: the least-squares design effect of Levada's error table
     (``chasm.stats.design.deff_from_error_table``); ``n`` None: each wave's n from the metadata;
-    ``plan`` None: ``chasm.plan.load_plan()`` (``data/plan.yaml``).
+    ``plan`` None: ``chasm.analysis.plan.load_plan()`` (``data/plan.yaml``).
     """
-    from . import plan as plan_module
-    from .rules import RULES, Context, sources_text
-    from .stats.design import deff_from_error_table
+    from chasm.analysis import plan as plan_module
+    from chasm.register.rules import RULES, Context, sources_text
+    from chasm.stats.design import deff_from_error_table
 
     if deff is None:
         deff = deff_from_error_table(error_table).deff
@@ -384,8 +388,8 @@ def evaluate_others(registers: dict[str, list[Claim]], main: str, tidy: pd.DataF
 def other_sections(others: dict[str, pd.DataFrame], sources: pd.DataFrame,
                    columns: list[str]) -> list:
     """06's section of the other registers: how many, then for each text its outlet
-    (``chasm.figures.outlets``) with :func:`summary_sentence` and :func:`register_sections`."""
-    from . import report
+    (``chasm.data.figures.outlets``) with :func:`summary_sentence` and :func:`register_sections`."""
+    from chasm import report
 
     names = figures.outlets(sources)
     out = [report.say("{k} further register{s}{listing}.", k=len(others),
@@ -406,7 +410,7 @@ def claims_only(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def quotation_counts(register: pd.DataFrame) -> pd.Series:
-    """Quoted figures by quotation status (``chasm.verdicts.QUOTATION`` order, those that
+    """Quoted figures by quotation status (``chasm.register.verdicts.QUOTATION`` order, those that
     occur)."""
     q = register.loc[register["kind"] == "figure", "quotation"].value_counts()
     return q.reindex([name for name, _ in _verdicts.QUOTATION if name in q.index])
@@ -469,7 +473,7 @@ def register_sections(register: pd.DataFrame, columns: list[str]) -> list:
     of that kind (``columns`` of :func:`evaluate`, indexed by claim_id) as ``report.show``
     returns them; ready to ``display(*...)``.
     """
-    from . import report
+    from chasm import report
 
     out = []
     for kind in KINDS:
@@ -487,7 +491,7 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      n: int | None = None, plan=None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
     (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
-    from .report import fmt_short
+    from chasm.report import fmt_short
 
     return pd.DataFrame({
         f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
@@ -500,7 +504,7 @@ def verdict_bullets(register: pd.DataFrame, verdicts: tuple[str, ...]):
     """A Markdown list of the claims with one of ``verdicts``, in register order (07):
     "- **C13** (supported): <paraphrase>", every value escaped by ``report.say``;
     "*None.*" when no claim has them."""
-    from . import report
+    from chasm import report
 
     rows = register[register["verdict"].isin(verdicts)]
     if rows.empty:

@@ -110,7 +110,7 @@ def read(text: str) -> Reading:
 # --------------------------------------------------------------------------------------------
 # Words as identification intervals (applied to the tidy table where figures are compared)
 # --------------------------------------------------------------------------------------------
-#: The cell of a figure (``chasm.figures.CELL``).
+#: The cell of a figure (``chasm.data.figures.CELL``).
 _CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
 
 

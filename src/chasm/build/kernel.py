@@ -88,7 +88,7 @@ def preload(env: dict[str, str]) -> list[str]:
     """The modules a template imports (``$CHASM_WARM_PRELOAD`` overrides the default)."""
     if "CHASM_WARM_PRELOAD" in env:
         return [m for m in env["CHASM_WARM_PRELOAD"].split(",") if m]
-    from .kernel_template import PRELOAD  # stdlib-only module: cheap
+    from chasm.build.kernel_template import PRELOAD  # stdlib-only module: cheap
 
     return list(PRELOAD)
 

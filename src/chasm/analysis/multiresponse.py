@@ -46,8 +46,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chasm import figures as _figures
 from chasm import report
+from chasm.data import figures as _figures
 from chasm.stats import frechet as mr
 
 #: The option the essay's argument is about.
@@ -92,7 +92,7 @@ def _form(rule: str) -> str:
 def wave_options(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str) -> pd.DataFrame:
     """The options of ``question`` that ``wave`` published for the whole sample.
 
-    One row per option (the best figure of the cell, see :func:`chasm.figures.best`), in the
+    One row per option (the best figure of the cell, see :func:`chasm.data.figures.best`), in the
     order of ``metadata/questions.yaml``, with columns option, label, tone, figure_id,
     source_kind, value_text, form ("number" or the wording rule), point, low, high and
     ``other_figures`` (the cell's other sources, e.g. "S01 secondary: a third"). Empty (same
@@ -380,7 +380,7 @@ def options_sentence(options: pd.DataFrame, meta: Mapping, wave: str, question: 
                      tidy: pd.DataFrame | None = None, sources: pd.DataFrame | None = None):
     """How many options ``wave`` published, of how many the metadata lists, from which sources.
 
-    The sources are counted and named from the data (:func:`chasm.figures.kind_sentence` of
+    The sources are counted and named from the data (:func:`chasm.data.figures.kind_sentence` of
     the figures used; without ``tidy`` only the count of options is given). When the wave
     published none, the one sentence that says so (and that there is nothing to bound): the
     rest of the report then shows no table or figure for the wave.

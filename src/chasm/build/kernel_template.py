@@ -1,8 +1,8 @@
 """The warm-kernel template: a process that imported the heavy libraries once and forks a
-fresh ipykernel per request (see ``chasm.kernel`` for the client side and the rules).
+fresh ipykernel per request (see ``chasm.build.kernel`` for the client side and the rules).
 
 This file is run as a script (``python -c`` loading it with ``runpy.run_path``), never
-imported as ``chasm.kernel_template``: the template must not hold the ``chasm`` package (a
+imported as ``chasm.build.kernel_template``: the template must not hold the ``chasm`` package (a
 kernel forked from it would see the source as it was when the template started), so it uses
 the standard library only and pre-imports third-party libraries only.
 

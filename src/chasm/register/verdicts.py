@@ -1,7 +1,9 @@
 """The verdict vocabulary and its rules, in one place; provenance kept apart from inference.
 
-WHAT. Every verdict of the claims register (``chasm.claims``, ``chasm.rules``) and every reading
-of a wave comparison (``chasm.waves``) is one word of :data:`VOCABULARY`, decided by one of the
+WHAT. Every verdict of the claims register (``chasm.register.claims``, ``chasm.register.rules``)
+and every reading
+of a wave comparison (``chasm.analysis.waves``) is one word of :data:`VOCABULARY`, decided by one
+of the
 small functions below; :data:`RULES_TEXT` states each rule once, and 06_claims / 07 render it.
 :func:`provenance` says, separately, where a claim's figures come from (how many sources, of
 which kind, whether two sources for the same cell agree): provenance is not inference.
@@ -10,8 +12,8 @@ WHY. A reader must be able to tell "the figures establish it" from "only one sou
 and from "a cross-check passed". The earlier vocabulary mixed them ("consistent" meant three
 things, "single source" was provenance). Verdicts are read at the published values with
 rounding as ordinary uncertainty (``chasm.stats.rounding``), after the multiplicity adjustment
-the analysis plan declares (``chasm.plan``); the least favourable rounding, other design
-effects and sample sizes are robustness columns (``chasm.sensitivity``), not the verdict.
+the analysis plan declares (``chasm.analysis.plan``); the least favourable rounding, other design
+effects and sample sizes are robustness columns (``chasm.register.sensitivity``), not the verdict.
 """
 
 from __future__ import annotations
@@ -161,10 +163,10 @@ def provenance(tidy: pd.DataFrame, figure_ids: Iterable[str]) -> str:
     disagree'; '' for no figures.
 
     Sources are distinct source documents (``data/raw/sources.csv``) of the figures used;
-    agreement is ``chasm.figures.shared_cells`` (the intervals of two figures for the same cell
+    agreement is ``chasm.data.figures.shared_cells`` (the intervals of two figures for the same cell
     overlap) over every pair of the used figures that share a cell.
     """
-    from . import figures
+    from chasm.data import figures
 
     ids = list(dict.fromkeys(figure_ids))
     if not ids:
