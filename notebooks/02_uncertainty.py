@@ -44,13 +44,13 @@ focus = "traitors"  # the answer whose figures the design-effect sensitivity tab
 # %%
 import numpy as np
 
-from chasm import plots, report
+from chasm import formats, plots, report
 from chasm.analysis import uncertainty, weights
 from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
-level = report.fmt_level(alpha)  # e.g. "95%"
+level = formats.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## Load inputs
@@ -94,18 +94,18 @@ report.say("Levada's table implies a design effect of **{ls}** (least squares ov
            "every row is consistent with any value from {lo} to {hi}). Its {n} interviews are "
            "therefore worth about **{neff}** interviews drawn by simple random sampling: at 50% "
            "the published error of {pub} points is {ratio} times the SRS error of {srs} points.",
-           ls=report.fmt(est.deff, 2), lo=report.fmt(est.deff_low, 2),
-           hi=report.fmt(est.deff_high, 2), n=report.fmt(est.n, 0),
-           neff=report.fmt(est.n_eff, 0), pub=report.fmt(at_50.iloc[0]),
-           ratio=report.fmt(np.sqrt(est.rows.loc[at_50.index[0], "deff"]), 2),
-           srs=report.fmt(est.rows.loc[at_50.index[0], "srs_error_pct"], 2))
+           ls=formats.fmt(est.deff, 2), lo=formats.fmt(est.deff_low, 2),
+           hi=formats.fmt(est.deff_high, 2), n=formats.fmt(est.n, 0),
+           neff=formats.fmt(est.n_eff, 0), pub=formats.fmt(at_50.iloc[0]),
+           ratio=formats.fmt(np.sqrt(est.rows.loc[at_50.index[0], "deff"]), 2),
+           srs=formats.fmt(est.rows.loc[at_50.index[0], "srs_error_pct"], 2))
 
 # %%
 choice = ("the least-squares value from Levada's table" if deff is None
           else report.say("set by the `deff` parameter"))
 report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a wave of {n} "
-           "interviews, and {level} intervals.", d=report.fmt(deff_used, 2), choice=choice,
-           neff=report.fmt(n_eff_used, 0), n=report.fmt(est.n, 0), level=level)
+           "interviews, and {level} intervals.", d=formats.fmt(deff_used, 2), choice=choice,
+           neff=formats.fmt(n_eff_used, 0), n=formats.fmt(est.n, 0), level=level)
 
 # %% [markdown]
 # ## Compute: every figure with its interval
@@ -168,16 +168,16 @@ report.show(sensitivity, digits=1, index="figure")
 
 # %%
 ref_row = sensitivity.iloc[0]
-column = {d: report.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
+column = {d: formats.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
 report.say("At 50% for a whole wave the {level} interval is ±{srs} points if the sample were "
            "simple random, ±{ls} at Levada's deff {d} (the table itself prints {pub}) and ±{hi} "
            "at deff {dmax}: ignoring the design makes every interval about {shrink}% too "
            "narrow. {subgroup_text}",
-           level=level, srs=report.fmt(ref_row[column[1.0]]),
-           ls=report.fmt(ref_row[column[est.deff]]), d=report.fmt(est.deff, 2),
-           pub=report.fmt(at_50.iloc[0]), hi=report.fmt(ref_row[column[max(deffs)]]),
-           dmax=report.fmt(max(deffs), 1),
-           shrink=report.fmt(100 * (1 - ref_row[column[1.0]] / ref_row[column[est.deff]]), 0),
+           level=level, srs=formats.fmt(ref_row[column[1.0]]),
+           ls=formats.fmt(ref_row[column[est.deff]]), d=formats.fmt(est.deff, 2),
+           pub=formats.fmt(at_50.iloc[0]), hi=formats.fmt(ref_row[column[max(deffs)]]),
+           dmax=formats.fmt(max(deffs), 1),
+           shrink=formats.fmt(100 * (1 - ref_row[column[1.0]] / ref_row[column[est.deff]]), 0),
            subgroup_text=uncertainty.widest_text(tidy, sizes["n_group"], sensitivity, est.deff,
                                                  option=focus))
 

@@ -41,7 +41,7 @@ wave1 = "2024-03"  # the earlier wave (the essay's choice)
 wave2 = "2025-04"  # the later wave (the essay's choice)
 
 # %%
-from chasm import plots, report
+from chasm import formats, plots, report
 from chasm.analysis import plan, waves
 from chasm.data import figures, io
 from chasm.stats import design
@@ -51,7 +51,7 @@ analysis = plan.load_plan()
 margin = analysis.margin if margin is None else margin
 if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < margin < 100:
     raise report.ParameterError(f"margin={margin!r} must be a number of points in (0, 100)")
-level = report.fmt_level(alpha)  # e.g. "95%"
+level = formats.fmt_level(alpha)  # e.g. "95%"
 WAVE1, WAVE2 = str(wave1), str(wave2)
 
 # %% [markdown]
@@ -73,10 +73,10 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
            w1=WAVE1, l1=meta["waves"][WAVE1]["label"], n1=n1, w2=WAVE2,
            l2=meta["waves"][WAVE2]["label"], n2=n2,
            assumed=" and ".join(assumed) if assumed else "neither",
-           d=report.fmt(deff_used, 2),
+           d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
                    else report.say("set by the `deff` parameter")),
-           ne=report.fmt(n1 / deff_used, 0))
+           ne=formats.fmt(n1 / deff_used, 0))
 
 # %% [markdown]
 # ## The pairs: every option both waves have, from every source
@@ -155,12 +155,12 @@ report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "t
 reach = waves.margin_reach(n1, n2, deff_used, alpha, margin)
 report.say("Equivalence margin **±{m} points**: {why} With these samples, zero observed change "
            "establishes at best ±{r50} points at 50% (the hardest share), so ±{m} can be met "
-           "{where}.", m=report.fmt_short(margin),
+           "{where}.", m=formats.fmt_short(margin),
            why=analysis.margin_why if margin == analysis.margin else "set by the `margin` "
-           "parameter.", r50=report.fmt(reach["at_50"]),
+           "parameter.", r50=formats.fmt(reach["at_50"]),
            where=("at any share" if reach["share_limit"] >= 50 else
-                  f"only for shares below {report.fmt(reach['share_limit'])}% or above "
-                  f"{report.fmt(100 - reach['share_limit'])}%"))
+                  f"only for shares below {formats.fmt(reach['share_limit'])}% or above "
+                  f"{formats.fmt(100 - reach['share_limit'])}%"))
 
 # %% [markdown]
 # ## What changed, in plain words
@@ -204,13 +204,13 @@ report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option")
 at = mdc.set_index("option")
 naive = ("" if deff_used == 1 else
          f"; a naive reading that ignores the design (deff 1) would put it at "
-         f"{report.fmt(at.loc['(reference)', 'mdc_srs_points'])} points")
+         f"{formats.fmt(at.loc['(reference)', 'mdc_srs_points'])} points")
 report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} points** at 50% "
            "(and {mlo}-{mhi} points at the levels of the options compared) to be detected with "
            "80% power{naive}.",
-           n=n1, d=report.fmt(deff_used, 2), m50=report.fmt(at.loc["(reference)", "mdc_points"]),
-           mlo=report.fmt(at["mdc_points"].drop("(reference)").min()),
-           mhi=report.fmt(at["mdc_points"].drop("(reference)").max()), naive=naive)
+           n=n1, d=formats.fmt(deff_used, 2), m50=formats.fmt(at.loc["(reference)", "mdc_points"]),
+           mlo=formats.fmt(at["mdc_points"].drop("(reference)").min()),
+           mhi=formats.fmt(at["mdc_points"].drop("(reference)").max()), naive=naive)
 
 # %% [markdown]
 # **Per option and subgroup.** For every cell of the earlier wave with a published share: the

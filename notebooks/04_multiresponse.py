@@ -38,7 +38,7 @@ alpha = 0.05  # error rate of the confidence intervals (0.05 for 95%)
 n = None  # None: the wave's N from metadata/waves.yaml
 
 # %%
-from chasm import plots, report
+from chasm import formats, plots, report
 from chasm.analysis import multiresponse
 from chasm.data import figures, io
 from chasm.stats import design
@@ -52,7 +52,7 @@ deff_used = deff_estimate.deff if deff is None else float(deff)
 n_used = meta["waves"][wave]["n"] if n is None else n
 n_assumed = n is None and meta["waves"][wave]["n_assumed"]
 report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} ({nhow}); "
-           "{c}% intervals.", wave=wave, q=question, d=report.fmt(deff_used, 2),
+           "{c}% intervals.", wave=wave, q=question, d=formats.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
            n=n_used, nhow="assumed: the sources do not state it" if n_assumed else "as given",
            c=multiresponse.confidence_level(alpha))

@@ -46,7 +46,7 @@ alpha = 0.05  # error rate of tests and confidence intervals (0.05 for 95%)
 n = None  # None: each wave's N from metadata/waves.yaml
 
 # %%
-from chasm import plots, report
+from chasm import formats, plots, report
 from chasm.analysis import subgroups as bd
 from chasm.analysis import weights
 from chasm.data import figures, io
@@ -67,7 +67,7 @@ report.say("Wave **{wave}**, question `{q}`, answer '{o}', breakdowns by {vars}.
            "conservative choice: Levada's table is an upper bound and weighting does not "
            "shrink in subgroups); N = {n} ({nhow}); a group of weight w has w × N interviews; "
            "{c}% intervals.", wave=wave, q=question, o=option,
-           vars=", ".join(subgroup_vars) or "none", d=report.fmt(deff_used, 2),
+           vars=", ".join(subgroup_vars) or "none", d=formats.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
            n=n_used, c=round(100 * (1 - alpha)),
            nhow="assumed: the sources do not state it"
@@ -87,7 +87,7 @@ report.show(bd.age_weight_table(meta, w_age, n_used), digits=1, index="group")
 
 # %%
 report.say("Adults 18+: " + "; ".join(f"{g} {{w{i}}}%" for i, g in enumerate(w_age.index)) + ".",
-           **{f"w{i}": report.fmt(v * 100) for i, v in enumerate(w_age)})
+           **{f"w{i}": formats.fmt(v * 100) for i, v in enumerate(w_age)})
 
 # %%
 report.say("{text}", text=weights.population_text(pops, meta, [wave], age_var or "age"))
@@ -151,10 +151,10 @@ if age.found:
         "At the points ({psh}) the share {dir} with age (z = {z}, p = {p}); at the least "
         "favourable ends ({sh}) z = {lz}, p = {lp}. {end}", psh=age.trend.table.at[0, "shares"],
         dir="rises" if age.trend.table.at[0, "z"] > 0 else "falls",
-        z=report.fmt(age.trend.table.at[0, "z"], 2),
-        p=report.fmt(age.trend.table.at[0, "p_value"], 3), sh=age.trend.table.at[1, "shares"],
-        lz=report.fmt(age.trend.table.at[1, "z"], 2),
-        lp=report.fmt(age.trend.table.at[1, "p_value"], 3),
+        z=formats.fmt(age.trend.table.at[0, "z"], 2),
+        p=formats.fmt(age.trend.table.at[0, "p_value"], 3), sh=age.trend.table.at[1, "shares"],
+        lz=formats.fmt(age.trend.table.at[1, "z"], 2),
+        lp=formats.fmt(age.trend.table.at[1, "p_value"], 3),
         end="The trend holds at every reading of the wording." if age.trend.holds else
         "So the trend rests on reading the worded figures at their midpoints (\"about half\" "
         "as 50 rather than 45), which the wording does not guarantee." if age.trend.at_points
@@ -193,10 +193,10 @@ if appr.found:
         "the total on their own.", a=appr.comparison.a["value_text"],
         d=appr.comparison.b["value_text"], tot=age.total["value_text"],
         cons="consistent" if appr.unpublished.identity.consistent else "inconsistent",
-        w=report.fmt(100 * appr.unpublished.missing.weight), f=option,
-        lo=report.fmt(appr.unpublished.missing.low), hi=report.fmt(appr.unpublished.missing.high),
-        glo=report.fmt(appr.unpublished.grid_low), ghi=report.fmt(appr.unpublished.grid_high),
-        cov=report.fmt(100 * (1 - appr.unpublished.missing.weight))))
+        w=formats.fmt(100 * appr.unpublished.missing.weight), f=option,
+        lo=formats.fmt(appr.unpublished.missing.low), hi=formats.fmt(appr.unpublished.missing.high),
+        glo=formats.fmt(appr.unpublished.grid_low), ghi=formats.fmt(appr.unpublished.grid_high),
+        cov=formats.fmt(100 * (1 - appr.unpublished.missing.weight))))
 
 # %% [markdown]
 # **Approvers vs disapprovers.** Two disjoint groups of one sample: the score test of
@@ -209,10 +209,10 @@ if appr.found:
     display(report.say(
         "Approvers choose '{f}' {d} points more often than disapprovers (CI {lo} to {hi}); even "
         "at the least favourable ends the gap is {ld} points (p = {lp}). {end}",
-        f=option, d=report.fmt(appr.comparison.table.at[0, "diff"]),
-        lo=report.fmt(appr.comparison.table.at[0, "ci_low"]),
-        hi=report.fmt(appr.comparison.table.at[0, "ci_high"]),
-        ld=report.fmt(appr.comparison.table.at[1, "diff"]),
+        f=option, d=formats.fmt(appr.comparison.table.at[0, "diff"]),
+        lo=formats.fmt(appr.comparison.table.at[0, "ci_low"]),
+        hi=formats.fmt(appr.comparison.table.at[0, "ci_high"]),
+        ld=formats.fmt(appr.comparison.table.at[1, "diff"]),
         lp=f"{appr.comparison.table.at[1, 'p_value']:.1g}",
         end="This gap holds at every reading of the rounding." if appr.comparison.holds
         else "At the least favourable ends it cannot be told apart from noise."))
@@ -231,14 +231,14 @@ if appr.found:
         "sample): disapprovers give only about **{d}%** of all '{f}' answers ({dlo}–{dhi}%), "
         "approvers about **{a}%** ({alo}–{ahi}%), and those without an approval answer at "
         "most {nhi}%.", dtext=appr.comparison.b["value_text"], did=appr.comparison.b["figure_id"],
-        dw=report.fmt(appr.shares.at["disapprove", "weight_pct"]),
-        d=report.fmt(appr.shares.at["disapprove", "share_of_answers"]),
-        dlo=report.fmt(appr.shares.at["disapprove", "low"]),
-        dhi=report.fmt(appr.shares.at["disapprove", "high"]), f=option,
-        a=report.fmt(appr.shares.at["approve", "share_of_answers"]),
-        alo=report.fmt(appr.shares.at["approve", "low"]),
-        ahi=report.fmt(appr.shares.at["approve", "high"]),
-        nhi=report.fmt(appr.shares.at["no_answer", "high"])))
+        dw=formats.fmt(appr.shares.at["disapprove", "weight_pct"]),
+        d=formats.fmt(appr.shares.at["disapprove", "share_of_answers"]),
+        dlo=formats.fmt(appr.shares.at["disapprove", "low"]),
+        dhi=formats.fmt(appr.shares.at["disapprove", "high"]), f=option,
+        a=formats.fmt(appr.shares.at["approve", "share_of_answers"]),
+        alo=formats.fmt(appr.shares.at["approve", "low"]),
+        ahi=formats.fmt(appr.shares.at["approve", "high"]),
+        nhi=formats.fmt(appr.shares.at["no_answer", "high"])))
 
 # %% [markdown]
 # ## Figure: the answer by group

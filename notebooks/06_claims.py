@@ -40,7 +40,7 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import report
+from chasm import formats, report
 from chasm.analysis import plan
 from chasm.data import figures, io, worded
 from chasm.register import claims, sensitivity, verdicts
@@ -51,10 +51,10 @@ error_table = io.load_error_table()
 deff_used = deff if deff is not None else design.deff_from_error_table(error_table).deff
 pd.set_option("display.max_colwidth", None)
 report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
-           d=report.fmt(deff_used, 2),
+           d=formats.fmt(deff_used, 2),
            how="set as a parameter" if deff is not None else "least squares fit to Levada's "
            "published error table",
-           conf=report.fmt(100 * (1 - alpha), 0, "%"),
+           conf=formats.fmt(100 * (1 - alpha), 0, "%"),
            size=f"n = {n} interviews per wave (parameter)" if n is not None else
            "each wave's n from the metadata")
 
@@ -155,8 +155,8 @@ by_deff = claims.deff_sensitivity(register_in, tidy, meta, population, approval,
 moving = by_deff[by_deff.nunique(axis=1) > 1]
 report.say("{k} of {t} claims change verdict between design effects {lo} and {hi}"
            "{listing}.", k=len(moving), t=len(by_deff),
-           lo=report.fmt(min(design.DEFF_SENSITIVITY), 1),
-           hi=report.fmt(max(design.DEFF_SENSITIVITY), 1),
+           lo=formats.fmt(min(design.DEFF_SENSITIVITY), 1),
+           hi=formats.fmt(max(design.DEFF_SENSITIVITY), 1),
            listing=(": " + ", ".join(moving.index)) if len(moving) else "")
 
 # %%

@@ -35,7 +35,7 @@ n = None  # sample size per wave (None: the N of each wave in metadata/waves.yam
 # %%
 from IPython.display import display
 
-from chasm import report
+from chasm import formats, report
 from chasm.analysis import plan
 from chasm.data import figures, io
 from chasm.register import claims, sensitivity
@@ -74,12 +74,12 @@ display(report.say(
     "**{verdict}**. At "
     "the least favourable rounding of both integers p = {pw}, adjusted {paw}: a robustness "
     "check, not the verdict.",
-    cid=fall["comparison_id"], diff=report.fmt(fall["estimate"]), conf=report.fmt_level(alpha),
-    lo=report.fmt(fall["low"]), hi=report.fmt(fall["high"]),
-    p=report.fmt(fall["p_value"], 3), pr=report.fmt(fall["p_rounding"], 3),
-    method=report.fmt_method(fall["method"]), m=int(fall["family_size"]),
-    padj=report.fmt(fall["p_adjusted"], 3), verdict=fall["verdict"],
-    pw=report.fmt(fall["p_worst"], 3), paw=report.fmt(fall["p_adjusted_worst"], 3)))
+    cid=fall["comparison_id"], diff=formats.fmt(fall["estimate"]), conf=formats.fmt_level(alpha),
+    lo=formats.fmt(fall["low"]), hi=formats.fmt(fall["high"]),
+    p=formats.fmt(fall["p_value"], 3), pr=formats.fmt(fall["p_rounding"], 3),
+    method=formats.fmt_method(fall["method"]), m=int(fall["family_size"]),
+    padj=formats.fmt(fall["p_adjusted"], 3), verdict=fall["verdict"],
+    pw=formats.fmt(fall["p_worst"], 3), paw=formats.fmt(fall["p_adjusted_worst"], 3)))
 
 # %%
 display(sensitivity.tipping_sentence(register, "C13", alpha, deff_used))
@@ -104,7 +104,7 @@ display(report.say(
     "The young are 'not much less' than everyone else (C17) is a similarity claim, so it needs "
     "an equivalence result: within ±{m} points (the plan's margin), the figures establish "
     "only ±{sm} points, so it is **{verdict}**.",
-    m=report.fmt_short(analysis.margin), sm=report.fmt(young["smallest_margin"]),
+    m=formats.fmt_short(analysis.margin), sm=formats.fmt(young["smallest_margin"]),
     verdict=young["verdict"]))
 
 # %% [markdown]
@@ -118,8 +118,8 @@ gap = register.set_index("claim_id").loc["C18"]
 display(report.say(
     "Of all 'traitors' answers in March 2024, about {b}% come from those who disapprove of "
     "Putin ({conf} CI {lo} to {hi}% with sampling error, Bayes' rule).",
-    b=report.fmt(gap["bayes_share"]), conf=report.fmt_level(alpha),
-    lo=report.fmt(gap["bayes_low"]), hi=report.fmt(gap["bayes_high"])))
+    b=formats.fmt(gap["bayes_share"]), conf=formats.fmt_level(alpha),
+    lo=formats.fmt(gap["bayes_low"]), hi=formats.fmt(gap["bayes_high"])))
 
 # %% [markdown]
 # ## Verdicts at a glance
@@ -159,9 +159,9 @@ display(report.say(
     "points above indirect estimates (Frye et al. 2017, 2023; Chapkovski & Schaub 2022). Shares "
     "that track loyalty, like the 'traitors' label, may carry a bias of that order; if it is "
     "stable between waves it largely cancels in the change, but not in the levels.",
-    deff=report.fmt(estimate.deff, 2), lo=report.fmt(estimate.deff_low, 2),
-    hi=report.fmt(estimate.deff_high, 2), neff=report.fmt(estimate.n_eff, 0),
-    n=int(estimate.n), used=report.fmt(deff_used, 2)))
+    deff=formats.fmt(estimate.deff, 2), lo=formats.fmt(estimate.deff_low, 2),
+    hi=formats.fmt(estimate.deff_high, 2), neff=formats.fmt(estimate.n_eff, 0),
+    n=int(estimate.n), used=formats.fmt(deff_used, 2)))
 
 # %% [markdown]
 # **Approval is an attitude, not a fixed trait.** The approve/disapprove breakdown describes

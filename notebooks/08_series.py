@@ -45,7 +45,7 @@ family_method = "holm"  # multiplicity control over the adjacent changes: holm o
 breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in every trend model
 
 # %%
-from chasm import plots, report
+from chasm import formats, plots, report
 from chasm.analysis import plan, series
 from chasm.data import figures, io
 from chasm.stats import design
@@ -71,7 +71,7 @@ sel = series.select(figures.load(), io.load_approval(), io.load_metadata(), io.l
                     standard_n=int(est.n))
 report.say("{overview} {n_note} Design effect **{d}** ({choice}), {level} intervals, "
            "{method} adjustment over the series.", overview=series.overview_sentence(sel),
-           n_note=sel.n_note, d=report.fmt(deff_used, 2),
+           n_note=sel.n_note, d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
                    else "set by the `deff` parameter"), level=level,
            method=series.FAMILY_METHODS[family_method])

@@ -45,13 +45,13 @@ tracker_option = "approve"  # option of Levada's monthly approval series used to
 breakdown = "putin_approval"  # breakdown variable of the composition analysis
 
 # %%
-from chasm import report
+from chasm import formats, report
 from chasm.analysis import methods, plan
 from chasm.data import figures, io
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
-level = report.fmt_level(alpha)  # e.g. "95%"
+level = formats.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## Load inputs
@@ -67,7 +67,7 @@ tests = methods.comparisons(analysis, tidy, meta, deff_used, n, role)
 report.say("Comparisons examined: the plan's **{role}** ones ({ids}). Design effect **{d}** "
            "({choice}); {level} intervals.", role=role,
            ids=", ".join(tests.loc[tests["role"] == role, "comparison_id"]),
-           d=report.fmt(deff_used, 2),
+           d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
                    else report.say("set by the `deff` parameter")), level=level)
 

@@ -44,7 +44,8 @@ def _is_say(node: ast.AST) -> bool:
 
 
 def measure(path: Path) -> dict:
-    """{'code_lines': int, 'logic': [(line, what), ...]} for one notebook script."""
+    """{'code_lines': int, 'logic': [(line, what), ...]} for one notebook script (imports and
+    say() sentences are not counted: neither is analysis code)."""
     lines, logic = 0, []
     for start, source in code_cells(path.read_text()):
         if source.lstrip().startswith("# ---"):  # jupytext header
@@ -52,7 +53,7 @@ def measure(path: Path) -> dict:
         tree = ast.parse(source)
         prose: set[int] = set()
         for node in ast.walk(tree):
-            if _is_say(node):
+            if _is_say(node) or isinstance(node, (ast.Import, ast.ImportFrom)):
                 prose.update(range(node.lineno, node.end_lineno + 1))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 logic.append((start + node.lineno - 1, "function definition"))

@@ -4,6 +4,7 @@ Layers, each importing only those above it in this list (``tests/e2e/test_layout
 
 - ``paths``     every project path, found from the package location
 - ``text``      the one text policy: no invisible characters in, none out; URLs only http(s)
+- ``formats``   how a number, p-value, level or method name is written in text: one home
 - ``stats``     statistics, numbers in and out: nothing that reads a file or knows the metadata
 - ``data``      every input read and checked against its schema; the tidy figures table
 - ``analysis``  the statistics applied to the tidy figures: the comparison engine, the plan,

@@ -11,7 +11,7 @@ import io as _io
 
 import pandas as pd
 
-from chasm import paths, text
+from chasm import formats, paths, text
 from chasm.data import io
 
 #: Colours of source kinds, used by every figure that distinguishes them.
@@ -318,7 +318,6 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from chasm import report
 
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
@@ -340,13 +339,13 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
                c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
     ax.set_yticks(y, whole["label"])
     ax.set_xlim(0, 100)
-    ax.set_xlabel(f"percent of respondents ({level} interval, deff {report.fmt(deff, 2)})")
+    ax.set_xlabel(f"percent of respondents ({level} interval, deff {formats.fmt(deff, 2)})")
     _kind_legend(ax, set(whole["source_kind"]))
     ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     width = whole["ci_high"] - whole["ci_low"]
     widest = whole.loc[width.idxmax()]
     title = (f"{len(whole)} whole-sample figures; their {level} intervals span "
-             f"{report.fmt(width.min(), 1)} to {report.fmt(width.max(), 1)} points, the widest "
+             f"{formats.fmt(width.min(), 1)} to {formats.fmt(width.max(), 1)} points, the widest "
              f"for {widest['figure_id']} (\"{widest['value_text']}\")")
     ax.set_title(textwrap.fill(title, 72), fontsize=10)
     return save_figure(fig, whole[["figure_id", "label", "source_kind", "value_text", "point",
@@ -369,7 +368,6 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from chasm import report
 
     plot = res.iloc[::-1].reset_index(drop=True)
     import textwrap
@@ -382,7 +380,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     y = np.arange(len(plot))
     colours = plot["kind_2"].map(SOURCE_PALETTE).tolist()
     ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
-               label=f"±{report.fmt_short(margin)} points")
+               label=f"±{formats.fmt_short(margin)} points")
     ax.axvline(0, color="0.3", linewidth=1)
     ax.hlines(y, plot["ci_low_range"], plot["ci_high_range"], colors=colours, linewidth=7,
               alpha=0.3)
@@ -390,7 +388,7 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     ax.scatter(plot["diff"], y, c=colours, s=26, zorder=3)
     ax.set_yticks(y, plot["row"])
     ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
-                  f"deff {report.fmt(deff, 2)})")
+                  f"deff {formats.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
               fontsize=9.5)

@@ -4,7 +4,7 @@ comparison (the analysis plan, chasm.analysis.plan, is their one home).
 Tables: every reports/tables/*.csv with ``comparison_id`` and ``p_adjusted`` columns, compared
 at the same design effect. Pages: in the committed reports and the README, every
 "[<comparison id>] ... adjusted p <value>" must quote the tables' value at that page's design
-effect (formatted to three decimals, as ``chasm.report.fmt_p``)."""
+effect (formatted to three decimals, as ``chasm.formats.fmt_p``)."""
 
 from __future__ import annotations
 

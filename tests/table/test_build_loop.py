@@ -23,7 +23,7 @@ ASCII_ENV = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
 
 
 def test_an_ascii_terminal_gets_ascii_symbols_and_escaped_text():
-    code = ("from chasm import manifest; m = stamps.console(); "
+    code = ("from chasm.build import stamps; m = stamps.console(); "
             "print(m('\\u25b6'), m('\\u2713'), m('\\u2717'), '\\u043e\\u0442 \\u202e')")
     out = subprocess.run([sys.executable, "-c", code], env=ASCII_ENV, capture_output=True)
     assert out.returncode == 0, out.stderr
@@ -33,7 +33,7 @@ def test_an_ascii_terminal_gets_ascii_symbols_and_escaped_text():
 
 def test_a_utf8_terminal_keeps_the_symbols():
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    code = "from chasm import manifest; m = stamps.console(); print(m('▶'), m('✓'))"
+    code = "from chasm.build import stamps; m = stamps.console(); print(m('▶'), m('✓'))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          encoding="utf-8")
     assert out.stdout.strip() == "▶ ✓"

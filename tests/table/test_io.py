@@ -228,7 +228,7 @@ def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
     import subprocess
     import sys
 
-    probe = ("import sys; from chasm import io; io.load_metadata(); io.load_gaps(); "
+    probe = ("import sys; from chasm.data import io; io.load_metadata(); io.load_gaps(); "
              "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.split()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chasm import paths, report
+from chasm import formats, paths, report
 from chasm.build import driver
 from chasm.data import io
 
@@ -101,7 +101,7 @@ NAN = float("nan")
     ((0.05, 1), "0.1"),
 ])
 def test_fmt(args, shown):
-    assert report.fmt(*args) == shown
+    assert formats.fmt(*args) == shown
 
 
 @pytest.mark.parametrize(("value", "shown"), [
@@ -109,12 +109,12 @@ def test_fmt(args, shown):
     (-0.05, "−0.1"), (0.06, "+0.1"), (NAN, "–"), (None, "–"),
 ])
 def test_fmt_signed(value, shown):
-    assert report.fmt_signed(value) == shown
+    assert formats.fmt_signed(value) == shown
 
 
 def test_fmt_signed_digits():
-    assert report.fmt_signed(-0.004, 2) == "0.00"
-    assert report.fmt_signed(1.234, 2) == "+1.23"
+    assert formats.fmt_signed(-0.004, 2) == "0.00"
+    assert formats.fmt_signed(1.234, 2) == "+1.23"
 
 
 @pytest.mark.parametrize(("value", "relation", "shown"), [
@@ -125,14 +125,14 @@ def test_fmt_signed_digits():
     (0.9996, False, "1.000"), (1.0, True, "= 1.000"), (NAN, True, "–"), (None, False, "–"),
 ])
 def test_fmt_p(value, relation, shown):
-    assert report.fmt_p(value, relation) == shown
+    assert formats.fmt_p(value, relation) == shown
 
 
 @pytest.mark.parametrize(("alpha", "shown"), [
     (0.05, "95%"), (0.1, "90%"), (0.01, "99%"), (0.025, "97.5%"), (0.07, "93%"), (0.5, "50%"),
 ])
 def test_fmt_level(alpha, shown):
-    assert report.fmt_level(alpha) == shown
+    assert formats.fmt_level(alpha) == shown
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
@@ -140,22 +140,22 @@ def test_fmt_level(alpha, shown):
     (0.1 + 0.2, "", "0.3"), (1234567.0, "", "1.23457e+06"), (-0.0, "", "-0"),
 ])
 def test_fmt_short(value, unit, shown):
-    assert report.fmt_short(value, unit) == shown
+    assert formats.fmt_short(value, unit) == shown
 
 
 def test_fmt_deff_column_marks_only_the_levada_value():
     levada = 1.8967
-    assert report.fmt_deff_column(levada, levada) == "deff 1.90 (Levada LS)"
-    assert report.fmt_deff_column(1.9, levada) == "deff 1.90"  # same digits, not the same value
-    assert report.fmt_deff_column(1.0, levada) == "deff 1.00"
-    assert report.fmt_deff_column(2.5, 2.5) == "deff 2.50 (Levada LS)"
+    assert formats.fmt_deff_column(levada, levada) == "deff 1.90 (Levada LS)"
+    assert formats.fmt_deff_column(1.9, levada) == "deff 1.90"  # same digits, not the same value
+    assert formats.fmt_deff_column(1.0, levada) == "deff 1.00"
+    assert formats.fmt_deff_column(2.5, 2.5) == "deff 2.50 (Levada LS)"
 
 
 @pytest.mark.parametrize(("rank", "shown"), [
     (1, "smallest"), (2, "second smallest"), (3, "third smallest"), (4, "4th"), (11, "11th"),
 ])
 def test_fmt_rank(rank, shown):
-    assert report.fmt_rank(rank) == shown
+    assert formats.fmt_rank(rank) == shown
 
 
 @pytest.mark.parametrize(("args", "shown"), [
@@ -164,7 +164,7 @@ def test_fmt_rank(rank, shown):
     ((NAN,), "–"), ((None,), "–"),
 ])
 def test_fmt_evidence_number(args, shown):
-    assert report.fmt_evidence_number(*args) == shown
+    assert formats.fmt_evidence_number(*args) == shown
 
 
 @pytest.mark.parametrize(("value", "shown"), [
@@ -172,7 +172,7 @@ def test_fmt_evidence_number(args, shown):
     (0.04, "0.0 points"), (0.05, "+0.1 points"), (NAN, "– points"),
 ])
 def test_fmt_evidence_points(value, shown):
-    assert report.fmt_evidence_points(value) == shown
+    assert formats.fmt_evidence_points(value) == shown
 
 
 @pytest.mark.parametrize(("value", "shown"), [
@@ -181,27 +181,27 @@ def test_fmt_evidence_points(value, shown):
     (0.274, "p = 0.27"), (0.9949, "p = 0.99"), (0.995, "p = 1"), (1.0, "p = 1"),
 ])
 def test_fmt_evidence_p(value, shown):
-    assert report.fmt_evidence_p(value) == shown
+    assert formats.fmt_evidence_p(value) == shown
 
 
 def test_fmt_evidence_range():
-    assert report.fmt_evidence_range(42.5, 43.5) == "[42.5–43.5]"
-    assert report.fmt_evidence_range(-0.01, 5) == "[0.0–5.0]"
-    assert report.fmt_evidence_range(-1.26, 0.5, 2) == "[−1.26–0.50]"
-    assert report.fmt_evidence_range(NAN, 3) == "[––3.0]"
+    assert formats.fmt_evidence_range(42.5, 43.5) == "[42.5–43.5]"
+    assert formats.fmt_evidence_range(-0.01, 5) == "[0.0–5.0]"
+    assert formats.fmt_evidence_range(-1.26, 0.5, 2) == "[−1.26–0.50]"
+    assert formats.fmt_evidence_range(NAN, 3) == "[––3.0]"
 
 
 def test_fmt_evidence_figure_quotes_words_only():
     number = pd.Series({"figure_id": "E06", "value_text": "43%", "rule": "number", "low": 42.5,
                         "high": 43.5, "source_kind": "essay"})
-    assert report.fmt_evidence_figure(number) == "E06 43% [42.5–43.5] (essay)"
-    assert report.fmt_evidence_figure(number, kind=False) == "E06 43% [42.5–43.5]"
+    assert formats.fmt_evidence_figure(number) == "E06 43% [42.5–43.5] (essay)"
+    assert formats.fmt_evidence_figure(number, kind=False) == "E06 43% [42.5–43.5]"
     span = number.copy()
     span[["value_text", "rule", "low", "high"]] = ["35-40%", "range", 34.5, 40.5]
-    assert report.fmt_evidence_figure(span) == "E06 35-40% [34.5–40.5] (essay)"
+    assert formats.fmt_evidence_figure(span) == "E06 35-40% [34.5–40.5] (essay)"
     words = pd.Series({"figure_id": "S01", "value_text": "a third", "rule": "words",
                        "low": 100 / 3 - 5, "high": 100 / 3 + 5, "source_kind": "secondary"})
-    assert report.fmt_evidence_figure(words) == "S01 'a third' [28.3–38.3] (secondary)"
+    assert formats.fmt_evidence_figure(words) == "S01 'a third' [28.3–38.3] (secondary)"
 # --------------------------------------------------------------------------------------------
 # Text from data is inert: Markdown escaping in say(), checked with the renderer the reports
 # use (nbconvert's mistune-based markdown2html).

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm import report
+from chasm import formats, report
 from chasm.report import inert as _e
 from chasm.report import markup
 
@@ -126,8 +126,8 @@ def posterior_sentence(post: pd.DataFrame, level: str) -> str:
             f"{abs(r[post.columns.get_loc('published change (points)')]):g} points, the "
             f"published size) = {r[post.columns.get_loc('P(beyond the published size)')]:.2f}; "
             f"{level} credible interval "
-            f"{report.fmt_signed(r[post.columns.get_loc('credible low (points)')], 2)} to "
-            f"{report.fmt_signed(r[post.columns.get_loc('credible high (points)')], 2)} points.")
+            f"{formats.fmt_signed(r[post.columns.get_loc('credible low (points)')], 2)} to "
+            f"{formats.fmt_signed(r[post.columns.get_loc('credible high (points)')], 2)} points.")
     return markup(" ".join(parts))
 
 
@@ -390,16 +390,16 @@ def decomposition_sentence(dec: pd.DataFrame, variable_label: str) -> str:
             parts.append(
                 f"For {_e(r.answer)} ({_e(r.comparison_id)}) the published change is 0: "
                 f"nothing to explain, though the change in the split by {_e(variable_label)} "
-                f"alone could have moved it by {report.fmt_signed(lo, 2)} to "
-                f"{report.fmt_signed(hi, 2)} points (derived).")
+                f"alone could have moved it by {formats.fmt_signed(lo, 2)} to "
+                f"{formats.fmt_signed(hi, 2)} points (derived).")
             continue
         toward = lo if change < 0 else hi  # the end that works in the change's direction
         share = max(0.0, toward / change)
         parts.append(
             f"For {_e(r.answer)} ({_e(r.comparison_id)}, "
-            f"{report.fmt_signed(change, 1)} points) the change in the split by "
+            f"{formats.fmt_signed(change, 1)} points) the change in the split by "
             f"{_e(variable_label)} between {_e(r.wave_1)} and {_e(r.wave_2)} accounts "
-            f"for {report.fmt_signed(lo, 2)} to {report.fmt_signed(hi, 2)} points (derived: "
+            f"for {formats.fmt_signed(lo, 2)} to {formats.fmt_signed(hi, 2)} points (derived: "
             "bounds over what the published figures leave open), so composition could explain "
             f"at most **{100 * share:.0f}%** of it; the rest is change within the groups.")
     return markup(" ".join(parts))

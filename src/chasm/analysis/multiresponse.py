@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chasm import report
+from chasm import formats, report
 from chasm.data import figures as _figures
 from chasm.stats import frechet as mr
 
@@ -422,13 +422,13 @@ def sum_sentences(summary: MentionSummary, summaries: pd.DataFrame, wave: str) -
         "The {k} published options of {wave} sum to {sum}% ({lo}–{hi}% allowing for rounding "
         "and wording), so respondents gave on average **at least {mm} answers** among the "
         "published options alone; unpublished options and \"don't know\" would only add to "
-        "that.", k=s.k, wave=wave, sum=report.fmt(s.sum_point, 0), lo=report.fmt(s.sum_low),
-        hi=report.fmt(s.sum_high), mm=report.fmt(s.mean_mentions_low, 2))]
+        "that.", k=s.k, wave=wave, sum=formats.fmt(s.sum_point, 0), lo=formats.fmt(s.sum_low),
+        hi=formats.fmt(s.sum_high), mm=formats.fmt(s.mean_mentions_low, 2))]
     if s.multiple_by_ranges:
         out.append(report.say(
             "Even their lowest possible values add up to {lo}%, more than 100%: this table "
             "**must** come from a question that allowed several answers, as the essay says.",
-            lo=report.fmt(s.sum_low)))
+            lo=formats.fmt(s.sum_low)))
         return out
     proving = summaries.loc[summaries["multiple_by_ranges"].astype(bool), "wave"].tolist()
     out.append(report.say(
@@ -455,13 +455,13 @@ def focus_mention_sentences(shares: pd.DataFrame, summary: MentionSummary, wave:
         return [report.say(
             "'{label}' is {resp}% of respondents but only {ment}% of the published mentions: "
             "it is one label among at least {mm} per person, not a share of people holding "
-            "one view.", label=focus_label, resp=report.fmt(f_row["share_of_respondents"], 0),
-            ment=report.fmt(f_row["share_of_mentions"]),
-            mm=report.fmt(summary.mean_mentions_low, 1))]
+            "one view.", label=focus_label, resp=formats.fmt(f_row["share_of_respondents"], 0),
+            ment=formats.fmt(f_row["share_of_mentions"]),
+            mm=formats.fmt(summary.mean_mentions_low, 1))]
     return [report.say(
         "With only {k} options published for {wave}, the share of the published mentions "
         "going to '{label}' ({ment}%) says nothing about the composition of all answers.",
-        k=summary.k, wave=wave, label=focus_label, ment=report.fmt(f_row["share_of_mentions"]))]
+        k=summary.k, wave=wave, label=focus_label, ment=formats.fmt(f_row["share_of_mentions"]))]
 
 
 #: What is added when unpublished options of the quantity's tone may exist (no such option
@@ -505,9 +505,9 @@ def quantity_sentences(bounds: pd.DataFrame, quantities: Sequence[Quantity],
             out.append(report.say("**{label}** cannot be bounded for {wave}: {why}.",
                                   label=q.label, wave=wave, why=q.missing))
             continue
-        numbers = dict(label=q.label, low=report.fmt(row.low), high=report.fmt(row.high),
-                       ls=report.fmt(row.low_with_sampling),
-                       hs=report.fmt(row.high_with_sampling), c=confidence_level(alpha),
+        numbers = dict(label=q.label, low=formats.fmt(row.low), high=formats.fmt(row.high),
+                       ls=formats.fmt(row.low_with_sampling),
+                       hs=formats.fmt(row.high_with_sampling), c=confidence_level(alpha),
                        ids=row.figure_ids.replace(";", ", "), focus=q.focus)
         if q.kind == "focus":
             text = ("**{label}**: {low}–{high}% allowing for rounding ({ids}); with sampling "
@@ -583,8 +583,8 @@ def half_the_country(options: pd.DataFrame, bounds: pd.DataFrame, n: float, deff
             "'{label}' at {text} ({fid}, {kind}) has a {c}% interval of {lo}–{hi}% (rounding "
             "included): half ({half}%) lies {verdict}.", label=focus_label, text=f["value_text"],
             fid=f["figure_id"], kind=f["source_kind"], c=confidence,
-            lo=report.fmt(ci["ci_low"]), hi=report.fmt(ci["ci_high"]),
-            half=report.fmt(HALF, 0), verdict=verdicts[verdict]))
+            lo=formats.fmt(ci["ci_low"]), hi=formats.fmt(ci["ci_high"]),
+            half=formats.fmt(HALF, 0), verdict=verdicts[verdict]))
     any_neg = bounds.set_index("quantity").loc["any_negative"]
     if not any_neg["missing"]:
         verdict = versus(any_neg["low"], any_neg["high"], HALF)
@@ -605,13 +605,13 @@ def half_the_country(options: pd.DataFrame, bounds: pd.DataFrame, n: float, deff
                 "The share choosing at least one negative label lies between {lo}% and {hi}%: "
                 "\"half the country chose some negative label\" is **possible but not "
                 "identified** — the published marginals neither show nor exclude it." + extra,
-                lo=report.fmt(any_neg["low"]), hi=report.fmt(any_neg["high"]),
-                both=report.fmt(neg["high"].sum() - HALF)))
+                lo=formats.fmt(any_neg["low"]), hi=formats.fmt(any_neg["high"]),
+                both=formats.fmt(neg["high"].sum() - HALF)))
         else:
             sentences.append(report.say(
                 "The share choosing at least one negative label lies between {lo}% and {hi}%, "
-                "entirely {side} {half}%.", lo=report.fmt(any_neg["low"]),
-                hi=report.fmt(any_neg["high"]), side=verdict, half=report.fmt(HALF, 0)))
+                "entirely {side} {half}%.", lo=formats.fmt(any_neg["low"]),
+                hi=formats.fmt(any_neg["high"]), side=verdict, half=formats.fmt(HALF, 0)))
     table = pd.DataFrame(rows, columns=["statement", "low", "high", "what", "versus_50"])
     return HalfTheCountry(table, sentences)
 

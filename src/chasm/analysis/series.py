@@ -41,8 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from chasm import report
-from chasm.report import fmt_pct_compact as _share
+from chasm import formats, report
+from chasm.formats import fmt_pct_compact as _share
 from chasm.report import inert as _e
 from chasm.report import markup
 
@@ -619,7 +619,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
             f"from {_share(round(tr['fitted_first'], 1))} to {_share(round(tr['fitted_last'], 1))}"
             f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
-            f"χ² = {tr['lr_stat']:.2f}, p {report.fmt_p(tr['p_value'], True)}: "
+            f"χ² = {tr['lr_stat']:.2f}, p {formats.fmt_p(tr['p_value'], True)}: "
             + (f"a {direction} trend beyond sampling error" if beyond
                else "no trend beyond sampling error") + "." + _breaks_phrase(tr))
     if tr["k"] == 2:
@@ -629,20 +629,20 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
         text += (f" The waves' scatter around the line is {tr['dispersion']:.1f} times the "
                  f"variance sampling error allows; allowing for that scatter (quasi-binomial F "
                  f"test) p "
-                 f"{report.fmt_p(tr['p_value_overdispersed'], True)}"
+                 f"{formats.fmt_p(tr['p_value_overdispersed'], True)}"
                  + (", so the trend " + ("holds" if tr["p_value_overdispersed"] < alpha
                                          else "is not established") + " beyond the "
                     "wave-to-wave movements" if tr["dispersion"] > 1 and tr.get("robust") is None
                     else "") + ".")
     text += (f" **Equal shares in every wave?** Pearson χ² = {het.pearson:.2f} on {het.df} df, "
-             f"p {report.fmt_p(het.p_pearson, True)} (likelihood ratio G² = {het.g2:.2f}, p "
-             f"{report.fmt_p(het.p_g2, True)}): the shares "
+             f"p {formats.fmt_p(het.p_pearson, True)} (likelihood ratio G² = {het.g2:.2f}, p "
+             f"{formats.fmt_p(het.p_g2, True)}): the shares "
              + ("differ beyond sampling error" if het.p_pearson < alpha
                 else "are consistent with one common share") + ".")
     if tr["combinations"] > 1:
         same = (tr["p_min"] < alpha) == (tr["p_max"] < alpha)
         text += (f" Over the {tr['combinations']} combinations of sources the trend p-value "
-                 f"runs from {report.fmt_p(tr['p_min'])} to {report.fmt_p(tr['p_max'])}: "
+                 f"runs from {formats.fmt_p(tr['p_min'])} to {formats.fmt_p(tr['p_max'])}: "
                  + ("the trend verdict does not depend on the source." if same
                     else "**the trend verdict depends on which source is believed**."))
     return markup(text)
@@ -662,15 +662,15 @@ def robust_sentence(tr: dict | None, sel: Selection, deff: float, alpha: float) 
     verdict = tr["robust_verdict"]
     text = (f"**A monthly series is a time series.** Months are not independent: the lag-1 "
             f"autocorrelation of the residuals around the line is "
-            f"{report.fmt(nw['rho'].min(), 2)} to {report.fmt(nw['rho'].max(), 2)} (points and "
+            f"{formats.fmt(nw['rho'].min(), 2)} to {formats.fmt(nw['rho'].max(), 2)} (points and "
             f"log-odds), so the binomial and quasi-binomial tests above count the same slow "
             f"drift many times over. With Newey-West standard errors (lags "
             f"{_e(', '.join(str(v) for v in HAC_LAGS))} months) the trend p runs from "
-            f"{report.fmt_p(nw['p_value'].min())} to {report.fmt_p(nw['p_value'].max())}; with "
-            f"AR(1) errors (maximum likelihood, ρ {report.fmt(ml['rho'].min(), 2)} to "
-            f"{report.fmt(ml['rho'].max(), 2)}) p {report.fmt_p(ml['p_value'].min())} to "
-            f"{report.fmt_p(ml['p_value'].max())}; two-step Cochrane-Orcutt p "
-            f"{report.fmt_p(co['p_value'].min())} to {report.fmt_p(co['p_value'].max())}. ")
+            f"{formats.fmt_p(nw['p_value'].min())} to {formats.fmt_p(nw['p_value'].max())}; with "
+            f"AR(1) errors (maximum likelihood, ρ {formats.fmt(ml['rho'].min(), 2)} to "
+            f"{formats.fmt(ml['rho'].max(), 2)}) p {formats.fmt_p(ml['p_value'].min())} to "
+            f"{formats.fmt_p(ml['p_value'].max())}; two-step Cochrane-Orcutt p "
+            f"{formats.fmt_p(co['p_value'].min())} to {formats.fmt_p(co['p_value'].max())}. ")
     text += {"established": "Every one of these finds the trend, so it holds beyond the "
                             "autocorrelated scatter.",
              "not established": "None of them finds a trend: **no trend is established "
@@ -755,10 +755,10 @@ def conflict_sentences(changes: pd.DataFrame) -> str:
             head += (f" ({'from' if s == '1' else 'to'} {_side(g, s, long)})")
         readings = "; ".join(
             "with " + " and ".join(_side(g.loc[[i]], s, long) for s in vary)
-            + f" the change is {report.fmt_signed(r.diff)} points ([{_e(r.comparison_id)}] p "
-            f"{report.fmt_p(r.p_rounding, True)} with rounding as noise, adjusted "
-            f"{report.fmt_p(r.p_adjusted)}; robustness: least favourable rounding adjusted "
-            f"{report.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
+            + f" the change is {formats.fmt_signed(r.diff)} points ([{_e(r.comparison_id)}] p "
+            f"{formats.fmt_p(r.p_rounding, True)} with rounding as noise, adjusted "
+            f"{formats.fmt_p(r.p_adjusted)}; robustness: least favourable rounding adjusted "
+            f"{formats.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
             for i, r in zip(g.index, g.itertuples(), strict=True))
         end = ("**the source conflict decides the finding: the verdict depends on which source "
                "is believed**" if g["depends_on_source"].iloc[0]

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from chasm import formats
 from chasm.analysis import weights
 from chasm.analysis.weights import merge_groups, merged_label
 from chasm.stats import partitions as sg
@@ -593,12 +594,12 @@ def vs_rest_section(wave: str, focus: str, cells: pd.DataFrame, total: pd.Series
             "**{g}** ({fid}): at the points {sub}% vs {rest}% in the rest of the sample, a "
             "difference of {d} points (CI {lo} to {hi}; p = {p}, Holm {ph}); at the least "
             "favourable ends {lsub}% vs {lrest}%, {ld} points (p = {lp}). The group {verdict}.",
-            g=g, fid=p["figure_id"], sub=report.fmt(p["sub"]), rest=report.fmt(p["rest"]),
-            d=report.fmt(p["diff"]), lo=report.fmt(p["ci_low"]),
-            hi=report.fmt(p["ci_high"]), p=report.fmt(p["p_value"], 3),
-            ph=report.fmt(p["p_holm"], 3), lsub=report.fmt(lf["sub"]),
-            lrest=report.fmt(lf["rest"]), ld=report.fmt(lf["diff"]),
-            lp=report.fmt(lf["p_value"], 3), verdict=verdict))
+            g=g, fid=p["figure_id"], sub=formats.fmt(p["sub"]), rest=formats.fmt(p["rest"]),
+            d=formats.fmt(p["diff"]), lo=formats.fmt(p["ci_low"]),
+            hi=formats.fmt(p["ci_high"]), p=formats.fmt(p["p_value"], 3),
+            ph=formats.fmt(p["p_holm"], 3), lsub=formats.fmt(lf["sub"]),
+            lrest=formats.fmt(lf["rest"]), ld=formats.fmt(lf["diff"]),
+            lp=formats.fmt(lf["p_value"], 3), verdict=verdict))
     return VsRestSection(rest, verdicts, rows, sentences)
 
 
@@ -770,12 +771,12 @@ def age_identity_sentences(age: AgeChecks, w_age: pd.Series, option: str) -> lis
             "Every age group is published, so the groups alone fix the total: weighted by "
             "population they imply {ilo}–{ihi}% choosing '{f}', against the published total "
             "{tot} ({tid}, {tlo}–{thi}% allowing for rounding). The figures are **{cons}**{gap}.",
-            ilo=report.fmt(idn.implied_low), ihi=report.fmt(idn.implied_high), f=option,
+            ilo=formats.fmt(idn.implied_low), ihi=formats.fmt(idn.implied_high), f=option,
             tot=age.total["value_text"], tid=age.total["figure_id"],
-            tlo=report.fmt(idn.total_low), thi=report.fmt(idn.total_high),
+            tlo=formats.fmt(idn.total_low), thi=formats.fmt(idn.total_high),
             cons="consistent" if idn.consistent else "inconsistent",
             gap="" if idn.consistent else
-            f": no reading of the rounding reconciles them (gap {report.fmt(idn.gap)} points)")]
+            f": no reading of the rounding reconciles them (gap {formats.fmt(idn.gap)} points)")]
     un, wid = age.unpublished, age.widest
     why = (" That range is wide because the quoted figures are themselves ranges: \"{wtext}\" "
            "for {wg} alone spans {wwidth} points over {wshare}% of adults."
@@ -787,10 +788,10 @@ def age_identity_sentences(age: AgeChecks, w_age: pd.Series, option: str) -> lis
         "{clo}–{chi}% with sampling error)." + why,
         cons="consistent" if un.identity.consistent else "inconsistent",
         tot=age.total["value_text"], tid=age.total["figure_id"], g=un.missing.group, f=option,
-        lo=report.fmt(un.missing.low), hi=report.fmt(un.missing.high),
-        clo=report.fmt(un.ci_low), chi=report.fmt(un.ci_high), wtext=wid["value_text"],
-        wg=wid["group"], wwidth=report.fmt(wid["width"], 0),
-        wshare=report.fmt(100 * w_age[wid["group"]], 0))]
+        lo=formats.fmt(un.missing.low), hi=formats.fmt(un.missing.high),
+        clo=formats.fmt(un.ci_low), chi=formats.fmt(un.ci_high), wtext=wid["value_text"],
+        wg=wid["group"], wwidth=formats.fmt(wid["width"], 0),
+        wshare=formats.fmt(100 * w_age[wid["group"]], 0))]
 
 
 def between_sentences(age: AgeChecks) -> list:
@@ -806,8 +807,8 @@ def between_sentences(age: AgeChecks) -> list:
         "{ilo}–{ihi}%, which {verb} the published {tot}." if b.applies else
         "The unpublished age group has no published neighbour on both sides; no monotone "
         "assumption is tried.", g=b.group, l=b.left, r=b.right,
-        blo=report.fmt(b.low), bhi=report.fmt(b.high),
-        ilo=report.fmt(b.implied_low), ihi=report.fmt(b.implied_high),
+        blo=formats.fmt(b.low), bhi=formats.fmt(b.high),
+        ilo=formats.fmt(b.implied_low), ihi=formats.fmt(b.implied_high),
         verb="contains" if b.consistent else "misses", tot=age.total["value_text"])]
 
 
@@ -856,11 +857,11 @@ def approval_weight_sentence(aw: weights.ApprovalWeights | None, wave: str):
         "of rounding, so the weights are normalised to sum 1: {wa}%, {wd}%, {wn}%." if aw.complete
         else "Approval in {m}: only \"approve\" ({a}%) is published; disapproval and no answer "
         "are not, so only approvers vs everyone else can be weighted.", m=aw.month,
-        a=report.fmt(aw.published["approve"], 0), d=report.fmt(aw.published["disapprove"], 0),
-        na=report.fmt(aw.published["no_answer"], 0), s=report.fmt(aw.raw_sum, 0),
-        wa=report.fmt(100 * aw.weights.get("approve")),
-        wd=report.fmt(100 * aw.weights.get("disapprove", float("nan"))),
-        wn=report.fmt(100 * aw.weights.get("no_answer", float("nan"))))
+        a=formats.fmt(aw.published["approve"], 0), d=formats.fmt(aw.published["disapprove"], 0),
+        na=formats.fmt(aw.published["no_answer"], 0), s=formats.fmt(aw.raw_sum, 0),
+        wa=formats.fmt(100 * aw.weights.get("approve")),
+        wd=formats.fmt(100 * aw.weights.get("disapprove", float("nan"))),
+        wn=formats.fmt(100 * aw.weights.get("no_answer", float("nan"))))
 
 
 def approval_checks(tidy: pd.DataFrame, meta: Mapping, wave: str, question: str, option: str,
@@ -1010,9 +1011,9 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
                 "Would ({a}) and would not ({b}, {bid}) add to {lo}–{hi}%: **{cons}** with a "
                 "single-response question, leaving {rlo}–{rhi}% for \"don't know\"; given "
                 "\"would\", \"would not\" can be at most {bh}%.", a=tot["value_text"],
-                b=not_tot["value_text"], bid=not_tot["figure_id"], lo=report.fmt(sc.sum_low),
-                hi=report.fmt(sc.sum_high), cons=cons, rlo=report.fmt(sc.rest_low),
-                rhi=report.fmt(sc.rest_high), bh=report.fmt(sc.b_high_implied)))
+                b=not_tot["value_text"], bid=not_tot["figure_id"], lo=formats.fmt(sc.sum_low),
+                hi=formats.fmt(sc.sum_high), cons=cons, rlo=formats.fmt(sc.rest_low),
+                rhi=formats.fmt(sc.rest_high), bh=formats.fmt(sc.b_high_implied)))
         e_age = group_cells(tidy, meta, ew, question, WOULD, "age", complement=WOULD_NOT)
         if e_age["published"].all():
             outputs.append(report.say("Every age group is published: the groups alone fix the "
@@ -1028,7 +1029,7 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
                 "The published age figures are **{cons}** with the total: the unpublished "
                 "{g} ({w}% of adults) must have {lo}–{hi}% wanting to move (derived).",
                 cons="consistent" if chk.identity.consistent else "inconsistent", g=em.group,
-                w=report.fmt(100 * em.weight), lo=report.fmt(em.low), hi=report.fmt(em.high)))
+                w=formats.fmt(100 * em.weight), lo=formats.fmt(em.low), hi=formats.fmt(em.high)))
             panels.append((f"would move abroad by age, {ew}",
                            merged_panel(e_age, em, em.low, em.high, (chk.ci_low, chk.ci_high),
                                         order=w_age.index), tot))
@@ -1074,8 +1075,8 @@ def _emigrate_by_approval(ew, e_ap, tot, meta, approval, n_w, deff, alpha):
         outputs.append(report.say(
             "Approval weights from {m}. The unpublished {g} ({w}% of the sample) must have "
             "{lo}–{hi}% wanting to move (derived, allowing the approval shares' rounding).",
-            m=e_month, g=em.group, w=report.fmt(100 * em.weight), lo=report.fmt(glo),
-            hi=report.fmt(ghi)))
+            m=e_month, g=em.group, w=formats.fmt(100 * em.weight), lo=formats.fmt(glo),
+            hi=formats.fmt(ghi)))
     else:
         recent = weights.no_answer_window(approval, e_month)
         by_group = e_ap.set_index("group")
@@ -1088,11 +1089,11 @@ def _emigrate_by_approval(ew, e_ap, tot, meta, approval, n_w, deff, alpha):
             "them gave no answer on approval ({nlo}–{nhi}% did in the {k} published months "
             "before {m}), their share is close to the disapprovers' own: {inside}. The "
             "range is wide, so this shows no contradiction, and no more.", m=e_month,
-            a=report.fmt(e_aw.published["approve"], 0),
-            ahi=report.fmt(by_group.at["approve", "high"]),
+            a=formats.fmt(e_aw.published["approve"], 0),
+            ahi=formats.fmt(by_group.at["approve", "high"]),
             aid=by_group.at["approve", "figure_id"], g=em.group,
-            w=report.fmt(100 * em.weight), lo=report.fmt(glo), hi=report.fmt(ghi),
-            nlo=report.fmt(recent.low, 0), nhi=report.fmt(recent.high, 0), k=recent.months,
+            w=formats.fmt(100 * em.weight), lo=formats.fmt(glo), hi=formats.fmt(ghi),
+            nlo=formats.fmt(recent.low, 0), nhi=formats.fmt(recent.high, 0), k=recent.months,
             inside="; ".join(inside_text) or "no group figure to compare"))
     ci = _range_ci(em.weight, glo, ghi, n_w, deff, alpha)
     panel = (f"would move abroad by approval, {ew}", merged_panel(e_ap_ci, em, glo, ghi, ci),
@@ -1243,8 +1244,8 @@ def breakdown_sentences(table: pd.DataFrame, populations: Mapping[str, pd.DataFr
             "imply {lo}–{hi}%, the published total is {tot} ({tlo}–{thi}%): **inconsistent**, "
             "a gap of {gap} points at the most favourable reading of the rounding{free}.",
             wave=r.wave, q=r.question, o=r.option, by=r.by, groups=r.groups, fids=r.figure_ids,
-            lo=report.fmt(r.implied_low), hi=report.fmt(r.implied_high), tot=r.total,
-            tlo=report.fmt(r.total_low), thi=report.fmt(r.total_high), gap=report.fmt(r.gap),
+            lo=formats.fmt(r.implied_low), hi=formats.fmt(r.implied_high), tot=r.total,
+            tlo=formats.fmt(r.total_low), thi=formats.fmt(r.total_high), gap=formats.fmt(r.gap),
             free="" if r.complete else " with the unpublished groups anywhere in 0-100"))
     age_waves = checked.loc[checked["weights"].str.startswith("population"), "wave"].unique()
     if len(age_waves):
@@ -1253,7 +1254,7 @@ def breakdown_sentences(table: pd.DataFrame, populations: Mapping[str, pd.DataFr
         if len(moved):
             top = checked.loc[moved.idxmax()]
             text += (f" With the next nearest table the implied totals move by at most "
-                     f"{report.fmt(moved.max(), 2)} points ({top['wave']}, {top['question']} "
+                     f"{formats.fmt(moved.max(), 2)} points ({top['wave']}, {top['question']} "
                      f"'{top['option']}' by {top['by']}).")
         out.append(report.say("{text}", text=text))
     return out

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chasm import formats
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
 
 #: Subgroup variables weighted by Levada's Putin approval series (columns of the series).
@@ -277,13 +278,12 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
     The first row is a reference, 50% for a whole wave of ``n_ref`` interviews; then one row
     per figure of ``option`` whose size is known (``n_group`` not NaN), its interval over the
     range its text allows (as in :func:`interval_table`). Columns: figure (a label), source_kind,
-    value_text, then one column per design effect named by ``report.fmt_deff_column``.
+    value_text, then one column per design effect named by ``formats.fmt_deff_column``.
     """
-    from chasm import report
     from chasm.stats.intervals import share_interval
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
-    out = pd.DataFrame([{"figure": f"reference: 50% at N = {report.fmt(n_ref, 0)}",
+    out = pd.DataFrame([{"figure": f"reference: 50% at N = {formats.fmt(n_ref, 0)}",
                          "source_kind": "", "value_text": "50%"}]
                        + [{"figure": f"{r.figure_id} · {r.wave} · "
                                      + ("whole sample" if r.subgroup_var == "all"
@@ -294,7 +294,7 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
         ref = share_interval(50.0, n_ref, d, alpha).iloc[0]
         ci = figure_intervals(rows, n_group.loc[rows.index], d, alpha)
         half = (ci["ci_high"] - ci["ci_low"]) / 2
-        out[report.fmt_deff_column(d, levada)] = [(ref["ci_high"] - ref["ci_low"]) / 2, *half]
+        out[formats.fmt_deff_column(d, levada)] = [(ref["ci_high"] - ref["ci_low"]) / 2, *half]
     return out
 
 
@@ -303,17 +303,16 @@ def widest_text(tidy: pd.DataFrame, n_group: pd.Series, sensitivity: pd.DataFram
     """The sentence on the widest interval of :func:`deff_sensitivity` at Levada's design
     effect (subgroups divide an already small n); empty when no figure of ``option`` has a
     known size."""
-    from chasm import report
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
     if not len(rows):
         return ""
-    column = sensitivity[report.fmt_deff_column(levada, levada)].iloc[1:]
+    column = sensitivity[formats.fmt_deff_column(levada, levada)].iloc[1:]
     widest = rows.iloc[int(np.argmax(column.to_numpy()))]
     return ("In subgroups the design effect divides an already small n: the widest "
             f"\"{option}\" interval, {widest['figure_id']} ({widest['subgroup_var']} "
             f"{widest['subgroup']}, \"{widest['value_text']}\", {widest['source_kind']}), is "
-            f"±{report.fmt(column.max())} points at Levada's deff.")
+            f"±{formats.fmt(column.max())} points at Levada's deff.")
 
 
 def range_widths(table: pd.DataFrame, n_group: pd.Series, deff: float,
@@ -355,13 +354,13 @@ def range_sentences(widths: pd.DataFrame) -> list:
     out = [report.say(
         "For the {k} figures published as whole numbers, rounding adds {lo}-{hi} points (median "
         "{med}) to intervals {wlo}-{whi} points wide, at most {share}% of an interval's width: "
-        "{reading}.", k=len(numbers), lo=report.fmt(numbers["added_by_range"].min()),
-        hi=report.fmt(numbers["added_by_range"].max()),
-        med=report.fmt(numbers["added_by_range"].median()),
-        share=report.fmt(share, 0),
+        "{reading}.", k=len(numbers), lo=formats.fmt(numbers["added_by_range"].min()),
+        hi=formats.fmt(numbers["added_by_range"].max()),
+        med=formats.fmt(numbers["added_by_range"].median()),
+        share=formats.fmt(share, 0),
         reading="sampling error dominates" if share < 25 else "rounding is not negligible",
-        wlo=report.fmt(numbers["width_with_range"].min()),
-        whi=report.fmt(numbers["width_with_range"].max()))]
+        wlo=formats.fmt(numbers["width_with_range"].min()),
+        whi=formats.fmt(numbers["width_with_range"].max()))]
     if len(worded):
         top = worded.iloc[0]
         several = ("the {m} figures given as ranges or words have intervals {rlo}-{rhi} times"
@@ -372,10 +371,10 @@ def range_sentences(widths: pd.DataFrame) -> list:
             "{id} ({kind}, {wave} {opt}, "
             "\"{text}\") widens from {w0} points of sampling error alone to {w1} points once the "
             "range its wording allows is included.", m=len(worded),
-            rlo=report.fmt(worded["ratio"].min()), rhi=report.fmt(worded["ratio"].max()),
+            rlo=formats.fmt(worded["ratio"].min()), rhi=formats.fmt(worded["ratio"].max()),
             id=top["figure_id"], kind=top["source_kind"], wave=top["wave"], opt=top["option"],
-            text=top["value_text"], w0=report.fmt(top["width_sampling"]),
-            w1=report.fmt(top["width_with_range"])))
+            text=top["value_text"], w0=formats.fmt(top["width_sampling"]),
+            w1=formats.fmt(top["width_with_range"])))
     return out
 
 
@@ -388,7 +387,7 @@ def bound_sentences(table: pd.DataFrame, level: str) -> list:
                        "only a bound. With sampling error the share lies between {lo}% and "
                        "{hi}% ({level}, {method}).", id=r.figure_id, kind=r.source_kind,
                        wave=r.wave, opt=r.option, text=r.value_text,
-                       lo=report.fmt(r.ci_low), hi=report.fmt(r.ci_high), level=level,
+                       lo=formats.fmt(r.ci_low), hi=formats.fmt(r.ci_high), level=level,
                        method=("exact (Clopper-Pearson on n_eff)" if r.method == "beta"
                                else r.method))
             for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples()]

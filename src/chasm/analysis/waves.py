@@ -330,7 +330,8 @@ def comparison_sentence(r, level: str, alpha: float, margin: float):
     family's adjusted p (the verdict's number) and, beside it, the least favourable rounding;
     the smallest equivalence margin the data establish; then the reading.
     """
-    from chasm.report import fmt_p, fmt_short, fmt_signed, say
+    from chasm.formats import fmt_p, fmt_short, fmt_signed
+    from chasm.report import say
 
     template = ('**"{label}"** [{cid}] ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
                 "({level} CI {lo} to {hi}); p {p} at the published values, {pr} with rounding as "
@@ -376,7 +377,8 @@ def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
 
 
 def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
-    from chasm.report import fmt, fmt_p, fmt_rank, say
+    from chasm.formats import fmt, fmt_p, fmt_rank
+    from chasm.report import say
 
     out = []
     for r in fam[(fam["p_rounding"] < alpha) & (fam["p_adjusted"] >= alpha)].itertuples():
@@ -399,7 +401,8 @@ def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
 def source_sentences(res: pd.DataFrame, labels: dict, wave2: str) -> list:
     """One ``report.say`` sentence per option compared with several sources: the change and
     verdict with each, and whether the conclusion depends on the source believed."""
-    from chasm.report import fmt_signed, say
+    from chasm.formats import fmt_signed
+    from chasm.report import say
 
     out = []
     for (_question, option), group in res.groupby(["question", "option"], sort=True):

@@ -56,6 +56,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from chasm import formats
+
 #: Groups of Levada's approval series (columns of ``chasm.data.io.load_approval()``), in order.
 APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
 
@@ -145,7 +147,6 @@ def population_text(populations: Mapping[str, pd.DataFrame], meta: Mapping,
     ``report.say``): the table's date and distance from the wave, and, when a second table
     exists, by how many points the next nearest one would move a weight; when only one table
     exists, a sentence saying that this cannot be measured."""
-    from chasm import report
 
     waves = sorted(waves)
     if not waves:
@@ -153,7 +154,7 @@ def population_text(populations: Mapping[str, pd.DataFrame], meta: Mapping,
     chosen = {w: wave_age_weights(populations, meta, w, variable) for w in waves}
     by_date: dict[str, list[str]] = {}
     for w, c in chosen.items():
-        by_date.setdefault(c.date, []).append(f"{w} ({report.fmt(c.years)} years away)")
+        by_date.setdefault(c.date, []).append(f"{w} ({formats.fmt(c.years)} years away)")
     used = "; ".join(f"Rosstat's table of {d} for "
                      + (" and ".join([", ".join(ws[:-1]), ws[-1]]) if len(ws) > 1 else ws[0])
                      for d, ws in by_date.items())
@@ -164,7 +165,7 @@ def population_text(populations: Mapping[str, pd.DataFrame], meta: Mapping,
              for w, c in chosen.items()}
     widest = max(moves, key=lambda w: (moves[w], w))
     return (f"Age weights: {used}. The next nearest table moves an age weight by at most "
-            f"{report.fmt(moves[widest])} points (wave {widest}, table of "
+            f"{formats.fmt(moves[widest])} points (wave {widest}, table of "
             f"{chosen[widest].other_date}).")
 
 

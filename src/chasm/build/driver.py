@@ -74,7 +74,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FRAME = re.compile(r"File (?:\S*?[\\/])?(?P<path>(?:chasm|matplotlib|seaborn)[\\/][^\s:]*\.py)"
                     r":(?P<line>\d+), in (?P<func>[\w<>.]+)")
 #: Where an error was raised -> what to call that layer in the one-line message.
-_LAYERS = (("chasm/stats/", "the statistics layer"), ("chasm/plan.py", "the analysis plan"),
+_LAYERS = (("chasm/stats/", "the statistics layer"),
+           ("chasm/analysis/plan.py", "the analysis plan"),
            ("matplotlib/", "the chart library (matplotlib)"),
            ("seaborn/", "the chart library (seaborn)"), ("chasm/", "the chasm package"))
 _mark = None  # set by main(); before that, symbols print as they are

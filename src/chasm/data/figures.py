@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from chasm import formats
+
 CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
 #: Order of source kinds where a description lists them (the ranking of figures is declared
 #: in ``data/raw/metadata/ranking.yaml``, :func:`ranking`).
@@ -89,7 +91,7 @@ def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
     out = []
     for row in shared.itertuples():
         verdict = ("can both be right" if row.agree
-                   else f"cannot both be right (gap {report.fmt(row.gap)} points)")
+                   else f"cannot both be right (gap {formats.fmt(row.gap)} points)")
         out.append(report.say(
             "**{wave}, {option}:** {name_a} ({kind_a}, {fig_a}) says {text_a}, {name_b} "
             "({kind_b}, {fig_b}) says {text_b}; under the wording rule they {verdict}, but their "
@@ -98,7 +100,7 @@ def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
             kind_a=row.kind_a, fig_a=row.figure_a, text_a=row.text_a,
             name_b=names.get(row.source_b, row.source_b), kind_b=row.kind_b,
             fig_b=row.figure_b, text_b=row.text_b, verdict=verdict,
-            diff=report.fmt(abs(row.point_diff))))
+            diff=formats.fmt(abs(row.point_diff))))
     return out
 
 

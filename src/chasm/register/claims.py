@@ -491,7 +491,7 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      n: int | None = None, plan=None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
     (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
-    from chasm.report import fmt_short
+    from chasm.formats import fmt_short
 
     return pd.DataFrame({
         f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,

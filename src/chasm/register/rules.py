@@ -25,16 +25,16 @@ import numpy as np
 import pandas as pd
 
 from chasm.data import figures
-from chasm.register import verdicts
-from chasm.register.claims import RULE_ARGS, Claim, Result
 
 # The evidence-text formatters have their one home in chasm.report (under the rules' names).
-from chasm.report import fmt_evidence_figure as _fig_text
-from chasm.report import fmt_evidence_number as _num
-from chasm.report import fmt_evidence_p as _p
-from chasm.report import fmt_evidence_points as _pts
-from chasm.report import fmt_evidence_range as _range
-from chasm.report import fmt_level
+from chasm.formats import fmt_evidence_figure as _fig_text
+from chasm.formats import fmt_evidence_number as _num
+from chasm.formats import fmt_evidence_p as _p
+from chasm.formats import fmt_evidence_points as _pts
+from chasm.formats import fmt_evidence_range as _range
+from chasm.formats import fmt_level
+from chasm.register import verdicts
+from chasm.register.claims import RULE_ARGS, Claim, Result
 
 
 @dataclass
@@ -358,7 +358,7 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
 
 
 def _conf(ctx: Context) -> str:
-    """The confidence level of the register's intervals ("95%"), :func:`chasm.report.fmt_level`."""
+    """The confidence level of the register's intervals ("95%"), :func:`chasm.formats.fmt_level`."""
     return fmt_level(ctx.alpha)
 
 

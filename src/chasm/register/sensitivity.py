@@ -116,7 +116,8 @@ def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_u
     """A ``report.say`` sentence on how firm one wave change's verdict is (07_interpretation):
     the design effect, the interviews and the drift in answering at which it would flip; for
     a claim that is neither supported nor contradicted, that it has no tipping point."""
-    from chasm.report import fmt, say
+    from chasm.formats import fmt
+    from chasm.report import say
 
     rows = tipping_table(register, alpha).set_index("claim_id")
     if claim_id not in rows.index or pd.isna(rows.loc[claim_id, "tipping_deff"]):
