@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from chasm.data import io
+from chasm.data import load, write
 from chasm.text import clean
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
@@ -283,7 +283,7 @@ def as_words(value: object) -> object:
 def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
     answer is looked up in its row's question if the table has one, else in any question."""
-    meta = io.load_metadata()
+    meta = load.load_metadata()
 
     def labels(column: str, parent: str, families: dict, members: str) -> list:
         anywhere: dict[str, str] = {}
@@ -313,7 +313,7 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
 
 def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Table:
     """``frame`` as a report shows it (module docstring); ``index`` is the row-header column."""
-    csv = io.csv_text(frame)
+    csv = write.csv_text(frame)
     found = shared(frame)
     if found is not None:
         what, href = found

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 
 from chasm.analysis import plan, waves
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats.multiplicity import adjust_pvalues
 
 
 @pytest.fixture(scope="module")
 def meta():
-    return io.load_metadata()
+    return load.load_metadata()
 
 
 @pytest.fixture(scope="module")

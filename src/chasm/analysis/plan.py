@@ -91,18 +91,18 @@ def _family_info(name: str, entry: dict, where: str, methods=METHODS) -> dict:
 
 
 def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
-    """Read and check the plan (default ``data/plan.yaml``; ``meta``: ``io.load_metadata()``).
+    """Read and check the plan (default ``data/plan.yaml``; ``meta``: ``load.load_metadata()``).
 
     Checks: alpha in (0, 1); a positive margin with its reason; every family a known method
     and role and a reason; comparison ids unique; each comparison's question and option known
     in the metadata, its two waves known and different; one wave pair per wave family; each
     claim named by at most one comparison. Raises :class:`PlanError`.
     """
-    from chasm.data import io
+    from chasm.data import load, schema
 
     path = Path(path or paths.DATA / "plan.yaml")
-    raw, _ = io.read_yaml(path)  # strict YAML, and the read is logged for make's inputs
-    meta = io.load_metadata() if meta is None else meta
+    raw, _ = schema.read_yaml(path)  # strict YAML, and the read is logged for make's inputs
+    meta = load.load_metadata() if meta is None else meta
     alpha = float(_need(raw, "alpha", "plan"))
     if not 0 < alpha < 1:
         raise PlanError(f"plan: alpha {alpha} must lie in (0, 1)")

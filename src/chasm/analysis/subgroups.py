@@ -975,7 +975,7 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
     the
     single-response options "would" and "would_not"; ``n`` overrides every wave's N. ``age``
     is either the age weights of every wave or the population tables by date
-    (``chasm.data.io.load_populations()``), each wave then weighted by its nearest table
+    (``chasm.data.load.load_populations()``), each wave then weighted by its nearest table
     (:func:`chasm.analysis.weights.wave_age_weights`). ``question`` "" skips the section (one
     sentence).
     """

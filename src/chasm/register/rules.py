@@ -1163,9 +1163,9 @@ def rule_extreme(claim: Claim, ctx: Context) -> Result:
                 f"series since {since} ({_METHOD_NAME[method]}, rounding as noise): {comps}.")
     decided = figures.best_choices(series)
     if len(decided):
-        from chasm.data import io
+        from chasm.data import load
 
-        evidence += " " + figures.ranking_sentence(decided, ctx.tidy, io.load_sources())
+        evidence += " " + figures.ranking_sentence(decided, ctx.tidy, load.load_sources())
     return Result(verdict, evidence,
                   _numbers(f"difference from the closest wave, points ({which})",
                            _weakest(tests)),

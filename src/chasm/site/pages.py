@@ -939,7 +939,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  level: str, registers: dict[str, list[dict[str, str]]] | None = None) -> str:
     """``index.html`` (module docstring); ``registers``: every register's rows by text id
     (the main register first), one row each on the page."""
-    from chasm.data import io
+    from chasm.data import load
 
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
@@ -977,7 +977,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  start=start, headline=headline, key_figure=key_figure, mains=mains,
                  analyses=analyses, sensitivity=sens, sources=listed,
                  registers=register_rows(registers or {}),
-                 gaps=list(io.load_gaps().itertuples()), cff=_citation())
+                 gaps=list(load.load_gaps().itertuples()), cff=_citation())
 
 
 def _citation() -> dict | None:
