@@ -69,7 +69,7 @@ report.say("Wave **{wave}**, question `{q}`, answer '{o}', breakdowns by {vars}.
            "{c}% intervals.", wave=wave, q=question, o=option,
            vars=", ".join(subgroup_vars) or "none", d=formats.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
-           n=n_used, c=round(100 * (1 - alpha)),
+           n=n_used, c=formats.level_percent(alpha),
            nhow="assumed: the sources do not state it"
            if n is None and meta["waves"][wave]["n_assumed"] else "as given")
 

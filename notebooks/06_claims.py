@@ -54,7 +54,7 @@ report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
            d=formats.fmt(deff_used, 2),
            how="set as a parameter" if deff is not None else "least squares fit to Levada's "
            "published error table",
-           conf=formats.fmt(100 * (1 - alpha), 0, "%"),
+           conf=formats.fmt_level_whole(alpha),
            size=f"n = {n} interviews per wave (parameter)" if n is not None else
            "each wave's n from the metadata")
 

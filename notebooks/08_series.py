@@ -52,7 +52,7 @@ from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 series.check_family_method(family_method)
-level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
+level = formats.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## The series

@@ -58,7 +58,7 @@ APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President 
 #: A series with more adjacent changes than this shows only the significant ones and a count.
 LONG_SERIES = 12
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
-FAMILY_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+FAMILY_METHODS = formats.METHOD_NAMES
 #: At most this many combinations of sources are tried for the trend test.
 MAX_TREND_COMBINATIONS = 256
 #: A series with at least this many waves, spaced one month apart at the closest, is a monthly
@@ -617,7 +617,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
     text = (f"**Trend** ({tr['k']} waves, {_e(tr['first'])} to {_e(tr['last'])}): the fitted "
             "line goes "
             f"from {_share(round(tr['fitted_first'], 1))} to {_share(round(tr['fitted_last'], 1))}"
-            f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
+            f", odds × {tr['odds_ratio']:.3f} per year ({formats.fmt_level(alpha)} CI "
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
             f"χ² = {tr['lr_stat']:.2f}, p {formats.fmt_p(tr['p_value'], True)}: "
             + (f"a {direction} trend beyond sampling error" if beyond

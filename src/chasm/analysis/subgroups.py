@@ -478,7 +478,7 @@ def unpublished_check(wave: str, label: str, cells: pd.DataFrame, total: Mapping
     ci = _range_ci(miss.weight, miss.low, miss.high, n, deff, alpha)
     if ci_row:
         rows.append(check_row(wave, f"{label}: unpublished {miss.group} with sampling error",
-                              ids, f"{round(100 * (1 - alpha))}% interval over the derived "
+                              ids, f"{formats.fmt_level_whole(alpha)} interval over the derived "
                               "range", ci[0], ci[1], np.nan, "derived"))
     g_lo, g_hi = (missing_group_over_grid(t_range, grid, cells) if grid
                   else (miss.low, miss.high))

@@ -745,11 +745,11 @@ def claim_numbers(row: dict[str, str], level: str) -> str:
         text += f" ({measure})"
     p, adjusted = _num(row.get("p_value", "")), _num(row.get("p_adjusted", ""))
     if p is not None:
-        from chasm.tables import format_p
+        from chasm.formats import fmt_p
 
-        text += f"; p {'< 0.001' if p < 0.001 else '= ' + format_p(p)}"
+        text += f"; p {fmt_p(p, relation=True)}"
         if adjusted is not None and adjusted != p:
-            text += (f" ({'< 0.001' if adjusted < 0.001 else format_p(adjusted)} allowing "
+            text += (f" ({fmt_p(adjusted)} allowing "
                      "for rounding and the other tests)")
     return text + "."
 
@@ -766,7 +766,9 @@ def _level() -> str:
         from chasm.data.params import declared
 
         alpha = declared(paths.NOTEBOOKS / "06_claims.ipynb").get("alpha", 0.05)
-    return f"{100 * (1 - float(alpha)):g}%"
+    from chasm.formats import fmt_level
+
+    return fmt_level(float(alpha))
 
 
 def badge(verdict: str) -> str:
