@@ -31,8 +31,6 @@ from chasm.data.schema import (
 )
 
 SOURCE_KINDS = ("essay", "primary", "secondary", "derived")
-RESPONSE_TYPES = ("single", "multiple", "unknown")
-TONES = ("negative", "neutral", "positive")
 FIGURE_COLUMNS = ("figure_id", "source_id", "wave", "question", "option", "subgroup_var",
                   "subgroup", "value_pct", "value_text")
 #: Optional free-text columns a figures file may carry (where in the source, what it cites).
