@@ -49,12 +49,13 @@ class ParameterFileError(ValueError):
 def declared(nb_path: Path) -> dict[str, object]:
     """Names and default values of the notebook's ``parameters`` cell, in order.
 
-    papermill reads the cell (``papermill.inspect_notebook``, which needs no kernel); every
-    default must be a literal (numbers, text, None, booleans, lists): a default that is not
-    one could not be checked against, so it is refused. Exactly one cell is tagged
+    papermill reads the cell (its Python translator's ``inspect``, what
+    ``papermill.inspect_notebook`` uses, without needing the notebook's kernel);
+    every default must be a literal (numbers, text, None, booleans, lists): a default that is
+    not one could not be checked against, so it is refused. Exactly one cell is tagged
     ``parameters`` (papermill would silently use the first).
     """
-    import papermill
+    from papermill.translators import PythonTranslator
 
     nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
@@ -63,12 +64,13 @@ def declared(nb_path: Path) -> dict[str, object]:
         raise ParameterFileError(f"{where}: needs exactly one cell tagged 'parameters', "
                                  f"found {len(cells)}")
     out: dict[str, object] = {}
-    for name, parameter in papermill.inspect_notebook(str(nb_path)).items():
+    source = "".join(cells[0]["source"])
+    for parameter in PythonTranslator.inspect({"source": source}):
         try:
-            out[name] = ast.literal_eval(parameter["default"])
+            out[parameter.name] = ast.literal_eval(parameter.default)
         except (ValueError, SyntaxError):
-            raise ParameterFileError(f"{where}: parameter {name!r} needs a literal "
-                                     f"default (it is {parameter['default']})") from None
+            raise ParameterFileError(f"{where}: parameter {parameter.name!r} needs a literal "
+                                     f"default (it is {parameter.default})") from None
     return out
 
 
