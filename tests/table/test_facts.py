@@ -232,7 +232,7 @@ def test_approval_rows_pass_exactly_when_they_can_sum_to_100(tmp_path_factory, a
     path.write_text("month,approve,disapprove,no_answer,source_id,note\n"
                     f"2020-01,{a},{d},{'' if na is None else na},x,\n", encoding="utf-8")
     frame = schema.read_table(path, {c: cells.Col(lambda v: v, optional=True) for c in
-                                  ("month", "approve", "disapprove", "no_answer", "source_id",
+                                     ("month", "approve", "disapprove", "no_answer", "source_id",
                                    "note")})
     possible = abs(a + d + na - 100) <= 1.5 if na is not None else a + d <= 101
     assert (not load._approval_sum_problems(path, frame)) == possible

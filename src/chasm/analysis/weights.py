@@ -314,21 +314,21 @@ def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = Non
     for g in given:
         if g not in groups:
             raise schema.RawDataError(path, f"not a group of {variable!r} (groups: "
-                                  f"{', '.join(groups)})", key=f"{variable}.sizes.groups.{g}",
-                                  value=g)
+                                      f"{', '.join(groups)})", key=f"{variable}.sizes.groups.{g}",
+                                      value=g)
     for g in groups:
         if g not in given:
             raise schema.RawDataError(path, f"group {g!r} has no size: give every group's",
-                                  key=f"{variable}.sizes.groups")
+                                      key=f"{variable}.sizes.groups")
     total = float(sum(given.values()))
     if abs(total - 100) > 0.5 * len(given):
         raise schema.RawDataError(path, f"sizes sum to {total:g}, not 100 within their rounding",
-                              key=f"{variable}.sizes.groups", value=total)
+                                  key=f"{variable}.sizes.groups", value=total)
     sources = load.load_sources() if sources is None else sources
     row = sources[sources["source_id"] == spec["source"]]
     if row.empty:
         raise schema.RawDataError(path, "source not in data/raw/sources.csv",
-                              key=f"{variable}.sizes.source", value=spec["source"])
+                                  key=f"{variable}.sizes.source", value=spec["source"])
     r = row.iloc[0]
     w = pd.Series({g: float(given[g]) / total for g in groups}, name="weight")
     return w, f"sizes given by {r['publisher']}, {r['published']}"

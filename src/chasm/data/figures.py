@@ -116,12 +116,12 @@ def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...],
     if steps[-1] != "figure_id" or len(set(steps)) != len(steps):
         spot = where[("steps",)]
         raise RawDataError(path, "the steps must each appear once and end with figure_id "
-                              "(the one step that makes every choice reproducible)", spot.line,
-                              value=spot.written, key="steps")
+                           "(the one step that makes every choice reproducible)", spot.line,
+                           value=spot.written, key="steps")
     if len(set(kinds)) != len(kinds):
         spot = where[("kinds",)]
         raise RawDataError(path, "a kind is listed twice", spot.line, value=spot.written,
-                              key="kinds")
+                           key="kinds")
     return steps, kinds
 
 

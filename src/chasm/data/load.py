@@ -126,8 +126,8 @@ def load_sources(path: Path | None = None) -> pd.DataFrame:
     path = Path(path or paths.RAW / "sources.csv")
     frame = read_table(path, schema, unique=("source_id",))
     raise_all([RawDataError(path, f"kind must be one of {list(SOURCE_KINDS)}", int(line),
-                             "kind", frame.attrs["written"][int(line)]["kind"])
-                for line in frame.loc[~frame["kind"].isin(SOURCE_KINDS), "_line"]])
+                            "kind", frame.attrs["written"][int(line)]["kind"])
+               for line in frame.loc[~frame["kind"].isin(SOURCE_KINDS), "_line"]])
     lines = dict(zip(frame["source_id"], frame["_line"].astype(int), strict=True))
     frame = frame.drop(columns="_line")
     frame.attrs["line"] = lines
@@ -184,7 +184,7 @@ def load_figures(raw: Path | None = None) -> pd.DataFrame:
             figures[column] = None
     figures["source_kind"] = figures["source_id"].map(sources["kind"])
     raise_all(_fact_problems(raw, {paths.relative(p): p for p in files}, figures, sources,
-                              meta))
+                             meta))
     return figures
 
 
@@ -356,10 +356,10 @@ def load_error_table(path: Path | None = None) -> pd.DataFrame:
     frame = read_table(path, schema)
     first = frame.iloc[0]
     raise_all([RawDataError(path, f"sample_n differs from line {int(first['_line'])} "
-                             f"({frame.attrs['written'][int(first['_line'])]['sample_n']}): an "
-                             "error table is for one sample size", int(line), "sample_n",
-                             frame.attrs["written"][int(line)]["sample_n"])
-                for line in frame.loc[frame["sample_n"] != first["sample_n"], "_line"]])
+                            f"({frame.attrs['written'][int(first['_line'])]['sample_n']}): an "
+                            "error table is for one sample size", int(line), "sample_n",
+                            frame.attrs["written"][int(line)]["sample_n"])
+               for line in frame.loc[frame["sample_n"] != first["sample_n"], "_line"]])
     return frame.drop(columns="_line")
 
 

@@ -218,8 +218,8 @@ def load_registers(directory: Path | str | None = None, tidy: pd.DataFrame | Non
     for text_id, path in register_files(directory).items():
         if text_id not in known:
             raise schema.RawDataError(path, "a register's file name must be the source_id of its "
-                                  "text in data/raw/sources.csv (add the text there)",
-                                  value=text_id)
+                                      "text in data/raw/sources.csv (add the text there)",
+                                      value=text_id)
         out[text_id] = load_claims(path, tidy, register=text_id)
     return out
 
@@ -257,7 +257,7 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
 
         def fail(column: str, message: str, value: object = None, row: dict = row):
             raise schema.RawDataError(path, message, int(row["_line"]), column,
-                                  row[column] if value is None else value)
+                                      row[column] if value is None else value)
 
         if row["kind"] not in KINDS:
             fail("kind", f"unknown kind; known: {', '.join(KINDS)}")
