@@ -129,5 +129,7 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
     return out + (f" ({row['source_kind']})" if kind else "")
 
 def fmt_method(method: str) -> str:
-    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg"."""
-    return {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}.get(str(method), str(method))
+    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg",
+    "intersection-union" (each test at alpha, no adjustment)."""
+    return {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
+            "intersection_union": "intersection-union"}.get(str(method), str(method))
