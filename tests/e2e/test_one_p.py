@@ -128,3 +128,21 @@ def test_register_and_03_waves_share_every_number_of_a_wave_comparison():
         for mine, theirs in pairs.items():
             assert getattr(row, mine) == pytest.approx(w[theirs], rel=1e-9, abs=1e-12), \
                 (row.claim_id, mine)
+
+
+def test_a_groups_share_of_an_answer_has_one_rounding_range():
+    """The register's Bayes share of an answer (``bayes_range_low``/``high``: a group's share of
+    all who gave it, over the rounding of the figures and the weights) is 05_subgroups' range for
+    the same group, figure and total: one range per quantity on every page (issue 22)."""
+    register = pd.read_csv(TABLES / "claims.csv")
+    checks = pd.read_csv(TABLES / "05_subgroups.csv")
+    bayes = checks[checks["quantity"].str.contains(r"\(Bayes\)", regex=True)]
+    compared = 0
+    for row in register[register["bayes_range_low"].notna()].itertuples():
+        lower, total = row.figure_ids.split()[1], row.figure_ids.split()[2]
+        same = bayes[bayes["figure_ids"] == f"{lower};{total}"]
+        for other in same.itertuples():
+            assert (other.low, other.high) == pytest.approx(
+                (row.bayes_range_low, row.bayes_range_high), rel=1e-9), row.claim_id
+            compared += 1
+    assert compared >= 1

@@ -94,6 +94,16 @@ class Context:
         return None, (f"no source gives the sizes of the groups of {variable!r} "
                       "(metadata/subgroups.yaml has none for it)")
 
+    def weight_range(self, variable: str, wave: str, group: str) -> tuple[float, float]:
+        """A group's weight over the rounding of the published shares it comes from: Levada's
+        approval rating over its rounding box (``chasm.analysis.weights.ApprovalWeights.grid``,
+        as 05_subgroups reads it); a population weight or a given size is taken as exact."""
+        w, _ = self.weights(variable, wave)
+        if variable != "putin_approval":
+            return float(w[group]), float(w[group])
+        grid = weights_policy.wave_approval_weights(self.meta, self.approval, wave).grid
+        return min(float(v[group]) for v in grid), max(float(v[group]) for v in grid)
+
     def wave_tests(self) -> pd.DataFrame:
         """The plan's wave comparisons (``chasm.analysis.plan.wave_tests``, computed once)."""
         if self._waves is None:

@@ -216,7 +216,9 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     Disjoint groups of one breakdown: score test with n_g = w_g N (weights: Rosstat for age,
     the wave's approval rating for approval), at the points and the least favourable ends.
     The evidence adds the Bayes inversion (``chasm.stats.partitions.bayes_share_of_answer``): the
-    share of all respondents giving the answer who belong to each group.
+    share of all respondents giving the answer who belong to each group, with its range over
+    the rounding of the figures and of the weights (``Context.weight_range``: the same outer
+    bounds as 05_subgroups) and its CI with sampling error.
     """
     high, low, total = (ctx.fig(claim.arg(k)) for k in ("higher", "lower", "total"))
     same_cell(claim, [high, low, total])
@@ -238,14 +240,16 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     for g in (high, low):
         wg = float(w[g["subgroup"]])
         point = bayes_share_of_answer(wg, float(g["point"]), float(total["point"]))
-        b = bayes_share_of_answer(wg, (float(g["low"]), float(g["high"])),
+        w_range = ctx.weight_range(g["subgroup_var"], g["wave"], g["subgroup"])
+        b = bayes_share_of_answer(w_range, (float(g["low"]), float(g["high"])),
                                   (float(total["low"]), float(total["high"])))
+        rounded = "rounding of the figures and weights" if w_range[0] < w_range[1] else "rounding"
         ci = bayes_share_interval(wg, float(g["point"]), float(total["point"]), n, ctx.deff,
                                   ctx.alpha).iloc[0]
         bayes = {"bayes_share": float(point), "bayes_low": float(ci["ci_low"]),
                  "bayes_high": float(ci["ci_high"]), "bayes_range_low": float(b.low),
                  "bayes_range_high": float(b.high)}
-        shares.append(f"{_num(point)}% (rounding {_range(b.low, b.high)}; {conf_label(ctx)} CI "
+        shares.append(f"{_num(point)}% ({rounded} {_range(b.low, b.high)}; {conf_label(ctx)} CI "
                       "with "
                       f"sampling error {_range(float(ci['ci_low']), float(ci['ci_high']))}) come "
                       f"from the group '{meta_label(ctx.meta, g['subgroup_var'], g['subgroup'])}'")
