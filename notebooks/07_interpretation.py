@@ -164,9 +164,9 @@ bayes = register[register["bayes_share"].notna()]
 for _, gap in bayes.iterrows():
     higher, lower, total = gap["figure_ids"].split()
     display(report.say(
-        "Of all '{option}' answers in {wave}, about {b}% come from the group {group} "
-        "(rounding range {rl} to {rh}%, without sampling error; {conf} CI {lo} to "
-        "{hi}% with sampling error; Bayes' rule).", option=option_label(total),
+        "Of all '{option}' answers in {wave}, about {b}% come from the group {group}, by "
+        "Bayes' rule: rounding range {rl} to {rh}% (without sampling error), {conf} CI {lo} "
+        "to {hi}% (with sampling error).", option=option_label(total),
         wave=by_id.loc[total, "wave"], group=group_label(lower),
         b=formats.fmt(gap["bayes_share"]), rl=formats.fmt(gap["bayes_range_low"]),
         rh=formats.fmt(gap["bayes_range_high"]), conf=formats.fmt_level(alpha),
