@@ -154,8 +154,8 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
     out = f"{row['figure_id']} {text} {fmt_evidence_range(row['low'], row['high'])}"
     return out + (f" ({row['source_kind']})" if kind else "")
 
-#: The name prose gives each multiplicity method of ``chasm.stats.multiplicity`` (the methods
-#: data/plan.yaml may name).
+#: The name prose gives each multiplicity method data/plan.yaml may name: the adjustments of
+#: ``chasm.stats.multiplicity`` and a claim family's intersection-union test.
 METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
                 "intersection_union": "intersection-union"}
 

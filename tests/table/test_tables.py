@@ -178,6 +178,7 @@ def test_method_names_have_one_home():
     from chasm.analysis import plan, series
     from chasm.stats.multiplicity import ADJUST_METHODS
 
-    assert set(formats.METHOD_NAMES) == set(ADJUST_METHODS) == set(plan.METHODS)
-    assert series.FAMILY_METHODS is formats.METHOD_NAMES
+    assert set(ADJUST_METHODS) == set(plan.METHODS) == set(series.FAMILY_METHODS)
+    assert set(formats.METHOD_NAMES) == set(plan.CLAIM_METHODS)
+    assert series.FAMILY_METHODS == {m: formats.METHOD_NAMES[m] for m in ADJUST_METHODS}
     assert formats.fmt_method("fdr_bh") == "Benjamini-Hochberg"

@@ -45,6 +45,7 @@ from chasm import formats, report
 from chasm.formats import fmt_pct_compact as _share
 from chasm.report import inert as _e
 from chasm.report import markup
+from chasm.stats.multiplicity import ADJUST_METHODS
 
 #: The question id under which the monthly approval series is offered.
 APPROVAL_QUESTION = "putin_approval"
@@ -58,7 +59,7 @@ APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President 
 #: A series with more adjacent changes than this shows only the significant ones and a count.
 LONG_SERIES = 12
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
-FAMILY_METHODS = formats.METHOD_NAMES
+FAMILY_METHODS = {m: formats.fmt_method(m) for m in ADJUST_METHODS}
 #: At most this many combinations of sources are tried for the trend test.
 MAX_TREND_COMBINATIONS = 256
 #: A series with at least this many waves, spaced one month apart at the closest, is a monthly

@@ -11,13 +11,19 @@ with the default, and the index would list the typo as applied), and YAML happil
 one :class:`ParameterFileError` naming the params file, the line, the key and the value as
 written, so a run either uses exactly what its file says or does not start.
 
-RULES (one per check, in this order): the file is a YAML mapping without anchors, aliases or
-tags; every key is a Python identifier, not a keyword, not ``run`` (make sets it), appears once
-and is declared by the notebook; every value is a plain scalar or a list of scalars; a number is
-finite; a value's type matches its default (a number for a number, text for text, a list for a
-list; a default of None accepts a number, text, a list or null, as the notebook documents for
-that parameter (08's ``waves``); a boolean only where the default is a boolean). The notebook's
-names and defaults are read by papermill (:func:`declared`).
+RULES (one per check, in this order): the file is a YAML mapping read by the one strict YAML
+reading of every input (:func:`chasm.data.schema.compose_yaml`: no anchors, aliases or explicit
+tags, syntax errors with their line); every key is a Python identifier, not a keyword, not
+``run`` (make sets it), appears once and is declared by the notebook; every value is a plain
+scalar or a list of scalars; a number is finite; a value's type matches its default (a number
+for a number, text for text, a list for a list; a default of None accepts a number, text, a list
+or null, as the notebook documents for that parameter (08's ``waves``); a boolean only where the
+default is a boolean). The notebook's names and defaults are read by papermill
+(:func:`declared`).
+
+A params value is a papermill parameter, pasted into the notebook as Python: its number grammar
+(:data:`_NUMBER`) is Python's decimal literal (sign and exponent allowed, ``1e-3``), not the data
+files' (:data:`chasm.data.cells.NUMERAL`, which refuses an exponent no source writes).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import yaml
 
 from chasm import paths
 from chasm import text as text_policy
+from chasm.data.schema import RawDataError, compose_yaml
 
 #: The parameter make sets for every run (the run's name); a params file may not set it.
 RUN = "run"
@@ -147,21 +154,10 @@ def load(params_path: Path, nb_path: Path) -> dict[str, object]:
     """
     params_path = Path(params_path)
     where = paths.relative(params_path)
-    text = params_path.read_text(encoding="utf-8")
-    try:
-        # anchors and aliases are refused before anything is built (an alias bomb of a few
-        # hundred bytes would otherwise expand to gigabytes)
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                line = event.start_mark.line + 1
-                raise ParameterFileError(f"{where}, line {line}: YAML anchors and aliases are "
-                                         "not allowed")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ParameterFileError(f"{where}{at}: not valid YAML ({problem})") from None
+    try:  # the one strict YAML reading (no anchors, aliases or tags; syntax with its line)
+        root, _ = compose_yaml(params_path)
+    except RawDataError as err:
+        raise ParameterFileError(str(err)) from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):

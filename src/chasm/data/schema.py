@@ -303,14 +303,16 @@ def _yaml_value(path: Path, node: yaml.Node, key: tuple, text: str, where: dict)
     return out
 
 
-def _parse_yaml(path: Path) -> tuple[object, dict[tuple, Where]]:
-    """A YAML file's value and where each key stands, refusing what YAML would do silently.
+def compose_yaml(path: Path) -> tuple[yaml.Node | None, str]:
+    """A YAML file's node tree (None if empty) and text, refusing what YAML would do silently.
 
-    Refused with file and line: invalid UTF-8 or YAML, more than one document, anchors and
-    aliases (``&a``/``*a``: a few hundred bytes of aliases can expand to gigabytes), explicit
-    tags (``!!int``), a key given twice, non-text keys and the ambiguous plain scalars of
-    :func:`_yaml_scalar`.
+    Refused with file and line: a file above :data:`MAX_FILE_BYTES`, invalid UTF-8 or YAML,
+    more than one document, anchors and aliases (``&a``/``*a``: a few hundred bytes of aliases
+    can expand to gigabytes, so they are refused before anything is built) and explicit tags
+    (``!!int``, ``!!python/name``). The one strict reading of every YAML input: the data's
+    (:func:`read_yaml`) and the params files' (:mod:`chasm.data.params`).
     """
+    path = Path(path)
     raw = _read_bytes(path)
     try:
         text = raw.decode("utf-8")
@@ -327,7 +329,7 @@ def _parse_yaml(path: Path) -> tuple[object, dict[tuple, Where]]:
             if getattr(event, "tag", None) is not None:
                 raise RawDataError(path, "explicit YAML tags are not allowed", line,
                                    value=event.tag)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader), text
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         reason = " ".join(str(part) for part in (err.context, err.problem) if part)
@@ -335,6 +337,12 @@ def _parse_yaml(path: Path) -> tuple[object, dict[tuple, Where]]:
                            line=mark.line + 1) from None
     except yaml.YAMLError as err:
         raise RawDataError(path, f"is not valid YAML: {err}") from None
+
+
+def _parse_yaml(path: Path) -> tuple[object, dict[tuple, Where]]:
+    """A YAML file's value and where each key stands (:func:`compose_yaml`'s refusals, then a
+    key given twice, non-text keys and the ambiguous plain scalars of :func:`_yaml_scalar`)."""
+    node, text = compose_yaml(path)
     if node is None:
         raise RawDataError(path, "is empty")
     where: dict[tuple, Where] = {}
