@@ -231,17 +231,18 @@ plots.series_chart(shares, title, f"% of {sel.subgroup_label}, with {level} inte
 # bar: the values its text allows; one marker shape per outlet; hollow: another source for the
 # same wave, drawn beside the chosen one, never averaged; a ring: a finding listed above.
 
+# %% [markdown]
+# ## The figures and their sources
+
 # %%
 f = sel.figures
 several = f.groupby("wave")["figure_id"].size()
 multi = several[several > 1]
-report.say("## {k} figures in {w} waves from {o} outlet{s}", k=len(f), w=f["wave"].nunique(),
-           o=f["outlet"].nunique(), s="s" if f["outlet"].nunique() != 1 else "")
-
-# %%
-text = (f"**\"{e(sel.option_label)}\"** ({e(sel.subgroup_label)}; question: "
-        f"{e(sel.question_label)}), {e(f['wave'].min())} to {e(f['wave'].max())}, from "
-        f"{e('; '.join(sorted(set(f['outlet']))))}.")
+k_outlets = f["outlet"].nunique()
+text = (f"**{len(f)} figures in {f['wave'].nunique()} waves from {k_outlets} "
+        f"outlet{'s' if k_outlets != 1 else ''}**. \"{e(sel.option_label)}\" "
+        f"({e(sel.subgroup_label)}; question: {e(sel.question_label)}), {e(f['wave'].min())} "
+        f"to {e(f['wave'].max())}, from {e('; '.join(sorted(set(f['outlet']))))}.")
 if len(multi):
     text += (f" {len(multi)} wave{'s have' if len(multi) != 1 else ' has'} figures from "
              f"more than one source ({e(', '.join(multi.index))}): they are kept as "
@@ -293,15 +294,17 @@ if shares["wave"].nunique() > LONG_SERIES + 1:
     view = view.loc[sorted(picks)].assign(shown=[", ".join(picks[i]) for i in sorted(picks)])
 report.show(view, digits=1, index="figure_id")
 
-# %%
-if trend is not None:
-    display(report.say("## {h}", h=trend_words(trend)[0].upper() + trend_words(trend)[1:]))
+# %% [markdown]
+# ## Trend, and are the waves different at all?
 
 # %%
-if trend is not None:
+if trend is None:
+    display(report.say("**No trend to test:** fewer than two waves have a testable figure."))
+else:
     het = trend["heterogeneity"]
     beyond = trend["p_value"] < alpha
-    text = (f"**Trend** ({trend['k']} waves, {e(trend['first'])} to {e(trend['last'])}): the "
+    text = (f"**{e(trend_words(trend)[0].upper() + trend_words(trend)[1:])}**. "
+            f"**Trend** ({trend['k']} waves, {e(trend['first'])} to {e(trend['last'])}): the "
             f"fitted line goes from {share(round(trend['fitted_first'], 1))} to "
             f"{share(round(trend['fitted_last'], 1))}, odds × {trend['odds_ratio']:.3f} per year "
             f"({level} CI {trend['odds_ratio_low']:.3f} to {trend['odds_ratio_high']:.3f}); "
@@ -383,14 +386,13 @@ if robust is not None:
         "slope per year": robust["slope"], "slope, interval low": robust["ci_low"],
         "slope, interval high": robust["ci_high"], "p_value": robust["p_value"]}), digits=4))
 
-# %%
-if len(fam):
-    display(report.say("## {k} of {m} change{s} from one wave to the next {v} larger than sampling "
-                       "error", k=len(sig_steps), m=len(fam), s="s" if len(fam) != 1 else "",
-                       v="are" if len(sig_steps) != 1 else "is"))
+# %% [markdown]
+# ## Change from each wave to the next
 
 # %%
-if len(fam):
+if fam.empty:
+    display(report.say("**No change to test:** fewer than two waves have a testable figure."))
+else:
     robust_sig = fam[(fam["p_adjusted"] < alpha) & (fam["p_worst_adjusted"] < alpha)]
     planned = fam[fam["family"] != "series"]
     plan_text = ("" if planned.empty else
@@ -398,7 +400,10 @@ if len(fam):
                  "the analysis plan and adjusted in the plan's family ("
                  + ", ".join(f"{e(r.comparison_id)}: {e(r.family.replace('_', ' '))}"
                              for r in planned.itertuples()) + ")")
-    text = (f"At the figure chosen per wave, **{int((fam['p_adjusted'] < alpha).sum())} of "
+    text = (f"**{len(sig_steps)} of {len(fam)} change{'s' if len(fam) != 1 else ''} from one "
+            f"wave to the next {'are' if len(sig_steps) != 1 else 'is'} larger than sampling "
+            "error" + (" with every source's figure" if no_best and len(decided) else "")
+            + f"**. At the figure chosen per wave, **{int((fam['p_adjusted'] < alpha).sum())} of "
             f"{len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
             f"{'are' if (fam['p_adjusted'] < alpha).sum() != 1 else 'is'} larger than sampling "
             f"error after the adjustment (rounding as noise; {method_name} over the series"
@@ -427,16 +432,14 @@ if len(fam):
         "value_text_2": "to, as published", "outlet_2": "outlet of the later figure"}),
         digits=3, index="comparison_id"))
 
-# %%
-conflicts = series.source_conflicts(changes)
-if len(fam):
-    k = decided["step"].nunique()
-    display(report.say("## {h}", h=(f"The source decides {k} change{'s' if k != 1 else ''}"
-                                    if k else "No change depends on the source"
-                                    if len(conflicts) else "Every wave has one source")))
+# %% [markdown]
+# ## Does the source decide?
 
 # %%
-items = []
+conflicts = series.source_conflicts(changes)
+k = decided["step"].nunique()
+items = [f"**The source decides {k} change{'s' if k != 1 else ''}**." if k else
+         "**No change depends on the source**."] if len(conflicts) else []
 for _step, g in conflicts.groupby("step", sort=True):
     vary = [s for s in "12" if g[f"figure_id_{s}"].nunique() > 1]
     # a publisher that gives two of the alternatives is named with the title of each
@@ -462,10 +465,9 @@ for _step, g in conflicts.groupby("step", sort=True):
            else "every combination of sources gives the same verdict")
     items.append(f"- {head}: {readings}. So {end}.")
 if items:
-    display(report.markup("\n".join(items)))
+    display(report.markup(items[0] + "\n\n" + "\n".join(items[1:])))
 elif len(fam):
-    display(report.say("No wave of the series has figures from more than one source: no "
-                       "verdict can depend on the source."))
+    display(report.say("**Every wave has one source:** no verdict can depend on the source."))
 
 # %% [markdown]
 # ## How these numbers are computed

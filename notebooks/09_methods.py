@@ -127,13 +127,13 @@ report.say("Comparisons examined: the plan's **{role}** ones ({ids}). Design eff
            choice=("least squares from Levada's error table" if deff is None
                    else "set by the deff parameter"), level=level)
 
-# %%
-report.say("## {h}", h="; ".join(
-    f"P({direction(r)}) = {r['P(change in that direction)']:.3f} for {r['answer']}"
-    for r in post.to_dict("records")) or "No change to examine")
+# %% [markdown]
+# ## (a) How probable is each change, with rounding as a latent interval?
 
 # %%
-parts = []
+parts = ["**" + e("; ".join(
+    f"P({direction(r)}) = {r['P(change in that direction)']:.3f} for {r['answer']}"
+    for r in post.to_dict("records")) or "No change to examine") + "**."]
 for r in post.to_dict("records"):
     d = direction(r)
     parts.append(
@@ -161,16 +161,16 @@ report.show(post[["comparison_id", "answer", "text_1", "text_2", "published chan
 # "The smallest size the figures allow" is the least change in the published direction the
 # two ranges admit (43% and 37%: 42.5 − 37.5 = 5 points).
 
+# %% [markdown]
+# ## (b) Wave-level error: where each verdict flips, and what the tracker shows
+
 # %%
 flips = taus[taus["significant"]]
-report.say("## {h}", h=(
+parts = ["**" + e(
     "; ".join(f"The {a} verdict flips at a wave-level SD of {t:.2f} points"
               for a, t in zip(flips["answer"], flips["tipping tau (points)"], strict=True))
     + f"; Levada's tracker shows at most {whole['tau upper bound (points)']:.2f}"
-    if len(flips) else "No verdict is significant even without wave-level error"))
-
-# %%
-parts = []
+    if len(flips) else "No verdict is significant even without wave-level error") + "**."]
 for r in taus.to_dict("records"):
     if r["significant"]:
         parts.append(f"the {e(r['answer'])} change ({e(r['comparison_id'])}) stays significant "
@@ -193,7 +193,8 @@ elif pd.notna(est_tau) and est_tau != float("inf"):
 else:
     est_text = "the tracker's differences give no usable estimate"
 report.markup(
-    "With a wave-level error of SD τ in every figure of a wave, " + "; ".join(parts)
+    parts[0] + " With a wave-level error of SD τ in every figure of a wave, "
+    + "; ".join(parts[1:])
     + f". In Levada's own monthly tracker (\"{e(tracker_label)}\", {e(whole['from'])} to "
     f"{e(whole['to'])}), {est_text}; the model-free upper bound, which counts every real "
     f"monthly movement as error, is {whole['tau upper bound (points)']:.2f} points (the other "
@@ -219,16 +220,16 @@ report.show(tracker[["window", "from", "to", "monthly changes", "tau estimate (p
 # what sampling (at the same design effect) and rounding leave of it. The upper bound counts
 # every real movement as noise. The variances behind each window are in the saved table.
 
+# %% [markdown]
+# ## (c) Design analysis: power, sign and exaggeration
+
 # %%
 largest = design_rows.groupby("comparison_id", sort=False).tail(1)
-report.say("## {h}", h=(
+parts = ["**" + e(
     "Power for a true change of " + points(largest["plausible true change (points)"].iloc[0])
     + ": " + "; ".join(f"{p:.2f} ({a})" for a, p in zip(largest["answer"], largest["power"],
                                                           strict=True))
-    if len(largest) else "No design to analyse"))
-
-# %%
-parts = []
+    if len(largest) else "No design to analyse") + "**."]
 for cid, rows in design_rows.groupby("comparison_id", sort=False):
     small, large = rows.iloc[0], rows.iloc[-1]
     parts.append(
@@ -255,21 +256,21 @@ report.show(design_rows[["comparison_id", "answer", "plausible true change (poin
 # significant estimate overstates it on average (Gelman & Carlin 2014). The standard error is
 # the verdict's: sampling and rounding.
 
+# %% [markdown]
+# ## (d) Composition: how much could a change in the approval split explain?
+
 # %%
 shares_of = []
 for r in decomp.to_dict("records"):
     change = r["published change (points)"]
     toward = r["composition, low (points)"] if change < 0 else r["composition, high (points)"]
     shares_of.append(None if change == 0 else max(0.0, toward / change))
-report.say("## {h}", h=(
+parts = ["**" + e(
     "; ".join(f"A change in the split by {breakdown_label} could explain at most "
               f"{100 * s:.0f}% of the {a} change"
               for a, s in zip(decomp["answer"], shares_of, strict=True) if s is not None)
     if any(s is not None for s in shares_of) else
-    f"No change to explain by the split by {breakdown_label}"))
-
-# %%
-parts = []
+    f"No change to explain by the split by {breakdown_label}") + "**."]
 for r, share in zip(decomp.to_dict("records"), shares_of, strict=True):
     change = r["published change (points)"]
     lo, hi = r["composition, low (points)"], r["composition, high (points)"]
@@ -285,7 +286,7 @@ for r, share in zip(decomp.to_dict("records"), shares_of, strict=True):
         f"accounts for {signed(lo, 2)} to {signed(hi, 2)} points (derived: bounds over what "
         "the published figures leave open), so composition could explain at most "
         f"**{100 * share:.0f}%** of it; the rest is change within the groups.")
-report.markup(" ".join(parts) if parts else
+report.markup(" ".join(parts) if len(parts) > 1 else
               f"No comparison has both approval weights and a {e(breakdown_label)} breakdown, "
               "so there is no decomposition.")
 

@@ -86,8 +86,10 @@ def test_a_synthetic_series_shows_its_trend_and_the_change_a_source_decides(tmp_
     # findings first: the conflict, the change it decides and the inconsistent breakdown,
     # each named by outlet, before any method text
     prose = re.sub(r'<details class="code">.*?</details>', "", html, flags=re.S)
-    found = prose[prose.index('id="what-the-series-shows"'):prose.index("9 figures in 8 waves")]
-    assert prose.index("9 figures in 8 waves") < prose.index('id="how-these-numbers')
+    found = prose[prose.index('id="what-the-series-shows"'):
+                  prose.index('id="the-figures-and-their-sources"')]
+    assert "9 figures in 8 waves from 2 outlets" in prose
+    assert prose.index('id="does-the-source-decide') < prose.index('id="how-these-numbers')
     assert "2012-03: two sources" in found and "no best is declared: both are reported" in found
     assert "The source decides 2011-09 → 2012-03" in found
     assert "Synthetic Daily" in found and "Synthetic Polling Institute" in found
