@@ -250,7 +250,7 @@ report.show(design_rows[["comparison_id", "answer", "plausible true change (poin
                          "expected significant size (points)"]], digits=3)
 
 # %% [markdown]
-# How: for a plausible true change (the parameter `plausible_changes`: sizes chosen from outside
+# How: for a plausible true change (a parameter of this run: sizes chosen from outside
 # these data, not the observed change), the chance that a design with this standard error
 # finds it significant, the chance a significant estimate has the wrong sign, and how much a
 # significant estimate overstates it on average (Gelman & Carlin 2014). The standard error is
