@@ -17,11 +17,11 @@
 # %% [markdown]
 # # 08 · Series: one answer over every wave the data have
 #
-# One share (a question, an answer, a group: the parameters) in every wave the data have, each
-# figure with its interval and its outlet; each change from one wave to the next, adjusted over
-# the whole series; a trend; and which readings depend on the source believed where two
-# sources give one wave different figures. What the series shows comes first; how each number
-# is computed follows.
+# One share over every wave the data have, each figure with its interval and its outlet, each
+# change from one wave to the next adjusted over the whole series, a trend, and the readings
+# that depend on which source is believed where two sources give one wave different figures.
+# The parameters pick the question, the answer and the group. What the series shows comes
+# first; how each number is computed follows.
 
 # %% tags=["parameters"]
 run = "08_series"  # report name (set by make)
