@@ -114,6 +114,8 @@ def test_fewer_than_two_waves_is_nothing_to_test():
     assert not sel.enough and sorted(sel.testable["wave"].unique()) == ["2020-01"]
     changes = series.adjacent_changes(sel, DEFF)
     assert changes.empty and series.trend_tests(sel, DEFF) is None
+    # the same columns as a series with changes, so a report can select from it either way
+    assert set(series.adjacent_changes(pick(CONFLICT), DEFF).columns) == set(changes.columns)
     assert series.source_conflicts(changes).empty
     assert pick(CONFLICT).enough
 

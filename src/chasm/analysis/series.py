@@ -336,7 +336,7 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
                                                "diff", "ci_low", "ci_high", "z", "p_value",
                                                "noise_var", "p_rounding", "p_worst",
                                                "p_adjusted", "p_worst_adjusted", "verdict",
-                                               "depends_on_source"])
+                                               "depends_on_source", "best"])
     pairs = a.merge(b, on="step").sort_values("step", kind="stable",
                                               ignore_index=True)[columns]
     pairs["months"] = np.rint((wave_years(pairs["wave_2"]) - wave_years(pairs["wave_1"])) * 12)
