@@ -349,10 +349,10 @@ def test_reviewer_numbers_on_levada_approval_reproduced():
     correlation of the pairs); Newey-West trend p 0.35-0.56 for lags 6-36 (the reviewer wrote
     0.36 for lag 6: we get 0.354); Cochrane-Orcutt on the logit with the Pearson rho: slope
     -0.0035 log-odds per year, p 0.82."""
-    from chasm.data import io
+    from chasm.data import load
     from chasm.stats import trend as st
 
-    a = io.load_approval().dropna(subset=["approve"])
+    a = load.load_approval().dropna(subset=["approve"])
     t = series.wave_years(a["month"])
     y = a["approve"].to_numpy(float)
     logit = np.log(y / (100 - y))
@@ -374,7 +374,7 @@ def test_a_no_best_policy_reports_both_figures_where_they_disagree(tmp_path, mon
     """ranking.yaml's ``policy: report_both``: a cell whose figures cannot both be right has no
     best figure (both are reported); figures that agree are still ordered by the steps."""
     from chasm import paths
-    from chasm.data import figures, io
+    from chasm.data import figures, schema
 
     (tmp_path / "ranking.yaml").write_text(
         "policy: report_both\nsteps: [number_before_words, kind, recency, figure_id]\n"
@@ -392,5 +392,6 @@ def test_a_no_best_policy_reports_both_figures_where_they_disagree(tmp_path, mon
     assert changes["depends_on_source"].all()
     (tmp_path / "ranking.yaml").write_text(
         "policy: first\nsteps: [figure_id]\nkinds: [primary]\n", encoding="utf-8")
-    with pytest.raises(io.RawDataError, match="ranking.yaml, line 1, key 'policy': value 'first'"):
+    with pytest.raises(schema.RawDataError,
+                       match="ranking.yaml, line 1, key 'policy': value 'first'"):
         figures.report_both()

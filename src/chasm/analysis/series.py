@@ -119,7 +119,7 @@ class Selection:
 # The approval series as figures
 # --------------------------------------------------------------------------------------------
 def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Levada's monthly approval (``chasm.data.io.load_approval()``) as rows of the tidy table.
+    """Levada's monthly approval (``chasm.data.load.load_approval()``) as rows of the tidy table.
 
     One row per month and published share (approve, disapprove, no_answer; a month that
     lacks a share has no row for it), read by the one wording rule (``chasm.data.worded``: a whole
@@ -127,7 +127,7 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
     from two published whole numbers (2025-02: a November figure plus the fall the release
     states, 84 + 4): the sum of two roundings can be off by up to 1, so its range is ±1
     (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
-    from ``sources`` (``chasm.data.io.load_sources()``).
+    from ``sources`` (``chasm.data.load.load_sources()``).
     """
     kinds = sources.set_index("source_id")["kind"]
     rows = []
@@ -181,7 +181,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     """The series of one question/option/subgroup, every figure of every chosen wave.
 
     ``tidy`` is the processed figures table (worded figures read as identification intervals,
-    ``chasm.data.worded.identify``); the approval series (``chasm.data.io.load_approval()``)
+    ``chasm.data.worded.identify``); the approval series (``chasm.data.load.load_approval()``)
     is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
     None for every wave the data have for the cell) narrows the series. ``n`` overrides every
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
