@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from chasm import formats
 from chasm.analysis import uncertainty
 from chasm.analysis.compare import compare
 from chasm.analysis.waves import holm_in_family
@@ -64,7 +65,7 @@ APPROVAL_OPTIONS = {"approve": "approve of Putin's activities as President",
 APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President of Russia? "
                     "(Levada's monthly rating)")
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
-FAMILY_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+FAMILY_METHODS = formats.METHOD_NAMES
 #: At most this many combinations of sources are tried for the trend test.
 MAX_TREND_COMBINATIONS = 256
 #: A series with at least this many waves, spaced one month apart at the closest, is a monthly
