@@ -427,16 +427,20 @@ SERIES_DOTS_MAX = 24
 
 
 def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level: str = "95%",
-                 name: str = "series"):
-    """A share over time with its intervals, one colour per source kind, sized for a phone.
+                 name: str = "series", marks: pd.DataFrame | None = None):
+    """A share over time with its intervals, one colour per source kind and one marker per
+    outlet (each outlet in the legend), sized for a phone.
 
     ``shares`` is ``chasm.analysis.series.shares(...)``: one row per figure with wave, figure_id,
     outlet, source_kind, point, low, high, ci_low, ci_high and best. The line joins the figure
     chosen per wave; a short series shows every figure as a dot with its interval (thin line)
     and the range its text allows (pale thick bar), other sources for the same wave drawn
     beside it as hollow dots (alternatives, not averaged); a long series shows the chosen
-    figures as a line inside their interval band. ``title`` states the finding (computed by
-    the caller). Returns :func:`save_figure`'s output.
+    figures as a line inside their interval band, each month a small marker of its outlet.
+    ``title`` states the finding (computed by the caller). ``marks`` (columns ``wave``,
+    ``label``) rings the chosen figure of each listed wave, one style and legend entry per
+    label (a finding the caller computed, such as a change the source decides). Returns
+    :func:`save_figure`'s output.
     """
     import textwrap
 
@@ -462,20 +466,35 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     rank = others.groupby("wave").cumcount()
     size = others.groupby("wave")["wave"].transform("size")
     shift = (rank - (size - 1) / 2.0) * span * 0.018
-    for kind, colour in SOURCE_PALETTE.items():
+    outlets = list(drawn.groupby(["source_kind", "outlet"], sort=True).groups)
+    shapes = {key: "osD^vP<>"[i % 8] for i, key in enumerate(outlets)}
+    if long:  # the chosen months, small, so that each outlet's months show on the line
+        for (kind, outlet), rows in chosen.groupby(["source_kind", "outlet"], sort=True):
+            ax.scatter(rows["date"], rows["point"], s=9, marker=shapes[(kind, outlet)],
+                       color=SOURCE_PALETTE.get(kind, "0.3"), zorder=3, linewidths=0)
+    for (kind, outlet), part in others.groupby(["source_kind", "outlet"], sort=True):
+        colour = SOURCE_PALETTE.get(kind, "0.3")
         for best, fill in ((True, colour), (False, "white")):
-            rows = others[(others["source_kind"] == kind) & (others["best"] == best)]
+            rows = part[part["best"] == best]
             if rows.empty:
                 continue
             x = rows["date"] + shift[rows.index]
             ax.vlines(x, rows["low"], rows["high"], colors=colour, linewidth=6, alpha=0.25)
             ax.vlines(x, rows["ci_low"], rows["ci_high"], colors=colour, linewidth=1.4)
             ax.scatter(x, rows["point"], s=30, facecolors=fill, edgecolors=colour, zorder=3,
-                       linewidths=1.4)
-    for (kind, outlet), _ in drawn.groupby(["source_kind", "outlet"], sort=True):
+                       linewidths=1.4, marker=shapes[(kind, outlet)])
+    for kind, outlet in outlets:
         colour = SOURCE_PALETTE.get(kind, "0.3")
-        ax.plot([], [], color=colour, marker="o", linestyle="-" if long else "",
-                label=textwrap.shorten(f"{outlet} ({kind})", 60))
+        ax.plot([], [], color=colour, marker=shapes[(kind, outlet)],
+                linestyle="-" if long else "", label=textwrap.shorten(f"{outlet} ({kind})", 60))
+    for (label, rows), (shape, colour) in zip(
+            (marks if marks is not None else pd.DataFrame(columns=["wave", "label"]))
+            .groupby("label", sort=False), (("o", "0.1"), ("s", "#b2182b"), ("D", "#5e3c99")),
+            strict=False):
+        at = chosen[chosen["wave"].isin(rows["wave"])]
+        ax.scatter(at["date"], at["point"], s=170, marker=shape, facecolors="none",
+                   edgecolors=colour, linewidths=1.6, zorder=4,
+                   label=textwrap.shorten(str(label), 60))
     if (~drawn["best"]).any():
         ax.scatter([], [], s=30, facecolors="white", edgecolors="0.3",
                    label="hollow: another source for the same wave")
@@ -483,7 +502,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 36)))
-    ax.set_title("\n".join(textwrap.wrap(title, 58)), fontsize=10.5, loc="left")
+    ax.set_title(title)  # the page's and the file's title and alt text (not drawn)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]

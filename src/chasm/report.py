@@ -20,10 +20,7 @@ import pandas as pd
 
 from chasm import paths
 from chasm.data import load, write
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is invalid; the message names it and what is allowed."""
+from chasm.data.params import ParameterError  # noqa: F401 (one home, re-exported)
 
 
 def _is_number(value: object) -> bool:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from chasm.analysis import methods
-from chasm.report import ParameterError
+from chasm.data.params import ParameterError
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.nonsampling import pvalues_with_tau
 from chasm.stats.posterior import change_posterior
@@ -68,7 +68,6 @@ def test_design_rows_per_effect():
     d = methods.design_table(_rows(), "confirmatory", [1, 4], 0.05)
     assert len(d) == 6 and set(d["plausible true change (points)"]) == {1.0, 4.0}
     assert (d["expected significant size (points)"] >= d["plausible true change (points)"]).all()
-    assert "point" in methods.design_sentence(d).data
 
 
 def test_tracker_tau_windows():
@@ -127,8 +126,6 @@ def test_decomposition_on_the_project(project):
     assert row["composition, low (points)"] < 0 < row["composition, high (points)"]
     # composition cannot explain more than a small part of a 6-point fall
     assert abs(row["composition, low (points)"]) < 2
-    text = methods.decomposition_sentence(dec, "approval").data
-    assert "at most" in text and "derived" in text
     with pytest.raises(ParameterError, match="only putin_approval"):
         methods.decomposition_table(tests, "confirmatory", tidy, meta, load.load_approval(), "age")
 
@@ -139,7 +136,7 @@ def test_unknown_role_is_refused(project):
         methods.comparisons(analysis, tidy, meta, deff, None, role="primary")
 
 
-def test_another_role_runs_and_a_zero_change_is_said_so(project):
+def test_another_role_runs_with_changes_of_zero(project):
     # nothing assumes the confirmatory pair: the exploratory screen (three comparisons, two
     # with no published change) goes through every table
     analysis, tidy, meta, deff, _ = project
@@ -152,11 +149,7 @@ def test_another_role_runs_and_a_zero_change_is_said_so(project):
     assert set(post["comparison_id"]) == ids
     zero = post[post["published change (points)"] == 0]
     assert len(zero) and (zero["direction"] == "rise (none published)").all()
-    assert "P(rise (" not in methods.posterior_sentence(post, "95%").data
     taus = methods.tau_table(tests, "exploratory", 0.05)
     assert set(taus["comparison_id"]) == ids
     dec = methods.decomposition_table(tests, "exploratory", tidy, meta, load.load_approval())
-    text = methods.decomposition_sentence(dec, "approval").data
-    assert "nan" not in text
-    if (dec["published change (points)"] == 0).any():
-        assert "nothing to explain" in text
+    assert dec.notna().all().all()  # every row a number where the page writes one

@@ -1,8 +1,7 @@
 """chasm.analysis.series on synthetic tables: selection, parameter rejection, too few waves, the
-family
-over a series, the approval series as figures, and changes whose verdict the source decides."""
-
-import html
+family over a series, the approval series as figures, and changes whose verdict the source
+decides. The report's sentences are notebook 08's (tested by tests/e2e/test_series_synthetic.py
+and the nbval re-run of the committed reports)."""
 
 import numpy as np
 import pandas as pd
@@ -10,15 +9,10 @@ import pytest
 
 from chasm.analysis import series
 from chasm.data import worded
-from chasm.report import ParameterError
+from chasm.data.params import ParameterError
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.trend import logistic_trend
 from chasm.stats.twosample import compare_waves
-
-
-def _md(sentence):
-    """A sentence function's Markdown text (what the report shows, before rendering)."""
-    return lambda *args, **kwargs: sentence(*args, **kwargs).data
 
 DEFF = 1.9
 META = {
@@ -115,26 +109,22 @@ def test_family_method_is_checked():
         series.check_family_method("bonferroni")
 
 
-def test_fewer_than_two_waves_is_one_sentence_and_nothing_to_test():
+def test_fewer_than_two_waves_is_nothing_to_test():
     sel = pick(CONFLICT, option="no")
-    assert not sel.enough
-    sentence = _md(series.too_few_sentence)(sel)
-    assert sentence.count(".") == 1 and "only 2020-01 has" in sentence
+    assert not sel.enough and sorted(sel.testable["wave"].unique()) == ["2020-01"]
     changes = series.adjacent_changes(sel, DEFF)
     assert changes.empty and series.trend_tests(sel, DEFF) is None
-    assert series.changes_view(changes, 0.05) is None
-    assert _md(series.conflict_sentences)(changes) == "" and _md(series.changes_sentence)(
-        changes, 0.05, "holm") == ""
-    assert _md(series.too_few_sentence)(pick(CONFLICT)) == ""
-    out = series.key_numbers(sel, series.shares(sel, DEFF), changes, None, DEFF, "holm")
-    assert list(out["part"]) == ["share"]
+    # the same columns as a series with changes, so a report can select from it either way
+    assert set(series.adjacent_changes(pick(CONFLICT), DEFF).columns) == set(changes.columns)
+    assert series.source_conflicts(changes).empty
+    assert pick(CONFLICT).enough
 
 
 def test_a_bound_cannot_be_tested():
     table = tidy(fig("B1", "a-release", "2020-01", "40%"),
                  fig("B2", "a-release", "2020-06", "no more than 10%"))
     sel = pick(table)
-    assert not sel.enough and "only 2020-01" in _md(series.too_few_sentence)(sel)
+    assert not sel.enough and list(sel.testable["figure_id"]) == ["B1"]
     sh = series.shares(sel, DEFF)
     assert sh.set_index("figure_id").loc["B2", "ci_high"] > 10.5
 
@@ -152,12 +142,9 @@ def test_the_change_a_source_conflict_decides_is_flagged_and_named_by_outlet():
     assert by.loc["F2", "verdict"] == "larger than sampling error"
     assert by.loc["F3", "verdict"] == "within sampling error"
     assert changes["depends_on_source"].all() and by.loc["F2", "best"]
-    text = _md(series.conflict_sentences)(changes)
-    assert "Alpha Center's \"40%\" (F1)" in text and "Beta Times's \"38%\" (F3)" in text
-    assert "the verdict depends on which source is believed" in text
-    assert "essay" not in text and "primary" not in text
-    assert "depends on the source" in series.headline(sel, series.shares(sel, DEFF), changes,
-                                                      series.trend_tests(sel, DEFF), 0.05)
+    # each side named by its outlet (sources.csv's publisher), never by its kind
+    assert (by.loc["F2", "outlet_1"], by.loc["F3", "outlet_2"]) == ("Alpha Center", "Beta Times")
+    assert len(series.source_conflicts(changes)) == 2
 
 
 def test_agreeing_alternatives_are_not_flagged():
@@ -165,16 +152,13 @@ def test_agreeing_alternatives_are_not_flagged():
                  fig("F3", "c-blog", "2020-06", "a fifth"))
     changes = series.adjacent_changes(pick(table), DEFF)
     assert len(changes) == 2 and not changes["depends_on_source"].any()
-    text = _md(series.conflict_sentences)(changes)
-    assert "every combination of sources gives the same verdict" in text
-    assert "Gamma Blog" in text
+    assert set(series.source_conflicts(changes)["outlet_2"]) == {"Alpha Center", "Gamma Blog"}
 
 
 def test_no_alternatives_says_so():
     table = tidy(fig("F1", "a-release", "2020-01", "40%"), fig("F2", "a-release", "2020-06", "30%"))
     changes = series.adjacent_changes(pick(table), DEFF)
-    assert series.source_conflicts(changes).empty
-    assert "no verdict can depend on the source" in _md(series.conflict_sentences)(changes)
+    assert series.source_conflicts(changes).empty and not changes["depends_on_source"].any()
 
 
 def test_publisher_shared_by_two_alternatives_adds_the_title():
@@ -185,8 +169,9 @@ def test_publisher_shared_by_two_alternatives_adds_the_title():
     table = pd.concat([table, tidy(fig("F3", "a-release", "2020-06", "38%"))
                        .assign(source_id="a-other")], ignore_index=True)
     sel = series.select(table, APPROVAL, META, sources, POP, question="q", option="yes")
-    text = _md(series.conflict_sentences)(series.adjacent_changes(sel, DEFF))
-    assert "Alpha Center, \"Another release\"'s \"38%\" (F3)" in html.unescape(text)
+    by = series.adjacent_changes(sel, DEFF).set_index("figure_id_2")
+    assert by.loc["F3", "outlet_title_2"] == "Alpha Center, \"Another release\""
+    assert by.loc["F2", "outlet_title_2"] == "Alpha Center, \"Release\""
 
 
 # -- the family over the series ----------------------------------------------------------------
@@ -210,9 +195,6 @@ def test_adjacent_changes_are_adjusted_over_the_series():
         assert list(changes["comparison_id"]) == ["S-yes:2020-01:2020-06",
                                                   "S-yes:2020-06:2021-01",
                                                   "S-yes:2021-01:2021-06"]
-    fam = _md(series.changes_sentence)(changes, 0.05, "fdr_bh")
-    assert "Benjamini-Hochberg" in fam and f"**{int((changes['p_adjusted'] < .05).sum())} of 3**" \
-        in fam
 
 
 def test_verdict_reads_the_adjusted_noise_p_only():
@@ -250,8 +232,7 @@ def test_trend_uses_the_chosen_figures_and_tries_every_source():
     alt = logistic_trend([40, 38], 1600, DEFF, sel.figures["years"].iloc[[0, 2]]).p_value
     assert tr["combinations"] == 2
     assert (tr["p_min"], tr["p_max"]) == (pytest.approx(ref.p_value), pytest.approx(alt))
-    assert "the trend verdict depends on which source is believed" in _md(series.trend_sentence)(
-        tr, sel, 0.05)
+    assert (tr["p_min"] < 0.05) != (tr["p_max"] < 0.05)  # the trend verdict depends on it
 
 
 # -- the approval series -----------------------------------------------------------------------
@@ -273,18 +254,19 @@ def test_approval_series_takes_n_from_metadata_else_the_standard_n():
                         option="approve", standard_n=1700)
     n = sel.figures.set_index("wave")["n"]
     assert n.to_dict() == {"2020-01": 1600, "2020-02": 1700, "2020-06": 1600}
-    assert "N = 1700" in sel.n_note.data and "for the other 1 months" in sel.n_note.data
+    assert sel.figures.set_index("wave")["n_source"].to_dict() == {
+        "2020-01": "metadata/waves.yaml", "2020-02": "Levada's standard design (assumed)",
+        "2020-06": "metadata/waves.yaml"}
     assert sel.figures["n_assumed"].all()
     dis = series.select(table, APPROVAL, META, SOURCES, POP, question="putin_approval",
                         option="disapprove")
     assert dis.missing == ("2020-02",)
-    assert "without this share (left out): 2020-02" in _md(series.overview_sentence)(dis)
     with pytest.raises(ParameterError, match="groups with figures: all/all"):
         series.select(table, APPROVAL, META, SOURCES, POP, question="putin_approval",
                       option="approve", subgroup_var="age", subgroup="old")
 
 
-def test_long_series_show_only_significant_changes_and_a_count():
+def test_a_long_series_has_every_change_and_is_a_tracker():
     months = [f"{2000 + i // 12}-{i % 12 + 1:02d}" for i in range(30)]
     rng = np.random.default_rng(7)
     values = np.clip(np.round(60 + np.cumsum(rng.normal(0, 3, 30))), 5, 95)
@@ -294,18 +276,10 @@ def test_long_series_show_only_significant_changes_and_a_count():
     sel = series.select(CONFLICT, approval, META, SOURCES, POP, question="putin_approval",
                         option="approve")
     changes = series.adjacent_changes(sel, DEFF)
-    assert len(changes) == 29
-    import io as _io
-
-    view = pd.read_csv(_io.StringIO(series.changes_view(changes, 0.05).csv))
-    assert 1 <= len(view) < 29 and (view["p_adjusted"] < 0.05).all()
-    assert f"leaves out the other {29 - len(view)}" in series.long_changes_sentence(changes, 0.05)
-    assert series.shares_view(series.shares(sel, DEFF)).rows <= 4
-    out = series.key_numbers(sel, series.shares(sel, DEFF), changes,
-                             series.trend_tests(sel, DEFF), DEFF, "holm")
-    assert out["part"].value_counts().to_dict() == {
-        "share": 30, "change": 29, "trend": 1, "equal": 1,
-        "trend_robust": 2 * (len(series.HAC_LAGS) + 2)}  # 30 months a month apart: a tracker
+    assert len(changes) == 29 and 1 <= (changes["p_adjusted"] < 0.05).sum() < 29
+    assert changes.loc[14, "wave_2"] == months[15] and changes.loc[14, "p_adjusted"] < 0.05
+    tr = series.trend_tests(sel, DEFF)  # 30 months a month apart: a tracker
+    assert len(tr["robust"]) == 2 * (len(series.HAC_LAGS) + 2)
 
 
 # -- time series done as time series ------------------------------------------------------------
@@ -331,13 +305,6 @@ def test_a_wandering_monthly_series_claims_no_trend_without_a_robust_test():
     assert verdict == ("established" if (ps < 0.05).all() else "not established"
                        if (ps >= 0.05).all() else "depends on the method")
     assert series.trend_p(tr) == pytest.approx(ps.max())
-    chosen = sel.testable.sort_values("wave")
-    title = series.headline(sel, series.shares(sel, DEFF), series.adjacent_changes(sel, DEFF),
-                            tr, 0.05)
-    if verdict == "not established":
-        assert "not established beyond the autocorrelated scatter" in title
-    text = _md(series.robust_sentence)(tr, sel, DEFF, 0.05)
-    assert f"each of the {len(chosen) - 1} month-to-month changes" in text
 
 
 def test_robust_verdict_requires_every_test():
@@ -357,7 +324,6 @@ def test_a_steady_monthly_rise_is_established():
 def test_a_short_series_gets_no_robust_tests():
     tr = series.trend_tests(pick(CONFLICT), DEFF)
     assert tr["robust"] is None and tr["robust_verdict"] is None
-    assert _md(series.robust_sentence)(tr, pick(CONFLICT), DEFF, 0.05) == ""
 
 
 def test_breaks_are_level_shifts_and_are_checked():
@@ -370,7 +336,6 @@ def test_breaks_are_level_shifts_and_are_checked():
                          sel.testable.sort_values("wave")["years"], steps=steps)
     assert tr["p_value"] == pytest.approx(ref.p_value) and tr["breaks"] == ["2020-06"]
     assert series.trend_tests(sel, DEFF)["p_value"] < tr["p_value"]
-    assert "Known break at 2020-06" in _md(series.trend_sentence)(tr, sel, 0.05)
     for bad, match in [(["2020-01"], "not inside"), (["2022-01"], "not inside"),
                        (["2020-6"], "not a month"), (["2020-06", "2020-06"], "twice"),
                        (["2020-06", "2021-01"], "too few")]:
@@ -402,3 +367,31 @@ def test_reviewer_numbers_on_levada_approval_reproduced():
     co = st.cochrane_orcutt_trend(logit, t, rho=np.corrcoef(rl[:-1], rl[1:])[0, 1])
     assert co.slope == pytest.approx(-0.0035, abs=5e-5) and co.p_value == pytest.approx(0.82,
                                                                                          abs=5e-3)
+
+
+# -- the declared source ranking ----------------------------------------------------------------
+def test_a_no_best_policy_reports_both_figures_where_they_disagree(tmp_path, monkeypatch):
+    """ranking.yaml's ``policy: report_both``: a cell whose figures cannot both be right has no
+    best figure (both are reported); figures that agree are still ordered by the steps."""
+    from chasm import paths
+    from chasm.data import figures, schema
+
+    (tmp_path / "ranking.yaml").write_text(
+        "policy: report_both\nsteps: [number_before_words, kind, recency, figure_id]\n"
+        "kinds: [primary, essay, secondary, derived]\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "METADATA", tmp_path)
+    assert figures.report_both()
+    assert figures.policy_text().startswith("no best where a cell's figures cannot all be right")
+    disagree = figures.best_choices(CONFLICT[CONFLICT["option"] == "yes"])
+    assert disagree["decided_by"].tolist() == ["no best: both reported"]
+    assert not disagree["agree"].iloc[0]
+    agree = tidy(fig("F2", "a-release", "2020-06", "34%"), fig("F3", "b-paper", "2020-06", "34%"))
+    assert figures.best_choices(agree)["decided_by"].tolist() == ["kind of source"]
+    # the series still tests every combination of sources: the conflict's verdicts differ
+    changes = series.adjacent_changes(pick(CONFLICT), DEFF)
+    assert changes["depends_on_source"].all()
+    (tmp_path / "ranking.yaml").write_text(
+        "policy: first\nsteps: [figure_id]\nkinds: [primary]\n", encoding="utf-8")
+    with pytest.raises(schema.RawDataError,
+                       match="ranking.yaml, line 1, key 'policy': value 'first'"):
+        figures.report_both()

@@ -17,7 +17,9 @@ read from ``data/plan.yaml``, never listed here), tested once by ``chasm.analysi
 * :func:`decomposition_table` - how much of each change a change in the composition by a
   breakdown variable (Putin approval) could explain (``chasm.stats.decomposition``), with the
   published group shares and approval weights, bounds where they leave values open;
-* sentences for the report (every number computed).
+
+The sentences and the stacked table of ``reports/tables/09_methods.csv`` are written in
+``notebooks/09_methods``.
 
 WHY HERE. ``chasm.stats`` holds the formulas (numbers in, numbers out); this module decides
 which figures they are applied to: the plan's comparisons, the figure ``wave_tests`` chose for
@@ -29,9 +31,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm import formats, report
-from chasm.report import inert as _e
-from chasm.report import markup
+from chasm.analysis import plan, series
+from chasm.analysis import weights as wt
+from chasm.data.params import ParameterError
+from chasm.stats.decomposition import composition_range
+from chasm.stats.design_analysis import retrodesign
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.nonsampling import pvalues_with_tau, tau_from_tracker, tipping_tau
+from chasm.stats.posterior import change_posterior
+from chasm.stats.rounding import rounding_variance
 
 #: Tracker windows for :func:`tracker_tau`: None is the whole series, a number the last months.
 TRACKER_WINDOWS = (None, 120, 36)
@@ -45,11 +53,9 @@ def comparisons(analysis, tidy: pd.DataFrame, meta: dict, deff: float, n: int | 
     """The plan's comparisons of ``role``, each as tested by ``chasm.analysis.plan.wave_tests`` (its
     chosen figures, one row per comparison id), with ``family_rows`` the whole family's rows
     (needed to adjust within it). ParameterError if the plan has none of that role."""
-    from chasm.analysis import plan
-
     roles = sorted(set(analysis.comparisons["role"]))
     if role not in roles:
-        raise report.ParameterError(f"role={role!r}: the plan's comparisons have roles "
+        raise ParameterError(f"role={role!r}: the plan's comparisons have roles "
                                     f"{', '.join(roles)}")
     tests = plan.wave_tests(analysis, tidy, meta, deff, n=n)
     tests = tests[tests["best"]].reset_index(drop=True)
@@ -65,7 +71,6 @@ def _verdict_variance(rows: pd.DataFrame) -> np.ndarray:
     variance ``(diff / z)^2`` plus each figure's rounding variance (``chasm.stats.rounding``)."""
     from scipy.stats import norm
 
-    from chasm.stats.rounding import rounding_variance
 
     z, diff = rows["z"].to_numpy(dtype=float), rows["diff"].to_numpy(dtype=float)
     # a change of exactly 0 has z = 0: its sampling SD from the interval instead (p is 1
@@ -86,8 +91,6 @@ def _of_role(tests: pd.DataFrame, role: str) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 def posterior_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     """One row per comparison of ``role``: the posterior of its change (see module)."""
-    from chasm.stats.posterior import change_posterior
-
     rows = []
     for r in _of_role(tests, role).itertuples(index=False):
         direction = -1 if r.diff < 0 else 1
@@ -112,25 +115,6 @@ def posterior_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def posterior_sentence(post: pd.DataFrame, level: str) -> str:
-    """The posterior of each change in words."""
-    parts = []
-    for r in post.itertuples(index=False):
-        d = r[post.columns.get_loc("direction")].split(" ")[0]
-        parts.append(
-            f"**{_e(r.answer)}** ({_e(r.text_1)} → {_e(r.text_2)}, {_e(r.comparison_id)}): "
-            f"P({d}) = {r[post.columns.get_loc('P(change in that direction)')]:.3f}; "
-            f"P({d} > {r[post.columns.get_loc('smallest size the figures allow (points)')]:g} "
-            f"points, the least the published figures allow) = "
-            f"{r[post.columns.get_loc('P(beyond the smallest size)')]:.2f}; P({d} > "
-            f"{abs(r[post.columns.get_loc('published change (points)')]):g} points, the "
-            f"published size) = {r[post.columns.get_loc('P(beyond the published size)')]:.2f}; "
-            f"{level} credible interval "
-            f"{formats.fmt_signed(r[post.columns.get_loc('credible low (points)')], 2)} to "
-            f"{formats.fmt_signed(r[post.columns.get_loc('credible high (points)')], 2)} points.")
-    return markup(" ".join(parts))
-
-
 # --------------------------------------------------------------------------------------------
 # (b) wave-level non-sampling variance
 # --------------------------------------------------------------------------------------------
@@ -138,8 +122,6 @@ def tracker_series(approval: pd.DataFrame, meta: dict, sources: pd.DataFrame,
                    population: pd.DataFrame, option: str, standard_n: int) -> pd.DataFrame:
     """The monthly tracker (``chasm.analysis.series`` approval series, option ``option``) on a full
     monthly grid: ``month``, ``point`` (NaN where the month is missing) and ``n``."""
-    from chasm.analysis import series
-
     empty = pd.DataFrame(columns=series._TIDY)
     sel = series.select(empty, approval, meta, sources, population,
                         question=series.APPROVAL_QUESTION, option=option,
@@ -154,8 +136,6 @@ def tracker_tau(monthly: pd.DataFrame, deff: float,
                 windows: tuple[int | None, ...] = TRACKER_WINDOWS) -> pd.DataFrame:
     """What the tracker's month-to-month scatter says about the wave-level SD ``tau``, for
     each window (None: whole series; k: the last k months) (``tau_from_tracker``)."""
-    from chasm.stats.nonsampling import tau_from_tracker
-
     rows = []
     for w in windows:
         part = monthly if w is None else monthly.iloc[-int(w):]
@@ -176,9 +156,6 @@ def tau_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     """For each comparison of ``role``: its adjusted p on the verdict's test, and the
     wave-level SD ``tau`` at which that adjusted p reaches ``alpha`` (0 if it already does);
     the family is the plan's, every member with the same extra ``2 tau^2``."""
-    from chasm.stats.multiplicity import adjust_pvalues
-    from chasm.stats.nonsampling import pvalues_with_tau, tipping_tau
-
     out = []
     for fam, rows in tests.groupby("family", sort=True):
         rows = rows.reset_index(drop=True)
@@ -199,48 +176,12 @@ def tau_table(tests: pd.DataFrame, role: str, alpha: float) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def tau_sentence(taus: pd.DataFrame, tracker: pd.DataFrame, option_label: str) -> str:
-    """Where each verdict flips, against what the tracker suggests."""
-    whole = tracker.iloc[0]
-    parts = []
-    for r in taus.itertuples(index=False):
-        tip = r[taus.columns.get_loc("tipping tau (points)")]
-        if r.significant:
-            parts.append(f"the {_e(r.answer)} change ({_e(r.comparison_id)}) stays significant "
-                         f"after adjustment only while the wave-level SD is below "
-                         f"**{tip:.2f} points**")
-        else:
-            parts.append(f"the {_e(r.answer)} change ({_e(r.comparison_id)}) is not significant "
-                         "after adjustment even without any wave-level error")
-    est = whole["tau estimate (points)"]
-    noise, samp = whole["noise variance (points²)"], whole["sampling variance (points²)"]
-    est_text = ("the month-to-month noise (variance "
-                f"{noise:.2f} points²) is no larger than sampling and rounding error "
-                f"({samp + whole['rounding variance (points²)']:.2f} points² at this design "
-                "effect), so it shows no wave-level error at all (estimated τ = 0)"
-                + (" and is even smaller than the design effect implies" if noise < samp
-                   else "") if est == 0 else
-                f"the month-to-month scatter beyond sampling and rounding error suggests τ ≈ "
-                f"{est:.2f} points" if np.isfinite(est) else
-                "the tracker's differences give no usable estimate")
-    return markup(
-        "With a wave-level error of SD τ in every figure of a wave, " + "; ".join(parts)
-        + f". In Levada's own monthly tracker (\"{_e(option_label)}\", {_e(whole['from'])} to "
-        f"{_e(whole['to'])}), {est_text}; the model-free upper bound, which counts every "
-        f"real monthly movement as error, is {whole['tau upper bound (points)']:.2f} points "
-        f"(the other windows are in the table). The tracker is one question asked every "
-        "month; an omnibus question asked once a year may carry more wave-level error than "
-        "it, never less sampling error.")
-
-
 # --------------------------------------------------------------------------------------------
 # (c) design analysis
 # --------------------------------------------------------------------------------------------
 def design_table(tests: pd.DataFrame, role: str, effects, alpha: float) -> pd.DataFrame:
     """Power, type S and exaggeration ratio of each comparison of ``role`` for every plausible
     true effect (points), on the verdict's standard error (sampling and rounding)."""
-    from chasm.stats.design_analysis import retrodesign
-
     rows = []
     mine = _of_role(tests, role)
     se = np.sqrt(_verdict_variance(mine))
@@ -256,29 +197,6 @@ def design_table(tests: pd.DataFrame, role: str, effects, alpha: float) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _points(value: float) -> str:
-    return f"{value:g} point" + ("" if value == 1 else "s")
-
-
-def design_sentence(design: pd.DataFrame) -> str:
-    """What the design analysis says of each comparison, at the smallest and largest effect."""
-    parts = []
-    for cid, rows in design.groupby("comparison_id", sort=False):
-        small, large = rows.iloc[0], rows.iloc[-1]
-        parts.append(
-            f"For {_e(small['answer'])} ({_e(cid)}; standard error "
-            f"{small['standard error (points)']:.2f} points) the design has power "
-            f"{small['power']:.2f} if the true change is "
-            f"{_points(small['plausible true change (points)'])}, and a significant estimate "
-            f"would then overstate it {small['exaggeration ratio']:.1f}-fold on average "
-            f"(type S error {small['type S error']:.3f}); at "
-            f"{_points(large['plausible true change (points)'])}, power "
-            f"{large['power']:.2f} and exaggeration {large['exaggeration ratio']:.2f}, so a "
-            f"significant estimate is expected to be about "
-            f"{large['expected significant size (points)']:.1f} points even then.")
-    return markup(" ".join(parts))
-
-
 # --------------------------------------------------------------------------------------------
 # (d) Kitagawa decomposition by approval
 # --------------------------------------------------------------------------------------------
@@ -292,11 +210,9 @@ def _partition(aw1, aw2) -> dict[str, tuple[str, ...]]:
             s |= g
             groups.remove(g)
         groups.append(s)
-    from chasm.analysis.weights import APPROVAL_GROUPS, merged_label
-
-    ordered = [tuple(m for m in APPROVAL_GROUPS if m in g) for g in groups]
-    ordered.sort(key=lambda ms: APPROVAL_GROUPS.index(ms[0]))
-    return {merged_label(ms) if len(ms) > 1 else ms[0]: ms for ms in ordered}
+    ordered = [tuple(m for m in wt.APPROVAL_GROUPS if m in g) for g in groups]
+    ordered.sort(key=lambda ms: wt.APPROVAL_GROUPS.index(ms[0]))
+    return {wt.merged_label(ms) if len(ms) > 1 else ms[0]: ms for ms in ordered}
 
 
 def _coarse(weights: pd.Series, members_of: dict, partition: dict) -> np.ndarray:
@@ -323,11 +239,8 @@ def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta
     else anything in 0-100; each wave's published total (its range) ties them together.
     A comparison whose waves have no approval month, or no group figure at all, gets no row.
     """
-    from chasm.analysis import weights as wt
-    from chasm.stats.decomposition import composition_range
-
     if variable != "putin_approval":
-        raise report.ParameterError(f"breakdown={variable!r}: only putin_approval has group "
+        raise ParameterError(f"breakdown={variable!r}: only putin_approval has group "
                                     "weights for every wave (Levada's approval series)")
     rows = []
     for r in _of_role(tests, role).itertuples(index=False):
@@ -374,42 +287,3 @@ def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta
             "composition, low (points)": rng.low, "composition, high (points)": rng.high,
             "derived": "yes: bounds over unpublished group shares and rounded weights"})
     return pd.DataFrame(rows)
-
-
-def decomposition_sentence(dec: pd.DataFrame, variable_label: str) -> str:
-    """How much of each change composition could explain, at most, in its direction."""
-    if dec.empty:
-        return markup(f"No comparison has both approval weights and a {_e(variable_label)} "
-                      "breakdown, so there is no decomposition.")
-    parts = []
-    for r in dec.itertuples(index=False):
-        change = r[dec.columns.get_loc("published change (points)")]
-        lo = r[dec.columns.get_loc("composition, low (points)")]
-        hi = r[dec.columns.get_loc("composition, high (points)")]
-        if change == 0:
-            parts.append(
-                f"For {_e(r.answer)} ({_e(r.comparison_id)}) the published change is 0: "
-                f"nothing to explain, though the change in the split by {_e(variable_label)} "
-                f"alone could have moved it by {formats.fmt_signed(lo, 2)} to "
-                f"{formats.fmt_signed(hi, 2)} points (derived).")
-            continue
-        toward = lo if change < 0 else hi  # the end that works in the change's direction
-        share = max(0.0, toward / change)
-        parts.append(
-            f"For {_e(r.answer)} ({_e(r.comparison_id)}, "
-            f"{formats.fmt_signed(change, 1)} points) the change in the split by "
-            f"{_e(variable_label)} between {_e(r.wave_1)} and {_e(r.wave_2)} accounts "
-            f"for {formats.fmt_signed(lo, 2)} to {formats.fmt_signed(hi, 2)} points (derived: "
-            "bounds over what the published figures leave open), so composition could explain "
-            f"at most **{100 * share:.0f}%** of it; the rest is change within the groups.")
-    return markup(" ".join(parts))
-
-
-def key_numbers(post: pd.DataFrame, taus: pd.DataFrame, tracker: pd.DataFrame,
-                design: pd.DataFrame, decomp: pd.DataFrame) -> pd.DataFrame:
-    """The report's tables stacked into one, ``part`` naming each (columns as shown)."""
-    parts = {"posterior": post, "tau": taus, "tracker": tracker, "design": design,
-             "composition": decomp}
-    return pd.concat([f.assign(part=name) for name, f in parts.items()],
-                     ignore_index=True).pipe(lambda f: f[["part"] + [c for c in f.columns
-                                                                  if c != "part"]])

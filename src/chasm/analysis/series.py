@@ -13,7 +13,11 @@
 * :func:`source_conflicts` - the changes whose verdict depends on which source is believed;
 * :func:`trend_tests` - the logit-linear trend and the test of equal shares
   (``chasm.stats.trend``) on the figure chosen per wave, and how they move with the sources;
-* sentences and views for the report, and :func:`key_numbers` for ``reports/tables/<run>.csv``.
+  for a monthly tracker, autocorrelation-robust tests (:func:`robust_trends`), and
+  :func:`trend_p`, the one p a trend verdict may rest on.
+
+The sentences, tables and chart title of the report are written in ``notebooks/08_series``
+(``09_methods`` reads the approval series through :func:`select` too).
 
 WHY. A series is where a change of a few points is read as a finding. Each adjacent change is
 judged by the one comparison engine (``chasm.analysis.compare``: rounding as noise, the least
@@ -36,15 +40,20 @@ and Levada's standard design size (the N of its published error table) is assume
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from chasm import formats, report
-from chasm.formats import fmt_pct_compact as _share
-from chasm.report import inert as _e
-from chasm.report import markup
+from chasm import formats
+from chasm.analysis import uncertainty
+from chasm.analysis.compare import compare
+from chasm.analysis.waves import holm_in_family
+from chasm.data import figures as figures_mod
+from chasm.data import worded
+from chasm.data.params import ParameterError
+from chasm.stats import trend as st
 from chasm.stats.multiplicity import ADJUST_METHODS
 
 #: The question id under which the monthly approval series is offered.
@@ -56,8 +65,6 @@ APPROVAL_OPTIONS = {"approve": "approve of Putin's activities as President",
 #: How the approval question is described (Levada's ratings page names it so).
 APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President of Russia? "
                     "(Levada's monthly rating)")
-#: A series with more adjacent changes than this shows only the significant ones and a count.
-LONG_SERIES = 12
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
 FAMILY_METHODS = {m: formats.fmt_method(m) for m in ADJUST_METHODS}
 #: At most this many combinations of sources are tried for the trend test.
@@ -79,8 +86,9 @@ class Selection:
     ``figures`` columns: the tidy columns, ``best`` (the figure used for the wave in the
     family and the trend), ``outlet`` (the source's publisher) and ``outlet_title``
     (publisher and title), ``years`` (the wave's time in years), ``wave_label``, ``n``
-    (interviews behind the figure; NaN when unknown), ``n_assumed`` and ``n_source``.
-    ``n_note`` says where N comes from and what is assumed; ``missing`` lists the selected
+    (interviews behind the figure; NaN when unknown), ``n_assumed`` and ``n_source`` (where
+    N comes from: the ``n`` parameter, the metadata, a group's weights, or Levada's standard
+    design, assumed, for approval months that are no wave). ``missing`` lists the selected
     months of the approval series that do not publish the option's share; ``enough`` is True
     when at least two waves have a testable figure (a point and a known N).
     """
@@ -93,7 +101,6 @@ class Selection:
     option_label: str
     subgroup_label: str
     figures: pd.DataFrame
-    n_note: object  # a report.markup sentence
     missing: tuple[str, ...] = ()
 
     @property
@@ -124,8 +131,6 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
     (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
     from ``sources`` (``chasm.data.load.load_sources()``).
     """
-    from chasm.data import worded
-
     kinds = sources.set_index("source_id")["kind"]
     rows = []
     for record in approval.to_dict("records"):
@@ -167,7 +172,7 @@ def _listing(values) -> str:
 def check_family_method(family_method: str) -> None:
     """ParameterError unless ``family_method`` is one of :data:`FAMILY_METHODS`."""
     if family_method not in FAMILY_METHODS:
-        raise report.ParameterError(f"family_method={family_method!r} must be one of "
+        raise ParameterError(f"family_method={family_method!r} must be one of "
                                     f"{', '.join(FAMILY_METHODS)}")
 
 
@@ -184,32 +189,28 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
     ``metadata/waves.yaml`` (the N of Levada's error table).
 
-    Raises :class:`chasm.report.ParameterError` naming the parameter and listing what the
+    Raises :class:`chasm.data.params.ParameterError` naming the parameter and listing what the
     data have when the question, option, subgroup or a wave is not in the data.
     """
-    from chasm.analysis import uncertainty
-    from chasm.data import figures as figures_mod
-    from chasm.data.worded import identify
-
-    tidy = identify(tidy)  # words as identification intervals, as wherever figures are compared
+    tidy = worded.identify(tidy)  # words as identification intervals, as in every comparison
 
     if not isinstance(question, str) or not isinstance(option, str):
-        raise report.ParameterError(f"question and option must be names, got {question!r} and "
+        raise ParameterError(f"question and option must be names, got {question!r} and "
                                     f"{option!r}")
     pool = pd.concat([tidy[_TIDY], approval_figures(approval, sources)], ignore_index=True)
     if question not in set(pool["question"]):
-        raise report.ParameterError(f"question={question!r} has no figures; questions with "
+        raise ParameterError(f"question={question!r} has no figures; questions with "
                                     f"figures: {_listing(pool['question'])}")
     pool = pool[pool["question"] == question]
     if option not in set(pool["option"]):
-        raise report.ParameterError(f"option={option!r} has no figures for question "
+        raise ParameterError(f"option={option!r} has no figures for question "
                                     f"{question!r}; options with figures: "
                                     f"{_listing(pool['option'])}")
     pool = pool[pool["option"] == option]
     cell = (pool["subgroup_var"] == subgroup_var) & (pool["subgroup"] == subgroup)
     if not cell.any():
         groups = pool["subgroup_var"] + "/" + pool["subgroup"]
-        raise report.ParameterError(f"subgroup_var/subgroup={subgroup_var}/{subgroup} has no "
+        raise ParameterError(f"subgroup_var/subgroup={subgroup_var}/{subgroup} has no "
                                     f"figures for {question}/{option}; groups with figures: "
                                     f"{_listing(groups)}")
     pool = pool[cell]
@@ -217,7 +218,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         chosen = [waves] if isinstance(waves, str) else list(waves)
         missing = [str(w) for w in chosen if str(w) not in set(pool["wave"])]
         if missing or not chosen:
-            raise report.ParameterError(
+            raise ParameterError(
                 f"waves={chosen!r}: {', '.join(missing) or 'no wave given'} not in the data for "
                 f"{question}/{option}, {subgroup_var}/{subgroup}; waves the data have: "
                 f"{_listing(pool['wave'])}")
@@ -243,28 +244,11 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         rows["n_source"] = np.where(n is not None, "the n parameter",
                                     np.where(in_meta, "metadata/waves.yaml",
                                              "Levada's standard design (assumed)"))
-        months_meta = sorted(set(rows.loc[in_meta, "wave"]))
-        others = rows.loc[~in_meta, "wave"].nunique()
-        note = (f"N = {n} for every month (set by the `n` parameter), an assumption."
-                if n is not None else
-                f"N is {_n_phrase(rows[in_meta], meta)} for the month"
-                f"{'s' if len(months_meta) != 1 else ''} that are waves of "
-                f"metadata/waves.yaml ({_e(', '.join(months_meta) or 'none')}); for the other "
-                f"{others} months no N is recorded here and **N = {standard_n}**, Levada's "
-                "standard design (the N of its published error table), is assumed.")
     else:
         sizes = uncertainty.subgroup_sizes(rows, meta, population, approval, n=n)
         rows["n"] = sizes["n_group"].to_numpy()
         rows["n_assumed"] = sizes["n_assumed"].to_numpy()
         rows["n_source"] = sizes["weight_source"].to_numpy()
-        assumed = sorted(set(rows.loc[rows["n_assumed"], "wave"]))
-        note = (f"N = {n} per wave (set by the `n` parameter), an assumption."
-                if n is not None else
-                f"N per wave from metadata/waves.yaml ({_n_phrase(rows, meta)}); it is an "
-                f"assumption for {_e(', '.join(assumed)) if assumed else 'no wave'}.")
-        if subgroup_var != "all":
-            note += (" A subgroup's N is the wave's N times the group's share of the sample "
-                     f"({_e(', '.join(sorted(set(rows['n_source']))))}).")
     q_label = (APPROVAL_WORDING if question == APPROVAL_QUESTION
                else meta["questions"][question]["wording_en"].strip())
     o_label = (APPROVAL_OPTIONS[option] if question == APPROVAL_QUESTION
@@ -276,12 +260,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
         months = set(approval["month"]) if waves is None else {str(w) for w in chosen}
         missing = tuple(sorted(months - set(rows["wave"])))
     return Selection(question, option, subgroup_var, subgroup, q_label, o_label, str(g_label),
-                     rows, markup(note), missing)
-
-
-def _n_phrase(rows: pd.DataFrame, meta: dict) -> str:
-    ns = sorted({int(meta["waves"][w]["n"]) for w in rows["wave"] if w in meta["waves"]})
-    return " or ".join(str(v) for v in ns) if ns else "not recorded"
+                     rows, missing)
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,8 +273,6 @@ def shares(sel: Selection, deff: float, alpha: float = 0.05) -> pd.DataFrame:
     allows.
     Adds ci_low, ci_high, method, n_eff and ``testable`` (a point and a known N).
     """
-    from chasm.analysis import uncertainty
-
     f = sel.figures
     ci = uncertainty.figure_intervals(f, f["n"], deff, alpha)
     out = pd.concat([f, ci[["ci_low", "ci_high", "method", "n_eff"]]], axis=1)
@@ -347,9 +324,6 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
     ``depends_on_source`` True on every row of a step whose verdict differs between
     combinations of sources. Empty when fewer than two waves.
     """
-    from chasm.analysis.compare import compare
-    from chasm.analysis.waves import holm_in_family
-
     check_family_method(method)
     test = sel.testable
     order = sorted(test["wave"].unique())
@@ -364,7 +338,7 @@ def adjacent_changes(sel: Selection, deff: float, alpha: float = 0.05,
                                                "diff", "ci_low", "ci_high", "z", "p_value",
                                                "noise_var", "p_rounding", "p_worst",
                                                "p_adjusted", "p_worst_adjusted", "verdict",
-                                               "depends_on_source"])
+                                               "depends_on_source", "best"])
     pairs = a.merge(b, on="step").sort_values("step", kind="stable",
                                               ignore_index=True)[columns]
     pairs["months"] = np.rint((wave_years(pairs["wave_2"]) - wave_years(pairs["wave_1"])) * 12)
@@ -425,21 +399,19 @@ def check_breaks(sel: Selection, breaks) -> list[str]:
     the wish to emigrate is ``["2022-03"]``). ParameterError unless each is a month after the
     series' first testable wave and at or before its last, with waves on both sides.
     """
-    import re
-
     chosen = [breaks] if isinstance(breaks, str) else list(breaks or [])
     waves = sorted(sel.testable["wave"].unique())
     out = []
     for b in chosen:
         if not isinstance(b, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", b):
-            raise report.ParameterError(f"breaks: {b!r} is not a month YYYY-MM")
+            raise ParameterError(f"breaks: {b!r} is not a month YYYY-MM")
         if not waves or not waves[0] < b <= waves[-1]:
-            raise report.ParameterError(
+            raise ParameterError(
                 f"breaks: {b!r} is not inside the series ({', '.join(waves[:1] + waves[-1:])}): "
                 "a break needs waves before and from it")
         out.append(b)
     if len(set(out)) != len(out):
-        raise report.ParameterError(f"breaks: {chosen!r} names a month twice")
+        raise ParameterError(f"breaks: {chosen!r} names a month twice")
     return sorted(out)
 
 
@@ -466,8 +438,6 @@ def robust_trends(chosen: pd.DataFrame, breaks: list[str], alpha: float) -> pd.D
     left missing) and two-step Cochrane-Orcutt (``chasm.stats.trend``); slopes per year, with
     the breaks as level shifts. One row per scale and method.
     """
-    from chasm.stats import trend as st
-
     y_pct = chosen["point"].to_numpy(dtype=float)
     t = chosen["years"].to_numpy(dtype=float)
     steps = _steps(chosen["wave"], breaks)
@@ -500,15 +470,14 @@ def trend_tests(sel: Selection, deff: float, alpha: float = 0.05,
                 breaks: list[str] | tuple[str, ...] = ()) -> dict | None:
     """Trend and heterogeneity of the series on the figure chosen per wave; None if < 2 waves.
 
-    Returns a dict: the :class:`chasm.stats.trend.Trend` fields, ``heterogeneity`` (a
+    Returns a dict: the :class:`chasm.stats.trend.Trend` fields, the odds ratio's interval
+    (``odds_ratio_low``, ``odds_ratio_high``: the slope's, exponentiated), ``heterogeneity`` (a
     :class:`chasm.stats.trend.Heterogeneity`), ``k`` waves, ``first``/``last`` wave, and for
     waves with several sources, the smallest and largest trend p-value over every combination
     of sources (``p_min``, ``p_max``, ``combinations``; up to :data:`MAX_TREND_COMBINATIONS`);
     ``breaks`` (checked months, level shifts in every model), and for a monthly tracker
     (:func:`is_monthly`) ``robust`` (:func:`robust_trends`) and ``robust_verdict``.
     """
-    from chasm.stats.trend import heterogeneity, logistic_trend
-
     if not sel.enough:
         return None
     breaks = check_breaks(sel, breaks)
@@ -517,74 +486,28 @@ def trend_tests(sel: Selection, deff: float, alpha: float = 0.05,
     if chosen["wave"].nunique() != len(chosen):  # every wave has exactly one best figure
         raise ValueError("the series has more than one chosen figure for a wave")
     if breaks and len(chosen) < len(breaks) + 3:
-        raise report.ParameterError(
+        raise ParameterError(
             f"breaks: {breaks!r} leave{'s' if len(breaks) == 1 else ''} too few of the "
             f"{len(chosen)} waves to fit a trend beside the level shifts (need "
             f"{len(breaks) + 3})")
-    fit = logistic_trend(chosen["point"], chosen["n"], deff, chosen["years"], alpha,
+    fit = st.logistic_trend(chosen["point"], chosen["n"], deff, chosen["years"], alpha,
                          _steps(chosen["wave"], breaks))
-    het = heterogeneity(chosen["point"], chosen["n"], deff)
+    het = st.heterogeneity(chosen["point"], chosen["n"], deff)
     options = [g.index.tolist() for _, g in test.groupby("wave", sort=True)]
     total = int(np.prod([len(o) for o in options]))
     ps = [fit.p_value]
     if 1 < total <= MAX_TREND_COMBINATIONS:
-        ps = [logistic_trend(test.loc[list(c), "point"], test.loc[list(c), "n"], deff,
+        ps = [st.logistic_trend(test.loc[list(c), "point"], test.loc[list(c), "n"], deff,
                              test.loc[list(c), "years"], alpha,
                              _steps(test.loc[list(c), "wave"], breaks)).p_value
               for c in itertools.product(*options)]
     robust = robust_trends(chosen, breaks, alpha) if is_monthly(chosen) else None
-    return {**fit.__dict__, "heterogeneity": het, "first": chosen["wave"].iloc[0],
+    return {**fit.__dict__, "odds_ratio_low": float(np.exp(fit.ci_low)),
+            "odds_ratio_high": float(np.exp(fit.ci_high)), "heterogeneity": het,
+            "first": chosen["wave"].iloc[0],
             "last": chosen["wave"].iloc[-1], "combinations": total if len(ps) > 1 else 1,
             "p_min": float(min(ps)), "p_max": float(max(ps)), "breaks": breaks,
             "robust": robust, "robust_verdict": robust_verdict(robust, alpha)}
-
-
-# --------------------------------------------------------------------------------------------
-# Sentences and views (every number computed; the notebook passes them through report.say)
-# --------------------------------------------------------------------------------------------
-def too_few_sentence(sel: Selection) -> str:
-    """One sentence when fewer than two waves can be compared; empty otherwise."""
-    if sel.enough:
-        return markup("")
-    waves = sorted(sel.testable["wave"].unique())
-    have = (f"only {_e(', '.join(waves))} has" if waves else "no wave has")
-    return markup(
-        f"**No series to analyse:** for \"{_e(sel.option_label)}\" ({_e(sel.subgroup_label)}) "
-        f"{have} a figure with a point and a known number of interviews among the "
-        f"selected waves ({_e(', '.join(sel.waves))}), so there is no change, trend or "
-        "heterogeneity to test.")
-
-
-def overview_sentence(sel: Selection) -> str:
-    """What the series is: question, option, group, waves, figures, sources."""
-    f = sel.figures
-    several = f.groupby("wave")["figure_id"].size()
-    multi = several[several > 1]
-    text = (f"**\"{_e(sel.option_label)}\"** ({_e(sel.subgroup_label)}; question: "
-            f"{_e(sel.question_label)}): "
-            f"{len(f)} figure{'s' if len(f) != 1 else ''} in {f['wave'].nunique()} wave"
-            f"{'s' if f['wave'].nunique() != 1 else ''}, {_e(f['wave'].min())} to "
-            f"{_e(f['wave'].max())}, from {f['outlet'].nunique()} outlet"
-            f"{'s' if f['outlet'].nunique() != 1 else ''} ({_e(_listing(f['outlet']))}).")
-    if len(multi):
-        text += (f" {len(multi)} wave{'s have' if len(multi) != 1 else ' has'} figures from "
-                 f"more than one source ({_e(', '.join(multi.index))}): they are kept as "
-                 "alternatives, never averaged.")
-    if sel.question == APPROVAL_QUESTION:
-        noted = f[f["note"].fillna("") != ""]
-        if len(noted):
-            text += " Notes of the series: " + "; ".join(
-                f"{_e(w)}: {_e(note)}" for w, note in zip(noted["wave"], noted["note"],
-                                                          strict=True)) + "."
-        if sel.missing:
-            text += (f" Months of the series without this share (left out): "
-                     f"{_e(', '.join(sel.missing))}.")
-    untestable = f[f["point"].isna() | f["n"].isna()]
-    if len(untestable):
-        text += (f" {len(untestable)} figure{'s' if len(untestable) != 1 else ''} "
-                 f"({_e(', '.join(untestable['figure_id']))}) cannot be tested (a bound "
-                 "without a point, or a group of unknown size).")
-    return markup(text)
 
 
 def trend_p(tr: dict) -> float:
@@ -598,305 +521,3 @@ def trend_p(tr: dict) -> float:
     return tr["p_value_overdispersed"] if np.isfinite(tr["p_value_overdispersed"]) \
         else tr["p_value"]
 
-
-def _breaks_phrase(tr: dict) -> str:
-    b = tr.get("breaks") or []
-    if not b:
-        return ""
-    return (f" Known break{'s' if len(b) != 1 else ''} at {_e(', '.join(b))} (the `breaks` "
-            f"parameter) enter{'s' if len(b) == 1 else ''} every trend model as a level shift, "
-            "so the slope is the drift within the segments.")
-
-
-def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
-    """The trend and heterogeneity tests in words; empty when there is no trend to test."""
-    if tr is None:
-        return markup("")
-    het = tr["heterogeneity"]
-    direction = "rising" if tr["slope"] > 0 else "falling"
-    beyond = tr["p_value"] < alpha
-    text = (f"**Trend** ({tr['k']} waves, {_e(tr['first'])} to {_e(tr['last'])}): the fitted "
-            "line goes "
-            f"from {_share(round(tr['fitted_first'], 1))} to {_share(round(tr['fitted_last'], 1))}"
-            f", odds × {tr['odds_ratio']:.3f} per year ({formats.fmt_level(alpha)} CI "
-            f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
-            f"χ² = {tr['lr_stat']:.2f}, p {formats.fmt_p(tr['p_value'], True)}: "
-            + (f"a {direction} trend beyond sampling error" if beyond
-               else "no trend beyond sampling error") + "." + _breaks_phrase(tr))
-    if tr["k"] == 2:
-        text += (" With two waves the line goes through both, so this is the test of their "
-                 "difference, not of a trend.")
-    if not np.isnan(tr["dispersion"]):
-        text += (f" The waves' scatter around the line is {tr['dispersion']:.1f} times the "
-                 f"variance sampling error allows; allowing for that scatter (quasi-binomial F "
-                 f"test) p "
-                 f"{formats.fmt_p(tr['p_value_overdispersed'], True)}"
-                 + (", so the trend " + ("holds" if tr["p_value_overdispersed"] < alpha
-                                         else "is not established") + " beyond the "
-                    "wave-to-wave movements" if tr["dispersion"] > 1 and tr.get("robust") is None
-                    else "") + ".")
-    text += (f" **Equal shares in every wave?** Pearson χ² = {het.pearson:.2f} on {het.df} df, "
-             f"p {formats.fmt_p(het.p_pearson, True)} (likelihood ratio G² = {het.g2:.2f}, p "
-             f"{formats.fmt_p(het.p_g2, True)}): the shares "
-             + ("differ beyond sampling error" if het.p_pearson < alpha
-                else "are consistent with one common share") + ".")
-    if tr["combinations"] > 1:
-        same = (tr["p_min"] < alpha) == (tr["p_max"] < alpha)
-        text += (f" Over the {tr['combinations']} combinations of sources the trend p-value "
-                 f"runs from {formats.fmt_p(tr['p_min'])} to {formats.fmt_p(tr['p_max'])}: "
-                 + ("the trend verdict does not depend on the source." if same
-                    else "**the trend verdict depends on which source is believed**."))
-    return markup(text)
-
-
-def robust_sentence(tr: dict | None, sel: Selection, deff: float, alpha: float) -> str:
-    """For a monthly tracker: the autocorrelation-robust trend tests in words, and why Holm over
-    every month-to-month change cannot replace them; empty otherwise."""
-    from chasm.stats.sensitivity import detectable_change
-
-    if tr is None or tr.get("robust") is None:
-        return markup("")
-    rob = tr["robust"]
-    nw = rob[rob["method"] == "newey-west"]
-    ml = rob[rob["method"] == "ar1-ml"]
-    co = rob[rob["method"] == "cochrane-orcutt"]
-    verdict = tr["robust_verdict"]
-    text = (f"**A monthly series is a time series.** Months are not independent: the lag-1 "
-            f"autocorrelation of the residuals around the line is "
-            f"{formats.fmt(nw['rho'].min(), 2)} to {formats.fmt(nw['rho'].max(), 2)} (points and "
-            f"log-odds), so the binomial and quasi-binomial tests above count the same slow "
-            f"drift many times over. With Newey-West standard errors (lags "
-            f"{_e(', '.join(str(v) for v in HAC_LAGS))} months) the trend p runs from "
-            f"{formats.fmt_p(nw['p_value'].min())} to {formats.fmt_p(nw['p_value'].max())}; with "
-            f"AR(1) errors (maximum likelihood, ρ {formats.fmt(ml['rho'].min(), 2)} to "
-            f"{formats.fmt(ml['rho'].max(), 2)}) p {formats.fmt_p(ml['p_value'].min())} to "
-            f"{formats.fmt_p(ml['p_value'].max())}; two-step Cochrane-Orcutt p "
-            f"{formats.fmt_p(co['p_value'].min())} to {formats.fmt_p(co['p_value'].max())}. ")
-    text += {"established": "Every one of these finds the trend, so it holds beyond the "
-                            "autocorrelated scatter.",
-             "not established": "None of them finds a trend: **no trend is established "
-                                "beyond the autocorrelated month-to-month scatter**.",
-             "depends on the method": "They disagree, so **whether there is a trend depends "
-                                      "on the time-series model**: no trend is claimed."}[verdict]
-    chosen = sel.testable[sel.testable["best"]]
-    m = len(chosen) - 1
-    share, n = float(chosen["point"].median()), float(chosen["n"].median())
-    one = detectable_change(share, n, n, deff, deff, alpha)
-    holm = detectable_change(share, n, n, deff, deff, alpha / m)
-    text += (f" Testing each of the {m} month-to-month changes instead, with Holm over all of "
-             f"them, has almost no power: the first step tests at α/{m}, so at the median "
-             f"share ({_share(share)}, N = {n:.0f}) a change must be about "
-             f"{abs(holm):.1f} points to be found with 80% power, against {abs(one):.1f} "
-             "for a single planned comparison; slow movements are invisible to it by design.")
-    return markup(text)
-
-
-#: How the robust trend table names its methods.
-ROBUST_METHODS = {"newey-west": "OLS, Newey-West errors", "ar1-ml": "AR(1) errors, ML",
-                  "cochrane-orcutt": "AR(1) errors, Cochrane-Orcutt"}
-
-
-def robust_view(tr: dict | None):
-    """The autocorrelation-robust trend tests as a table (one row per scale and method)."""
-    if tr is None or tr.get("robust") is None:
-        return None
-    r = tr["robust"]
-    view = pd.DataFrame({
-        "scale": r["scale"], "test": r["method"].map(ROBUST_METHODS),
-        "lags (months)": r["lags"].where(r["method"] == "newey-west").astype("Int64"),
-        "slope per year": r["slope"], "standard error": r["se"],
-        "slope, interval low": r["ci_low"], "slope, interval high": r["ci_high"],
-        "p_value": r["p_value"], "lag-1 autocorrelation or AR(1) ρ": r["rho"]})
-    return report.show(view, digits=4)
-
-
-def changes_sentence(changes: pd.DataFrame, alpha: float, method: str) -> str:
-    """How many adjacent changes are beyond sampling error after the adjustment."""
-    if changes.empty:
-        return markup("")
-    fam = changes[changes["best"]]
-    sig = fam[fam["p_adjusted"] < alpha]
-    robust = sig[sig["p_worst_adjusted"] < alpha]
-    raw = fam[fam["p_rounding"] < alpha]
-    planned = fam[fam["family"] != "series"]
-    plan_text = ("" if planned.empty else
-                 f"; {len(planned)} of them {'are' if len(planned) != 1 else 'is'} declared in "
-                 "the analysis plan and adjusted in the plan's family ("
-                 + ", ".join(f"{_e(r.comparison_id)}: {_e(r.family)}"
-                             for r in planned.itertuples()) + ")")
-    return markup(f"**{len(sig)} of {len(fam)}** adjacent change{'s' if len(fam) != 1 else ''} "
-            f"{'are' if len(sig) != 1 else 'is'} larger than sampling error after the "
-            f"adjustment (rounding as noise; {FAMILY_METHODS[method]} over the series{plan_text}"
-            f"). Robustness: {len(robust)} also at the least favourable values the figures' "
-            f"rounding or wording allows; {len(raw)} before adjustment; at the figure chosen "
-            "per wave.")
-
-
-def _side(rows: pd.DataFrame, s: str, long: bool) -> str:
-    r = rows.iloc[0]
-    who = r[f"outlet_title_{s}"] if long else r[f"outlet_{s}"]
-    return f"{_e(who)}'s \"{_e(r[f'value_text_{s}'])}\" ({_e(r[f'figure_id_{s}'])})"
-
-
-def conflict_sentences(changes: pd.DataFrame) -> str:
-    """For each step with several combinations of sources, what each gives (a bullet list)."""
-    conflicts = source_conflicts(changes)
-    if conflicts.empty:
-        return markup("No wave of the series has figures from more than one source: no "
-                      "verdict can depend on the source." if not changes.empty else "")
-    items = []
-    for _step, g in conflicts.groupby("step", sort=True):
-        vary = [s for s in "12" if g[f"figure_id_{s}"].nunique() > 1]
-        long = any(g.drop_duplicates(f"figure_id_{s}")[f"outlet_{s}"].duplicated().any()
-                   for s in vary)
-        fixed = [s for s in "12" if s not in vary]
-        head = f"**{_e(g['wave_1'].iloc[0])} → {_e(g['wave_2'].iloc[0])}**"
-        if fixed:
-            s = fixed[0]
-            head += (f" ({'from' if s == '1' else 'to'} {_side(g, s, long)})")
-        readings = "; ".join(
-            "with " + " and ".join(_side(g.loc[[i]], s, long) for s in vary)
-            + f" the change is {formats.fmt_signed(r.diff)} points ([{_e(r.comparison_id)}] p "
-            f"{formats.fmt_p(r.p_rounding, True)} with rounding as noise, adjusted "
-            f"{formats.fmt_p(r.p_adjusted)}; robustness: least favourable rounding adjusted "
-            f"{formats.fmt_p(r.p_worst_adjusted)}): {r.verdict}"
-            for i, r in zip(g.index, g.itertuples(), strict=True))
-        end = ("**the source conflict decides the finding: the verdict depends on which source "
-               "is believed**" if g["depends_on_source"].iloc[0]
-               else "every combination of sources gives the same verdict")
-        items.append(f"- {head}: {readings}. So {end}.")
-    return markup("\n".join(items))
-
-
-def shares_view(sh: pd.DataFrame):
-    """The shares for reading: every figure of a short series; first, last, lowest and
-    highest of a long one (the full series is in the saved table and the figure's CSV)."""
-    cols = ["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low", "high",
-            "n", "n_assumed", "ci_low", "ci_high", "method", "best"]
-    view = sh[cols]
-    if sh["wave"].nunique() > LONG_SERIES + 1:
-        chosen = sh[sh["best"] & sh["point"].notna()].sort_values("wave")
-        picks: dict[int, list[str]] = {}
-        for label, i in (("first", chosen.index[0]), ("last", chosen.index[-1]),
-                         ("lowest", chosen["point"].idxmin()),
-                         ("highest", chosen["point"].idxmax())):
-            picks.setdefault(i, []).append(label)
-        view = view.loc[sorted(picks)].assign(shown=[", ".join(picks[i]) for i in sorted(picks)])
-    return report.show(view, digits=1, index="figure_id")
-
-
-def changes_view(changes: pd.DataFrame, alpha: float):
-    """Adjacent changes for reading: all of a short series; of a long one only those larger
-    than sampling error after adjustment (or whose verdict depends on the source)."""
-    if changes.empty:
-        return None
-    cols = ["comparison_id", "wave_1", "wave_2", "months", "figure_id_1", "value_text_1",
-            "figure_id_2", "value_text_2", "outlet_2", "diff", "ci_low", "ci_high", "p_rounding",
-            "family", "p_adjusted", "p_worst_adjusted", "best", "depends_on_source", "verdict"]
-    view = changes
-    if changes["step"].nunique() > LONG_SERIES:
-        view = changes[(changes["p_adjusted"] < alpha) | changes["depends_on_source"]]
-    return report.show(view[cols], digits=3)
-
-
-def long_changes_sentence(changes: pd.DataFrame, alpha: float) -> str:
-    """For a long series: how many rows the changes table leaves out."""
-    if changes.empty or changes["step"].nunique() <= LONG_SERIES:
-        return ""
-    shown = ((changes["p_adjusted"] < alpha) | changes["depends_on_source"]).sum()
-    return (f"The series has {changes['step'].nunique()} adjacent changes; the table shows "
-            f"the {shown} larger than sampling error after adjustment (or whose verdict "
-            "depends on the source) and leaves out the other "
-            f"{len(changes) - shown}. Every change is in the saved table.")
-
-
-def headline(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict | None,
-             alpha: float) -> str:
-    """The chart's title: where the series starts and ends, and what the tests found."""
-    chosen = sh[sh["best"] & sh["point"].notna()].sort_values("wave")
-    if chosen.empty:
-        return f"{sel.option_label}: no published point to draw"
-    first, last = chosen.iloc[0], chosen.iloc[-1]
-    text = (f"{sel.option_label[0].upper()}{sel.option_label[1:]}: "
-            f"{_share(first['point'])} ({first['wave']}) → {_share(last['point'])} "
-            f"({last['wave']})")
-    if tr is not None:
-        fam = changes[changes["best"]]
-        sig = int((fam["p_adjusted"] < alpha).sum())
-        if tr.get("robust_verdict") == "depends on the method":
-            text += "; whether there is a trend depends on the time-series model"
-        elif tr["k"] > 2:
-            text += (f"; {'rising' if tr['slope'] > 0 else 'falling'} trend "
-                     + ("beyond" if trend_p(tr) < alpha else "not established beyond")
-                     + (" the autocorrelated scatter" if tr.get("robust") is not None
-                        else " the scatter between waves"))
-        text += (f"; {sig} of {len(fam)} wave-to-wave change{'s' if len(fam) != 1 else ''} "
-                 "significant")
-        steps = changes.loc[changes["depends_on_source"], "step"].nunique()
-        if steps:
-            text += ("; the verdict on it depends on the source" if len(fam) == 1 else
-                     f"; {steps} verdict{'s depend' if steps != 1 else ' depends'} on the source")
-    return text
-
-
-def key_numbers(sel: Selection, sh: pd.DataFrame, changes: pd.DataFrame, tr: dict | None,
-                deff: float, method: str) -> pd.DataFrame:
-    """One long table of the report's key numbers (``part`` = share, change, trend, equal).
-
-    share rows: wave_1, figure_1, outlet_1, text_1, value (point), ci_low, ci_high, n_1;
-    change rows: comparison_id and family (the plan's for a declared comparison), both sides,
-    value (diff, points), the interval of the verdict's test, statistic (z), p_value (published
-    values), p_rounding (the verdict's test), p_adjusted, p_worst, p_worst_adjusted, best,
-    depends_on_source, verdict; trend: value (log-odds slope
-    per year), its CI, statistic (LR χ²), df 1, p_value, p_worst (quasi-binomial p);
-    trend_robust (monthly trackers only, with the extra columns method, scale, lags, rho):
-    every autocorrelation-robust fit, value = slope per year on its scale; equal:
-    statistic (Pearson χ²), df, p_value, value (pooled share). Every row carries the cell,
-    deff and the family method.
-    """
-    rows = [pd.DataFrame({"part": "share", "wave_1": sh["wave"], "figure_1": sh["figure_id"],
-                          "outlet_1": sh["outlet"], "text_1": sh["value_text"],
-                          "value": sh["point"], "ci_low": sh["ci_low"],
-                          "ci_high": sh["ci_high"], "n_1": sh["n"], "best": sh["best"]})]
-    if not changes.empty:
-        rows.append(pd.DataFrame({
-            "part": "change", "comparison_id": changes["comparison_id"],
-            "family": changes["family"], "wave_1": changes["wave_1"],
-            "figure_1": changes["figure_id_1"],
-            "outlet_1": changes["outlet_1"], "text_1": changes["value_text_1"],
-            "wave_2": changes["wave_2"], "figure_2": changes["figure_id_2"],
-            "outlet_2": changes["outlet_2"], "text_2": changes["value_text_2"],
-            "value": changes["diff"], "ci_low": changes["ci_low"],
-            "ci_high": changes["ci_high"], "statistic": changes["z"],
-            "p_value": changes["p_value"], "p_rounding": changes["p_rounding"],
-            "p_adjusted": changes["p_adjusted"],
-            "p_worst": changes["p_worst"], "p_worst_adjusted": changes["p_worst_adjusted"],
-            "n_1": changes["n_1"], "n_2": changes["n_2"], "best": changes["best"],
-            "depends_on_source": changes["depends_on_source"], "verdict": changes["verdict"]}))
-    if tr is not None:
-        het = tr["heterogeneity"]
-        rows.append(pd.DataFrame([
-            {"part": "trend", "wave_1": tr["first"], "wave_2": tr["last"], "value": tr["slope"],
-             "ci_low": tr["ci_low"], "ci_high": tr["ci_high"], "statistic": tr["lr_stat"],
-             "df": 1, "p_value": tr["p_value"], "p_worst": tr["p_value_overdispersed"]},
-            {"part": "equal", "wave_1": tr["first"], "wave_2": tr["last"],
-             "value": het.pooled, "statistic": het.pearson, "df": het.df,
-             "p_value": het.p_pearson}]))
-        if tr.get("robust") is not None:
-            r = tr["robust"]
-            rows.append(pd.DataFrame({
-                "part": "trend_robust", "wave_1": tr["first"], "wave_2": tr["last"],
-                "value": r["slope"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                "p_value": r["p_value"], "method": r["method"], "scale": r["scale"],
-                "lags": r["lags"], "rho": r["rho"]}))
-    out = pd.concat(rows, ignore_index=True)
-    columns = ["part", "comparison_id", "family", "wave_1", "figure_1", "outlet_1", "text_1",
-               "wave_2", "figure_2", "outlet_2", "text_2", "value", "ci_low", "ci_high",
-               "statistic", "df", "p_value", "p_rounding", "p_adjusted", "p_worst",
-               "p_worst_adjusted", "n_1", "n_2", "best",
-               "depends_on_source", "verdict"]
-    if tr is not None and tr.get("robust") is not None:
-        columns += ["method", "scale", "lags", "rho"]
-    out = out.reindex(columns=columns)
-    return out.assign(question=sel.question, option=sel.option, subgroup_var=sel.subgroup_var,
-                      subgroup=sel.subgroup, deff=deff, family_method=method)

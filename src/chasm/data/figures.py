@@ -106,11 +106,13 @@ def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
 
 #: What each step of the ranking policy is called where it decides (``best_choices``).
 STEP_NAMES = {"number_before_words": "number before words", "kind": "kind of source",
-              "recency": "more recent source", "figure_id": "figure id only"}
+              "recency": "more recent source", "figure_id": "figure id only",
+              "report_both": "no best: both reported"}
 
 
 @lru_cache(maxsize=None)
-def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...],
+                                                                str]:
     data, where = read_yaml(Path(path), "ranking")
     steps, kinds = tuple(data["steps"]), tuple(data["kinds"])
     if steps[-1] != "figure_id" or len(set(steps)) != len(steps):
@@ -122,7 +124,7 @@ def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...],
         spot = where[("kinds",)]
         raise RawDataError(path, "a kind is listed twice", spot.line, value=spot.written,
                            key="kinds")
-    return steps, kinds
+    return steps, kinds, str(data["policy"])
 
 
 def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -133,7 +135,19 @@ def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str,
 
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
-    return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))
+    return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))[:2]
+
+
+def report_both(path: Path | str | None = None) -> bool:
+    """True when the declared policy is ``report_both``: where a cell's figures cannot all be
+    right, no figure is best (pages report each; a verdict stands only if it holds with each);
+    :func:`best` still orders them by the steps, so that computations have one to start from."""
+    from chasm import paths
+
+    path = Path(path or paths.METADATA / "ranking.yaml")
+    stat = path.stat() if path.exists() else None
+    return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))[2] \
+        == "report_both"
 
 
 def policy_text(path: Path | str | None = None) -> str:
@@ -146,6 +160,9 @@ def policy_text(path: Path | str | None = None) -> str:
              "recency": "then the more recent source", "figure_id": "then the lower figure id"}
     text = ", ".join(words[s] for s in steps)
     text = text.removeprefix("then ")
+    if report_both(path):
+        text = ("no best where a cell's figures cannot all be right: each is reported; where "
+                f"they agree, {text}")
     return f"{text} (declared in data/raw/metadata/ranking.yaml)"
 
 
@@ -227,6 +244,8 @@ def best_choices(tidy: pd.DataFrame) -> pd.DataFrame:
                 break
         rest = group.iloc[1:]
         agree = bool(((rest["low"] <= first["high"]) & (rest["high"] >= first["low"])).all())
+        if not agree and report_both():
+            why = STEP_NAMES["report_both"]
         rows.append({**dict(zip(CELL, key, strict=True)), "chosen": first["figure_id"],
                      "others": ";".join(rest["figure_id"]), "decided_by": why,
                      "agree": agree})
@@ -279,7 +298,8 @@ def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> l
             why={"number before words": "a published number comes before words",
                  "kind of source": "the declared ranking puts its kind of source first",
                  "more recent source": "the declared ranking puts the more recent source first",
-                 "figure id only": "nothing ranks them, the lower figure id is taken"}[
+                 "figure id only": "nothing ranks them, the lower figure id is taken",
+                 "no best: both reported": "no figure is best, both are reported"}[
                      r.decided_by] + f" ({policy_text()})",
             conflict="" if r.agree else "; the figures cannot both be right"))
     return out

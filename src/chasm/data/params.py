@@ -53,6 +53,12 @@ class ParameterFileError(ValueError):
     """A params file cannot be used as written; the message names file, line, key and value."""
 
 
+class ParameterError(ValueError):
+    """A notebook parameter the data or the analysis cannot take; the message names it and
+    what is allowed. Raised by the analysis layer's selections (so it lives below them) and by
+    ``chasm.report.check_params``, which re-exports it."""
+
+
 def declared(nb_path: Path) -> dict[str, object]:
     """Names and default values of the notebook's ``parameters`` cell, in order.
 
