@@ -26,7 +26,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("analysis/methods.py", "chasm.report"),
     ("analysis/multiresponse.py", "chasm.report"),
     ("analysis/series.py", "chasm.report"),
-    ("analysis/subgroups.py", "chasm.report"),
     ("analysis/uncertainty.py", "chasm.report"),
     ("analysis/waves.py", "chasm.register.verdicts"),
     ("data/figures.py", "chasm.report"),

@@ -326,7 +326,7 @@ def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta
     from chasm.analysis import weights as wt
     from chasm.stats.decomposition import composition_range
 
-    if variable != "putin_approval":
+    if wt.weight_kind(meta, variable) != "approval":
         raise report.ParameterError(f"breakdown={variable!r}: only putin_approval has group "
                                     "weights for every wave (Levada's approval series)")
     rows = []

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chasm.analysis.subgroups import largest_group_size, weighted_identity
 from chasm.data import figures
 
 # The evidence-text formatters have their one home in chasm.report (under the rules' names).
@@ -83,10 +84,11 @@ class Context:
         """
         from chasm.analysis import weights
 
-        if variable == "age":
-            return (weights.age_weights(self.population, self.meta),
+        kind = weights.weight_kind(self.meta, variable)
+        if kind == "age":
+            return (weights.age_weights(self.population, self.meta, variable),
                     "Rosstat population weights (1 January 2024)")
-        if variable == "putin_approval":
+        if kind == "approval":
             month = self.meta["waves"][wave].get("approval_month")
             try:
                 aw = weights.approval_weights(self.approval, month)
@@ -370,8 +372,6 @@ def _identity(ctx: Context, row: pd.Series, variable: str):
     when an unpublished group is left free (a weak check); None when the variable has no
     published group or no total is published.
     """
-    from chasm.analysis.subgroups import weighted_identity
-
     w, where = ctx.weights(variable, row["wave"])
     total_rows = ctx.cell_figures(row, "all", "all")
     if total_rows.empty:
@@ -1185,15 +1185,9 @@ def _rest_row(total: pd.Series, group: pd.Series, w: float) -> pd.Series:
 
 
 def _max_group_size(total: pd.Series, group: pd.Series) -> float:
-    """The largest size a group can have given its and the total's ranges (the rest must be
-    a possible share): total / group above the total, (100 − total) / (100 − group) below."""
-    g_lo, g_hi, t_lo, t_hi = (float(group["low"]), float(group["high"]), float(total["low"]),
-                              float(total["high"]))
-    if g_lo > t_hi:
-        return t_hi / g_lo
-    if g_hi < t_lo:
-        return (100 - t_lo) / (100 - g_hi)
-    return 1.0
+    """The largest size a group can have given its and the total's ranges
+    (:func:`chasm.analysis.subgroups.largest_group_size`)."""
+    return largest_group_size((group["low"], group["high"]), (total["low"], total["high"]))
 
 
 def rule_group_vs(claim: Claim, ctx: Context) -> Result:
