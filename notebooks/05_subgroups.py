@@ -327,14 +327,14 @@ for r in checked.itertuples():
 inconsistent = checked[checked["verdict"] == "inconsistent"]
 
 
-def inconsistency_sentence(r):
+def inconsistency_sentence(r, bullet=""):
     """One inconsistent breakdown in words, naming the outlets its cells come from."""
     names = outlets_of(r.figure_ids)
     where = (f"its figures come from {len(names)} sources ({'; '.join(names)}), so the "
              "groups and the total may not be one table" if len(names) > 1
              else f"its figures come from one source ({names[0]})" if names else "")
     return report.say(
-        "**{wave}, '{o}' by {by}** ({groups} groups published; {fids}): the groups imply "
+        bullet + "**{wave}, '{o}' by {by}** ({groups} groups published; {fids}): the groups imply "
         "{lo}–{hi}%, the published total is {tot} ({tlo}–{thi}% with its rounding): "
         "**inconsistent**, a gap of {gap} points at the most favourable reading of the "
         "rounding{free}. {where}.", wave=r.wave, o=answer_label(r.question, r.option),
@@ -400,7 +400,7 @@ found.append(report.say(
     "against their total {verb} inconsistent.", vars=", ".join(map(var_label, subgroup_vars))
     or "none", k=len(every), w=every["wave"].nunique(), bad=len(inconsistent), c=len(checked),
     verb="is" if len(inconsistent) == 1 else "are"))
-found += [inconsistency_sentence(r) for r in inconsistent.itertuples()]
+found += [inconsistency_sentence(r, "- ") for r in inconsistent.itertuples()]
 display(*found)
 
 # %% [markdown]
@@ -427,6 +427,16 @@ report.say("Wave **{wave}**, answer '{o}', breakdowns by {vars}. Design effect {
 
 # %%
 if age_found:
+    display(report.say(
+        "### The quoted age figures fit the total {tot} only if the unpublished {g} lies at "
+        "{lo}–{hi}%" if age_un is not None and age_un.identity.consistent else
+        "### The quoted age figures cannot fit the total {tot}, whatever the unpublished {g}"
+        if age_un is not None else "### Every age group is published: together they are "
+        "{cons} with the total {tot}", tot=total["value_text"],
+        g=group_label(age_var, age_un.missing.group) if age_un is not None else "",
+        lo=formats.fmt(age_un.missing.low) if age_un is not None else "",
+        hi=formats.fmt(age_un.missing.high) if age_un is not None else "",
+        cons="consistent" if age_ident.consistent else "inconsistent"))
     display(*figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
                                          & (tidy["option"] == option)], sources),
             cells_table(age_cells, age_var, total))
@@ -543,6 +553,10 @@ if age_found:
 
 # %%
 if appr_found:
+    display(report.say(
+        "### Disapprovers of Putin give about {d}% of the '{o}' answers, approvers {a}%",
+        d=formats.fmt(shares.at["disapprove", "share_of_answers"]), o=option_label,
+        a=formats.fmt(shares.at["approve", "share_of_answers"])))
     display(report.say(
         "Approval in {m}: {a}% approve, {d}% disapprove, {na}% no answer; these sum to {s} "
         "because of rounding, so the weights are {wa}%, {wd}% and {wn}%.", m=aw.month,
@@ -791,6 +805,10 @@ for e in emig:
 
 # %%
 summary = [report.say(
+    "### {bad} of the {c} published breakdowns checked {verb} total", bad=len(inconsistent),
+    c=len(checked), verb="contradicts its" if len(inconsistent) == 1
+    else "contradict their")] if len(every) else []
+summary += [report.say(
     "{k} published breakdowns in {w} waves ({waves}): {c} complete and {p} partial ones "
     "checked against their total, {x} not checkable; {bad} inconsistent.", k=len(every),
     w=every["wave"].nunique(), waves=", ".join(sorted(every["wave"].unique())),
