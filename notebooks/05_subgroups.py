@@ -829,10 +829,9 @@ if len(age_waves):
 display(*summary)
 report.show(every.assign(by=every["by"].map(var_label))[
     ["wave", "question", "option", "by", "groups", "total", "implied_low", "implied_high",
-     "gap", "verdict", "weights", "figure_ids", "note"]].rename(
+     "verdict", "figure_ids", "note"]].rename(
     columns={"by": "subgroup_var", "implied_low": "implied total, low (%)",
-             "implied_high": "implied total, high (%)", "gap": "gap (points)",
-             "weights": "weights from"}), digits=1)
+             "implied_high": "implied total, high (%)"}), digits=1)
 
 # %% [markdown]
 # ## Figure: breakdowns that contradict their total
