@@ -17,14 +17,16 @@
 # %% [markdown]
 # # 05 · Subgroups: who gives an answer, and whether the published groups fit their total
 #
-# A total is the population-weighted mean of its groups, `p_total = Σ w_g p_g`. This identity
-# checks the groups the sources quote against their total, bounds the groups nobody quoted,
-# and gives the rest of the sample to compare a group with: a group is compared with **the
-# rest of the sample, never with the total** it is part of. The answer, wave and breakdowns
-# examined are parameters (by default the essay's: "traitors" in March 2024 by age and by
-# approval of Putin); a second, single-response question (by default the wish to emigrate)
-# and every published breakdown of every wave are checked the same way. What the page finds
-# comes first; how each number is computed follows, section by section.
+# Published breakdowns by age, by approval of Putin and by any other variable, checked against their
+# totals: what the groups nobody quoted must be, each group against the rest of the sample, and who
+# gives an answer. A total is the population-weighted mean of its groups: total = Σ (group's weight
+# × group's share). This identity checks the groups the sources quote against their total, bounds
+# the groups nobody quoted, and gives the rest of the sample to compare a group with: a group is
+# compared with **the rest of the sample, never with the total** it is part of. The answer, wave and
+# breakdowns examined are parameters (by default the essay's: "traitors" in March 2024 by age and by
+# approval of Putin); a second, single-response question (by default the wish to emigrate) and every
+# published breakdown of every wave are checked the same way. What the page finds comes first; how
+# each number is computed follows, section by section.
 
 # %% tags=["parameters"]
 run = "05_subgroups"  # report name (set by make)
@@ -467,21 +469,19 @@ elif age_found:
     pub = age_cells[age_cells["published"]]
     wid = pub.assign(width=pub["high"] - pub["low"]).sort_values(
         ["width", "group"], ascending=[False, True]).iloc[0]
+    wide = (" That range is wide because the quoted figures are themselves ranges: \"{t}\" for "
+            "{wg} alone spans {w} points over {s}% of adults." if wid["width"] > 1 + 1e-9 else "")
     display(report.say(
         "The quoted age figures are **{cons}** with the total {tot} ({tid}) as long as the "
         "unpublished {g} group can take some value: for the identity to hold, its share "
         "choosing '{f}' must lie between **{lo}% and {hi}%** (derived; {clo}–{chi}% with "
-        "sampling error).{why}", cons="consistent" if age_un.identity.consistent
+        "sampling error)." + wide, cons="consistent" if age_un.identity.consistent
         else "inconsistent", tot=total["value_text"], tid=total["figure_id"],
         g=group_label(age_var, age_un.missing.group), f=option_label,
         lo=formats.fmt(age_un.missing.low), hi=formats.fmt(age_un.missing.high),
-        clo=formats.fmt(age_un.ci_low), chi=formats.fmt(age_un.ci_high),
-        why=report.say(" That range is wide because the quoted figures are themselves ranges: "
-                       "\"{t}\" for {g} alone spans {w} points over {s}% of adults.",
-                       t=wid["value_text"], g=group_label(age_var, wid["group"]),
-                       w=formats.fmt(wid["width"], 0),
-                       s=formats.fmt(100 * w_age[wid["group"]], 0))
-        if wid["width"] > 1 + 1e-9 else ""))
+        clo=formats.fmt(age_un.ci_low), chi=formats.fmt(age_un.ci_high), t=wid["value_text"],
+        wg=group_label(age_var, wid["group"]), w=formats.fmt(wid["width"], 0),
+        s=formats.fmt(100 * w_age[wid["group"]], 0)))
 
 # %% [markdown]
 # An assumption, stated as such: if the unpublished group lies **between its published
@@ -502,7 +502,8 @@ if age_found and age_un is not None:
 
 # %% [markdown]
 # **Each age group against the rest of the sample**: the rest's share is
-# `(p_total − w p_g)/(1 − w)` with `(1 − w) N` interviews, and the score test compares the two
+# (total − w × group) / (1 − w) for a group of weight w, with (1 − w) × N interviews, and the
+# score test compares the two
 # disjoint parts. Every comparison is made twice: at the points (the midpoint of a worded
 # range) and at the **least favourable ends** of the wording ranges, the ends that shrink the
 # difference. Holm's adjustment is over the published age groups at the points.
@@ -592,7 +593,8 @@ if appr_found:
 
 # %% [markdown]
 # **Approvers against disapprovers.** Two disjoint groups of one sample: the score test with
-# `n_g = w_g N` interviews each, at the points and at the least favourable ends.
+# w × N interviews each (w: the group's weight), at the points and at the least favourable
+# ends.
 
 # %%
 if appr_found:
@@ -610,7 +612,8 @@ if appr_found:
              "p_value"]], digits=1, index="reading"))
 
 # %% [markdown]
-# **Who gives the answer (Bayes inversion).** `P(group | chose the answer) = w_g p_g / p_total`:
+# **Who gives the answer (Bayes inversion).** The share of the answer's givers in a group is
+# its weight × its share choosing the answer / the total:
 # of everyone who chose it, what share approves or disapproves of Putin? Ranges combine the
 # rounding of the figures and of the approval weights (outer bounds).
 
@@ -636,10 +639,10 @@ if appr_found:
 # %% [markdown]
 # ## Breakdowns whose group sizes no source gives
 # A breakdown by another variable (not age, not approval) has no weights unless
-# `metadata/subgroups.yaml` gives its sizes with a source. Without them, what holds at every
+# the metadata give its sizes with a source. Without them, what holds at every
 # size is still said: a group whose range lies above the total's lies above the rest of the
-# sample too, whatever its size, and it can be at most `total / group` of the sample (below:
-# `(100 − total) / (100 − group)`), or the rest would need a share below 0 or above 100.
+# sample too, whatever its size, and it can be at most total / group of the sample (below:
+# (100 − total) / (100 − group)), or the rest would need a share below 0 or above 100.
 
 # %%
 if any_size:
@@ -689,11 +692,11 @@ plots.theme()
 
 # %% [markdown]
 # ## A second, independent check: the wish to emigrate
-# The question `series` (by default the wish to emigrate) gives the share who would like to
-# move abroad, with a few breakdowns. It is **single response**: would, would not and "don't
-# know" add up to 100, so a group published only as "would not" x% has "would" **at most**
-# 100 − (x − 0.5)%, an upper bound and nothing more. Where more than one age group is
-# unpublished, they are merged and bounded together.
+# The second question (a parameter; by default the wish to emigrate) gives the share who would like
+# to move abroad, with a few breakdowns. It is **single response**: would, would not and "don't
+# know" add up to 100, so a group published only as "would not" x% has "would" **at most** 100 − (x
+# − 0.5)%, an upper bound and nothing more. Where more than one age group is unpublished, they are
+# merged and bounded together.
 
 # %%
 if not series:
