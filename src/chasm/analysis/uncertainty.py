@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chasm import formats
-from chasm.analysis.weights import APPROVAL_VARIABLE  # noqa: F401 (its home; chasm.data.io reads it here)
+from chasm.data.load import APPROVAL_VARIABLE  # noqa: F401 (read here by tests/table/test_facts.py)
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
 
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
@@ -78,12 +78,12 @@ def subgroup_sizes(
     """Number of interviews behind each figure of the tidy table (one row per tidy row).
 
     ``tidy`` has columns wave, subgroup_var, subgroup (the processed figures table); ``meta``
-    is ``chasm.data.io.load_metadata()``; ``population`` is ``chasm.data.io.load_populations()``
+    is ``chasm.data.load.load_metadata()``; ``population`` is ``chasm.data.load.load_populations()``
     (every
     population table by reference date: each wave uses the nearest,
     :func:`chasm.analysis.weights.wave_age_weights`) or one table,
-    ``chasm.data.io.load_population()``;
-    ``approval`` is ``chasm.data.io.load_approval()``; ``n`` overrides every wave's N (None: the
+    ``chasm.data.load.load_population()``;
+    ``approval`` is ``chasm.data.load.load_approval()``; ``n`` overrides every wave's N (None: the
     wave's ``n`` from ``metadata/waves.yaml``).
 
     Returns a DataFrame with the index of ``tidy`` and columns:
