@@ -56,17 +56,17 @@ from chasm import formats, plots, report
 from chasm.analysis import subgroup_tests as tests
 from chasm.analysis import subgroups as bd
 from chasm.analysis import weights
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
-meta = io.load_metadata()
-tidy, pops, approval, sources = (figures.load(), io.load_populations(), io.load_approval(),
-                                 io.load_sources())
+meta = load.load_metadata()
+tidy, pops, approval, sources = (figures.load(), load.load_populations(), load.load_approval(),
+                                 load.load_sources())
 problem = bd.selection_problem(tidy, meta, question, option, subgroup_vars, series)
 if problem:
     raise report.ParameterError(problem)
-deff_used = (design.deff_from_error_table(io.load_error_table()).deff if deff is None
+deff_used = (design.deff_from_error_table(load.load_error_table()).deff if deff is None
              else float(deff))
 n_used = meta["waves"][wave]["n"] if n is None else n
 level = formats.fmt_level(alpha)
@@ -157,7 +157,7 @@ if age_found:
                       f"share of {miss.group} choosing '{option}' (derived)", miss.low,
                       miss.high, np.nan, "feasible" if miss.feasible else "contradiction"),
             check_row(wave, f"{label}: unpublished {miss.group} with sampling error", ids,
-                      f"{round(100 * (1 - alpha))}% interval over the derived range",
+                      f"{formats.fmt_level_whole(alpha)} interval over the derived range",
                       age_un.ci_low, age_un.ci_high, np.nan, "derived")]
     between = bd.between_neighbours(age_cells, total, w_age)
     if between.applies:
@@ -900,4 +900,4 @@ report.say("{where} Second-hand: {ids}. N = {n} is {nass}. Subgroup sizes are w 
            if n is None and meta["waves"][wave]["n_assumed"] else "given")
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")
