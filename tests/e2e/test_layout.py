@@ -24,7 +24,6 @@ SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").ex
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("analysis/waves.py", "chasm.report"),
     ("analysis/multiresponse.py", "chasm.report"),
-    ("analysis/subgroups.py", "chasm.report"),
     ("analysis/uncertainty.py", "chasm.report"),
     ("data/figures.py", "chasm.report"),
     ("plots.py", "chasm.site.pages"),

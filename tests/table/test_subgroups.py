@@ -1,4 +1,4 @@
-"""Subgroup breakdowns: cells with wording ranges, weights, identity bounds, comparisons."""
+"""Subgroup breakdowns: cells with wording ranges, identity bounds, group sizes, comparisons."""
 
 import matplotlib
 
@@ -8,6 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from chasm.analysis import subgroup_tests as st  # noqa: E402
 from chasm.analysis import subgroups as bd  # noqa: E402
 from chasm.analysis import weights  # noqa: E402
 
@@ -152,44 +153,23 @@ def test_weighted_identity_keeps_the_unclipped_range_when_impossible():
     assert bad.missing.low == bad.missing.high == 100.0
 
 
-def test_identity_rows_report_both_checks():
-    cells = bd.group_cells(TIDY.drop(index=4), META, "w", "leave", "traitors", "age")
-    rows, ident = bd.identity_rows("w", "traitors by age", "E09;E06", (42.5, 43.5), W, cells,
-                                   "choosing 'traitors'")
-    miss = ident.missing
-    assert [r["check"] for r in rows] == ["traitors by age: identity with 40-54 free",
-                                          "traitors by age: unpublished 40-54"]
-    assert rows[0]["verdict"] == "consistent" and rows[1]["verdict"] == "feasible"
-    assert (rows[1]["low"], rows[1]["high"]) == (miss.low, miss.high)
-    assert rows[0]["low"] == ident.implied_low
-    assert rows[0]["quantity"].endswith("unpublished group anywhere in 0-100")
-    assert rows[1]["quantity"] == "share of 40-54 choosing 'traitors' (derived)"
-    # a total the published groups cannot reach: the unpublished cell would exceed 100
-    bad, _ = bd.identity_rows("w", "x", "", (90.0, 91.0), W, cells, "y")
-    assert [r["verdict"] for r in bad] == ["inconsistent", "contradiction"]
-    two = cells.assign(low=[34.5, np.nan, np.nan, 45.0], high=[40.5, np.nan, np.nan, 55.0])
-    rows, _ = bd.identity_rows("w", "x", "", (42.5, 43.5), W, two, "y")
-    assert rows[0]["quantity"].endswith("unpublished groups anywhere in 0-100")
-    assert rows[0]["check"] == "x: identity with 25-39 + 40-54 free"
-
-
 # ---------------------------------------------------------------- comparisons
 
 
 def test_vs_rest_point_and_least_favourable():
     total = {"point": 43.0, "low": 42.5, "high": 43.5}
     old = {"point": 50.0, "low": 45.0, "high": 55.0}
-    res = bd.vs_rest(total, old, 0.377, 1600, 1.9).set_index("reading")
+    res = st.vs_rest(total, old, 0.377, 1600, 1.9).set_index("reading")
     assert res.at["point", "rest"] == pytest.approx((43 - 0.377 * 50) / 0.623)
     lf = res.loc["least favourable"]
     assert (lf["sub"], lf["total"]) == (45.0, 43.5)
     assert 0 < lf["diff"] < res.at["point", "diff"]
     assert res.at["point", "p_value"] < 0.01 < lf["p_value"]
     young = {"point": 37.5, "low": 34.5, "high": 40.5}
-    res = bd.vs_rest(total, young, 0.09, 1600, 1.9).set_index("reading")
+    res = st.vs_rest(total, young, 0.09, 1600, 1.9).set_index("reading")
     assert (res.at["least favourable", "sub"], res.at["least favourable", "total"]) == (40.5, 42.5)
     # an impossible reading (rest share below 0) is reported, not raised
-    bad = bd.vs_rest({"point": 5.0, "low": 4.5, "high": 5.5},
+    bad = st.vs_rest({"point": 5.0, "low": 4.5, "high": 5.5},
                      {"point": 60.0, "low": 59.5, "high": 60.5}, 0.5, 1600, 1.9)
     assert bad["note"].str.contains("outside").all() and bad["p_value"].isna().all()
 
@@ -197,24 +177,24 @@ def test_vs_rest_point_and_least_favourable():
 def test_compare_groups_direction_and_least_favourable():
     a = {"point": 47.0, "low": 46.5, "high": 47.5}
     b = {"point": 19.0, "low": 18.5, "high": 19.5}
-    res = bd.compare_groups(a, b, 0.861 * 1600, 0.109 * 1600, 1.9).set_index("reading")
+    res = st.compare_groups(a, b, 0.861 * 1600, 0.109 * 1600, 1.9).set_index("reading")
     assert res.at["point", "diff"] == pytest.approx(28.0)
     assert res.at["least favourable", "diff"] == pytest.approx(27.0)
     assert res.at["point", "ci_low"] < 28 < res.at["point", "ci_high"]
-    flipped = bd.compare_groups(b, a, 0.109 * 1600, 0.861 * 1600, 1.9).set_index("reading")
+    flipped = st.compare_groups(b, a, 0.109 * 1600, 0.861 * 1600, 1.9).set_index("reading")
     assert flipped.at["least favourable", "diff"] == pytest.approx(-27.0)
 
 
 def test_trend_flattest_reading():
     cells = pd.DataFrame({"point": [37.5, 37.5, 50.0], "low": [34.5, 34.5, 45.0],
                           "high": [40.5, 40.5, 55.0]})
-    res = bd.trend(cells, [0, 1, 3], [76.0, 220.0, 318.0]).set_index("reading")
+    res = st.trend(cells, [0, 1, 3], [76.0, 220.0, 318.0]).set_index("reading")
     assert res.at["point", "z"] > 0
     assert res.at["least favourable", "shares"] == "40.5/40.5/45"
     assert 0 < res.at["least favourable", "z"] < res.at["point", "z"]
     falling = cells.assign(point=[50.0, 37.5, 37.5], low=[45.0, 34.5, 34.5],
                            high=[55.0, 40.5, 40.5])
-    res = bd.trend(falling, [0, 1, 3], [76.0, 220.0, 318.0]).set_index("reading")
+    res = st.trend(falling, [0, 1, 3], [76.0, 220.0, 318.0]).set_index("reading")
     # below the mean score (0 and 1) go low, above it (3) goes high
     assert res.at["least favourable", "shares"] == "45/34.5/40.5"
 
@@ -251,7 +231,7 @@ def test_plot_groups_returns_the_plotted_numbers():
     assert data["high"].tolist() == [17.5, pytest.approx(6.5), 9.5]
 
 
-# ---------------------------------------------------------------- sections of 05_subgroups
+# ---------------------------------------------------------------- the checks 05_subgroups words
 # The fixture adds an approval breakdown, the wave's N and an approval series.
 META5 = {**META, "waves": {"w": {"n": 1600, "n_assumed": True, "approval_month": "2024-03"},
                            "v": {"n": 1500, "n_assumed": False, "approval_month": "2025-02"}},
@@ -282,128 +262,94 @@ def total_row():
     return bd.total_cell(TIDY5, META5, "w", "leave", "traitors", 1600, 1.9)
 
 
-def test_small_helpers():
-    assert bd.wave_n(META5, "v") == 1500 and bd.wave_n(META5, "v", 1000) == 1000
+def test_total_cell_and_figure_ids():
     total = total_row()
     assert total["figure_id"] == "E06" and total["ci_low"] < 42.5 < 43.5 < total["ci_high"]
-    cells = age_cells()
-    assert bd.figure_ids(cells, total) == "E09;E10;E08;E06"
-    table = bd.shown(cells, total)
-    assert list(table["group"]) == ["18-24", "25-39", "40-54", "55+", "all"]
-    assert "point" not in bd.shown(cells, point=False).columns
-    assert list(bd.widest_range(cells)[["group", "width"]]) == ["55+", 10.0]
+    assert bd.figure_ids(age_cells(), total) == "E09;E10;E08;E06"
 
 
-def test_weight_tables():
-    ages = bd.age_weight_table(META5, W, 1600).set_index("group")
-    assert ages.at["55+", "max_age"] == "open" and ages.at["18-24", "min_age"] == 18
-    assert ages.at["55+", "interviews_at_N"] == pytest.approx(0.38 * 1600)
-    assert ages.at["25-39", "weight_pct"] == pytest.approx(26.0)
-    appr = bd.approval_weight_table(AW).set_index("group")
-    assert appr.at["approve", "published_pct"] == 87
-    assert appr.at["approve", "weight_pct"] == pytest.approx(8700 / 101)
-
-
-def test_unpublished_check_rows_interval_and_grid():
-    res = bd.unpublished_check("w", "traitors by age", age_cells(), total_row(), W, 1600, 1.9,
-                               0.05, "choosing 'traitors'", ci_row=True)
-    assert res.missing.group == "40-54" and res.figure_ids == "E09;E10;E08;E06"
-    assert [r["check"] for r in res.rows][-1] == \
-        "traitors by age: unpublished 40-54 with sampling error"
-    assert res.rows[-1]["quantity"] == "95% interval over the derived range"
+def test_unpublished_range_interval_and_grid():
+    res = bd.unpublished_range(age_cells(), total_row(), W, 1600, 1.9, 0.05)
+    assert res.missing.group == "40-54" and res.identity.consistent
     assert res.ci_low < res.missing.low and res.ci_high > res.missing.high
+    assert (res.ci_low, res.ci_high) == bd.range_interval(0.27, res.missing.low,
+                                                          res.missing.high, 1600, 1.9)
     assert (res.grid_low, res.grid_high) == (res.missing.low, res.missing.high)
+    with pytest.raises(ValueError, match="nothing to bound"):
+        bd.unpublished_range(age_cells().fillna({"low": 40.0, "high": 41.0}), total_row(), W,
+                             1600, 1.9)
     cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
                                             "putin_approval"), AW.weights, 1600, 1.9)
-    res = bd.unpublished_check("w", "x", cells, total_row(), AW.weights, 1600, 1.9, 0.05, "y",
-                               grid=AW.grid)
-    assert len(res.rows) == 2 and res.missing.group == "no_answer"
+    res = bd.unpublished_range(cells, total_row(), AW.weights, 1600, 1.9, 0.05, grid=AW.grid)
+    assert res.missing.group == "no_answer"
     assert res.grid_low <= res.missing.low and res.grid_high >= res.missing.high
 
 
 def test_between_neighbours_one_gap_in_the_middle():
     cells = age_cells()
-    res = bd.between_neighbours("w", "traitors by age", cells, total_row(), W, "ids")
+    res = bd.between_neighbours(cells, total_row(), W)
     assert res.applies and (res.group, res.left, res.right) == ("40-54", "25-39", "55+")
     # neighbours 25-39 [34.5, 40.5] and 55+ [45, 55]: 40-54 in [34.5, 55]
     assert (res.low, res.high) == (34.5, 55.0)
     assert res.implied_low == pytest.approx(0.62 * 34.5 + 0.38 * 45)
     assert res.implied_high == pytest.approx(0.35 * 40.5 + 0.65 * 55)
-    assert res.consistent and res.rows[0]["verdict"] == "consistent"
-    assert res.rows[0]["check"] == "traitors by age: identity if 40-54 lies between its " \
-        "neighbours"
+    assert res.consistent
     # low neighbours: the implied total (at most .09*11 + .26*21 + .65*41 = 33.1) misses 42.5
     low = cells.assign(low=[10.0, 20.0, np.nan, 40.0], high=[11.0, 21.0, np.nan, 41.0])
-    res = bd.between_neighbours("w", "x", low, total_row(), W, "ids")
+    res = bd.between_neighbours(low, total_row(), W)
     assert res.implied_high == pytest.approx(0.99 + 5.46 + 0.65 * 41)
-    assert not res.consistent and res.rows[0]["verdict"] == "inconsistent"
+    assert not res.consistent
 
 
 def test_between_neighbours_not_at_an_end_nor_with_two_gaps():
     cells = age_cells()
     at_end = cells.assign(low=[34.5, 34.5, 40.0, np.nan], high=[40.5, 40.5, 41.0, np.nan])
-    res = bd.between_neighbours("w", "x", at_end, total_row(), W, "ids")
-    assert not res.applies and res.rows == [] and np.isnan(res.implied_low)
+    res = bd.between_neighbours(at_end, total_row(), W)
+    assert not res.applies and np.isnan(res.implied_low)
     two = cells.assign(low=[34.5, np.nan, np.nan, 45.0], high=[40.5, np.nan, np.nan, 55.0])
-    assert not bd.between_neighbours("w", "x", two, total_row(), W, "ids").applies
+    assert not bd.between_neighbours(two, total_row(), W).applies
 
 
 def test_vs_rest_verdict_words():
-    assert bd.vs_rest_verdict(0.01, 0.02, 0.05) == \
+    assert st.vs_rest_verdict(0.01, 0.02, 0.05) == \
         "differs from the rest even at the least favourable reading"
-    assert bd.vs_rest_verdict(0.01, 0.2, 0.05).startswith("differs from the rest at the points")
-    assert bd.vs_rest_verdict(0.2, 0.01, 0.05) == "cannot be told apart from the rest"
+    assert st.vs_rest_verdict(0.01, 0.2, 0.05).startswith("differs from the rest at the points")
+    assert st.vs_rest_verdict(0.2, 0.01, 0.05) == "cannot be told apart from the rest"
 
 
-def test_vs_rest_section_holm_rows_and_sentences():
-    res = bd.vs_rest_section("w", "traitors", age_cells(), total_row(), W, 1600, 1.9)
-    assert list(res.table["group"]) == ["18-24", "18-24", "25-39", "25-39", "55+", "55+"]
-    points = res.table[res.table["reading"] == "point"]
+def test_vs_rest_groups_holm_and_verdicts():
+    table = st.vs_rest_groups(age_cells(), total_row(), W, 1600, 1.9)
+    assert list(table["group"]) == ["18-24", "18-24", "25-39", "25-39", "55+", "55+"]
+    points = table[table["reading"] == "point"]
     p = points["p_value"].to_numpy()
     order = np.argsort(p)  # Holm by hand: 3 p, 2 p, 1 p in rising order, running maximum
     holm = np.maximum.accumulate(np.minimum(1, p[order] * np.array([3, 2, 1])))
     assert points["p_holm"].to_numpy()[order] == pytest.approx(holm)
-    assert res.table.loc[res.table["reading"] != "point", "p_holm"].isna().all()
-    assert len(res.rows) == 6 and len(res.sentences) == 3
-    assert res.rows[0]["figure_ids"] == "E09;E06"
-    assert res.rows[0]["verdict"] == res.rows[1]["verdict"] == res.verdicts["18-24"]
-    assert res.sentences[2].data.startswith("**55+** (E08)")
+    assert table.loc[table["reading"] != "point", "p_holm"].isna().all()
+    # one verdict per group, from its Holm p at the points and its p at the least favourable
+    for _, rows in table.groupby("group"):
+        assert rows["verdict"].nunique() == 1
+        assert rows["verdict"].iloc[0] == st.vs_rest_verdict(rows["p_holm"].iloc[0],
+                                                             rows["p_value"].iloc[1], 0.05)
+    assert table.set_index("group").loc["55+", "figure_id"].tolist() == ["E08", "E08"]
 
 
-def test_trend_section_scores_leave_a_gap():
-    res = bd.trend_section("w", "traitors", age_cells(), W, 1600, 1.9)
+def test_trend_by_order_scores_leave_a_gap():
+    res = st.trend_by_order(age_cells(), W, 1600, 1.9)
     pub = age_cells()
     pub = pub[pub["published"]].reset_index(drop=True)
     # 40-54 unpublished: scores 0, 1, 3 with w N / deff effective interviews
-    ref = bd.trend(pub, [0, 1, 3], [0.09 * 1600 / 1.9, 0.26 * 1600 / 1.9, 0.38 * 1600 / 1.9])
+    ref = st.trend(pub, [0, 1, 3], [0.09 * 1600 / 1.9, 0.26 * 1600 / 1.9, 0.38 * 1600 / 1.9])
     pd.testing.assert_frame_equal(res.table, ref)
-    assert res.rows[0]["figure_ids"] == "E09;E10;E08"
     assert res.at_points == (ref.at[0, "p_value"] < 0.05)
     assert res.holds == (res.at_points and ref.at[1, "p_value"] < 0.05)
-    assert [r["verdict"] for r in res.rows] == [
-        "trend" if p < 0.05 else "no clear trend" for p in ref["p_value"]]
-
-
-def test_group_comparison_rows():
-    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
-                                            "putin_approval"), AW.weights, 1600, 1.9)
-    res = bd.group_comparison("w", "traitors", cells, AW.weights, "approve", "disapprove",
-                              1600, 1.9)
-    assert res.table.at[0, "diff"] == pytest.approx(28.0)
-    assert res.table.at[1, "diff"] == pytest.approx(27.0)
-    assert res.a["figure_id"] == "E11" and res.b["figure_id"] == "E12"
-    assert [r["check"] for r in res.rows] == ["traitors: approve vs disapprove (point)",
-                                              "traitors: approve vs disapprove "
-                                              "(least favourable)"]
-    assert res.rows[0]["quantity"] == "difference approve - disapprove (points)"
-    assert res.holds and res.rows[1]["verdict"] == "differ"
 
 
 def test_answer_shares_bayes_by_hand():
     cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "leave", "traitors",
                                             "putin_approval"), AW.weights, 1600, 1.9)
     miss = bd.missing_group((42.5, 43.5), AW.weights, cells)
-    table, rows = bd.answer_shares("w", "traitors", cells, total_row(), AW, miss)
+    table = st.answer_shares(cells, total_row(), AW, miss)
     t = table.set_index("group")
     assert t.at["approve", "share_of_answers"] == pytest.approx(87 / 101 * 47 / 43 * 100)
     assert t.at["disapprove", "share_of_answers"] == pytest.approx(11 / 101 * 19 / 43 * 100)
@@ -412,110 +358,8 @@ def test_answer_shares_bayes_by_hand():
     # outer bounds: smallest weight (86.5 of 101.5) x low end / high total, and the reverse
     assert t.at["approve", "low"] == pytest.approx(86.5 / 101.5 * 46.5 / 43.5 * 100)
     assert t.at["approve", "high"] == pytest.approx(87.5 / 100.5 * 47.5 / 42.5 * 100)
-    assert rows[2]["figure_ids"] == "no_answer derived;E06"
-    assert [r["verdict"] for r in rows] == ["derived"] * 3
-
-
-def test_age_and_approval_checks_and_panels():
-    total = total_row()
-    age = bd.age_checks(TIDY5, META5, "w", "leave", "traitors", W, 1600, 1.9)
-    assert age.found and age.between.applies
-    assert age.rows == (age.unpublished.rows + age.between.rows + age.vs_rest.rows
-                        + age.trend.rows)
-    assert len(age.rows) == 3 + 1 + 6 + 2
-    appr = bd.approval_checks(TIDY5, META5, "w", "leave", "traitors", total, AW, 1600, 1.9)
-    assert appr.found and len(appr.rows) == 2 + 2 + 3
-    assert appr.shares.index.tolist() == ["approve", "disapprove", "no_answer"]
-    panels = bd.traitor_panels("w", "traitors", age, appr)
-    assert [p[0] for p in panels] == ["'traitors' by age, w",
-                                      "'traitors' by approval of Putin, w"]
-    age_panel = panels[0][1].set_index("group")
-    assert age_panel.at["40-54", "derived"]
-    assert age_panel.at["40-54", "low"] == age.unpublished.missing.low
-    # an incomplete approval month: nothing to check by approval, one panel only
-    part = weights.approval_weights(APPROVAL, "2025-02")
-    none = bd.approval_checks(TIDY5, META5, "w", "leave", "traitors", total, part, 1600, 1.9)
-    assert not none.found and none.rows == []
-    assert len(bd.traitor_panels("w", "traitors", age, none)) == 1
-    nothing = bd.age_checks(TIDY5, META5, "v", "leave", "traitors", W, 1600, 1.9)
-    assert not nothing.found and nothing.rows == []
-
-
-def test_merged_panel_structure():
-    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "emig", "would", "age",
-                                            complement="would_not"), W, 1600, 1.9)
-    miss = bd.missing_group((8.5, 9.5), W, cells)
-    assert miss.members == ("25-39", "40-54")
-    panel = bd.merged_panel(cells, miss, miss.low, miss.high, (1.0, 20.0), order=W.index)
-    # the merged row sits where its first member (25-39) is, before 55+
-    assert list(panel["group"]) == ["18-24", "25-39 + 40-54", "55+"]
-    row = panel.set_index("group").loc["25-39 + 40-54"]
-    assert row["derived"] and (row["ci_low"], row["ci_high"]) == (1.0, 20.0)
-    assert list(bd.merged_panel(cells, miss, 0, 1, (0, 2))["group"])[-1] == "25-39 + 40-54"
-
-
-def test_with_derived_fills_only_unpublished_rows():
-    check = bd.unpublished_check("w", "x", age_cells(), total_row(), W, 1600, 1.9, 0.05, "y")
-    out = bd.with_derived(age_cells(), check).set_index("group")
-    assert out.at["40-54", "derived"] and not out.at["55+", "derived"]
-    assert (out.at["40-54", "low"], out.at["40-54", "ci_high"]) == (check.missing.low,
-                                                                    check.ci_high)
-    assert out.at["55+", "low"] == 45.0
-
-
-def test_emigrate_section_complete_month():
-    res = bd.emigrate_section(TIDY5, META5, APPROVAL, W, None, 1.9, question="emig")
-    checks = [r["check"] for r in res.rows]
-    assert checks[0] == "wish to emigrate: would + would not <= 100"
-    # 8.5 + 89.5 = 98 to 9.5 + 90.5 = 100: consistent
-    assert (res.rows[0]["low"], res.rows[0]["high"]) == (98.0, 100.0)
-    assert checks[1:3] == ["wish to emigrate by age: identity with 25-39 + 40-54 free",
-                           "wish to emigrate by age: unpublished 25-39 + 40-54"]
-    # merged 25-39 + 40-54 (.53): (8.5 - .09*17.5 - .38*6.5)/.53 to (9.5 - .09*16.5)/.53
-    assert res.rows[2]["low"] == pytest.approx((8.5 - 1.575 - 2.47) / 0.53)
-    assert res.rows[2]["high"] == pytest.approx((9.5 - 1.485) / 0.53)
-    assert checks[3] == "wish to emigrate by approval: unpublished no_answer"
-    # no answer (3/101): high = (9.5*101 - 87*6.5 - 11*19.5)/3 before the rounding grid
-    assert res.rows[3]["high"] >= 179.5 / 3 - 1e-9  # the grid only widens it
-    assert res.rows[3]["verdict"] == "feasible" and len(res.rows) == 4
-    assert [p[0] for p in res.panels] == ["would move abroad by age, w",
-                                          "would move abroad by approval, w"]
-    texts = [o.data for o in res.outputs if hasattr(o, "data")]
-    assert texts[0].startswith("### w: total")
-    assert any(t.startswith("Approval weights from 2024-03.") for t in texts)
-    assert len(res.outputs) == 6  # heading, sum, age table + sentence, approval table + one
-
-
-def test_emigrate_section_incomplete_month_and_weak_check():
-    meta = {**META5, "waves": {"w": META5["waves"]["v"]}}
-    res = bd.emigrate_section(TIDY5, meta, APPROVAL, W, None, 1.9, question="emig")
-    row = next(r for r in res.rows if r["check"].startswith("wish to emigrate by approval"))
-    assert row["check"] == "wish to emigrate by approval: unpublished disapprove + no_answer"
-    # approve 88 +- 0.5: low (8.5 - .875*7.5)/.125 = 15.5, high (9.5 - .885*6.5)/.115
-    assert row["low"] == pytest.approx(15.5)
-    assert row["high"] == pytest.approx((9.5 - 0.885 * 6.5) / 0.115)
-    weak = res.rows[-1]
-    assert weak["check"] == ("wish to emigrate: disapprove within the derived range of "
-                             "disapprove + no_answer")
-    assert weak["verdict"] == "compatible (weak check; assumes few gave no answer)"
-    assert (weak["low"], weak["high"]) == (19.5, 20.5)
-    text = res.outputs[-1].data
-    # the no-answer window before 2025-02: 2, 4, 3 in the three published months
-    assert "(2–4% did in the 3 published months before 2025-02)" in text
-    assert "disapprove 20% (L21) lies inside that range" in text
-    panel = res.panels[-1][1]
-    assert panel["group"].tolist()[-1] == "disapprove + no_answer"
-
-
-def test_key_numbers_and_figures_used():
-    rows = [bd.check_row("w", "a", "E06;E09", "q", 1.0, 2.0, np.nan, "v"),
-            bd.check_row("w", "b", "L09;", "q", 1.0, 2.0, 0.5, "v")]
-    table = bd.key_numbers(rows)
-    assert list(table.columns) == bd.CHECK_COLUMNS and len(table) == 2
-    kinds = bd.figures_used(table, TIDY5)
-    assert kinds.to_dict() == {"E06": "essay", "E09": "essay", "L09": "primary"}
-    assert bd.second_hand(kinds) == ["E06", "E09"]
-    assert bd.key_numbers([]).empty
+    # the unpublished group: its derived range, whatever its weight in the grid
+    assert t.at["no_answer", "high"] > 0
 
 
 def test_draw_group_panels_returns_the_plotted_numbers():
@@ -523,12 +367,15 @@ def test_draw_group_panels_returns_the_plotted_numbers():
 
     from chasm import plots
 
-    res = bd.emigrate_section(TIDY5, META5, APPROVAL, W, None, 1.9, question="emig")
-    fig, data = plots.draw_group_panels(res.panels, (4.4, 3.6), fit_x=True)
-    assert list(dict.fromkeys(data["panel"])) == [p[0] for p in res.panels]
-    first = data[data["panel"] == res.panels[0][0]]
-    assert first["group"].tolist() == ["18-24", "25-39 + 40-54", "55+", "total"]
-    assert first["low"].tolist()[:3] == pytest.approx(res.panels[0][1]["low"].tolist())
+    cells = bd.add_intervals(bd.group_cells(TIDY5, META5, "w", "emig", "would", "age",
+                                            complement="would_not"), W, 1600, 1.9)
+    total = bd.total_cell(TIDY5, META5, "w", "emig", "would", 1600, 1.9)
+    panels = [("by age", cells[cells["low"].notna()], total), ("again", cells.iloc[:1], total)]
+    fig, data = plots.draw_group_panels(panels, (4.4, 3.6), fit_x=True)
+    assert list(dict.fromkeys(data["panel"])) == ["by age", "again"]
+    first = data[data["panel"] == "by age"]
+    assert first["group"].tolist() == ["18-24", "55+", "total"]
+    assert first["low"].tolist()[:2] == pytest.approx(panels[0][1]["low"].tolist())
     # x axis: next multiple of 10 above the highest end + 2 (at most 100)
     top = first[["high", "ci_high"]].max().max()
     assert fig.axes[0].get_xlim() == (0.0, min(100.0, 10 * np.ceil((top + 2) / 10)))
@@ -597,52 +444,74 @@ def test_a_complete_breakdown_that_misses_its_total_is_flagged_inconsistent():
     assert table.loc[("2019-05", "region"), "verdict"] == "not checked"
     assert "no source gives the sizes" in table.loc[("2019-05", "region"), "note"]
     assert table.loc[("2021-05", "putin_approval"), "verdict"] == "not checked"
-    said = [s.data for s in out.sentences]
-    assert said[0].startswith("4 published breakdowns in 2 waves (2019-05, 2021-05): 1 complete "
-                              "and 1 partial ones checked against their total, 2 not checkable; "
-                              "1 inconsistent.")
-    assert said[1].startswith("**2019-05, emig 'would' by age** (4 of 4 groups published; "
-                              "A02;A03;A04;A05;A01): the groups imply 11.5–12.5%, the published "
-                              "total is 15% (14.5–15.5%): **inconsistent**, a gap of 2.0 points")
-    assert "move by at most 2.50 points (2019-05, emig &#x27;would&#x27; by age)" in said[2]
-    verdicts = {r["check"]: r["verdict"] for r in out.rows}
-    assert verdicts == {"every breakdown: emig 'would' by age (complete)": "inconsistent",
-                        "every breakdown: emig 'would' by age (2 of 4 groups)": "consistent"}
+    assert table.loc[("2019-05", "age"), "figure_ids"] == "A02;A03;A04;A05;A01"
 
 
-def test_age_checks_of_a_complete_breakdown_check_the_total_without_a_free_group():
+def test_a_complete_breakdown_with_every_group_published_fixes_the_total():
     w = weights.wave_age_weights(POPS, META_SERIES, "2019-05").weights
-    age = bd.age_checks(SERIES, META_SERIES, "2019-05", "emig", "would", w, 1600, 1.9)
-    assert age.found and age.unpublished is None and not age.between.applies
-    assert not age.identity.consistent
-    assert age.rows[0]["check"] == "would by age: identity, every group published"
-    assert age.rows[0]["verdict"] == "inconsistent"
-    [sentence] = bd.age_identity_sentences(age, w, "would")
-    assert "imply 11.5–12.5% choosing 'would', against the published total 15% (A01, " \
-           "14.5–15.5% allowing for rounding). The figures are **inconsistent**: no reading of " \
-           "the rounding reconciles them (gap 2.0 points)." in sentence.data
-    assert bd.between_sentences(age) == []
-    none = bd.age_checks(SERIES, META_SERIES, "2019-05", "emig", "would", None, 1600, 1.9,
-                         var=None)
-    assert not none.found and "subgroup_vars has no variable with age bands" in none.message
+    cells = bd.group_cells(SERIES, META_SERIES, "2019-05", "emig", "would", "age")
+    total = bd.total_cell(SERIES, META_SERIES, "2019-05", "emig", "would", 1600, 1.9)
+    ident = bd.weighted_identity((total["low"], total["high"]), w, cells)
+    assert ident.missing is None and not ident.consistent
+    assert (ident.implied_low, ident.implied_high) == (pytest.approx(11.5), pytest.approx(12.5))
+    assert ident.gap == pytest.approx(2.0)
+    assert not bd.between_neighbours(cells, total, w).applies
 
 
-def test_check_selection_refuses_what_the_data_do_not_have():
-    from chasm.report import ParameterError
+def test_selection_problem_names_what_the_data_do_not_have():
+    def problem(*args):
+        return bd.selection_problem(SERIES, META_SERIES, *args)
 
-    bd.check_selection(SERIES, META_SERIES, "emig", "would", ["age"], "emig")
-    with pytest.raises(ParameterError, match="question='leave' has no figure"):
-        bd.check_selection(SERIES, META_SERIES, "leave", "traitors", ["age"], "")
-    with pytest.raises(ParameterError, match="option='maybe' is not an option of 'emig'"):
-        bd.check_selection(SERIES, META_SERIES, "emig", "maybe", ["age"], "")
-    with pytest.raises(ParameterError, match="'height' is not a breakdown variable"):
-        bd.check_selection(SERIES, META_SERIES, "emig", "would", ["height"], "")
-    with pytest.raises(ParameterError, match="must be a list"):
-        bd.check_selection(SERIES, META_SERIES, "emig", "would", "age", "")
-    with pytest.raises(ParameterError, match="series='leave' must be a single-response"):
-        bd.check_selection(SERIES, META_SERIES, "emig", "would", ["age"], "leave")
-    assert bd.age_variable(META_SERIES, ["region", "age"]) == "age"
-    assert bd.age_variable(META_SERIES, ["region"]) is None
+    assert problem("emig", "would", ["age"], "emig") is None
+    assert "question='leave' has no figure" in problem("leave", "traitors", ["age"], "")
+    assert "option='maybe' is not an option of 'emig'" in problem("emig", "maybe", ["age"], "")
+    assert "'height' is not a breakdown variable" in problem("emig", "would", ["height"], "")
+    assert "must be a list" in problem("emig", "would", "age", "")
+    assert "series='leave' must be a single-response" in problem("emig", "would", ["age"],
+                                                                  "leave")
+
+
+# ---------------------------------------------------------------- groups of unknown size
+def test_largest_group_size_by_hand():
+    # 28% (27.5-28.5) against a total of 10% (9.5-10.5): at most 10.5 / 27.5 of the sample
+    assert bd.largest_group_size((27.5, 28.5), (9.5, 10.5)) == pytest.approx(10.5 / 27.5)
+    # below the total: (100 - 9.5) / (100 - 7.5)
+    assert bd.largest_group_size((6.5, 7.5), (9.5, 10.5)) == pytest.approx(90.5 / 92.5)
+    assert bd.largest_group_size((9.0, 11.0), (9.5, 10.5)) == 1.0
+
+
+def test_largest_group_size_keeps_the_rest_a_possible_share():
+    """At the largest size, the rest of the sample is exactly at 0% (above) or 100% (below) at
+    the most favourable ends; any larger size would need an impossible rest."""
+    from hypothesis import given
+    from hypothesis import strategies as hs
+
+    @given(hs.floats(1, 99), hs.floats(1, 99), hs.floats(0, 1))
+    def check(g, t, half):
+        group, total = (g - half, g + half), (t - 0.5, t + 0.5)
+        w = bd.largest_group_size(group, total)
+        assert 0 < w <= 1
+        if group[0] > total[1]:  # rest = (t_hi - w g_lo) / (1 - w) >= 0
+            assert total[1] - w * group[0] == pytest.approx(0, abs=1e-9)
+        elif group[1] < total[0]:  # rest = (t_lo - w g_hi) / (1 - w) <= 100
+            assert total[0] - w * group[1] == pytest.approx(100 * (1 - w), abs=1e-9)
+
+    check()
+
+
+def test_any_size_bounds_side_and_largest_size():
+    meta = {**META_SERIES, "subgroups": {**META_SERIES["subgroups"], "relatives": {
+        "groups": {"abroad": {}, "none": {}, "unsure": {}}}}}
+    tidy = pd.concat([SERIES, pd.DataFrame([
+        sfig("R01", "2019-05", "relatives", "abroad", 28),
+        sfig("R02", "2019-05", "relatives", "none", 15)])], ignore_index=True)
+    cells = bd.group_cells(tidy, meta, "2019-05", "emig", "would", "relatives")
+    total = bd.total_cell(tidy, meta, "2019-05", "emig", "would", 1600, 1.9)
+    out = bd.any_size_bounds(cells, total).set_index("group")
+    assert list(out.index) == ["abroad", "none"]  # the unpublished group has no row
+    assert out.at["abroad", "side"] == "above"
+    assert out.at["abroad", "largest_size"] == pytest.approx(100 * 15.5 / 27.5)
+    assert out.at["none", "side"] == "either side" and out.at["none", "largest_size"] == 100
 
 
 def test_groups_title_states_each_panels_range_and_derived_groups():

@@ -178,3 +178,44 @@ def test_population_text_says_which_table_and_how_much_the_next_one_moves_a_weig
     # 55+ moves from 46/83 to 138/205 (or back): 11.8 points, the largest band move
     move = 100 * (138 / 205 - 46 / 83)
     assert f"at most {move:.1f} points" in text
+
+
+# ---------------------------------------------------------------- the choice, in one place
+def test_weight_kind_is_the_one_choice_of_weights():
+    meta = {**META, "subgroups": {**META["subgroups"],
+                                  "putin_approval": {"groups": {"approve": {}}},
+                                  "region": {"groups": {"north": {}}},
+                                  "sized": {"groups": {"a": {}}, "sizes": {"source": "s",
+                                                                           "groups": {"a": 100}}},
+                                  "cohort": {"groups": {"young": {"min_age": 18,
+                                                                  "max_age": 40}}}}}
+    kinds = {v: weights.weight_kind(meta, v) for v in
+             ["all", "age", "cohort", "putin_approval", "sized", "region", "unknown"]}
+    assert kinds == {"all": "whole", "age": "age", "cohort": "age",
+                     "putin_approval": "approval", "sized": "given", "region": None,
+                     "unknown": None}
+    assert weights.APPROVAL_VARIABLE == "putin_approval"
+    assert weights.age_variable(meta, ["region", "cohort", "age"]) == "cohort"
+    assert weights.age_variable(meta, ["region"]) is None
+
+
+def test_breakdown_weights_follow_the_choice_and_say_why_there_are_none():
+    meta = {**META, "waves": {"2025-03": {"approval_month": "2025-02"}, "2025-04": {}},
+            "subgroups": {**META["subgroups"],
+                          "putin_approval": {"groups": {"approve": {"label": "approve"},
+                                                        "disapprove": {"label": "disapprove"},
+                                                        "no_answer": {"label": "no answer"}}},
+                          "region": {"groups": {"north": {}}}}}
+    pop = pd.DataFrame({"age": range(101), "total": 1.0})
+    pops = {"2024-01-01": pop}
+    got = weights.breakdown_weights(meta, pops, APPROVAL, "2025-03", "age")
+    assert got.source == "population 2024-01-01" and got.other is None
+    pd.testing.assert_series_equal(got.weights, weights.age_weights(pop, meta))
+    got = weights.breakdown_weights(meta, pops, APPROVAL, "2025-03", "putin_approval")
+    assert got.source == "approval 2025-02" and got.members is not None
+    assert got.note == ("approval 2025-02 gives no separate weight for disapprove and no "
+                        "answer: they enter as one group")
+    with pytest.raises(weights.NoWeights, match="no approval split is recorded"):
+        weights.breakdown_weights(meta, pops, APPROVAL, "2025-04", "putin_approval")
+    with pytest.raises(weights.NoWeights, match="no source gives the sizes of its groups"):
+        weights.breakdown_weights(meta, pops, APPROVAL, "2025-03", "region")

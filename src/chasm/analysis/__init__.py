@@ -7,7 +7,8 @@
 - ``waves``         every option two waves share, tested and adjusted (03_waves)
 - ``multiresponse`` the options of a pick-all-that-apply question, bounded (04_multiresponse)
 - ``weights``       the one policy for subgroup weights and sizes
-- ``subgroups``     published breakdowns against their totals (05_subgroups)
+- ``subgroups``     published breakdowns: cells, the weighted identity, bounds (05_subgroups)
+- ``subgroup_tests`` subgroups tested against the rest and each other, trend, Bayes (05_subgroups)
 - ``series``        one share over every published wave, with its sources (08_series)
 - ``methods``       posterior, wave-level error, design analysis, decomposition (09_methods)
 """

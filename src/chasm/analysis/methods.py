@@ -239,7 +239,7 @@ def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta
     else anything in 0-100; each wave's published total (its range) ties them together.
     A comparison whose waves have no approval month, or no group figure at all, gets no row.
     """
-    if variable != "putin_approval":
+    if wt.weight_kind(meta, variable) != "approval":
         raise ParameterError(f"breakdown={variable!r}: only putin_approval has group "
                                     "weights for every wave (Levada's approval series)")
     rows = []

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chasm import formats
-from chasm.data.load import APPROVAL_VARIABLE
+from chasm.data.load import APPROVAL_VARIABLE  # noqa: F401 (read here by tests/table/test_facts.py)
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
 
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
@@ -132,7 +132,7 @@ def subgroup_sizes(
         w, source, note = np.nan, "unknown", ""
         if var == "all":
             w, source = 1.0, "whole sample"
-        elif wts.age_bands(meta, str(var)) is not None:
+        elif wts.weight_kind(meta, str(var)) == "age":
             key = (str(var), str(wave))
             if key not in age_cache:
                 if isinstance(population, pd.DataFrame):
@@ -142,7 +142,7 @@ def subgroup_sizes(
                     chosen = wts.wave_age_weights(population, meta, str(wave), str(var))
                     age_cache[key] = (chosen.weights, f"population by age {chosen.date}")
             w, source = float(age_cache[key][0][str(group)]), age_cache[key][1]
-        elif var == APPROVAL_VARIABLE:
+        elif wts.weight_kind(meta, str(var)) == "approval":
             month = str(wave_meta.get("approval_month") or "")
             try:
                 gw = wts.group_weight(wts.wave_approval_weights(meta, approval, str(wave)),

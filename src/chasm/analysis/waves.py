@@ -501,9 +501,9 @@ def power_table(tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
         if r.subgroup_var != "all":
             try:
                 w = (weights.age_weights(population, meta, r.subgroup_var)
-                     if weights.age_bands(meta, r.subgroup_var) is not None
+                     if weights.weight_kind(meta, r.subgroup_var) == "age"
                      else weights.wave_approval_weights(meta, approval, wave).weights
-                     if r.subgroup_var == "putin_approval" else None)
+                     if weights.weight_kind(meta, r.subgroup_var) == "approval" else None)
             except weights.NoWeights:
                 w = None
             if w is None or r.subgroup not in w.index:

@@ -49,6 +49,7 @@ CONVENTION. Shares are percentages (0-100); weights are fractions (0-1).
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
@@ -56,7 +57,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chasm import formats
+from chasm import formats, paths
+from chasm.data import load, schema
+from chasm.data.load import APPROVAL_VARIABLE
+from chasm.stats.partitions import population_weights
 
 #: Groups of Levada's approval series (columns of ``chasm.data.load.load_approval()``), in order.
 APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
@@ -72,6 +76,82 @@ class NoWeights(ValueError):
 def merged_label(members: Sequence[str]) -> str:
     """Display label of a merged group: its members joined by " + " (for reading only)."""
     return " + ".join(members)
+
+
+# --------------------------------------------------------------------------------------------
+# Which weights a breakdown gets: the one place the choice is made
+# --------------------------------------------------------------------------------------------
+def weight_kind(meta: Mapping, variable: str) -> str | None:
+    """Where the group weights of a breakdown ``variable`` come from, in this order:
+
+    ``"whole"`` for ``all`` (weight 1); ``"age"`` when its groups carry ages (:func:`age_bands`:
+    Rosstat population shares); ``"approval"`` for :data:`APPROVAL_VARIABLE` (Levada's approval
+    split of the wave's month, :func:`wave_approval_weights`); ``"given"`` when
+    ``metadata/subgroups.yaml`` gives its sizes (:func:`given_sizes`); None when no source gives
+    them (the size is unknown and never guessed). Every report asks here, so a new breakdown
+    variable is weighted the same way everywhere.
+    """
+    if variable == "all":
+        return "whole"
+    if variable not in meta["subgroups"]:
+        return None
+    if age_bands(meta, variable) is not None:
+        return "age"
+    if variable == APPROVAL_VARIABLE:
+        return "approval"
+    if meta["subgroups"].get(variable, {}).get("sizes") is not None:
+        return "given"
+    return None
+
+
+def age_variable(meta: Mapping, variables: Sequence[str]) -> str | None:
+    """The first of ``variables`` whose groups carry ages (:func:`weight_kind` "age"), or None."""
+    return next((v for v in variables if weight_kind(meta, v) == "age"), None)
+
+
+class BreakdownWeights(NamedTuple):
+    """The weights of one breakdown in one wave (:func:`breakdown_weights`): ``weights``
+    (fractions summing to 1 by group label), ``members`` (for approval: each label's groups;
+    None otherwise), ``source`` (where they come from, in words), ``other`` (the next nearest
+    population table's weights for age, else None) and ``note`` (what a reader must know, or
+    "")."""
+
+    weights: pd.Series
+    members: dict[str, tuple[str, ...]] | None
+    source: str
+    other: pd.Series | None
+    note: str
+
+
+def breakdown_weights(meta: Mapping, populations: Mapping[str, pd.DataFrame],
+                      approval: pd.DataFrame, wave: str, variable: str) -> BreakdownWeights:
+    """The weights of ``variable``'s groups in ``wave`` by :func:`weight_kind`'s choice, for a
+    check of every breakdown against its total; :class:`NoWeights` says why there are none.
+
+    Age: the nearest population table (:func:`wave_age_weights`) with the next nearest beside
+    it; approval: the wave's approval month (an incomplete month enters with its unpublished
+    groups merged, :func:`approval_weights`); given sizes: :func:`given_sizes`.
+    """
+    kind = weight_kind(meta, variable)
+    if kind == "age":
+        aw = wave_age_weights(populations, meta, wave, variable)
+        return BreakdownWeights(aw.weights, None, f"population {aw.date}", aw.other_weights, "")
+    if kind == "approval":
+        try:
+            split = wave_approval_weights(meta, approval, wave)
+        except NoWeights:
+            raise NoWeights("no approval split is recorded for the wave's month") from None
+        merged = [ms for ms in split.members.values() if len(ms) > 1]
+        groups = meta["subgroups"][variable]["groups"]
+        names = [str((groups.get(g) or {}).get("label", g)) for g in merged[0]] if merged else []
+        note = (f"approval {split.month} gives no separate weight for "
+                f"{' and '.join(names)}: they enter as one group" if merged else "")
+        return BreakdownWeights(split.weights, split.members, f"approval {split.month}", None,
+                                note)
+    if kind == "given":
+        w, source = given_sizes(meta, variable)
+        return BreakdownWeights(w, None, source, None, "")
+    raise NoWeights("no source gives the sizes of its groups")
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,8 +172,6 @@ def age_bands(meta: Mapping, variable: str = "age") -> dict[str, tuple[int, int 
 
 def age_weights(population: pd.DataFrame, meta: Mapping, variable: str = "age") -> pd.Series:
     """Rosstat population shares (fractions summing to 1) of the variable's age bands."""
-    from chasm.stats.partitions import population_weights
-
     bands = age_bands(meta, variable)
     if bands is None:
         raise NoWeights(f"the groups of {variable!r} carry no ages")
@@ -101,8 +179,6 @@ def age_weights(population: pd.DataFrame, meta: Mapping, variable: str = "age") 
 
 
 def _days(date: str) -> int:
-    import datetime
-
     return datetime.date.fromisoformat(date).toordinal()
 
 
@@ -288,10 +364,13 @@ def group_sizes(weights: pd.Series | Mapping[str, float], n: float) -> pd.Series
 
 
 __all__ = [
-    "APPROVAL_GROUPS", "RECENT_MONTHS", "NoWeights", "merged_label", "age_bands", "age_weights",
+    "APPROVAL_VARIABLE", "APPROVAL_GROUPS", "RECENT_MONTHS", "NoWeights", "merged_label",
+    "weight_kind", "age_variable", "BreakdownWeights", "breakdown_weights", "age_bands",
+    "age_weights",
     "nearest_dates", "AgeWeights", "wave_age_weights", "population_text",
     "ApprovalWeights", "approval_weights", "wave_approval_weights", "GroupWeight",
     "group_weight", "NoAnswerWindow", "no_answer_window", "merge_groups", "group_sizes",
+    "given_sizes",
 ]
 
 
@@ -303,9 +382,6 @@ def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = Non
     key and value): every group of the variable has a size and no unknown group is named, the
     sizes sum to 100 within the rounding of their parts (±0.5 each), the source is a row of
     ``sources.csv``."""
-    from chasm import paths
-    from chasm.data import load, schema
-
     spec = meta["subgroups"].get(variable, {}).get("sizes")
     if spec is None:
         return None

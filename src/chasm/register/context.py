@@ -74,10 +74,11 @@ class Context:
         The policy is :mod:`chasm.analysis.weights`'; the identity and the group comparisons of the
         register need every group's weight, so an incomplete approval month gives none.
         """
-        if variable == "age":
-            return (weights_policy.age_weights(self.population, self.meta),
+        kind = weights_policy.weight_kind(self.meta, variable)
+        if kind == "age":
+            return (weights_policy.age_weights(self.population, self.meta, variable),
                     "Rosstat population weights (1 January 2024)")
-        if variable == "putin_approval":
+        if kind == "approval":
             month = self.meta["waves"][wave].get("approval_month")
             try:
                 aw = weights_policy.approval_weights(self.approval, month)
@@ -99,7 +100,7 @@ class Context:
         approval rating over its rounding box (``chasm.analysis.weights.ApprovalWeights.grid``,
         as 05_subgroups reads it); a population weight or a given size is taken as exact."""
         w, _ = self.weights(variable, wave)
-        if variable != "putin_approval":
+        if weights_policy.weight_kind(self.meta, variable) != "approval":
             return float(w[group]), float(w[group])
         grid = weights_policy.wave_approval_weights(self.meta, self.approval, wave).grid
         return min(float(v[group]) for v in grid), max(float(v[group]) for v in grid)

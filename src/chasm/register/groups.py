@@ -13,6 +13,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from chasm.analysis import verdicts
+from chasm.analysis.subgroups import largest_group_size
 from chasm.formats import fmt_evidence_figure as _fig_text
 from chasm.formats import fmt_evidence_number as _num
 from chasm.formats import fmt_evidence_p as _p
@@ -280,15 +281,9 @@ def _rest_row(total: pd.Series, group: pd.Series, w: float) -> pd.Series:
 
 
 def _max_group_size(total: pd.Series, group: pd.Series) -> float:
-    """The largest size a group can have given its and the total's ranges (the rest must be
-    a possible share): total / group above the total, (100 − total) / (100 − group) below."""
-    g_lo, g_hi, t_lo, t_hi = (float(group["low"]), float(group["high"]), float(total["low"]),
-                              float(total["high"]))
-    if g_lo > t_hi:
-        return t_hi / g_lo
-    if g_hi < t_lo:
-        return (100 - t_lo) / (100 - g_hi)
-    return 1.0
+    """The largest size a group can have given its and the total's ranges
+    (:func:`chasm.analysis.subgroups.largest_group_size`)."""
+    return largest_group_size((group["low"], group["high"]), (total["low"], total["high"]))
 
 
 def rule_group_vs(claim: Claim, ctx: Context) -> Result:
