@@ -41,7 +41,7 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
 
     The figure is closed so that the inline backend does not render it a second time. What is
     returned (:class:`SavedFigure`) shows as the SVG in a notebook and carries, for the report
-    page (``chasm.site.pages``), the figure's title, alt text, source line and the paths of its SVG
+    page (``chasm.site.render``), the figure's title, alt text, source line and the paths of its SVG
     and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
     figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
     to the source kinds of ``data`` and the sample sizes the metadata marks as assumed.
@@ -99,11 +99,9 @@ def svg_metadata(meta: dict, run: str) -> dict:
     the page it belongs to and the project as creator; no date, so files stay
     byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
     searched and measured."""
-    from chasm.site.pages import LICENCE, SITE_TITLE
-
     return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
-            "Source": meta["source"], "Rights": LICENCE, "Identifier": f"{run}.html",
-            "Creator": SITE_TITLE, "Language": "en"}
+            "Source": meta["source"], "Rights": text.LICENCE, "Identifier": f"{run}.html",
+            "Creator": text.SITE_TITLE, "Language": "en"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,11 @@ CHART_RC = {"text.parse_math": False, "text.usetex": False}
 #: How pages say that a source's publication date or title is not known (an empty cell).
 NO_DATE = "n.d."
 NO_TITLE = "title not known"
+#: What every page and every downloaded chart says about the project: its name and its licence
+#: (pages in ``chasm.site``, SVG metadata in ``chasm.plots``).
+SITE_TITLE = "The Chasm Between Us, re-examined"
+LICENCE = ("Code MIT; figures remain their publishers' (Levada Center, Rosstat, the essay), "
+           "transcribed with attribution")
 
 
 def _invisible(ch: str) -> bool:

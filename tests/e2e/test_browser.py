@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from chasm import paths
-from chasm.site import pages
+from chasm.site import base, render
 from tests.e2e._chromium import offline_chromium
 
 PAGES = sorted(paths.REPORTS.glob("*.html"))
@@ -261,11 +261,11 @@ def test_run_pages_open_with_their_findings_and_legible_charts(layouts, page, wi
         assert seen["findings_top"] < HEIGHT, (
             f"{page.name} at {width} px: the findings start at {seen['findings_top']} px")
     for chart in seen["charts"]:
-        sizes = pages.chart_text_sizes(
+        sizes = render.chart_text_sizes(
             (paths.REPORTS / chart["src"]).read_text(encoding="utf-8"))
         assert sizes is not None, f"{chart['src']}: its text is not text"
         shown = sizes[1] * chart["width"] / sizes[0]
-        assert shown >= pages.MIN_CHART_TEXT_PX - 0.05, (
+        assert shown >= render.MIN_CHART_TEXT_PX - 0.05, (
             f"{page.name} at {width} px: {chart['src']} text drawn at {shown:.1f} px")
     if width < 600:  # a phone: rows stack, so no table scrolls sideways
         assert seen["scrolling_tables"] == [], (
@@ -494,7 +494,7 @@ def test_the_policy_stops_javascript_links_and_inline_handlers(browser, tmp_path
     ``javascript:`` link and an ``onclick`` handler, each clicked, run nothing; the same
     page's hashed script does run."""
     allowed = "window.ran = (window.ran || []).concat(['hashed']);"
-    policy = pages.csp([allowed])
+    policy = base.csp([allowed])
     page = tmp_path / "csp.html"
     page.write_text(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -31,7 +31,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("analysis/waves.py", "chasm.register.verdicts"),
     ("data/figures.py", "chasm.report"),
     ("data/io.py", "chasm.analysis.uncertainty"),
-    ("plots.py", "chasm.site.pages"),
     ("register/claims.py", "chasm.report"),
     ("register/sensitivity.py", "chasm.report"),
 }
