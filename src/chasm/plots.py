@@ -1,27 +1,22 @@
-"""One seaborn theme for every figure, and deterministic SVG figures saved beside their numbers.
+"""One seaborn theme, what each chart draws, and figures saved beside their plotted numbers.
 
-Figures are written as ``<output>/figures/<run>-<name>.svg`` with the CSV of the plotted
-numbers next to them (``<run>-<name>.csv``), and shown inline as SVG. SVG output is made
-byte-stable: a fixed ``svg.hashsalt`` for element ids and no date in the metadata.
+Figures are written as ``<output>/figures/<run>-<name>.svg`` (``chasm.svg``: byte-stable, text
+as text, metadata, and a phone layout ``<run>-<name>-phone.svg`` where the chart needs one)
+with the CSV of the plotted numbers next to them (``<run>-<name>.csv``), and shown inline as
+SVG.
 """
 
 from __future__ import annotations
 
-import io as _io
-
 import pandas as pd
 
 from chasm import formats, paths, text
+from chasm import svg as chart_file
 from chasm.data import io
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
                   "derived": "#7a7a7a"}
-
-
-#: How every figure is written: element ids from a fixed salt (byte-stable files) and text
-#: as text, not paths (it can be read aloud, searched and measured).
-SVG_RC = {"svg.hashsalt": "chasm", "svg.fonttype": "none"}
 
 
 def theme() -> None:
@@ -30,7 +25,7 @@ def theme() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
+    mpl.rcParams.update({**chart_file.SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
                          **text.CHART_RC})
 
 
@@ -40,7 +35,7 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     """Save ``fig`` as SVG and ``data`` as CSV under ``figures/``; return it for display.
 
     The figure is closed so that the inline backend does not render it a second time. What is
-    returned (:class:`SavedFigure`) shows as the SVG in a notebook and carries, for the report
+    returned (``chasm.svg.SavedFigure``) shows as the SVG in a notebook and carries, for the report
     page (``chasm.site.render``), the figure's title, alt text, source line and the paths of its SVG
     and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
     figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
@@ -48,7 +43,6 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     Chart functions should pass a ``title`` that states the finding (computed from the
     numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
-    import matplotlib as mpl
     import matplotlib.pyplot as plt
     import matplotlib.text
 
@@ -63,22 +57,17 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
             axis.set_ticks(axis.get_ticklocs(), [text.clean(label) for label in labels])
     described = describe_figure(fig, data)
     _drop_chart_title(fig)
-    buffer = _io.StringIO()
     meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
             "title": text.clean(title if title is not None else described["title"]),
             "alt": text.clean(alt if alt is not None else described["alt"]),
             "source": text.clean(source if source is not None else figure_source(data)),
             "subtitle": text.clean(subtitle or "")}
-    with mpl.rc_context(SVG_RC):  # whatever theme the caller set
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata=svg_metadata(meta, run))
+    svg, phone = chart_file.save(fig, chart_file.svg_metadata(meta, run), folder, stem)
     plt.close(fig)
-    svg = buffer.getvalue()
-    tmp = folder / f".{stem}.svg.tmp"
-    tmp.write_text(svg, encoding="utf-8")
-    tmp.replace(folder / f"{stem}.svg")
+    if phone is not None:
+        meta["phone"] = f"figures/{phone}"
     io.write_csv(data, folder / f"{stem}.csv")
-    return SavedFigure(svg, meta)
+    return chart_file.SavedFigure(svg, meta)
 
 
 def _drop_chart_title(fig) -> None:
@@ -91,17 +80,6 @@ def _drop_chart_title(fig) -> None:
     if len(axes) == 1:
         axes[0].set_title("")
         axes[0].set_title("", loc="left")
-
-
-def svg_metadata(meta: dict, run: str) -> dict:
-    """What a downloaded SVG says about itself (Dublin Core in its ``<metadata>``): the
-    title stating its finding, what it shows (the alt text), its source line, the licence,
-    the page it belongs to and the project as creator; no date, so files stay
-    byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
-    searched and measured."""
-    return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
-            "Source": meta["source"], "Rights": text.LICENCE, "Identifier": f"{run}.html",
-            "Creator": text.SITE_TITLE, "Language": "en"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -494,28 +472,6 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
 #: How a source line names each source kind.
 SOURCE_NAMES = {"essay": "the essay (REM, 2025)", "primary": "Levada Center releases",
                 "secondary": "a secondary summary", "derived": "derived here"}
-
-
-class SavedFigure:
-    """A saved figure: shown as its SVG in a notebook; its ``meta`` (``svg``, ``csv``,
-    ``title``, ``alt``, ``source``) goes into the output's metadata as ``chasm``, where the
-    report page finds it."""
-
-    def __init__(self, svg: str, meta: dict):
-        self.svg = svg
-        self.meta = meta
-
-    @property
-    def data(self) -> str:
-        """The SVG as a notebook shows it (IPython's ``SVG(...).data``: the <svg> element
-        without the XML header), as ``save_figure`` returned before it carried metadata."""
-        from IPython.display import SVG
-
-        return SVG(self.svg).data
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return ({"image/svg+xml": self.data, "text/plain": self.meta["alt"]},
-                {"chasm": dict(self.meta)})
 
 
 def describe_figure(fig, data: pd.DataFrame) -> dict:

@@ -180,7 +180,7 @@ for (const el of document.body.querySelectorAll('*')) {
 }
 const findings = document.getElementById('findings');
 const charts = [...document.querySelectorAll('figure.chart img')].map(i => ({
-  src: i.getAttribute('src'), width: i.getBoundingClientRect().width}));
+  src: i.currentSrc, width: i.getBoundingClientRect().width}));
 const hidden = [];
 for (const box of document.querySelectorAll('.table-box')) {
   const nums = [...box.querySelectorAll('td.num')];
@@ -198,6 +198,9 @@ return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWid
           s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
         findings_top: findings ? findings.getBoundingClientRect().top : null,
         charts: charts, hidden_numbers: hidden,
+        scrolling_charts: [...document.querySelectorAll('.chart-box')].filter(
+          b => b.scrollWidth > b.clientWidth + 1).map(
+          b => (b.querySelector('img') || b).getAttribute('src')),
         scrolling_tables: [...document.querySelectorAll('.table-box')].filter(
           b => b.scrollWidth > b.clientWidth + 1).map(
           b => (b.querySelector('caption') || b).textContent.slice(0, 60))};
@@ -260,14 +263,16 @@ def test_run_pages_open_with_their_findings_and_legible_charts(layouts, page, wi
         assert seen["findings_top"] is not None, f"{page.name} has no findings box"
         assert seen["findings_top"] < HEIGHT, (
             f"{page.name} at {width} px: the findings start at {seen['findings_top']} px")
-    for chart in seen["charts"]:
-        sizes = render.chart_text_sizes(
-            (paths.REPORTS / chart["src"]).read_text(encoding="utf-8"))
+    for chart in seen["charts"]:  # the SVG the browser chose (a phone layout below 600 px)
+        drawn = Path(unquote(urlparse(chart["src"]).path))
+        sizes = render.chart_text_sizes(drawn.read_text(encoding="utf-8"))
         assert sizes is not None, f"{chart['src']}: its text is not text"
         shown = sizes[1] * chart["width"] / sizes[0]
         assert shown >= render.MIN_CHART_TEXT_PX - 0.05, (
-            f"{page.name} at {width} px: {chart['src']} text drawn at {shown:.1f} px")
-    if width < 600:  # a phone: rows stack, so no table scrolls sideways
+            f"{page.name} at {width} px: {drawn.name} text drawn at {shown:.1f} px")
+    if width < 600:  # a phone: charts in their phone layout, table rows stacked: no scrolling
+        assert seen["scrolling_charts"] == [], (
+            f"{page.name} at {width} px: charts scrolling in their box: {seen['scrolling_charts']}")
         assert seen["scrolling_tables"] == [], (
             f"{page.name} at {width} px: tables still scrolling: {seen['scrolling_tables']}")
     if width >= 1280:

@@ -313,6 +313,50 @@ def test_saved_figures_carry_alt_text_title_source_and_links(figures_dir):
     assert '<span class="chart-subtitle">share, %</span>' in render.figure_html(given)
 
 
+def _long_label_chart():
+    fig, ax = plt.subplots(figsize=(8.0, 3.0))
+    labels = [f"answer {k}: those who left are traitors and betrayers of the Motherland"
+              for k in range(4)]
+    ax.barh(range(4), [37.0, 43.0, 9.0, 90.0], label="published share (essay)")
+    ax.set_yticks(range(4), labels)
+    ax.set_xlabel("percent of respondents (95% interval, design effect 1.90)")
+    ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig, labels
+
+
+def test_a_chart_too_small_on_a_phone_gets_a_phone_layout(figures_dir):
+    """Its phone SVG draws every label and bar again, its smallest text at least 11 px when
+    it is 368 px wide, with the same metadata; the page serves it below 600 px."""
+    from chasm import svg as chart_file
+
+    fig, labels = _long_label_chart()
+    data = pd.DataFrame({"share": [37.0, 43.0, 9.0, 90.0]})
+    meta = plots.save_figure(fig, data, "03_waves", "long", title="T", alt="A", source="S").meta
+    assert meta["phone"] == "figures/03_waves-long-phone.svg"
+    wide = (figures_dir / "03_waves-long.svg").read_text(encoding="utf-8")
+    phone = (figures_dir / "03_waves-long-phone.svg").read_text(encoding="utf-8")
+    width, smallest = chart_file.text_sizes(wide)
+    assert smallest * chart_file.PHONE_WIDTH_PX / width < chart_file.MIN_TEXT_PX
+    width, smallest = chart_file.text_sizes(phone)
+    assert smallest * chart_file.PHONE_WIDTH_PX / width >= chart_file.MIN_TEXT_PX
+    drawn = re.sub(r"\s+", " ", " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", phone)))
+    for label in labels:
+        assert all(word in drawn for word in label.split()), label
+    assert phone.count('id="patch_') == wide.count('id="patch_')  # the same bars
+    assert phone.split("</metadata>")[0].split("<metadata>")[1] == (
+        wide.split("</metadata>")[0].split("<metadata>")[1])
+    page = render.figure_html(meta)
+    assert '<source media="(max-width: 600px)" srcset="figures/03_waves-long-phone.svg">' in page
+
+
+def test_a_chart_that_reads_on_a_phone_keeps_one_layout(figures_dir):
+    fig, ax = plt.subplots(figsize=(3.0, 2.0))
+    ax.plot([1, 2], [3, 4])
+    meta = plots.save_figure(fig, pd.DataFrame({"x": [1]}), "r", "small", title="T").meta
+    assert "phone" not in meta and not (figures_dir / "r-small-phone.svg").exists()
+    assert "<picture" not in render.figure_html(meta)
+
+
 def test_ids_in_computed_sentences_link_to_their_card_or_row():
     page = render.link_ids("<p><strong>C15</strong> rests on E06 → E01; <code>E02</code> "
                          '<a href="x">S03</a> and CE123 stay.</p>')

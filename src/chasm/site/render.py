@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chasm import svg as chart_file
 from chasm.site.base import SITE_TITLE, first_heading, macro, page, script
 from chasm.site.runs import Run, chrome, params_text
 
@@ -28,9 +29,10 @@ from chasm.site.runs import Run, chrome, params_text
 PLUMBING_HEADINGS = ("Load inputs", "Save outputs")
 #: At most this many items in a run page's findings box (its first screen).
 MAX_FINDINGS = 5
-#: The smallest chart text a reader meets, in CSS pixels (a chart whose text would be smaller
-#: at the page's width keeps a minimum width and scrolls inside its own box).
-MIN_CHART_TEXT_PX = 11.0
+#: The smallest chart text a reader meets, in CSS pixels (``chasm.svg``: a chart drawn for
+#: a phone reaches it at 400 px; a chart without a phone layout whose text would be smaller
+#: keeps a minimum width and scrolls inside its own box).
+MIN_CHART_TEXT_PX = chart_file.MIN_TEXT_PX
 
 
 def markdown(text: str) -> str:
@@ -305,18 +307,10 @@ def _stem(svg_path: str) -> str:
     return Path(svg_path).stem
 
 
-_SVG_WIDTH = re.compile(r'<svg\b[^>]*\bviewBox="[\d.\-]+ [\d.\-]+ ([\d.]+) [\d.]+"')
-_FONT_SIZE = re.compile(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px")
-
-
-def chart_text_sizes(svg: str) -> tuple[float, float] | None:
+def chart_text_sizes(image: str) -> tuple[float, float] | None:
     """(the SVG's width in its own units, its smallest font size in those units); None when
-    its text is drawn as paths (no size to read)."""
-    width = _SVG_WIDTH.search(svg)
-    sizes = [float(s) for s in _FONT_SIZE.findall(svg)]
-    if not width or not sizes:
-        return None
-    return float(width.group(1)), min(sizes)
+    its text is drawn as paths (``chasm.svg.text_sizes``)."""
+    return chart_file.text_sizes(image)
 
 
 def chart_min_width(svg: str) -> int | None:
@@ -372,7 +366,7 @@ def chart_context(meta: dict) -> dict:
     return {"stem": _stem(meta["svg"]), "title": meta.get("title") or "",
             "subtitle": meta.get("subtitle") or "", "svg": meta["svg"], "csv": meta["csv"],
             "alt": meta.get("alt", ""), "source": meta.get("source", ""),
-            "min_width": meta.get("min_width")}
+            "min_width": meta.get("min_width"), "phone": meta.get("phone") or ""}
 
 
 def figure_html(meta: dict) -> str:
