@@ -463,7 +463,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]
-    return save_figure(fig, plotted, run, name)
+    return save_figure(fig, plotted, run, name, title=title)
 
 
 # --------------------------------------------------------------------------------------------
@@ -475,12 +475,14 @@ SOURCE_NAMES = {"essay": "the essay (REM, 2025)", "primary": "Levada Center rele
 
 
 def describe_figure(fig, data: pd.DataFrame) -> dict:
-    """The figure's title (its suptitle or first axes title) and an alt text built from what
-    the figure draws: title, each panel's axis labels, and the rows of plotted numbers."""
+    """The figure's title (its suptitle or first axes title, centred or left) and an alt text
+    built from what the figure draws: title, each panel's axis labels, and the rows of
+    plotted numbers."""
     texts = []
     suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
     axes = [ax for ax in fig.axes if ax.get_visible() and (ax.has_data() or ax.get_title())]
-    titles = [ax.get_title() for ax in axes if ax.get_title()]
+    titles = [ax.get_title() or ax.get_title(loc="left") for ax in axes
+              if ax.get_title() or ax.get_title(loc="left")]
     # a panel's title names the panel, not the chart, unless the chart has one panel
     title = (suptitle or (titles[0] if len(axes) == 1 and titles else "")).strip()
     if title:

@@ -225,19 +225,31 @@ def screenshot(driver, path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def layouts(browser):
-    """Every page at every width: what LAYOUT_JS saw; screenshots as a side effect."""
+def at_widths(browser):
+    """Every page loaded once at each width: what LAYOUT_JS saw and axe-core's violations
+    (injected from the vendored fixture: nothing is fetched); screenshots as a side effect.
+    One load serves the layout, the screenshot and the accessibility checks."""
+    axe = AXE.read_text(encoding="utf-8")
+    browser.set_script_timeout(60)
     seen = {}
     try:
         for width in WIDTHS:
             at_width(browser, width)
             for page in PAGES:
                 browser.get(page.as_uri())
-                seen[(page.name, width)] = browser.execute_script(LAYOUT_JS)
+                layout = browser.execute_script(LAYOUT_JS)
                 screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
+                browser.execute_script(axe)
+                seen[(page.name, width)] = {"layout": layout,
+                                            "axe": browser.execute_async_script(AXE_RUN_JS)}
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return seen
+
+
+@pytest.fixture(scope="module")
+def layouts(at_widths):
+    return {key: value["layout"] for key, value in at_widths.items()}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -383,22 +395,9 @@ axe.run(document, {resultTypes: ['violations']}).then(
 
 
 @pytest.fixture(scope="module")
-def axe_results(browser):
-    """axe-core's violations for every page at both widths (injected from the fixture:
-    nothing is fetched)."""
-    source = AXE.read_text(encoding="utf-8")
-    browser.set_script_timeout(60)
-    seen = {}
-    try:
-        for width in WIDTHS:
-            at_width(browser, width)
-            for page in PAGES:
-                browser.get(page.as_uri())
-                browser.execute_script(source)
-                seen[(page.name, width)] = browser.execute_async_script(AXE_RUN_JS)
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    return seen
+def axe_results(at_widths):
+    """axe-core's violations for every page at both widths (:func:`at_widths`)."""
+    return {key: value["axe"] for key, value in at_widths.items()}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

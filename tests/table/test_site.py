@@ -471,3 +471,16 @@ def test_a_variant_names_only_what_its_params_file_changes():
         base = runs.parameters(run.notebook)
         assert run.changes and all(base.get(k) != v for k, v in run.changes.items()), run
         assert run.kind in ("sensitivity", "analysis")
+
+
+def test_a_left_aligned_title_is_the_charts_title_and_alt(figures_dir):
+    """A chart titled on the left (the series chart) keeps its title on the page and in its
+    alt text, though the drawing drops it (the page shows it above the image)."""
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    ax.set_title("Approval rose from 60% to 87%", loc="left")
+    meta = plots.save_figure(fig, pd.DataFrame({"x": [1, 2]}), "08_series", "s").meta
+    assert meta["title"] == "Approval rose from 60% to 87%"
+    assert meta["alt"].startswith("Chart: Approval rose from 60% to 87%.")
+    assert "Approval rose" not in (figures_dir / "08_series-s.svg").read_text(
+        encoding="utf-8").split("</metadata>", 1)[1]
