@@ -113,3 +113,11 @@ def safe_url(url: object) -> str | None:
         return check_url(url)
     except ValueError:
         return None
+
+
+def lang_of(value: object) -> str:
+    """"ru" when most letters of ``value`` are Cyrillic (a Russian title), else "": the
+    ``lang`` a page marks the text with, so a screen reader reads it in its language."""
+    letters = [c for c in str(value) if c.isalpha()]
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    return "ru" if letters and cyrillic * 2 > len(letters) else ""

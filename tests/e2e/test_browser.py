@@ -7,8 +7,9 @@ run) from ``file://`` URLs and checks, per page: no failed request (CDP
 every ``<svg>`` and ``<img>`` drawn with a non-zero size and every image decoded, and every
 local link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with the
 viewport tag honoured): the page does not scroll sideways (wide tables scroll inside their
-own box), every image has alt text and not nbconvert's default, every page has a real title
-and a link home, and the landing page shows its findings above the fold at 1280 px. A
+own box), every image has alt text and not nbconvert's default, Russian text is marked
+``lang="ru"``, every page has a real title and a link home, and the landing page shows its
+findings above the fold at 1280 px. A
 screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
 committed) for a reviewer to look at. From the landing page every finding's evidence and
 its sources' addresses are two clicks away. Every run page opens with its findings box in the
@@ -198,6 +199,16 @@ return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWid
           s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
         findings_top: findings ? findings.getBoundingClientRect().top : null,
         charts: charts, hidden_numbers: hidden,
+        unmarked_russian: (() => {
+          const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            const letters = n.data.match(/\\p{L}/gu) || [];
+            const cyrillic = letters.filter(c => /[\u0400-\u04FF]/.test(c)).length;
+            const lang = n.parentElement.closest('[lang]');
+            if (cyrillic > 2 && cyrillic * 2 > letters.length && !(lang && lang.lang === 'ru'))
+              out.push(n.data.trim().slice(0, 50));
+          }
+          return out; })(),
         scrolling_charts: [...document.querySelectorAll('.chart-box')].filter(
           b => b.scrollWidth > b.clientWidth + 1).map(
           b => (b.querySelector('img') || b).getAttribute('src')),
@@ -265,6 +276,8 @@ def test_page_reads_at_width(layouts, page, width):
     assert all(alt and alt.strip() and DEFAULT_ALT not in alt for alt in seen["images"]), (
         f"{page.name}: images without real alt text: {seen['images']}")
     assert seen["bare_svgs"] == 0, f"{page.name}: inline SVG without a text alternative"
+    assert seen["unmarked_russian"] == [], (
+        f"{page.name}: Russian text without lang=\"ru\": {seen['unmarked_russian'][:3]}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -356,7 +369,8 @@ def test_the_checks_catch_what_they_look_for(browser, tmp_path):
 
 def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
     """A control page at 400 px: a wide block outside a table box scrolls the page, an image
-    without alt and one with nbconvert's default alt are seen, no title and no home link."""
+    without alt and one with nbconvert's default alt are seen, no title and no home link,
+    Russian text without ``lang="ru"``."""
     page = tmp_path / "wide.html"
     page.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
@@ -366,6 +380,7 @@ def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
         f"<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' alt='{DEFAULT_ALT}'>"
         "<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
         "<svg width='10' height='10'><rect width='10' height='10'/></svg>"
+        "<p>Эмиграционные настроения</p><p lang='ru'>апрель 2025</p>"
         "</body></html>", encoding="utf-8")
     at_width(browser, 400)
     try:
@@ -377,6 +392,7 @@ def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
     assert any(w.startswith("div ") for w in seen["wide"]), seen["wide"]
     assert seen["images"] == [DEFAULT_ALT, None]
     assert seen["title"] == "" and not seen["home"] and seen["bare_svgs"] == 1
+    assert seen["unmarked_russian"] == ["Эмиграционные настроения"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest  # noqa: E402
 
 from chasm import paths, plots, tables  # noqa: E402
 from chasm.site import base, landing, render, runs
+from chasm.text import lang_of  # noqa: E402
 
 
 def _notebook(run: str = "02_uncertainty") -> nbformat.NotebookNode:
@@ -162,9 +163,9 @@ def test_urls_from_data_are_http_or_nothing():
 
 
 def test_russian_titles_are_marked_russian():
-    assert base.lang_of("Эмиграционные настроения: апрель 2025") == "ru"
-    assert base.lang_of("Sentiments about emigration: April 2025") == ""
-    assert base.lang_of("") == ""
+    assert lang_of("Эмиграционные настроения: апрель 2025") == "ru"
+    assert lang_of("Sentiments about emigration: April 2025") == ""
+    assert lang_of("") == ""
 
 
 def test_the_findings_box_opens_the_page_with_computed_results():
@@ -484,3 +485,36 @@ def test_a_left_aligned_title_is_the_charts_title_and_alt(figures_dir):
     assert meta["alt"].startswith("Chart: Approval rose from 60% to 87%.")
     assert "Approval rose" not in (figures_dir / "08_series-s.svg").read_text(
         encoding="utf-8").split("</metadata>", 1)[1]
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_every_verdict_has_its_own_badge_colour_with_white_text_at_4_5_to_1():
+    """Badges are white on the verdict's colour (``chasm.css``): each verdict word a class
+    (``chasm.tables.BADGES``), each class a colour of its own unless the verdicts mean the
+    same for a reader (contradicted / sources disagree), every one at WCAG AA contrast."""
+    css = (base.TEMPLATES / "chasm.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"--(\w+):\s*(#[0-9a-fA-F]{6})", css))
+    rule = dict(re.findall(r"\.badge-(\w+) \{ background: var\(--(\w+)\); \}", css))
+    assert set(rule) >= set(tables.BADGES.values())
+    for cls in set(tables.BADGES.values()):
+        contrast = (1.0 + 0.05) / (_luminance(colours[rule[cls]]) + 0.05)
+        assert contrast >= 4.5, (cls, colours[rule[cls]], round(contrast, 2))
+    shown = {verdict: colours[rule[cls]].lower() for verdict, cls in tables.BADGES.items()}
+    assert shown["inconclusive"] != shown["not testable"]
+    same = {frozenset(v for v in shown if shown[v] == c) for c in shown.values()}
+    assert all(len(group) == 1 or group == {"contradicted", "sources disagree"}
+               for group in same), same
+
+
+def test_russian_text_is_marked_as_russian_in_tables_and_source_lists():
+    shown = tables.table(pd.DataFrame({
+        "title": ["Эмиграционные настроения: апрель 2025", "Sentiments about emigration"],
+        "share": [37.0, 9.0]})).html
+    assert '<td lang="ru" data-label="title">Эмиграционные' in shown
+    assert shown.count('lang="ru"') == 1

@@ -19,7 +19,6 @@ import csv
 import hashlib
 import io as _io
 import os
-import re
 from pathlib import Path
 
 from chasm import paths, text
@@ -66,17 +65,6 @@ def csp(scripts: list[str]) -> str:
     return ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             f"script-src {hashes or chr(39) + 'none' + chr(39)}; base-uri 'none'; "
             "form-action 'none'; object-src 'none'")
-
-
-#: Unicode's Cyrillic block: text mostly in it is marked ``lang="ru"``.
-_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-def lang_of(value: str) -> str:
-    """"ru" when most letters of ``value`` are Cyrillic (a Russian title), else ""."""
-    letters = [c for c in str(value) if c.isalpha()]
-    cyrillic = sum(1 for c in letters if _CYRILLIC.match(c))
-    return "ru" if letters and cyrillic * 2 > len(letters) else ""
 
 
 def page(template: str, *, title: str, page_class: str, version: str, scripts: list[str],

@@ -18,7 +18,6 @@ from chasm.site.base import (
     SITE_TITLE,
     cff,
     citation,
-    lang_of,
     macro,
     page,
     safe_url,
@@ -27,6 +26,7 @@ from chasm.site.base import (
 )
 from chasm.site.render import chart_context, chart_min_width, split_files_paragraph
 from chasm.site.runs import Run, chrome, parameters, verdict_effect
+from chasm.text import lang_of
 
 #: The run a newcomer should read first, and the figure the landing page shows.
 START_HERE = "07_interpretation"
