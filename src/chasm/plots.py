@@ -366,8 +366,8 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
                   f"deff {formats.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
-              fontsize=9.5)
+    ax.legend(ncol=2, frameon=False, fontsize=9.5)
+    chart_file.legend_below(ax)  # clear of the axis label however few rows the chart has
     title = changes_title(res, wave1, wave2)
     ax.set_title(textwrap.fill(title, 70), fontsize=10)
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",

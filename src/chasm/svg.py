@@ -91,19 +91,21 @@ def _phone_text(fig) -> None:
                       fontsize=texts[0].get_fontsize() if texts else None)
 
 
-def _legends_under(fig) -> None:
-    """Each legend placed under everything its axes draw (tick labels, axis label), from
-    the left edge of its tick labels."""
-    renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
-        legend = ax.get_legend()
-        if legend is None:
-            continue
-        legend.set_visible(False)
-        drawn = ax.get_tightbbox(renderer).transformed(ax.transAxes.inverted())
-        legend.set_visible(True)
-        legend.set_loc("upper left")
-        legend.set_bbox_to_anchor((drawn.x0, drawn.y0 - 0.02), transform=ax.transAxes)
+def legend_below(ax, centred: bool = True) -> None:
+    """Place ``ax``'s legend 4 points under everything the axes draw (tick labels, axis
+    label), whatever the axes' height: centred under the axes, or from the left edge of its
+    tick labels (``centred`` False)."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    legend.set_visible(False)
+    drawn = ax.get_tightbbox(renderer).transformed(ax.transAxes.inverted())
+    legend.set_visible(True)
+    gap = 4 * ax.figure.dpi / 72 / ax.get_window_extent(renderer).height
+    legend.set_loc("upper center" if centred else "upper left")
+    legend.set_bbox_to_anchor((0.5 if centred else drawn.x0, drawn.y0 - gap),
+                              transform=ax.transAxes)
 
 
 def phone_svg(fig, metadata: dict, svg: str) -> str | None:
@@ -120,7 +122,8 @@ def phone_svg(fig, metadata: dict, svg: str) -> str | None:
     width, height = fig.get_size_inches()
     fig.set_size_inches(width, height + _extra_height(fig))
     for _ in range(12):
-        _legends_under(fig)
+        for ax in fig.axes:
+            legend_below(ax, centred=False)
         svg = _svg_text(fig, metadata)
         drawn, smallest = text_sizes(svg)
         target = PHONE_WIDTH_PX * smallest / MIN_TEXT_PX
