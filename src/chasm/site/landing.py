@@ -106,11 +106,9 @@ def claim_numbers(row: dict, level: str) -> str:
         text += f" ({measure})"
     p, adjusted = _value(row.get("p_value")), _value(row.get("p_adjusted"))
     if p is not None:
-        from chasm.tables import format_p
-
-        text += f"; p {'< 0.001' if p < 0.001 else '= ' + format_p(p)}"
+        text += f"; p {formats.fmt_p(p, relation=True)}"
         if adjusted is not None and adjusted != p:
-            text += (f" ({'< 0.001' if adjusted < 0.001 else format_p(adjusted)} allowing "
+            text += (f" ({formats.fmt_p(adjusted)} allowing "
                      "for rounding and the other tests)")
     return text + "."
 
@@ -275,7 +273,7 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     reading order, the further analyses and the sensitivity runs (each listed as its kind,
     ``chasm.site.runs.run_kind``), the sources, what the data cannot tell, how to cite.
     ``registers``: every register's rows by text id (the main register first)."""
-    from chasm.data import io
+    from chasm.data import load
 
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
@@ -300,5 +298,5 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
                 start=start, headline=headline, key_figure=key_figure, mains=mains,
                 analyses=analyses, sensitivity=sens, sources=listed,
                 registers=register_rows(registers or {}),
-                gaps=list(io.load_gaps().itertuples()), cff=citation())
+                gaps=list(load.load_gaps().itertuples()), cff=citation())
 
