@@ -137,13 +137,13 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
     path = Path(path)
     register = path.stem if register is None else register
     tidy = figures.load() if tidy is None else tidy
-    schema = {
+    columns = {
         "claim_id": cells.Col(cells.ident), "paragraph": cells.Col(cells.count),
         "kind": cells.Col(cells.text), "paraphrase": cells.Col(cells.text),
         "figure_ids": cells.Col(cells.text, optional=True), "rule": cells.Col(cells.ident),
         "args": cells.Col(cells.text, optional=True), "notes": cells.Col(cells.text, optional=True),
     }
-    frame = schema.read_table(path, schema, unique=("claim_id",))
+    frame = schema.read_table(path, columns, unique=("claim_id",))
     for column in ("figure_ids", "args", "notes"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     known = set(tidy["figure_id"])
