@@ -11,7 +11,8 @@ Layers, each importing only those above it in this list (``tests/e2e/test_layout
   waves, pick-all-that-apply options, breakdowns and their weights, series, methods
 - ``register``  claims registers, one per text: claims, rules, verdicts, their sensitivity
 - ``tables``    tables for people: plain headers, formats by column, links, no index
-- ``plots``     one seaborn theme, deterministic SVG figures with their CSV
+- ``svg``       a chart as a file: byte-stable SVG, text as text, metadata, a phone layout
+- ``plots``     one seaborn theme, what each chart draws, saved with its CSV
 - ``report``    what notebooks call to check parameters and show or save what they computed
 - ``site``      the reader pages from Jinja2 templates
 - ``build``     what make runs: one report per run, all or nothing, on warm kernels

@@ -1,27 +1,22 @@
-"""One seaborn theme for every figure, and deterministic SVG figures saved beside their numbers.
+"""One seaborn theme, what each chart draws, and figures saved beside their plotted numbers.
 
-Figures are written as ``<output>/figures/<run>-<name>.svg`` with the CSV of the plotted
-numbers next to them (``<run>-<name>.csv``), and shown inline as SVG. SVG output is made
-byte-stable: a fixed ``svg.hashsalt`` for element ids and no date in the metadata.
+Figures are written as ``<output>/figures/<run>-<name>.svg`` (``chasm.svg``: byte-stable, text
+as text, metadata, and a phone layout ``<run>-<name>-phone.svg`` where the chart needs one)
+with the CSV of the plotted numbers next to them (``<run>-<name>.csv``), and shown inline as
+SVG.
 """
 
 from __future__ import annotations
 
-import io as _io
-
 import pandas as pd
 
 from chasm import formats, paths, text
+from chasm import svg as chart_file
 from chasm.data import load, write
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
                   "derived": "#7a7a7a"}
-
-
-#: How every figure is written: element ids from a fixed salt (byte-stable files) and text
-#: as text, not paths (it can be read aloud, searched and measured).
-SVG_RC = {"svg.hashsalt": "chasm", "svg.fonttype": "none"}
 
 
 def theme() -> None:
@@ -30,7 +25,7 @@ def theme() -> None:
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", font_scale=0.95)
-    mpl.rcParams.update({**SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
+    mpl.rcParams.update({**chart_file.SVG_RC, "figure.dpi": 100, "figure.figsize": (7.5, 4.2),
                          **text.CHART_RC})
 
 
@@ -40,15 +35,14 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     """Save ``fig`` as SVG and ``data`` as CSV under ``figures/``; return it for display.
 
     The figure is closed so that the inline backend does not render it a second time. What is
-    returned (:class:`SavedFigure`) shows as the SVG in a notebook and carries, for the report
-    page (``chasm.site.pages``), the figure's title, alt text, source line and the paths of its SVG
+    returned (``chasm.svg.SavedFigure``) shows as the SVG in a notebook and carries, for the report
+    page (``chasm.site.render``), the figure's title, alt text, source line and the paths of its SVG
     and CSV. Each defaults to what the figure says (:func:`describe_figure`): ``title`` to the
     figure's title, ``alt`` to a sentence naming the chart's title, axes and rows, ``source``
     to the source kinds of ``data`` and the sample sizes the metadata marks as assumed.
     Chart functions should pass a ``title`` that states the finding (computed from the
     numbers, like a ``report.say`` sentence) and a ``subtitle`` naming the measure.
     """
-    import matplotlib as mpl
     import matplotlib.pyplot as plt
     import matplotlib.text
 
@@ -63,22 +57,17 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
             axis.set_ticks(axis.get_ticklocs(), [text.clean(label) for label in labels])
     described = describe_figure(fig, data)
     _drop_chart_title(fig)
-    buffer = _io.StringIO()
     meta = {"svg": f"figures/{stem}.svg", "csv": f"figures/{stem}.csv",
             "title": text.clean(title if title is not None else described["title"]),
             "alt": text.clean(alt if alt is not None else described["alt"]),
             "source": text.clean(source if source is not None else figure_source(data)),
             "subtitle": text.clean(subtitle or "")}
-    with mpl.rc_context(SVG_RC):  # whatever theme the caller set
-        fig.savefig(buffer, format="svg", bbox_inches="tight",
-                    metadata=svg_metadata(meta, run))
+    svg, phone = chart_file.save(fig, chart_file.svg_metadata(meta, run), folder, stem)
     plt.close(fig)
-    svg = buffer.getvalue()
-    tmp = folder / f".{stem}.svg.tmp"
-    tmp.write_text(svg, encoding="utf-8")
-    tmp.replace(folder / f"{stem}.svg")
+    if phone is not None:
+        meta["phone"] = f"figures/{phone}"
     write.write_csv(data, folder / f"{stem}.csv")
-    return SavedFigure(svg, meta)
+    return chart_file.SavedFigure(svg, meta)
 
 
 def _drop_chart_title(fig) -> None:
@@ -91,19 +80,6 @@ def _drop_chart_title(fig) -> None:
     if len(axes) == 1:
         axes[0].set_title("")
         axes[0].set_title("", loc="left")
-
-
-def svg_metadata(meta: dict, run: str) -> dict:
-    """What a downloaded SVG says about itself (Dublin Core in its ``<metadata>``): the
-    title stating its finding, what it shows (the alt text), its source line, the licence,
-    the page it belongs to and the project as creator; no date, so files stay
-    byte-identical. Text is drawn as text (``svg.fonttype`` none): it can be read aloud,
-    searched and measured."""
-    from chasm.site.pages import LICENCE, SITE_TITLE
-
-    return {"Date": None, "Title": meta["title"] or meta["alt"], "Description": meta["alt"],
-            "Source": meta["source"], "Rights": LICENCE, "Identifier": f"{run}.html",
-            "Creator": SITE_TITLE, "Language": "en"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,8 +366,8 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
                   f"deff {formats.fmt(deff, 2)})")
     _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False,
-              fontsize=9.5)
+    ax.legend(ncol=2, frameon=False, fontsize=9.5)
+    chart_file.legend_below(ax)  # clear of the axis label however few rows the chart has
     title = changes_title(res, wave1, wave2)
     ax.set_title(textwrap.fill(title, 70), fontsize=10)
     return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
@@ -506,7 +482,7 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
     plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
                     "high", "ci_low", "ci_high", "best"]]
-    return save_figure(fig, plotted, run, name)
+    return save_figure(fig, plotted, run, name, title=title)
 
 
 # --------------------------------------------------------------------------------------------
@@ -517,35 +493,15 @@ SOURCE_NAMES = {"essay": "the essay (REM, 2025)", "primary": "Levada Center rele
                 "secondary": "a secondary summary", "derived": "derived here"}
 
 
-class SavedFigure:
-    """A saved figure: shown as its SVG in a notebook; its ``meta`` (``svg``, ``csv``,
-    ``title``, ``alt``, ``source``) goes into the output's metadata as ``chasm``, where the
-    report page finds it."""
-
-    def __init__(self, svg: str, meta: dict):
-        self.svg = svg
-        self.meta = meta
-
-    @property
-    def data(self) -> str:
-        """The SVG as a notebook shows it (IPython's ``SVG(...).data``: the <svg> element
-        without the XML header), as ``save_figure`` returned before it carried metadata."""
-        from IPython.display import SVG
-
-        return SVG(self.svg).data
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return ({"image/svg+xml": self.data, "text/plain": self.meta["alt"]},
-                {"chasm": dict(self.meta)})
-
-
 def describe_figure(fig, data: pd.DataFrame) -> dict:
-    """The figure's title (its suptitle or first axes title) and an alt text built from what
-    the figure draws: title, each panel's axis labels, and the rows of plotted numbers."""
+    """The figure's title (its suptitle or first axes title, centred or left) and an alt text
+    built from what the figure draws: title, each panel's axis labels, and the rows of
+    plotted numbers."""
     texts = []
     suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
     axes = [ax for ax in fig.axes if ax.get_visible() and (ax.has_data() or ax.get_title())]
-    titles = [ax.get_title() for ax in axes if ax.get_title()]
+    titles = [ax.get_title() or ax.get_title(loc="left") for ax in axes
+              if ax.get_title() or ax.get_title(loc="left")]
     # a panel's title names the panel, not the chart, unless the chart has one panel
     title = (suptitle or (titles[0] if len(axes) == 1 and titles else "")).strip()
     if title:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from chasm.data import load, write
 from chasm.formats import fmt_p_table
-from chasm.text import clean
+from chasm.text import clean, lang_of
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
 #: decimal), ``p`` (a p-value), ``count`` (a whole number), ``deff`` (two decimals), ``bool``
@@ -339,6 +339,7 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
             value = cells[c][i]
             content = _link_ids(value, kinds[c])
             cls = ' class="num"' if numeric[c] else ""
+            cls += ' lang="ru"' if not numeric[c] and lang_of(value) else ""  # Russian titles
             if j == 0 and index is not None:
                 if kinds[c] == "figure" and _ID.match(value) and value not in _ANCHORS.seen:
                     _ANCHORS.seen.add(value)

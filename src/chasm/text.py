@@ -35,6 +35,11 @@ CHART_RC = {"text.parse_math": False, "text.usetex": False}
 #: How pages say that a source's publication date or title is not known (an empty cell).
 NO_DATE = "n.d."
 NO_TITLE = "title not known"
+#: What every page and every downloaded chart says about the project: its name and its licence
+#: (pages in ``chasm.site``, SVG metadata in ``chasm.plots``).
+SITE_TITLE = "The Chasm Between Us, re-examined"
+LICENCE = ("Code MIT; figures remain their publishers' (Levada Center, Rosstat, the essay), "
+           "transcribed with attribution")
 
 
 def _invisible(ch: str) -> bool:
@@ -108,3 +113,11 @@ def safe_url(url: object) -> str | None:
         return check_url(url)
     except ValueError:
         return None
+
+
+def lang_of(value: object) -> str:
+    """"ru" when most letters of ``value`` are Cyrillic (a Russian title), else "": the
+    ``lang`` a page marks the text with, so a screen reader reads it in its language."""
+    letters = [c for c in str(value) if c.isalpha()]
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    return "ru" if letters and cyrillic * 2 > len(letters) else ""

@@ -7,8 +7,9 @@ run) from ``file://`` URLs and checks, per page: no failed request (CDP
 every ``<svg>`` and ``<img>`` drawn with a non-zero size and every image decoded, and every
 local link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with the
 viewport tag honoured): the page does not scroll sideways (wide tables scroll inside their
-own box), every image has alt text and not nbconvert's default, every page has a real title
-and a link home, and the landing page shows its findings above the fold at 1280 px. A
+own box), every image has alt text and not nbconvert's default, Russian text is marked
+``lang="ru"``, every page has a real title and a link home, and the landing page shows its
+findings above the fold at 1280 px. A
 screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
 committed) for a reviewer to look at. From the landing page every finding's evidence and
 its sources' addresses are two clicks away. Every run page opens with its findings box in the
@@ -35,7 +36,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from chasm import paths
-from chasm.site import pages
+from chasm.site import base, render
 from tests.e2e._chromium import offline_chromium
 
 PAGES = sorted(paths.REPORTS.glob("*.html"))
@@ -180,7 +181,7 @@ for (const el of document.body.querySelectorAll('*')) {
 }
 const findings = document.getElementById('findings');
 const charts = [...document.querySelectorAll('figure.chart img')].map(i => ({
-  src: i.getAttribute('src'), width: i.getBoundingClientRect().width}));
+  src: i.currentSrc, width: i.getBoundingClientRect().width}));
 const hidden = [];
 for (const box of document.querySelectorAll('.table-box')) {
   const nums = [...box.querySelectorAll('td.num')];
@@ -198,6 +199,19 @@ return {scroll: doc.scrollWidth, client: doc.clientWidth, inner: window.innerWid
           s => !s.closest('[role=img][aria-label]') && !s.parentElement.closest('svg')).length,
         findings_top: findings ? findings.getBoundingClientRect().top : null,
         charts: charts, hidden_numbers: hidden,
+        unmarked_russian: (() => {
+          const out = [], walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+            const letters = n.data.match(/\\p{L}/gu) || [];
+            const cyrillic = letters.filter(c => /[\u0400-\u04FF]/.test(c)).length;
+            const lang = n.parentElement.closest('[lang]');
+            if (cyrillic > 2 && cyrillic * 2 > letters.length && !(lang && lang.lang === 'ru'))
+              out.push(n.data.trim().slice(0, 50));
+          }
+          return out; })(),
+        scrolling_charts: [...document.querySelectorAll('.chart-box')].filter(
+          b => b.scrollWidth > b.clientWidth + 1).map(
+          b => (b.querySelector('img') || b).getAttribute('src')),
         scrolling_tables: [...document.querySelectorAll('.table-box')].filter(
           b => b.scrollWidth > b.clientWidth + 1).map(
           b => (b.querySelector('caption') || b).textContent.slice(0, 60))};
@@ -222,19 +236,31 @@ def screenshot(driver, path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def layouts(browser):
-    """Every page at every width: what LAYOUT_JS saw; screenshots as a side effect."""
+def at_widths(browser):
+    """Every page loaded once at each width: what LAYOUT_JS saw and axe-core's violations
+    (injected from the vendored fixture: nothing is fetched); screenshots as a side effect.
+    One load serves the layout, the screenshot and the accessibility checks."""
+    axe = AXE.read_text(encoding="utf-8")
+    browser.set_script_timeout(60)
     seen = {}
     try:
         for width in WIDTHS:
             at_width(browser, width)
             for page in PAGES:
                 browser.get(page.as_uri())
-                seen[(page.name, width)] = browser.execute_script(LAYOUT_JS)
+                layout = browser.execute_script(LAYOUT_JS)
                 screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
+                browser.execute_script(axe)
+                seen[(page.name, width)] = {"layout": layout,
+                                            "axe": browser.execute_async_script(AXE_RUN_JS)}
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return seen
+
+
+@pytest.fixture(scope="module")
+def layouts(at_widths):
+    return {key: value["layout"] for key, value in at_widths.items()}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -250,6 +276,8 @@ def test_page_reads_at_width(layouts, page, width):
     assert all(alt and alt.strip() and DEFAULT_ALT not in alt for alt in seen["images"]), (
         f"{page.name}: images without real alt text: {seen['images']}")
     assert seen["bare_svgs"] == 0, f"{page.name}: inline SVG without a text alternative"
+    assert seen["unmarked_russian"] == [], (
+        f"{page.name}: Russian text without lang=\"ru\": {seen['unmarked_russian'][:3]}")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -260,14 +288,16 @@ def test_run_pages_open_with_their_findings_and_legible_charts(layouts, page, wi
         assert seen["findings_top"] is not None, f"{page.name} has no findings box"
         assert seen["findings_top"] < HEIGHT, (
             f"{page.name} at {width} px: the findings start at {seen['findings_top']} px")
-    for chart in seen["charts"]:
-        sizes = pages.chart_text_sizes(
-            (paths.REPORTS / chart["src"]).read_text(encoding="utf-8"))
+    for chart in seen["charts"]:  # the SVG the browser chose (a phone layout below 600 px)
+        drawn = Path(unquote(urlparse(chart["src"]).path))
+        sizes = render.chart_text_sizes(drawn.read_text(encoding="utf-8"))
         assert sizes is not None, f"{chart['src']}: its text is not text"
         shown = sizes[1] * chart["width"] / sizes[0]
-        assert shown >= pages.MIN_CHART_TEXT_PX - 0.05, (
-            f"{page.name} at {width} px: {chart['src']} text drawn at {shown:.1f} px")
-    if width < 600:  # a phone: rows stack, so no table scrolls sideways
+        assert shown >= render.MIN_CHART_TEXT_PX - 0.05, (
+            f"{page.name} at {width} px: {drawn.name} text drawn at {shown:.1f} px")
+    if width < 600:  # a phone: charts in their phone layout, table rows stacked: no scrolling
+        assert seen["scrolling_charts"] == [], (
+            f"{page.name} at {width} px: charts scrolling in their box: {seen['scrolling_charts']}")
         assert seen["scrolling_tables"] == [], (
             f"{page.name} at {width} px: tables still scrolling: {seen['scrolling_tables']}")
     if width >= 1280:
@@ -339,7 +369,8 @@ def test_the_checks_catch_what_they_look_for(browser, tmp_path):
 
 def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
     """A control page at 400 px: a wide block outside a table box scrolls the page, an image
-    without alt and one with nbconvert's default alt are seen, no title and no home link."""
+    without alt and one with nbconvert's default alt are seen, no title and no home link,
+    Russian text without ``lang="ru"``."""
     page = tmp_path / "wide.html"
     page.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
@@ -349,6 +380,7 @@ def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
         f"<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw=' alt='{DEFAULT_ALT}'>"
         "<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='>"
         "<svg width='10' height='10'><rect width='10' height='10'/></svg>"
+        "<p>Эмиграционные настроения</p><p lang='ru'>апрель 2025</p>"
         "</body></html>", encoding="utf-8")
     at_width(browser, 400)
     try:
@@ -360,6 +392,7 @@ def test_the_layout_checks_catch_what_they_look_for(browser, tmp_path):
     assert any(w.startswith("div ") for w in seen["wide"]), seen["wide"]
     assert seen["images"] == [DEFAULT_ALT, None]
     assert seen["title"] == "" and not seen["home"] and seen["bare_svgs"] == 1
+    assert seen["unmarked_russian"] == ["Эмиграционные настроения"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,22 +411,9 @@ axe.run(document, {resultTypes: ['violations']}).then(
 
 
 @pytest.fixture(scope="module")
-def axe_results(browser):
-    """axe-core's violations for every page at both widths (injected from the fixture:
-    nothing is fetched)."""
-    source = AXE.read_text(encoding="utf-8")
-    browser.set_script_timeout(60)
-    seen = {}
-    try:
-        for width in WIDTHS:
-            at_width(browser, width)
-            for page in PAGES:
-                browser.get(page.as_uri())
-                browser.execute_script(source)
-                seen[(page.name, width)] = browser.execute_async_script(AXE_RUN_JS)
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    return seen
+def axe_results(at_widths):
+    """axe-core's violations for every page at both widths (:func:`at_widths`)."""
+    return {key: value["axe"] for key, value in at_widths.items()}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -494,7 +514,7 @@ def test_the_policy_stops_javascript_links_and_inline_handlers(browser, tmp_path
     ``javascript:`` link and an ``onclick`` handler, each clicked, run nothing; the same
     page's hashed script does run."""
     allowed = "window.ran = (window.ran || []).concat(['hashed']);"
-    policy = pages.csp([allowed])
+    policy = base.csp([allowed])
     page = tmp_path / "csp.html"
     page.write_text(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -1,6 +1,6 @@
 """The pages' Content-Security-Policy stops what might slip past the text policy (chasm.text).
 
-A page written by ``chasm.site.pages`` with a ``javascript:`` link (a tab inside the scheme, as a
+A page written by ``chasm.site`` with a ``javascript:`` link (a tab inside the scheme, as a
 browser strips it), an inline event handler and a stray inline script injected into its body is
 opened in headless Chromium with the network off: clicking the link, loading the image and
 parsing the script change nothing, while the page's own script (folding the code, allowed by
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from chasm.site import pages
+from chasm.site import base
 from tests.e2e._chromium import offline_chromium
 
 INJECTED = ('<a id="bad" href="java\tscript:document.title=\'pwned-link\'">x</a>'
@@ -27,11 +27,11 @@ def browser(tmp_path_factory):
 
 
 def _document(title: str, body: str) -> str:
-    """A page as ``chasm.site.pages`` heads its pages: the site's policy for the site's own page
-    script (``pages.csp``, ``pages.script``), that script inlined after ``body``."""
-    own = pages.script("page.js")
+    """A page as ``chasm.site`` heads its pages: the site's policy for the site's own page
+    script (``base.csp``, ``base.script``), that script inlined after ``body``."""
+    own = base.script("page.js")
     return ('<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{pages.csp([own])}">'
+            f'<meta http-equiv="Content-Security-Policy" content="{base.csp([own])}">'
             f"<title>{title}</title></head><body>{body}<script>{own}</script></body></html>")
 
 

@@ -26,7 +26,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("analysis/multiresponse.py", "chasm.report"),
     ("analysis/uncertainty.py", "chasm.report"),
     ("data/figures.py", "chasm.report"),
-    ("plots.py", "chasm.site.pages"),
 }
 
 

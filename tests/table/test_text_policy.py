@@ -198,7 +198,7 @@ def test_chart_text_is_drawn_literally_and_cleaned(tmp_path, monkeypatch):
 
 
 def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
-    from chasm.site import pages
+    from chasm.site import base
 
     data = tmp_path / "data"
     raw = copy_raw(data)
@@ -208,7 +208,7 @@ def test_pages_link_only_http_urls_and_say_unknowns(tmp_path, monkeypatch):
     set_cell(path, "published", "", row=2)
     set_cell(path, "title", "", row=2)
     monkeypatch.setattr(paths, "DATA", data)
-    rows = pages.sources()
+    rows = base.sources()
     assert rows[1]["url"] == "" and rows[1]["publisher"] == "Levada Center"
     assert rows[2]["published"] == "n.d." and rows[2]["title"] == "title not known"
     assert all(r["url"] == "" or r["url"].startswith("http") for r in rows)
