@@ -30,7 +30,7 @@ run = "01_ingest"  # report name (set by make)
 
 # %%
 from chasm import report
-from chasm.data import figures, io
+from chasm.data import figures, load, write
 
 # %% [markdown]
 # ## Load inputs
@@ -38,23 +38,23 @@ from chasm.data import figures, io
 # shares lie in 0-100; ids are unique; where both a number and words are given they agree.
 
 # %%
-raw = io.load_figures()
-sources = io.load_sources()
-meta = io.load_metadata()
+raw = load.load_figures()
+sources = load.load_sources()
+meta = load.load_metadata()
 print(f"{len(raw)} figures from {raw['file'].nunique()} files, {len(sources)} sources: all valid")
 
 # %% [markdown]
 # ## Compute: the tidy table
 
 # %%
-tidy = io.tidy_figures(raw)
+tidy = load.tidy_figures(raw)
 report.show(tidy.drop(columns=["note"]), digits=1, index="figure_id")
 
 # %% [markdown]
 # ## Save outputs
 
 # %%
-print("wrote", io.write_processed(tidy, "figures"))
+print("wrote", write.write_processed(tidy, "figures"))
 
 # %% [markdown]
 # ## Where the figures come from
@@ -98,4 +98,4 @@ display(*(figures.best_sentences(tidy, sources)
 # These gaps stay visible in every report that draws conclusions.
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

@@ -46,7 +46,7 @@ import numpy as np
 
 from chasm import formats, plots, report
 from chasm.analysis import uncertainty, weights
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
@@ -56,12 +56,12 @@ level = formats.fmt_level(alpha)  # e.g. "95%"
 # ## Load inputs
 
 # %%
-meta = io.load_metadata()
+meta = load.load_metadata()
 tidy = uncertainty.select(figures.load(), meta, questions, waves, focus)
-errors = io.load_error_table()
-populations = io.load_populations()
-approval = io.load_approval()
-sources = io.load_sources()
+errors = load.load_error_table()
+populations = load.load_populations()
+approval = load.load_approval()
+sources = load.load_sources()
 whole_sample = tidy["subgroup_var"] == "all"
 report.say("{k} published figures ({w} for the whole sample, {s} for subgroups) from {q} "
            "{qs} and {v} waves.", k=len(tidy), qs="questions" if tidy["question"].nunique() > 1
@@ -237,4 +237,4 @@ report.say("{kinds} The N of {k} of the {m} "
            override="" if n is None else f" (every wave's N is set to {n} by the `n` parameter)")
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

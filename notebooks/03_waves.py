@@ -43,7 +43,7 @@ wave2 = "2025-04"  # the later wave (the essay's choice)
 # %%
 from chasm import formats, plots, report
 from chasm.analysis import plan, waves
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(wave=[wave1, wave2], deff=deff, alpha=alpha, n=n)
@@ -59,9 +59,9 @@ WAVE1, WAVE2 = str(wave1), str(wave2)
 
 # %%
 tidy = figures.load()
-meta = io.load_metadata()
+meta = load.load_metadata()
 waves.check_waves(tidy, meta, WAVE1, WAVE2)
-est = design.deff_from_error_table(io.load_error_table())
+est = design.deff_from_error_table(load.load_error_table())
 deff_used = est.deff if deff is None else float(deff)
 n1 = int(n if n is not None else meta["waves"][WAVE1]["n"])
 n2 = int(n if n is not None else meta["waves"][WAVE2]["n"])
@@ -220,7 +220,7 @@ report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} p
 # `n_g = w_g N` with the weights of `chasm.analysis.weights`.
 
 # %%
-power = waves.power_table(tidy, meta, io.load_population(), io.load_approval(), WAVE1, n1,
+power = waves.power_table(tidy, meta, load.load_population(), load.load_approval(), WAVE1, n1,
                           deff_used, alpha, margin)
 report.show(power, digits=2)
 
@@ -257,4 +257,4 @@ report.say("{k} of the {m} figures compared are second-hand ({ids}: the essay's 
            assumed="an assumption" if assumed else "as published")
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

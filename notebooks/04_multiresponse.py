@@ -40,14 +40,14 @@ n = None  # None: the wave's N from metadata/waves.yaml
 # %%
 from chasm import formats, plots, report
 from chasm.analysis import multiresponse
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
-meta = io.load_metadata()
+meta = load.load_metadata()
 multiresponse.check_question(meta, question)
 multiresponse.check_focus(meta, question, focus)
-deff_estimate = design.deff_from_error_table(io.load_error_table())
+deff_estimate = design.deff_from_error_table(load.load_error_table())
 deff_used = deff_estimate.deff if deff is None else float(deff)
 n_used = meta["waves"][wave]["n"] if n is None else n
 n_assumed = n is None and meta["waves"][wave]["n_assumed"]
@@ -68,7 +68,7 @@ report.say("Wave **{wave}**, question `{q}`. Design effect {d} ({how}); N = {n} 
 
 # %%
 tidy = figures.load()
-sources = io.load_sources()
+sources = load.load_sources()
 focus_label = meta["questions"][question]["options"][focus]["label"]
 report.show(multiresponse.options_table(tidy, meta, question), index="option")
 
@@ -202,4 +202,4 @@ report.say("{m} of the {k} figures used here are second-hand ({ids}): quoted by 
            ) if published else None
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

@@ -49,15 +49,15 @@ n = None  # None: each wave's N from metadata/waves.yaml
 from chasm import formats, plots, report
 from chasm.analysis import subgroups as bd
 from chasm.analysis import weights
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(wave=wave, deff=deff, alpha=alpha, n=n, question=question)
-meta = io.load_metadata()
-tidy, pops, approval, sources = (figures.load(), io.load_populations(), io.load_approval(),
-                                 io.load_sources())
+meta = load.load_metadata()
+tidy, pops, approval, sources = (figures.load(), load.load_populations(), load.load_approval(),
+                                 load.load_sources())
 bd.check_selection(tidy, meta, question, option, subgroup_vars, series)
-deff_used = (design.deff_from_error_table(io.load_error_table()).deff if deff is None
+deff_used = (design.deff_from_error_table(load.load_error_table()).deff if deff is None
              else float(deff))
 n_used = bd.wave_n(meta, wave, n)
 age_var = bd.age_variable(meta, subgroup_vars)
@@ -69,7 +69,7 @@ report.say("Wave **{wave}**, question `{q}`, answer '{o}', breakdowns by {vars}.
            "{c}% intervals.", wave=wave, q=question, o=option,
            vars=", ".join(subgroup_vars) or "none", d=formats.fmt(deff_used, 2),
            how="least squares from Levada's error table" if deff is None else "set by parameter",
-           n=n_used, c=round(100 * (1 - alpha)),
+           n=n_used, c=formats.level_percent(alpha),
            nhow="assumed: the sources do not state it"
            if n is None and meta["waves"][wave]["n_assumed"] else "as given")
 
@@ -318,4 +318,4 @@ report.say("{where} Second-hand: {ids}. N = {n} is {nass}. Subgroup sizes are w 
            if n is None and meta["waves"][wave]["n_assumed"] else "given")
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

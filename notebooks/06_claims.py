@@ -42,19 +42,19 @@ from IPython.display import display
 
 from chasm import formats, report
 from chasm.analysis import plan
-from chasm.data import figures, io, worded
+from chasm.data import figures, load, worded
 from chasm.register import claims, sensitivity, verdicts
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
-error_table = io.load_error_table()
+error_table = load.load_error_table()
 deff_used = deff if deff is not None else design.deff_from_error_table(error_table).deff
 pd.set_option("display.max_colwidth", None)
 report.say("Design effect **{d}** ({how}); {conf} intervals; {size}.",
            d=formats.fmt(deff_used, 2),
            how="set as a parameter" if deff is not None else "least squares fit to Levada's "
            "published error table",
-           conf=formats.fmt(100 * (1 - alpha), 0, "%"),
+           conf=formats.fmt_level_whole(alpha),
            size=f"n = {n} interviews per wave (parameter)" if n is not None else
            "each wave's n from the metadata")
 
@@ -86,10 +86,10 @@ report.show(plan.family_table(analysis), index="family")
 
 # %%
 tidy = figures.load()
-meta = io.load_metadata()
-population = io.load_population()
-approval = io.load_approval()
-sources = io.load_sources()
+meta = load.load_metadata()
+population = load.load_population()
+approval = load.load_approval()
+sources = load.load_sources()
 registers = claims.load_registers(tidy=tidy, sources=sources)
 main_text = claims.main_register(sources)
 register_in = registers[main_text]
@@ -233,7 +233,7 @@ report.say("Of the {t} figures the claims rest on, {second} are second-hand ({de
            n=", ".join(sorted({str(meta["waves"][w]["n"]) for w in assumed})))
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")
 
 # %% [markdown]
 # ## Every other text's register

@@ -37,7 +37,7 @@ from IPython.display import display
 
 from chasm import formats, report
 from chasm.analysis import plan
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.register import claims, sensitivity
 from chasm.stats import design
 
@@ -48,13 +48,13 @@ report.check_params(deff=deff, alpha=alpha, n=n)
 
 # %%
 tidy = figures.load()
-meta = io.load_metadata()
-errors = io.load_error_table()
+meta = load.load_metadata()
+errors = load.load_error_table()
 estimate = design.deff_from_error_table(errors)
 deff_used = estimate.deff if deff is None else deff
-register = claims.evaluate(claims.load_claims(tidy=tidy), tidy, meta, io.load_population(),
-                           io.load_approval(), errors, deff=deff, alpha=alpha, n=n)
-gaps = io.load_gaps()
+register = claims.evaluate(claims.load_claims(tidy=tidy), tidy, meta, load.load_population(),
+                           load.load_approval(), errors, deff=deff, alpha=alpha, n=n)
+gaps = load.load_gaps()
 analysis = plan.load_plan()
 
 # %% [markdown]

@@ -47,12 +47,12 @@ breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in eve
 # %%
 from chasm import formats, plots, report
 from chasm.analysis import plan, series
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 series.check_family_method(family_method)
-level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
+level = formats.fmt_level(alpha)  # e.g. "95%"
 
 # %% [markdown]
 # ## The series
@@ -63,10 +63,10 @@ level = f"{100 * (1 - alpha):g}%"  # e.g. "95%"
 # are not waves of the metadata, Levada's standard design size.
 
 # %%
-est = design.deff_from_error_table(io.load_error_table())
+est = design.deff_from_error_table(load.load_error_table())
 deff_used = est.deff if deff is None else float(deff)
-sel = series.select(figures.load(), io.load_approval(), io.load_metadata(), io.load_sources(),
-                    io.load_population(), question=question, option=option,
+sel = series.select(figures.load(), load.load_approval(), load.load_metadata(), load.load_sources(),
+                    load.load_population(), question=question, option=option,
                     subgroup_var=subgroup_var, subgroup=subgroup, waves=waves, n=n,
                     standard_n=int(est.n))
 report.say("{overview} {n_note} Design effect **{d}** ({choice}), {level} intervals, "
@@ -93,7 +93,7 @@ report.say("{s}", s=series.too_few_sentence(sel))
 
 # %%
 ranked = figures.best_choices(sel.figures.drop(columns=["best"], errors="ignore"))
-report.say("{s}", s=figures.ranking_sentence(ranked, sel.figures, io.load_sources())
+report.say("{s}", s=figures.ranking_sentence(ranked, sel.figures, load.load_sources())
            if len(ranked) else
            "Every wave of this series has one figure: no ranking of sources decides anything.")
 
@@ -143,7 +143,7 @@ series.robust_view(trend)
 # month.
 
 # %%
-meta = io.load_metadata()
+meta = load.load_metadata()
 declared = plan.wave_tests(plan.load_plan(meta=meta), figures.load(), meta, deff_used, n, alpha)
 changes = series.adjacent_changes(sel, deff_used, alpha, family_method, declared)
 report.say("{s} {long}", s=series.changes_sentence(changes, alpha, family_method),
@@ -197,4 +197,4 @@ print("wrote", report.save_table(series.key_numbers(sel, shares, changes, trend,
 # independent samples of the stated N, and one design effect for every wave.
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

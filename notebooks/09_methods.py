@@ -47,7 +47,7 @@ breakdown = "putin_approval"  # breakdown variable of the composition analysis
 # %%
 from chasm import formats, report
 from chasm.analysis import methods, plan
-from chasm.data import figures, io
+from chasm.data import figures, load
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
@@ -59,9 +59,9 @@ level = formats.fmt_level(alpha)  # e.g. "95%"
 # %%
 analysis = plan.load_plan()
 tidy = figures.load()
-meta = io.load_metadata()
-approval = io.load_approval()
-est = design.deff_from_error_table(io.load_error_table())
+meta = load.load_metadata()
+approval = load.load_approval()
+est = design.deff_from_error_table(load.load_error_table())
 deff_used = est.deff if deff is None else float(deff)
 tests = methods.comparisons(analysis, tidy, meta, deff_used, n, role)
 report.say("Comparisons examined: the plan's **{role}** ones ({ids}). Design effect **{d}** "
@@ -100,7 +100,7 @@ report.show(post, digits=3, index="comparison_id")
 
 # %%
 taus = methods.tau_table(tests, role, alpha)
-monthly = methods.tracker_series(approval, meta, io.load_sources(), io.load_population(),
+monthly = methods.tracker_series(approval, meta, load.load_sources(), load.load_population(),
                                  tracker_option, int(est.n))
 tracker = methods.tracker_tau(monthly, deff_used)
 report.say("{s}", s=methods.tau_sentence(taus, tracker, tracker_option))
@@ -167,4 +167,4 @@ print("wrote", report.save_table(methods.key_numbers(post, taus, tracker, design
 # months publish.
 
 # %%
-report.show(io.load_gaps(), index="id")
+report.show(load.load_gaps(), index="id")

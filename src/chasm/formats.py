@@ -38,18 +38,32 @@ def fmt_signed(value: float, digits: int = 1) -> str:
         return f"{0:.{digits}f}"
     return text.replace("-", "−")
 
+#: The smallest p-value written as a number: below it every style writes "< 0.001" (or
+#: "<0.001" in a table cell) rather than a rounded zero, which would read as certainty.
+P_FLOOR = 0.001
+
+
 def fmt_p(value: float, relation: bool = False) -> str:
     """A p-value for prose: "0.012", "< 0.001", "–" if NaN; with ``relation`` "= 0.012".
 
-    Used by 03_waves ("p = 0.012", "Holm-adjusted 0.060"): three decimals, and "< 0.001" rather
-    than a rounded zero, which would read as certainty. ``relation`` adds the "= " a sentence
+    Used by 03_waves ("p = 0.012", "Holm-adjusted 0.060") and the landing page's key results:
+    three decimals, and "< 0.001" below :data:`P_FLOOR`. ``relation`` adds the "= " a sentence
     needs after "p" (the "<" case carries its own relation).
     """
     if value is None or pd.isna(value):
         return "–"
-    if value < 0.001:
+    if value < P_FLOOR:
         return "< 0.001"
     return f"= {value:.3f}" if relation else f"{value:.3f}"
+
+
+def fmt_p_table(value: object, missing: str = "–") -> str:
+    """A p-value in a table cell (``chasm.tables``, kind ``p``): "<0.001" without the space
+    prose puts in (a narrow column), else three decimals; ``missing`` if there is none."""
+    if value is None or value == "" or pd.isna(value):
+        return missing
+    value = float(value)
+    return "<0.001" if value < P_FLOOR else f"{value:.3f}"
 
 def fmt_pct_compact(value: float) -> str:
     """A share for a headline without needless digits: "37%", "37.5%" (one decimal at most).
@@ -75,6 +89,18 @@ def fmt_level(alpha: float) -> str:
     writes its level with ``fmt(100 * (1 - alpha), 0, "%")``, which would show "98%").
     """
     return fmt_short(100 * (1 - alpha), "%")
+
+
+def level_percent(alpha: float) -> int:
+    """The confidence level in whole percent (95 for ``alpha`` 0.05): the second named style,
+    for 04/05/06's prose ("95% interval"), which rounds a level such as 97.5% to 98 where
+    :func:`fmt_level` keeps it exact. Both agree at every usual level (90, 95, 99%)."""
+    return round(100 * (1 - alpha))
+
+
+def fmt_level_whole(alpha: float) -> str:
+    """:func:`level_percent` with its sign: alpha 0.05 -> "95%"."""
+    return f"{level_percent(alpha)}%"
 
 def fmt_deff_column(deff: float, levada: float) -> str:
     """A column name of 02_uncertainty's design-effect sensitivity table: "deff 1.90", with
@@ -128,6 +154,12 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
     out = f"{row['figure_id']} {text} {fmt_evidence_range(row['low'], row['high'])}"
     return out + (f" ({row['source_kind']})" if kind else "")
 
+#: The name prose gives each multiplicity method of ``chasm.stats.multiplicity`` (the methods
+#: data/plan.yaml may name).
+METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+
+
 def fmt_method(method: str) -> str:
-    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg"."""
-    return {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}.get(str(method), str(method))
+    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg" (the name as
+    given if it has none)."""
+    return METHOD_NAMES.get(str(method), str(method))

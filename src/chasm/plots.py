@@ -12,7 +12,7 @@ import io as _io
 import pandas as pd
 
 from chasm import formats, paths, text
-from chasm.data import io
+from chasm.data import load, write
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -77,7 +77,7 @@ def save_figure(fig, data: pd.DataFrame, run: str, name: str, *, alt: str | None
     tmp = folder / f".{stem}.svg.tmp"
     tmp.write_text(svg, encoding="utf-8")
     tmp.replace(folder / f"{stem}.svg")
-    io.write_csv(data, folder / f"{stem}.csv")
+    write.write_csv(data, folder / f"{stem}.csv")
     return SavedFigure(svg, meta)
 
 
@@ -572,7 +572,7 @@ def source_outlets(data: pd.DataFrame) -> list[str]:
     tidy = figures.load()
     source_of = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
     kind_of = dict(zip(tidy["figure_id"], tidy["source_kind"], strict=True))
-    names = figures.outlets(io.load_sources())
+    names = figures.outlets(load.load_sources())
     return list(dict.fromkeys(f"{names.get(source_of[i], source_of[i])} ({kind_of[i]})"
                               for i in ids if i in source_of))
 
@@ -592,7 +592,7 @@ def figure_source(data: pd.DataFrame) -> str:
     if "derived" in kinds:
         names.append(SOURCE_NAMES["derived"])
     line = "Source: " + ("; ".join(names) if names else "the published figures in data/raw")
-    waves = io.load_metadata()["waves"]
+    waves = load.load_metadata()["waves"]
     named = ({str(w) for w in data["wave"].dropna()} & set(waves)) if "wave" in data else set()
     assumed = sorted({int(w["n"]) for key, w in waves.items()
                       if w.get("n_assumed") and (not named or key in named)})

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from chasm import paths
-from chasm.data import io
+from chasm.data import load, write
 
 
 class ParameterError(ValueError):
@@ -38,7 +38,7 @@ def check_params(wave: str | Iterable[str] | None = None, deff: float | None = N
 
     ``wave`` may be one wave id or several; waves and questions must exist in the metadata.
     """
-    meta = io.load_metadata()
+    meta = load.load_metadata()
     if wave is not None:
         waves = list(wave) if isinstance(wave, Iterable) and not isinstance(wave, str) else [wave]
         for w in waves:
@@ -152,7 +152,7 @@ def markup(text: str):
 
 def save_table(frame: pd.DataFrame, run: str) -> str:
     """Write ``reports/tables/<run>.csv`` (key numbers of a report); return its project path."""
-    path = io.write_csv(frame, paths.tables_dir() / f"{run}.csv")
+    path = write.write_csv(frame, paths.tables_dir() / f"{run}.csv")
     return paths.relative(paths.REPORTS / "tables" / path.name)
 
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from chasm.data import io
+from chasm.data import load, write
+from chasm.formats import fmt_p_table
 from chasm.text import clean
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
@@ -183,14 +184,6 @@ def _missing(value: object) -> bool:
         return False
 
 
-def format_p(value: object) -> str:
-    """A p-value in a table: "<0.001", else three decimals; a dash if missing."""
-    if _missing(value):
-        return MISSING
-    value = float(value)
-    return "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
 def _number(value: float, digits: int) -> str:
     text = f"{value:,.{digits}f}"
     if float(value) == 0 or text.strip("-0.,") == "":
@@ -203,7 +196,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
     values = list(series)
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     if kind == "p":
-        return [format_p(v) for v in values]
+        return [MISSING if _missing(v) else fmt_p_table(v) for v in values]
     if kind == "bool" or (kind is None and pd.api.types.is_bool_dtype(series)):
         return [MISSING if _missing(v) else ("yes" if bool(v) else "no") for v in values]
     if numeric and kind in ("share", "count", "deff", None):
@@ -283,7 +276,7 @@ def as_words(value: object) -> object:
 def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
     answer is looked up in its row's question if the table has one, else in any question."""
-    meta = io.load_metadata()
+    meta = load.load_metadata()
 
     def labels(column: str, parent: str, families: dict, members: str) -> list:
         anywhere: dict[str, str] = {}
@@ -313,7 +306,7 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
 
 def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Table:
     """``frame`` as a report shows it (module docstring); ``index`` is the row-header column."""
-    csv = io.csv_text(frame)
+    csv = write.csv_text(frame)
     found = shared(frame)
     if found is not None:
         what, href = found

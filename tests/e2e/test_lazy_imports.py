@@ -39,7 +39,8 @@ def heavy_imports(modules: list[str]) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("modules", [
-    ["chasm", "chasm.paths", "chasm.data.io", "chasm.data.worded", "chasm.report"],
+    ["chasm", "chasm.paths", "chasm.data.cells", "chasm.data.schema", "chasm.data.load",
+     "chasm.data.write", "chasm.data.worded", "chasm.report"],
     ["chasm.build"],
     ["chasm.stats", "chasm.stats._validate"],
 ], ids=["package-core", "build", "stats-core"])

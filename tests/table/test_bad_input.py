@@ -1,7 +1,8 @@
 """Bad-input corpus: each case breaks one thing in a copy of ``data/raw`` and names the error.
 
 Every case copies the real ``data/raw`` tree to a temporary folder, applies one mutation to one
-file and calls the loader that reads it. The loader must raise :class:`chasm.data.io.RawDataError`
+file and calls the loader that reads it. The loader must raise
+:class:`chasm.data.schema.RawDataError`
 whose message starts with ``<file>, line <n>, column '<c>': value '<v>'`` (CSV) or
 ``<file>, line <n>, key '<k>': value '<v>'`` (YAML; the parts that apply) followed by the
 reason, the value quoted as the file writes it. The expected messages are data: the table
@@ -30,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from chasm import paths
-from chasm.data import io
+from chasm.data import load, schema
 from chasm.register import claims
 
 ESSAY = "essay_figures.csv"
@@ -714,18 +715,18 @@ def corrected_figure(raw: Path) -> None:
 EVOLUTIONS = {"as_committed": [], "grown": [new_wave_first, corrected_figure]}
 
 
-def load(raw: Path, file: str):
+def load_file(raw: Path, file: str):
     """Call the loader that reads ``file`` of the raw tree ``raw``."""
     if file.endswith("_figures.csv"):
-        return io.load_figures(raw=raw)
+        return load.load_figures(raw=raw)
     if file == GAPS:
-        return io.load_gaps(raw / GAPS)
+        return load.load_gaps(raw / GAPS)
     if file.startswith("metadata/"):
-        return io.load_metadata(raw / "metadata")
+        return load.load_metadata(raw / "metadata")
     if file == CLAIMS:
-        return claims.load_claims(raw / CLAIMS, tidy=io.tidy_figures(io.load_figures(raw=raw)))
-    loader = {SOURCES: io.load_sources, POPULATION: io.load_population,
-              APPROVAL: io.load_approval, ERRORS: io.load_error_table}[file]
+        return claims.load_claims(raw / CLAIMS, tidy=load.tidy_figures(load.load_figures(raw=raw)))
+    loader = {SOURCES: load.load_sources, POPULATION: load.load_population,
+              APPROVAL: load.load_approval, ERRORS: load.load_error_table}[file]
     return loader(raw / file)
 
 
@@ -777,7 +778,7 @@ def test_the_corpus_is_large_and_ids_are_unique():
 def test_an_unmutated_copy_loads(tmp_path, file, evolution):
     """The cases fail because of their mutation, not because the copy is unreadable (nor
     because the data grew)."""
-    assert len(load(copy_raw(tmp_path, evolution), file)) > 0
+    assert len(load_file(copy_raw(tmp_path, evolution), file)) > 0
 
 
 def test_the_grown_data_moved_lines_and_a_figure(tmp_path):
@@ -801,8 +802,8 @@ def test_bad_input_is_named(tmp_path, case, evolution):
         info = {**info, "more": info["ncols"] + 1, "fewer": info["ncols"] - 2}
     if case.id == "questions_yes_as_a_key":
         info = {**info, "parent": info["path"].rsplit(".", 1)[0]}
-    with pytest.raises(io.RawDataError) as caught:
-        load(raw, case.via or case.file)
+    with pytest.raises(schema.RawDataError) as caught:
+        load_file(raw, case.via or case.file)
     err = caught.value
     message = str(err)
     prefix, line, column, key = expected(target, case, info)

@@ -14,7 +14,7 @@ from scipy.stats import norm
 
 from chasm import paths
 from chasm.analysis import plan
-from chasm.data import figures, io, worded
+from chasm.data import figures, load, schema, worded
 from chasm.register import claims, rules
 from chasm.register.claims import Claim, load_claims
 from chasm.stats.frechet import paired_difference
@@ -26,8 +26,8 @@ DEFF = 1.9
 @pytest.fixture(scope="module")
 def inputs():
     """Metadata, population, approval and error table of the project (small, read once)."""
-    return {"meta": io.load_metadata(), "population": io.load_population(),
-            "approval": io.load_approval(), "error_table": io.load_error_table()}
+    return {"meta": load.load_metadata(), "population": load.load_population(),
+            "approval": load.load_approval(), "error_table": load.load_error_table()}
 
 
 def fig(fid: str, text: str, wave: str = "2025-04", option: str = "traitors",
@@ -186,7 +186,7 @@ def test_load_claims_errors_name_line_and_column(tmp_path, line, column, message
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "C00,1,qualitative,ok,,not_testable,,fine\n" + line + "\n",
                     encoding="utf-8")
-    with pytest.raises(io.RawDataError) as err:
+    with pytest.raises(schema.RawDataError) as err:
         load_claims(path, tidy=figures.load())
     assert "line 3" in str(err.value)
     assert f"column '{column}'" in str(err.value)
@@ -197,7 +197,7 @@ def test_load_claims_duplicate_id(tmp_path):
     path = tmp_path / "claims.csv"
     path.write_text(HEADER + "C01,1,figure,x,E01,figure,,\nC01,1,figure,x,E02,figure,,\n",
                     encoding="utf-8")
-    with pytest.raises(io.RawDataError, match="line 3.*duplicate id"):
+    with pytest.raises(schema.RawDataError, match="line 3.*duplicate id"):
         load_claims(path, tidy=figures.load())
 
 
@@ -525,7 +525,7 @@ def test_changing_one_raw_figure_flips_exactly_its_verdicts(inputs, tmp_path):
     shutil.copytree(paths.RAW, raw)
 
     def evaluate() -> pd.Series:
-        tidy = io.tidy_figures(io.load_figures(raw=raw))
+        tidy = load.tidy_figures(load.load_figures(raw=raw))
         register = load_claims(paths.DATA / "claims" / "essay-chasm-2025.csv", tidy=tidy)
         return run(inputs, tidy, *register, deff=None)["verdict"]
 
@@ -544,7 +544,7 @@ def test_changing_one_raw_figure_flips_exactly_its_verdicts(inputs, tmp_path):
     assert "C13" in changed
     assert after["C13"] == "inconclusive"
     # provenance moves apart from the verdicts: E01 43% no longer agrees with "a third"
-    tidy = io.tidy_figures(io.load_figures(raw=raw))
+    tidy = load.tidy_figures(load.load_figures(raw=raw))
     from chasm.register.verdicts import provenance
 
     assert provenance(tidy, ["E01", "S01"]).endswith("E01/S01 disagree")

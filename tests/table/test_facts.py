@@ -1,4 +1,4 @@
-"""Facts a schema cannot say, every problem of a file at once, and size limits (chasm.data.io).
+"""Facts a schema cannot say, every problem of a file at once, and size limits (chasm.data.load).
 
 Each case copies ``data/raw`` as it is to a temporary folder and mutates a row found by its
 content (never by a fixed line number), so that adding data changes no test here.
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chasm import paths
-from chasm.data import io, worded
+from chasm.data import cells, load, schema, worded
 
 
 def copy_raw(tmp_path: Path) -> Path:
@@ -55,7 +55,7 @@ def line_of(path: Path, text: str) -> int:
 
 def edit_figure(raw: Path, figure_id: str, **cells: str) -> Path:
     """Set ``cells`` of the figure ``figure_id`` in whichever figures file holds it."""
-    for path in io.figure_files(raw):
+    for path in load.figure_files(raw):
         header, rows = read_rows(path)
         for row in rows:
             if row["figure_id"] == figure_id:
@@ -70,12 +70,12 @@ def edit_figure(raw: Path, figure_id: str, **cells: str) -> Path:
 # --------------------------------------------------------------------------------------------
 def test_a_source_giving_one_cell_twice_is_refused_naming_both_lines(tmp_path):
     raw = copy_raw(tmp_path)
-    path = io.figure_files(raw)[0]
+    path = load.figure_files(raw)[0]
     header, rows = read_rows(path)
     copy = {**rows[0], "figure_id": rows[0]["figure_id"] + "dup"}
     write_rows(path, header, rows + [copy])
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     last = len(rows) + 2
     assert f"line {last}, column 'figure_id'" in message
@@ -89,13 +89,13 @@ def test_a_source_giving_one_cell_twice_is_refused_naming_both_lines(tmp_path):
 def _single_choice_group(raw: Path):
     """A group (source, wave, question, subgroup) of a single-choice question with at least
     two options in the data as they are, and the figures of that group."""
-    figures = io.load_figures(raw)
-    meta = io.load_metadata(raw / "metadata")
+    figures = load.load_figures(raw)
+    meta = load.load_metadata(raw / "metadata")
     single = [q for q, spec in meta["questions"].items() if spec["response"] == "single"]
     keys = ["source_id", "wave", "question", "subgroup_var", "subgroup"]
-    for _, cells in figures[figures["question"].isin(single)].groupby(keys):
-        if len(cells) >= 2:
-            return cells
+    for _, group in figures[figures["question"].isin(single)].groupby(keys):
+        if len(group) >= 2:
+            return group
     pytest.skip("no single-choice question with two options in one group in the data")
 
 
@@ -113,8 +113,8 @@ def test_single_choice_options_summing_above_100_beyond_rounding_are_refused(tmp
     assert 0 <= value <= 100
     target = cells.iloc[0]
     _set_value(raw, target["figure_id"], value)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     assert "sum above 100 even at the low end" in message
     for _, row in cells.iterrows():
@@ -131,9 +131,9 @@ def test_single_choice_sums_at_or_below_100_plus_rounding_pass(tmp_path):
     boundary = 100 - others + 0.5
     if boundary == round(boundary) and 0 <= boundary <= 100:
         _set_value(raw, cells.iloc[0]["figure_id"], boundary)
-        io.load_figures(raw)
+        load.load_figures(raw)
     _set_value(raw, cells.iloc[0]["figure_id"], 1)
-    io.load_figures(raw)
+    load.load_figures(raw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,13 +143,13 @@ def _add_wave(raw: Path, wave: str) -> None:
     path = raw / "metadata" / "waves.yaml"
     path.write_text(path.read_text(encoding="utf-8") + f"{wave}:\n  label: added wave\n"
                     "  fieldwork: null\n  n: 1600\n  n_assumed: true\n", encoding="utf-8")
-    io._metadata_cached.cache_clear()  # metadata are read once per process and folder
+    load._metadata_cached.cache_clear()  # metadata are read once per process and folder
 
 
 def test_a_figure_whose_source_was_published_before_its_wave_is_refused(tmp_path):
     raw = copy_raw(tmp_path)
-    figures = io.load_figures(raw)
-    sources = io.load_sources(raw / "sources.csv").set_index("source_id")
+    figures = load.load_figures(raw)
+    sources = load.load_sources(raw / "sources.csv").set_index("source_id")
     newest = max(int(p[:4]) for p in sources["published"].dropna())
     published = figures["source_id"].map(sources["published"])
     # a figure whose source leaves room for a wave a year later, before the newest source
@@ -159,11 +159,11 @@ def test_a_figure_whose_source_was_published_before_its_wave_is_refused(tmp_path
     row = early.iloc[0]
     published = sources.loc[row["source_id"], "published"]
     wave = f"{int(published[:4]) + 1}-01"
-    if wave not in io.load_metadata(raw / "metadata")["waves"]:
+    if wave not in load.load_metadata(raw / "metadata")["waves"]:
         _add_wave(raw, wave)
     edit_figure(raw, row["figure_id"], wave=wave)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     assert f"line {int(row['line'])}, column 'source_id'" in message
     assert f"was published {published}" in message and f"wave {wave}" in message
@@ -171,12 +171,12 @@ def test_a_figure_whose_source_was_published_before_its_wave_is_refused(tmp_path
 
 def test_a_wave_after_the_newest_source_is_refused_with_its_line(tmp_path):
     raw = copy_raw(tmp_path)
-    sources = io.load_sources(raw / "sources.csv")
+    sources = load.load_sources(raw / "sources.csv")
     newest = max(int(p[:4]) for p in sources["published"].dropna())
     wave = f"{newest + 3}-06"
     _add_wave(raw, wave)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     path = raw / "metadata" / "waves.yaml"
     assert f"waves.yaml, line {line_of(path, wave + ':')}, key '{wave}'" in message
@@ -191,7 +191,7 @@ def test_an_unknown_publication_date_is_allowed_and_checked_by_nothing(tmp_path)
         row["published"] = ""
         row["title"] = ""
     write_rows(path, header, rows)
-    assert len(io.load_figures(raw))
+    assert len(load.load_figures(raw))
 
 
 @pytest.mark.parametrize("written", ["2025-13", "2025-02-30", "May 2025", "25"])
@@ -201,9 +201,9 @@ def test_a_publication_date_must_be_a_date(tmp_path, written):
     header, rows = read_rows(path)
     rows[0]["published"] = written
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError, match=rf"line 2, column 'published': value "
+    with pytest.raises(schema.RawDataError, match=rf"line 2, column 'published': value "
                        rf"'{re.escape(written)}'"):
-        io.load_sources(path)
+        load.load_sources(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,8 +217,8 @@ def test_an_approval_month_summing_to_150_is_refused(tmp_path):
              if r["disapprove"] and r["no_answer"] and float(r["approve"]) <= 50)
     rows[i]["approve"] = f"{float(rows[i]['approve']) + 50:g}"
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_approval(path)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_approval(path)
     assert f"line {i + 2}," in str(info.value)
     assert "not 100 within rounding" in str(info.value)
 
@@ -231,11 +231,11 @@ def test_approval_rows_pass_exactly_when_they_can_sum_to_100(tmp_path_factory, a
     path = tmp_path_factory.mktemp("approval") / "putin_approval_monthly.csv"
     path.write_text("month,approve,disapprove,no_answer,source_id,note\n"
                     f"2020-01,{a},{d},{'' if na is None else na},x,\n", encoding="utf-8")
-    frame = io._read_table(path, {c: io.Col(lambda v: v, optional=True) for c in
-                                  ("month", "approve", "disapprove", "no_answer", "source_id",
+    frame = schema.read_table(path, {c: cells.Col(lambda v: v, optional=True) for c in
+                                     ("month", "approve", "disapprove", "no_answer", "source_id",
                                    "note")})
     possible = abs(a + d + na - 100) <= 1.5 if na is not None else a + d <= 101
-    assert (not io._approval_sum_problems(path, frame)) == possible
+    assert (not load._approval_sum_problems(path, frame)) == possible
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,8 +254,8 @@ def test_absurd_numbers_in_the_error_table_are_named_by_line(tmp_path, column, v
     header, rows = read_rows(path)
     rows[-1][column] = value
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_error_table(path)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_error_table(path)
     assert str(info.value).endswith(f"line {len(rows) + 1}, column '{column}': value "
                                     f"'{value}': " + str(info.value).split(": ")[-1])
     assert says in str(info.value)
@@ -267,9 +267,9 @@ def test_an_error_table_mixing_sample_sizes_is_refused(tmp_path):
     header, rows = read_rows(path)
     rows[-1]["sample_n"] = str(int(rows[0]["sample_n"]) + 1)
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError, match=rf"line {len(rows) + 1}, column 'sample_n'.*"
+    with pytest.raises(schema.RawDataError, match=rf"line {len(rows) + 1}, column 'sample_n'.*"
                        "one sample size"):
-        io.load_error_table(path)
+        load.load_error_table(path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ def _drop_approval_month(raw: Path, wave: str) -> Path:
     assert "approval_month" in block
     text = text.replace(block, re.sub(r"(?m)^  approval_month: .*\n", "", block))
     path.write_text(text, encoding="utf-8")
-    io._metadata_cached.cache_clear()
+    load._metadata_cached.cache_clear()
     return path
 
 
@@ -290,8 +290,8 @@ def _approval_waves(raw: Path) -> tuple[set[str], set[str]]:
     """Waves with figures broken down by approval, and the other waves."""
     from chasm.analysis.uncertainty import APPROVAL_VARIABLE
 
-    figures = io.load_figures(raw)
-    waves = set(io.load_metadata(raw / "metadata")["waves"])
+    figures = load.load_figures(raw)
+    waves = set(load.load_metadata(raw / "metadata")["waves"])
     broken_down = set(figures.loc[figures["subgroup_var"] == APPROVAL_VARIABLE, "wave"])
     return broken_down, waves - broken_down
 
@@ -302,8 +302,8 @@ def test_a_wave_without_an_approval_breakdown_needs_no_approval_month(tmp_path):
     if not others:
         pytest.skip("every wave has an approval breakdown")
     _drop_approval_month(raw, others[0])
-    assert len(io.load_figures(raw))
-    io.load_approval(raw / "putin_approval_monthly.csv")
+    assert len(load.load_figures(raw))
+    load.load_approval(raw / "putin_approval_monthly.csv")
 
 
 def test_a_wave_with_an_approval_breakdown_but_no_approval_month_is_refused(tmp_path):
@@ -312,8 +312,8 @@ def test_a_wave_with_an_approval_breakdown_but_no_approval_month_is_refused(tmp_
     if not needing:
         pytest.skip("no wave has an approval breakdown")
     path = _drop_approval_month(raw, needing[0])
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     assert f"waves.yaml, line {line_of(path, needing[0] + ':')}, key '{needing[0]}'" in message
     assert "no approval_month" in message
@@ -324,14 +324,14 @@ def test_a_wave_with_an_approval_breakdown_but_no_approval_month_is_refused(tmp_
 # --------------------------------------------------------------------------------------------
 def test_every_problem_of_a_figures_file_is_reported_at_once(tmp_path):
     raw = copy_raw(tmp_path)
-    path = io.figure_files(raw)[0]
+    path = load.figure_files(raw)[0]
     header, rows = read_rows(path)
     rows[0]["value_pct"] = "abc"
     rows[1]["wave"] = "March"
     rows[2]["source_id"] = ""
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     message = str(info.value)
     assert message.startswith("3 problems in the data:")
     for line, column in ((2, "value_pct"), (3, "wave"), (4, "source_id")):
@@ -341,13 +341,13 @@ def test_every_problem_of_a_figures_file_is_reported_at_once(tmp_path):
 
 def test_problems_in_several_files_and_checks_are_reported_together(tmp_path):
     raw = copy_raw(tmp_path)
-    files = io.figure_files(raw)
+    files = load.figure_files(raw)
     for path in files[:2]:
         header, rows = read_rows(path)
         rows[0]["question"] = "no_such_question"
         write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_figures(raw)
     assert {Path(p.path).name for p in info.value.problems} == {f.name for f in files[:2]}
 
 
@@ -358,12 +358,12 @@ def test_more_problems_than_the_limit_are_counted(tmp_path):
     for row in rows:
         row["approve"] = "x"
     write_rows(path, header, rows)
-    with pytest.raises(io.RawDataError) as info:
-        io.load_approval(path)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_approval(path)
     message = str(info.value).splitlines()
     assert len(info.value.problems) == len(rows)
-    assert len(message) == 1 + io.MAX_PROBLEMS + 1
-    assert message[-1] == f"  ... and {len(rows) - io.MAX_PROBLEMS} more (fix these first)"
+    assert len(message) == 1 + schema.MAX_PROBLEMS + 1
+    assert message[-1] == f"  ... and {len(rows) - schema.MAX_PROBLEMS} more (fix these first)"
 
 
 def test_every_problem_of_a_metadata_file_is_reported_at_once(tmp_path):
@@ -374,8 +374,8 @@ def test_every_problem_of_a_metadata_file_is_reported_at_once(tmp_path):
     path.write_text(text, encoding="utf-8")
     count = text.count("  n: many")
     assert count >= 2
-    with pytest.raises(io.RawDataError) as info:
-        io.load_metadata(raw / "metadata")
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_metadata(raw / "metadata")
     assert len(info.value.problems) == count
     assert all(p.key.endswith(".n") for p in info.value.problems)
 
@@ -390,17 +390,17 @@ def test_a_50_MB_data_file_is_refused_fast(tmp_path, name):
     with open(path, "ab") as fh:
         fh.truncate(50_000_000)  # sparse: the check must not read it
     start = time.perf_counter()
-    with pytest.raises(io.RawDataError, match=r"is 50,000,000 bytes, above the limit"):
+    with pytest.raises(schema.RawDataError, match=r"is 50,000,000 bytes, above the limit"):
         if name.endswith(".csv"):
-            io.load_figures(raw)
+            load.load_figures(raw)
         else:
-            io.load_metadata(raw / "metadata")
+            load.load_metadata(raw / "metadata")
     assert time.perf_counter() - start < 5
 
 
 def test_the_committed_data_files_are_well_below_the_limit():
     for path in list(paths.RAW.rglob("*.csv")) + list(paths.RAW.rglob("*.yaml")):
-        assert path.stat().st_size < io.MAX_FILE_BYTES / 10, path
+        assert path.stat().st_size < schema.MAX_FILE_BYTES / 10, path
 
 
 def test_problems_of_several_metadata_files_are_reported_together(tmp_path):
@@ -411,7 +411,7 @@ def test_problems_of_several_metadata_files_are_reported_together(tmp_path):
         key = "n_assumed" if name == "waves" else "response"
         assert f"  {key}: " in text
         path.write_text(text.replace(f"  {key}: ", f"  {key}_typo: ", 1), encoding="utf-8")
-    with pytest.raises(io.RawDataError) as info:
-        io.load_metadata(raw / "metadata")
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_metadata(raw / "metadata")
     assert {Path(p.path).name for p in info.value.problems} == {"waves.yaml", "questions.yaml"}
     assert all("did you mean" in str(p) for p in info.value.problems)

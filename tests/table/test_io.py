@@ -1,26 +1,26 @@
-"""Loading the real raw files, and the tidy table built from them (chasm.data.io,
+"""Loading the real raw files, and the tidy table built from them (chasm.data.load,
 chasm.data.figures)."""
 
 import pandas as pd
 import pytest
 
 from chasm import paths
-from chasm.data import figures, io
+from chasm.data import cells, figures, load, schema
 
 
 @pytest.fixture(scope="module")
 def tidy():
-    return io.tidy_figures(io.load_figures())
+    return load.tidy_figures(load.load_figures())
 
 
 def test_every_raw_file_loads():
-    assert len(io.load_sources()) >= 10
-    assert len(io.load_error_table()) == 7
-    assert io.load_population()["age"].tolist() == list(range(101))
-    assert io.load_approval()["month"].is_unique
-    assert len(io.load_fieldwork()) == 4
-    assert set(io.load_metadata()) == {"questions", "waves", "subgroups"}
-    assert len(io.load_gaps()) >= 5
+    assert len(load.load_sources()) >= 10
+    assert len(load.load_error_table()) == 7
+    assert load.load_population()["age"].tolist() == list(range(101))
+    assert load.load_approval()["month"].is_unique
+    assert len(load.load_fieldwork()) == 4
+    assert set(load.load_metadata()) == {"questions", "waves", "subgroups"}
+    assert len(load.load_gaps()) >= 5
 
 
 def test_raw_figures_are_copied_unchanged_from_shared():
@@ -33,10 +33,10 @@ def test_raw_figures_are_copied_unchanged_from_shared():
 
 
 def test_tidy_table_has_one_row_per_figure(tidy):
-    raw = io.load_figures()
+    raw = load.load_figures()
     assert len(tidy) == len(raw)
     assert tidy["figure_id"].is_unique
-    assert set(tidy["source_kind"]) <= set(io.SOURCE_KINDS)
+    assert set(tidy["source_kind"]) <= set(load.SOURCE_KINDS)
     assert (tidy["low"] <= tidy["high"]).all()
     has_point = tidy["point"].notna()
     assert (tidy.loc[has_point, "low"] <= tidy.loc[has_point, "point"]).all()
@@ -98,10 +98,10 @@ def test_each_metadata_file_has_a_valid_schema_that_its_file_meets(name):
     import jsonschema
     import yaml
 
-    schema = json.loads((io.SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
-    jsonschema.validators.validator_for(schema).check_schema(schema)
+    spec = json.loads((schema.SCHEMAS / f"{name}.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validators.validator_for(spec).check_schema(spec)
     data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
-    jsonschema.validate(data, schema)  # the committed file, read by plain YAML, also passes
+    jsonschema.validate(data, spec)  # the committed file, read by plain YAML, also passes
 
 
 def test_schema_integers_exclude_booleans():
@@ -109,16 +109,16 @@ def test_schema_integers_exclude_booleans():
 
     import jsonschema
 
-    schema = json.loads((io.SCHEMAS / "waves.schema.json").read_text(encoding="utf-8"))
+    spec = json.loads((schema.SCHEMAS / "waves.schema.json").read_text(encoding="utf-8"))
     wave = {"label": "x", "fieldwork": None, "n": 1600, "n_assumed": True,
             "approval_month": "2024-03"}
-    jsonschema.validate({"2024-03": wave}, schema)
+    jsonschema.validate({"2024-03": wave}, spec)
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"2024-03": {**wave, "n": True}}, schema)
+        jsonschema.validate({"2024-03": {**wave, "n": True}}, spec)
 
 
 def test_metadata_values_keep_their_written_text_and_types():
-    meta = io.load_metadata()
+    meta = load.load_metadata()
     wave = meta["waves"]["2024-03"]
     assert type(wave["n"]) is int and wave["n_assumed"] is True
     assert wave["approval_month"] == "2024-03" and wave["fieldwork"] is None
@@ -128,20 +128,20 @@ def test_metadata_values_keep_their_written_text_and_types():
 
 
 def test_every_wave_approval_month_is_in_the_series():
-    months = set(io.load_approval()["month"])
-    assert all(w["approval_month"] in months for w in io.load_metadata()["waves"].values())
+    months = set(load.load_approval()["month"])
+    assert all(w["approval_month"] in months for w in load.load_metadata()["waves"].values())
 
 
 @pytest.mark.parametrize("cell", ["37", "0", "37.5", "-3", "100.0"])
 def test_number_grammar_accepts_plain_decimals(cell):
-    assert io._number(cell) == float(cell)
+    assert cells.number(cell) == float(cell)
 
 
 @pytest.mark.parametrize("cell", ["3_7", "٣٧", "３７", "1e3", "+5", ".5", "5.", "0x10", "1,5",
                                   "3 7", "37%", "١٠٠"])
 def test_number_grammar_refuses_what_float_would_take(cell):
     with pytest.raises(ValueError, match="is not a number"):
-        io._number(cell)
+        cells.number(cell)
 
 
 @pytest.mark.parametrize("cell", ["a <b>bold</b> move", "![x](http://a/b.png)", "[x](y)",
@@ -149,25 +149,25 @@ def test_number_grammar_refuses_what_float_would_take(cell):
                                   "data:image/png;base64,AAAA", "<!-- comment -->"])
 def test_markup_is_refused_in_text(cell):
     with pytest.raises(ValueError, match="markup or script"):
-        io._text(cell)
+        cells.text(cell)
     with pytest.raises(ValueError, match="markup or script"):
-        io._note(cell)
+        cells.note(cell)
 
 
 @pytest.mark.parametrize("cell", ["37% (a third, in words)", "derived data: 84% in November",
                                   "40-54 [sic]", "a < b", "paragraph 3; see note"])
 def test_plain_text_passes(cell):
-    assert io._text(cell) == cell
+    assert cells.text(cell) == cell
 
 
 def test_line_breaks_refused_in_one_line_fields_blank_lines_in_notes():
     with pytest.raises(ValueError, match="line break"):
-        io._text("two\nlines")
+        cells.text("two\nlines")
     with pytest.raises(ValueError, match="line break"):
-        io._text("two\u2028lines")
-    assert io._note("two\nlines") == "two\nlines"
+        cells.text("two\u2028lines")
+    assert cells.note("two\nlines") == "two\nlines"
     with pytest.raises(ValueError, match="blank line"):
-        io._note("two\n\n# heading")
+        cells.note("two\n\n# heading")
 
 
 def _mutations(name: str, data):
@@ -205,18 +205,18 @@ def _mutations(name: str, data):
 
 @pytest.mark.parametrize("name", SCHEMA_NAMES)
 def test_the_compiled_validator_agrees_with_jsonschema(name):
-    """chasm.data.io validates with fastjsonschema, node by node to report every problem; on the
+    """chasm.data.schema validates with fastjsonschema, node by node to report every problem; on the
     real file and on each broken variant it must give jsonschema's verdict (an independent
     implementation), and name at least one problem exactly when jsonschema finds one."""
     import jsonschema
     import yaml
 
-    schema = io._schema(name)
-    validator = jsonschema.validators.validator_for(schema)(schema)
+    spec = schema._schema(name)
+    validator = jsonschema.validators.validator_for(spec)(spec)
     data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
     verdicts = []
     for doc in _mutations(name, data):
-        ours = not io._node_problems(schema, schema, doc, ())
+        ours = not schema._node_problems(spec, spec, doc, ())
         assert ours == validator.is_valid(doc), doc
         verdicts.append(ours)
     assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
@@ -228,7 +228,7 @@ def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
     import subprocess
     import sys
 
-    probe = ("import sys; from chasm.data import io; io.load_metadata(); io.load_gaps(); "
+    probe = ("import sys; from chasm.data import load; load.load_metadata(); load.load_gaps(); "
              "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True).stdout.split()
@@ -236,18 +236,18 @@ def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
 
 
 def test_population_tables_are_found_by_date_and_checked_like_the_one_we_have(tmp_path):
-    real = (io.paths.RAW / "rosstat_population_2024-01-01.csv").read_text(encoding="utf-8")
+    real = (load.paths.RAW / "rosstat_population_2024-01-01.csv").read_text(encoding="utf-8")
     (tmp_path / "rosstat_population_2024-01-01.csv").write_text(real, encoding="utf-8")
     (tmp_path / "rosstat_population_2010-01-01.csv").write_text(real, encoding="utf-8")
-    assert list(io.population_files(tmp_path)) == ["2010-01-01", "2024-01-01"]
-    pops = io.load_populations(tmp_path)
+    assert list(load.population_files(tmp_path)) == ["2010-01-01", "2024-01-01"]
+    pops = load.load_populations(tmp_path)
     assert list(pops) == ["2010-01-01", "2024-01-01"]
     assert pops["2010-01-01"]["total"].sum() == 146_150_789
     # the schema checks stay: male + female must add to the total in every table
     bad = real.replace("0,1261279,650025,611254", "0,1261279,650025,611253")
     (tmp_path / "rosstat_population_2010-01-01.csv").write_text(bad, encoding="utf-8")
-    with pytest.raises(io.RawDataError, match="2010-01-01.csv, line 2.*male \\+ female"):
-        io.load_populations(tmp_path)
+    with pytest.raises(schema.RawDataError, match="2010-01-01.csv, line 2.*male \\+ female"):
+        load.load_populations(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["rosstat_population_2024.csv",
@@ -255,17 +255,17 @@ def test_population_tables_are_found_by_date_and_checked_like_the_one_we_have(tm
                                   "rosstat_population_2024-01-01.txt"])
 def test_a_population_table_not_named_by_its_date_is_refused(tmp_path, name):
     (tmp_path / name).write_text("age,total,male,female\n", encoding="utf-8")
-    with pytest.raises(io.RawDataError, match="must be named rosstat_population_YYYY-MM-DD"):
-        io.population_files(tmp_path)
-    with pytest.raises(io.RawDataError, match="no population table"):
-        io.population_files(tmp_path / "empty")
+    with pytest.raises(schema.RawDataError, match="must be named rosstat_population_YYYY-MM-DD"):
+        load.population_files(tmp_path)
+    with pytest.raises(schema.RawDataError, match="no population table"):
+        load.population_files(tmp_path / "empty")
 
 
-def _waves_problems(tmp_path, text: str) -> list[io.RawDataError]:
+def _waves_problems(tmp_path, text: str) -> list[schema.RawDataError]:
     path = tmp_path / "waves.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(io.RawDataError) as info:
-        io._read_yaml(path, "waves")
+    with pytest.raises(schema.RawDataError) as info:
+        schema.read_yaml(path, "waves")
     return info.value.problems
 
 
@@ -289,15 +289,15 @@ def test_an_age_without_its_pair_is_a_missing_key(tmp_path):
     path = tmp_path / "subgroups.yaml"
     path.write_text("age:\n  label: age\n  groups:\n    young: {label: young, min_age: 18}\n",
                     encoding="utf-8")
-    with pytest.raises(io.RawDataError, match=r"line 4, key 'age.groups.young.max_age': "
+    with pytest.raises(schema.RawDataError, match=r"line 4, key 'age.groups.young.max_age': "
                        r"required key is missing$"):
-        io._read_yaml(path, "subgroups")
+        schema.read_yaml(path, "subgroups")
 
 
 def test_a_tables_cells_as_written_are_shared_not_deep_copied_by_pandas():
     """pandas deep-copies ``attrs`` on every operation: the written cells must survive as the
     same mapping (a deep copy per filter made the approval series most of a build's time)."""
-    frame = io.load_approval()
+    frame = load.load_approval()
     written = frame.attrs["written"]
     assert frame[frame["approve"] > 0].attrs["written"] is written
     assert frame["approve"].attrs["written"] is written

@@ -88,12 +88,12 @@ def test_tracker_tau_windows():
 @pytest.fixture(scope="module")
 def project():
     from chasm.analysis import plan
-    from chasm.data import figures, io
+    from chasm.data import figures, load
     from chasm.stats import design
 
     analysis = plan.load_plan()
-    tidy, meta = figures.load(), io.load_metadata()
-    deff = design.deff_from_error_table(io.load_error_table()).deff
+    tidy, meta = figures.load(), load.load_metadata()
+    deff = design.deff_from_error_table(load.load_error_table()).deff
     tests = methods.comparisons(analysis, tidy, meta, deff, None)
     return analysis, tidy, meta, deff, tests
 
@@ -119,9 +119,9 @@ def test_issue_hand_numbers_for_the_traitors_fall(project):
 
 def test_decomposition_on_the_project(project):
     _, tidy, meta, _, tests = project
-    from chasm.data import io
+    from chasm.data import load
 
-    dec = methods.decomposition_table(tests, "confirmatory", tidy, meta, io.load_approval())
+    dec = methods.decomposition_table(tests, "confirmatory", tidy, meta, load.load_approval())
     assert "W-traitors" in set(dec["comparison_id"])
     row = dec.set_index("comparison_id").loc["W-traitors"]
     assert row["composition, low (points)"] < 0 < row["composition, high (points)"]
@@ -130,7 +130,7 @@ def test_decomposition_on_the_project(project):
     text = methods.decomposition_sentence(dec, "approval").data
     assert "at most" in text and "derived" in text
     with pytest.raises(ParameterError, match="only putin_approval"):
-        methods.decomposition_table(tests, "confirmatory", tidy, meta, io.load_approval(), "age")
+        methods.decomposition_table(tests, "confirmatory", tidy, meta, load.load_approval(), "age")
 
 
 def test_unknown_role_is_refused(project):
@@ -143,7 +143,7 @@ def test_another_role_runs_and_a_zero_change_is_said_so(project):
     # nothing assumes the confirmatory pair: the exploratory screen (three comparisons, two
     # with no published change) goes through every table
     analysis, tidy, meta, deff, _ = project
-    from chasm.data import io
+    from chasm.data import load
 
     tests = methods.comparisons(analysis, tidy, meta, deff, None, role="exploratory")
     post = methods.posterior_table(tests, "exploratory", 0.05)
@@ -155,7 +155,7 @@ def test_another_role_runs_and_a_zero_change_is_said_so(project):
     assert "P(rise (" not in methods.posterior_sentence(post, "95%").data
     taus = methods.tau_table(tests, "exploratory", 0.05)
     assert set(taus["comparison_id"]) == ids
-    dec = methods.decomposition_table(tests, "exploratory", tidy, meta, io.load_approval())
+    dec = methods.decomposition_table(tests, "exploratory", tidy, meta, load.load_approval())
     text = methods.decomposition_sentence(dec, "approval").data
     assert "nan" not in text
     if (dec["published change (points)"] == 0).any():

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 
 from chasm.analysis import plan, waves
-from chasm.data import figures, io
+from chasm.data import figures, load, schema
 from chasm.stats.multiplicity import adjust_pvalues
 
 
 @pytest.fixture(scope="module")
 def meta():
-    return io.load_metadata()
+    return load.load_metadata()
 
 
 @pytest.fixture(scope="module")
@@ -87,23 +87,29 @@ post_hoc: {method: fdr_bh, why: a reason}
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("method: holm", "method: bonferroni", "method 'bonferroni'"),
-    ("role: confirmatory", "role: main", "role 'main'"),
-    ("option: traitors", "option: heroes", "unknown option 'heroes'"),
+    ("method: holm", "method: bonferroni",
+     "line 13, key 'families.f.method': value 'bonferroni': unknown method; known: holm, fdr_bh"),
+    ("role: confirmatory", "role: main", "key 'families.f.role': value 'main': must be one of"),
+    ("option: traitors", "option: heroes",
+     "key 'families.f.comparisons.\\[1\\].option': value 'heroes': unknown option"),
     ("[2024-03, 2025-04]", "[2024-03, 2024-03]", "two different known waves"),
-    ("margin: 5.0", "margin: 0", "margin 0.0"),
-    ("post_hoc: {method: fdr_bh, why: a reason}", "", "missing 'post_hoc'"),
-    ("margin: {fixed: before,", "margin: {fixed: earlier,", "history.margin.fixed: 'earlier'"),
+    ("margin: 5.0", "margin: 0", "key 'equivalence.margin': value '0': must be a number of points"),
+    ("post_hoc: {method: fdr_bh, why: a reason}", "", "key 'post_hoc': required key is missing"),
+    ("margin: {fixed: before,", "margin: {fixed: earlier,",
+     "key 'history.margin.fixed': value 'earlier'"),
     ("alpha: {fixed: before, commit: abcdef1", "alpha: {fixed: before, commit: HEAD",
-     "history.alpha.commit: 'HEAD'"),
+     "key 'history.alpha.commit': value 'HEAD': is not a commit hash"),
     ("  claim_families: {fixed: after, commit: abcdef1, choice: a, was: b, effect: c}\n", "",
-     "missing \\['claim_families'\\]"),
+     "key 'history.claim_families': required key is missing"),
 ])
 def test_load_plan_errors(tmp_path, meta, old, new, message):
+    """Structure is refused by the schema (data/schema/plan.schema.json), meaning by
+    load_plan: either way one message naming file, line, key and the value as written."""
     path = tmp_path / "plan.yaml"
     path.write_text(GOOD.replace(old, new), encoding="utf-8")
-    with pytest.raises(plan.PlanError, match=message):
+    with pytest.raises(schema.RawDataError, match=message) as caught:
         plan.load_plan(path, meta)
+    assert str(caught.value).startswith(f"{path}, line ")
 
 
 def test_duplicate_ids_and_claims_refused(tmp_path, meta):

@@ -1,5 +1,5 @@
-"""Every float the project writes carries ``io.SIGNIFICANT_DIGITS`` significant digits, so the
-committed bytes do not depend on a machine's last-bit differences (chasm.data.io.float_text,
+"""Every float the project writes carries ``write.SIGNIFICANT_DIGITS`` significant digits, so the
+committed bytes do not depend on a machine's last-bit differences (chasm.data.write.float_text,
 csv_text, write_csv; tables.table's ``text/csv``).
 
 The rebuild with perturbed floats (``CHASM_FLOAT_NOISE_ULPS``) runs in ``.ci/run`` on every
@@ -19,9 +19,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from chasm import paths, tables
-from chasm.data import io
+from chasm.data import write
 
-DIGITS = io.SIGNIFICANT_DIGITS
+DIGITS = write.SIGNIFICANT_DIGITS
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 
 
@@ -40,7 +40,7 @@ def _near_boundary(x: float, ulps: int) -> bool:
 @settings(max_examples=500, deadline=None)
 @given(finite)
 def test_written_value_is_within_half_a_unit_of_the_last_digit(x):
-    text = io.float_text(x, noise=0)
+    text = write.float_text(x, noise=0)
     assert len(re.sub(r"e.*$|[-.]", "", text).lstrip("0")) <= DIGITS
     back = float(text)
     if x == 0:
@@ -54,7 +54,7 @@ def test_written_value_is_within_half_a_unit_of_the_last_digit(x):
 @given(finite, st.integers(min_value=1, max_value=8))
 def test_a_few_ulps_change_nothing_written_away_from_a_boundary(x, ulps):
     assume(not _near_boundary(x, ulps))
-    assert io.float_text(x, noise=ulps) == io.float_text(x, noise=0)
+    assert write.float_text(x, noise=ulps) == write.float_text(x, noise=0)
 
 
 def test_noise_moves_values_both_ways_and_leaves_zero_alone():
@@ -63,29 +63,29 @@ def test_noise_moves_values_both_ways_and_leaves_zero_alone():
     half = 1.0000000005  # half-way between two 10-digit values, give or take an ulp
     ups = downs = 0
     for x in (half, math.nextafter(half, math.inf), math.nextafter(half, -math.inf)):
-        before, after = float(io.float_text(x, noise=0)), float(io.float_text(x, noise=4))
+        before, after = float(write.float_text(x, noise=0)), float(write.float_text(x, noise=4))
         ups, downs = ups + (after > before), downs + (after < before)
         assert struct.pack("<d", x)[0] & 1 == (after >= before) or after == before
     assert ups + downs >= 1
-    assert io.float_text(0.0, noise=5) == "0"
+    assert write.float_text(0.0, noise=5) == "0"
 
 
 def test_noise_must_be_a_whole_number(monkeypatch):
     monkeypatch.setenv("CHASM_FLOAT_NOISE_ULPS", "2.5")
     with pytest.raises(ValueError, match="CHASM_FLOAT_NOISE_ULPS='2.5'"):
-        io.float_text(1.0)
+        write.float_text(1.0)
 
 
 def test_csv_text_formats_floats_in_text_columns_too():
     frame = pd.DataFrame({"a": [29.074336145878533, np.nan], "b": [3.006787209744285, "x"],
                           "n": [1600, 1601]})
-    text = io.csv_text(frame)
+    text = write.csv_text(frame)
     assert text == "a,b,n\n29.07433615,3.00678721,1600\n,x,1601\n"
 
 
 def test_display_table_csv_is_the_declared_writer():
     frame = pd.DataFrame({"share": [1 / 3]})
-    assert tables.table(frame).csv == io.csv_text(frame)
+    assert tables.table(frame).csv == write.csv_text(frame)
 
 
 _FLOAT = re.compile(r"(?<![\w.])-?(\d+)\.(\d+)(?:e[-+]?\d+)?(?![\w.])")

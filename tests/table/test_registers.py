@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from chasm import paths
-from chasm.data import figures, io
+from chasm.data import figures, load, schema
 from chasm.register import claims, rules
 
 TEXT = "synthetic-daily-2025"
@@ -79,11 +79,11 @@ def project(tmp_path, monkeypatch):
 
 
 def evaluate(data: Path) -> tuple[dict, pd.DataFrame]:
-    meta = io.load_metadata(data / "raw" / "metadata")
-    tidy = io.tidy_figures(io.load_figures(raw=data / "raw"))
-    registers = claims.load_registers(data / "claims", tidy, io.load_sources())
-    out = claims.evaluate(registers[TEXT], tidy, meta, io.load_population(), io.load_approval(),
-                          io.load_error_table())
+    meta = load.load_metadata(data / "raw" / "metadata")
+    tidy = load.tidy_figures(load.load_figures(raw=data / "raw"))
+    registers = claims.load_registers(data / "claims", tidy, load.load_sources())
+    out = claims.evaluate(registers[TEXT], tidy, meta, load.load_population(), load.load_approval(),
+                          load.load_error_table())
     return registers, out.set_index("claim_id")
 
 
@@ -153,23 +153,23 @@ def test_given_sizes_that_do_not_sum_to_100_stop_the_build(project):
         "  label: has relatives who emigrated\n"
         "  sizes: {source: synthetic-release-c, groups: {abroad: 30, none: 80}}\n"),
         encoding="utf-8")
-    with pytest.raises(io.RawDataError, match=r"subgroups.yaml, key 'relatives_emigrated."
+    with pytest.raises(schema.RawDataError, match=r"subgroups.yaml, key 'relatives_emigrated."
                                                r"sizes.groups': value '110.0'.*sum to 110"):
         evaluate(project)
 
 
 def test_a_register_for_an_unknown_text_is_refused(project):
     (project / "claims" / "no-such-text.csv").write_text(REGISTER, encoding="utf-8")
-    tidy = io.tidy_figures(io.load_figures(raw=project / "raw"))
-    with pytest.raises(io.RawDataError, match="no-such-text.csv: value 'no-such-text'"):
-        claims.load_registers(project / "claims", tidy, io.load_sources())
+    tidy = load.tidy_figures(load.load_figures(raw=project / "raw"))
+    with pytest.raises(schema.RawDataError, match="no-such-text.csv: value 'no-such-text'"):
+        claims.load_registers(project / "claims", tidy, load.load_sources())
 
 
 def test_a_conflict_is_decided_by_the_declared_ranking(project):
     """Two primary sources give March 2024 different figures (9% and 11%: they cannot both be
     right). The declared policy (kind, then recency) takes the more recent release; the same
     data under a policy without recency take the lower figure id; every choice names it."""
-    tidy = io.tidy_figures(io.load_figures(raw=project / "raw"))
+    tidy = load.tidy_figures(load.load_figures(raw=project / "raw"))
     cell = tidy[(tidy["wave"] == "2024-03") & (tidy["option"] == "would")
                 & (tidy["subgroup_var"] == "all")]
     choice = figures.best_choices(cell).iloc[0]
@@ -191,7 +191,7 @@ def test_a_ranking_that_is_not_reproducible_is_refused(project):
     ranking = project / "raw" / "metadata" / "ranking.yaml"
     ranking.write_text(ranking.read_text(encoding="utf-8").replace(
         "[number_before_words, kind, recency, figure_id]", "[kind, recency]"), encoding="utf-8")
-    with pytest.raises(io.RawDataError, match=r"ranking.yaml, line \d+, key 'steps'.*end with "
+    with pytest.raises(schema.RawDataError, match=r"ranking.yaml, line \d+, key 'steps'.*end with "
                                                "figure_id"):
         figures.ranking()
 
@@ -208,9 +208,9 @@ def test_a_complete_breakdown_without_sizes_is_checked_for_any_sizes(project, no
     path = project / "raw" / "synthetic_figures.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",7,7%", f",{no_share},{no_share}%"),
                     encoding="utf-8")
-    meta = io.load_metadata(project / "raw" / "metadata")
-    tidy = io.tidy_figures(io.load_figures(raw=project / "raw"))
-    checks = subgroups.breakdown_checks(tidy, meta, io.load_populations(), io.load_approval(),
+    meta = load.load_metadata(project / "raw" / "metadata")
+    tidy = load.tidy_figures(load.load_figures(raw=project / "raw"))
+    checks = subgroups.breakdown_checks(tidy, meta, load.load_populations(), load.load_approval(),
                                         ["relatives_emigrated"])
     row = checks.table.set_index("wave").loc["2025-04"]
     assert (row["verdict"], row["weights"]) == (verdict, "any sizes (none given)")

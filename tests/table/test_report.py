@@ -11,9 +11,9 @@ import pytest
 
 from chasm import formats, paths, report
 from chasm.build import driver
-from chasm.data import io
+from chasm.data import load
 
-META = io.load_metadata()
+META = load.load_metadata()
 WAVE = sorted(META["waves"])[-1]
 QUESTION = sorted(META["questions"])[0]
 

@@ -79,11 +79,11 @@ def test_specification_table_against_its_parts():
     """The multiverse: each row's p is the treatment's own test and its adjusted p Holm over
     the first k of the plan's comparisons; the plan's own specification reproduces 03's row."""
     from chasm.analysis import plan
-    from chasm.data import figures, io
+    from chasm.data import figures, load
     from chasm.stats.multiplicity import adjust_pvalues
 
     the = plan.load_plan()
-    tidy, meta = figures.load(), io.load_metadata()
+    tidy, meta = figures.load(), load.load_metadata()
     spec = sensitivity.specification_table(the, tidy, meta, (1.9, 2.5), ns=(1600.0,))
     assert set(spec["claim_id"]) == {"C13", "C14"}
     assert set(spec["family_size"]) == {2, 3, 4, 5}

@@ -384,10 +384,10 @@ def test_reviewer_numbers_on_levada_approval_reproduced():
     correlation of the pairs); Newey-West trend p 0.35-0.56 for lags 6-36 (the reviewer wrote
     0.36 for lag 6: we get 0.354); Cochrane-Orcutt on the logit with the Pearson rho: slope
     -0.0035 log-odds per year, p 0.82."""
-    from chasm.data import io
+    from chasm.data import load
     from chasm.stats import trend as st
 
-    a = io.load_approval().dropna(subset=["approve"])
+    a = load.load_approval().dropna(subset=["approve"])
     t = series.wave_years(a["month"])
     y = a["approve"].to_numpy(float)
     logit = np.log(y / (100 - y))

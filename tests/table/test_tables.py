@@ -141,3 +141,43 @@ def test_every_cell_names_its_column_for_the_stacked_phone_layout():
     shown = tables.table(pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3]}),
                           index="figure_id")
     assert 'data-label="figure"' in shown.html and 'data-label="interval low"' in shown.html
+
+
+@pytest.mark.parametrize(("value", "prose", "table", "evidence"), [
+    (0.0002, "< 0.001", "<0.001", "p < 0.001"), (0.01197, "0.012", "0.012", "p = 0.012"),
+    (0.27, "0.270", "0.270", "p = 0.27"), (0.999, "0.999", "0.999", "p = 1"),
+    (float("nan"), "–", "–", "no test"),
+])
+def test_the_p_value_styles_share_one_floor_and_differ_only_as_documented(value, prose, table,
+                                                                         evidence):
+    """chasm.formats keeps one rule per p-value style: prose (03_waves, landing page), table
+    cell (no space after "<") and evidence text (two decimals from 0.1); each writes
+    p below formats.P_FLOOR as "< 0.001", never a rounded zero."""
+    from chasm import formats
+
+    assert formats.fmt_p(value) == prose
+    assert formats.fmt_p_table(value) == table
+    assert formats.fmt_evidence_p(value) == evidence
+    assert tables.format_column(pd.Series([value]), "p") == [table]
+
+
+@pytest.mark.parametrize(("alpha", "exact", "whole"), [
+    (0.05, "95%", "95%"), (0.1, "90%", "90%"), (0.01, "99%", "99%"), (0.025, "97.5%", "98%"),
+])
+def test_the_two_confidence_level_styles(alpha, exact, whole):
+    """The level exact (formats.fmt_level) or in whole percent (formats.fmt_level_whole, as
+    04-06 write it): the two agree at every usual level."""
+    from chasm import formats
+
+    assert formats.fmt_level(alpha) == exact
+    assert formats.fmt_level_whole(alpha) == whole == f"{formats.level_percent(alpha)}%"
+
+
+def test_method_names_have_one_home():
+    from chasm import formats
+    from chasm.analysis import plan, series
+    from chasm.stats.multiplicity import ADJUST_METHODS
+
+    assert set(formats.METHOD_NAMES) == set(ADJUST_METHODS) == set(plan.METHODS)
+    assert series.FAMILY_METHODS is formats.METHOD_NAMES
+    assert formats.fmt_method("fdr_bh") == "Benjamini-Hochberg"

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chasm import paths, text
-from chasm.data import io
+from chasm.data import load, schema
 
 BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
         "\u2069", "\u200e", "\u200f", "\u061c"]
@@ -102,8 +102,8 @@ def test_an_invisible_character_in_sources_is_refused_with_line_and_column(tmp_p
     raw = copy_raw(tmp_path)
     path = raw / "sources.csv"
     line = set_cell(path, column, f"Levada{ch} Center")
-    with pytest.raises(io.RawDataError) as info:
-        io.load_sources(path)
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_sources(path)
     # the value is quoted with the invisible character made visible (Python's repr: \u202e)
     assert (f"sources.csv, line {line}, column '{column}': value {f'Levada{ch} Center'!r}"
             in str(info.value))
@@ -115,10 +115,10 @@ def test_a_tab_inside_a_url_scheme_is_refused(tmp_path):
     raw = copy_raw(tmp_path)
     path = raw / "sources.csv"
     line = set_cell(path, "url", "java\tscript:alert(document.domain)", row=1)
-    with pytest.raises(io.RawDataError, match=rf"line {line}, column 'url': value "
+    with pytest.raises(schema.RawDataError, match=rf"line {line}, column 'url': value "
                        r"'java\\tscript:alert\(document.domain\)': a URL may not contain "
                        "whitespace"):
-        io.load_sources(path)
+        load.load_sources(path)
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "//example.org/x"])
@@ -126,31 +126,31 @@ def test_a_url_that_is_not_http_is_refused(tmp_path, url):
     raw = copy_raw(tmp_path)
     path = raw / "sources.csv"
     line = set_cell(path, "url", url, row=1)
-    with pytest.raises(io.RawDataError, match=rf"line {line}, column 'url'"):
-        io.load_sources(path)
+    with pytest.raises(schema.RawDataError, match=rf"line {line}, column 'url'"):
+        load.load_sources(path)
 
 
 def test_an_invisible_character_in_a_figure_is_refused(tmp_path):
     raw = copy_raw(tmp_path)
-    path = io.figure_files(raw)[0]
+    path = load.figure_files(raw)[0]
     with open(path, encoding="utf-8", newline="") as fh:
         value = list(csv.DictReader(fh))[0]["value_text"]
     line = set_cell(path, "value_text", "\u202e" + value)
-    with pytest.raises(io.RawDataError, match=rf"line {line}, column 'value_text'.*U\+202E"):
-        io.load_figures(raw)
+    with pytest.raises(schema.RawDataError, match=rf"line {line}, column 'value_text'.*U\+202E"):
+        load.load_figures(raw)
 
 
 def test_an_invisible_character_in_a_yaml_label_is_refused_with_its_key(tmp_path):
     raw = copy_raw(tmp_path)
     path = raw / "metadata" / "questions.yaml"
-    meta = io.load_metadata(paths.METADATA)
+    meta = load.load_metadata(paths.METADATA)
     question, spec = next(iter(meta["questions"].items()))
     option, opt = next(iter(spec["options"].items()))
     source = path.read_text(encoding="utf-8")
     assert source.count(opt["label"]) >= 1
     path.write_text(source.replace(opt["label"], "\u202e" + opt["label"], 1), encoding="utf-8")
-    with pytest.raises(io.RawDataError) as info:
-        io.load_metadata(raw / "metadata")
+    with pytest.raises(schema.RawDataError) as info:
+        load.load_metadata(raw / "metadata")
     assert f"key '{question}.options.{option}.label'" in str(info.value)
     assert "U+202E" in str(info.value)
 
@@ -158,8 +158,8 @@ def test_an_invisible_character_in_a_yaml_label_is_refused_with_its_key(tmp_path
 def test_plan_and_other_strict_yaml_refuse_invisible_characters(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text("note: fine\nother: \"bad\u2066 text\"\n", encoding="utf-8")
-    with pytest.raises(io.RawDataError, match=r"line 2, key 'other'.*U\+2066"):
-        io.read_yaml(path)
+    with pytest.raises(schema.RawDataError, match=r"line 2, key 'other'.*U\+2066"):
+        schema.read_yaml(path)
 
 
 # --------------------------------------------------------------------------------------------

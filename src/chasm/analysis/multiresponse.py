@@ -364,7 +364,7 @@ def check_question(meta: Mapping, question: str) -> None:
 
 def confidence_level(alpha: float) -> int:
     """The confidence level in whole percent that prose names (95 for ``alpha`` 0.05)."""
-    return round(100 * (1 - alpha))
+    return formats.level_percent(alpha)
 
 
 def check_focus(meta: Mapping, question: str, focus: str) -> None:

@@ -28,23 +28,26 @@ from pathlib import Path
 import pandas as pd
 
 from chasm import paths
+from chasm.data import load
+from chasm.data.schema import RawDataError, key_path, read_yaml
+from chasm.stats.multiplicity import ADJUST_METHODS
 
-METHODS = ("holm", "fdr_bh")
+#: Methods a wave family may use: the adjustments :mod:`chasm.stats.multiplicity` makes.
+METHODS = ADJUST_METHODS
 #: Methods a claim's own family may use: intersection-union (every test at alpha, no
 #: adjustment; Berger 1982) for claims that need every part to hold.
 CLAIM_METHODS = METHODS + ("intersection_union",)
-#: The choices ``history`` must record, and the words for when each was fixed.
+#: The choices ``history`` must record (the schema's ``history`` keys, in the same order).
 HISTORY_KEYS = ("alpha", "families", "rounding", "margin", "claim_families")
-FIXED = ("before", "after")
-ROLES = ("confirmatory", "exploratory")
 #: Columns of :func:`wave_family`.
 FAMILY_COLUMNS = ["question", "option", "comparison_id", "family", "role", "method", "claim",
                   "declared"]
 POST_HOC = "post_hoc"
 
 
-class PlanError(ValueError):
-    """``data/plan.yaml`` is malformed (the message names the entry)."""
+class PlanError(RawDataError):
+    """``data/plan.yaml`` says something its schema cannot refuse (an unknown method, question,
+    option or wave, an id used twice); the message names file, line, key and value as written."""
 
 
 @dataclass(frozen=True)
@@ -74,111 +77,79 @@ class Plan:
         return rows.iloc[0] if len(rows) else None
 
 
-def _need(entry: dict, key: str, where: str):
-    if not isinstance(entry, dict) or key not in entry:
-        raise PlanError(f"{where}: missing {key!r}")
-    return entry[key]
+def _fail(path: Path, where: dict, key: tuple, message: str) -> PlanError:
+    """A :class:`PlanError` at ``key``: its line, dotted key and value as written."""
+    spot = where[key]
+    return PlanError(path, message, spot.line, value=spot.written, key=key_path(key))
 
 
-def _family_info(name: str, entry: dict, where: str, methods=METHODS) -> dict:
-    method, role = _need(entry, "method", where), _need(entry, "role", where)
-    if method not in methods:
-        raise PlanError(f"{where}: method {method!r} is not one of {', '.join(methods)}")
-    if role not in ROLES:
-        raise PlanError(f"{where}: role {role!r} is not one of {', '.join(ROLES)}")
-    return {"family": name, "method": method, "role": role,
-            "why": str(_need(entry, "why", where)).strip()}
+def _family_info(name: str, entry: dict, key: tuple, fail, methods=METHODS) -> dict:
+    if entry["method"] not in methods:
+        raise fail((*key, "method"), f"unknown method; known: {', '.join(methods)}")
+    return {"family": name, "method": entry["method"], "role": entry["role"],
+            "why": entry["why"].strip()}
 
 
 def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
-    """Read and check the plan (default ``data/plan.yaml``; ``meta``: ``io.load_metadata()``).
+    """Read and check the plan (default ``data/plan.yaml``; ``meta``: ``load.load_metadata()``).
 
-    Checks: alpha in (0, 1); a positive margin with its reason; every family a known method
-    and role and a reason; comparison ids unique; each comparison's question and option known
-    in the metadata, its two waves known and different; one wave pair per wave family; each
-    claim named by at most one comparison. Raises :class:`PlanError`.
+    The structure (keys, types, alpha in (0, 1), a margin in (0, 100) points with its reason,
+    roles, the history of every choice with its commit) is ``data/schema/plan.schema.json``,
+    read by the one strict loader (:func:`chasm.data.schema.read_yaml`). Then what a schema
+    cannot say: every method one :mod:`chasm.stats.multiplicity` knows; comparison ids unique;
+    each comparison's question and option known in the metadata, its two waves known and
+    different; one wave pair per wave family; each claim named by at most one comparison.
+    Every problem names file, line, key and the value as written (:class:`PlanError`, a
+    :class:`~chasm.data.schema.RawDataError`).
     """
-    from chasm.data import io
-
     path = Path(path or paths.DATA / "plan.yaml")
-    raw, _ = io.read_yaml(path)  # strict YAML, and the read is logged for make's inputs
-    meta = io.load_metadata() if meta is None else meta
-    alpha = float(_need(raw, "alpha", "plan"))
-    if not 0 < alpha < 1:
-        raise PlanError(f"plan: alpha {alpha} must lie in (0, 1)")
-    eq = _need(raw, "equivalence", "plan")
-    margin = float(_need(eq, "margin", "equivalence"))
-    if not 0 < margin < 100:
-        raise PlanError(f"equivalence: margin {margin} must lie in (0, 100) points")
-    families, rows = {}, []
-    for name, entry in (_need(raw, "families", "plan") or {}).items():
-        where = f"family {name}"
-        families[name] = _family_info(name, entry, where)
+    raw, where = read_yaml(path, "plan")  # strict YAML; the read is logged for make's inputs
+    meta = load.load_metadata() if meta is None else meta
+
+    def fail(key: tuple, message: str) -> PlanError:
+        return _fail(path, where, key, message)
+
+    families, rows, ids, claimed = {}, [], {}, {}
+    for name, entry in raw["families"].items():
+        families[name] = _family_info(name, entry, ("families", name), fail)
         pairs = set()
-        for c in _need(entry, "comparisons", where):
-            cid = str(_need(c, "id", where))
-            question, option = _need(c, "question", cid), _need(c, "option", cid)
-            waves = [str(w) for w in _need(c, "waves", cid)]
+        for i, c in enumerate(entry["comparisons"]):
+            key = ("families", name, "comparisons", i)
+            cid, question, option, waves = c["id"], c["question"], c["option"], c["waves"]
+            if cid in ids:
+                raise fail((*key, "id"), f"comparison id is used twice (also line {ids[cid]})")
+            ids[cid] = where[(*key, "id")].line
             if question not in meta["questions"]:
-                raise PlanError(f"comparison {cid}: unknown question {question!r}")
+                raise fail((*key, "question"), "unknown question (not in metadata/questions.yaml)")
             if option not in meta["questions"][question]["options"]:
-                raise PlanError(f"comparison {cid}: unknown option {option!r} of {question}")
+                raise fail((*key, "option"), f"unknown option of question '{question}'")
             if len(waves) != 2 or waves[0] == waves[1] or not set(waves) <= set(meta["waves"]):
-                raise PlanError(f"comparison {cid}: waves must be two different known waves, "
-                                f"got {waves}")
+                raise fail((*key, "waves"), "waves must be two different known waves")
+            if c.get("claim") is not None:
+                if c["claim"] in claimed:
+                    raise fail((*key, "claim"), f"claim names two comparisons (also "
+                               f"{claimed[c['claim']]})")
+                claimed[c["claim"]] = cid
             pairs.add(tuple(waves))
             rows.append({"question": question, "option": option, "comparison_id": cid,
                          "family": name, "role": families[name]["role"],
                          "method": families[name]["method"], "claim": c.get("claim"),
                          "declared": True, "wave1": waves[0], "wave2": waves[1]})
         if len(pairs) > 1:
-            raise PlanError(f"{where}: a wave family compares one pair of waves, got "
-                            f"{sorted(pairs)}")
-    comparisons = pd.DataFrame(rows)
-    if comparisons["comparison_id"].duplicated().any():
-        dup = comparisons.loc[comparisons["comparison_id"].duplicated(), "comparison_id"]
-        raise PlanError(f"comparison id {dup.iloc[0]!r} is used twice")
-    claimed = comparisons["claim"].dropna()
-    if claimed.duplicated().any():
-        raise PlanError(f"claim {claimed[claimed.duplicated()].iloc[0]!r} names two comparisons")
-    claim_families = {str(k): _family_info(str(k), v, f"claim family {k}", CLAIM_METHODS)
+            raise fail(("families", name), f"a wave family compares one pair of waves, got "
+                       f"{sorted(pairs)}")
+    claim_families = {k: _family_info(k, v, ("claim_families", k), fail, CLAIM_METHODS)
                       for k, v in (raw.get("claim_families") or {}).items()}
-    history = _history(_need(raw, "history", "plan"))
-    post = _need(raw, "post_hoc", "plan")
-    if _need(post, "method", "post_hoc") not in METHODS:
-        raise PlanError(f"post_hoc: method must be one of {', '.join(METHODS)}")
-    return Plan(alpha, margin, str(_need(eq, "why", "equivalence")).strip(), families,
-                comparisons, claim_families,
-                {"method": post["method"], "why": str(_need(post, "why", "post_hoc")).strip()},
-                history)
-
-
-def _history(raw: dict) -> dict[str, dict]:
-    """Check ``history``: every choice of :data:`HISTORY_KEYS` once, ``fixed`` before or
-    after, a commit (7 to 40 hex digits), the choice, what it replaced and its effect."""
-    import re
-
-    if not isinstance(raw, dict):
-        raise PlanError("history: must map each choice to its record")
-    missing = [k for k in HISTORY_KEYS if k not in raw]
-    unknown = sorted(set(raw) - set(HISTORY_KEYS))
-    if missing or unknown:
-        raise PlanError(f"history: missing {missing}, unknown {unknown}; expected "
-                        f"{', '.join(HISTORY_KEYS)}")
-    out = {}
-    for key in HISTORY_KEYS:
-        entry, where = raw[key], f"history.{key}"
-        fixed = _need(entry, "fixed", where)
-        if fixed not in FIXED:
-            raise PlanError(f"{where}.fixed: {fixed!r} is not one of {', '.join(FIXED)}")
-        commit = str(_need(entry, "commit", where))
-        if not re.fullmatch(r"[0-9a-f]{7,40}", commit):
-            raise PlanError(f"{where}.commit: {commit!r} is not a commit hash")
-        out[key] = {"choice_id": key, "fixed": fixed, "commit": commit,
-                    "choice": str(_need(entry, "choice", where)).strip(),
-                    "was": str(entry.get("was") or "").strip(),
-                    "effect": str(entry.get("effect") or "").strip()}
-    return out
+    post = raw["post_hoc"]
+    _family_info(POST_HOC, {**post, "role": "exploratory"}, ("post_hoc",), fail)
+    history = {key: {"choice_id": key, "fixed": h["fixed"], "commit": h["commit"],
+                     "choice": h["choice"].strip(), "was": (h.get("was") or "").strip(),
+                     "effect": (h.get("effect") or "").strip()}
+               for key in HISTORY_KEYS for h in [raw["history"][key]]}
+    eq = raw["equivalence"]
+    return Plan(float(raw["alpha"]), float(eq["margin"]), eq["why"].strip(), families,
+                pd.DataFrame(rows), claim_families,
+                {"method": post["method"], "why": post["why"].strip()}, history)
 
 
 def history_table(plan: Plan) -> pd.DataFrame:

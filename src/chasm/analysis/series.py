@@ -58,7 +58,7 @@ APPROVAL_WORDING = ("Do you approve of Vladimir Putin's activities as President 
 #: A series with more adjacent changes than this shows only the significant ones and a count.
 LONG_SERIES = 12
 #: Multiplicity methods a series may declare (``chasm.stats.multiplicity.adjust_pvalues``).
-FAMILY_METHODS = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+FAMILY_METHODS = formats.METHOD_NAMES
 #: At most this many combinations of sources are tried for the trend test.
 MAX_TREND_COMBINATIONS = 256
 #: A series with at least this many waves, spaced one month apart at the closest, is a monthly
@@ -113,7 +113,7 @@ class Selection:
 # The approval series as figures
 # --------------------------------------------------------------------------------------------
 def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Levada's monthly approval (``chasm.data.io.load_approval()``) as rows of the tidy table.
+    """Levada's monthly approval (``chasm.data.load.load_approval()``) as rows of the tidy table.
 
     One row per month and published share (approve, disapprove, no_answer; a month that
     lacks a share has no row for it), read by the one wording rule (``chasm.data.worded``: a whole
@@ -121,7 +121,7 @@ def approval_figures(approval: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFr
     from two published whole numbers (2025-02: a November figure plus the fall the release
     states, 84 + 4): the sum of two roundings can be off by up to 1, so its range is ±1
     (rule ``derived sum``). ``figure_id`` is ``A<month>-<option>``; the source kind comes
-    from ``sources`` (``chasm.data.io.load_sources()``).
+    from ``sources`` (``chasm.data.load.load_sources()``).
     """
     from chasm.data import worded
 
@@ -177,7 +177,7 @@ def select(tidy: pd.DataFrame, approval: pd.DataFrame, meta: dict, sources: pd.D
     """The series of one question/option/subgroup, every figure of every chosen wave.
 
     ``tidy`` is the processed figures table (worded figures read as identification intervals,
-    ``chasm.data.worded.identify``); the approval series (``chasm.data.io.load_approval()``)
+    ``chasm.data.worded.identify``); the approval series (``chasm.data.load.load_approval()``)
     is offered as question :data:`APPROVAL_QUESTION`. ``waves`` (a list of wave ids, one id, or
     None for every wave the data have for the cell) narrows the series. ``n`` overrides every
     wave's N; ``standard_n`` is the N assumed for approval months that are not waves of
@@ -617,7 +617,7 @@ def trend_sentence(tr: dict | None, sel: Selection, alpha: float) -> str:
     text = (f"**Trend** ({tr['k']} waves, {_e(tr['first'])} to {_e(tr['last'])}): the fitted "
             "line goes "
             f"from {_share(round(tr['fitted_first'], 1))} to {_share(round(tr['fitted_last'], 1))}"
-            f", odds × {tr['odds_ratio']:.3f} per year ({100 * (1 - alpha):g}% CI "
+            f", odds × {tr['odds_ratio']:.3f} per year ({formats.fmt_level(alpha)} CI "
             f"{np.exp(tr['ci_low']):.3f} to {np.exp(tr['ci_high']):.3f}); likelihood-ratio "
             f"χ² = {tr['lr_stat']:.2f}, p {formats.fmt_p(tr['p_value'], True)}: "
             + (f"a {direction} trend beyond sampling error" if beyond

@@ -478,7 +478,7 @@ def unpublished_check(wave: str, label: str, cells: pd.DataFrame, total: Mapping
     ci = _range_ci(miss.weight, miss.low, miss.high, n, deff, alpha)
     if ci_row:
         rows.append(check_row(wave, f"{label}: unpublished {miss.group} with sampling error",
-                              ids, f"{round(100 * (1 - alpha))}% interval over the derived "
+                              ids, f"{formats.fmt_level_whole(alpha)} interval over the derived "
                               "range", ci[0], ci[1], np.nan, "derived"))
     g_lo, g_hi = (missing_group_over_grid(t_range, grid, cells) if grid
                   else (miss.low, miss.high))
@@ -975,7 +975,7 @@ def emigrate_section(tidy: pd.DataFrame, meta: Mapping, approval: pd.DataFrame,
     the
     single-response options "would" and "would_not"; ``n`` overrides every wave's N. ``age``
     is either the age weights of every wave or the population tables by date
-    (``chasm.data.io.load_populations()``), each wave then weighted by its nearest table
+    (``chasm.data.load.load_populations()``), each wave then weighted by its nearest table
     (:func:`chasm.analysis.weights.wave_age_weights`). ``question`` "" skips the section (one
     sentence).
     """

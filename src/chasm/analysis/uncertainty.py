@@ -27,10 +27,8 @@ import numpy as np
 import pandas as pd
 
 from chasm import formats
+from chasm.data.load import APPROVAL_VARIABLE
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
-
-#: Subgroup variables weighted by Levada's Putin approval series (columns of the series).
-APPROVAL_VARIABLE = "putin_approval"
 
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
 
@@ -80,12 +78,12 @@ def subgroup_sizes(
     """Number of interviews behind each figure of the tidy table (one row per tidy row).
 
     ``tidy`` has columns wave, subgroup_var, subgroup (the processed figures table); ``meta``
-    is ``chasm.data.io.load_metadata()``; ``population`` is ``chasm.data.io.load_populations()``
+    is ``chasm.data.load.load_metadata()``; ``population`` is ``chasm.data.load.load_populations()``
     (every
     population table by reference date: each wave uses the nearest,
     :func:`chasm.analysis.weights.wave_age_weights`) or one table,
-    ``chasm.data.io.load_population()``;
-    ``approval`` is ``chasm.data.io.load_approval()``; ``n`` overrides every wave's N (None: the
+    ``chasm.data.load.load_population()``;
+    ``approval`` is ``chasm.data.load.load_approval()``; ``n`` overrides every wave's N (None: the
     wave's ``n`` from ``metadata/waves.yaml``).
 
     Returns a DataFrame with the index of ``tidy`` and columns:

@@ -319,7 +319,6 @@ _READING_TEXT = {
                     "the margin is shown",
     "no test": "no test possible",
 }
-_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 
 
 def comparison_sentence(r, level: str, alpha: float, margin: float):
@@ -330,7 +329,7 @@ def comparison_sentence(r, level: str, alpha: float, margin: float):
     family's adjusted p (the verdict's number) and, beside it, the least favourable rounding;
     the smallest equivalence margin the data establish; then the reading.
     """
-    from chasm.formats import fmt_p, fmt_short, fmt_signed
+    from chasm.formats import fmt_method, fmt_p, fmt_short, fmt_signed
     from chasm.report import say
 
     template = ('**"{label}"** [{cid}] ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
@@ -341,7 +340,7 @@ def comparison_sentence(r, level: str, alpha: float, margin: float):
     return say(template, label=r.label, cid=r.comparison_id, k1=r.kind_1, t1=r.text_1,
                k2=r.kind_2, t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=fmt_signed(r.diff),
                level=level, lo=fmt_signed(r.ci_low), hi=fmt_signed(r.ci_high),
-               p=fmt_p(r.p_value, True), pr=fmt_p(r.p_rounding), method=_METHOD_NAME[r.method],
+               p=fmt_p(r.p_value, True), pr=fmt_p(r.p_rounding), method=fmt_method(r.method),
                family=r.family, declared="" if r.declared else ", not declared in the plan",
                pa=fmt_p(r.p_adjusted), paw=fmt_p(r.p_adjusted_worst),
                ms=fmt_short(round(r.margin_smallest, 1)),

@@ -6,7 +6,7 @@ WHAT. A subgroup's share of the sample ``w_g`` and its number of interviews ``n_
   ``max_age`` (:func:`age_bands`); their **weights** are Rosstat's population shares over
   those bands (:func:`age_weights`, via :func:`chasm.stats.partitions.population_weights`).
   **Which year**: the population tables are keyed by reference date
-  (``data/raw/rosstat_population_YYYY-MM-DD.csv``, :func:`chasm.data.io.load_populations`); a wave
+  (``data/raw/rosstat_population_YYYY-MM-DD.csv``, :func:`chasm.data.load.load_populations`); a wave
   uses the table whose date is nearest to the first day of the wave's month (ties: the earlier
   table), and the next nearest, when there is one, says how much the weights would move
   (:func:`wave_age_weights`, :class:`AgeWeights`).
@@ -58,7 +58,7 @@ import pandas as pd
 
 from chasm import formats
 
-#: Groups of Levada's approval series (columns of ``chasm.data.io.load_approval()``), in order.
+#: Groups of Levada's approval series (columns of ``chasm.data.load.load_approval()``), in order.
 APPROVAL_GROUPS = ("approve", "disapprove", "no_answer")
 
 #: Months before the approval month that :func:`no_answer_window` looks at.
@@ -131,7 +131,7 @@ class AgeWeights(NamedTuple):
 def wave_age_weights(populations: Mapping[str, pd.DataFrame], meta: Mapping, wave: str,
                      variable: str = "age") -> AgeWeights:
     """:func:`age_weights` of ``wave`` from the nearest of ``populations`` (``{date: table}``,
-    :func:`chasm.data.io.load_populations`), with the next nearest table's weights beside it."""
+    :func:`chasm.data.load.load_populations`), with the next nearest table's weights beside it."""
     if not populations:
         raise NoWeights("no population table")
     order = nearest_dates(list(populations), wave)
@@ -193,7 +193,7 @@ class ApprovalWeights(NamedTuple):
 
 
 def approval_weights(approval: pd.DataFrame, month: str | None) -> ApprovalWeights:
-    """Approval split of ``month`` from ``io.load_approval()``; :class:`NoWeights` if none."""
+    """Approval split of ``month`` from ``load.load_approval()``; :class:`NoWeights` if none."""
     row = approval[approval["month"] == month] if month else approval.iloc[0:0]
     if row.empty:
         raise NoWeights(f"month {month!r} is not in the approval series")
@@ -304,7 +304,7 @@ def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = Non
     sizes sum to 100 within the rounding of their parts (±0.5 each), the source is a row of
     ``sources.csv``."""
     from chasm import paths
-    from chasm.data import io
+    from chasm.data import load, schema
 
     spec = meta["subgroups"].get(variable, {}).get("sizes")
     if spec is None:
@@ -313,22 +313,22 @@ def given_sizes(meta: Mapping, variable: str, sources: pd.DataFrame | None = Non
     groups, given = list(meta["subgroups"][variable]["groups"]), spec["groups"]
     for g in given:
         if g not in groups:
-            raise io.RawDataError(path, f"not a group of {variable!r} (groups: "
-                                  f"{', '.join(groups)})", key=f"{variable}.sizes.groups.{g}",
-                                  value=g)
+            raise schema.RawDataError(path, f"not a group of {variable!r} (groups: "
+                                      f"{', '.join(groups)})", key=f"{variable}.sizes.groups.{g}",
+                                      value=g)
     for g in groups:
         if g not in given:
-            raise io.RawDataError(path, f"group {g!r} has no size: give every group's",
-                                  key=f"{variable}.sizes.groups")
+            raise schema.RawDataError(path, f"group {g!r} has no size: give every group's",
+                                      key=f"{variable}.sizes.groups")
     total = float(sum(given.values()))
     if abs(total - 100) > 0.5 * len(given):
-        raise io.RawDataError(path, f"sizes sum to {total:g}, not 100 within their rounding",
-                              key=f"{variable}.sizes.groups", value=total)
-    sources = io.load_sources() if sources is None else sources
+        raise schema.RawDataError(path, f"sizes sum to {total:g}, not 100 within their rounding",
+                                  key=f"{variable}.sizes.groups", value=total)
+    sources = load.load_sources() if sources is None else sources
     row = sources[sources["source_id"] == spec["source"]]
     if row.empty:
-        raise io.RawDataError(path, "source not in data/raw/sources.csv",
-                              key=f"{variable}.sizes.source", value=spec["source"])
+        raise schema.RawDataError(path, "source not in data/raw/sources.csv",
+                                  key=f"{variable}.sizes.source", value=spec["source"])
     r = row.iloc[0]
     w = pd.Series({g: float(given[g]) / total for g in groups}, name="weight")
     return w, f"sizes given by {r['publisher']}, {r['published']}"

@@ -1,6 +1,9 @@
 """The data layer: every input read, checked against its schema, and the tidy tables written.
 
-- ``io``       load and validate the raw files and metadata, write and read processed tables
+- ``cells``    the grammar of one value (number, share, id, month, text, URL) and a CSV column
+- ``schema``   read a CSV or YAML file strictly, validate it against its schema, one error type
+- ``load``     raw files in, checked frames out: one loader per file of ``data/raw/``
+- ``write``    the one float writer and table writer, the processed tables
 - ``figures``  questions asked of the tidy figures table (cells, sources, the best figure)
 - ``worded``   turn worded figures ("about a third", "35-40%") into point and interval
 - ``params``   a run's params file, checked against its notebook before any kernel starts

@@ -19,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from chasm import formats
+from chasm.data.load import load_sources, read_processed
+from chasm.data.schema import RawDataError, read_yaml
 
 CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
 #: Order of source kinds where a description lists them (the ranking of figures is declared
@@ -28,9 +30,7 @@ KIND_ORDER = {"primary": 0, "essay": 1, "secondary": 2, "derived": 3}
 
 def load() -> pd.DataFrame:
     """The processed tidy figures table."""
-    from chasm.data import io
-
-    return io.read_processed("figures")
+    return read_processed("figures")
 
 
 def by_kind(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 
 def outlets(sources: pd.DataFrame) -> dict[str, str]:
     """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
-    Center, 2024-06-21"), from ``chasm.data.io.load_sources()``: what a reader can look up."""
+    Center, 2024-06-21"), from ``chasm.data.load_sources()``: what a reader can look up."""
     from chasm.text import NO_DATE
 
     return {str(r.source_id): f"{r.publisher}, "
@@ -111,19 +111,17 @@ STEP_NAMES = {"number_before_words": "number before words", "kind": "kind of sou
 
 @lru_cache(maxsize=None)
 def _ranking_cached(path: str, stamp: tuple[int, int]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from chasm.data import io
-
-    data, where = io._read_yaml(Path(path), "ranking")
+    data, where = read_yaml(Path(path), "ranking")
     steps, kinds = tuple(data["steps"]), tuple(data["kinds"])
     if steps[-1] != "figure_id" or len(set(steps)) != len(steps):
         spot = where[("steps",)]
-        raise io.RawDataError(path, "the steps must each appear once and end with figure_id "
-                              "(the one step that makes every choice reproducible)", spot.line,
-                              value=spot.written, key="steps")
+        raise RawDataError(path, "the steps must each appear once and end with figure_id "
+                           "(the one step that makes every choice reproducible)", spot.line,
+                           value=spot.written, key="steps")
     if len(set(kinds)) != len(kinds):
         spot = where[("kinds",)]
-        raise io.RawDataError(path, "a kind is listed twice", spot.line, value=spot.written,
-                              key="kinds")
+        raise RawDataError(path, "a kind is listed twice", spot.line, value=spot.written,
+                           key="kinds")
     return steps, kinds
 
 
@@ -162,10 +160,8 @@ def _published_cached(path: str, stamp: int) -> dict[str, int]:
     day; a month: its first day; unreadable: 0, i.e. oldest)."""
     import re
 
-    from chasm.data import io
-
     out = {}
-    for r in io.load_sources(Path(path)).itertuples():
+    for r in load_sources(Path(path)).itertuples():
         m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", str(r.published).strip())
         out[str(r.source_id)] = (int(m[1]) * 10000 + int(m[2] or 1) * 100 + int(m[3] or 1)
                                  if m else 0)

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from chasm import paths
-from chasm.data import figures, io
+from chasm.data import cells, figures, load, schema
 from chasm.register import verdicts as _verdicts
 
 #: The verdict vocabulary (name, rule), from its one home :mod:`chasm.register.verdicts`.
@@ -190,7 +190,7 @@ def main_register(sources: pd.DataFrame | None = None,
     """The text id of the study's own text: the one register whose text is a source of kind
     ``essay`` (06 and 07 read it first; its page is ``claims.html``). A ``ClaimError`` if no
     register, or more than one, belongs to a text of that kind."""
-    sources = io.load_sources() if sources is None else sources
+    sources = load.load_sources() if sources is None else sources
     essays = set(sources.loc[sources["kind"] == "essay", "source_id"])
     found = [t for t in register_files(directory) if t in essays]
     if len(found) != 1:
@@ -211,15 +211,15 @@ def load_registers(directory: Path | str | None = None, tidy: pd.DataFrame | Non
 
     A register's file name is its text's ``source_id``: a name that is not a source of
     ``data/raw/sources.csv`` stops the build, naming the file."""
-    sources = io.load_sources() if sources is None else sources
+    sources = load.load_sources() if sources is None else sources
     tidy = figures.load() if tidy is None else tidy
     known = set(sources["source_id"])
     out = {}
     for text_id, path in register_files(directory).items():
         if text_id not in known:
-            raise io.RawDataError(path, "a register's file name must be the source_id of its "
-                                  "text in data/raw/sources.csv (add the text there)",
-                                  value=text_id)
+            raise schema.RawDataError(path, "a register's file name must be the source_id of its "
+                                      "text in data/raw/sources.csv (add the text there)",
+                                      value=text_id)
         out[text_id] = load_claims(path, tidy, register=text_id)
     return out
 
@@ -228,7 +228,8 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                 register: str | None = None) -> list[Claim]:
     """Read and validate one claims register (default: :func:`main_register`'s file).
 
-    Checks (each failure raises ``chasm.data.io.RawDataError`` naming file, line, column and value):
+    Checks (each failure raises ``chasm.data.schema.RawDataError`` naming file, line, column,
+    value):
     the columns; unique claim ids; paragraph a whole number; kind in :data:`KINDS`; rule in
     :data:`RULES`; args of the form ``key=value;key=v1 v2`` with exactly the keys the rule
     requires (:data:`RULE_ARGS`) and allowed values; every figure id (in figure_ids and in the
@@ -241,13 +242,13 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
     path = Path(path)
     register = path.stem if register is None else register
     tidy = figures.load() if tidy is None else tidy
-    schema = {
-        "claim_id": io.Col(io._ident), "paragraph": io.Col(io._count),
-        "kind": io.Col(io._text), "paraphrase": io.Col(io._text),
-        "figure_ids": io.Col(io._text, optional=True), "rule": io.Col(io._ident),
-        "args": io.Col(io._text, optional=True), "notes": io.Col(io._text, optional=True),
+    columns = {
+        "claim_id": cells.Col(cells.ident), "paragraph": cells.Col(cells.count),
+        "kind": cells.Col(cells.text), "paraphrase": cells.Col(cells.text),
+        "figure_ids": cells.Col(cells.text, optional=True), "rule": cells.Col(cells.ident),
+        "args": cells.Col(cells.text, optional=True), "notes": cells.Col(cells.text, optional=True),
     }
-    frame = io._read_table(path, schema, unique=("claim_id",))
+    frame = schema.read_table(path, columns, unique=("claim_id",))
     for column in ("figure_ids", "args", "notes"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     known = set(tidy["figure_id"])
@@ -255,8 +256,8 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
     for row in frame.to_dict("records"):
 
         def fail(column: str, message: str, value: object = None, row: dict = row):
-            raise io.RawDataError(path, message, int(row["_line"]), column,
-                                  row[column] if value is None else value)
+            raise schema.RawDataError(path, message, int(row["_line"]), column,
+                                      row[column] if value is None else value)
 
         if row["kind"] not in KINDS:
             fail("kind", f"unknown kind; known: {', '.join(KINDS)}")
@@ -297,12 +298,12 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                 fail("args", f"argument {key!r} takes one value", " ".join(values))
             if kind == _NUM:
                 try:
-                    io._number(values[0])
+                    cells.number(values[0])
                 except ValueError as err:
                     fail("args", f"argument {key!r} {err}", values[0])
             if kind == _WAVE:
                 try:
-                    io._month(values[0])
+                    cells.month(values[0])
                 except ValueError as err:
                     fail("args", f"argument {key!r} {err}", values[0])
             if isinstance(kind, tuple) and (len(values) != 1 or values[0] not in kind):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from chasm.data import figures
+from chasm.formats import METHOD_NAMES, fmt_level
 
 # The evidence-text formatters have their one home in chasm.report (under the rules' names).
 from chasm.formats import fmt_evidence_figure as _fig_text
@@ -32,7 +33,6 @@ from chasm.formats import fmt_evidence_number as _num
 from chasm.formats import fmt_evidence_p as _p
 from chasm.formats import fmt_evidence_points as _pts
 from chasm.formats import fmt_evidence_range as _range
-from chasm.formats import fmt_level
 from chasm.register import verdicts
 from chasm.register.claims import RULE_ARGS, Claim, Result
 
@@ -477,7 +477,7 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
                   (r["figure_1"], r["figure_2"]))
 
 
-_METHOD_NAME = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
+_METHOD_NAME = {**METHOD_NAMES,
                 "intersection_union": "an intersection-union test (each at alpha, no adjustment)"}
 
 
@@ -1163,9 +1163,9 @@ def rule_extreme(claim: Claim, ctx: Context) -> Result:
                 f"series since {since} ({_METHOD_NAME[method]}, rounding as noise): {comps}.")
     decided = figures.best_choices(series)
     if len(decided):
-        from chasm.data import io
+        from chasm.data import load
 
-        evidence += " " + figures.ranking_sentence(decided, ctx.tidy, io.load_sources())
+        evidence += " " + figures.ranking_sentence(decided, ctx.tidy, load.load_sources())
     return Result(verdict, evidence,
                   _numbers(f"difference from the closest wave, points ({which})",
                            _weakest(tests)),

@@ -745,11 +745,11 @@ def claim_numbers(row: dict[str, str], level: str) -> str:
         text += f" ({measure})"
     p, adjusted = _num(row.get("p_value", "")), _num(row.get("p_adjusted", ""))
     if p is not None:
-        from chasm.tables import format_p
+        from chasm.formats import fmt_p
 
-        text += f"; p {'< 0.001' if p < 0.001 else '= ' + format_p(p)}"
+        text += f"; p {fmt_p(p, relation=True)}"
         if adjusted is not None and adjusted != p:
-            text += (f" ({'< 0.001' if adjusted < 0.001 else format_p(adjusted)} allowing "
+            text += (f" ({fmt_p(adjusted)} allowing "
                      "for rounding and the other tests)")
     return text + "."
 
@@ -766,7 +766,9 @@ def _level() -> str:
         from chasm.data.params import declared
 
         alpha = declared(paths.NOTEBOOKS / "06_claims.ipynb").get("alpha", 0.05)
-    return f"{100 * (1 - float(alpha)):g}%"
+    from chasm.formats import fmt_level
+
+    return fmt_level(float(alpha))
 
 
 def badge(verdict: str) -> str:
@@ -939,7 +941,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  level: str, registers: dict[str, list[dict[str, str]]] | None = None) -> str:
     """``index.html`` (module docstring); ``registers``: every register's rows by text id
     (the main register first), one row each on the page."""
-    from chasm.data import io
+    from chasm.data import load
 
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
@@ -977,7 +979,7 @@ def landing_page(all_runs: list[Run], rows: list[dict[str, str]], version: str,
                  start=start, headline=headline, key_figure=key_figure, mains=mains,
                  analyses=analyses, sensitivity=sens, sources=listed,
                  registers=register_rows(registers or {}),
-                 gaps=list(io.load_gaps().itertuples()), cff=_citation())
+                 gaps=list(load.load_gaps().itertuples()), cff=_citation())
 
 
 def _citation() -> dict | None:

@@ -11,8 +11,8 @@ import pandas as pd
 
 from chasm.stats._validate import ArrayLike, as_float, check_fraction
 
-_ADJUST_METHODS = ("holm", "fdr_bh")
-
+#: The adjustments :func:`adjust_pvalues` makes: the methods ``data/plan.yaml`` may name.
+ADJUST_METHODS = ("holm", "fdr_bh")
 
 
 def adjust_pvalues(p: ArrayLike, method: str = "holm") -> np.ndarray | pd.Series:
@@ -28,8 +28,8 @@ def adjust_pvalues(p: ArrayLike, method: str = "holm") -> np.ndarray | pd.Series
     left out of the family, so m counts only the tests actually carried out.
     Returns the same shape as the input (a Series keeps its index).
     """
-    if method not in _ADJUST_METHODS:
-        raise ValueError(f"method must be one of {_ADJUST_METHODS}, got {method!r}")
+    if method not in ADJUST_METHODS:
+        raise ValueError(f"method must be one of {ADJUST_METHODS}, got {method!r}")
     arr = np.atleast_1d(as_float("p", p)).astype(float)
     if arr.ndim != 1:
         raise ValueError(f"p must be one-dimensional, got shape {arr.shape}")

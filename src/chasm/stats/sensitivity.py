@@ -47,7 +47,7 @@ from chasm.stats.twosample import (
 #: Root tolerances: absolute and relative (Brent's method stops within ``_XTOL + _RTOL*|x|``).
 #: Tight enough that another machine's last-bit differences, which can move a root by up to
 #: the tolerance, stay below the 10 significant digits that every output is written at
-#: (``chasm.data.io.SIGNIFICANT_DIGITS``).
+#: (``chasm.data.write.SIGNIFICANT_DIGITS``).
 _XTOL = 1e-13
 _RTOL = 4e-15
 
