@@ -542,7 +542,7 @@ def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list
 # --------------------------------------------------------------------------------------------
 # Scale: the project made ``factor`` times larger by data alone
 # --------------------------------------------------------------------------------------------
-#: Characters that continue an identifier (``chasm.data.io``'s ids): a figure id is replaced only
+#: Characters that continue an identifier (``chasm.data.schema``'s ids): a figure id is replaced
 #: where it stands alone (``E01`` but not inside ``XE01`` or ``E010``).
 _ID_CHARS = r"A-Za-z0-9_.+\-"
 

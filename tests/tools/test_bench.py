@@ -341,9 +341,10 @@ def scaled(tmp_path_factory):
     root = tmp_path_factory.mktemp("scaled") / "project"
     bench.snapshot(paths.ROOT, root)
     sizes = bench.scale_project(root, 10)
-    code = ("import json\nfrom chasm.data import io\nfrom chasm.register import claims\n"
+    code = ("import json\nfrom chasm import paths\nfrom chasm.data import load as io\n"
+            "from chasm.register import claims\n"
             "meta = io.load_metadata()\nfig = io.load_figures()\nsrc = io.load_sources()\n"
-            "folder = io.paths.ROOT / 'data' / 'claims'\n"
+            "folder = paths.ROOT / 'data' / 'claims'\n"
             "regs = {p.stem: len(claims.load_claims(p, fig)) for p in folder.glob('*.csv')}\n"
             "print(json.dumps({'waves': sorted(meta['waves']), 'questions': len(meta['questions']),"
             " 'figures': len(fig), 'ids': len(set(fig['figure_id'])), 'sources': len(src),"
