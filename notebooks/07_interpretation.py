@@ -17,14 +17,8 @@
 # %% [markdown]
 # # 07 · Interpretation: what the figures support, what they cannot say
 #
-# **Reads** the tidy figures (`data/processed/figures.csv`), the claims register
-# (`data/claims.csv`), the analysis plan (`data/plan.yaml`), Levada's error table, the Rosstat
-# population and the approval series.
-# **Writes** `reports/tables/07_interpretation.csv` (the findings quoted below).
-#
-# Every number in this report is computed here from the figures by the package (the claims
-# register's rules, `chasm.register.claims`); none is typed. Change a raw figure and the sentences
-# change.
+# The essay's claims read together: what the published figures establish, what they leave
+# open, and what they cannot say at all. Every number below is computed from the figures.
 
 # %% tags=["parameters"]
 run = "07_interpretation"  # report name (set by make)
@@ -42,13 +36,10 @@ from chasm.register import claims, sensitivity
 from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n)
-
-# %% [markdown]
-# ## Load inputs
-
-# %%
 tidy = figures.load()
 meta = load.load_metadata()
+sources = load.load_sources()
+outlets = figures.outlets(sources)
 errors = load.load_error_table()
 estimate = design.deff_from_error_table(errors)
 deff_used = estimate.deff if deff is None else deff
@@ -56,70 +47,130 @@ register = claims.evaluate(claims.load_claims(tidy=tidy), tidy, meta, load.load_
                            load.load_approval(), errors, deff=deff, alpha=alpha, n=n)
 gaps = load.load_gaps()
 analysis = plan.load_plan()
+by_id = tidy.set_index("figure_id")
+
+
+def bullets(verdicts: tuple[str, ...]):
+    """The claims with one of ``verdicts``, in register order: id, verdict, paraphrase and its
+    key number with the range's kind; "*None.*" when no claim has them."""
+    rows = register[register["verdict"].isin(verdicts)]
+    if rows.empty:
+        return report.say("*None.*")
+    lines, values = [], {}
+    for i, (_, row) in enumerate(rows.iterrows()):
+        number = claims.key_number(row)
+        lines.append(f"- **{{id{i}}}** ({{v{i}}}): {{p{i}}}" + (f" {{x{i}}}." if number else ""))
+        values.update({f"id{i}": row["claim_id"], f"v{i}": row["verdict"],
+                       f"p{i}": row["paraphrase"], f"x{i}": number})
+    return report.say("\n".join(lines), **values)
+
+
+def option_label(fid: str) -> str:
+    """The answer a figure counts, by its label in the metadata."""
+    row = by_id.loc[fid]
+    return meta["questions"][row["question"]]["options"][row["option"]]["label"]
+
+
+def group_label(fid: str) -> str:
+    """The group a figure counts and its breakdown, by their labels in the metadata:
+    "'disapprove' (approval of Putin's activities)"."""
+    row = by_id.loc[fid]
+    variable = meta["subgroups"].get(row["subgroup_var"], {})
+    group = variable.get("groups", {}).get(row["subgroup"], {}).get("label", row["subgroup"])
+    return f"'{group}' ({variable.get('label', row['subgroup_var'])})"
+
 
 # %% [markdown]
 # ## What the evidence supports
 # Claims whose test holds in the claimed direction after the analysis plan's adjustment, with
-# rounding as ordinary uncertainty (the rules: 06_claims, `chasm.register.verdicts`).
+# rounding as ordinary uncertainty (the rules are on the claims page, 06):
 
 # %%
-display(claims.verdict_bullets(register, ("supported",)))
+display(bullets(("supported",)))
 
 # %%
-fall = register.set_index("claim_id").loc["C13"]
-display(report.say(
-    "The headline change [{cid}], 'traitors' from March 2024 to April 2025, is {diff} points "
-    "({conf} CI {lo} to {hi}): p = {p} at the published values, {pr} with rounding as noise; "
-    "{method} over the essay's {m} wave comparisons: adjusted p {padj}. Its verdict is "
-    "**{verdict}**. At "
-    "the least favourable rounding of both integers p = {pw}, adjusted {paw}: a robustness "
-    "check, not the verdict.",
-    cid=fall["comparison_id"], diff=formats.fmt(fall["estimate"]), conf=formats.fmt_level(alpha),
-    lo=formats.fmt(fall["low"]), hi=formats.fmt(fall["high"]),
-    p=formats.fmt(fall["p_value"], 3), pr=formats.fmt(fall["p_rounding"], 3),
-    method=formats.fmt_method(fall["method"]), m=int(fall["family_size"]),
-    padj=formats.fmt(fall["p_adjusted"], 3), verdict=fall["verdict"],
-    pw=formats.fmt(fall["p_worst"], 3), paw=formats.fmt(fall["p_adjusted_worst"], 3)))
+changes = register[register["rule"] == "wave_change"]
+fall = changes.iloc[0] if len(changes) else None
+if fall is not None:
+    first, second = sorted(fall["figure_ids"].split(), key=lambda f: by_id.loc[f, "wave"])
+    display(report.say(
+        "The headline change ({cid}), '{option}' from {w1} to {w2}, is {diff} points "
+        "({kind} {lo} to {hi}): p = {p} at the published values, {pr} with rounding as noise; "
+        "{method} over the essay's {m} wave comparisons: adjusted p {padj}. Its verdict is "
+        "**{verdict}**. At the least favourable rounding of both integers p = {pw}, adjusted "
+        "{paw}: a robustness check, not the verdict.",
+        cid=fall["claim_id"], option=option_label(first), w1=by_id.loc[first, "wave"],
+        w2=by_id.loc[second, "wave"], diff=formats.fmt(fall["estimate"]),
+        kind=fall["range_kind"], lo=formats.fmt(fall["low"]), hi=formats.fmt(fall["high"]),
+        p=formats.fmt(fall["p_value"], 3), pr=formats.fmt(fall["p_rounding"], 3),
+        method=formats.fmt_method(fall["method"]), m=int(fall["family_size"]),
+        padj=formats.fmt(fall["p_adjusted"], 3), verdict=fall["verdict"],
+        pw=formats.fmt(fall["p_worst"], 3), paw=formats.fmt(fall["p_adjusted_worst"], 3)))
 
 # %%
-display(sensitivity.tipping_sentence(register, "C13", alpha, deff_used))
+if fall is not None:
+    tips = sensitivity.tipping_table(register, alpha).set_index("claim_id")
+    if fall["claim_id"] in tips.index and tips["tipping_deff"].notna()[fall["claim_id"]]:
+        tip = tips.loc[fall["claim_id"]]
+        display(report.say(
+            "How firm that is: it stays {v} for design effects up to {d} (Levada's table "
+            "implies {used}), with as few as {nf} times the assumed interviews, and it would flip "
+            "if answering drifted by {s} points between the waves for reasons other than "
+            "opinion.", v=tip["verdict"], d=formats.fmt(tip["tipping_deff"], 2),
+            used=formats.fmt(deff_used, 2), nf=formats.fmt(tip["n_factor"], 2),
+            s=formats.fmt(abs(tip["tipping_shift"]), 1)))
+    else:
+        display(report.say("This verdict ({v}) is not a firm one, so it has no tipping point.",
+                           v=fall["verdict"]))
 
 # %%
 spec_summary = sensitivity.specification_summary(sensitivity.specification_table(
     analysis, tidy, meta, (estimate.deff_low, estimate.deff, estimate.deff_high, 2.5), alpha),
-    register)
-display(sensitivity.specification_sentence(spec_summary, "C13"))
-display(report.say("{note} The specification table (06_claims) shows the verdict under the "
-                   "alternatives.", note=plan.post_hoc_note(analysis, ("families", "rounding"))))
+    register).set_index("claim_id")
+if fall is not None and fall["claim_id"] in spec_summary.index:
+    row = spec_summary.loc[fall["claim_id"]]
+    display(report.say(
+        "Across the specification table, claim {cid} is {v} in {h} of {t} specifications "
+        "({by}). {note} The specification table (06) shows the verdict under the alternatives.",
+        cid=fall["claim_id"], v=row["verdict"], h=int(row["holds"]),
+        t=int(row["specifications"]),
+        by="; ".join(f"{c.split(', ', 1)[1]}: {row[c]}" for c in spec_summary.columns
+                     if c.startswith("holds, ")),
+        note=plan.post_hoc_note(analysis, ("families", "rounding"))))
 
 # %% [markdown]
 # ## Inconclusive: the data allow the claim and its negation
 
 # %%
-display(claims.verdict_bullets(register, ("inconclusive",)))
+display(bullets(("inconclusive",)))
 
 # %%
-young = register.set_index("claim_id").loc["C17"]
-display(report.say(
-    "The young are 'not much less' than everyone else (C17) is a similarity claim, so it needs "
-    "an equivalence result: within ±{m} points (the plan's margin), the figures establish "
-    "only ±{sm} points, so it is **{verdict}**.",
-    m=formats.fmt_short(analysis.margin), sm=formats.fmt(young["smallest_margin"]),
-    verdict=young["verdict"]))
+similar = register[register["smallest_margin"].notna()]
+for _, young in similar.iterrows():
+    display(report.say(
+        "Claim {cid} is a similarity claim, so it needs an equivalence result: within ±{m} "
+        "points (the plan's margin), the figures establish only ±{sm} points, so it is "
+        "**{verdict}**.", cid=young["claim_id"], m=formats.fmt_short(analysis.margin),
+        sm=formats.fmt(young["smallest_margin"]), verdict=young["verdict"]))
 
 # %% [markdown]
 # ## What the figures cannot say, or contradict
 
 # %%
-display(claims.verdict_bullets(register, ("not identifiable", "contradicted")))
+display(bullets(("not identifiable", "contradicted")))
 
 # %%
-gap = register.set_index("claim_id").loc["C18"]
-display(report.say(
-    "Of all 'traitors' answers in March 2024, about {b}% come from those who disapprove of "
-    "Putin ({conf} CI {lo} to {hi}% with sampling error, Bayes' rule).",
-    b=formats.fmt(gap["bayes_share"]), conf=formats.fmt_level(alpha),
-    lo=formats.fmt(gap["bayes_low"]), hi=formats.fmt(gap["bayes_high"])))
+bayes = register[register["bayes_share"].notna()]
+for _, gap in bayes.iterrows():
+    higher, lower, total = gap["figure_ids"].split()
+    display(report.say(
+        "Of all '{option}' answers in {wave}, about {b}% come from the group {group}, by "
+        "Bayes' rule: rounding range {rl} to {rh}% (without sampling error), {conf} CI {lo} "
+        "to {hi}% (with sampling error).", option=option_label(total),
+        wave=by_id.loc[total, "wave"], group=group_label(lower),
+        b=formats.fmt(gap["bayes_share"]), rl=formats.fmt(gap["bayes_range_low"]),
+        rh=formats.fmt(gap["bayes_range_high"]), conf=formats.fmt_level(alpha),
+        lo=formats.fmt(gap["bayes_low"]), hi=formats.fmt(gap["bayes_high"])))
 
 # %% [markdown]
 # ## Verdicts at a glance
@@ -141,14 +192,13 @@ display(report.say("{summary} {quotes}", summary=claims.summary_sentence(registe
 report.show(gaps, index="id")
 
 # %%
-kinds = tidy["source_kind"].value_counts()
+by_source = tidy.groupby("source_id").size()
 assumed = sorted(w for w, v in meta["waves"].items() if v["n_assumed"])
 display(report.say(
-    "Of the {total} figures used, {essay} come from the essay's quotation and {secondary} from a "
-    "secondary summary; {primary} come from Levada's own (English) releases. The sample size "
-    "of every wave ({waves}) is assumed, not published.",
-    total=len(tidy), essay=int(kinds.get("essay", 0)), secondary=int(kinds.get("secondary", 0)),
-    primary=int(kinds.get("primary", 0)), waves=", ".join(assumed)))
+    "Of the {total} figures used, {listing}. The sample size of every wave ({waves}) is "
+    "assumed, not published.", total=len(tidy),
+    listing="; ".join(f"{k} come from {outlets.get(s, s)}" for s, k in by_source.items()),
+    waves=", ".join(assumed)))
 
 # %%
 display(report.say(
@@ -157,8 +207,8 @@ display(report.say(
     "out of {n}; this report used {used}. Non-response and preference falsification come on top: "
     "list experiments in Russia put direct-question support for Putin and the war roughly 5 to 10 "
     "points above indirect estimates (Frye et al. 2017, 2023; Chapkovski & Schaub 2022). Shares "
-    "that track loyalty, like the 'traitors' label, may carry a bias of that order; if it is "
-    "stable between waves it largely cancels in the change, but not in the levels.",
+    "that track loyalty may carry a bias of that order; if it is stable between waves it largely "
+    "cancels in a change, but not in the levels.",
     deff=formats.fmt(estimate.deff, 2), lo=formats.fmt(estimate.deff_low, 2),
     hi=formats.fmt(estimate.deff_high, 2), neff=formats.fmt(estimate.n_eff, 0),
     n=int(estimate.n), used=formats.fmt(deff_used, 2)))
@@ -170,10 +220,14 @@ display(report.say(
 # of the word "traitor" to respondents is beyond what any marginal table can show.
 
 # %% [markdown]
-# ## Save outputs
-# `reports/tables/07_interpretation.csv`: one row per claim with its verdict, provenance and key
-# numbers (`comparison_id`, `method`, `measure`, `estimate`, `low`, `high`, `p_value`,
-# `p_rounding`, `p_adjusted`, `p_worst`, `p_adjusted_worst`, `deff`; see 06_claims).
+# ## How this page was made
+# **Reads** the tidy figures (`data/processed/figures.csv`), the essay's claims register (the
+# register of the text of kind essay in `data/claims/`), the analysis plan (`data/plan.yaml`),
+# Levada's error table, the Rosstat population and the approval series. **Writes**
+# `reports/tables/07_interpretation.csv`: one row per claim with its verdict, provenance and
+# key numbers (the test, its adjustment, what the numbers measure, the estimate with its range
+# and the range's kind, the p-values and the design effect; the claims page, 06, describes
+# them).
 
 # %%
 findings = register[["claim_id", "kind", "verdict", "provenance", "comparison_id", "method",

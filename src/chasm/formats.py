@@ -156,10 +156,11 @@ def fmt_evidence_figure(row: pd.Series, kind: bool = True) -> str:
 
 #: The name prose gives each multiplicity method of ``chasm.stats.multiplicity`` (the methods
 #: data/plan.yaml may name).
-METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
+METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg",
+                "intersection_union": "intersection-union"}
 
 
 def fmt_method(method: str) -> str:
-    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg" (the name as
-    given if it has none)."""
+    """A family's multiplicity method for prose: "Holm", "Benjamini-Hochberg",
+    "intersection-union" (each test at alpha, no adjustment); the name as given if it has none."""
     return METHOD_NAMES.get(str(method), str(method))

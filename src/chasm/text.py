@@ -5,7 +5,7 @@ in charts, in alt text and in SVG metadata. Characters a reader cannot see must 
 they read: a right-to-left override (U+202E) displays ``99%`` as ``%99``, a zero-width joiner
 makes two ids look alike. So:
 
-- **at entry** (``chasm.data.io``'s loaders and every text they check) :func:`check` refuses any
+- **at entry** (``chasm.data.load``'s loaders and every text they check) :func:`check` refuses any
   invisible character: Unicode category ``Cf`` (format characters: the bidi controls
   U+200E/F, U+202A-202E, U+2066-2069, U+061C, zero-width characters, the BOM inside a text...)
   and the C0/C1 control characters other than tab, line feed and carriage return (line breaks

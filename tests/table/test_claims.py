@@ -15,7 +15,8 @@ from scipy.stats import norm
 from chasm import paths
 from chasm.analysis import plan
 from chasm.data import figures, load, schema, worded
-from chasm.register import claims, rules
+from chasm.formats import fmt_evidence_range
+from chasm.register import claims, context, rules
 from chasm.register.claims import Claim, load_claims
 from chasm.stats.frechet import paired_difference
 
@@ -140,10 +141,11 @@ def test_adjusted_matches_adjust_pvalues():
         p = rng.uniform(0, 0.2, size)
         p[rng.uniform(size=size) < 0.2] = np.nan if size > 2 else p[0]
         for method in ("holm", "fdr_bh"):
-            assert np.allclose(rules._adjusted(list(p), method), adjust_pvalues(p, method=method),
-                               equal_nan=True, rtol=0, atol=1e-15)
-    assert rules._adjusted([0.01, 0.04, 0.03], "holm") == pytest.approx([0.03, 0.06, 0.06])
-    assert rules._adjusted([], "holm") == []
+            assert np.allclose(context.adjusted_p(list(p), method),
+                               adjust_pvalues(p, method=method), equal_nan=True, rtol=0,
+                               atol=1e-15)
+    assert context.adjusted_p([0.01, 0.04, 0.03], "holm") == pytest.approx([0.03, 0.06, 0.06])
+    assert context.adjusted_p([], "holm") == []
 
 
 # -------------------------------------------------------------------------------- loading
@@ -319,7 +321,7 @@ def test_wave_change_reads_the_plans_family(inputs, test_plan):
     assert c13["high"] == pytest.approx(-1.252, abs=1e-3)
     assert "−6.0 points, 95% CI −10.7 to −1.3, p = 0.012 at the published values" in \
         c13["evidence"]
-    assert "Holm over the plan's essay_waves family (2 comparisons, W-t)" in c13["evidence"]
+    assert "Holm over its family in the plan (2 comparisons)" in c13["evidence"]
     # the register's numbers are the plan's rows, the ones 03_waves shows
     rows = plan.wave_tests(test_plan, tidy, inputs["meta"], DEFF).set_index("comparison_id")
     assert rows.loc["W-t", "p_adjusted"] == c13["p_adjusted"]
@@ -545,7 +547,7 @@ def test_changing_one_raw_figure_flips_exactly_its_verdicts(inputs, tmp_path):
     assert after["C13"] == "inconclusive"
     # provenance moves apart from the verdicts: E01 43% no longer agrees with "a third"
     tidy = load.tidy_figures(load.load_figures(raw=raw))
-    from chasm.register.verdicts import provenance
+    from chasm.analysis.verdicts import provenance
 
     assert provenance(tidy, ["E01", "S01"]).endswith("E01/S01 disagree")
 
@@ -564,29 +566,6 @@ def test_evidence_is_text_only(register):
 
 
 # -------------------------------------------------------------------------------- reading it
-def _shown(table) -> pd.DataFrame:
-    """The frame behind a table ``report.show`` returned (its full, unrounded CSV)."""
-    import io as _io
-
-    return pd.read_csv(_io.StringIO(table.csv))
-
-
-def test_register_sections_follow_the_kinds_and_skip_empty_ones():
-    register = pd.DataFrame({
-        "claim_id": ["C3", "C1", "C2"], "kind": ["qualitative", "figure", "figure"],
-        "verdict": ["not testable", "consistent", "single source"],
-        "paraphrase": ["q <3", "f1", "f2"]})
-    items = claims.register_sections(register, ["claim_id", "verdict", "paraphrase"])
-    assert len(items) == 4  # figures (2 claims), then qualitative (1); no empty sections
-    assert items[0].data == "### Figures quoted (2)"
-    first = _shown(items[1])  # report.show's table, through its full CSV
-    assert first["claim_id"].tolist() == ["C1", "C2"]
-    assert first.columns.tolist() == ["claim_id", "verdict", "paraphrase"]
-    assert items[2].data == "### Qualitative statements (1)"
-    assert _shown(items[3]).set_index("claim_id").loc["C3", "paraphrase"] == "q <3"
-    assert "q &lt;3" in items[3].html  # and escaped on the page
-
-
 def test_deff_sensitivity_moves_a_verdict_with_the_design_effect(inputs, test_plan):
     """43% -> 37% claimed as a fall, a family of one: p 0.013 with rounding as noise at deff
     1.9; the z-value scales with about 1/sqrt(deff), so at deff 4 it is about
@@ -603,18 +582,6 @@ def test_deff_sensitivity_moves_a_verdict_with_the_design_effect(inputs, test_pl
     assert out.loc["C02"].tolist() == ["not testable"] * 3
 
 
-def test_verdict_bullets_in_register_order_and_escaped():
-    register = pd.DataFrame({"claim_id": ["C2", "C5", "C9"],
-                             "verdict": ["supported", "consistent", "supported"],
-                             "paraphrase": ["fell {from} 43%", "a <b>claim</b>", "rose"]})
-    out = claims.verdict_bullets(register, ("supported", "single source"))
-    assert out.data == ("- **C2** (supported): fell {from} 43%\n"
-                        "- **C9** (supported): rose")
-    assert claims.verdict_bullets(register, ("consistent",)).data == (
-        "- **C5** (consistent): a &lt;b&gt;claim&lt;/b&gt;")
-    assert claims.verdict_bullets(register, ("contradicted",)).data == "*None.*"
-
-
 def test_negative_majority_widens_with_bonferroni_intervals(inputs):
     """The sampling-widened union bounds use each option's interval at alpha / k (k options of
     that side), as 04_multiresponse does, so that all k intervals hold at once."""
@@ -628,7 +595,7 @@ def test_negative_majority_widens_with_bonferroni_intervals(inputs):
     ci = share_interval(np.array([37.0, 36.0]), 1600, DEFF, 0.05 / 2,
                         low_pct=np.array([36.5, 35.5]), high_pct=np.array([37.5, 36.5]))
     lo, hi = union_bounds(list(zip(ci["ci_low"], ci["ci_high"], strict=True)))
-    assert f"({rules._range(lo, hi)} with sampling error)" in out["evidence"]
+    assert f"({fmt_evidence_range(lo, hi)} with sampling error)" in out["evidence"]
     plain = share_interval(np.array([37.0, 36.0]), 1600, DEFF, 0.05,
                            low_pct=np.array([36.5, 35.5]), high_pct=np.array([37.5, 36.5]))
     assert lo < max(plain["ci_low"])  # wider than the unadjusted intervals

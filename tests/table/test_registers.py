@@ -15,7 +15,7 @@ import pytest
 
 from chasm import paths
 from chasm.data import figures, load, schema
-from chasm.register import claims, rules
+from chasm.register import claims, context
 
 TEXT = "synthetic-daily-2025"
 SOURCE_ROWS = (
@@ -123,7 +123,7 @@ def test_a_breakdown_with_unknown_sizes_says_what_it_can(project):
     assert c09["verdict"] in ("supported", "not identifiable")
     assert 0 < c09["size_low"] <= c09["size_high"]
     # the largest size the figures allow: total high / group low = 9.5 / 27.5
-    grid_top = float(rules._size_grid(9.5 / 27.5)[-1])
+    grid_top = float(context.size_grid(9.5 / 27.5)[-1])
     assert grid_top == pytest.approx(9.5 / 27.5)
     assert c09["size_high"] == pytest.approx(100 * grid_top)
     # against the total or the rest: one test (group - total = (1 - w)(group - rest))

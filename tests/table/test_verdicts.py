@@ -1,10 +1,10 @@
-"""The verdict vocabulary (chasm.register.verdicts): one test per rule, and provenance apart."""
+"""The verdict vocabulary (chasm.analysis.verdicts): one test per rule, and provenance apart."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from chasm.register import verdicts
+from chasm.analysis import verdicts
 
 
 def test_vocabulary_is_small_and_every_word_has_one_rule():

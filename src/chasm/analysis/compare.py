@@ -34,6 +34,9 @@ import pandas as pd
 #: The columns :func:`compare` returns, in order (:func:`robustness` and
 #: :func:`smallest_margin` add theirs).
 RECORD = ["diff", "ci_low", "ci_high", "z", "p_value", "noise_var", "p_rounding", "p_worst"]
+#: The two shares (percent) and interviews a comparison compares, under the names every table
+#: that carries them beside a record uses (the claims register, 08_series' changes).
+SAMPLES = ["share_1", "share_2", "n_1", "n_2"]
 #: Columns of :func:`robustness`.
 ROBUSTNESS = ["level", "tipping_deff", "n_factor", "tipping_shift"]
 

@@ -272,7 +272,7 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     cost root finding per row; callers that only need the p-values skip them).
     """
     from chasm.analysis import compare
-    from chasm.register.verdicts import change_reading
+    from chasm.analysis.verdicts import change_reading
 
     fam = family[["question", "option", "comparison_id", "family", "role", "method",
                   "declared"]]

@@ -16,8 +16,9 @@ merely allow it, cannot decide it, or contradict it, and why. Every rule is a sm
 exactly the
 verdicts that depend on it.
 
-VERDICTS: one word of ``chasm.register.verdicts.VOCABULARY`` (supported, contradicted, inconclusive,
-not identifiable, not testable), each given by one rule of :mod:`chasm.register.verdicts`; the
+VERDICTS: one word of ``chasm.analysis.verdicts.VOCABULARY`` (supported, contradicted,
+inconclusive, not identifiable, not testable), each given by one rule of
+:mod:`chasm.analysis.verdicts`; the
 ``provenance`` column says apart from it where the figures come from (how many sources, of which
 kind, whether two sources for one cell agree).
 
@@ -31,149 +32,43 @@ robustness column (``p_worst``, ``p_adjusted_worst``), as are other design effec
 sizes (``chasm.register.sensitivity``). Shares are percentages; n is the wave's N from
 ``metadata/waves.yaml`` (assumed 1600) unless overridden; subgroup sizes are n_g = w_g N with
 population (age) or approval weights (``chasm.analysis.weights``) and the same design effect as the
-total.
-
-NUMBERS (columns of :func:`evaluate`): ``measure`` names what ``estimate``/``low``/``high``
-are (a share and its 95% CI; a difference and its CI; identification bounds);
-``comparison_id`` the test the numbers belong to (the plan's id, or ``<claim>:<a>-<b>``; the
-weakest of several); ``p_value`` the test at the published values, ``p_rounding`` with
-rounding as noise, ``p_adjusted`` its adjustment by ``method`` over ``family_size`` tests (the
-number the verdict reads), ``p_worst`` and ``p_adjusted_worst`` at the least favourable
-rounding; ``share_1``/``share_2``/``n_1``/``n_2`` the two shares and sizes of a two-sample
-test, ``se`` a paired test's standard error and ``noise_var`` the rounding noise (points^2)
-its verdict's test adds (for the tipping points of ``chasm.register.sensitivity``, on that same
-test);
-``smallest_margin`` the smallest equivalence margin a similarity claim's figures establish;
-``missing_low``/``missing_high`` the range of an unpublished cell; ``bayes_*`` a group's share
-of an answer with its interval; ``deff`` the design effect used; ``size_low``/``size_high`` the
-sizes of a group of unknown size (percent of the sample) at which the claim is supported
-(``chasm.register.rules._over_sizes``); ``register`` the text the claim belongs to. Empty where a
-rule has no such number.
+total. The claim model and the columns of :func:`evaluate` are :mod:`chasm.register.model`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from chasm import paths
+from chasm.analysis import plan as plan_module
+from chasm.analysis import verdicts as _verdicts
 from chasm.data import cells, figures, load, schema
-from chasm.register import verdicts as _verdicts
-
-#: The verdict vocabulary (name, rule), from its one home :mod:`chasm.register.verdicts`.
-VOCABULARY: tuple[tuple[str, str], ...] = _verdicts.VOCABULARY
-VERDICTS: tuple[str, ...] = _verdicts.VERDICTS
-#: Kinds of claims in the register, in reading order.
-KINDS: tuple[str, ...] = ("figure", "comparison", "interpretation", "qualitative")
-#: Output columns of :func:`evaluate`.
-_TEXT_COLUMNS: tuple[str, ...] = (
-    "register", "claim_id", "paragraph", "kind", "rule", "paraphrase", "verdict", "provenance",
-    "evidence",
-    "figure_ids", "sources", "comparison_id", "method", "measure", "quotation")
-#: The numeric columns (see NUMBERS in the module docstring).
-NUMBER_COLUMNS: tuple[str, ...] = (
-    "estimate", "low", "high", "p_value", "p_rounding", "p_adjusted", "p_worst",
-    "p_adjusted_worst", "family_size", "smallest_margin", "missing_low", "missing_high",
-    "bayes_share", "bayes_low", "bayes_high", "share_1", "share_2", "n_1", "n_2", "se", "noise_var",
-    "deff", "size_low", "size_high")
-COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
-CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
-                 "notes")
-
-# Argument types: one figure id, one or more figure ids, a name, a number, a wave (YYYY-MM),
-# words (the rest of the value, spaces kept), or one of fixed choices.
-_FIG, _FIGS, _NAME, _NUM, _WAVE, _WORDS = "figure", "figures", "name", "number", "wave", "words"
-#: Arguments each rule takes (no other arguments are allowed), and how many figure_ids. The
-#: general rules (share_level, change, extreme, group_vs, ordering, quoted_words) are the kinds
-#: of claim any text makes; the essay's rules are instances of them where they are
-#: (below_half is share_level below 50; wave_change is change with the plan's comparison).
-RULE_ARGS: dict[str, dict[str, str | tuple[str, ...]]] = {
-    "figure": {},
-    "wave_change": {"direction": ("down", "up")},
-    "less_common": {"less": _FIGS, "more": _FIGS},
-    "highest_group": {"group": _FIG, "others": _FIGS, "total": _FIG, "variable": _NAME},
-    "vs_rest": {"groups": _FIGS, "total": _FIG, "expect": ("lower", "higher", "similar")},
-    "group_gap": {"higher": _FIG, "lower": _FIG, "total": _FIG},
-    "multiple_response": {},
-    "below_half": {},
-    "negative_majority": {"negative": _FIGS, "positive": _FIGS},
-    "not_testable": {},
-    "share_level": {"side": ("above", "below", "about"), "threshold": _NUM},
-    "change": {"direction": ("down", "up"), "by": _NUM, "as": ("points", "ratio")},
-    "extreme": {"which": ("highest", "lowest"), "since": _WAVE},
-    "group_vs": {"group": _FIG, "total": _FIG, "against": ("total", "rest"),
-                 "expect": ("higher", "lower")},
-    "ordering": {"order": _FIGS},
-    "quoted_words": {"words": _WORDS},
-}
-#: Arguments a rule may leave out (``change``: the size of the change is optional; given
-#: ``by``, ``as`` says whether it is points or a ratio, "halved" = 0.5).
-OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"change": ("by", "as")}
-_N_FIGURES = {"figure": (1, 1), "wave_change": (2, 2), "not_testable": (0, 0),
-              "change": (2, 2), "extreme": (1, 1), "quoted_words": (1, 1), "group_vs": (2, 2),
-              "ordering": (2, None)}
-
-
-class ClaimError(ValueError):
-    """A claim cannot be evaluated as written (the message names the claim)."""
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One parsed row of the claims register."""
-
-    claim_id: str
-    paragraph: int
-    kind: str
-    paraphrase: str
-    figure_ids: tuple[str, ...]
-    rule: str
-    args: dict[str, tuple[str, ...]]
-    notes: str = ""
-    register: str = ""
-
-    def arg(self, key: str) -> str:
-        """A single-valued argument."""
-        return self.args[key][0]
-
-    def fail(self, message: str) -> ClaimError:
-        return ClaimError(f"claim {self.claim_id} ({self.rule}): {message}")
-
-
-@dataclass
-class Result:
-    """What a rule returns: verdict, evidence text, key numbers, figures used."""
-
-    verdict: str
-    evidence: str
-    numbers: dict[str, object] = field(default_factory=dict)
-    figures: tuple[str, ...] = ()
-
-
-# --------------------------------------------------------------------------------------------
-# Loading and validating the register
-# --------------------------------------------------------------------------------------------
-def parse_args(text: str | None) -> dict[str, tuple[str, ...]]:
-    """``key=value;key=v1 v2`` -> {key: (value,), key: (v1, v2)}; ValueError if malformed."""
-    out: dict[str, tuple[str, ...]] = {}
-    for part in (text or "").split(";"):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ValueError(f"argument {part.strip()!r} is not key=value")
-        if key in out:
-            raise ValueError(f"argument {key!r} is given twice")
-        values = tuple(value.split())
-        if not values:
-            raise ValueError(f"argument {key!r} has no value")
-        out[key] = values
-    return out
-
+from chasm.formats import fmt, fmt_short, fmt_signed
+from chasm.register.context import Context, sources_text
+from chasm.register.model import (  # noqa: F401  (VOCABULARY, VERDICTS: the site reads them here)
+    COLUMNS,
+    FIGURE_ARG,
+    FIGURES_ARG,
+    KINDS,
+    N_FIGURES,
+    NAME_ARG,
+    NUMBER_ARG,
+    NUMBER_COLUMNS,
+    OPTIONAL_ARGS,
+    RULE_ARGS,
+    VERDICTS,
+    VOCABULARY,
+    WAVE_ARG,
+    WORDS_ARG,
+    Claim,
+    ClaimError,
+    parse_args,
+)
+from chasm.register.rules import RULES
+from chasm.stats.design import deff_from_error_table
 
 #: Where the registers live: one ``<text_id>.csv`` per text.
 REGISTER_DIR = "claims"
@@ -218,8 +113,8 @@ def load_registers(directory: Path | str | None = None, tidy: pd.DataFrame | Non
     for text_id, path in register_files(directory).items():
         if text_id not in known:
             raise schema.RawDataError(path, "a register's file name must be the source_id of its "
-                                      "text in data/raw/sources.csv (add the text there)",
-                                      value=text_id)
+                                  "text in data/raw/sources.csv (add the text there)",
+                                  value=text_id)
         out[text_id] = load_claims(path, tidy, register=text_id)
     return out
 
@@ -242,13 +137,13 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
     path = Path(path)
     register = path.stem if register is None else register
     tidy = figures.load() if tidy is None else tidy
-    columns = {
+    schema = {
         "claim_id": cells.Col(cells.ident), "paragraph": cells.Col(cells.count),
         "kind": cells.Col(cells.text), "paraphrase": cells.Col(cells.text),
         "figure_ids": cells.Col(cells.text, optional=True), "rule": cells.Col(cells.ident),
         "args": cells.Col(cells.text, optional=True), "notes": cells.Col(cells.text, optional=True),
     }
-    frame = schema.read_table(path, columns, unique=("claim_id",))
+    frame = schema.read_table(path, schema, unique=("claim_id",))
     for column in ("figure_ids", "args", "notes"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
     known = set(tidy["figure_id"])
@@ -257,7 +152,7 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
 
         def fail(column: str, message: str, value: object = None, row: dict = row):
             raise schema.RawDataError(path, message, int(row["_line"]), column,
-                                      row[column] if value is None else value)
+                                  row[column] if value is None else value)
 
         if row["kind"] not in KINDS:
             fail("kind", f"unknown kind; known: {', '.join(KINDS)}")
@@ -270,7 +165,7 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                 fail("figure_ids", "figure id not in the figures table", fid)
         if len(set(figure_ids)) != len(figure_ids):
             fail("figure_ids", "a figure id is listed twice")
-        lo, hi = _N_FIGURES.get(rule, (1, None))
+        lo, hi = N_FIGURES.get(rule, (1, None))
         if len(figure_ids) < lo or (hi is not None and len(figure_ids) > hi):
             wanted = f"exactly {lo}" if lo == hi else f"at least {lo}"
             fail("figure_ids", f"rule {rule!r} takes {wanted} figure id(s), got "
@@ -291,17 +186,17 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                     continue
                 fail("args", f"rule {rule!r} requires argument {key!r}")
             values = args[key]
-            if kind == _WORDS:
+            if kind == WORDS_ARG:
                 args[key] = (" ".join(values),)
                 continue
-            if kind in (_FIG, _NAME, _NUM, _WAVE) and len(values) != 1:
+            if kind in (FIGURE_ARG, NAME_ARG, NUMBER_ARG, WAVE_ARG) and len(values) != 1:
                 fail("args", f"argument {key!r} takes one value", " ".join(values))
-            if kind == _NUM:
+            if kind == NUMBER_ARG:
                 try:
                     cells.number(values[0])
                 except ValueError as err:
                     fail("args", f"argument {key!r} {err}", values[0])
-            if kind == _WAVE:
+            if kind == WAVE_ARG:
                 try:
                     cells.month(values[0])
                 except ValueError as err:
@@ -309,7 +204,7 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
             if isinstance(kind, tuple) and (len(values) != 1 or values[0] not in kind):
                 fail("args", f"argument {key!r} must be one of {', '.join(kind)}",
                      " ".join(values))
-            if kind in (_FIG, _FIGS):
+            if kind in (FIGURE_ARG, FIGURES_ARG):
                 for fid in values:
                     if fid not in known:
                         fail("args", f"argument {key!r}: figure id not in the figures table", fid)
@@ -338,10 +233,6 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
     (``chasm.stats.design.deff_from_error_table``); ``n`` None: each wave's n from the metadata;
     ``plan`` None: ``chasm.analysis.plan.load_plan()`` (``data/plan.yaml``).
     """
-    from chasm.analysis import plan as plan_module
-    from chasm.register.rules import RULES, Context, sources_text
-    from chasm.stats.design import deff_from_error_table
-
     if deff is None:
         deff = deff_from_error_table(error_table).deff
     main = ""
@@ -366,14 +257,14 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
             "evidence": result.evidence, "figure_ids": " ".join(claim.figure_ids),
             "sources": sources_text(ctx, result.figures),
             **{k: numbers.get(k, "") for k in ("comparison_id", "method", "measure",
-                                                "quotation")},
+                                                "range_kind", "quotation")},
             **{k: numbers.get(k, np.nan) for k in NUMBER_COLUMNS},
         })
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["deff"] = float(deff)
     for column in NUMBER_COLUMNS:
         out[column] = out[column].astype(float)
-    for column in ("comparison_id", "method", "measure", "quotation"):
+    for column in ("comparison_id", "method", "measure", "range_kind", "quotation"):
         out[column] = out[column].fillna("").astype(str)
     return out
 
@@ -386,24 +277,6 @@ def evaluate_others(registers: dict[str, list[Claim]], main: str, tidy: pd.DataF
             for t, c in registers.items() if t != main}
 
 
-def other_sections(others: dict[str, pd.DataFrame], sources: pd.DataFrame,
-                   columns: list[str]) -> list:
-    """06's section of the other registers: how many, then for each text its outlet
-    (``chasm.data.figures.outlets``) with :func:`summary_sentence` and :func:`register_sections`."""
-    from chasm import report
-
-    names = figures.outlets(sources)
-    out = [report.say("{k} further register{s}{listing}.", k=len(others),
-                      s="" if len(others) == 1 else "s",
-                      listing=(": " + "; ".join(f"{names.get(t, t)} ({len(r)} claims)"
-                                                for t, r in others.items())) if others else "")]
-    for text_id, other in others.items():
-        out.append(report.say("**{name}**: {sentence}", name=names.get(text_id, text_id),
-                              sentence=summary_sentence(other)))
-        out += register_sections(other, columns)
-    return out
-
-
 def claims_only(register: pd.DataFrame) -> pd.DataFrame:
     """The register without its quoted figures (kind ``figure``): counts of claims count
     claims, not quotations, whose status is the other axis (:func:`quotation_counts`)."""
@@ -411,7 +284,7 @@ def claims_only(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def quotation_counts(register: pd.DataFrame) -> pd.Series:
-    """Quoted figures by quotation status (``chasm.register.verdicts.QUOTATION`` order, those that
+    """Quoted figures by quotation status (``chasm.analysis.verdicts.QUOTATION`` order, those that
     occur)."""
     q = register.loc[register["kind"] == "figure", "quotation"].value_counts()
     return q.reindex([name for name, _ in _verdicts.QUOTATION if name in q.index])
@@ -459,31 +332,24 @@ def summary_sentence(register: pd.DataFrame) -> str:
     return text
 
 
-# --------------------------------------------------------------------------------------------
-# Reading the register (notebooks 06_claims and 07_interpretation)
-# --------------------------------------------------------------------------------------------
-#: Section titles of the register by kind of claim (06_claims).
-KIND_TITLES = {"figure": "Figures quoted", "comparison": "Comparisons",
-               "interpretation": "Interpretations", "qualitative": "Qualitative statements"}
+def key_number(row: pd.Series) -> str:
+    """A claim's key number with its range labelled by kind ("−6.0 points (95% CI −10.7 to
+    −1.3)", "117.0% (rounding range 115.0 to 119.0)"), from a row of :func:`evaluate`; ''
+    without one. One decimal, two where one would show a nonzero number as zero (−0.03 reads
+    "−0.03", never "0.0"); a difference is signed."""
+    def digits(x: float) -> int:
+        return 2 if x != 0 and round(float(x), 1) == 0 else 1
 
-
-def register_sections(register: pd.DataFrame, columns: list[str]) -> list:
-    """The register claim by claim, grouped by kind in :data:`KINDS` order (06_claims).
-
-    For each kind that occurs: a ``report.say`` heading "### <title> (<count>)" and the rows
-    of that kind (``columns`` of :func:`evaluate`, indexed by claim_id) as ``report.show``
-    returns them; ready to ``display(*...)``.
-    """
-    from chasm import report
-
-    out = []
-    for kind in KINDS:
-        part = register[register["kind"] == kind]
-        if part.empty:
-            continue
-        out.append(report.say("### {title} ({k})", title=KIND_TITLES[kind], k=len(part)))
-        out.append(report.show(part[columns], index="claim_id"))
-    return out
+    points = "points" in row["measure"]
+    unit = " points" if points else "%"
+    x = row["estimate"]
+    value = ("" if pd.isna(x) else
+             (fmt_signed(x, digits(x)) if points else fmt(x, digits(x))) + unit)
+    if pd.isna(row["low"]) or pd.isna(row["high"]):
+        return value
+    lo, hi = row["low"], row["high"]
+    ends = f"{row['range_kind']} {fmt(lo, digits(lo))} to {fmt(hi, digits(hi))}"
+    return f"{value} ({ends})" if value else f"{ends}{unit}"
 
 
 def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
@@ -492,8 +358,6 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      n: int | None = None, plan=None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
     (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
-    from chasm.formats import fmt_short
-
     return pd.DataFrame({
         f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
                                 deff=d, alpha=alpha, n=n, plan=plan)
@@ -501,17 +365,3 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
         for d in deffs})
 
 
-def verdict_bullets(register: pd.DataFrame, verdicts: tuple[str, ...]):
-    """A Markdown list of the claims with one of ``verdicts``, in register order (07):
-    "- **C13** (supported): <paraphrase>", every value escaped by ``report.say``;
-    "*None.*" when no claim has them."""
-    from chasm import report
-
-    rows = register[register["verdict"].isin(verdicts)]
-    if rows.empty:
-        return report.say("*None.*")
-    lines = [f"- **{{id{i}}}** ({{v{i}}}): {{p{i}}}" for i in range(len(rows))]
-    values = {}
-    for i, row in enumerate(rows.itertuples()):
-        values.update({f"id{i}": row.claim_id, f"v{i}": row.verdict, f"p{i}": row.paraphrase})
-    return report.say("\n".join(lines), **values)

@@ -28,6 +28,14 @@ import itertools
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+
+from chasm.analysis import compare as engine
+from chasm.analysis import waves
+from chasm.analysis.compare import family_level, robustness
+from chasm.analysis.verdicts import directional
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.rounding import interval_censored_pvalue, normal_tipping
 
 #: Drifts between waves and level biases (points) of :func:`falsification_table`.
 DRIFTS: tuple[float, ...] = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0)
@@ -49,8 +57,6 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
     and level tests the normal test (``chasm.stats.rounding.normal_tipping``). NaN where a
     tipping point does not apply; ``note`` says which test.
     """
-    from chasm.analysis.compare import family_level, robustness
-
     rows, two_sample = [], []
     chosen = register[register["verdict"].isin(["supported", "contradicted"])]
     for r in chosen.itertuples():
@@ -65,10 +71,6 @@ def tipping_table(register: pd.DataFrame, alpha: float) -> pd.DataFrame:
                                level))  # tipping points below, all such claims at once
             out["note"] = "two-sample score test, rounding as noise"
         elif r.rule == "below_half" or (r.rule == "less_common" and pd.notna(r.se)):
-            from scipy.stats import norm
-
-            from chasm.stats.rounding import normal_tipping
-
             if r.rule == "below_half":  # the interval's upper end against 50: a normal test
                 diff, se = 50.0 - r.estimate, (r.high - r.estimate) / norm.ppf(1 - alpha / 2)
                 out["level_margin"] = 50.0 - float(r.high)
@@ -112,26 +114,6 @@ def falsification_table(tipping: pd.DataFrame, drifts=DRIFTS) -> pd.DataFrame:
     return out
 
 
-def tipping_sentence(register: pd.DataFrame, claim_id: str, alpha: float, deff_used: float):
-    """A ``report.say`` sentence on how firm one wave change's verdict is (07_interpretation):
-    the design effect, the interviews and the drift in answering at which it would flip; for
-    a claim that is neither supported nor contradicted, that it has no tipping point."""
-    from chasm.formats import fmt
-    from chasm.report import say
-
-    rows = tipping_table(register, alpha).set_index("claim_id")
-    if claim_id not in rows.index or pd.isna(rows.loc[claim_id, "tipping_deff"]):
-        verdict = register.set_index("claim_id").loc[claim_id, "verdict"]
-        return say("This verdict ({v}) is not a firm one, so it has no tipping point.", v=verdict)
-    tip = rows.loc[claim_id]
-    return say(
-        "How firm that is: it stays {v} for design effects up to {d} (Levada's table implies "
-        "{used}), with as few as {nf} times the assumed interviews, and it would flip if "
-        "answering drifted by {s} points between the waves for reasons other than opinion.",
-        v=tip["verdict"], d=fmt(tip["tipping_deff"], 2), used=fmt(deff_used, 2),
-        nf=fmt(tip["n_factor"], 2), s=fmt(abs(tip["tipping_shift"]), 1))
-
-
 # --------------------------------------------------------------------------------------------
 # The specification table (a multiverse of the choices the plan made after the results)
 # --------------------------------------------------------------------------------------------
@@ -157,18 +139,13 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
     (:data:`ROUNDINGS`), design effect ``deffs`` (Levada's feasible range and beyond) and
     interviews per wave ``ns``, one row: spec (a number), family_size, rounding, deff, n,
     comparison_id, claim_id, diff, p (the treatment's p), p_adjusted (Holm over the family),
-    verdict (``chasm.register.verdicts.directional`` in the claim's direction, which the sign of the
+    verdict (``chasm.analysis.verdicts.directional`` in the claim's direction, which the sign of the
     published change gives), margin_smallest (noise treatment only; NaN otherwise) and
     ``stable_at_<m>`` for :data:`SPEC_MARGINS` (the reading "stable" needs margin_smallest
     below the margin). ``main`` marks the plan's own specification (its family, rounding as
     noise, the waves' N from the metadata) at each design effect: those rows repeat the plan's
     adjusted p (``tests/e2e/test_one_p.py``).
     """
-    from chasm.analysis import compare as engine
-    from chasm.analysis import waves
-    from chasm.stats.multiplicity import adjust_pvalues
-    from chasm.stats.rounding import interval_censored_pvalue
-
     alpha = plan.alpha if alpha is None else alpha
     declared = plan.comparisons
     rows = []
@@ -231,9 +208,7 @@ def specification_table(plan, tidy: pd.DataFrame, meta: dict, deffs: tuple[float
 
 
 def verdicts_directional(sign: int, p_adjusted: float, alpha: float) -> str:
-    """:func:`chasm.register.verdicts.directional` of one test."""
-    from chasm.register.verdicts import directional
-
+    """:func:`chasm.analysis.verdicts.directional` of one test."""
     return directional([{"sign": sign, "p_adjusted": p_adjusted}], alpha)
 
 
@@ -255,16 +230,3 @@ def specification_summary(spec: pd.DataFrame, register: pd.DataFrame) -> pd.Data
             row[f"holds, family of {k}"] = f"{int((part['verdict'] == v).sum())} of {len(part)}"
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def specification_sentence(summary: pd.DataFrame, claim_id: str) -> str:
-    """'[W-traitors] is supported in 80 of 144 specifications (...)': a ``report.say``
-    sentence naming, per rounding treatment and family size, where it holds."""
-    from chasm.report import say
-
-    r = summary.set_index("claim_id").loc[claim_id]
-    by = "; ".join(f"{c.split(', ', 1)[1]}: {r[c]}" for c in summary.columns
-                   if c.startswith("holds, "))
-    return say("Across the specification table, [{cid}] is {v} in {h} of {t} specifications "
-               "({by}).", cid=r["comparison_id"], v=r["verdict"], h=int(r["holds"]),
-               t=int(r["specifications"]), by=by)

@@ -1,12 +1,14 @@
 """The verdict vocabulary and its rules, in one place; provenance kept apart from inference.
 
-WHAT. Every verdict of the claims register (``chasm.register.claims``, ``chasm.register.rules``)
-and every reading
-of a wave comparison (``chasm.analysis.waves``) is one word of :data:`VOCABULARY`, decided by one
-of the
-small functions below; :data:`RULES_TEXT` states each rule once, and 06_claims / 07 render it.
+WHAT. Every verdict of the claims register (``chasm.register.claims``, the rules of
+``chasm.register.rules``) and every reading of a comparison of the one comparison engine
+(``chasm.analysis.compare``; 03_waves through ``chasm.analysis.waves``) is one word of
+:data:`VOCABULARY` (or of :func:`change_reading`'s), decided by one of the small functions
+below; :data:`RULES_TEXT` states each rule once, and 06_claims / 07 render it.
 :func:`provenance` says, separately, where a claim's figures come from (how many sources, of
-which kind, whether two sources for the same cell agree): provenance is not inference.
+which kind, whether two sources for the same cell agree): provenance is not inference. It lives
+in ``analysis`` beside the engine whose comparisons it reads, so the dependency points down:
+the register imports it, nothing here imports the register.
 
 WHY. A reader must be able to tell "the figures establish it" from "only one source gives it"
 and from "a cross-check passed". The earlier vocabulary mixed them ("consistent" meant three
@@ -21,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
+
+from chasm.data import figures
 
 #: The inference vocabulary: (name, the one rule that gives it).
 VOCABULARY: tuple[tuple[str, str], ...] = (
@@ -166,8 +170,6 @@ def provenance(tidy: pd.DataFrame, figure_ids: Iterable[str]) -> str:
     agreement is ``chasm.data.figures.shared_cells`` (the intervals of two figures for the same cell
     overlap) over every pair of the used figures that share a cell.
     """
-    from chasm.data import figures
-
     ids = list(dict.fromkeys(figure_ids))
     if not ids:
         return ""
