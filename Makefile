@@ -17,6 +17,10 @@ KERNEL := chasm
 # Kernels are looked up in the project's venv first: notebooks always run on its interpreter.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# One BLAS thread per process: make runs one kernel per job (-j2: two on two cores) and the
+# analysis's matrices are tiny, so BLAS helper threads only add waiting (each small BLAS call of
+# L-BFGS-B waited for a helper thread on a busy machine). Every table and figure is identical.
+export OPENBLAS_NUM_THREADS := 1
 # The checkout this make builds: the build refuses a chasm package imported from another one.
 export CHASM_MAKE_ROOT := $(CURDIR)
 # Kernels are forked from a warm template that lives as long as this make (src/chasm/build/kernel.py);

@@ -28,6 +28,8 @@ if "CHASM_STAGING" not in os.environ:
     os.environ["CHASM_STAGING_BY"] = "conftest"
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 os.environ.setdefault("PYTHONHASHSEED", "0")
+# As the Makefile: one BLAS thread per process (set before numpy is imported; kernels inherit it).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("CHASM_WARM_OWNER", str(os.getpid()))
 
 

@@ -76,7 +76,10 @@ STEPS = {
     "parallel": "c. make -j2 reports from clean",
     "noop": "d. no-op make reports",
     "test": "e. make test",
+    "scale": "f. make reports from clean, the project ten times larger (serial)",
 }
+#: How many times larger the scaled project is (``scale_project``): issue 24's 10x project.
+SCALE = 10
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,12 @@ TARGETS = (
     Target("parallel_serial_ratio", "make -j2 ÷ make (c/b)", 0.65, "xb"),
     Target("noop", "no-op make reports (d)", 0.5, "s", strict=True),
     Target("test", "make test (e)", 60.0, "s"),
+    Target("scale_serial_ratio", "10× project's make (f/b)", float(SCALE), "xb"),
 )
 #: Which steps a target's value depends on (a failed step makes the target an ERROR).
 TARGET_STEPS = {"floor1": ("floor1",), "serial_overhead": ("floor1", "serial"),
                 "parallel_serial_ratio": ("serial", "parallel"), "noop": ("noop",),
-                "test": ("test",)}
+                "test": ("test",), "scale_serial_ratio": ("serial", "scale")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,7 +131,8 @@ def ratios(seconds: dict[str, float | None]) -> dict[str, float | None]:
     overhead = ((serial - floor1) / runs if None not in (serial, floor1) and runs else None)
     return {"serial_ratio": ratio("serial"), "parallel_ratio": ratio("parallel"),
             "serial_floor1_ratio": ratio("serial", "floor1"),
-            "parallel_serial_ratio": ratio("parallel", "serial"), "serial_overhead": overhead}
+            "parallel_serial_ratio": ratio("parallel", "serial"), "serial_overhead": overhead,
+            "scale_serial_ratio": ratio("scale", "serial")}
 
 
 def evaluate(seconds: dict[str, float | None],
@@ -138,6 +143,8 @@ def evaluate(seconds: dict[str, float | None],
               "test": seconds.get("test")}
     out = []
     for target in TARGETS:
+        if target.key == "scale_serial_ratio" and "scale" not in seconds:
+            continue  # step f not run (--no-scale)
         value = values[target.key]
         failed = any(not ok.get(step, True) for step in TARGET_STEPS[target.key])
         if value is None or failed:
@@ -344,12 +351,23 @@ def markdown(results: dict) -> str:
         row("parallel", "parallel_serial_ratio"),
         row("noop", "noop"),
         row("test", "test"),
+        *([row("scale", "scale_serial_ratio")] if "scale" in steps else []),
         "",
         "The floor runs each report's code as a plain script in its own `python` process "
         "(parameters injected, no kernel, no rendering); a' runs the same scripts from one "
         "process that imported the libraries once (a fork per script); `make` builds run in a "
         "throwaway copy of the project, so committed reports never change.",
     ]
+    if steps.get("scale", {}).get("ok") and steps.get("serial", {}).get("ok"):
+        sizes = steps["scale"].get("sizes", {})
+        lines += ["", f"How the cost grows with the data (step b vs step f, the same runs on the "
+                  f"project {SCALE} times larger: " + ", ".join(
+                      f"{k} {a} → {b}" for k, (a, b) in sizes.items()) + "):", "",
+                  "| run | 1× | 10× | ratio |", "|---|---:|---:|---:|"]
+        for g in growth(steps["serial"], steps["scale"]):
+            ratio = "–" if g["ratio"] is None else f"{g['ratio']:.2f}×"
+            lines.append(f"| {g['run']} | {fmt_seconds(g['one'])} | {fmt_seconds(g['scaled'])}"
+                         f" | {ratio} |")
     profile = results.get("profile")
     if profile and profile.get("shares"):
         top = ", ".join(f"{s['label']} {s['share']:.0%}" for s in profile["shares"][:3])
@@ -521,6 +539,114 @@ def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list
     return {"seconds": total, "ok": ok and bool(per_run), "per_run": per_run, "errors": errors}
 
 
+# --------------------------------------------------------------------------------------------
+# Scale: the project made ``factor`` times larger by data alone
+# --------------------------------------------------------------------------------------------
+#: Characters that continue an identifier (``chasm.data.schema``'s ids): a figure id is replaced
+#: where it stands alone (``E01`` but not inside ``XE01`` or ``E010``).
+_ID_CHARS = r"A-Za-z0-9_.+\-"
+
+
+def shift_month(month: str, years: int) -> str:
+    """``YYYY-MM`` moved back by ``years`` years."""
+    year, mon = month.split("-")
+    return f"{int(year) - years:04d}-{mon}"
+
+
+def _replace_ids(text: str, mapping: dict[str, str]) -> str:
+    if not text or not mapping:
+        return text
+    pattern = re.compile(rf"(?<![{_ID_CHARS}])(" + "|".join(
+        re.escape(k) for k in sorted(mapping, key=len, reverse=True)) + rf")(?![{_ID_CHARS}])")
+    return pattern.sub(lambda m: mapping[m.group(1)], text)
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    import csv
+    import io as _io
+
+    reader = csv.DictReader(_io.StringIO(path.read_text(encoding="utf-8")))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def _csv_text(fields: list[str], rows: list[dict[str, str]]) -> str:
+    import csv
+    import io as _io
+
+    out = _io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def scale_project(root: Path, factor: int) -> dict[str, tuple[int, int]]:
+    """Make the project at ``root`` ``factor`` times larger by data alone: ``factor - 1``
+    replicas of every source, figures file, wave, question and claims register, each with its
+    own ids (``<id>-x<k>`` for sources and questions, ``X<k><id>`` for figures, waves moved
+    back ``3 k`` years: the replicas' waves never meet the originals' or each other's), their
+    figures the original figures. The analysis plan and the approval series are not
+    replicated (the plan lists the essay's own comparisons; a replica's wave pairs are the
+    post-hoc family, and its registers state a wave change with the rule ``change``).
+    Returns ``{what: (count before, count after)}``: waves, questions, figures, claims,
+    registers."""
+    import copy
+
+    import yaml
+
+    raw, meta, claims_dir = root / "data" / "raw", root / "data" / "raw" / "metadata", \
+        root / "data" / "claims"
+    waves = yaml.safe_load((meta / "waves.yaml").read_text(encoding="utf-8"))
+    questions = yaml.safe_load((meta / "questions.yaml").read_text(encoding="utf-8"))
+    src_fields, sources = _read_csv(raw / "sources.csv")
+    figure_files = sorted(raw.glob("*_figures.csv"))
+    registers = sorted(claims_dir.glob("*.csv"))
+    figures = {path: _read_csv(path) for path in figure_files}
+    claims = {path: _read_csv(path) for path in registers}
+    before = {"waves": len(waves), "questions": len(questions),
+              "figures": sum(len(rows) for _, rows in figures.values()),
+              "claims": sum(len(rows) for _, rows in claims.values()),
+              "registers": len(registers)}
+    new_waves, new_questions, new_sources = dict(waves), dict(questions), list(sources)
+    for k in range(1, factor):
+        wave_of = {w: shift_month(w, 3 * k) for w in waves}
+        question_of = {q: f"{q}_x{k}" for q in questions}
+        source_of = {s["source_id"]: f"{s['source_id']}-x{k}" for s in sources}
+        figure_of = {row["figure_id"]: f"X{k}{row['figure_id']}"
+                     for _, rows in figures.values() for row in rows}
+        new_waves.update({wave_of[w]: {**spec, "label": f"{spec['label']} (replica {k})"}
+                          for w, spec in waves.items()})
+        new_questions.update({question_of[q]: copy.deepcopy(spec)  # no YAML anchors
+                              for q, spec in questions.items()})
+        # one essay (the main register's text): its replicas are other texts
+        new_sources += [{**s, "source_id": source_of[s["source_id"]],
+                         "kind": "secondary" if s["kind"] == "essay" else s["kind"]}
+                        for s in sources]
+        for path, (fields, rows) in figures.items():
+            out = [{**row, "figure_id": figure_of[row["figure_id"]],
+                    "source_id": source_of[row["source_id"]], "wave": wave_of[row["wave"]],
+                    "question": question_of[row["question"]],
+                    **({"cites": source_of.get(row["cites"], row["cites"])}
+                       if row.get("cites") else {})} for row in rows]
+            (raw / f"x{k}_{path.name}").write_text(_csv_text(fields, out), encoding="utf-8")
+        for path, (fields, rows) in claims.items():
+            ids = {**figure_of, **wave_of}
+            # the plan's comparisons are the main register's: another text states a change
+            # between two waves with the rule ``change`` (data/README.md, claims registers)
+            out = [{**row, "figure_ids": _replace_ids(row.get("figure_ids") or "", figure_of),
+                    "args": _replace_ids(row.get("args") or "", ids),
+                    "rule": "change" if row.get("rule") == "wave_change" else row.get("rule")}
+                   for row in rows]
+            (claims_dir / f"{path.stem}-x{k}.csv").write_text(_csv_text(fields, out),
+                                                               encoding="utf-8")
+    (meta / "waves.yaml").write_text(yaml.safe_dump(new_waves, allow_unicode=True,
+                                                    sort_keys=False), encoding="utf-8")
+    (meta / "questions.yaml").write_text(yaml.safe_dump(new_questions, allow_unicode=True,
+                                                        sort_keys=False), encoding="utf-8")
+    (raw / "sources.csv").write_text(_csv_text(src_fields, new_sources), encoding="utf-8")
+    return {key: (value, value * factor) for key, value in before.items()}
+
+
 #: What the one-process floor (a') imports once: the warm template's list, but ipykernel.
 def floor1_preload() -> list[str]:
     from chasm.build.kernel_template import PRELOAD
@@ -623,6 +749,35 @@ def measure_make(runner: Runner, key: str, copy: Path, env: dict, venv: Path,
     else:
         runner.say(f"  = {fmt_seconds(seconds)}")
     return result
+
+
+def measure_scale(runner: Runner, root: Path, dest: Path, env: dict, venv: Path,
+                  tracked_only: bool = False) -> dict:
+    """Step f: a fresh copy of the project made ``SCALE`` times larger by data alone
+    (``scale_project``), then ``make reports`` from clean, serial (as step b)."""
+    count = snapshot(root, dest, tracked_only)
+    sizes = scale_project(dest, SCALE)
+    runner.say(f"▶ copied {count} files to {dest}, made {SCALE}× larger: " + ", ".join(
+        f"{k} {a} → {b}" for k, (a, b) in sizes.items()))
+    result = measure_make(runner, "scale", dest, {**env, "CHASM_ROOT": str(dest),
+                                                  "PYTHONPATH": str(dest / "src")},
+                          venv, ["reports"], True)
+    return {**result, "sizes": sizes}
+
+
+def growth(serial: dict, scaled: dict) -> list[dict]:
+    """Per run: its build time in step b (1×) and step f (``SCALE``×) and their ratio; the
+    index and the whole build last. Runs missing from either side get ``None``."""
+    one, big = serial.get("per_run", {}), scaled.get("per_run", {})
+    rows = []
+    for run in sorted(set(one) | set(big)):
+        a, b = one.get(run), big.get(run)
+        rows.append({"run": run, "one": a, "scaled": b,
+                     "ratio": b / a if a and b is not None else None})
+    a, b = serial.get("seconds"), scaled.get("seconds")
+    rows.append({"run": "whole build", "one": a, "scaled": b,
+                 "ratio": b / a if a and b is not None else None})
+    return rows
 
 
 def best_of(samples: list[dict]) -> dict:
@@ -938,6 +1093,9 @@ def bench(args: argparse.Namespace) -> int:
             steps = {key: best_of(found) for key, found in samples.items()}
             steps["noop"]["up_to_date"] = up_to_date(copy, env, venv)
             steps["test"] = measure_make(runner, "test", copy, env, venv, ["test"], False)
+            if not args.no_scale:
+                steps["scale"] = measure_scale(runner, root, tmp / "scaled", env, venv,
+                                               args.tracked_only)
         if args.profile or args.profile_only:
             prof = profile(runner, copy, env, python, runs, scratch, steps.get("floor"))
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -985,6 +1143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="measure steps a-d (and a') N times and keep the fastest (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway copy")
+    parser.add_argument("--no-scale", action="store_true",
+                        help=f"skip step f (the project {SCALE} times larger)")
     parser.add_argument("--quiet", action="store_true", help="do not echo commands' output")
     parser.add_argument("--out", help="results folder (default: .bench/ in the project)")
     parser.add_argument("--profile-run", help=argparse.SUPPRESS)

@@ -6,14 +6,20 @@ interpreter's venv (``VENV=``), the copy's own package first on ``PYTHONPATH`` a
 naming a fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared
 venv is never reinstalled. The environment keeps ``CHASM_WARM_OWNER`` (conftest.py): the copy's
 builds fork their kernels from this test session's warm template instead of starting their own.
+
+:func:`stamped_project` is the copy after its first ``make`` (the content stamps written, nothing
+rebuilt): that copy is made and made once per test process and each test gets its own copy of
+it (mtimes kept), so no test pays for the first ``make`` or sees another test's writes.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,6 +62,27 @@ def copy_project(tmp_path: Path) -> Path:
             copy / "data" / "processed")
         stamp = T0 + 60 if outputs else T0
         os.utime(path, (stamp, stamp))
+    (tmp_path / "installed").touch()  # the venv stamp: newer than requirements.lock
+    return copy
+
+
+_STAMPED: dict[int, Path] = {}
+
+
+def stamped_project(tmp_path: Path) -> Path:
+    """A copy of the project after its first ``make`` (content stamps written: later changes
+    are seen by content), copied from one such copy made once per process."""
+    master = _STAMPED.get(os.getpid())
+    if master is None:
+        home = Path(tempfile.mkdtemp(prefix="chasm-e2e-master-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        master = copy_project(home)
+        first = make(master)
+        assert first.returncode == 0, f"the first make of a fresh copy failed:\n{first.stderr}"
+        assert "▶" not in first.stdout, f"the copy was not up to date:\n{first.stdout}"
+        _STAMPED[os.getpid()] = master
+    copy = tmp_path / "project"
+    shutil.copytree(master, copy, copy_function=shutil.copy2, symlinks=True)
     (tmp_path / "installed").touch()  # the venv stamp: newer than requirements.lock
     return copy
 

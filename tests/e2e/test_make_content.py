@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.e2e._project import MAKE, T0, VENV, copy_project, make
+from tests.e2e._project import MAKE, T0, VENV, make, stamped_project
 
 pytestmark = [
     pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
@@ -25,11 +25,7 @@ RUN = "03_waves--deff1"
 
 @pytest.fixture
 def project(tmp_path):
-    copy = copy_project(tmp_path)
-    first = make(copy)  # writes the content stamps; nothing is out of date
-    assert first.returncode == 0, first.stderr
-    assert "▶" not in first.stdout, f"the copy was not up to date:\n{first.stdout}"
-    return copy
+    return stamped_project(tmp_path)  # content stamps written; nothing was out of date
 
 
 def test_an_old_dated_change_rebuilds_its_run_and_only_it(project):

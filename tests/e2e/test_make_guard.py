@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.e2e._project import MAKE, T0, VENV, assert_unchanged, copy_project, make, snapshot
+from tests.e2e._project import MAKE, T0, VENV, assert_unchanged, make, snapshot, stamped_project
 
 pytestmark = [
     pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
@@ -33,7 +33,7 @@ print("held", flush=True); time.sleep(30)
 
 @pytest.fixture
 def project(tmp_path):
-    return copy_project(tmp_path)
+    return stamped_project(tmp_path)
 
 
 def test_a_package_from_another_checkout_is_refused(project):

@@ -15,7 +15,7 @@ import subprocess
 import nbformat
 import pytest
 
-from tests.e2e._project import MAKE, VENV, assert_unchanged, copy_project, make, snapshot
+from tests.e2e._project import MAKE, VENV, assert_unchanged, make, snapshot, stamped_project
 
 pytestmark = [
     pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
@@ -27,9 +27,7 @@ RUN = "03_waves--deff1"
 
 @pytest.fixture
 def project(tmp_path):
-    copy = copy_project(tmp_path)
-    assert make(copy).returncode == 0  # content stamps: later changes are seen
-    return copy
+    return stamped_project(tmp_path)  # content stamps: later changes are seen
 
 
 def _notebook(project, name, source):

@@ -292,3 +292,13 @@ def test_an_age_without_its_pair_is_a_missing_key(tmp_path):
     with pytest.raises(schema.RawDataError, match=r"line 4, key 'age.groups.young.max_age': "
                        r"required key is missing$"):
         schema.read_yaml(path, "subgroups")
+
+
+def test_a_tables_cells_as_written_are_shared_not_deep_copied_by_pandas():
+    """pandas deep-copies ``attrs`` on every operation: the written cells must survive as the
+    same mapping (a deep copy per filter made the approval series most of a build's time)."""
+    frame = load.load_approval()
+    written = frame.attrs["written"]
+    assert frame[frame["approve"] > 0].attrs["written"] is written
+    assert frame["approve"].attrs["written"] is written
+    assert written[next(iter(written))]["approve"]  # still the text as written

@@ -14,6 +14,8 @@ import nbformat
 import pytest
 from tools import bench
 
+from chasm import paths
+
 
 # --------------------------------------------------------------------------------------------
 # Ratios and targets
@@ -21,14 +23,16 @@ from tools import bench
 def test_ratios_divide_by_the_floor():
     r = bench.ratios({"floor": 2.0, "floor1": 1.0, "serial": 3.0, "parallel": 1.5, "runs": 4})
     assert r == {"serial_ratio": 1.5, "parallel_ratio": 0.75, "serial_floor1_ratio": 3.0,
-                 "parallel_serial_ratio": 0.5, "serial_overhead": 0.5}
+                 "parallel_serial_ratio": 0.5, "serial_overhead": 0.5,
+                 "scale_serial_ratio": None}
+    assert bench.ratios({"serial": 3.0, "scale": 24.0})["scale_serial_ratio"] == 8.0
 
 
 @pytest.mark.parametrize("floor", [None, 0.0])
 def test_ratios_without_a_floor_are_missing(floor):
     assert bench.ratios({"floor": floor, "floor1": floor, "serial": 3.0, "parallel": 1.5}) == {
         "serial_ratio": None, "parallel_ratio": None, "serial_floor1_ratio": None,
-        "parallel_serial_ratio": 0.5, "serial_overhead": None}
+        "parallel_serial_ratio": 0.5, "serial_overhead": None, "scale_serial_ratio": None}
 
 
 def statuses(seconds, ok=None):
@@ -65,7 +69,18 @@ def test_failed_or_missing_steps_are_errors():
 def test_target_texts():
     texts = {t.key: t.text() for t in bench.TARGETS}
     assert texts == {"floor1": "≤ 12 s", "serial_overhead": "≤ 0.3 s per run",
-                     "parallel_serial_ratio": "≤ 0.65× b", "noop": "< 0.5 s", "test": "≤ 60 s"}
+                     "parallel_serial_ratio": "≤ 0.65× b", "noop": "< 0.5 s", "test": "≤ 60 s",
+                     "scale_serial_ratio": "≤ 10× b"}
+
+
+def test_the_scale_target_is_judged_only_when_step_f_ran():
+    seconds = {"floor1": 4.0, "serial": 6.0, "parallel": 3.0, "noop": 0.1, "test": 50.0,
+               "runs": 10}
+    assert "scale_serial_ratio" not in statuses(seconds)
+    assert statuses({**seconds, "scale": 60.0})["scale_serial_ratio"] == "PASS"
+    assert statuses({**seconds, "scale": 60.1})["scale_serial_ratio"] == "MISS"
+    assert statuses({**seconds, "scale": 30.0}, ok={"scale": False})["scale_serial_ratio"] == \
+        "ERROR"
 
 
 def test_best_of_keeps_the_fastest_and_every_sample():
@@ -304,3 +319,48 @@ def test_split_build_and_shares():
     assert ranked[0]["key"] == "tools" and ranked[-1]["key"] == "other"
     assert sum(r["share"] for r in ranked) == pytest.approx(1.0)
     assert ranked[0]["label"] == bench.BUCKETS["tools"]
+
+
+# --------------------------------------------------------------------------------------------
+# Step f: the project ten times larger, by data alone
+# --------------------------------------------------------------------------------------------
+def test_shift_month_and_replace_ids():
+    assert bench.shift_month("2024-03", 3) == "2021-03"
+    assert bench.shift_month("2025-04", 27) == "1998-04"
+    mapping = {"E01": "X1E01", "E1": "X1E1", "2024-03": "2021-03"}
+    assert bench._replace_ids("group=E01;others=E1 XE01 E010;by=2024-03", mapping) == \
+        "group=X1E01;others=X1E1 XE01 E010;by=2021-03"
+    assert bench._replace_ids("", mapping) == ""
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    """A snapshot of the project made ten times larger, and what its loaders read."""
+    import json
+
+    root = tmp_path_factory.mktemp("scaled") / "project"
+    bench.snapshot(paths.ROOT, root)
+    sizes = bench.scale_project(root, 10)
+    code = ("import json\nfrom chasm import paths\nfrom chasm.data import load as io\n"
+            "from chasm.register import claims\n"
+            "meta = io.load_metadata()\nfig = io.load_figures()\nsrc = io.load_sources()\n"
+            "folder = paths.ROOT / 'data' / 'claims'\n"
+            "regs = {p.stem: len(claims.load_claims(p, fig)) for p in folder.glob('*.csv')}\n"
+            "print(json.dumps({'waves': sorted(meta['waves']), 'questions': len(meta['questions']),"
+            " 'figures': len(fig), 'ids': len(set(fig['figure_id'])), 'sources': len(src),"
+            " 'registers': regs}))")
+    env = {**os.environ, "CHASM_ROOT": str(root), "PYTHONPATH": str(root / "src")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return sizes, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_scaled_project_is_ten_times_larger_and_loads(scaled):
+    sizes, read = scaled
+    assert all(after == 10 * before for before, after in sizes.values())
+    assert len(read["waves"]) == sizes["waves"][1] == len(set(read["waves"]))
+    assert read["questions"] == sizes["questions"][1]
+    assert read["figures"] == read["ids"] == sizes["figures"][1]  # every id unique
+    assert len(read["registers"]) == sizes["registers"][1]
+    assert sum(read["registers"].values()) == sizes["claims"][1]

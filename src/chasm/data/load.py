@@ -489,9 +489,8 @@ def _approval_sum_problems(path: Path, frame: pd.DataFrame) -> list[RawDataError
     missing, the given ones may not sum above 100 plus their rounding."""
     problems = []
     columns = ("approve", "disapprove", "no_answer")
-    for _, row in frame.iterrows():
-        line = int(row["_line"])
-        written = frame.attrs["written"][line]
+    for line in frame["_line"].tolist():
+        written = frame.attrs["written"][int(line)]
         given = [c for c in columns if written[c]]
         total = sum(float(written[c]) for c in given)
         slack = sum(_rounding(written[c]) for c in given)

@@ -145,10 +145,13 @@ def constrained_mle(
             lo = np.where(grad > 0, p2, lo)
             hi = np.where(grad < 0, p2, hi)
             step = p2 + grad / curv
-            inside = np.isfinite(step) & (step > lo) & (step < hi)
+            tol = 4e-16 * np.maximum(np.abs(p2), 1e-300)
+            # a Newton step within tol is taken even onto a bracket end (a step below half an
+            # ulp leaves p2 where it is, which is the end the derivative's sign just set):
+            # bisecting there would walk back from the far end of the bracket to the same root
+            inside = np.isfinite(step) & (((step > lo) & (step < hi)) | (np.abs(step - p2) <= tol))
             new = np.where(grad == 0, p2, np.where(inside, step, (lo + hi) / 2.0))
             new = np.where(done, p2, new)  # rows already settled (or at an end) stay put
-            tol = 4e-16 * np.maximum(np.abs(p2), 1e-300)
             done = done | (np.abs(new - p2) <= tol) | (hi - lo <= tol)
             p2 = new
     p1 = np.clip(p2 - delta, 0.0, 1.0)
