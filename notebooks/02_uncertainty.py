@@ -42,7 +42,6 @@ waves = []  # waves covered; []: every wave in the data
 focus = "traitors"  # the answer whose figures the design-effect sensitivity table follows
 
 # %%
-import numpy as np
 
 from chasm import formats, plots, report
 from chasm.analysis import uncertainty, weights
@@ -97,7 +96,7 @@ report.say("Levada's table implies a design effect of **{ls}** (least squares ov
            ls=formats.fmt(est.deff, 2), lo=formats.fmt(est.deff_low, 2),
            hi=formats.fmt(est.deff_high, 2), n=formats.fmt(est.n, 0),
            neff=formats.fmt(est.n_eff, 0), pub=formats.fmt(at_50.iloc[0]),
-           ratio=formats.fmt(np.sqrt(est.rows.loc[at_50.index[0], "deff"]), 2),
+           ratio=formats.fmt(est.rows.loc[at_50.index[0], "ratio"], 2),
            srs=formats.fmt(est.rows.loc[at_50.index[0], "srs_error_pct"], 2))
 
 # %%

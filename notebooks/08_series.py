@@ -44,7 +44,6 @@ from chasm import formats, plots, report
 from chasm.analysis import plan, series, subgroups
 from chasm.data import figures, load
 from chasm.stats import design
-from chasm.stats.sensitivity import detectable_change
 
 report.check_params(deff=deff, alpha=alpha, n=n)
 series.check_family_method(family_method)
@@ -364,11 +363,9 @@ if robust is not None:
              "depends on the method": "They disagree, so **whether there is a trend depends "
                                       "on the time-series model**: no trend is claimed."}[
         trend["robust_verdict"]]
-    steps = len(chosen) - 1
-    median_share, median_n = float(chosen["point"].median()), float(chosen["n"].median())
-    one = detectable_change(median_share, median_n, median_n, deff_used, deff_used, alpha)
-    holm = detectable_change(median_share, median_n, median_n, deff_used, deff_used,
-                             alpha / steps)
+    power = series.median_detectable(chosen, deff_used, alpha)
+    steps, median_share, median_n = power["steps"], power["share"], power["n"]
+    one, holm = power["one"], power["holm"]
     text += (f" Testing each of the {steps} month-to-month changes instead, with Holm over all "
              f"of them, has almost no power: the first step tests at α/{steps}, so at the median "
              f"share ({share(median_share)}, N = {median_n:.0f}) a change must be about "

@@ -1,5 +1,7 @@
 """Notebook hygiene: paired jupytext scripts in sync, no stored outputs, one parameters cell,
-a params file per notebook, and every params file naming only parameters its notebook has."""
+a params file per notebook, every params file naming only parameters its notebook has, and the
+notebook rule (no statistics in a notebook, no code names in its reader text:
+tools/notebook_size.py)."""
 
 import jupytext
 import nbformat
@@ -55,15 +57,66 @@ def test_params_files_name_only_declared_parameters(params_path):
     assert not unknown, f"{params_path.name} sets {unknown}, not parameters of {notebook.name}"
 
 
-@pytest.mark.parametrize("script", sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py")),
-                         ids=lambda p: p.stem)
-def test_notebook_is_thin(script):
-    """Narrative, one call per table, a figure, say() sentences: no definitions, no loops, at
-    most MAX_CODE_LINES lines of code outside say() (tools/notebook_size.py; DESIGN.md)."""
-    from tools.notebook_size import MAX_CODE_LINES, measure
+SCRIPTS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
-    size = measure(script)
-    assert not size["logic"], f"{script.name} defines or loops: {size['logic']}"
-    assert size["code_lines"] <= MAX_CODE_LINES, (
-        f"{script.name}: {size['code_lines']} lines of code outside say() "
-        f"(at most {MAX_CODE_LINES})")
+#: Notebooks whose markdown still names code (chasm.* modules, snake_case columns): they are
+#: being rewritten for readers (issue 22). Delete a name once its notebook passes; the test
+#: below fails while a listed notebook already passes, so the list cannot go stale.
+READER_TEXT_PENDING = {"01_ingest", "02_uncertainty", "03_waves", "04_multiresponse",
+                       "05_subgroups"}
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_notebook_computes_no_statistics(script):
+    """No statistics in a notebook: no maths library, numpy for presentation only, no
+    statistical call, power or typed critical value, only small local helpers
+    (tools/notebook_size.py; DESIGN.md, "The rule for a change")."""
+    from tools.notebook_size import measure
+
+    found = measure(script)["code"]
+    assert not found, f"{script.name}: " + "; ".join(f"line {n}: {w}" for n, w in found)
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_reader_text_names_no_code(script):
+    """Markdown is reader text: no chasm.* names, no snake_case codes in backticks (file paths
+    excepted); code names stay in folded code."""
+    from tools.notebook_size import measure
+
+    found = measure(script)["markdown"]
+    if script.stem in READER_TEXT_PENDING:
+        assert found, f"{script.stem} now passes: delete it from READER_TEXT_PENDING"
+        pytest.skip(f"{script.stem}: reader text not yet rewritten (issue 22)")
+    assert not found, f"{script.name}: " + "; ".join(f"line {n}: {w}" for n, w in found)
+
+
+@pytest.mark.parametrize("source, what", [
+    ("import scipy.stats as st", "imports scipy.stats"),
+    ("from statsmodels.stats import proportion", "imports statsmodels.stats"),
+    ("import math", "imports math"),
+    ("import numpy as np\nx = np.sqrt(2)", "uses numpy.sqrt"),
+    ("from numpy import mean", "uses numpy.mean"),
+    ("y = df['share'].mean()", "computes a statistic: mean()"),
+    ("se = (p * (1 - p) / n) ** 0.5", "computes a power"),
+    ("low = p - 1.96 * se", "types a critical value (1.96)"),
+    ("class Test:\n    pass", "defines a class"),
+    ("def long():\n" + "    x = 1\n" * 30, "helper long() has 31 lines"),
+])
+def test_rule_check_finds_statistics(source, what):
+    """The check can fail: each kind of statistics in a code cell is found and named."""
+    from tools.notebook_size import code_findings
+
+    assert any(what in found for _, found in code_findings(source)), code_findings(source)
+
+
+def test_rule_check_allows_presentation():
+    """Loops, small helpers, numpy's missing values and positions, counting: not statistics."""
+    from tools.notebook_size import code_findings, markdown_findings
+
+    source = ("import numpy as np\n"
+              "def label(x):\n    return 'n/a' if np.isnan(x) else f'{x:.1f}'\n"
+              "for i, x in enumerate(np.arange(3)):\n    print(label(x), (df['a'] > 1).sum())\n")
+    assert code_findings(source) == []
+    assert markdown_findings("Reads `data/processed/figures.csv`; the change in points.") == []
+    assert [w for _, w in markdown_findings("by `chasm.stats.design`; see `p_rounding`")] == [
+        "code in reader text: `p_rounding`", "names the package in reader text (chasm.*)"]

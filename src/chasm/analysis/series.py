@@ -55,6 +55,7 @@ from chasm.data import worded
 from chasm.data.params import ParameterError
 from chasm.stats import trend as st
 from chasm.stats.multiplicity import ADJUST_METHODS
+from chasm.stats.sensitivity import detectable_change
 
 #: The question id under which the monthly approval series is offered.
 APPROVAL_QUESTION = "putin_approval"
@@ -520,4 +521,16 @@ def trend_p(tr: dict) -> float:
         return float(tr["robust"]["p_value"].max())
     return tr["p_value_overdispersed"] if np.isfinite(tr["p_value_overdispersed"]) \
         else tr["p_value"]
+
+
+def median_detectable(chosen: pd.DataFrame, deff: float, alpha: float) -> dict[str, float]:
+    """The smallest change found with 80% power between two waves at the series' median share
+    and median N: tested alone (``one``, at ``alpha``) and as the first step of Holm over every
+    adjacent change (``holm``, at ``alpha / steps``). Why the per-step tests of a long monthly
+    series have almost no power (08_series)."""
+    share, n = float(chosen["point"].median()), float(chosen["n"].median())
+    steps = len(chosen) - 1
+    return {"share": share, "n": n, "steps": steps,
+            "one": detectable_change(share, n, n, deff, deff, alpha),
+            "holm": detectable_change(share, n, n, deff, deff, alpha / steps)}
 
