@@ -14,6 +14,7 @@ reports publish.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 #: The project root: the folder that holds ``src/chasm``, never an inherited variable (a copy
@@ -44,8 +45,6 @@ def staged(final: Path) -> Path:
         return Path(staging) / final.relative_to(ROOT)
     if not _told:
         _told = True
-        import sys
-
         print(f"Not run by make: this run's outputs go to {SCRATCH} (reports/ and "
               "data/processed/ change only through make reports)", file=sys.stderr)
     return SCRATCH / final.relative_to(ROOT)

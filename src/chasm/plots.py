@@ -8,11 +8,15 @@ SVG.
 
 from __future__ import annotations
 
+import textwrap
+
+import numpy as np
 import pandas as pd
 
 from chasm import formats, paths, text
 from chasm import svg as chart_file
-from chasm.data import load, write
+from chasm.data import figures, load, write
+from chasm.tables import code_labels
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -102,7 +106,6 @@ def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities
     saved) when no quantity can be bounded.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
     by_key = {q.key: q for q in quantities}
     if all(by_key[k].missing for k in bounds["quantity"]):
@@ -180,7 +183,6 @@ def plot_groups(ax, cells: pd.DataFrame, total, title: str,
     labelled "derived". ``total`` (keys point, low, high, ci_low, ci_high, figure_id): a
     vertical reference line with a light band for its interval.
     """
-    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -233,7 +235,6 @@ def draw_group_panels(panels, panel_size: tuple[float, float], fit_x: bool = Fal
     shares stay readable. Returns the figure and the plotted numbers (column ``panel`` first).
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
     # panels stacked, one above the other: the figure keeps one panel's width (a phone's)
     fig, axes = plt.subplots(len(panels), 1, figsize=(panel_size[0],
@@ -292,15 +293,10 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     point; colour: the source kind. Saved as ``<run>-intervals`` with the plotted numbers.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
 
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
-    import textwrap
-
-    from chasm.tables import code_labels
-
     names = pd.Series(code_labels(whole)["option"], index=whole.index).astype(str)
     whole["label"] = (whole["wave"] + " · " + names.map(
         lambda n: textwrap.shorten(n, width=30, placeholder="…")) + " (" + whole["figure_id"]
@@ -342,12 +338,9 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     source kind. Saved as ``<run>-changes`` with the plotted numbers.
     """
     import matplotlib.pyplot as plt
-    import numpy as np
 
 
     plot = res.iloc[::-1].reset_index(drop=True)
-    import textwrap
-
     names = plot["label"] if "label" in plot else plot["option"]  # metadata labels, not codes
     short = names.map(lambda n: textwrap.shorten(str(n), width=28, placeholder="…"))
     plot["row"] = (short + "\n" + plot["text_1"] + " → " + plot["text_2"]
@@ -418,8 +411,6 @@ def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level:
     label (a finding the caller computed, such as a change the source decides). Returns
     :func:`save_figure`'s output.
     """
-    import textwrap
-
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
@@ -533,8 +524,6 @@ def source_outlets(data: pd.DataFrame) -> list[str]:
     2025-12-08 (essay)"): a column ``outlet`` if the data carry one, else each figure id's
     source in the tidy table and ``sources.csv`` (``figures.outlets``); in order of first
     appearance, each once. Empty when the data name no figure."""
-    from chasm.data import figures
-
     if "outlet" in data.columns:
         kinds = data["source_kind"] if "source_kind" in data.columns else [None] * len(data)
         pairs = zip(data["outlet"], kinds, strict=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import string
 from collections.abc import Iterable
 
 import pandas as pd
@@ -21,6 +22,7 @@ import pandas as pd
 from chasm import paths
 from chasm.data import load, write
 from chasm.data.params import ParameterError  # noqa: F401 (one home, re-exported)
+from chasm.tables import table
 
 
 def _is_number(value: object) -> bool:
@@ -106,10 +108,6 @@ def say(template: str, **values: object):
     >>> print(say("option `{o}`: {o}", o="no_answer").data)
     option `no_answer`: no\\_answer
     """
-    import string
-
-    from IPython.display import Markdown
-
     text, ticks = "", 0
     for literal, field, spec, conversion in string.Formatter().parse(template):
         text += literal
@@ -121,10 +119,7 @@ def say(template: str, **values: object):
             value = format(string.Formatter().convert_field(value, conversion), spec)
         line_start = re.search(r"(?:^|\n)[ \t]*$", text) is not None
         text += _inert(value, line_start, ticks % 2 == 1)
-    out = Markdown("")  # then set: Markdown(text) would fetch a text that looks like a URL
-    out.data = text  # or read a file whose path it is
-    out._said = True
-    return out
+    return markup(text)
 
 
 def inert(value: object) -> str:
@@ -141,8 +136,8 @@ def markup(text: str):
     Markdown object that :func:`say` keeps as it is (like a sentence ``say`` returned)."""
     from IPython.display import Markdown
 
-    out = Markdown("")
-    out.data = text
+    out = Markdown("")  # then set: Markdown(text) would fetch a text that looks like a URL
+    out.data = text  # or read a file whose path it is
     out._said = True
     return out
 
@@ -160,14 +155,4 @@ def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
 
     Deterministic HTML with every value escaped (no random ids, no Styler).
     """
-    from chasm.tables import table
-
     return table(frame, digits=digits, index=index)
-
-
-# Evidence text of the claims register (``chasm.register.rules``; reports/tables/claims.csv). Its
-# styles
-# differ from the prose ones above: evidence is read claim by claim, so signs use a true minus
-# and p-values keep two decimals once they are large enough not to matter for a verdict.
-
-

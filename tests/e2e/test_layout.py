@@ -90,25 +90,6 @@ def test_each_layer_imports_only_earlier_layers():
     assert not KNOWN_UPWARD - pairs, f"gone, remove from KNOWN_UPWARD: {KNOWN_UPWARD - pairs}"
 
 
-#: Subpackages whose modules import the package's own modules at the top only (issue 20: an
-#: import inside a function hid the claims <-> rules cycle). No third-party cycle forces one.
-TOP_LEVEL_IMPORTS_ONLY = ("register",)
-
-
-@pytest.mark.parametrize("sub", TOP_LEVEL_IMPORTS_ONLY)
-def test_no_function_level_import_of_the_package(sub):
-    inside = []
-    for path in sorted((PACKAGE / sub).glob("*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        top = {id(node) for node in tree.body}
-        inside += [f"{path.name}:{node.lineno}" for node in ast.walk(tree)
-                   if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top
-                   and any(name.startswith("chasm") for name in
-                           ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                            else [a.name for a in node.names]))]
-    assert not inside, f"imports inside functions in {sub}/: {inside}"
-
-
 def test_stats_layer_reads_no_files():
     for path in (PACKAGE / "stats").glob("*.py"):
         text = path.read_text()

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from chasm import paths
-from chasm.build import driver, stamps
+from chasm.build import driver, publish, stamps
 from chasm.site import pages
 
 ASCII_ENV = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
@@ -92,16 +92,16 @@ def tree(tmp_path, monkeypatch):
 
 
 def test_restore_puts_content_and_dates_back_and_removes_new_files(tree):
-    before = driver._tree()
+    before = publish._tree()
     assert "reports/.staging/r/t" not in before
     (tree / "reports/a.ipynb").write_text("new")
     (tree / "reports/tables/a.csv").unlink()
     (tree / "reports/b.ipynb").write_text("b")
-    assert driver.changed(before) == ["+ reports/b.ipynb", "- reports/tables/a.csv",
-                                     "~ reports/a.ipynb"]
-    touched = driver.restore(before)
+    assert publish.changed(before) == ["+ reports/b.ipynb", "- reports/tables/a.csv",
+                                      "~ reports/a.ipynb"]
+    touched = publish.restore(before)
     assert sorted(touched) == ["reports/a.ipynb", "reports/b.ipynb", "reports/tables/a.csv"]
-    assert driver._tree() == before and driver.changed(before) == []
+    assert publish._tree() == before and publish.changed(before) == []
     assert (tree / "reports/a.ipynb").stat().st_mtime == 1e9
 
 

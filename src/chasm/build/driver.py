@@ -23,18 +23,16 @@ What it guarantees:
   (:func:`failure_message`), the failed notebook with the full traceback is kept for reading.
 
 ``python -m chasm.build reports -- make build-reports`` (what ``make reports`` and ``make
-report`` run) is the driver around a whole make (:func:`transaction`): it holds the build lock,
-counts the runs to build (progress ``[n/N]`` with the time left), keeps the tree it started
-from, and publishes all or nothing: when any run or the index fails, or make is interrupted,
-every file of ``reports/`` and ``data/processed/`` is put back as it was (one line says so);
-when all succeed, it lists the outputs that changed.
+report`` run) runs a whole make all or nothing (:func:`chasm.build.publish.transaction`).
 
-Output degrades to ASCII where the terminal cannot show the build's symbols (:func:`console`).
+Output degrades to ASCII where the terminal cannot show the build's symbols
+(:func:`chasm.build.stamps.console`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -52,17 +50,15 @@ sys.modules.setdefault("rfc3987_syntax", None)
 from typing import TYPE_CHECKING  # noqa: E402
 
 from chasm import paths  # noqa: E402
-from chasm.build.stamps import console  # noqa: E402 - the build's terminal (its home: manifest)
+from chasm.build.guard import BuildError, acquire, check_checkout, still_owner  # noqa: E402
+from chasm.build.publish import progress, publish, transaction  # noqa: E402
+from chasm.build.stamps import console, digest, stale_outputs  # noqa: E402
 
 if TYPE_CHECKING:
     import nbformat
 
 KERNEL = "chasm"
 STAGING = paths.REPORTS / ".staging"
-
-
-class BuildError(RuntimeError):
-    """A report could not be built; the message says which and why."""
 
 
 #: Errors whose message says everything (file, line, column, value; parameter and what is
@@ -103,7 +99,7 @@ def load_params(params_path: Path, nb_path: Path | None = None) -> dict:
     before any kernel starts; :class:`BuildError` with the file, line, key and value if not.
     ``nb_path`` defaults to the notebook the file name names (``notebooks/<notebook>.ipynb``
     beside ``notebooks/params/``)."""
-    from chasm.data.params import ParameterFileError, load
+    from chasm.data.params import ParameterFileError, load  # lazy: import cost (DESIGN.md)
 
     params_path = Path(params_path)
     if nb_path is None:
@@ -145,7 +141,7 @@ def render_html(nb: nbformat.NotebookNode, reader: bool = True) -> str:
     """The run's one page (``chasm.site.pages.render``; the run is named in the notebook's
     parameters): offline but for the shared stylesheet ``reports/chasm.css``; ``reader``
     folds the code cells (the published page), ``reader=False`` opens them."""
-    from chasm.site.pages import render
+    from chasm.site.pages import render  # lazy: import cost (DESIGN.md)
 
     return render(nb, reader=reader).html
 
@@ -171,8 +167,6 @@ def install_kernel() -> Path:
     otherwise interrupt make's progress lines; cell errors still reach papermill (and the build
     message) through the kernel's messages, not its log.
     """
-    import json
-
     from ipykernel.kernelspec import install
 
     folder = Path(install(kernel_name=KERNEL, display_name="Python (chasm)", prefix=sys.prefix))
@@ -208,53 +202,6 @@ def _ipc_kernel_manager(folder: Path):
     return IPCKernelManager
 
 
-def _staged_files(src: Path, dst: Path) -> list[tuple[Path, Path]]:
-    """(staged file, its final place) for every file under ``src``, placed under ``dst``."""
-    return [(path, dst / path.relative_to(src))
-            for path in sorted(p for p in src.rglob("*") if p.is_file())]
-
-
-def publish(run: str, moves: list[tuple[Path, Path]], backup: Path) -> None:
-    """Move every staged file into place, all or nothing.
-
-    Staging is under ``reports/`` (same filesystem), so each move is an atomic rename. Each
-    file it replaces is first hard-linked into ``backup``; if any move fails (a folder that is
-    not writable, a name taken by a folder), every file already moved is put back as it was
-    and one :class:`BuildError` names the file and the reason. The make target (the report
-    notebook) is the last move, so make never sees a half-published run as done."""
-    import signal
-
-    done: list[tuple[Path, Path | None]] = []
-    dst = paths.REPORTS
-    # an interrupt (make's Ctrl-C, a kill) waits until every file is in place or put back
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        backup.mkdir(parents=True, exist_ok=True)
-        for number, (src, dst) in enumerate(moves):
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            saved = None
-            if dst.is_file():
-                saved = backup / str(number)
-                try:
-                    os.link(dst, saved)
-                except OSError:
-                    shutil.copy2(dst, saved)
-            os.replace(src, dst)
-            done.append((dst, saved))
-    except OSError as err:
-        failed = dst
-        for moved, saved in reversed(done):
-            if saved is not None:
-                os.replace(saved, moved)
-            else:
-                moved.unlink(missing_ok=True)
-        raise BuildError(f"{run}: could not publish {paths.relative(failed)}: "
-                         f"{err.strerror or err}; every "
-                         "output was put back as it was") from None
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-
 def failure_message(run: str, err, executed: Path) -> str:
     """What a failing cell says, in one message.
 
@@ -287,61 +234,17 @@ def failure_message(run: str, err, executed: Path) -> str:
     return "\n".join(lines)
 
 
-def _guard(check, *args):
-    """Run a :mod:`chasm.build.guard` check, its refusal as a :class:`BuildError`."""
-    from chasm.build.guard import GuardError
-
-    try:
-        return check(*args)
-    except GuardError as err:
-        raise BuildError(str(err)) from None
-
-
-def _progress(event: str, run: str) -> str:
-    """``[n/N]`` and the time left (on the line that starts a run), counted across the runs of
-    one ``make reports``.
-
-    The driver (:func:`transaction`) names a counter file (``CHASM_PROGRESS``) and the number of
-    runs to build (``CHASM_PROGRESS_TOTAL``); runs (also parallel ones) count themselves in it
-    under a file lock. Without a driver: no counter."""
-    import fcntl
-
-    counter, total = os.environ.get("CHASM_PROGRESS"), os.environ.get("CHASM_PROGRESS_TOTAL")
-    if not counter or not total:
-        return ""
-    with open(counter, "a+", encoding="ascii") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        f.seek(0)
-        words = f.read().split()
-        started, finished, t0 = (int(words[0]), int(words[1]), float(words[2])) if words \
-            else (0, 0, time.time())
-        if event == "start":
-            started += 1
-        else:
-            finished += 1
-        f.seek(0)
-        f.truncate()
-        f.write(f"{started} {finished} {t0!r}\n")
-    left = ""
-    if finished and int(total) > finished:  # the pace so far (wall clock: make -j counts)
-        seconds = (time.time() - t0) / finished * (int(total) - finished)
-        left = f", about {seconds:.0f} s left"
-    return f"[{started}/{total}{left}] "
-
-
 def build(run: str, inputs: list[str] | None = None, depends: list[str] | None = None) -> None:
     """Execute, normalise, render and publish one run (see module docstring)."""
     import nbformat
     import papermill
     from nbclient.exceptions import DeadKernelError
 
-    from chasm.build.guard import acquire, check_checkout, still_owner
-    from chasm.build.stamps import digest
-    from chasm.site.pages import data_version
+    from chasm.site.pages import data_version, table_files, write_stylesheet  # lazy: DESIGN.md
 
     start = time.perf_counter()
-    _guard(check_checkout)
-    owner = _guard(acquire)
+    check_checkout()
+    owner = acquire()
     notebook, nb_path, params_path = split_run(run)
     params = load_params(params_path, nb_path)
     _kernel_check()
@@ -357,7 +260,7 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
     previous = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     executed = stage / "reports" / f"{run}.executed.ipynb"
-    print(f"{mark('▶')} {_progress('start', run)}{run}: {paths.relative(nb_path)} with "
+    print(f"{mark('▶')} {progress('start')}{run}: {paths.relative(nb_path)} with "
           f"{paths.relative(params_path)}", flush=True)
     warm = threading.Thread(target=_warm_renderer, daemon=True)
     warm.start()  # the build process only waits on the kernel meanwhile
@@ -405,8 +308,6 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
     executed.unlink()
     read_log.unlink()
     out = stage / "reports"
-    from chasm.site.pages import table_files, write_stylesheet
-
     for name, text in table_files(nb, run).items():  # the CSV of each table the page shows
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
@@ -419,12 +320,10 @@ def build(run: str, inputs: list[str] | None = None, depends: list[str] | None =
     write_stylesheet(out)  # not listed as the run's output: every page shares it
     final = stage / f"{run}.ipynb"
     nbformat.write(nb, final)
-    moves = (_staged_files(stage / "data", paths.DATA) + _staged_files(out, paths.REPORTS)
-             + [(final, paths.REPORTS / f"{run}.ipynb")])  # the make target goes last
-    _guard(still_owner, owner)
-    publish(run, moves, stage / "backup")
+    still_owner(owner)
+    publish(run, stage)
     shutil.rmtree(stage, ignore_errors=True)
-    _progress("finish", run)
+    progress("finish")
     print(f"{mark('✓')} {run} ({time.perf_counter() - start:.1f} s)", flush=True)
 
 
@@ -456,12 +355,10 @@ def write_index(strict: bool = True) -> Path:
     report that read another version than data/raw holds now is refused (``strict``, the
     index of ``make reports``) or named in a warning (``make report RUN=...``, which builds
     one run and leaves the others as they are)."""
-    from chasm.build.guard import acquire, check_checkout
-    from chasm.build.stamps import stale_outputs
-    from chasm.site.pages import data_version, write_site
+    from chasm.site.pages import data_version, write_site  # lazy: import cost (DESIGN.md)
 
-    _guard(check_checkout)
-    _guard(acquire)
+    check_checkout()
+    acquire()
     runs = {p.stem for p in paths.PARAMS.glob("*.yaml")}
     version = data_version()
     other = read_other_data(runs, version)
@@ -482,160 +379,6 @@ def write_index(strict: bool = True) -> Path:
 # --------------------------------------------------------------------------------------------
 # The driver around a whole make: all or nothing, progress, what changed
 # --------------------------------------------------------------------------------------------
-#: make's own lines about a failed or interrupted recipe (the build already said why, once).
-_MAKE_NOISE = re.compile(r"^g?make(\[\d+\])?: (\*\*\* |Leaving|Entering)")
-
-
-def _tree() -> dict[str, tuple[bytes, float]]:
-    """Every published file (``reports/`` but its staging folder, ``data/processed/``): its
-    content and date."""
-    out = {}
-    for folder in (paths.REPORTS, paths.PROCESSED):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.relative_to(paths.ROOT).as_posix().startswith(
-                    "reports/.staging/"):
-                out[paths.relative(path)] = (path.read_bytes(), path.stat().st_mtime)
-    return out
-
-
-def restore(before: dict[str, tuple[bytes, float]]) -> list[str]:
-    """Put the published tree back as ``before`` holds it (content and date); return what
-    was put back or removed."""
-    now = _tree()
-    touched = []
-    for name in sorted(set(now) - set(before)):
-        (paths.ROOT / name).unlink(missing_ok=True)
-        touched.append(name)
-    for name, (content, mtime) in before.items():
-        path = paths.ROOT / name
-        if name not in now or now[name][0] != content:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".restore")
-            tmp.write_bytes(content)
-            os.replace(tmp, path)
-            touched.append(name)
-        os.utime(path, (mtime, mtime))
-    return touched
-
-
-def changed(before: dict[str, tuple[bytes, float]]) -> list[str]:
-    """Outputs whose content differs from ``before`` (``+`` new, ``-`` removed, ``~`` changed)."""
-    now = _tree()
-    return ([f"+ {n}" for n in sorted(set(now) - set(before))]
-            + [f"- {n}" for n in sorted(set(before) - set(now))]
-            + [f"~ {n}" for n in sorted(set(now) & set(before)) if now[n][0] != before[n][0]])
-
-
-def _dry(command: list[str]) -> bool:
-    """Whether make was asked only to show or question (``-n``, ``-q``, ``-t``)."""
-    flags = os.environ.get("MAKEFLAGS", "").split(" ")[0]
-    return not flags.startswith("-") and any(c in flags for c in "nqt")
-
-
-def _jobserver_fds() -> tuple[int, ...]:
-    """The pipe of the calling make's jobserver (``--jobserver-auth=R,W`` in ``MAKEFLAGS``),
-    to hand to the make this driver starts: Python closes every other descriptor in a child,
-    so without it ``make -j2 reports`` ran its runs one at a time ("jobserver unavailable")."""
-    found = re.search(r"--jobserver-(?:auth|fds)=(\d+),(\d+)", os.environ.get("MAKEFLAGS", ""))
-    fds = tuple(int(fd) for fd in found.groups()) if found else ()
-    try:
-        for fd in fds:
-            os.fstat(fd)
-    except OSError:
-        return ()
-    return fds
-
-
-def transaction(command: list[str], index: bool = False) -> int:
-    """Run ``command`` (a make of some reports) all or nothing; see the module docstring.
-    ``index``: refresh the index after it (``make report RUN=...``)."""
-    import contextlib
-    import signal
-    import subprocess
-
-    from chasm.build.guard import acquire, check_checkout, release
-
-    if _dry(command):
-        return subprocess.call(command)
-    _guard(check_checkout)
-    _guard(acquire)
-    start = time.time()
-    plan = subprocess.run([*command, "-n"], capture_output=True, text=True)
-    total = sum(1 for line in plan.stdout.splitlines() if " -m chasm.build run " in line)
-    if plan.returncode == 0 and " -m chasm.build " not in plan.stdout:
-        return 0  # nothing to build: the plan's make already refreshed the content stamps
-    before = _tree()
-    counter = paths.ROOT / ".build" / "progress"
-    counter.parent.mkdir(parents=True, exist_ok=True)
-    counter.unlink(missing_ok=True)
-    env = {**os.environ, "CHASM_TRANSACTION": "1", "CHASM_PROGRESS": str(counter),
-           "CHASM_PROGRESS_TOTAL": str(total)}
-    interrupted: list[int] = []
-    # the make of the runs has its own process group, so that the driver decides what reaches
-    # it: Ctrl-C or a kill of this driver, or the end of the make that started it
-    proc = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True,
-                            errors="backslashreplace", process_group=0,
-                            pass_fds=_jobserver_fds())
-
-    def stop(signum, frame=None):  # noqa: ARG001 - the signal handler's signature
-        interrupted.append(signum)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)
-
-    handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    parent = os.getppid()
-
-    def watch():  # the make that started this driver was killed: stop, put everything back
-        while proc.poll() is None:
-            if os.getppid() != parent and not interrupted:
-                stop(signal.SIGTERM)
-            time.sleep(0.2)
-
-    threading.Thread(target=watch, daemon=True).start()
-    failed = []
-    try:
-        for line in proc.stderr:
-            if _MAKE_NOISE.match(line):
-                continue
-            if line.startswith(("✗ ", "x ")) and not failed:
-                failed.append(line[2:].split(":")[0].strip())
-            sys.stderr.write(line)
-            sys.stderr.flush()
-        code = proc.wait()
-        if code == 0 and not interrupted and index:
-            try:
-                write_index(strict=False)
-            except BuildError as err:
-                print(f"{mark('✗')} {err}", file=sys.stderr)
-                code = 1
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-        counter.unlink(missing_ok=True)
-    if code != 0 or interrupted:
-        put_back = restore(before)
-        release()
-        why = "interrupted" if interrupted or code in (130, -2, 143, -15) else "failed"
-        if put_back or not failed or why == "interrupted":  # else the run's line said it all
-            at = f" ({failed[0]})" if failed else ""
-            back = f"; {len(put_back)} output(s) of earlier runs put back" if put_back else ""
-            print(f"{mark('✗')} make {why}{at}: reports/ and data/processed/ are unchanged"
-                  f"{back}", file=sys.stderr)
-        return 130 if why == "interrupted" else (code or 1)
-    outputs = changed(before)
-    built = f"{total} run(s) built" if total else "nothing to build"
-    if outputs:
-        print(f"{mark('✓')} {built} in {time.time() - start:.0f} s; {len(outputs)} output(s) "
-              "changed:")
-        for line in outputs[:25]:
-            print(f"  {line}")
-        if len(outputs) > 25:
-            print(f"  {mark('…')} and {len(outputs) - 25} more (git status lists them all)")
-    elif total:
-        print(f"{mark('✓')} {built} in {time.time() - start:.0f} s; no output changed")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     global _mark
     _mark = console()
@@ -660,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
             install_kernel()
         elif args.command == "reports":
             command = args.make[1:] if args.make[:1] == ["--"] else args.make
-            return transaction(command, index=args.index)
+            return transaction(command, after=(lambda: write_index(strict=False))
+                               if args.index else None)
         else:
             write_index()
     except BuildError as err:

@@ -32,7 +32,12 @@ LOCK = paths.ROOT / ".build" / "lock"
 _HELD: dict[Path, object] = {}  # the lock objects this process holds (kept alive with it)
 
 
-class GuardError(RuntimeError):
+class BuildError(RuntimeError):
+    """A report could not be built (or published); the message says which and why. Here, the
+    first module of the build, so that every step of it raises and catches the one class."""
+
+
+class GuardError(BuildError):
     """The build may not run (or publish); the message says why and what to do."""
 
 

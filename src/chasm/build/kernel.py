@@ -59,6 +59,8 @@ from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
 
+from chasm.build.kernel_template import PRELOAD  # stdlib only: cheap
+
 TEMPLATE = Path(__file__).with_name("kernel_template.py")
 #: The provisioner's name in the kernelspec and the entry point.
 NAME = "chasm-warm"
@@ -88,8 +90,6 @@ def preload(env: dict[str, str]) -> list[str]:
     """The modules a template imports (``$CHASM_WARM_PRELOAD`` overrides the default)."""
     if "CHASM_WARM_PRELOAD" in env:
         return [m for m in env["CHASM_WARM_PRELOAD"].split(",") if m]
-    from chasm.build.kernel_template import PRELOAD  # stdlib-only module: cheap
-
     return list(PRELOAD)
 
 

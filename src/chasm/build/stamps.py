@@ -44,6 +44,7 @@ import sys
 from pathlib import Path
 
 from chasm import paths
+from chasm.build.guard import GuardError, acquire, check_checkout
 
 BUILD = paths.ROOT / ".build"
 INPUTS = BUILD / "inputs"
@@ -213,8 +214,6 @@ def _parse(argv: list[str]) -> dict[str, list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    from chasm.build.guard import GuardError, acquire, check_checkout
-
     mark = console()
     if argv[:1] == ["--check"]:
         stale = check(_parse(argv[1:]))

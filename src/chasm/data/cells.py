@@ -10,6 +10,7 @@ One grammar for every file: a number is ASCII digits with one optional decimal p
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,8 +112,6 @@ def month(cell: str) -> str:
 def published(cell: str) -> str:
     """A publication date as precise as the source gives it: ``YYYY``, ``YYYY-MM`` or
     ``YYYY-MM-DD`` (a real date)."""
-    import datetime
-
     if re.fullmatch(r"[0-9]{4}", cell, re.ASCII) or MONTH.fullmatch(cell):
         return cell
     try:

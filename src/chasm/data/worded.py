@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 #: Half-width, in points, of the band a fraction given in words stands for.
 WORD_TOLERANCE = 5.0
 #: Half-width, in points, of the rounding of a published whole number.
@@ -152,8 +154,6 @@ def identification_table(tidy):
     """The worded figures and what :func:`identify` did to each: figure_id, the cell, the
     text, the words' band, the identified range and the numeric figures it was intersected
     with (changed True), or its own band where no numeric figure of the cell overlaps."""
-    import pandas as pd
-
     ided = identify(tidy)
     rows = ided[ided["rule"] == "words"]
     return pd.DataFrame({

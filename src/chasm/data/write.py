@@ -9,7 +9,9 @@ folder ``$CHASM_STAGING`` that the build moves into place only when the whole no
 
 from __future__ import annotations
 
+import math
 import os
+import struct
 from pathlib import Path
 
 import pandas as pd
@@ -49,9 +51,6 @@ def float_text(value: float, noise: int | None = None) -> str:
     zeros, ``1e-07`` for tiny values); exact zeros stay ``0``. With ``noise`` (default: the
     environment's :func:`_ulp_noise`) a non-zero value is first moved that many ulps, up or
     down by its own last bit, so the check exercises both directions."""
-    import math
-    import struct
-
     x = float(value)
     noise = _ulp_noise() if noise is None else noise
     if noise and x != 0 and math.isfinite(x):
