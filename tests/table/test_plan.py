@@ -2,9 +2,12 @@
 two
 waves, and the one home of a wave comparison's adjusted p."""
 
+import json
+
 import pandas as pd
 import pytest
 
+from chasm import paths
 from chasm.analysis import plan, waves
 from chasm.data import figures, load, schema
 from chasm.stats.multiplicity import adjust_pvalues
@@ -40,6 +43,14 @@ def test_the_committed_plan(the_plan):
     note = plan.post_hoc_note(the_plan, ("families", "rounding", "margin"))
     assert note.startswith("Post hoc: ") and "74de403" in note and "margin" not in note
     assert plan.post_hoc_note(the_plan, ("alpha",)) == ""
+    assert plan.post_hoc_note(the_plan) == plan.post_hoc_note(the_plan, list(the_plan.history))
+
+
+def test_the_history_records_the_choices_the_schema_requires(the_plan):
+    """The choices a history records have one home, the plan's schema."""
+    required = json.loads((paths.DATA / "schema" / "plan.schema.json").read_text(
+        encoding="utf-8"))["properties"]["history"]["required"]
+    assert list(the_plan.history) == required
 
 
 def test_the_history_commits_exist_and_precede_in_order():

@@ -37,8 +37,6 @@ METHODS = ADJUST_METHODS
 #: Methods a claim's own family may use: intersection-union (every test at alpha, no
 #: adjustment; Berger 1982) for claims that need every part to hold.
 CLAIM_METHODS = METHODS + ("intersection_union",)
-#: The choices ``history`` must record (the schema's ``history`` keys, in the same order).
-HISTORY_KEYS = ("alpha", "families", "rounding", "margin", "claim_families")
 #: Columns of :func:`wave_family`.
 FAMILY_COLUMNS = ["question", "option", "comparison_id", "family", "role", "method", "claim",
                   "declared"]
@@ -64,7 +62,7 @@ class Plan:
     history: dict[str, dict]
 
     def fixed_after(self, key: str) -> bool:
-        """True when the choice ``key`` of :data:`HISTORY_KEYS` was fixed after results."""
+        """True when the choice ``key`` of ``history`` was fixed after results."""
         return self.history[key]["fixed"] == "after"
 
     def claim_method(self, claim_id: str) -> str:
@@ -142,10 +140,11 @@ def load_plan(path: Path | str | None = None, meta: dict | None = None) -> Plan:
                       for k, v in (raw.get("claim_families") or {}).items()}
     post = raw["post_hoc"]
     _family_info(POST_HOC, {**post, "role": "exploratory"}, ("post_hoc",), fail)
+    # the choices history records are the schema's (``history``: every one required, no other)
     history = {key: {"choice_id": key, "fixed": h["fixed"], "commit": h["commit"],
                      "choice": h["choice"].strip(), "was": (h.get("was") or "").strip(),
                      "effect": (h.get("effect") or "").strip()}
-               for key in HISTORY_KEYS for h in [raw["history"][key]]}
+               for key, h in raw["history"].items()}
     eq = raw["equivalence"]
     return Plan(float(raw["alpha"]), float(eq["margin"]), eq["why"].strip(), families,
                 pd.DataFrame(rows), claim_families,
@@ -159,10 +158,11 @@ def history_table(plan: Plan) -> pd.DataFrame:
                                                        "was", "effect"]]
 
 
-def post_hoc_note(plan: Plan, keys=HISTORY_KEYS) -> str:
-    """A sentence naming the choices of ``keys`` fixed after results were seen (post hoc),
-    with their commits; '' when none was."""
-    after = [plan.history[k] for k in keys if plan.fixed_after(k)]
+def post_hoc_note(plan: Plan, keys=None) -> str:
+    """A sentence naming the choices of ``keys`` (default: every choice of the history) fixed
+    after results were seen (post hoc), with their commits; '' when none was."""
+    after = [plan.history[k] for k in (plan.history if keys is None else keys)
+             if plan.fixed_after(k)]
     if not after:
         return ""
     return ("Post hoc: " + "; ".join(f"{h['choice']} (fixed after results were seen, "

@@ -62,8 +62,6 @@ from jupyter_client.provisioning import LocalProvisioner
 from chasm.build.kernel_template import PRELOAD  # stdlib only: cheap
 
 TEMPLATE = Path(__file__).with_name("kernel_template.py")
-#: The provisioner's name in the kernelspec and the entry point.
-NAME = "chasm-warm"
 #: Seconds a template waits unused before it exits.
 IDLE = 300.0
 #: Seconds to wait for a new template's imports.

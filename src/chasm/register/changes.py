@@ -19,10 +19,10 @@ from chasm.formats import fmt_evidence_figure as _fig_text
 from chasm.formats import fmt_evidence_number as _num
 from chasm.formats import fmt_evidence_p as _p
 from chasm.formats import fmt_evidence_points as _pts
+from chasm.formats import fmt_level
 from chasm.register.context import (
     Context,
     add_adjusted,
-    conf_label,
     group_label,
     group_size,
     independent_test,
@@ -31,8 +31,8 @@ from chasm.register.context import (
     numbers_of,
     over_sizes,
     same_cell,
+    size_evidence,
     size_grid,
-    sizes_sentence,
     unique_ids,
     weakest_test,
 )
@@ -77,7 +77,7 @@ def rule_wave_change(claim: Claim, ctx: Context) -> Result:
     verdict = verdicts.directional([t], ctx.alpha)
     method = method_text(t["method"])
     evidence = (f"{_fig_text(first)}, {first['wave']} → {_fig_text(second)}, {second['wave']}: "
-                f"{_pts(t['diff'])}, {conf_label(ctx)} CI {_num(t['ci_low'])} to "
+                f"{_pts(t['diff'])}, {fmt_level(ctx.alpha)} CI {_num(t['ci_low'])} to "
                 f"{_num(t['ci_high'])}, {_p(t['p_value'])} at the published values, "
                 f"{_p(t['p_rounding'])} with rounding as noise; {method} over its family in the "
                 f"plan ({t['family_size']} comparison{'s' if t['family_size'] != 1 else ''}): "
@@ -138,7 +138,7 @@ def rule_change(claim: Claim, ctx: Context) -> Result:
     else:
         verdict, t = at(None)
     evidence = (f"{_fig_text(first)}, {first['wave']} → {_fig_text(second)}, {second['wave']} "
-                f"({group_label(ctx.meta, first)}): {_pts(t['diff'])}, {conf_label(ctx)} CI "
+                f"({group_label(ctx.meta, first)}): {_pts(t['diff'])}, {fmt_level(ctx.alpha)} CI "
                 f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, {_p(t['p_value'])} at the "
                 f"published values, {_p(t['p_rounding'])} with rounding as noise (one "
                 f"comparison, not declared in the plan); least favourable rounding "
@@ -150,10 +150,8 @@ def rule_change(claim: Claim, ctx: Context) -> Result:
         inside = t["ci_low"] <= stated <= t["ci_high"]
         evidence += (f" The stated change, {said}, lies {'inside' if inside else 'outside'} "
                      "the interval.")
-    extra = {}
-    if scan is not None:
-        evidence += " " + sizes_sentence(ctx, [first], scan)
-        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    sizes, extra = size_evidence(ctx, [first], scan)
+    evidence += sizes
     return Result(verdict, evidence, numbers_of(ctx, "change in points (later − earlier wave)", t,
                                               **extra),
                   (first["figure_id"], second["figure_id"]))

@@ -191,14 +191,9 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
                 continue
             if kind in (FIGURE_ARG, NAME_ARG, NUMBER_ARG, WAVE_ARG) and len(values) != 1:
                 fail("args", f"argument {key!r} takes one value", " ".join(values))
-            if kind == NUMBER_ARG:
+            if kind in (NUMBER_ARG, WAVE_ARG):  # the data files' number and month grammars
                 try:
-                    cells.number(values[0])
-                except ValueError as err:
-                    fail("args", f"argument {key!r} {err}", values[0])
-            if kind == WAVE_ARG:
-                try:
-                    cells.month(values[0])
+                    (cells.number if kind == NUMBER_ARG else cells.month)(values[0])
                 except ValueError as err:
                     fail("args", f"argument {key!r} {err}", values[0])
             if isinstance(kind, tuple) and (len(values) != 1 or values[0] not in kind):

@@ -112,6 +112,18 @@ class Context:
                                           self.alpha)
         return self._waves
 
+    def need_weights(self, claim: Claim, variable: str, wave: str) -> tuple[pd.Series, str]:
+        """:meth:`weights`, or the claim's failure saying why there are none."""
+        w, where = self.weights(variable, wave)
+        if w is None:
+            raise claim.fail(f"no weights for {variable!r}: {where}")
+        return w, where
+
+    @property
+    def margin(self) -> float:
+        """The plan's equivalence margin in points (5 without a plan)."""
+        return float(self.plan.margin) if self.plan is not None else 5.0
+
     def method(self, claim: Claim) -> str:
         """The multiplicity method the plan declares for a claim's own tests."""
         plan = self.plan_of(claim)
@@ -166,6 +178,12 @@ def needs_point(claim: Claim, row: pd.Series) -> float:
     return float(row["point"])
 
 
+def whole_sample(claim: Claim, total: pd.Series) -> None:
+    """Refuse a ``total`` that is not a whole-sample figure."""
+    if total["subgroup_var"] != "all":
+        raise claim.fail(f"total {total['figure_id']} is not a whole-sample figure")
+
+
 def same_cell(claim: Claim, rows: list[pd.Series], keys=("wave", "question", "option")):
     for key in keys:
         values = {r[key] for r in rows}
@@ -199,8 +217,7 @@ def rounding_p(diff: float, z: float, *rows: pd.Series, scale: float = 1.0) -> f
     """p of a difference with each figure's rounding as uniform noise (``stats.rounding``);
     ``scale`` multiplies the difference's dependence on the figures (1 / (1 - w) for a group
     against the rest)."""
-    noise = sum(float(rounding_variance(float(r["low"]), float(r["high"]))) for r in rows)
-    return float(with_rounding(diff, z, noise * scale ** 2)["p_value"].iloc[0])
+    return float(with_rounding(diff, z, rounding_noise(*rows) * scale ** 2)["p_value"].iloc[0])
 
 
 def rounding_noise(*rows: pd.Series) -> float:
@@ -228,7 +245,7 @@ def numbers_of(ctx: Context, measure: str, t: dict | None = None, **extra) -> di
     out = {"measure": measure}
     if t is not None:
         out.update(estimate=t["diff"], low=t["ci_low"], high=t["ci_high"],
-                   range_kind=f"{conf_label(ctx)} CI")
+                   range_kind=f"{fmt_level(ctx.alpha)} CI")
         out.update({k: t[k] for k in KEPT if k in t})
     out.update(extra)
     return out
@@ -254,11 +271,6 @@ def independent_test(ctx: Context, base: pd.Series, other: pd.Series, n_base: fl
         t["p_worst"] = 1.0
     t.update(zip(SAMPLES, (p1, p2, float(n_base), float(n_other)), strict=True))
     return t | {"worst_diff": w2 - w1, "sign": 1 if sign * rec["diff"] > 0 else -1}
-
-
-def conf_label(ctx: Context) -> str:
-    """The confidence level of the register's intervals ("95%"), :func:`chasm.formats.fmt_level`."""
-    return fmt_level(ctx.alpha)
 
 
 #: The sizes a group of unknown size is checked at: from MIN_GROUP_SHARE of the sample (a
@@ -306,8 +318,12 @@ def over_sizes(verdict_at, grid: np.ndarray) -> dict:
             "w_at": float(grid[0])}
 
 
-def sizes_sentence(ctx: Context, rows: list[pd.Series], scan: dict) -> str:
-    """What the claim is at every size an unpublished group can have (evidence text)."""
+def size_evidence(ctx: Context, rows: list[pd.Series], scan: dict | None) -> tuple[str, dict]:
+    """What the claim is at every size the unpublished groups ``rows`` can have (:func:`over_sizes`'
+    ``scan``): a sentence for the evidence, after a space, and the sizes for which it holds
+    (``size_low``, ``size_high``); nothing without a scan."""
+    if scan is None:
+        return "", {}
     names = ", ".join(dict.fromkeys(f"'{meta_label(ctx.meta, r['subgroup_var'], r['subgroup'])}'"
                                     for r in rows))
     _, why = group_size(ctx, rows[0])
@@ -320,8 +336,8 @@ def sizes_sentence(ctx: Context, rows: list[pd.Series], scan: dict) -> str:
             runs.append(f"{v} for {_num(100 * start, 0)}–{_num(100 * w, 0)}%")
             start = None
     groups = "group" if len(set(names.split(", "))) == 1 else "groups"
-    return (f"The size of the {groups} {names} is not known: {why}. At every size it can "
+    return (f" The size of the {groups} {names} is not known: {why}. At every size it can "
             f"have, {_num(scan['grid_low'], 0)}–{_num(scan['grid_high'], 0)}% of the sample in "
             f"steps of {_num(100 * SIZE_STEP, 0)} point (numbers above at the smallest, the least "
             "favourable): "
-            + "; ".join(runs) + ".")
+            + "; ".join(runs) + "."), {"size_low": scan["size_low"], "size_high": scan["size_high"]}

@@ -19,10 +19,10 @@ from chasm.formats import fmt_evidence_number as _num
 from chasm.formats import fmt_evidence_p as _p
 from chasm.formats import fmt_evidence_points as _pts
 from chasm.formats import fmt_evidence_range as _range
+from chasm.formats import fmt_level
 from chasm.register.context import (
     Context,
     add_adjusted,
-    conf_label,
     group_label,
     group_size,
     independent_test,
@@ -32,11 +32,12 @@ from chasm.register.context import (
     numbers_of,
     over_sizes,
     same_cell,
+    size_evidence,
     size_grid,
-    sizes_sentence,
     unique_ids,
     weakest_test,
     weights_text,
+    whole_sample,
 )
 from chasm.register.model import Claim, Result
 from chasm.stats.partitions import bayes_share_of_answer, solve_missing_subgroup, subgroup_vs_rest
@@ -59,14 +60,11 @@ def rule_highest_group(claim: Claim, ctx: Context) -> Result:
     others = [ctx.fig(f) for f in claim.args["others"]]
     rows = [group, total] + others
     same_cell(claim, rows)
-    if total["subgroup_var"] != "all":
-        raise claim.fail(f"total {total['figure_id']} is not a whole-sample figure")
+    whole_sample(claim, total)
     for r in [group] + others:
         if r["subgroup_var"] != variable:
             raise claim.fail(f"figure {r['figure_id']} is not a group of {variable!r}")
-    w, where = ctx.weights(variable, group["wave"])
-    if w is None:
-        raise claim.fail(f"no weights for {variable!r}: {where}")
+    w, where = ctx.need_weights(claim, variable, group["wave"])
     listed = {r["subgroup"] for r in [group] + others}
     for g in w.index:
         if g not in listed and len(ctx.cell_figures(group, variable, g)):
@@ -138,18 +136,15 @@ def rule_vs_rest(claim: Claim, ctx: Context) -> Result:
     total = ctx.fig(claim.arg("total"))
     groups = [ctx.fig(f) for f in claim.args["groups"]]
     same_cell(claim, groups + [total])
-    if total["subgroup_var"] != "all":
-        raise claim.fail(f"total {total['figure_id']} is not a whole-sample figure")
+    whole_sample(claim, total)
     n = ctx.wave_n(total["wave"])
     needs_point(claim, total)
-    margin = float(ctx.plan.margin) if ctx.plan is not None else 5.0
+    margin = ctx.margin
     claimed = {"lower": -1, "higher": 1, "similar": 0}[expect]
     tests = []
     for g in groups:
         needs_point(claim, g)
-        w, where = ctx.weights(g["subgroup_var"], g["wave"])
-        if w is None:
-            raise claim.fail(f"no weights for {g['subgroup_var']!r}: {where}")
+        w, where = ctx.need_weights(claim, g["subgroup_var"], g["wave"])
         wg = float(w[g["subgroup"]])
         # sub - rest = (sub - total) / (1 - w): it has the sign of sub - total, so the ends that
         # matter are the group's and the total's.
@@ -225,11 +220,8 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     same_cell(claim, [high, low, total])
     if high["subgroup_var"] != low["subgroup_var"] or high["subgroup"] == low["subgroup"]:
         raise claim.fail("higher and lower must be two groups of one breakdown")
-    if total["subgroup_var"] != "all":
-        raise claim.fail(f"total {total['figure_id']} is not a whole-sample figure")
-    w, where = ctx.weights(high["subgroup_var"], high["wave"])
-    if w is None:
-        raise claim.fail(f"no weights for {high['subgroup_var']!r}: {where}")
+    whole_sample(claim, total)
+    w, where = ctx.need_weights(claim, high["subgroup_var"], high["wave"])
     n = ctx.wave_n(high["wave"])
     needs_point(claim, high)
     needs_point(claim, low)
@@ -250,8 +242,8 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
         bayes = {"bayes_share": float(point), "bayes_low": float(ci["ci_low"]),
                  "bayes_high": float(ci["ci_high"]), "bayes_range_low": float(b.low),
                  "bayes_range_high": float(b.high)}
-        shares.append(f"{_num(point)}% ({rounded} {_range(b.low, b.high)}; {conf_label(ctx)} CI "
-                      "with "
+        shares.append(f"{_num(point)}% ({rounded} {_range(b.low, b.high)}; "
+                      f"{fmt_level(ctx.alpha)} CI with "
                       f"sampling error {_range(float(ci['ci_low']), float(ci['ci_high']))}) come "
                       f"from the group '{meta_label(ctx.meta, g['subgroup_var'], g['subgroup'])}'")
     evidence = (f"{_fig_text(high)} vs {_fig_text(low)}, {high['wave']} ({where}: "
@@ -330,7 +322,7 @@ def rule_group_vs(claim: Claim, ctx: Context) -> Result:
                 f"{_fig_text(total)}, {group['wave']}; at a group size of {_num(100 * w)}% "
                 f"of the sample, the rest of the sample is at {_num(rest['point'])}% "
                 f"{_range(rest['low'], rest['high'])}: group − rest {_pts(t['diff'])}, "
-                f"{conf_label(ctx)} CI {_num(t['ci_low'])} to {_num(t['ci_high'])}, "
+                f"{fmt_level(ctx.alpha)} CI {_num(t['ci_low'])} to {_num(t['ci_high'])}, "
                 f"{_p(t['p_rounding'])} with rounding as noise (group − total "
                 f"{_pts(diff_total)}, the same test)")
     evidence += "." if scan is not None else f" ({where})."
@@ -338,10 +330,8 @@ def rule_group_vs(claim: Claim, ctx: Context) -> Result:
         evidence += (" Whatever the group's size, its range lies "
                      f"{'above' if group['low'] > total['high'] else 'below'} the total's, so it "
                      "is on that side of the rest too (without sampling error).")
-    extra = {}
-    if scan is not None:
-        evidence += " " + sizes_sentence(ctx, [group], scan)
-        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    sizes, extra = size_evidence(ctx, [group], scan)
+    evidence += sizes
     measure = ("difference from the rest of the sample, points" if against == "rest" else
                "difference from the rest of the sample, points (the test of the group against "
                "the total)")
@@ -395,10 +385,8 @@ def rule_ordering(claim: Claim, ctx: Context) -> Result:
                 f"{meta_label(ctx.meta, rows[0]['subgroup_var'])}, highest first): adjacent "
                 f"pairs, rounding as noise, {method_text(ctx.method(claim))} over "
                 f"{len(tests)}: {pairs}.")
-    extra = {}
-    if scan is not None:
-        evidence += " " + sizes_sentence(ctx, [rows[i] for i in unknown], scan)
-        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    sizes_text, extra = size_evidence(ctx, [rows[i] for i in unknown], scan)
+    evidence += sizes_text
     return Result(verdict, evidence,
                   numbers_of(ctx, "difference between adjacent groups, points (weakest pair)",
                            weakest_test(tests), **extra),

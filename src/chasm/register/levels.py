@@ -24,14 +24,13 @@ from chasm.formats import fmt_evidence_range as _range
 from chasm.formats import fmt_level
 from chasm.register.context import (
     Context,
-    conf_label,
     group_label,
     group_size,
     meta_label,
     numbers_of,
     over_sizes,
+    size_evidence,
     size_grid,
-    sizes_sentence,
     unique_ids,
     weights_text,
 )
@@ -107,7 +106,8 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
         res = share_interval(row["point"], n_fig, ctx.deff, ctx.alpha, low_pct=row["low"],
                              high_pct=row["high"]).iloc[0]
         ci = (float(res["ci_low"]), float(res["ci_high"]))
-        parts.append(f"{conf_label(ctx)} CI {_range(*ci)} (effective sample {res['n_eff']:.0f})")
+        parts.append(f"{fmt_level(ctx.alpha)} CI {_range(*ci)} "
+                     f"(effective sample {res['n_eff']:.0f})")
 
     verdict = verdicts.figure_check(contradicted, strong, weak)
     quotation = verdicts.quotation_status(contradicted, disagree, confirm + strong,
@@ -120,7 +120,7 @@ def rule_figure(claim: Claim, ctx: Context) -> Result:
     parts.append(f"quotation {quotation}")
     numbers = numbers_of(ctx, "share and its CI (percent)", estimate=row["point"], low=ci[0],
                        high=ci[1], quotation=quotation,
-                         range_kind=f"{conf_label(ctx)} CI" if n_fig else "")
+                         range_kind=f"{fmt_level(ctx.alpha)} CI" if n_fig else "")
     return Result(verdict, "; ".join(parts) + ".", numbers, unique_ids(used))
 
 
@@ -237,7 +237,7 @@ def _share_level(claim: Claim, ctx: Context, side: str, threshold: float) -> Res
     groups of known size are tested at their n; a group of unknown size at every size it can
     have (:func:`over_sizes`)."""
     rows = [ctx.fig(f) for f in claim.figure_ids]
-    margin = float(ctx.plan.margin) if ctx.plan is not None else 5.0
+    margin = ctx.margin
     sizes = [group_size(ctx, r) for r in rows]
     unknown = [i for i, (w, _) in enumerate(sizes) if w is None]
 
@@ -268,7 +268,7 @@ def _share_level(claim: Claim, ctx: Context, side: str, threshold: float) -> Res
         below = side == "below"
         top = (max(results, key=lambda x: x["ci_high"]) if below
                else min(results, key=lambda x: x["ci_low"]))
-        parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: {conf_label(ctx)} CI "
+        parts = "; ".join(f"{_fig_text(x['row'])}, {x['row']['wave']}: {fmt_level(ctx.alpha)} CI "
                           f"{_range(x['ci_low'], x['ci_high'])}" for x in results)
         end = "highest upper" if below else "lowest lower"
         negation = "at least" if below else "at most"
@@ -278,12 +278,10 @@ def _share_level(claim: Claim, ctx: Context, side: str, threshold: float) -> Res
                     f"{_threshold_text(threshold)}' at the {where} of its rounding range: "
                     f"{_p(top['p'])}).")
         measure = f"share and its CI (percent), the figure with the {end} end"
-        kind = f"{conf_label(ctx)} CI"
+        kind = f"{fmt_level(ctx.alpha)} CI"
         low, high = top["ci_low"], top["ci_high"]
-    extra = {}
-    if scan is not None:
-        evidence += " " + sizes_sentence(ctx, [rows[i] for i in unknown], scan)
-        extra = {"size_low": scan["size_low"], "size_high": scan["size_high"]}
+    sizes, extra = size_evidence(ctx, [rows[i] for i in unknown], scan)
+    evidence += sizes
     return Result(verdict, evidence,
                   numbers_of(ctx, measure, estimate=top["row"]["point"], low=low, high=high,
                            p_value=top["p"], p_rounding=top["p"], p_worst=top["p"],

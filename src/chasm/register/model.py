@@ -51,8 +51,6 @@ NUMBER_COLUMNS: tuple[str, ...] = (
     "share_2", "n_1", "n_2", "se", "noise_var",
     "deff", "size_low", "size_high")
 COLUMNS: tuple[str, ...] = _TEXT_COLUMNS + NUMBER_COLUMNS
-CLAIM_COLUMNS = ("claim_id", "paragraph", "kind", "paraphrase", "figure_ids", "rule", "args",
-                 "notes")
 
 # Argument types: one figure id, one or more figure ids, a name, a number, a wave (YYYY-MM),
 # words (the rest of the value, spaces kept), or one of fixed choices.
