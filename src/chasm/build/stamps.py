@@ -37,6 +37,7 @@ removes.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -191,37 +192,30 @@ def stale_outputs(runs: set[str]) -> list[Path]:
     return out
 
 
-def _parse(argv: list[str]) -> dict[str, list[str]]:
-    """``--common F... --run R F... --run R F...`` -> {run: its files + the common files}."""
-    common: list[str] = []
+def _parse(argv: list[str]) -> tuple[bool, dict[str, list[str]]]:
+    """``[--check] --common F... --run R F... --run R F...`` -> (whether to check, {run: its
+    files + the common files})."""
+    parser = argparse.ArgumentParser(prog="python -m chasm.build.stamps", allow_abbrev=False)
+    parser.add_argument("--check", action="store_true", help="compare the reports' digests")
+    parser.add_argument("--common", nargs="*", action="extend", default=[])
+    parser.add_argument("--run", nargs="+", action="append", default=[], help="RUN FILE...")
+    args = parser.parse_args(argv)
     runs: dict[str, list[str]] = {}
-    target: list[str] | None = None
-    words = iter(argv)
-    for word in words:
-        if word == "--common":
-            target = common
-        elif word == "--run":
-            name = next(words, None)
-            if name is None or name.startswith("--"):
-                raise SystemExit("python -m chasm.build.stamps: --run needs a run name")
-            target = runs.setdefault(name, [])
-        elif target is None:
-            raise SystemExit(f"python -m chasm.build.stamps: expected --common or --run before "
-                             f"{word!r}")
-        else:
-            target.append(word)
-    return {run: files + common for run, files in runs.items()}
+    for run, *files in args.run:
+        runs.setdefault(run, []).extend(files)
+    return args.check, {run: files + args.common for run, files in runs.items()}
 
 
 def main(argv: list[str]) -> int:
     mark = console()
-    if argv[:1] == ["--check"]:
-        stale = check(_parse(argv[1:]))
+    checking, runs = _parse(argv)
+    if checking:
+        stale = check(runs)
         if stale:
             names = ", ".join(stale[:8]) + (f" and {len(stale) - 8} more" if len(stale) > 8
                                             else "")
             print(f"{mark('✗')} reports are stale: run make reports ({len(stale)} of "
-                  f"{len(_parse(argv[1:]))} runs were built from other data or code: {names})",
+                  f"{len(runs)} runs were built from other data or code: {names})",
                   file=sys.stderr)
             return 1
         return 0
@@ -231,7 +225,6 @@ def main(argv: list[str]) -> int:
     except GuardError as err:
         print(f"{mark('✗')} {err}", file=sys.stderr)
         return 1
-    runs = _parse(argv)
     problems = check_pairs([f for files in runs.values() for f in files])
     if problems:
         for problem in problems:
