@@ -294,7 +294,6 @@ def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
     """
     import matplotlib.pyplot as plt
 
-
     whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
     whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
     names = pd.Series(code_labels(whole)["option"], index=whole.index).astype(str)
@@ -338,7 +337,6 @@ def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, leve
     source kind. Saved as ``<run>-changes`` with the plotted numbers.
     """
     import matplotlib.pyplot as plt
-
 
     plot = res.iloc[::-1].reset_index(drop=True)
     names = plot["label"] if "label" in plot else plot["option"]  # metadata labels, not codes

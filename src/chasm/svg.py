@@ -28,10 +28,8 @@ def save(fig, metadata: dict, folder, stem: str) -> str | None:
     (None without one)."""
     import matplotlib as mpl
 
-    buffer = _io.StringIO()
     with mpl.rc_context(SVG_RC):  # whatever theme the caller set
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=metadata)
-        svg = buffer.getvalue()
+        svg = _svg_text(fig, metadata)
         phone = phone_svg(fig, metadata, svg)
     for name, content in ((f"{stem}.svg", svg), (f"{stem}-phone.svg", phone)):
         if content is not None:

@@ -376,9 +376,6 @@ def write_index(strict: bool = True) -> Path:
     return target
 
 
-# --------------------------------------------------------------------------------------------
-# The driver around a whole make: all or nothing, progress, what changed
-# --------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     global _mark
     _mark = console()

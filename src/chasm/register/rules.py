@@ -39,28 +39,14 @@ from chasm.register.levels import (
                                    rule_quoted_words,
                                    rule_share_level,
 )
-from chasm.register.model import RULE_ARGS, Claim, Result
+from chasm.register.model import Claim, Result
 from chasm.register.options import rule_less_common, rule_multiple_response, rule_negative_majority
 
-#: Rule name -> function(claim, context) -> Result.
+#: Rule name -> function(claim, context) -> Result; a rule's name is its function's without
+#: ``rule_`` (one home for the name).
 RULES: dict[str, Callable[[Claim, Context], Result]] = {
-    "figure": rule_figure,
-    "wave_change": rule_wave_change,
-    "less_common": rule_less_common,
-    "highest_group": rule_highest_group,
-    "vs_rest": rule_vs_rest,
-    "group_gap": rule_group_gap,
-    "multiple_response": rule_multiple_response,
-    "below_half": rule_below_half,
-    "negative_majority": rule_negative_majority,
-    "not_testable": rule_not_testable,
-    "share_level": rule_share_level,
-    "change": rule_change,
-    "extreme": rule_extreme,
-    "group_vs": rule_group_vs,
-    "ordering": rule_ordering,
-    "quoted_words": rule_quoted_words,
-}
-
-
-assert set(RULES) == set(RULE_ARGS)
+    rule.__name__.removeprefix("rule_"): rule for rule in (
+        rule_figure, rule_wave_change, rule_less_common, rule_highest_group, rule_vs_rest,
+        rule_group_gap, rule_multiple_response, rule_below_half, rule_negative_majority,
+        rule_not_testable, rule_share_level, rule_change, rule_extreme, rule_group_vs,
+        rule_ordering, rule_quoted_words)}
