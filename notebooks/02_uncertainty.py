@@ -70,7 +70,7 @@ deffs = uncertainty.sensitivity_deffs(est.deff, deff_used)
 n_ref = float(n if n is not None else sizes.loc[tidy["subgroup_var"] == "all", "n_wave"].mode()
               .iloc[0])
 sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha,
-                                           option=focus)
+                                           option=focus, meta=meta)
 column = {d: formats.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
 widths = uncertainty.range_widths(table, sizes["n_group"], deff_used, alpha)
 rounding = uncertainty.rounding_summary(widths)

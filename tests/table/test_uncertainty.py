@@ -221,6 +221,14 @@ def test_deff_sensitivity_reference_and_rows(sizes):
     assert out.loc[0, "deff 1.00"] == pytest.approx(2.45, abs=0.01)
     assert out.loc[0, "deff 1.90 (Levada LS)"] / out.loc[0, "deff 1.00"] == pytest.approx(
         np.sqrt(1.9), rel=2e-3)
+    age = {"label": "age group", "groups": {"young": {"label": "18 to 39"}, "old": {}}}
+    labelled = uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0, 1.9], 1.9, 1600.0,
+                                            option="o",
+                                            meta={"subgroups": {**META["subgroups"], "age": age}})
+    assert labelled.drop(columns="figure").equals(out.drop(columns="figure"))
+    assert labelled["figure"].tolist()[1:4] == [  # an unlabelled group keeps its code
+        "A · 2024-03 · whole sample", "B · 2024-03 · age group: 18 to 39",
+        "C · 2024-03 · age group: old"]
     assert uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0], 1.9, 1600.0).shape == (
         1, 4)  # no "traitors" figure: the reference alone
 

@@ -257,22 +257,30 @@ def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
 
 def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
                      levada: float, n_ref: float, alpha: float = 0.05,
-                     option: str = "traitors") -> pd.DataFrame:
+                     option: str = "traitors", meta: dict | None = None) -> pd.DataFrame:
     """Half-width (points) of intervals over a grid of design effects.
 
     The first row is a reference, 50% for a whole wave of ``n_ref`` interviews; then one row
     per figure of ``option`` whose size is known (``n_group`` not NaN), its interval over the
-    range its text allows (as in :func:`interval_table`). Columns: figure (a label), source_kind,
+    range its text allows (as in :func:`interval_table`). Columns: figure (a label: id, wave
+    and group, the group by its metadata labels when ``meta`` is given), source_kind,
     value_text, then one column per design effect named by ``formats.fmt_deff_column``.
     """
     from chasm.stats.intervals import share_interval
+
+    def group(var: str, sub: str) -> str:
+        if var == "all":
+            return "whole sample"
+        if meta is None:
+            return f"{var} = {sub}"
+        spec = meta["subgroups"].get(var, {})
+        return f"{spec.get('label', var)}: {spec.get('groups', {}).get(sub, {}).get('label', sub)}"
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
     out = pd.DataFrame([{"figure": f"reference: 50% at N = {formats.fmt(n_ref, 0)}",
                          "source_kind": "", "value_text": "50%"}]
                        + [{"figure": f"{r.figure_id} · {r.wave} · "
-                                     + ("whole sample" if r.subgroup_var == "all"
-                                        else f"{r.subgroup_var} = {r.subgroup}"),
+                                     + group(r.subgroup_var, r.subgroup),
                            "source_kind": r.source_kind, "value_text": r.value_text}
                           for r in rows.itertuples()])
     for d in deffs:
