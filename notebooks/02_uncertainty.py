@@ -197,11 +197,11 @@ rows = est.rows.rename(columns={"share_near_pct": "share near (%)",
 report.show(rows.drop(columns=["confidence", "ratio"]), digits=3)
 
 # %%
-report.say("Levada's table implies a design effect of **{ls}** (least squares over its rows; "
-           "every row is consistent with any value from {lo} to {hi}). Its {n} interviews are "
-           "therefore worth about **{neff}** interviews drawn by simple random sampling: at 50% "
-           "the published error of {pub} points is {ratio} times the simple random sampling "
-           "error of {srs} points.",
+report.say("At 50% Levada's table prints an error of {pub} points, {ratio} times the {srs} "
+           "points of a simple random sample of the same size: a design effect of **{ls}** "
+           "(least squares over its rows; every row is consistent with any value from {lo} to "
+           "{hi}), so its {n} interviews are worth about **{neff}** drawn by simple random "
+           "sampling.",
            ls=formats.fmt(est.deff, 2), lo=formats.fmt(est.deff_low, 2),
            hi=formats.fmt(est.deff_high, 2), n=formats.fmt(est.n, 0),
            neff=formats.fmt(est.n_eff, 0), pub=formats.fmt(at_50.iloc[0]),
@@ -254,6 +254,14 @@ shown = table.assign(**{"w (%)": 100 * table["w"]})
 report.show(shown[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
                    "point", "w (%)", "n", "n_eff", "ci_low", "ci_high", "method"]],
             digits=1, index="figure_id")
+
+# %%
+width = (computed["ci_high"] - computed["ci_low"]).set_axis(computed["figure_id"])
+report.say("The {level} intervals of the {c} figures whose group size is known run from {lo} "
+           "points wide, for {narrow}, to {hi} points, for {wide}: the fewer the interviews "
+           "behind a figure and the vaguer its wording, the wider.", level=level, c=len(width),
+           lo=formats.fmt(width.min()), narrow=figure(width.idxmin()),
+           hi=formats.fmt(width.max()), wide=figure(width.idxmax()))
 
 # %% [markdown]
 # The share of the sample and the interviews of a group are derived (population or approval
