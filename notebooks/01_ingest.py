@@ -17,11 +17,12 @@
 # %% [markdown]
 # # 01 · The published figures: where each comes from, and where two sources meet
 #
-# Every survey figure this project uses, exactly as it was published: by the pollster (Levada
-# Center's own releases), by the essay, or by someone else's report of them. Each figure is
-# checked, kept with its source, and read as the range of true values its wording allows (a
-# rounded number, a range, a fraction in words). Nothing here changes a published figure. What
-# the page finds comes first; the tables behind it follow.
+# Every survey figure this project uses, as the pollster, the essay or another outlet published
+# it, checked and kept with its source. The pollster is Levada Center (its own releases); the
+# essay is the text this project re-examines; other outlets report the polls second-hand. Each
+# figure is read as the range of true values its wording allows (a rounded number, a range, a
+# fraction in words); nothing here changes a published figure. What the page finds comes first;
+# the tables behind it follow.
 
 # %% tags=["parameters"]
 run = "01_ingest"  # report name (set by make)

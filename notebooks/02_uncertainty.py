@@ -17,13 +17,13 @@
 # %% [markdown]
 # # 02 · Uncertainty: how precise is each published figure?
 #
-# A poll's share is an estimate: another sample of the same size would have given a somewhat
-# different number. This page puts an interval around every published figure, from what the
-# pollster itself says about its precision. Levada's samples are clustered and weighted, so
-# its interviews are worth fewer interviews drawn purely at random; Levada's own table of
-# sampling errors says how many fewer. A figure given in words or rounded is, besides, a range
-# of possible values, and its interval covers that whole range. What the page finds comes
-# first; how each number is computed follows.
+# An interval around every published figure, from what the pollster itself says about its
+# precision. A poll's share is an estimate: another sample of the same size would have given a
+# somewhat different number. Levada's samples are clustered and weighted, so its interviews
+# are worth fewer interviews drawn purely at random; Levada's own table of sampling errors says
+# how many fewer. A figure given in words or rounded is, besides, a range of possible values,
+# and its interval covers that whole range. What the page finds comes first; how each number
+# is computed follows.
 
 # %% tags=["parameters"]
 run = "02_uncertainty"  # report name (set by make)
