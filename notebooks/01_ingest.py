@@ -163,6 +163,18 @@ report.show(tidy.pivot_table(index="question", columns="source_kind", values="fi
 # each pair is shown with both figures as published.
 
 # %%
+if len(shared):
+    apart = shared["point_diff"].abs()
+    display(report.say(
+        "In {which} cells two sources share, both figures can be right{but}; their points "
+        "differ by {lo} to {hi} points.",
+        which=report.say("all {m}", m=len(shared)) if shared["agree"].all() else report.say(
+            "{a} of the {m}", a=int(shared["agree"].sum()), m=len(shared)),
+        but="" if shared["agree"].all() else report.say(
+            ", in {k} they cannot", k=int((~shared["agree"]).sum())),
+        lo=formats.fmt(apart.min()), hi=formats.fmt(apart.max())))
+
+# %%
 report.show(shared[["wave", "option", "figure_a", "kind_a", "text_a", "figure_b", "kind_b",
                     "text_b", "point_diff", "gap", "agree"]])
 

@@ -58,6 +58,12 @@ def test_01_says_for_every_shared_cell_who_says_what_and_whether_both_can_be_rig
         verdict = "can both be right" if row.agree else "cannot both be right"
         assert f"they {verdict}" in sentence
         assert f"differ by {formats.fmt(abs(row.point_diff))} points" in sentence
+    apart = shared["point_diff"].abs()
+    [summary] = [s for s in said if "cells two sources share, both figures can be right" in s]
+    assert summary.startswith(f"In all {len(shared)} cells" if shared["agree"].all()
+                              else f"In {int(shared['agree'].sum())} of the {len(shared)} cells")
+    assert summary.endswith(f"differ by {formats.fmt(apart.min())} to "
+                            f"{formats.fmt(apart.max())} points.")
     box = [s for s in said if s.startswith("- **Two sources give a figure for the same cell")]
     assert box and f"cell {len(shared)} times" in box[0]
     assert f"up to {formats.fmt(shared['point_diff'].abs().max())} points" in box[0]
