@@ -17,20 +17,13 @@
 # %% [markdown]
 # # 02 · Uncertainty: how precise is each published figure?
 #
-# **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
-# `data/raw/levada_error_table.csv`, the Rosstat population tables by age
-# (`data/raw/rosstat_population_YYYY-MM-DD.csv`), Levada's monthly Putin approval series,
-# `data/raw/sources.csv` and `data/raw/metadata/`.
-# **Writes** `reports/tables/<run>.csv` (one row per figure: its interval and where the
-# number of interviews behind it comes from) and the figure `reports/figures/<run>-intervals`.
-#
-# Levada's samples are clustered and weighted, so 1,600 interviews are worth fewer simple
-# random ones. How many fewer, Levada's own error table says: the design effect (deff) it
-# implies turns N into an effective sample size n_eff = N / deff, and every interval here is
-# computed on n_eff (Wilson; exact Clopper-Pearson on n_eff near 0% and 100%, without the
-# design degrees-of-freedom factor of Korn and Graubard). A figure given in words or
-# rounded is a range of possible values; its interval is the union of the intervals over that
-# range.
+# An interval around every published figure, from what the pollster itself says about its
+# precision. A poll's share is an estimate: another sample of the same size would have given a
+# somewhat different number. Levada's samples are clustered and weighted, so its interviews
+# are worth fewer interviews drawn purely at random; Levada's own table of sampling errors says
+# how many fewer. A figure given in words or rounded is, besides, a range of possible values,
+# and its interval covers that whole range. What the page finds comes first; how each number
+# is computed follows.
 
 # %% tags=["parameters"]
 run = "02_uncertainty"  # report name (set by make)
@@ -41,8 +34,16 @@ questions = []  # questions whose figures are covered; []: every question in the
 waves = []  # waves covered; []: every wave in the data
 focus = "traitors"  # the answer whose figures the design-effect sensitivity table follows
 
-# %%
+# %% [markdown]
+# ## Load inputs
+# **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
+# `data/raw/levada_error_table.csv`, the Rosstat population tables by age
+# (`data/raw/rosstat_population_YYYY-MM-DD.csv`), Levada's monthly Putin approval series,
+# `data/raw/sources.csv` and `data/raw/metadata/`.
+# **Writes** `reports/tables/<run>.csv` (one row per figure: its interval and where the
+# number of interviews behind it comes from) and the figure `reports/figures/<run>-intervals`.
 
+# %%
 from chasm import formats, plots, report
 from chasm.analysis import uncertainty, weights
 from chasm.data import figures, load
@@ -50,34 +51,144 @@ from chasm.stats import design
 
 report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
 level = formats.fmt_level(alpha)  # e.g. "95%"
-
-# %% [markdown]
-# ## Load inputs
-
-# %%
 meta = load.load_metadata()
 tidy = uncertainty.select(figures.load(), meta, questions, waves, focus)
 errors = load.load_error_table()
 populations = load.load_populations()
 approval = load.load_approval()
 sources = load.load_sources()
-whole_sample = tidy["subgroup_var"] == "all"
-report.say("{k} published figures ({w} for the whole sample, {s} for subgroups) from {q} "
-           "{qs} and {v} waves.", k=len(tidy), qs="questions" if tidy["question"].nunique() > 1
-           else f"question ({tidy['question'].iloc[0]})", w=int(whole_sample.sum()),
-           s=int((~whole_sample).sum()), q=tidy["question"].nunique(), v=tidy["wave"].nunique())
+
+# Every number first, so that the page can open with what they find; nothing is shown here.
+est = design.deff_from_error_table(errors)  # the design effect Levada's table implies
+deff_used = est.deff if deff is None else float(deff)
+at_50 = errors.loc[errors["share_near_pct"] == 50, "max_error_pct"]
+sizes = uncertainty.subgroup_sizes(tidy, meta, populations, approval, n=n)
+table = uncertainty.interval_table(tidy, sizes, deff_used, alpha)
+# The grid of design effects (stats.design), with its rounded Levada value replaced by the
+# exact least-squares one, plus the design effect this run uses.
+deffs = uncertainty.sensitivity_deffs(est.deff, deff_used)
+n_ref = float(n if n is not None else sizes.loc[tidy["subgroup_var"] == "all", "n_wave"].mode()
+              .iloc[0])
+sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha,
+                                           option=focus, meta=meta)
+column = {d: formats.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
+widths = uncertainty.range_widths(table, sizes["n_group"], deff_used, alpha)
+rounding = uncertainty.rounding_summary(widths)
+worded = widths[widths["rule"] != "number"].sort_values("ratio", ascending=False)
+bounds = table[table["point"].isna() & table["ci_high"].notna()]
+computed = table[table["ci_high"].notna()]
+
+
+def answer(question, option):
+    """An answer by its label in the metadata."""
+    return meta["questions"][question]["options"][option].get("label", option)
+
+
+def group(var, subgroup):
+    """A group by its labels ("age group 18-24"); "whole sample" for the whole sample."""
+    if var == "all":
+        return "whole sample"
+    spec = meta["subgroups"][var]
+    return f"{spec.get('label', var)}: {spec['groups'].get(subgroup, {}).get('label', subgroup)}"
+
+
+def figure(fid):
+    """A figure as a reader cites it: id, kind of source, wave, answer, group (unless the whole
+    sample) and the text as published."""
+    row = table.set_index("figure_id").loc[fid]
+    who = "" if row["subgroup_var"] == "all" else f", {group(row['subgroup_var'], row['subgroup'])}"
+    return (f"{fid} ({row['source_kind']}, {row['wave']}, "
+            f"'{answer(row['question'], row['option'])}'{who}, \"{row['value_text']}\")")
+
+
+def size_note(note, part):
+    """The figures one note of the size table concerns, and the note, groups by their labels."""
+    var, sub = part["subgroup_var"].iloc[0], part["subgroup"].iloc[0]
+    label = meta["subgroups"][var]["groups"].get(sub, {}).get("label", sub)
+    return report.say("**{ids}** ({what}): {note}.", ids=", ".join(part["figure_id"]),
+                      what="; ".join(f"{r.wave} '{answer(r.question, r.option)}', "
+                                     f"{group(r.subgroup_var, r.subgroup)}"
+                                     for r in part.itertuples()),
+                      note=note.replace(f"'{sub}'", f"'{label}'"))
+
+
+def widest_focus():
+    """The widest interval among the figures of the answer ``focus`` at Levada's design
+    effect (the sensitivity table's rows after the reference), or None."""
+    half = sensitivity[column[est.deff]].iloc[1:].reset_index(drop=True)
+    rows = tidy[(tidy["option"] == focus) & sizes["n_group"].notna()]
+    if not len(rows):
+        return None
+    return rows["figure_id"].iloc[int(half.idxmax())], half.max()
+
 
 # %% [markdown]
-# ## The design effect in Levada's own error table
-# Levada prints, with every release, the largest sampling error at N = 1600 and 95% confidence
-# for shares near 50%, 25/75%, 10/90% and 5/95%. Dividing each by the error simple random
-# sampling (SRS) would have at the same share, and squaring, gives the design effect the table
-# assumes. Errors are printed to 0.1 point, so each row pins deff only to a range; the deffs
-# consistent with every row form the feasible range. One common deff is fitted by least
-# squares (`chasm.stats.design.deff_from_error_table`).
+# ## What this page finds
 
 # %%
-est = design.deff_from_error_table(errors)
+ref = sensitivity.iloc[0]
+found = [report.say(
+    "- **Levada's own error table implies a design effect of {ls}** (every row of it is "
+    "consistent with {lo} to {hi}): its {n} interviews are worth about **{neff}** drawn purely "
+    "at random, so at 50% a whole wave's {level} interval is ±{half} points, not the ±{srs} a "
+    "simple random sample would give ([the design effect]"
+    "(#the-design-effect-levada-s-own-error-table-implies)).",
+    ls=formats.fmt(est.deff, 2), lo=formats.fmt(est.deff_low, 2), hi=formats.fmt(est.deff_high, 2),
+    n=formats.fmt(est.n, 0), neff=formats.fmt(est.n_eff, 0), level=level,
+    half=formats.fmt(ref[column[est.deff]]), srs=formats.fmt(ref[column[1.0]]))]
+found.append(report.say(
+    "- **{c} of the {k} figures get a {level} interval, {wlo} to {whi} points wide**{unknown} "
+    "([every figure](#how-many-interviews-stand-behind-each-figure-and-its-interval); "
+    "[the chart](#fig-{run}-intervals)).",
+    c=len(computed), k=len(table), level=level,
+    wlo=formats.fmt((computed["ci_high"] - computed["ci_low"]).min()),
+    whi=formats.fmt((computed["ci_high"] - computed["ci_low"]).max()), run=run,
+    unknown="" if len(computed) == len(table) else report.say(
+        "; for the other {u} no source gives the size of the group behind the figure, so none "
+        "is computed", u=len(table) - len(computed))))
+if rounding["k"]:
+    found.append(report.say(
+        "- **Rounding adds at most {share}% to an interval's width** ({reading}){more} "
+        "([rounding and wording](#where-rounding-and-wording-matter)).",
+        share=formats.fmt(rounding["largest_share"], 0),
+        reading="sampling error dominates" if rounding["sampling_dominates"]
+        else "not negligible",
+        more="" if not len(worded) else report.say(
+            "; **wording widens more**: {which} as wide as sampling alone would give",
+            which=report.say("the {m} figures given as ranges or words have intervals up to "
+                             "{r} times", m=len(worded), r=formats.fmt(worded["ratio"].max()))
+            if len(worded) > 1 else report.say(
+                "the one figure given as a range or in words has an interval {r} times",
+                r=formats.fmt(worded["ratio"].max())))))
+widest = widest_focus()
+if widest is not None:
+    found.append(report.say(
+        "- **Subgroups divide an already small sample:** the widest interval of the answer the "
+        "run follows, {fig}, is ±{x} points at Levada's design effect ([how much the design "
+        "effect matters](#how-much-the-design-effect-matters)).",
+        x=formats.fmt(widest[1]), fig=figure(widest[0])))
+display(*found)
+
+# %% [markdown]
+# ## Every whole-sample figure with its interval
+# One row per figure of the whole sample (subgroup figures are in the tables below). The thin
+# line is the interval, the thick pale bar the range the text itself allows, the dot the
+# published point; colours give the kind of source.
+
+# %%
+plots.theme()
+plots.intervals_chart(table, level, deff_used, run)
+
+# %% [markdown]
+# ## The design effect Levada's own error table implies
+# Levada prints, with every release, the largest sampling error at N = 1600 and 95% confidence
+# for shares near 50%, 25/75%, 10/90% and 5/95%. Dividing each by the error simple random
+# sampling would have at the same share, and squaring, gives the design effect the table
+# assumes. Errors are printed to 0.1 point, so each row pins the design effect only to a
+# range; the values consistent with every row form the feasible range, and one common value
+# is fitted by least squares.
+
+# %%
 rows = est.rows.rename(columns={"share_near_pct": "share near (%)",
                                 "max_error_pct": "published error",
                                 "srs_error_pct": "SRS error", "deff": "implied deff",
@@ -86,13 +197,11 @@ rows = est.rows.rename(columns={"share_near_pct": "share near (%)",
 report.show(rows.drop(columns=["confidence", "ratio"]), digits=3)
 
 # %%
-deff_used = est.deff if deff is None else float(deff)
-n_eff_used = est.n / deff_used
-at_50 = errors.loc[errors["share_near_pct"] == 50, "max_error_pct"]
-report.say("Levada's table implies a design effect of **{ls}** (least squares over its rows; "
-           "every row is consistent with any value from {lo} to {hi}). Its {n} interviews are "
-           "therefore worth about **{neff}** interviews drawn by simple random sampling: at 50% "
-           "the published error of {pub} points is {ratio} times the SRS error of {srs} points.",
+report.say("At 50% Levada's table prints an error of {pub} points, {ratio} times the {srs} "
+           "points of a simple random sample of the same size: a design effect of **{ls}** "
+           "(least squares over its rows; every row is consistent with any value from {lo} to "
+           "{hi}), so its {n} interviews are worth about **{neff}** drawn by simple random "
+           "sampling.",
            ls=formats.fmt(est.deff, 2), lo=formats.fmt(est.deff_low, 2),
            hi=formats.fmt(est.deff_high, 2), n=formats.fmt(est.n, 0),
            neff=formats.fmt(est.n_eff, 0), pub=formats.fmt(at_50.iloc[0]),
@@ -100,123 +209,145 @@ report.say("Levada's table implies a design effect of **{ls}** (least squares ov
            srs=formats.fmt(est.rows.loc[at_50.index[0], "srs_error_pct"], 2))
 
 # %%
-choice = ("the least-squares value from Levada's table" if deff is None
-          else report.say("set by the `deff` parameter"))
-report.say("This report uses **deff = {d}** ({choice}), so n_eff = {neff} for a wave of {n} "
-           "interviews, and {level} intervals.", d=formats.fmt(deff_used, 2), choice=choice,
-           neff=formats.fmt(n_eff_used, 0), n=formats.fmt(est.n, 0), level=level)
+report.say("This page uses a design effect of **{d}** ({choice}), so a wave of {n} interviews "
+           "counts as {neff} (its effective sample size), and {level} intervals.",
+           d=formats.fmt(deff_used, 2), n=formats.fmt(est.n, 0),
+           choice="the least-squares value from Levada's table" if deff is None
+           else "set as a parameter of this run", neff=formats.fmt(est.n / deff_used, 0),
+           level=level)
 
 # %% [markdown]
-# ## Compute: every figure with its interval
-# **How many interviews stand behind each figure.** The whole sample is the wave's N from
-# `metadata/waves.yaml` (where the source does not state it, Levada's standard 1600 is
-# assumed, flagged `n_assumed`; the last section lists which waves). A subgroup's N is never
-# published; it is taken as w · N, with w the group's share of the sample: for age bands the
-# population share of people 18 and older in the Rosstat table nearest to the wave (said
-# below); for approval of Putin the share approving / disapproving / not answering in
-# Levada's monthly series for the wave's month (`approval_month` in `metadata/waves.yaml`),
-# **normalised to sum 1** (`chasm.analysis.weights`: rounded shares add to 99-101). For other
-# breakdowns (direction of the country, trusted source) no source gives the group's size: their
-# interval is left empty rather than computed from an invented size
-# (`chasm.analysis.uncertainty.subgroup_sizes`).
+# ## How many interviews stand behind each figure, and its interval
+# **The whole sample** is the wave's number of interviews from the wave's metadata (where the
+# source does not state it, Levada's standard 1600 is assumed and flagged; the last section
+# lists which waves). **A subgroup's** number of interviews is never published; it is taken as
+# the group's share of the sample times the wave's: for age bands the population share of
+# people 18 and older in the Rosstat table nearest to the wave (said below); for approval of
+# Putin the share approving, disapproving or not answering in Levada's monthly series for the
+# wave's month, **normalised to sum 1** (rounded shares add to 99-101). For other breakdowns
+# (direction of the country, trusted source) no source gives the group's size: their interval
+# is left empty rather than computed from an invented size.
 #
-# **The interval** (`chasm.stats.intervals.share_interval`) is Wilson on n_eff, exact
-# Clopper-Pearson on n_eff (no design degrees of freedom, so not Korn-Graubard) where the
-# possible values reach 5% or 95%, and the union over the range the figure's text allows:
-# ±0.5 for a rounded number, the ends ±0.5 for a range like "35-40%", ±5 points for a
-# fraction in words, and for "no more than x%" only the upper end.
-# Subgroups get the same deff as the whole sample: conservative, since Levada's table is an
-# upper bound and the weighting part of a design effect does not shrink in subgroups.
+# **The interval** is Wilson's on the effective sample size, exact (Clopper-Pearson, without the
+# design degrees of freedom of Korn and Graubard) where the possible values reach 5% or 95%,
+# and the union over the range the figure's text allows: ±0.5 for a rounded number, the ends
+# ±0.5 for a range like "35-40%", ±5 points for a fraction in words, and for "no more than x%"
+# only the upper end. Subgroups get the same design effect as the whole sample: conservative,
+# since Levada's table is an upper bound and the weighting part of a design effect does not
+# shrink in subgroups.
+
+# %%
+whole = tidy["subgroup_var"] == "all"
+report.say("{k} published figures ({w} for the whole sample, {s} for subgroups) from {q} and "
+           "{v} waves.", k=len(tidy), w=int(whole.sum()), s=int((~whole).sum()),
+           q=report.say("{q} questions", q=tidy["question"].nunique())
+           if tidy["question"].nunique() > 1
+           else report.say("one question ({q})", q=tidy["question"].iloc[0].replace("_", " ")),
+           v=tidy["wave"].nunique())
 
 # %%
 report.say("{text}", text=weights.population_text(
     populations, meta, tidy.loc[tidy["subgroup_var"] == "age", "wave"].unique()))
 
 # %%
-sizes = uncertainty.subgroup_sizes(tidy, meta, populations, approval, n=n)
-table = uncertainty.interval_table(tidy, sizes, deff_used, alpha)
 shown = table.assign(**{"w (%)": 100 * table["w"]})
 report.show(shown[["figure_id", "source_kind", "wave", "option", "subgroup", "value_text",
                    "point", "w (%)", "n", "n_eff", "ci_low", "ci_high", "method"]],
             digits=1, index="figure_id")
 
+# %%
+width = (computed["ci_high"] - computed["ci_low"]).set_axis(computed["figure_id"])
+report.say("The {level} intervals of the {c} figures whose group size is known run from {lo} "
+           "points wide, for {narrow}, to {hi} points, for {wide}: the fewer the interviews "
+           "behind a figure and the vaguer its wording, the wider.", level=level, c=len(width),
+           lo=formats.fmt(width.min()), narrow=figure(width.idxmin()),
+           hi=formats.fmt(width.max()), wide=figure(width.idxmax()))
+
 # %% [markdown]
-# `w` and `n` are derived (population or approval shares times the assumed N), never
-# published. Where the size of a group is unknown or only approximated, the table says so:
+# The share of the sample and the interviews of a group are derived (population or approval
+# shares times the assumed number of interviews), never published. Where the size of a group
+# is unknown or only approximated, the page says so:
 
 # %%
-display(*uncertainty.size_notes(table))
+display(*[size_note(note, part)
+          for note, part in table[table["note"] != ""].groupby("note", sort=True)])
 
 # %% [markdown]
 # ## How much the design effect matters
-# Half-width (points) of the interval at 50% for a whole wave, and of every figure of the
-# answer `focus` (a parameter; "traitors" by default) whose size is known (rounding and
-# wording included, as in the table above), for a range of design effects: 1 is simple random
-# sampling (what a naive reading assumes), Levada's table gives the least-squares value, 2.5
-# is a pessimistic design.
+# Half-width (points) of the interval at 50% for a whole wave, and of every figure of one
+# answer (a parameter of the run) whose group size is known, rounding and wording included as
+# in the table above, for a range of design effects: 1 is simple random sampling (what a naive
+# reading assumes), Levada's table gives the least-squares value, 2.5 is a pessimistic design.
 
 # %%
-# The grid of chasm.stats.design.DEFF_SENSITIVITY, with its rounded Levada value replaced by the
-# exact least-squares one, plus the deff this run uses.
-deffs = uncertainty.sensitivity_deffs(est.deff, deff_used)
-n_ref = float(n if n is not None else sizes.loc[tidy["subgroup_var"] == "all", "n_wave"].mode()
-              .iloc[0])
-sensitivity = uncertainty.deff_sensitivity(tidy, sizes["n_group"], deffs, est.deff, n_ref, alpha,
-                                           option=focus)
 report.show(sensitivity, digits=1, index="figure")
 
 # %%
-ref_row = sensitivity.iloc[0]
-column = {d: formats.fmt_deff_column(d, est.deff) for d in (1.0, est.deff, max(deffs))}
 report.say("At 50% for a whole wave the {level} interval is ±{srs} points if the sample were "
-           "simple random, ±{ls} at Levada's deff {d} (the table itself prints {pub}) and ±{hi} "
-           "at deff {dmax}: ignoring the design makes every interval about {shrink}% too "
-           "narrow. {subgroup_text}",
-           level=level, srs=formats.fmt(ref_row[column[1.0]]),
-           ls=formats.fmt(ref_row[column[est.deff]]), d=formats.fmt(est.deff, 2),
-           pub=formats.fmt(at_50.iloc[0]), hi=formats.fmt(ref_row[column[max(deffs)]]),
-           dmax=formats.fmt(max(deffs), 1),
-           shrink=formats.fmt(100 * (1 - ref_row[column[1.0]] / ref_row[column[est.deff]]), 0),
-           subgroup_text=uncertainty.widest_text(tidy, sizes["n_group"], sensitivity, est.deff,
-                                                 option=focus))
+           "simple random, ±{ls} at Levada's design effect of {d} (the table itself prints {pub}) "
+           "and ±{hi} at {dmax}: ignoring the design makes every interval about {shrink}% too "
+           "narrow.{sub}",
+           level=level, srs=formats.fmt(ref[column[1.0]]), ls=formats.fmt(ref[column[est.deff]]),
+           d=formats.fmt(est.deff, 2), pub=formats.fmt(at_50.iloc[0]),
+           hi=formats.fmt(ref[column[max(deffs)]]), dmax=formats.fmt(max(deffs), 1),
+           shrink=formats.fmt(100 * (1 - ref[column[1.0]] / ref[column[est.deff]]), 0),
+           sub="" if widest is None else report.say(
+               " In subgroups the design effect divides an already small sample: the widest "
+               "interval of this answer, {fig}, is ±{x} points at Levada's design effect.",
+               fig=figure(widest[0]), x=formats.fmt(widest[1])))
 
 # %% [markdown]
 # ## Where rounding and wording matter
 # The same interval computed at the published point alone (sampling error only) and over the
-# range the text allows. For whole numbers the difference is the ±0.5 rounding; for "35-40%",
+# range the text allows. For whole numbers the difference is the rounding; for "35-40%",
 # "about half", "a third", "nine out of ten" it is the wording.
 
 # %%
-widths = uncertainty.range_widths(table, sizes["n_group"], deff_used, alpha)
-worded = uncertainty.worded_widths(widths)
 report.show(worded, digits=1, index="figure_id")
 
 # %%
-display(*uncertainty.range_sentences(widths))
+sentences = [report.say(
+    "For the {k} figures published as whole numbers, rounding adds {lo}-{hi} points (median "
+    "{med}) to intervals {wlo}-{whi} points wide, at most {share}% of an interval's width: "
+    "{reading}.", k=rounding["k"], lo=formats.fmt(rounding["added_low"]),
+    hi=formats.fmt(rounding["added_high"]), med=formats.fmt(rounding["added_median"]),
+    wlo=formats.fmt(rounding["width_low"]), whi=formats.fmt(rounding["width_high"]),
+    share=formats.fmt(rounding["largest_share"], 0),
+    reading="sampling error dominates" if rounding["sampling_dominates"]
+    else "rounding is not negligible")] if rounding["k"] else []
+if len(worded):
+    top = worded.iloc[0]
+    sentences.append(report.say(
+        "Wording is not small: {which} as wide as sampling alone would give. {fig} widens from "
+        "{w0} points of sampling error alone to {w1} points once the range its wording allows "
+        "is included.",
+        which=report.say("the {m} figures given as ranges or words have intervals {rlo}-{rhi} "
+                         "times", m=len(worded), rlo=formats.fmt(worded["ratio"].min()),
+                         rhi=formats.fmt(worded["ratio"].max())) if len(worded) > 1
+        else report.say("the one figure given as a range or in words has an interval {r} times",
+                        r=formats.fmt(worded["ratio"].max())),
+        fig=figure(top["figure_id"]), w0=formats.fmt(top["width_sampling"]),
+        w1=formats.fmt(top["width_with_range"])))
+display(*sentences)
 
 # %%
-display(*uncertainty.bound_sentences(table, level))
-
-# %% [markdown]
-# ## Every whole-sample figure with its interval
-# One row per figure (subgroup figures are in the table above). The thin line is the interval,
-# the thick pale bar the range the text itself allows, the dot the published point; colours
-# give the source kind.
-
-# %%
-plots.theme()
-plots.intervals_chart(table, level, deff_used, run)
+display(*[report.say(
+    "**{fig}** is a bound, not a point: with sampling error the share lies between {lo}% and "
+    "{hi}% ({level}, {method}).", fig=figure(r.figure_id), lo=formats.fmt(r.ci_low),
+    hi=formats.fmt(r.ci_high), level=level,
+    method="exact, Clopper-Pearson on the effective sample size" if r.method == "beta"
+    else "Wilson") for r in bounds.itertuples()])
 
 # %% [markdown]
 # ## Save outputs
-# `reports/tables/<run>.csv`, one row per figure of the tidy table: `figure_id`,
-# `source_kind` (essay / primary / secondary), `wave`, `question`, `option`, `subgroup_var`,
-# `subgroup`, `value_text` (as published), `point`, `low`, `high` (the range the text allows),
-# `rule` (how the text was read), `n_wave` (interviews in the wave) and `n_assumed` (True: N is
-# an assumption), `w` (the group's share of the sample, derived; NaN when unknown),
-# `weight_source`, `n` (= w · n_wave, derived), `n_eff` (= n / deff), `deff`, `ci_low`,
-# `ci_high` (the interval, percent; NaN when the group's size is unknown), `method` (wilson,
-# beta = exact Clopper-Pearson on n_eff, or "not computed") and `note`.
+# `reports/tables/<run>.csv`, one row per figure of the tidy table: its id, the kind of source
+# (essay, primary or secondary), wave, question, answer, breakdown and group, the text as
+# published, its point and the range the text allows (low, high) with the rule that read it,
+# the interviews in the wave and whether that number is an assumption, the group's share of
+# the sample (derived; empty when unknown) and where it comes from, the group's interviews
+# (share times the wave's) and effective interviews (divided by the design effect), the design
+# effect, the interval (percent; empty when the group's size is unknown), its method (Wilson,
+# "beta" for exact Clopper-Pearson on the effective sample size, or "not computed") and a note.
 
 # %%
 print("wrote", report.save_table(table, run))
@@ -229,11 +360,12 @@ print("wrote", report.save_table(table, run))
 # %%
 used_waves = sorted(tidy["wave"].unique())
 waves_assumed = [w for w in used_waves if meta["waves"][w]["n_assumed"]]
-report.say("{kinds} The N of {k} of the {m} "
-           "waves used here ({waves}) is an assumption{override}.",
+report.say("{kinds} The number of interviews of {k} of the {m} waves used here ({waves}) is an "
+           "assumption{override}.",
            kinds=figures.kind_sentence(tidy, sources), k=len(waves_assumed), m=len(used_waves),
            waves=", ".join(waves_assumed) or "none",
-           override="" if n is None else f" (every wave's N is set to {n} by the `n` parameter)")
+           override="" if n is None else report.say(
+               " (every wave's is set to {n} as a parameter of this run)", n=n))
 
 # %%
 report.show(load.load_gaps(), index="id")

@@ -24,7 +24,7 @@ SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").ex
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("analysis/waves.py", "chasm.report"),
     ("analysis/multiresponse.py", "chasm.report"),
-    ("analysis/uncertainty.py", "chasm.report"),
+    # figures.best_sentences, kept for 04 and 05: gone once they wrap figures.best_texts
     ("data/figures.py", "chasm.report"),
 }
 

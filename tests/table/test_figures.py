@@ -1,5 +1,6 @@
-"""Sentences about the tidy figures table (chasm.data.figures): cells where two sources speak,
-which figure the one-per-cell rule takes, and where the figures come from."""
+"""Sentences about the tidy figures table (chasm.data.figures): which figure the one-per-cell
+rule takes, and where the figures come from. (01's sentences on cells where two sources speak
+are built in the notebook: tests/e2e/test_ingest_uncertainty_pages.py reads them.)"""
 
 from __future__ import annotations
 
@@ -14,40 +15,6 @@ SOURCES = pd.DataFrame([
     {"source_id": "press-a", "kind": "secondary", "publisher": "Paper A", "published": "2019-05"},
     {"source_id": "press-b", "kind": "secondary", "publisher": "Paper B", "published": "2019-06"},
 ])
-
-
-def shared_row(**kw) -> dict:
-    row = {"wave": "2025-04", "option": "traitors", "figure_a": "E01", "kind_a": "essay",
-           "source_a": "essay-x", "text_a": "37%", "figure_b": "S01", "kind_b": "secondary",
-           "source_b": "sum-y", "text_b": "a third", "point_diff": 3.67, "gap": 0.0,
-           "agree": True}
-    return {**row, **kw}
-
-
-def test_shared_cell_sentences_name_each_outlet():
-    shared = pd.DataFrame([
-        shared_row(),
-        # 29% vs "about a third": points 4.33 apart; -4.33 shows as its size
-        shared_row(option="afraid", figure_a="S03", kind_a="secondary", source_a="sum-y",
-                   text_a="29%", figure_b="E03", kind_b="essay", source_b="essay-x",
-                   text_b="about a third", point_diff=-4.33, gap=0.0, agree=True),
-        # an id missing from sources.csv is shown as itself
-        shared_row(option="x", text_a="20%", source_b="gone", text_b="<b>half</b>",
-                   point_diff=-30.0, gap=24.5, agree=False),
-    ])
-    out = [m.data for m in figures.shared_cell_sentences(shared, SOURCES)]
-    assert out == [
-        "**2025-04, traitors:** REM, 2025-12-08 (essay, E01) says 37%, Outlet &lt;Y&gt;, 2025 "
-        "(secondary, S01) says a third; under the wording rule they can both be right, but their "
-        "points differ by 3.7 points.",
-        "**2025-04, afraid:** Outlet &lt;Y&gt;, 2025 (secondary, S03) says 29%, REM, 2025-12-08 "
-        "(essay, E03) says about a third; under the wording rule they can both be right, but "
-        "their points differ by 4.3 points.",
-        "**2025-04, x:** REM, 2025-12-08 (essay, E01) says 20%, gone (secondary, S01) says "
-        "&lt;b&gt;half&lt;/b&gt;; under the wording rule they cannot both be right (gap 24.5 "
-        "points), but their points differ by 30.0 points.",
-    ]
-    assert figures.shared_cell_sentences(shared.iloc[:0], SOURCES) == []
 
 
 def fig(fid, source, kind, point, text, rule="number", option="would", wave="2019-05"):
@@ -82,7 +49,7 @@ def test_best_sentences_stay_silent_when_the_figures_agree_and_the_rule_ranks_th
     choice = figures.best_choices(tidy).iloc[0]
     assert (choice["chosen"], choice["decided_by"], choice["agree"]) == (
         "E01", "number before words", True)
-    assert figures.best_sentences(tidy, SOURCES) == []
+    assert figures.best_sentences(tidy, SOURCES) == [] == figures.best_texts(tidy, SOURCES)
     # a number from a lower-ranked kind still beats words, and a disagreement is then said
     tidy = pd.DataFrame([fig("E01", "essay-x", "essay", 20, "a fifth", rule="words"),
                          fig("S01", "sum-y", "secondary", 33, "33%")])
@@ -101,3 +68,19 @@ def test_kind_sentence_counts_kinds_sources_and_outlets_from_the_data():
         "secondary) are second-hand.")
     primary = tidy.assign(source_kind="primary").iloc[:1]
     assert figures.kind_sentence(primary, SOURCES).endswith("None is second-hand.")
+
+
+def test_best_texts_name_answers_and_groups_by_their_labels():
+    tidy = pd.DataFrame([fig("P02", "press-b", "secondary", 17, "17%"),
+                         fig("P01", "press-a", "secondary", 15, "15%")])
+    tidy = tidy.assign(subgroup_var="age", subgroup="18-24")
+    meta = {"questions": {"q": {"options": {"would": {"label": "would like to leave"}}}},
+            "subgroups": {"age": {"label": "age group",
+                                  "groups": {"18-24": {"label": "18 to 24"}}}}}
+    [plain] = figures.best_texts(tidy, SOURCES)
+    assert plain.startswith("2019-05, would, age = 18-24: P01 15% (Paper A, 2019-05) is used")
+    [text] = figures.best_texts(tidy, SOURCES, meta)
+    assert text == ("2019-05, would like to leave, age group = 18 to 24: "
+                    + plain.split(": ", 1)[1])
+    [sentence] = figures.best_sentences(tidy, SOURCES)
+    assert sentence.data.startswith("**2019-05, would, age = 18-24:** P01 15%")

@@ -190,17 +190,6 @@ def test_interval_table_columns_sizes_and_intervals(table):
     assert np.isnan(g["n"]) and np.isnan(g["ci_low"]) and g["method"] == "not computed"
 
 
-def test_size_notes_one_sentence_per_note_sorted():
-    table = pd.DataFrame({
-        "figure_id": ["P", "Q", "R", "S"], "wave": ["w1", "w1", "w2", "w2"],
-        "option": ["o", "o", "o", "x"], "subgroup_var": ["v", "v", "u", "v"],
-        "subgroup": ["a", "b", "c", "a"], "note": ["zeta", "", "alpha & <b>", "zeta"]})
-    out = [m.data for m in uncertainty.size_notes(table)]
-    assert out == ["**R** (w2 o, u = c): alpha &amp; &lt;b&gt;.",
-                   "**P, S** (w1 o, v = a; w2 x, v = a): zeta."]
-    assert uncertainty.size_notes(table.assign(note="")) == []
-
-
 @pytest.mark.parametrize(("levada", "used", "grid", "expected"), [
     (1.8967, 1.8967, None, [1.0, 1.5, 1.8967, 2.5]),  # 1.9 in the grid becomes the exact value
     (1.8967, 2.0, None, [1.0, 1.5, 1.8967, 2.0, 2.5]),
@@ -232,21 +221,16 @@ def test_deff_sensitivity_reference_and_rows(sizes):
     assert out.loc[0, "deff 1.00"] == pytest.approx(2.45, abs=0.01)
     assert out.loc[0, "deff 1.90 (Levada LS)"] / out.loc[0, "deff 1.00"] == pytest.approx(
         np.sqrt(1.9), rel=2e-3)
+    age = {"label": "age group", "groups": {"young": {"label": "18 to 39"}, "old": {}}}
+    labelled = uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0, 1.9], 1.9, 1600.0,
+                                            option="o",
+                                            meta={"subgroups": {**META["subgroups"], "age": age}})
+    assert labelled.drop(columns="figure").equals(out.drop(columns="figure"))
+    assert labelled["figure"].tolist()[1:4] == [  # an unlabelled group keeps its code
+        "A · 2024-03 · whole sample", "B · 2024-03 · age group: 18 to 39",
+        "C · 2024-03 · age group: old"]
     assert uncertainty.deff_sensitivity(TIDY, sizes["n_group"], [1.0], 1.9, 1600.0).shape == (
         1, 4)  # no "traitors" figure: the reference alone
-
-
-def test_widest_text_names_the_widest_row():
-    tidy = tidy_rows(
-        ("A", "essay", "w", "q", "o", "all", "all", "43%", 43.0, 42.5, 43.5, "number"),
-        ("B", "essay", "w", "q", "o", "age", "young", "35-40%", 37.5, 34.5, 40.5, "range"),
-        ("C", "essay", "w", "q", "o", "age", "old", "40%", 40.0, 39.5, 40.5, "number"))
-    n = pd.Series([1600.0, 400.0, np.nan])
-    sens = pd.DataFrame({"figure": ["ref", "A", "B"], "deff 1.90 (Levada LS)": [9.9, 3.0, 7.31]})
-    assert uncertainty.widest_text(tidy, n, sens, 1.9, option="o") == (
-        "In subgroups the design effect divides an already small n: the widest \"o\" interval, "
-        "B (age young, \"35-40%\", essay), is ±7.3 points at Levada's deff.")
-    assert uncertainty.widest_text(tidy, n, sens, 1.9, option="traitors") == ""
 
 
 def test_range_widths_rounding_and_wording(table, sizes):
@@ -261,7 +245,7 @@ def test_range_widths_rounding_and_wording(table, sizes):
     assert a["ratio"] == pytest.approx(a["width_with_range"] / a["width_sampling"])
     # "about half" (±5 of 619 effective interviews) is widened more than "35-40%" (6 points of
     # 223): ratios about 2.3 and 1.5
-    worded = uncertainty.worded_widths(widths)
+    worded = widths[widths["rule"] != "number"].sort_values("ratio", ascending=False)
     assert worded["figure_id"].tolist() == ["C", "B"]
     assert worded["ratio"].iloc[0] == pytest.approx(2.27, abs=0.05)
     assert worded["ratio"].iloc[1] == pytest.approx(1.47, abs=0.05)
@@ -279,36 +263,25 @@ def widths_of(numbers, worded=()):
     return pd.DataFrame(rows)
 
 
-def test_range_sentences_hand_values():
+def test_rounding_summary_hand_values():
     widths = widths_of([(1.0, 10.0), (0.5, 5.0), (0.8, 4.0)],
                        [("W1", "a third", 8.0, 1.5), ("W2", "about half", 6.0, 2.25)])
-    first, second = [m.data for m in uncertainty.range_sentences(widths)]
-    assert first == ("For the 3 figures published as whole numbers, rounding adds 0.5-1.0 "
-                     "points (median 0.8) to intervals 4.0-10.0 points wide, at most 20% of an "
-                     "interval's width: sampling error dominates.")
-    assert second == ("Wording is not small: the 2 figures given as ranges or words have "
-                      "intervals 1.5-2.2 times as wide as sampling alone would give. W2 "
-                      "(secondary, w2 x, \"about half\") widens from 6.0 points of sampling "
-                      "error alone to 13.5 points once the range its wording allows is "
-                      "included.")
+    assert uncertainty.rounding_summary(widths) == pytest.approx({
+        "k": 3, "added_low": 0.5, "added_high": 1.0, "added_median": 0.8, "width_low": 4.0,
+        "width_high": 10.0, "largest_share": 20.0, "sampling_dominates": True})
 
 
-def test_range_sentences_rounding_at_a_quarter_is_not_negligible():
-    (only,) = uncertainty.range_sentences(widths_of([(1.0, 4.0), (0.5, 5.0)]))
-    assert "at most 25% of an interval's width: rounding is not negligible." in only.data
+def test_rounding_at_a_quarter_of_an_interval_is_not_negligible():
+    out = uncertainty.rounding_summary(widths_of([(1.0, 4.0), (0.5, 5.0)]))
+    assert out["largest_share"] == pytest.approx(25.0) and not out["sampling_dominates"]
 
 
-def test_bound_sentences(table):
-    (sentence,) = uncertainty.bound_sentences(table, "95%")
-    hi = table.loc[7, "ci_high"]
-    assert 10.5 < hi < 15
-    assert sentence.data == (
-        "**H** (secondary, 2025-04 o) says \"no more than 10%\": there is no point, only a "
-        f"bound. With sampling error the share lies between 0.0% and {hi:.1f}% (95%, "
-        "exact (Clopper-Pearson on n\\_eff)).")
-    wilson_row = table.iloc[[7]].assign(method="wilson")
-    assert uncertainty.bound_sentences(wilson_row, "90%")[0].data.endswith("(90%, wilson).")
-    assert uncertainty.bound_sentences(table.iloc[:7], "95%") == []
+def test_a_bound_has_an_interval_but_no_point(table):
+    """ "no more than 10%": the union over 0-10.5, exact near 0 (02 words it as a bound)."""
+    bound = table[table["point"].isna() & table["ci_high"].notna()]
+    assert bound["figure_id"].tolist() == ["H"]
+    h = bound.iloc[0]
+    assert h["ci_low"] == 0 and 10.5 < h["ci_high"] < 15 and h["method"] == "beta"
 
 
 def test_intervals_chart_plots_the_whole_sample_rows_with_an_interval(table, tmp_path,
@@ -344,7 +317,7 @@ def test_subgroup_sizes_weight_each_wave_by_its_nearest_population_table():
 
 
 def test_select_keeps_the_chosen_questions_and_waves_and_refuses_what_is_not_there():
-    from chasm.report import ParameterError
+    from chasm.data.params import ParameterError
 
     meta = {**META, "questions": {"q": {}, "other": {}}}
     tidy = pd.concat([TIDY, tidy_rows(("Z", "primary", "2025-04", "other", "x", "all", "all",

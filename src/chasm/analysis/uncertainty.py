@@ -8,10 +8,11 @@
 * :func:`figure_intervals` - the interval of every figure at a design effect, from its wording
   range (rounding, "35-40%", "a third") or from its point only (sampling error alone);
 * :func:`interval_table` - the report's table: every figure, its size and its interval;
-  :func:`size_notes` - what the reader must know about the sizes;
 * :func:`deff_sensitivity` - half-widths over a grid of design effects;
-* :func:`range_widths` - how much rounding and wording widen each interval, with
-  :func:`range_sentences` and :func:`bound_sentences` for the prose of 02_uncertainty.
+* :func:`range_widths` - how much rounding and wording widen each interval, and
+  :func:`rounding_summary` - what rounding adds over the figures published as numbers.
+
+The sentences of 02_uncertainty are built in the notebook from these numbers.
 
 WHY. Published figures are aggregates: the size of a subgroup behind a breakdown is never
 published, so it is taken as ``n_g = w_g N`` with ``w_g`` from an outside source (Rosstat's
@@ -28,6 +29,7 @@ import pandas as pd
 
 from chasm import formats
 from chasm.data.load import APPROVAL_VARIABLE  # noqa: F401 (read here by tests/table/test_facts.py)
+from chasm.data.params import ParameterError
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
 
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
@@ -37,12 +39,11 @@ def select(tidy: pd.DataFrame, meta: dict, questions=(), waves=(),
            focus: str | None = None) -> pd.DataFrame:
     """The figures of ``questions`` in ``waves`` (empty: every question / every wave).
 
-    Raises ``chasm.report.ParameterError`` with the choices the data offer when a question or
-    wave is not in the metadata, has no figure, or the two have no figure together, and when
-    ``focus`` (the option the sensitivity table follows) has no figure in the selection.
+    Raises ``chasm.data.params.ParameterError`` (which ``chasm.report`` re-exports) with the
+    choices the data offer when a question or wave is not in the metadata, has no figure, or
+    the two have no figure together, and when ``focus`` (the option the sensitivity table
+    follows) has no figure in the selection.
     """
-    from chasm.report import ParameterError
-
     for name, values, column, known in (("questions", questions, "question", meta["questions"]),
                                         ("waves", waves, "wave", meta["waves"])):
         if isinstance(values, str):
@@ -243,20 +244,6 @@ def interval_table(tidy: pd.DataFrame, sizes: pd.DataFrame, deff: float,
     return table
 
 
-def size_notes(table: pd.DataFrame) -> list:
-    """One ``report.say`` sentence per distinct note of :func:`interval_table` (sorted by note):
-    the figures it concerns ("2025-04 traitors, putin_approval = disapprove") and the note itself,
-    so a reader sees which intervals rest on an unknown or approximate group size."""
-    from chasm import report
-
-    notes = table[table["note"] != ""]
-    return [report.say("**{ids}** ({what}): {note}.", ids=", ".join(group["figure_id"]),
-                       what="; ".join(f"{r.wave} {r.option}, {r.subgroup_var} = {r.subgroup}"
-                                      for r in group.itertuples()),
-                       note=note)
-            for note, group in notes.groupby("note", sort=True)]
-
-
 def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
     """The design effects of the sensitivity table, sorted: ``grid`` (default
     ``chasm.stats.design.DEFF_SENSITIVITY``) with its rounded Levada value (within 0.05 of
@@ -270,22 +257,30 @@ def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
 
 def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
                      levada: float, n_ref: float, alpha: float = 0.05,
-                     option: str = "traitors") -> pd.DataFrame:
+                     option: str = "traitors", meta: dict | None = None) -> pd.DataFrame:
     """Half-width (points) of intervals over a grid of design effects.
 
     The first row is a reference, 50% for a whole wave of ``n_ref`` interviews; then one row
     per figure of ``option`` whose size is known (``n_group`` not NaN), its interval over the
-    range its text allows (as in :func:`interval_table`). Columns: figure (a label), source_kind,
+    range its text allows (as in :func:`interval_table`). Columns: figure (a label: id, wave
+    and group, the group by its metadata labels when ``meta`` is given), source_kind,
     value_text, then one column per design effect named by ``formats.fmt_deff_column``.
     """
     from chasm.stats.intervals import share_interval
+
+    def group(var: str, sub: str) -> str:
+        if var == "all":
+            return "whole sample"
+        if meta is None:
+            return f"{var} = {sub}"
+        spec = meta["subgroups"].get(var, {})
+        return f"{spec.get('label', var)}: {spec.get('groups', {}).get(sub, {}).get('label', sub)}"
 
     rows = tidy[(tidy["option"] == option) & n_group.notna()]
     out = pd.DataFrame([{"figure": f"reference: 50% at N = {formats.fmt(n_ref, 0)}",
                          "source_kind": "", "value_text": "50%"}]
                        + [{"figure": f"{r.figure_id} · {r.wave} · "
-                                     + ("whole sample" if r.subgroup_var == "all"
-                                        else f"{r.subgroup_var} = {r.subgroup}"),
+                                     + group(r.subgroup_var, r.subgroup),
                            "source_kind": r.source_kind, "value_text": r.value_text}
                           for r in rows.itertuples()])
     for d in deffs:
@@ -294,23 +289,6 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
         half = (ci["ci_high"] - ci["ci_low"]) / 2
         out[formats.fmt_deff_column(d, levada)] = [(ref["ci_high"] - ref["ci_low"]) / 2, *half]
     return out
-
-
-def widest_text(tidy: pd.DataFrame, n_group: pd.Series, sensitivity: pd.DataFrame,
-                levada: float, option: str = "traitors") -> str:
-    """The sentence on the widest interval of :func:`deff_sensitivity` at Levada's design
-    effect (subgroups divide an already small n); empty when no figure of ``option`` has a
-    known size."""
-
-    rows = tidy[(tidy["option"] == option) & n_group.notna()]
-    if not len(rows):
-        return ""
-    column = sensitivity[formats.fmt_deff_column(levada, levada)].iloc[1:]
-    widest = rows.iloc[int(np.argmax(column.to_numpy()))]
-    return ("In subgroups the design effect divides an already small n: the widest "
-            f"\"{option}\" interval, {widest['figure_id']} ({widest['subgroup_var']} "
-            f"{widest['subgroup']}, \"{widest['value_text']}\", {widest['source_kind']}), is "
-            f"±{formats.fmt(column.max())} points at Levada's deff.")
 
 
 def range_widths(table: pd.DataFrame, n_group: pd.Series, deff: float,
@@ -332,60 +310,25 @@ def range_widths(table: pd.DataFrame, n_group: pd.Series, deff: float,
     return widths[widths["width_sampling"].notna()]
 
 
-def worded_widths(widths: pd.DataFrame) -> pd.DataFrame:
-    """The rows of :func:`range_widths` given as ranges or words, widest ratio first."""
-    return widths[widths["rule"] != "number"].sort_values("ratio", ascending=False)
+#: Rounding whose added width stays below this share of every interval (percent) leaves
+#: sampling error the dominant part of the uncertainty.
+ROUNDING_NEGLIGIBLE_PCT = 25.0
 
 
-def range_sentences(widths: pd.DataFrame) -> list:
-    """What rounding and wording add to the intervals, as ``report.say`` sentences.
-
-    One sentence on the figures published as whole numbers (the range of the width rounding
-    adds, and whether sampling error dominates: rounding adds less than 25% of any interval's
-    width), and, if any figure is given as a range or in words, one on the most widened one.
-    """
-    from chasm import report
-
+def rounding_summary(widths: pd.DataFrame) -> dict:
+    """What rounding adds over the figures published as whole numbers (rows of
+    :func:`range_widths` whose ``rule`` is "number"): how many (``k``), the smallest, largest
+    and median width added (points: ``added_low``, ``added_high``, ``added_median``), the
+    narrowest and widest interval (``width_low``, ``width_high``), the largest share of an
+    interval's width that rounding adds (``largest_share``, percent) and whether sampling
+    error dominates (``sampling_dominates``: that share below
+    :data:`ROUNDING_NEGLIGIBLE_PCT`). NaN numbers (and False) when there is no such figure."""
     numbers = widths[widths["rule"] == "number"]
-    worded = worded_widths(widths)
-    share = 100 * (numbers["added_by_range"] / numbers["width_with_range"]).max()
-    out = [report.say(
-        "For the {k} figures published as whole numbers, rounding adds {lo}-{hi} points (median "
-        "{med}) to intervals {wlo}-{whi} points wide, at most {share}% of an interval's width: "
-        "{reading}.", k=len(numbers), lo=formats.fmt(numbers["added_by_range"].min()),
-        hi=formats.fmt(numbers["added_by_range"].max()),
-        med=formats.fmt(numbers["added_by_range"].median()),
-        share=formats.fmt(share, 0),
-        reading="sampling error dominates" if share < 25 else "rounding is not negligible",
-        wlo=formats.fmt(numbers["width_with_range"].min()),
-        whi=formats.fmt(numbers["width_with_range"].max()))]
-    if len(worded):
-        top = worded.iloc[0]
-        several = ("the {m} figures given as ranges or words have intervals {rlo}-{rhi} times"
-                   if len(worded) > 1 else "the one figure given as a range or in words has an "
-                   "interval {rhi} times")
-        out.append(report.say(
-            "Wording is not small: " + several + " as wide as sampling alone would give. "
-            "{id} ({kind}, {wave} {opt}, "
-            "\"{text}\") widens from {w0} points of sampling error alone to {w1} points once the "
-            "range its wording allows is included.", m=len(worded),
-            rlo=formats.fmt(worded["ratio"].min()), rhi=formats.fmt(worded["ratio"].max()),
-            id=top["figure_id"], kind=top["source_kind"], wave=top["wave"], opt=top["option"],
-            text=top["value_text"], w0=formats.fmt(top["width_sampling"]),
-            w1=formats.fmt(top["width_with_range"])))
-    return out
-
-
-def bound_sentences(table: pd.DataFrame, level: str) -> list:
-    """One ``report.say`` sentence per figure of :func:`interval_table` that is a bound ("no
-    more than 10%": no point) with a computed interval: the interval is all it says."""
-    from chasm import report
-
-    return [report.say("**{id}** ({kind}, {wave} {opt}) says \"{text}\": there is no point, "
-                       "only a bound. With sampling error the share lies between {lo}% and "
-                       "{hi}% ({level}, {method}).", id=r.figure_id, kind=r.source_kind,
-                       wave=r.wave, opt=r.option, text=r.value_text,
-                       lo=formats.fmt(r.ci_low), hi=formats.fmt(r.ci_high), level=level,
-                       method=("exact (Clopper-Pearson on n_eff)" if r.method == "beta"
-                               else r.method))
-            for r in table[table["point"].isna() & table["ci_high"].notna()].itertuples()]
+    share = float(100 * (numbers["added_by_range"] / numbers["width_with_range"]).max())
+    return {"k": len(numbers), "added_low": float(numbers["added_by_range"].min()),
+            "added_high": float(numbers["added_by_range"].max()),
+            "added_median": float(numbers["added_by_range"].median()),
+            "width_low": float(numbers["width_with_range"].min()),
+            "width_high": float(numbers["width_with_range"].max()),
+            "largest_share": share,
+            "sampling_dominates": bool(share < ROUNDING_NEGLIGIBLE_PCT)}

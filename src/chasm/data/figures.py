@@ -2,13 +2,14 @@
 
 The table has one row per source and cell (wave, question, option, subgroup). Two sources
 can speak to one cell; :func:`shared_cells` pairs them and says whether their intervals of
-true values (see :mod:`chasm.data.worded`) overlap, i.e. whether they can both be right;
-:func:`shared_cell_sentences` says so for the reader, one sentence per pair, naming each
-source by its outlet (:func:`outlets`, from ``data/raw/sources.csv``). Where one number per
-cell is needed, :func:`best` picks it by one documented rule, and :func:`best_choices` /
-:func:`best_sentences` show which rule decided wherever a cell has more than one figure.
-:func:`kind_counts` and :func:`kind_sentence` describe where a set of figures comes from, from
-the data (counts, kinds, outlets), never from fixed words.
+true values (see :mod:`chasm.data.worded`) overlap, i.e. whether they can both be right (01
+words each pair for the reader, naming each source by its outlet, :func:`outlets`, from
+``data/raw/sources.csv``). Where one number per cell is needed, :func:`best` picks it by one
+documented rule, and :func:`best_choices` / :func:`best_texts` show which rule decided
+wherever a cell has more than one figure. :func:`kind_counts` and :func:`kind_sentence`
+describe where a set of figures comes from, from the data (counts, kinds, outlets), never from
+fixed words. Sentences here are plain text: a notebook passes them to ``chasm.report.say`` as
+values (:func:`best_sentences` is the one exception, kept for 04 and 05).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from chasm import formats
 from chasm.data.load import load_sources, read_processed
 from chasm.data.schema import RawDataError, read_yaml
 
@@ -31,13 +31,6 @@ KIND_ORDER = {"primary": 0, "essay": 1, "secondary": 2, "derived": 3}
 def load() -> pd.DataFrame:
     """The processed tidy figures table."""
     return read_processed("figures")
-
-
-def by_kind(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Count of figures by question and source kind (columns: essay, primary, secondary)."""
-    return (tidy.pivot_table(index="question", columns="source_kind", values="figure_id",
-                             aggfunc="count", fill_value=0)
-            .rename_axis(columns=None).reset_index())
 
 
 def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
@@ -76,32 +69,6 @@ def outlets(sources: pd.DataFrame) -> dict[str, str]:
             + (r.published if isinstance(r.published, str) else NO_DATE)
             for r in sources.itertuples()}
 
-
-def shared_cell_sentences(shared: pd.DataFrame, sources: pd.DataFrame) -> list:
-    """One ``report.say`` sentence per row of :func:`shared_cells` (01_ingest).
-
-    Each source is named by its outlet (:func:`outlets`) and kind; then whether the two can
-    both be right under the wording rule (and the gap between their intervals when they
-    cannot), and how far apart their points are: the wording rule can make two figures
-    compatible that differ by several points, and the reader should see both.
-    """
-    from chasm import report
-
-    names = outlets(sources)
-    out = []
-    for row in shared.itertuples():
-        verdict = ("can both be right" if row.agree
-                   else f"cannot both be right (gap {formats.fmt(row.gap)} points)")
-        out.append(report.say(
-            "**{wave}, {option}:** {name_a} ({kind_a}, {fig_a}) says {text_a}, {name_b} "
-            "({kind_b}, {fig_b}) says {text_b}; under the wording rule they {verdict}, but their "
-            "points differ by {diff} points.",
-            wave=row.wave, option=row.option, name_a=names.get(row.source_a, row.source_a),
-            kind_a=row.kind_a, fig_a=row.figure_a, text_a=row.text_a,
-            name_b=names.get(row.source_b, row.source_b), kind_b=row.kind_b,
-            fig_b=row.figure_b, text_b=row.text_b, verdict=verdict,
-            diff=formats.fmt(abs(row.point_diff))))
-    return out
 
 
 #: What each step of the ranking policy is called where it decides (``best_choices``).
@@ -272,12 +239,17 @@ def ranking_sentence(choices: pd.DataFrame, tidy: pd.DataFrame,
             f"chose: {items}.")
 
 
-def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> list:
-    """One ``report.say`` sentence per cell where :func:`best`'s choice matters: its figures
-    cannot all be right, or only the figure id decided. Names the figure used, the others,
-    the step of the rule that decided and (with ``sources``) each figure's outlet."""
-    from chasm import report
+#: Why the declared ranking took a cell's figure, by the step that decided (:data:`STEP_NAMES`).
+_WHY = {"number before words": "a published number comes before words",
+        "kind of source": "the declared ranking puts its kind of source first",
+        "more recent source": "the declared ranking puts the more recent source first",
+        "figure id only": "nothing ranks them, the lower figure id is taken",
+        "no best: both reported": "no figure is best, both are reported"}
 
+
+def _best_parts(tidy: pd.DataFrame, sources: pd.DataFrame | None,
+                meta: dict | None) -> list[tuple[str, str]]:
+    """(cell, what the rule did) for each cell where :func:`best`'s choice matters."""
     names = outlets(sources) if sources is not None else {}
     by_id = tidy.set_index("figure_id")
 
@@ -286,23 +258,42 @@ def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> l
         where = names.get(str(row["source_id"]), row["source_kind"])
         return f"{fid} {row['value_text']} ({where})"
 
+    def named(r) -> str:
+        option, var, group = r.option, r.subgroup_var, r.subgroup
+        if meta is not None:
+            option = meta["questions"][r.question]["options"][r.option].get("label", r.option)
+            spec = meta["subgroups"].get(r.subgroup_var, {})
+            var = spec.get("label", var)
+            group = spec.get("groups", {}).get(r.subgroup, {}).get("label", group)
+        return f"{r.wave}, {option}" + ("" if r.subgroup_var == "all" else f", {var} = {group}")
+
     out = []
     for r in best_choices(tidy).itertuples():
         if r.agree and r.decided_by != "figure id only":
             continue
-        subgroup = "" if r.subgroup_var == "all" else f", {r.subgroup_var} = {r.subgroup}"
-        out.append(report.say(
-            "**{wave}, {option}{sub}:** {chosen} is used, not {others}: {why}{conflict}.",
-            wave=r.wave, option=r.option, sub=subgroup, chosen=label(r.chosen),
-            others=", ".join(label(f) for f in r.others.split(";")),
-            why={"number before words": "a published number comes before words",
-                 "kind of source": "the declared ranking puts its kind of source first",
-                 "more recent source": "the declared ranking puts the more recent source first",
-                 "figure id only": "nothing ranks them, the lower figure id is taken",
-                 "no best: both reported": "no figure is best, both are reported"}[
-                     r.decided_by] + f" ({policy_text()})",
-            conflict="" if r.agree else "; the figures cannot both be right"))
+        out.append((named(r), f"{label(r.chosen)} is used, not "
+                    f"{', '.join(label(f) for f in r.others.split(';'))}: "
+                    f"{_WHY[r.decided_by]} ({policy_text()})"
+                    + ("" if r.agree else "; the figures cannot both be right") + "."))
     return out
+
+
+def best_texts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None,
+               meta: dict | None = None) -> list[str]:
+    """One plain-text sentence per cell where :func:`best`'s choice matters: its figures cannot
+    all be right, or only the figure id decided. Names the cell (with ``meta``: the answer and
+    group by their labels), the figure used, the others, the step of the rule that decided and
+    (with ``sources``) each figure's outlet. Pass each to ``report.say`` as a value."""
+    return [f"{cell}: {what}" for cell, what in _best_parts(tidy, sources, meta)]
+
+
+def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> list:
+    """:func:`best_texts` as ``report.say`` sentences, the cell in bold (04 and 05 call it;
+    the data layer's one import of ``chasm.report`` until they wrap :func:`best_texts`)."""
+    from chasm import report
+
+    return [report.say("**{cell}:** {what}", cell=cell, what=what)
+            for cell, what in _best_parts(tidy, sources, None)]
 
 
 def kind_counts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> pd.DataFrame:
