@@ -22,8 +22,6 @@ SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").ex
 #: imports that break the layering today (the move into layers, 2026-12-04): number formats
 #: and prose that belong in ``text`` or in the notebooks. This list must shrink to nothing.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("analysis/waves.py", "chasm.report"),
-    ("analysis/multiresponse.py", "chasm.report"),
     ("analysis/uncertainty.py", "chasm.report"),
     ("data/figures.py", "chasm.report"),
 }
@@ -95,10 +93,17 @@ def test_each_layer_imports_only_earlier_layers():
 TOP_LEVEL_IMPORTS_ONLY = ("register",)
 
 
-@pytest.mark.parametrize("sub", TOP_LEVEL_IMPORTS_ONLY)
+#: Modules held to the same rule in a subpackage not yet clean as a whole (issue 20: an import
+#: inside ``compare.compare`` hid the compare <-> waves cycle).
+TOP_LEVEL_IMPORTS_MODULES = ("analysis/compare.py", "analysis/waves.py",
+                             "analysis/multiresponse.py")
+
+
+@pytest.mark.parametrize("sub", TOP_LEVEL_IMPORTS_ONLY + TOP_LEVEL_IMPORTS_MODULES)
 def test_no_function_level_import_of_the_package(sub):
     inside = []
-    for path in sorted((PACKAGE / sub).glob("*.py")):
+    where = PACKAGE / sub
+    for path in [where] if where.is_file() else sorted(where.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         top = {id(node) for node in tree.body}
         inside += [f"{path.name}:{node.lineno}" for node in ast.walk(tree)
