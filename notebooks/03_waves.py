@@ -118,6 +118,14 @@ def plain(text):
     return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), text)
 
 
+CLAIM = dict(zip(family["comparison_id"], family["claim"], strict=True))
+
+
+def claim_of(r):
+    """" (claim C13)" for the family's own test of a claim of the essay, else ""."""
+    return f" (claim {CLAIM[r.comparison_id]})" if CLAIM.get(r.comparison_id) else ""
+
+
 def answers(k):
     """ "1 answer", "5 answers"."""
     return f"{k} answer" + ("" if k == 1 else "s")
@@ -136,8 +144,9 @@ def reading(r):
 
 # %%
 found = [report.say(
-    "- **{label}**: {t1} in {w1}, {t2} in {w2}, a change of **{d} points** ({level} CI {lo} "
-    "to {hi}); adjusted p {pa} ({method} within {fam}): **{reading}**.", label=r.label,
+    "- **{label}**{claim}: {t1} in {w1}, {t2} in {w2}, a change of **{d} points** ({level} CI "
+    "{lo} to {hi}); adjusted p {pa} ({method} within {fam}): **{reading}**.", label=r.label,
+    claim=claim_of(r),
     t1=r.text_1, w1=W1, t2=r.text_2, w2=W2, d=signed(r.diff), level=level, lo=signed(r.ci_low),
     hi=signed(r.ci_high), pa=formats.fmt_p(r.p_adjusted), method=formats.fmt_method(r.method),
     fam=FAMILY[r.family], reading=reading(r))
@@ -259,12 +268,12 @@ report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "t
 
 # %%
 display(*[report.say(
-    "**{label}** ({k1} \"{t1}\" → {k2} \"{t2}\"; {f1} → {f2}): {d} points ({level} CI {lo} to "
-    "{hi}); p {p} at the published values, {pr} with rounding as noise; {method} within {fam}: "
-    "adjusted p {pa} (at the least favourable rounding {paw}). The smallest "
+    "**{label}**{claim}, {k1} \"{t1}\" → {k2} \"{t2}\" ({f1} → {f2}): {d} points ({level} CI "
+    "{lo} to {hi}); p {p} at the published values, {pr} with rounding as noise; {method} within "
+    "{fam}: adjusted p {pa} (at the least favourable rounding {paw}). The smallest "
     "margin of stability these figures establish is ±{ms} points (±{mr} at best, with no "
-    "change at all): **{reading}**.", label=r.label, k1=KIND[r.kind_1], t1=r.text_1,
-    k2=KIND[r.kind_2], t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=signed(r.diff),
+    "change at all): **{reading}**.", label=r.label, claim=claim_of(r), k1=KIND[r.kind_1],
+    t1=r.text_1, k2=KIND[r.kind_2], t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=signed(r.diff),
     level=level, lo=signed(r.ci_low), hi=signed(r.ci_high), p=formats.fmt_p(r.p_value, True),
     pr=formats.fmt_p(r.p_rounding), method=formats.fmt_method(r.method), fam=FAMILY[r.family],
     pa=formats.fmt_p(r.p_adjusted), paw=formats.fmt_p(r.p_adjusted_worst),
