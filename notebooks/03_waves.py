@@ -405,7 +405,15 @@ report.show(power, digits=2, columns={
 # shown and the smallest reachable; the reading (change, stable or inconclusive).
 
 # %%
-out = waves.output_table(res, n1, n2, deff_used, margin)
+out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
+    n1=n1, n2=n2, deff=deff_used, margin=margin)
+out = out[["comparison_id", "family", "role", "method", "declared", "question", "option",
+           "source_1", "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2",
+           "p2", "low2", "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high",
+           "ci_low_range", "ci_high_range", "z", "p_value", "noise_var", "p_rounding",
+           "p_adjusted", "p_worst_rounding", "p_adjusted_worst", "level", "tipping_deff",
+           "n_factor", "tipping_shift", "margin", "equivalence_p", "equivalence_p_worst",
+           "margin_smallest", "margin_reachable", "reading"]]
 print("wrote", report.save_table(out, run))
 
 # %% [markdown]
@@ -414,7 +422,9 @@ print("wrote", report.save_table(out, run))
 # in both waves it largely cancels in a change, but that is an assumption, not a finding.
 
 # %%
-used = waves.figures_used(res)
+used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
+                  res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)]
+                 ).drop_duplicates("figure")  # every figure compared, once
 second = used[used["kind"].isin(["essay", "secondary"])]
 report.say("{k} of the {m} figures compared {verb} second-hand{ids}; {rest} from Levada's "
            "English releases. N = {n} per wave is {assumed}.",

@@ -154,7 +154,19 @@ report.say("Wave **{w}**, the question \"{q}\". Design effect {d} ({how}); N = {
 # rounding for a number; ±5 points for words).
 
 # %%
-waves_table = multiresponse.options_table(tidy, meta, question)
+def cell_text(o):
+    """One answer of one wave as the table shows it: '37% (E01, essay, number); also ...'."""
+    also = f"; also {o.other_figures}" if o.other_figures else ""
+    return f"{o.value_text} ({o.figure_id}, {o.source_kind}, {o.form}){also}"
+
+
+waves_table = pd.DataFrame({"option": list(options_meta),
+                            "label": [o["label"] for o in options_meta.values()],
+                            "tone": [o.get("tone", "unclassified") for o in options_meta.values()]})
+for w in multiresponse.question_waves(tidy, question):  # every option of every wave, or "–"
+    cells = {o.option: cell_text(o) for o in
+             multiresponse.wave_options(tidy, meta, w, question).itertuples()}
+    waves_table[w] = [cells.get(o, "–") for o in waves_table["option"]]
 report.show(waves_table, index="option", columns={
     "option": None, "tone": None,
     **{w: f"{month(w)}" for w in waves_table.columns if w not in ("option", "label", "tone")}})

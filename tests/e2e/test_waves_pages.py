@@ -120,3 +120,38 @@ def test_the_sentences_give_the_saved_numbers(run):
     for code in ("why_people_leave", "sum_of_published_shares", "traitors_and", "any_negative",
                  "holds_for_all_options"):
         assert code not in text, (run, code)
+
+
+@pytest.mark.parametrize("run", WAVES_RUNS)
+def test_the_saved_comparisons_and_the_figures_they_rest_on(run):
+    rows = saved(run)
+    assert rows.columns[:2].tolist() == ["comparison_id", "family"] and \
+        rows.columns[-1] == "reading"
+    assert {"source_1", "source_2", "n1", "n2", "deff", "margin"} <= set(rows.columns)
+    assert not {"figure_1", "figure_2", "label"} & set(rows.columns)
+    used = pd.concat([rows[["source_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
+                      rows[["source_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)]
+                     ).drop_duplicates("figure")
+    second = sorted(used.loc[used["kind"].isin(["essay", "secondary"]), "figure"])
+    text = reader_text(run)
+    if second:
+        assert f"{len(second)} of the {len(used)} figures compared " in text
+        assert f"({', '.join(second)}: the essay's quotation" in text
+    else:
+        assert f"None of the {len(used)} figures compared is second-hand; all come" in text
+
+
+@pytest.mark.parametrize("run", OPTION_RUNS)
+def test_the_answers_by_wave_show_each_waves_chosen_figure(run):
+    by_wave = saved(run, "table-1").set_index("option")
+    options = saved(run, "table-2").set_index("option")
+    wave = str(saved(run)["wave"].iloc[0])
+    assert list(by_wave.columns[:2]) == ["label", "tone"] and wave in by_wave.columns
+    for option, cell in by_wave[wave].items():
+        if option not in options.index:
+            assert cell == "–", (run, option)
+            continue
+        o = options.loc[option]
+        assert cell.startswith(f"{o['value_text']} ({o['figure_id']}, {o['source_kind']}, "
+                               f"{o['form']})"), (run, option)
+        assert ("; also " in cell) == isinstance(o["other_figures"], str), (run, option)

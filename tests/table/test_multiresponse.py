@@ -74,14 +74,6 @@ def test_wave_options_ignores_subgroups_and_empty_wave():
     assert empty.empty and "figure_id" in empty.columns
 
 
-def test_options_table_marks_unpublished_cells():
-    t = op.options_table(TIDY, META, "q").set_index("option")
-    assert list(t.columns) == ["label", "tone", "w1", "w2"]
-    assert t.at["fear", "w1"] == "–"
-    assert t.at["traitors", "w1"] == "43% (E06, essay, number)"
-    assert t.at["fear", "w2"] == "29% (S03, secondary, number); also E03 essay: about a third"
-
-
 # ---------------------------------------------------------------- mentions
 
 

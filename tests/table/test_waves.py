@@ -259,22 +259,6 @@ def test_minimum_detectable_rows_and_design_effect():
     assert mdc["mdc_points"].iloc[1] < mdc["mdc_points"].iloc[0] < ref["mdc_points"]
 
 
-def test_output_table_names_sources_and_settings(res):
-    out = waves.output_table(res, 1600, 1500, 1.9, 3.0)
-    assert out["source_1"].tolist() == ["E06", "E06", "L02"]
-    assert out["source_2"].tolist() == ["E01", "S01", "L09"]
-    assert "figure_1" not in out.columns and "label" not in out.columns
-    assert (out["n1"] == 1600).all() and (out["n2"] == 1500).all()
-    assert (out["deff"] == 1.9).all() and (out["margin"] == 3.0).all()
-    assert out.columns[[0, 1, -1]].tolist() == ["comparison_id", "family", "reading"]
-
-
-def test_figures_used_once_each(res):
-    used = waves.figures_used(res)
-    assert used["figure"].tolist() == ["E06", "L02", "E01", "S01", "L09"]
-    assert used["kind"].tolist() == ["essay", "primary", "essay", "secondary", "primary"]
-
-
 def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
     from chasm import plots
 

@@ -129,32 +129,6 @@ def question_waves(tidy: pd.DataFrame, question: str) -> list[str]:
                            "wave"].unique())
 
 
-def options_table(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
-    """Every option of ``question`` by wave: the best figure per cell, its source and form.
-
-    One row per option of the metadata (in its order), one column per wave that published any
-    option, each cell like "37% (E01, essay, number)" or "–" when not published; options no
-    wave published are kept (they are part of the question but not of the data).
-    """
-    q_options = meta["questions"][question]["options"]
-    waves = question_waves(tidy, question)
-    table = pd.DataFrame({
-        "option": list(q_options),
-        "label": [o["label"] for o in q_options.values()],
-        "tone": [o.get("tone", "unclassified") for o in q_options.values()],
-    })
-    for wave in waves:
-        opts = wave_options(tidy, meta, wave, question).set_index("option")
-        table[wave] = [
-            (f"{opts.at[o, 'value_text']} ({opts.at[o, 'figure_id']}, "
-             f"{opts.at[o, 'source_kind']}, {opts.at[o, 'form']})"
-             + (f"; also {opts.at[o, 'other_figures']}" if opts.at[o, "other_figures"] else ""))
-            if o in opts.index else "–"
-            for o in table["option"]
-        ]
-    return table
-
-
 # --------------------------------------------------------------------------------------------
 # What the marginals identify
 # --------------------------------------------------------------------------------------------
@@ -432,7 +406,7 @@ def overlap_to_reach(options: pd.DataFrame, tone: str = "negative",
 
 
 __all__ = [
-    "FOCUS", "Quantity", "MentionSummary", "wave_options", "options_table", "mention_summary",
+    "FOCUS", "Quantity", "MentionSummary", "wave_options", "mention_summary",
     "mention_shares", "define_quantities", "tones_of", "bound", "ranges_of", "sampling_ranges",
     "bounds_table", "versus", "HALF", "check_question", "check_focus", "question_waves",
     "mention_summaries", "unpublished_options", "half_the_country", "overlap_to_reach",

@@ -12,7 +12,6 @@
   in how large a family each would survive;
 * :func:`minimum_detectable`, :func:`power_table`, :func:`margin_reach` - how large a change
   these samples can see, per option and subgroup, and what an equivalence margin can reach;
-* :func:`output_table` / :func:`figures_used` - the saved table and the figures it rests on;
 * :func:`check_waves` - any two waves, refused with a clear message when the data cannot
   compare them.
 
@@ -150,15 +149,6 @@ def range_ci(
 # --------------------------------------------------------------------------------------------
 # The tables and sentences of notebook 03_waves
 # --------------------------------------------------------------------------------------------
-_OUTPUT_COLUMNS = [
-    "comparison_id", "family", "role", "method", "declared", "question", "option", "source_1",
-    "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2", "p2", "low2",
-    "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high", "ci_low_range",
-    "ci_high_range", "z", "p_value", "noise_var", "p_rounding", "p_adjusted", "p_worst_rounding",
-    "p_adjusted_worst", "level", "tipping_deff", "n_factor", "tipping_shift", "margin",
-    "equivalence_p", "equivalence_p_worst", "margin_smallest", "margin_reachable", "reading"]
-
-
 def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.Series,
                       method: pd.Series) -> np.ndarray:
     """:func:`holm_in_family` within each family, with that family's method."""
@@ -276,22 +266,6 @@ def minimum_detectable(family: pd.DataFrame, n: float, deff: float,
     mdc["mdc_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, deff, alpha)
     mdc["mdc_srs_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, 1.0, alpha)
     return mdc
-
-
-def output_table(res: pd.DataFrame, n1: float, n2: float, deff: float,
-                 margin: float) -> pd.DataFrame:
-    """The table 03_waves saves: :func:`compare_pairs` with figure ids named ``source_1/2``
-    and the settings (n1, n2, deff, margin) as columns, in a fixed column order."""
-    out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
-        n1=n1, n2=n2, deff=deff, margin=margin)
-    return out[_OUTPUT_COLUMNS]
-
-
-def figures_used(res: pd.DataFrame) -> pd.DataFrame:
-    """Every figure of :func:`compare_pairs` once (columns figure, kind), earlier wave first."""
-    used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
-                      res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)])
-    return used.drop_duplicates("figure")
 
 
 # --------------------------------------------------------------------------------------------
