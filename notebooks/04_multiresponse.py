@@ -265,9 +265,6 @@ report.show(bounds[["quantity", "label", "low", "high", "low_with_sampling",
 # %%
 def meaning(q, r):
     """What one range says about its group, in words (template and its values)."""
-    if q.kind == "focus":
-        return "**{label}**: {low}–{high}% allowing for rounding ({ids}); with sampling error " \
-               "{ls}–{hs}% ({c}% interval).", {}
     text = "**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; from {ids})"
     if q.kind == "any":
         return text + ". The lower end is reached if everyone who chose a negative label also " \
@@ -302,6 +299,8 @@ def holds(q, r):
 said = []
 for r in bounds.itertuples() if published else []:
     q = by_key[r.quantity]
+    if q.kind == "focus":
+        continue  # the focus answer's own share and interval: in the section on "half" below
     if q.missing:
         said.append(report.say("**{label}** cannot be bounded for {w}: {why}.",
                                label=QUANTITY[q.key], w=WAVE, why=q.missing))
