@@ -244,11 +244,19 @@ report.show(history, index="choice", columns=["choice", "fixed", "was", "effect"
 # column (p at the published values, at the least favourable rounding, tipping points).
 
 # %%
-changed = best[best["reading"] == "change"]
-report.say("**{k} of {m} changed beyond sampling error** between {w1} and {w2}, after the "
-           "plan's adjustment{which}.", k=len(changed), m=answers(len(best)), w1=W1, w2=W2,
-           which=(": " + "; ".join(f'"{r.label}" ({signed(r.diff)} points)'
-                                   for r in changed.itertuples())) if len(changed) else "")
+counts = best["reading"].value_counts()
+one = len(best) == 1  # "the one answer compared changed ...", else "1 changed, 3 are ..."
+parts = [("" if one else f"{counts[k]} ") + text for k, text in (
+    ("change", "changed beyond sampling error"),
+    ("stable", f"{'is' if one or counts.get('stable') == 1 else 'are'} stable within "
+               f"±{formats.fmt_short(margin)} points"),
+    ("inconclusive", f"{'is' if one or counts.get('inconclusive') == 1 else 'are'} "
+                     "inconclusive"),
+    ("no test", "cannot be tested")) if counts.get(k)]
+report.say("**{what} {parts}** between {w1} and {w2}, after the plan's adjustment.",
+           what="The one answer compared" if one else f"Of the {answers(len(best))} compared,",
+           w1=W1, w2=W2, parts=", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "")
+           + parts[-1])
 
 # %%
 report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "text_2", "diff",
