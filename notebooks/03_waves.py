@@ -15,7 +15,7 @@
 # ---
 
 # %% [markdown]
-# # 03 · Waves: what changed between two waves (by default March 2024 and April 2025)?
+# # 03 · Waves: what changed between two waves of the same poll?
 #
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's sampling-error table
 # `data/raw/levada_error_table.csv`, the analysis plan `data/plan.yaml`, the Rosstat population
@@ -23,13 +23,12 @@
 # **Writes** `reports/tables/<run>.csv` (one row per comparison) and the figure
 # `reports/figures/<run>-changes`.
 #
-# The essay reads a fall in "traitors" from 43% to 37%, and in "do not believe in Russia's
-# future" from 40% to 36%. Is a change of a few points larger than what two samples of about
-# 1,600 interviews would show by chance? Each change is tested on effective sample sizes
-# (score test and interval, `chasm.stats.twosample.compare_waves`) with the figures' rounding as
-# ordinary uncertainty, adjusted within the family the analysis plan (`data/plan.yaml`) declares
-# for it, and with an equivalence test at the plan's margin: "no significant change" is not the
-# same as "stable". The least favourable rounding is kept beside, as robustness.
+# The essay reads two falls between March 2024 and April 2025: "traitors" from 43% to 37%, and
+# "do not believe in Russia's future" from 40% to 36%. Is a change of a few points more than
+# two samples of about 1,600 interviews would show by chance, once the rounding of the
+# published figures and the number of comparisons made at once are counted? And where nothing
+# seems to change, can the figures show that the share stayed put? This page answers for every
+# answer two waves share (the waves are named below; another run of this page compares others).
 
 # %% tags=["parameters"]
 run = "03_waves"  # report name (set by make)
@@ -41,6 +40,10 @@ wave1 = "2024-03"  # the earlier wave (the essay's choice)
 wave2 = "2025-04"  # the later wave (the essay's choice)
 
 # %%
+import re
+
+import pandas as pd
+
 from chasm import formats, plots, report
 from chasm.analysis import plan, waves
 from chasm.data import figures, load
@@ -54,10 +57,6 @@ if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 < m
 level = formats.fmt_level(alpha)  # e.g. "95%"
 WAVE1, WAVE2 = str(wave1), str(wave2)
 
-# %% [markdown]
-# ## Load inputs
-
-# %%
 tidy = figures.load()
 meta = load.load_metadata()
 waves.check_waves(tidy, meta, WAVE1, WAVE2)
@@ -67,116 +66,257 @@ n1 = int(n if n is not None else meta["waves"][WAVE1]["n"])
 n2 = int(n if n is not None else meta["waves"][WAVE2]["n"])
 assumed = [w for w in (WAVE1, WAVE2) if meta["waves"][w]["n_assumed"] or n is not None]
 labels = {opt: o["label"] for q in meta["questions"].values() for opt, o in q["options"].items()}
+
+# every test of this page, from the package: the pairs of figures, the plan's families, the
+# comparison engine (rounding as noise, adjustment, equivalence, tipping points), Holm's losses
+pairs = waves.wave_pairs(tidy, WAVE1, WAVE2)
+pairs["label"] = pairs["option"].map(labels)
+family = plan.wave_family(analysis, WAVE1, WAVE2, pairs)
+res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin, family)
+best = res[res["best"]]
+lost = waves.holm_lost(res, alpha)
+reach = waves.margin_reach(n1, n2, deff_used, alpha, margin)
+mdc = waves.minimum_detectable(best, n1, deff_used, alpha)
+at = mdc.set_index("option")
+families = plan.family_table(analysis)
+
+# %%
+# How this page writes what it found: waves by their month, sources and families by name,
+# every number from the tables computed above.
+signed = formats.fmt_signed
+KIND = {"essay": "the essay's", "primary": "Levada's", "secondary": "a secondary summary's",
+        "derived": "a derived"}
+
+
+def month(wave):
+    """A wave as a reader names it: "March 2024"."""
+    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
+
+
+def family_name(row):
+    """A family of tests by what it is (its role, or its claim), never its id in the plan."""
+    if row.family == plan.POST_HOC:
+        return "the post-hoc screen, not in the plan"
+    if row.family in analysis.claim_families:
+        return f"claim {row.family}"
+    return "the essay's changes" if row.role == "confirmatory" else f"the {row.role} screen"
+
+
+FAMILY = {r.family: family_name(r) for r in families.itertuples()}
+FAMILY_METHOD = {r.family: f"{FAMILY[r.family]}: {formats.fmt_method(r.method)}"
+                 for r in families.itertuples()}
+MEMBER = dict(zip(analysis.comparisons["comparison_id"],
+                  analysis.comparisons["option"].map(labels), strict=True))
+W1, W2 = month(WAVE1), month(WAVE2)
+
+
+def plain(text):
+    """Text from the plan with its codes in words: families by name, pages by title."""
+    text = re.sub(r"\b\d\d_([a-z]+)\b", r"the \1 report", str(text))
+    for code, name in FAMILY.items():
+        text = text.replace(f"({code})", f"({name})")
+    return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), text)
+
+
+CLAIM = dict(zip(family["comparison_id"], family["claim"], strict=True))
+
+
+def claim_of(r):
+    """" (claim C13)" for the family's own test of a claim of the essay, else ""."""
+    return f" (claim {CLAIM[r.comparison_id]})" if CLAIM.get(r.comparison_id) else ""
+
+
+def answers(k):
+    """ "1 answer", "5 answers"."""
+    return f"{k} answer" + ("" if k == 1 else "s")
+
+
+def reading(r):
+    """The verdict of one comparison in words, with the margin it was read at."""
+    return {"change": "a change beyond sampling error",
+            "stable": f"stable within ±{formats.fmt_short(margin)} points",
+            "inconclusive": "inconclusive: neither a change nor stability is shown",
+            "no test": "no test possible"}[r.reading]
+
+
+# %% [markdown]
+# ## What this page finds
+
+# %%
+found = [report.say(
+    "- **{label}**{claim}: {t1} in {w1}, {t2} in {w2}, a change of **{d} points** ({level} CI "
+    "{lo} to {hi}); adjusted p {pa} ({method} within {fam}): **{reading}**.", label=r.label,
+    claim=claim_of(r),
+    t1=r.text_1, w1=W1, t2=r.text_2, w2=W2, d=signed(r.diff), level=level, lo=signed(r.ci_low),
+    hi=signed(r.ci_high), pa=formats.fmt_p(r.p_adjusted), method=formats.fmt_method(r.method),
+    fam=FAMILY[r.family], reading=reading(r))
+    for r in best.sort_values(["declared", "p_adjusted"], ascending=[False, True]).itertuples()]
+found += [report.say(
+    "- **{label}** is significant on its own but not after Holm over the {m} tests of its "
+    "family: the verdict rests on how many comparisons are made at once.",
+    label=r.label, m=r.tests) for r in lost.itertuples()]
+several = res.groupby("option").filter(lambda g: len(g) > 1)
+for option, group in several.groupby("option", sort=True):
+    found.append(report.say(
+        "- **{label}** in {w2} has {k} sources ({texts}): {verdict}.", label=labels[option],
+        w2=W2, k=len(group), texts=", ".join(f'"{t}"' for t in group["text_2"]),
+        verdict="the reading depends on which source is believed"
+        if group["reading"].nunique() > 1 else "every source leads to the same reading"))
+found.append(report.say(
+    "- **How large a change these samples can see**: about {m50} points at a share of 50% "
+    "(80% power, design effect {d}); smaller changes are more likely than not to go unseen.",
+    m50=formats.fmt(at.loc["(reference)", "mdc_points"]), d=formats.fmt(deff_used, 2)))
+display(*found)
+
+# %%
 report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n2}); N is an "
            "assumption for {assumed}. Design effect **{d}** ({choice}) for both waves, so each "
            "wave counts as about {ne} simple random interviews.",
-           w1=WAVE1, l1=meta["waves"][WAVE1]["label"], n1=n1, w2=WAVE2,
+           w1=W1, l1=meta["waves"][WAVE1]["label"], n1=n1, w2=W2,
            l2=meta["waves"][WAVE2]["label"], n2=n2,
-           assumed=" and ".join(assumed) if assumed else "neither",
+           assumed=" and ".join(map(month, assumed)) if assumed else "neither",
            d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
-                   else report.say("set by the `deff` parameter")),
+                   else "set for this run"),
            ne=formats.fmt(n1 / deff_used, 0))
 
 # %% [markdown]
-# ## The pairs: every option both waves have, from every source
-# One comparison per option for which both waves have a figure for the whole sample. Where a
-# wave has figures from several sources for the same option (April 2025 "traitors": the
-# essay's 37% and a secondary summary's "a third"), every combination is compared, so the
-# reader sees whether the conclusion depends on the source. The figure each cell would use by
-# default (`chasm.data.figures.best`: a number before words, Levada's releases before the essay
-# before the secondary summary) is marked `best`.
+# ## The figures compared: every answer both waves publish, from every source
+# One comparison per answer for which both waves have a figure for the whole sample. Where a
+# wave has figures from several sources for the same answer (in April 2025 "traitors" is the
+# essay's 37% and a secondary summary's "a third"), every combination is compared, so a reader
+# sees whether the conclusion depends on the source. The figure used by default (a number
+# before words, Levada's own releases before the essay, the essay before a secondary summary)
+# is the one "in the tested family".
 
 # %%
-pairs = waves.wave_pairs(tidy, WAVE1, WAVE2)
-pairs["label"] = pairs["option"].map(labels)
 report.show(pairs[["question", "option", "figure_1", "kind_1", "text_1", "figure_2", "kind_2",
-                   "text_2", "best"]])
+                   "text_2", "best"]],
+            columns=["option", "text_1", "figure_1", "kind_1", "text_2", "figure_2", "kind_2",
+                     "best"])
 
 # %% [markdown]
-# **The families of tests come from the plan.** `data/plan.yaml` declares which comparison
-# belongs to which family and how the family is adjusted: Holm over the
-# essay's two confirmatory wave comparisons, Benjamini-Hochberg over our exploratory screen of
-# the other options ("would" and "would not" like to emigrate are complements of one
-# single-choice question, so they are one change seen twice). Waves the plan does not pair get
-# a post-hoc family, marked as such. A comparison with another source for the same cell is
-# adjusted in the family where it replaces its option's test. The same comparison has the same
-# id, and the same adjusted p, in every table and page (the claims register reads these rows).
-# **The plan was written after the first results** had been computed: its history says for each
-# choice whether it was fixed before or after results were seen, with the commit; 06_claims
-# shows every confirmatory verdict under the alternatives (the specification table).
+# ## Which tests are judged together: the plan's families
+# The analysis plan (`data/plan.yaml`) says which comparison belongs to which family of tests
+# and how each family is adjusted for making several tests at once: Holm over the essay's two
+# confirmatory wave comparisons, Benjamini-Hochberg over our exploratory screen of the other
+# answers ("would" and "would not" like to emigrate are two sides of one single-choice
+# question, so they are one change seen twice). Waves the plan does not pair get a post-hoc
+# screen, marked as such. A comparison with another source for the same answer is adjusted in
+# the family where it replaces that answer's test. The same comparison has the same adjusted p
+# in every table and page (the claims register reads these rows).
+#
+# **The plan was written after the first results** had been computed: its history says for
+# each choice whether it was fixed before or after results were seen, with the commit; the
+# claims report (06) shows every confirmatory verdict under the alternatives.
 
 # %%
-family = plan.wave_family(analysis, WAVE1, WAVE2, pairs)
-report.show(family, index="comparison_id")
+report.show(family, columns={"option": None, "family": None, "claim": None,
+                             "declared": "declared in the plan"},
+            labels={"family": FAMILY_METHOD}, index="option")
 
 # %%
-report.show(plan.family_table(analysis), index="family")
+report.show(families, index="family", columns=["family", "members", "fixed", "why"],
+            labels={"family": FAMILY_METHOD, "members": {
+                m: ", ".join(MEMBER.get(i, i) for i in m.split(", ")) for m in families["members"]},
+                "why": {w: plain(w) for w in families["why"]}})
 
 # %%
-report.say("{note}", note=plan.post_hoc_note(analysis, ("families", "rounding")))
-report.show(plan.history_table(analysis), index="choice_id")
+history = plan.history_table(analysis)
+after = [h for k, h in analysis.history.items() if k in ("families", "rounding")
+         and analysis.fixed_after(k)]
+report.say("**Post hoc**: {choices}; each was fixed after results were seen (the plan's "
+           "history below gives when and what it replaced).",
+           choices="; ".join(plain(h["choice"]) for h in after)) if after else None
+
+# %%
+report.show(history, index="choice", columns=["choice", "fixed", "was", "effect"],
+            labels={c: {t: plain(t) for t in history[c]} for c in ("choice", "was", "effect")})
 
 # %% [markdown]
-# ## Compute
-# Every comparison comes from the project's one comparison engine (`chasm.analysis.compare`), which
-# the
-# claims register and 08_series use too.
-# * **Change**: score (Miettinen-Nurminen) test of p2 − p1 on effective counts
-#   n_eff = N / deff at the published values (`p_value`), the two waves taken as independent
-#   samples (if Levada reuses its sampling points the waves are positively correlated and this
-#   is conservative).
-# * **Rounding as noise** (`p_rounding`, the verdict's p): each figure's rounding or wording
-#   error taken as uniform on the range its text allows (variance 1/12 point² for a whole
-#   number, `chasm.stats.rounding`), added to the sampling variance. The interval
-#   (`ci_low`, `ci_high`) inverts this same test, so it excludes 0 exactly when `p_rounding`
-#   is below the level.
-# * **Adjustment** (`p_adjusted`): within the plan's family, by the family's method.
-# * **Least favourable rounding** (robustness, `p_worst_rounding`, `p_adjusted_worst`): each
-#   figure moved, within what its text allows, towards the other. The interval widened the
-#   same way is `range_ci`.
-# * **Equivalence** (two one-sided tests, rounding as noise): the primary result is the
-#   smallest margin these figures establish (`margin_smallest`), beside the smallest any
-#   figures could at that share with zero change (`margin_reachable`: a margin below it cannot
-#   be met at all) and the reading at the plan's margin.
-# * **Tipping points** of the verdict's own test at the level its family's adjustment implies
-#   (`level`): the design effect (`tipping_deff`), the factor on the interviews (`n_factor`)
-#   and the shift in the later share (`tipping_shift`, points) at which p crosses it.
+# ## Which changes go beyond sampling error
+# Each row is one comparison, earlier → later. The change and its interval come from one
+# test (the score test on effective sample sizes, with each figure's rounding counted as
+# noise); "p, adjusted" is that test's p after the family's adjustment, the number every
+# verdict reads. A change counts when the adjusted p is below the error rate; the figures show
+# stability when the smallest margin they establish is within the plan's margin. How each
+# number is computed is explained at the end of the page; the CSV under the table has every
+# column (p at the published values, at the least favourable rounding, tipping points).
 
 # %%
-res = waves.compare_pairs(pairs, n1, n2, deff_used, alpha, margin, family)
+counts = best["reading"].value_counts()
+one = len(best) == 1  # "the one answer compared changed ...", else "1 changed, 3 are ..."
+parts = [("" if one else f"{counts[k]} ") + text for k, text in (
+    ("change", "changed beyond sampling error"),
+    ("stable", f"{'is' if one or counts.get('stable') == 1 else 'are'} stable within "
+               f"±{formats.fmt_short(margin)} points"),
+    ("inconclusive", f"{'is' if one or counts.get('inconclusive') == 1 else 'are'} "
+                     "inconclusive"),
+    ("no test", "cannot be tested")) if counts.get(k)]
+report.say("**{what} {parts}** between {w1} and {w2}, after the plan's adjustment.",
+           what="The one answer compared" if one else f"Of the {answers(len(best))} compared,",
+           w1=W1, w2=W2, parts=", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "")
+           + parts[-1])
+
+# %%
 report.show(res[["comparison_id", "family", "figure_1", "text_1", "figure_2", "text_2", "diff",
                  "ci_low", "ci_high", "p_value", "p_rounding", "p_adjusted", "p_worst_rounding",
                  "p_adjusted_worst", "tipping_deff", "n_factor", "tipping_shift",
                  "margin_smallest", "margin_reachable", "reading"]],
-            digits=3, index="comparison_id")
-
-# %%
-reach = waves.margin_reach(n1, n2, deff_used, alpha, margin)
-report.say("Equivalence margin **±{m} points**: {why} With these samples, zero observed change "
-           "establishes at best ±{r50} points at 50% (the hardest share), so ±{m} can be met "
-           "{where}.", m=formats.fmt_short(margin),
-           why=analysis.margin_why if margin == analysis.margin else "set by the `margin` "
-           "parameter.", r50=formats.fmt(reach["at_50"]),
-           where=("at any share" if reach["share_limit"] >= 50 else
-                  f"only for shares below {formats.fmt(reach['share_limit'])}% or above "
-                  f"{formats.fmt(100 - reach['share_limit'])}%"))
+            digits=3, index="comparison_id",
+            columns={"comparison_id": "answer", "text_1": None, "text_2": None,
+                     "figure_2": None, "diff": None, "ci_low": None, "ci_high": None,
+                     "p_adjusted": None, "margin_smallest": "smallest margin shown (points)",
+                     "reading": None},
+            labels={"comparison_id": dict(zip(res["comparison_id"], res["label"],
+                                              strict=True))})
 
 # %% [markdown]
-# ## What changed, in plain words
-# One sentence per comparison, written from the numbers above.
+# **In plain words**, one sentence per comparison, written from the numbers above.
 
 # %%
-display(*waves.comparison_sentences(res, level, alpha, margin))
+display(*[report.say(
+    "**{label}**{claim}, {k1} \"{t1}\" → {k2} \"{t2}\" ({f1} → {f2}): {d} points ({level} CI "
+    "{lo} to {hi}); p {p} at the published values, {pr} with rounding as noise; {method} within "
+    "{fam}: adjusted p {pa} (at the least favourable rounding {paw}). The smallest "
+    "margin of stability these figures establish is ±{ms} points (±{mr} at best, with no "
+    "change at all): **{reading}**.", label=r.label, claim=claim_of(r), k1=KIND[r.kind_1],
+    t1=r.text_1, k2=KIND[r.kind_2], t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=signed(r.diff),
+    level=level, lo=signed(r.ci_low), hi=signed(r.ci_high), p=formats.fmt_p(r.p_value, True),
+    pr=formats.fmt_p(r.p_rounding), method=formats.fmt_method(r.method), fam=FAMILY[r.family],
+    pa=formats.fmt_p(r.p_adjusted), paw=formats.fmt_p(r.p_adjusted_worst),
+    ms=formats.fmt_short(round(r.margin_smallest, 1)),
+    mr=formats.fmt_short(round(r.margin_reachable, 1)), reading=reading(r))
+    for r in res.itertuples()])
 
 # %% [markdown]
-# ## Does the adjustment, or the source, decide?
+# **Does the adjustment, or the source, decide?** A test significant on its own can lose that
+# after Holm's adjustment; an answer with several sources can read differently with each.
 
 # %%
-display(*waves.holm_sentences(res, alpha))
+display(*[report.say(
+    "**{label}** is significant on its own (p {p}) but not after Holm over the {m} tests of "
+    "the family (adjusted {ph}): as the {nth} p-value it is multiplied by {mult}, and it would "
+    "stay below {a} {within}. The verdict on this change therefore rests on how many "
+    "comparisons are made at once.", label=r.label, p=formats.fmt_p(r.p_rounding, True),
+    m=r.tests, ph=formats.fmt_p(r.p_adjusted), nth=formats.fmt_rank(r.rank),
+    mult=r.multiplier, a=formats.fmt(alpha, 2),
+    within="only if it were tested alone" if r.largest <= 1 else
+    f"only in a family of at most {r.largest} tests (dropping the others with the largest "
+    "p-values first)") for r in lost.itertuples()]
+    or [report.say("No test of a Holm family is significant on its own and lost to the "
+                   "adjustment: the number of comparisons decides no verdict here.")])
 
 # %%
-display(*waves.source_sentences(res, labels, WAVE2))
+display(*[report.say(
+    "**{label}**, {w2}: {readings}. So {depends}.", label=labels[option], w2=W2,
+    readings="; ".join(f"with {KIND[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the change "
+                       f"is {signed(r.diff)} points, {reading(r)}" for r in group.itertuples()),
+    depends="the conclusion depends on which source is believed"
+    if group["reading"].nunique() > 1 else "every source leads to the same reading")
+    for option, group in several.groupby("option", sort=True)]
+    or [report.say("Every answer has one source in each wave: no conclusion depends on the "
+                   "source.")])
 
 # %% [markdown]
 # ## The changes with their intervals
@@ -190,56 +330,98 @@ plots.theme()
 plots.changes_chart(res, margin, WAVE1, WAVE2, level, deff_used, run)
 
 # %% [markdown]
-# ## How large a change these samples can see
-# The minimum detectable change (80% power, two-sided test at the chosen alpha) for two waves
-# of this size and design, at the level of each option in the earlier wave and at 50%
-# (`chasm.stats.twosample.minimum_detectable_change`). A change smaller than this is more likely
-# than not to go unnoticed, whatever its reality.
+# ## A change of a few points is at the edge of what these samples can see
+# The smallest change detected with 80% power (two-sided test at the chosen error rate) for two
+# waves of this size and design, at the level of each answer in the earlier wave and at 50%.
+# A change smaller than this is more likely than not to go unnoticed, whatever its reality.
 
 # %%
-mdc = waves.minimum_detectable(res[res["best"]], n1, deff_used, alpha)
-report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option")
+report.show(mdc.rename(columns={"text_1": f"level in {WAVE1}"}), index="option",
+            columns={"option": None, f"level in {WAVE1}": f"level in {W1} (%)",
+                     "mdc_points": None, "mdc_srs_points": None},
+            labels={"option": {"(reference)": "any answer at 50% (reference)"}})
 
 # %%
-at = mdc.set_index("option")
-naive = ("" if deff_used == 1 else
-         f"; a naive reading that ignores the design (deff 1) would put it at "
-         f"{formats.fmt(at.loc['(reference)', 'mdc_srs_points'])} points")
-report.say("With N = {n} per wave and deff {d}, a change must be about **{m50} points** at 50% "
-           "(and {mlo}-{mhi} points at the levels of the options compared) to be detected with "
-           "80% power{naive}.",
+lo, hi = at["mdc_points"].drop("(reference)").min(), at["mdc_points"].drop("(reference)").max()
+report.say("With N = {n} per wave and design effect {d}, a change must be about **{m50} "
+           "points** at 50% ({span}) to be detected with 80% power{naive}.",
            n=n1, d=formats.fmt(deff_used, 2), m50=formats.fmt(at.loc["(reference)", "mdc_points"]),
-           mlo=formats.fmt(at["mdc_points"].drop("(reference)").min()),
-           mhi=formats.fmt(at["mdc_points"].drop("(reference)").max()), naive=naive)
+           span=(f"{formats.fmt(lo)} points at the level of the answer compared" if
+                 formats.fmt(lo) == formats.fmt(hi) else f"{formats.fmt(lo)} to "
+                 f"{formats.fmt(hi)} points at the levels of the answers compared"),
+           naive="" if deff_used == 1 else "; a reading that ignores the design (design effect "
+           f"1) would put it at {formats.fmt(at.loc['(reference)', 'mdc_srs_points'])} points")
+
+# %%
+report.say("Equivalence margin **±{m} points**: {why} With these samples, no observed change "
+           "at all establishes at best ±{r50} points at 50% (the hardest share), so ±{m} can "
+           "be shown {where}.", m=formats.fmt_short(margin),
+           why=plain(analysis.margin_why) if margin == analysis.margin else
+           "set for this run.", r50=formats.fmt(reach["at_50"]),
+           where=("at any share" if reach["share_limit"] >= 50 else
+                  f"only for shares below {formats.fmt(reach['share_limit'])}% or above "
+                  f"{formats.fmt(100 - reach['share_limit'])}%"))
 
 # %% [markdown]
-# **Per option and subgroup.** For every cell of the earlier wave with a published share: the
-# smallest fall and rise the score test detects with 80% power against a later wave of the same
-# size (`fall`, `rise`, points; `chasm.stats.sensitivity.detectable_change`), and the power to
-# detect a fall as large as the plan's margin (`power_change`). Subgroup sizes are
-# `n_g = w_g N` with the weights of `chasm.analysis.weights`.
+# **Per answer and group.** For every cell of the earlier wave with a published share: the
+# smallest fall and rise the test detects with 80% power against a later wave of the same size
+# (points), and the power to detect a fall as large as the plan's margin. A group's number of
+# interviews is its weight in the population (Rosstat for age, Levada's approval series for
+# approval) times N.
 
 # %%
 power = waves.power_table(tidy, meta, load.load_population(), load.load_approval(), WAVE1, n1,
                           deff_used, alpha, margin)
-report.show(power, digits=2)
+report.show(power, digits=2, columns={
+    "option": None, "subgroup_var": None, "subgroup": None, "figure_id": None, "share": None,
+    "n": None, "fall": "smallest fall detected (points)", "rise": "smallest rise detected "
+    "(points)", "power_change": f"power against a fall of {formats.fmt_short(margin)} points"})
+
+# %% [markdown]
+# ## How each change is tested
+# Every comparison comes from the project's one comparison engine, which the claims register
+# and the series report (08) use too.
+# * **Change**: the score (Miettinen-Nurminen) test of the later share minus the earlier one,
+#   on effective sample sizes (interviews divided by the design effect) at the published
+#   values, the two waves taken as independent samples (if Levada reuses its sampling points
+#   the waves are positively correlated and this is conservative).
+# * **Rounding as noise** (the p every verdict reads): each figure's rounding or wording error
+#   taken as uniform on the range its text allows (variance 1/12 point² for a whole number),
+#   added to the sampling variance. The interval inverts this same test, so it excludes 0
+#   exactly when this p is below the error rate.
+# * **Adjustment**: within the plan's family, by the family's method.
+# * **Least favourable rounding** (robustness): each figure moved, within what its text
+#   allows, towards the other; the interval widened the same way is in the table's CSV.
+# * **Equivalence** (two one-sided tests, rounding as noise): the primary result is the
+#   smallest margin these figures establish, beside the smallest any figures could establish
+#   at that share with no change at all (a margin below it cannot be met), and the reading at
+#   the plan's margin.
+# * **Tipping points** of the verdict's own test at the level its family's adjustment
+#   implies: the design effect, the factor on the interviews and the shift in the later share
+#   (points) at which p crosses it.
 
 # %% [markdown]
 # ## Save outputs
-# `reports/tables/<run>.csv`, one row per comparison: `comparison_id`, `family`, `role`,
-# `method`, `declared` (from the plan); `question`, `option`; for each wave
-# (`_1` = earlier, `_2` = later) `figure`, `kind` (source kind: essay / primary / secondary),
-# `text` (as published) and `p1`/`p2`, `low1`/`high1`, `low2`/`high2` (point and the range
-# the text allows, percent); `best` (True: the pair in its family); `n1`, `n2`, `deff`;
-# `diff` (p2 − p1, points), `ci_low`, `ci_high` (score interval), `ci_low_range`,
-# `ci_high_range` (widened by the figures' ranges), `z`, `p_value`, `p_rounding` (rounding as
-# noise), `p_adjusted` (the family's adjustment of it), `p_worst_rounding` and
-# `p_adjusted_worst` (least favourable values within the ranges), `margin`, `equivalence_p`
-# (TOST within ±`margin` at the published values) and `equivalence_p_worst`,
-# `margin_smallest`, `margin_reachable`, `reading` (change / stable / inconclusive).
+# `reports/tables/<run>.csv`, one row per comparison: its id, family, role, method and whether
+# the plan declares it; the question and answer; for each wave (1 = earlier, 2 = later) the
+# figure, the kind of source (essay, primary, secondary), the text as published, its point and
+# the range the text allows (percent); whether the pair is the family's own; the interviews
+# and design effect; the change (points), its interval and the interval widened by the
+# figures' ranges; z and p at the published values, with rounding as noise, adjusted in the
+# family, at the least favourable rounding and adjusted so; the equivalence margin, the
+# equivalence p at the published values and at the least favourable ends, the smallest margin
+# shown and the smallest reachable; the reading (change, stable or inconclusive).
 
 # %%
-out = waves.output_table(res, n1, n2, deff_used, margin)
+out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
+    n1=n1, n2=n2, deff=deff_used, margin=margin)
+out = out[["comparison_id", "family", "role", "method", "declared", "question", "option",
+           "source_1", "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2",
+           "p2", "low2", "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high",
+           "ci_low_range", "ci_high_range", "z", "p_value", "noise_var", "p_rounding",
+           "p_adjusted", "p_worst_rounding", "p_adjusted_worst", "level", "tipping_deff",
+           "n_factor", "tipping_shift", "margin", "equivalence_p", "equivalence_p_worst",
+           "margin_smallest", "margin_reachable", "reading"]]
 print("wrote", report.save_table(out, run))
 
 # %% [markdown]
@@ -248,12 +430,17 @@ print("wrote", report.save_table(out, run))
 # in both waves it largely cancels in a change, but that is an assumption, not a finding.
 
 # %%
-used = waves.figures_used(res)
+used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
+                  res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)]
+                 ).drop_duplicates("figure")  # every figure compared, once
 second = used[used["kind"].isin(["essay", "secondary"])]
-report.say("{k} of the {m} figures compared are second-hand ({ids}: the essay's quotation of "
-           "tables we could not retrieve, or a secondary summary); the rest come from Levada's "
-           "English releases. N = {n} per wave is {assumed}.", k=len(second), m=len(used),
-           ids=", ".join(sorted(second["figure"])), n=n1,
+report.say("{k} of the {m} figures compared {verb} second-hand{ids}; {rest} from Levada's "
+           "English releases. N = {n} per wave is {assumed}.",
+           k=len(second) if len(second) else "None", m=len(used),
+           verb="is" if len(second) <= 1 else "are",
+           ids=(f" ({', '.join(sorted(second['figure']))}: the essay's quotation of tables we "
+                "could not retrieve, or a secondary summary)") if len(second) else "",
+           rest="the rest come" if len(second) else "all come", n=n1,
            assumed="an assumption" if assumed else "as published")
 
 # %%

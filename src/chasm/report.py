@@ -148,11 +148,14 @@ def save_table(frame: pd.DataFrame, run: str) -> str:
     return paths.relative(paths.REPORTS / "tables" / path.name)
 
 
-def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
+def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
+         columns: list | None = None, labels: dict | None = None):
     """``frame`` as a report shows it (``chasm.tables.table``): plain-language headers,
     rounded by column kind (``digits`` for columns the display layer does not know), no pandas
     index (``index`` names the row-header column), technical columns left to the table's CSV.
+    ``columns`` picks the columns shown and ``labels`` (column -> {code: label}) what their
+    cells say; the table's CSV keeps every column of ``frame`` and its codes.
 
     Deterministic HTML with every value escaped (no random ids, no Styler).
     """
-    return table(frame, digits=digits, index=index)
+    return table(frame, digits=digits, index=index, columns=columns, labels=labels)

@@ -304,8 +304,13 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     return out
 
 
-def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Table:
-    """``frame`` as a report shows it (module docstring); ``index`` is the row-header column."""
+def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
+          columns: list | None = None, labels: dict | None = None) -> Table:
+    """``frame`` as a report shows it (module docstring); ``index`` is the row-header column.
+
+    ``columns`` (optional) are the columns shown, in order (a dict: column -> its header on
+    the page); ``labels`` maps a column to ``{code: label}`` for the shown cells. Both change
+    the page only: the CSV is ``frame``, every column, with its codes."""
     csv = write.csv_text(frame)
     found = shared(frame)
     if found is not None:
@@ -314,23 +319,30 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
                 f'items) is on <a href="{href}">the landing page</a>.</p>')
         return Table(page, f"{what}: see {href}", csv, len(frame))
     named = frame.index.name is not None or not pd.api.types.is_integer_dtype(frame.index)
-    shown = frame.reset_index(drop=not named)  # a meaningful index becomes the first column
+    raw = frame.reset_index(drop=not named)  # a meaningful index becomes the first column
+    shown = raw
     if named and index is None:
         index = shown.columns[0]
     if any(c in shown.columns for c in CODED):
         shown = shown.assign(**code_labels(shown))
     shown = shown.assign(**{c: shown[c].map(as_words) for c in CODE_WORDS if c in shown})
-    columns = [c for c in shown.columns if str(c) not in TECHNICAL]
+    shown = shown.assign(**{c: [m.get(code, v) if isinstance(code, str) else v
+                                for code, v in zip(raw[c], shown[c], strict=True)]
+                            for c, m in (labels or {}).items()})
+    headers = dict(columns) if isinstance(columns, dict) else {}
+    columns = list(columns) if columns is not None else [
+        c for c in shown.columns if str(c) not in TECHNICAL]
     if index is not None and index in columns:
         columns = [index] + [c for c in columns if c != index]
     cells = {c: format_column(shown[c], _kind(c, shown[c]), digits) for c in columns}
     kinds = {c: _kind(c, shown[c]) for c in columns}
     numeric = {c: kinds[c] in ("share", "p", "count", "deff") or (
         kinds[c] is None and pd.api.types.is_numeric_dtype(shown[c])) for c in columns}
+    names = {c: headers.get(c) or label(c) for c in columns}
     head = "".join(f'<th scope="col"{" class=num" if numeric[c] else ""}>'
-                   f"{html.escape(label(c))}</th>" for c in columns)
+                   f"{html.escape(names[c])}</th>" for c in columns)
     # each cell names its column, so a phone can show a row as a stack of "header: value"
-    headers = {c: f' data-label="{html.escape(label(c))}"' for c in columns}
+    headers = {c: f' data-label="{html.escape(names[c])}"' for c in columns}
     body = []
     for i in range(len(shown)):
         tds = []
@@ -352,5 +364,5 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
             f'<table class="data"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
     text = pd.DataFrame([[cells[c][i] for c in columns] for i in range(len(shown))],
-                        columns=[label(c) for c in columns]).to_string(index=False)
+                        columns=[names[c] for c in columns]).to_string(index=False)
     return Table(page, text, csv, len(frame))

@@ -22,9 +22,6 @@ SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").ex
 #: imports that break the layering today (the move into layers, 2026-12-04): number formats
 #: and prose that belong in ``text`` or in the notebooks. This list must shrink to nothing.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("analysis/waves.py", "chasm.report"),
-    ("analysis/multiresponse.py", "chasm.report"),
-    # figures.best_sentences, kept for 04 and 05: gone once they wrap figures.best_texts
     ("data/figures.py", "chasm.report"),
 }
 

@@ -28,7 +28,7 @@ def test_changing_a_figure_changes_the_sentences(tmp_path):
     project = copy_project(tmp_path)
     reports = project / "reports"
     before = _text(reports / "03_waves.html")
-    assert 'essay "37%"; E06 → E01): −6.0 points' in before
+    assert 'the essay\'s "37%" (E06 → E01): −6.0 points' in before
     raw = project / "data" / "raw" / "essay_figures.csv"
     text = raw.read_text(encoding="utf-8")
     assert ROW in text
@@ -38,8 +38,8 @@ def test_changing_a_figure_changes_the_sentences(tmp_path):
         out = make(project, target=target)
         assert out.returncode == 0, out.stdout + out.stderr
     after = _text(reports / "03_waves.html")
-    assert 'essay "43%"; E06 → E01): 0.0 points' in after
-    assert 'essay "37%"; E06 → E01)' not in after
+    assert 'the essay\'s "43%" (E06 → E01): 0.0 points' in after
+    assert 'the essay\'s "37%" (E06 → E01)' not in after
     interpretation = _text(reports / "07_interpretation.html")
     assert "is 0.0 points" in interpretation
     assert "Its verdict is inconclusive" in interpretation

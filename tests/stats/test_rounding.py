@@ -149,7 +149,7 @@ def test_interval_censored_p_by_simulation_and_limits():
     """Exact interval-censoring: close to the noise test for whole-number ranges (43 -> 37),
     between the published-value test and the least favourable ends; its size under no change
     is about alpha (simulation: true shares equal, figures rounded to whole numbers)."""
-    from chasm.analysis.waves import worst_rounding_pvalue
+    from chasm.analysis.compare import worst_rounding_pvalue
     from chasm.stats.rounding import interval_censored_pvalue
 
     pc = interval_censored_pvalue(42.5, 43.5, 36.5, 37.5, 1600, 1600, 1.9, 1.9)

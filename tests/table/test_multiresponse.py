@@ -74,14 +74,6 @@ def test_wave_options_ignores_subgroups_and_empty_wave():
     assert empty.empty and "figure_id" in empty.columns
 
 
-def test_options_table_marks_unpublished_cells():
-    t = op.options_table(TIDY, META, "q").set_index("option")
-    assert list(t.columns) == ["label", "tone", "w1", "w2"]
-    assert t.at["fear", "w1"] == "–"
-    assert t.at["traitors", "w1"] == "43% (E06, essay, number)"
-    assert t.at["fear", "w2"] == "29% (S03, secondary, number); also E03 essay: about a third"
-
-
 # ---------------------------------------------------------------- mentions
 
 
@@ -232,40 +224,16 @@ def analysed(wave, focus="traitors"):
     return o, qs, op.bounds_table(qs, o, N, DEFF, ALPHA)
 
 
-def texts(sentences):
-    return [m.data for m in sentences]
-
-
 def test_check_question_refuses_a_single_response_question():
     op.check_question(META, "q")
     with pytest.raises(report.ParameterError, match="'single' is not recorded as multiple"):
         op.check_question(META, "single")
 
 
-def test_options_sentence_counts_sources_or_says_nothing_is_published():
-    # the sources are counted and named from the data, never from fixed words
-    tidy = TIDY_MORE.assign(source_id=TIDY_MORE["source_kind"] + "-src")
-    sources = pd.DataFrame({"source_id": ["essay-src", "secondary-src", "primary-src"],
-                            "publisher": ["REM", "Outlet", "Pollster"],
-                            "published": ["2025", "2024", "2023"]})
-    o2 = op.wave_options(tidy, META, "w2", "q")
-    assert op.options_sentence(o2, META, "w2", "q", tidy, sources).data.startswith(
-        "w2 has 6 published options of the 6 the metadata lists. Of the 6 figures, 4 come from "
-        "1 essay source (REM, 2025); 2 come from 1 secondary source (Outlet, 2024). 6 of them "
-        "(essay and secondary) are second-hand.")
-    o3 = op.wave_options(tidy, META, "w3", "q")
-    assert ("w3 has 2 published options of the 6 the metadata lists. Of the 2 figures, 1 comes "
-            "from 1 primary source (Pollster, 2023); 1 comes from 1 secondary source (Outlet, "
-            "2024). 1 of them (essay and secondary) is second-hand."
-            in op.options_sentence(o3, META, "w3", "q", tidy, sources).data)
-    assert op.options_sentence(o3, META, "w3", "q").data.startswith(
-        "w3 has 2 published options of the 6 the metadata lists. The full option list")
+def test_check_focus_refuses_an_option_the_question_does_not_have():
     with pytest.raises(report.ParameterError, match="focus='nope' is not an option of 'q'"):
         op.check_focus(META, "q", "nope")
     op.check_focus(META, "q", "no_faith")
-    empty = op.wave_options(TIDY_MORE, META, "w9", "q")
-    assert (op.options_sentence(empty, META, "w9", "q").data
-            == "w9 published no option of this question: nothing to bound.")
 
 
 def test_mention_summaries_one_row_per_wave_of_the_question():
@@ -279,43 +247,6 @@ def test_mention_summaries_one_row_per_wave_of_the_question():
     assert none.empty and list(none.columns) == ["wave", *op.MentionSummary._fields]
 
 
-def test_sum_sentences_proof_or_which_wave_proves_it():
-    summaries = op.mention_summaries(TIDY, META, "q")
-    w2 = texts(op.sum_sentences(op.mention_summary(op.wave_options(TIDY, META, "w2", "q")),
-                                summaries, "w2"))
-    assert len(w2) == 2
-    assert w2[0].startswith("The 6 published options of w2 sum to 163% (160.0–166.0% allowing "
-                            "for rounding and wording), so respondents gave on average **at "
-                            "least 1.60 answers**")
-    assert w2[1].startswith("Even their lowest possible values add up to 160.0%, more than 100%")
-    s1 = op.mention_summary(op.wave_options(TIDY, META, "w1", "q"))
-    w1 = texts(op.sum_sentences(s1, summaries, "w1"))
-    assert "sum to 83% (82.0–84.0%" in w1[0] and "at least 0.82 answers" in w1[0]
-    assert w1[1].endswith("; the sum for w2 does prove it for the same question.")
-    alone = texts(op.sum_sentences(s1, summaries[summaries["wave"] == "w1"], "w1"))
-    assert alone[1].endswith("; no wave&#x27;s published figures prove it either.")
-    empty = op.wave_options(TIDY, META, "w9", "q")
-    assert op.sum_sentences(op.mention_summary(empty), summaries, "w9") == []
-
-
-def test_focus_mention_sentences_depend_on_whether_the_sum_proves_several_answers():
-    o2 = op.wave_options(TIDY, META, "w2", "q")
-    s2 = op.mention_summary(o2)
-    [w2] = texts(op.focus_mention_sentences(op.mention_shares(o2), s2, "w2", "traitors"))
-    # 37 of 163 published mentions; 160/100 mentions per person at least
-    assert w2.startswith("'traitors' is 37% of respondents but only 22.7% of the published "
-                         "mentions: it is one label among at least 1.6 per person")
-    o1 = op.wave_options(TIDY, META, "w1", "q")
-    [w1] = texts(op.focus_mention_sentences(op.mention_shares(o1), op.mention_summary(o1), "w1",
-                                            "traitors"))
-    assert w1.startswith("With only 2 options published for w1, the share of the published "
-                         "mentions going to 'traitors' (51.8%)")  # 43 / 83
-    assert op.focus_mention_sentences(op.mention_shares(o2), s2, "w2", "x", focus="absent") == []
-    empty = op.wave_options(TIDY, META, "w9", "q")
-    assert op.focus_mention_sentences(op.mention_shares(empty), op.mention_summary(empty), "w9",
-                                      "traitors") == []
-
-
 def test_unpublished_options_of_a_tone():
     o3 = op.wave_options(TIDY_MORE, META, "w3", "q")
     assert op.unpublished_options(o3, META, "q", "positive") == ["achieve", "children"]
@@ -324,73 +255,52 @@ def test_unpublished_options_of_a_tone():
                                   "positive") == []
 
 
-def f1(x):
-    return f"{x:.1f}"
-
-
-def test_quantity_sentences_name_the_unpublished_options_of_that_tone():
+def test_bounds_of_a_wave_with_one_positive_option_and_unpublished_ones():
     o, qs, b = analysed("w3")
-    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w3", ALPHA))
-    assert len(s) == 5
+    t = b.set_index("quantity")
     f_lo, f_hi = wilson(42.5, ALPHA)[0], wilson(43.5, ALPHA)[1]
-    assert s[0] == (f"**chose &#x27;traitors&#x27;**: 42.5–43.5% allowing for rounding (P01); "
-                    f"with sampling error {f1(f_lo)}–{f1(f_hi)}% (95% interval).")
+    row = t.loc["traitors"]
+    assert (row["low"], row["high"]) == pytest.approx((42.5, 43.5))
+    assert (row["low_with_sampling"], row["high_with_sampling"]) == pytest.approx((f_lo, f_hi))
+    assert row["figure_ids"] == "P01"
     # built on two options: each interval at 1 - 0.05/2; F and T: [max(0, F + T - 100), min]
-    t_hi = wilson(13.5, ALPHA / 2)[1]
-    assert s[1] == (
-        "**chose &#x27;traitors&#x27; and at least one positive reason**: between 0.0% and "
-        f"13.5% (0.0–{f1(t_hi)}% with sampling error; from P01, S07). From the marginals alone "
-        "this group could be empty and cannot exceed 13.5%. Only one positive option "
-        "('talented') is published for this wave, so \"a positive reason\" here means that "
-        "option alone. The question has positive options no source quotes for this wave "
-        "(achieve, children), so only the lower end holds for the full question.")
+    row = t.loc["traitors_and_any_positive"]
+    assert (row["low"], row["high"]) == pytest.approx((0.0, 13.5))
+    assert (row["low_with_sampling"], row["high_with_sampling"]) == pytest.approx(
+        (0.0, wilson(13.5, ALPHA / 2)[1]))
+    assert row["figure_ids"] == "P01;S07" and row["holds_for_all_options"] == "low"
     # F and not T: [F_low - T_high, min(F_high, 100 - T_low)] = [42.5 - 13.5, 43.5]
-    lo = wilson(42.5, ALPHA / 2)[0] - wilson(13.5, ALPHA / 2)[1]
-    assert s[2].startswith(
-        f"**chose &#x27;traitors&#x27; and no positive reason**: between 29.0% and 43.5% "
-        f"({f1(lo)}–{f1(wilson(43.5, ALPHA / 2)[1])}% with sampling error; from P01, S07). "
-        "From the marginals alone this group must hold at least 29.0% and could include "
-        "everyone who chose 'traitors'.")
-    assert s[2].endswith("(achieve, children), so only the upper end holds for the full "
-                         "question.")
-    assert "between 42.5% and 43.5%" in s[3]
-    assert s[3].endswith("The question has negative options no source quotes for this wave "
-                         "(no\\_faith), so only the lower end holds for the full question.")
-    assert "between 56.5% and 57.5%" in s[4] and "the complement of the line above" in s[4]
-    assert s[4].endswith("(no\\_faith), so only the upper end holds for the full question.")
+    row = t.loc["traitors_and_no_positive"]
+    assert (row["low"], row["high"]) == pytest.approx((29.0, 43.5))
+    assert (row["low_with_sampling"], row["high_with_sampling"]) == pytest.approx(
+        (wilson(42.5, ALPHA / 2)[0] - wilson(13.5, ALPHA / 2)[1], wilson(43.5, ALPHA / 2)[1]))
+    assert row["holds_for_all_options"] == "high"
+    assert (t.at["any_negative", "low"], t.at["any_negative", "high"]) == pytest.approx(
+        (42.5, 43.5))
+    assert (t.at["no_negative", "low"], t.at["no_negative", "high"]) == pytest.approx(
+        (56.5, 57.5))
+    assert op.unpublished_options(o, META, "q", "positive") == ["achieve", "children"]
 
 
-def test_quantity_sentences_when_every_listed_option_of_a_tone_is_published():
-    o, qs, b = analysed("w2")
-    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w2", ALPHA))
-    assert s[0].endswith("(95% interval).")  # both ends hold: nothing added
-    # F = [36.5, 37.5], positive union [25.5, 62.5]: [0, 37.5] and [0, min(37.5, 74.5)]
-    for text in s[1:3]:
-        assert "between 0.0% and 37.5%" in text
-        assert "could be empty and could include everyone who chose 'traitors'." in text
-        assert "Only one positive option" not in text
-    assert s[1].endswith(" If unpublished options of that tone exist, only the lower end holds.")
-    assert s[2].endswith(" If unpublished options of that tone exist, only the upper end holds.")
-    assert "between 36.5% and 74.0%" in s[3] and "also chose the most common one" in s[3]
-
-
-def test_quantity_sentences_follow_the_focus_option_and_give_reasons():
-    o, qs, b = analysed("w2", focus="no_faith")  # F = [35.5, 36.5]: the upper end is F's
-    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w2", ALPHA))
-    assert "between 0.0% and 36.5%" in s[1]
-    assert "could include everyone who chose 'no\\_faith'." in s[1]  # escaped Markdown
-    o, qs, b = analysed("w1")
-    s = texts(op.quantity_sentences(b, qs, o, META, "q", "w1", ALPHA))
-    assert s[1] == ("**chose &#x27;traitors&#x27; and at least one positive reason** cannot be "
-                    "bounded for w1: no option with a positive tone is published for this wave.")
-    o, qs, b = analysed("w9")
-    assert op.quantity_sentences(b, qs, o, META, "q", "w9", ALPHA) == []
+def test_bounds_follow_the_focus_option_and_give_reasons():
+    _, _, b = analysed("w2")
+    t = b.set_index("quantity")
+    for key in ("traitors_and_any_positive", "traitors_and_no_positive"):
+        assert (t.at[key, "low"], t.at[key, "high"]) == pytest.approx((0.0, 37.5))
+    assert (t.at["any_negative", "low"], t.at["any_negative", "high"]) == pytest.approx(
+        (36.5, 74.0))
+    _, _, b = analysed("w2", focus="no_faith")  # F = [35.5, 36.5]: the upper end is F's
+    t = b.set_index("quantity")
+    assert (t.at["no_faith_and_any_positive", "low"],
+            t.at["no_faith_and_any_positive", "high"]) == pytest.approx((0.0, 36.5))
+    _, _, b = analysed("w1")
+    assert b.set_index("quantity").at["traitors_and_any_positive", "missing"] == (
+        "no option with a positive tone is published for this wave")
 
 
 def test_half_the_country_straddling_union():
     o, qs, b = analysed("w2")
-    h = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
-    t = h.table.set_index("statement")
+    t = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors").set_index("statement")
     lo, hi = wilson(36.5, ALPHA)[0], wilson(37.5, ALPHA)[1]
     assert tuple(t.loc["half chose 'traitors'", ["low", "high"]]) == pytest.approx((lo, hi))
     assert t.at["half chose 'traitors'", "what"] == "95% interval of E01"
@@ -399,53 +309,23 @@ def test_half_the_country_straddling_union():
         (36.5, 74.0))
     assert t.at["half chose some negative label (with sampling)", "low"] == pytest.approx(
         wilson(36.5, ALPHA / 2)[0])  # the largest negative option, at 1 - 0.05/2
-    s = texts(h.sentences)
-    assert s[0] == (f"'traitors' at 37% (E01, essay) has a 95% interval of {f1(lo)}–{f1(hi)}% "
-                    "(rounding included): half (50%) lies above it, so &quot;half chose "
-                    "&#x27;traitors&#x27;&quot; is ruled out.")
-    assert "between 36.5% and 74.0%" in s[1] and "**possible but not identified**" in s[1]
     # two negative labels of at most 37.5 and 36.5: their union reaches 50 only if <= 24 chose both
-    assert "It would reach half only if at most 24.0% of the sample chose both" in s[1]
+    assert op.overlap_to_reach(o) == pytest.approx(24.0)
+    assert np.isnan(op.overlap_to_reach(analysed("w3")[0]))  # one negative option only
 
 
 def test_half_the_country_entirely_above_and_without_the_focus():
     o, qs, b = analysed("w4")  # F = [59.5, 60.5], union of negatives [59.5, 71.0]
-    s = texts(op.half_the_country(o, b, N, DEFF, ALPHA, "traitors").sentences)
-    assert s[0].endswith("half (50%) lies below it.")
-    assert s[1].endswith("lies between 59.5% and 71.0%, entirely above 50%.")
+    t = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
+    assert list(t["versus_50"])[:2] == ["above", "above"]
+    assert tuple(t.iloc[1][["low", "high"]]) == pytest.approx((59.5, 71.0))
     o, qs, b = analysed("w2", focus="absent")
     h = op.half_the_country(o, b, N, DEFF, ALPHA, "absent", focus="absent")
-    assert list(h.table["statement"]) == ["half chose some negative label",
-                                          "half chose some negative label (with sampling)"]
+    assert list(h["statement"]) == ["half chose some negative label",
+                                    "half chose some negative label (with sampling)"]
     o, qs, b = analysed("w9")
     h = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
-    assert h.table.empty and h.sentences == []
-    assert list(h.table.columns) == ["statement", "low", "high", "what", "versus_50"]
-
-
-def test_key_numbers_sum_row_then_the_bounds():
-    o, qs, b = analysed("w1")
-    k = op.key_numbers(op.mention_summary(o), o, b, "w1")
-    assert list(k.columns) == ["wave", "quantity", "low", "high", "low_with_sampling",
-                               "high_with_sampling", "figure_ids", "holds_for_all_options",
-                               "note"]
-    assert list(k["quantity"]) == ["sum_of_published_shares"] + [q.key for q in qs]
-    first = k.iloc[0]
-    assert (first["low"], first["high"]) == pytest.approx((42.5 + 39.5, 43.5 + 40.5))
-    assert np.isnan(first["low_with_sampling"]) and first["figure_ids"] == "E06;E07"
-    assert first["holds_for_all_options"] == "low" and first["note"] == ""
-    assert (k["wave"] == "w1").all()
-    assert k.set_index("quantity").at["traitors_and_any_positive", "note"].startswith("no option")
-    o, qs, b = analysed("w9")
-    empty = op.key_numbers(op.mention_summary(o), o, b, "w9").iloc[0]
-    assert empty["note"] == "no option published" and np.isnan(empty["low"])
-
-
-def test_second_hand_counts():
-    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w3", "q")) == (1, 2, "S07")
-    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w2", "q")) == (
-        6, 6, "E01, E02, S03, E04, E05, S06")
-    assert op.second_hand(op.wave_options(TIDY_MORE, META, "w9", "q")) == (0, 0, "none")
+    assert h.empty and list(h.columns) == ["statement", "low", "high", "what", "versus_50"]
 
 
 def test_bounds_figure_plots_the_table_numbers(tmp_path, monkeypatch):

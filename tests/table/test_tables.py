@@ -137,6 +137,23 @@ def test_codes_without_a_label_are_shown_as_words_and_kept_in_the_csv():
     assert "why_people_leave" not in shown.html and "why_people_leave" in shown.csv
 
 
+def test_a_page_may_show_fewer_columns_and_labels_while_the_csv_keeps_everything():
+    frame = pd.DataFrame({"comparison_id": ["W-t", "W-x"], "option": ["traitors", "would"],
+                          "family": ["essay_waves", "waves_screen"], "diff": [-6.0, 0.5],
+                          "p_value": [0.012, 0.9]})
+    out = report.show(frame, columns={"comparison_id": "comparison", "family": None,
+                                      "diff": None},
+                      labels={"comparison_id": {"W-t": "traitors, 43% to 37%"},
+                              "family": {"essay_waves": "confirmatory (Holm)"}},
+                      index="comparison_id")
+    assert _cells(out.html) == [["comparison", "family", "change (points)"],
+                                ["traitors, 43% to 37%", "confirmatory (Holm)", "−6.0"],
+                                ["W-x", "waves screen", "0.5"]]  # unlabelled: as before
+    assert out.csv == report.show(frame).csv
+    assert "W-t" in out.csv and "p_value" in out.csv and "0.012" in out.csv
+    assert "comparison" in out.text.splitlines()[0] and "0.012" not in out.text
+
+
 def test_every_cell_names_its_column_for_the_stacked_phone_layout():
     shown = tables.table(pd.DataFrame({"figure_id": ["E01"], "ci_low": [33.3]}),
                           index="figure_id")

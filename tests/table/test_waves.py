@@ -1,22 +1,15 @@
 """Wave comparisons (chasm.analysis.waves): the pairs of figures two waves share, the least
-favourable
-p-values, Holm within the declared family, verdicts, the widened interval, and the tables and
-sentences of 03_waves built on them."""
-
-from collections import namedtuple
+favourable p-values (chasm.analysis.compare), Holm within the declared family and which tests
+it decides, verdicts, the widened interval, and the tables of 03_waves built on them (its
+sentences are the notebook's: tests/e2e/test_waves_pages.py reads them on the pages)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from chasm.analysis import waves
-from chasm.analysis.waves import (
-    holm_in_family,
-    range_ci,
-    wave_pairs,
-    worst_equivalence_pvalue,
-    worst_rounding_pvalue,
-)
+from chasm.analysis.compare import worst_equivalence_pvalue, worst_rounding_pvalue
+from chasm.analysis.waves import holm_in_family, range_ci, wave_pairs
 from chasm.stats.multiplicity import adjust_pvalues
 from chasm.stats.twosample import compare_waves, equivalence_test
 
@@ -207,38 +200,6 @@ def test_compare_pairs_family_method_and_missing_family():
         waves.compare_pairs(pairs, 1600, 1600, 1.9, 0.05, 3.0, two_family().iloc[:1])
 
 
-Row = namedtuple("Row", "label kind_1 text_1 kind_2 text_2 figure_1 figure_2 diff ci_low ci_high "
-                        "p_value p_rounding p_adjusted p_adjusted_worst comparison_id family "
-                        "method declared margin_smallest margin_reachable reading")
-
-
-def test_comparison_sentence_reads_the_family_and_robustness():
-    fall = Row("Traitors", "essay", "43%", "essay", "37%", "E06", "E01", -6.0, -10.65, -1.32,
-               0.01199, 0.01327, 0.02654, 0.0725, "W-traitors", "essay_waves", "holm", True,
-               9.91, 3.97, "change")
-    assert waves.comparison_sentence(fall, "95%", 0.05, 5.0).data == (
-        "**\"Traitors\"** [W-traitors] (essay \"43%\" → essay \"37%\"; E06 → E01): −6.0 points "
-        "(95% CI −10.7 to −1.3); p = 0.012 at the published values, 0.013 with rounding as "
-        "noise; Holm over the essay\\_waves family: adjusted p 0.027 (at the least favourable "
-        "rounding 0.072); the smallest equivalence margin these figures establish is ±9.9 "
-        "points (±4 with no change at all): a change beyond sampling error, after the "
-        "family&#x27;s adjustment (±5 points).")
-    post = fall._replace(method="fdr_bh", family="post_hoc", declared=False,
-                         reading="inconclusive")
-    text = waves.comparison_sentence(post, "95%", 0.05, 5.0).data
-    assert "Benjamini-Hochberg over the post\\_hoc family, not declared in the plan" in text
-    assert text.endswith("inconclusive: neither a change beyond sampling error nor stability "
-                         "within the margin is shown (±5 points).")
-
-
-def test_comparison_sentences_escape_the_labels():
-    res = pd.DataFrame([Row("<i>x</i>", "essay", "43%", "essay", "37%", "E06", "E01", -6.0,
-                            -10.6, -1.3, 0.01, 0.02, 0.03, 0.04, "W", "f", "holm", True, 1.0,
-                            1.0, "change")._asdict()])
-    (only,) = waves.comparison_sentences(res, "95%", 0.05, 3.0)
-    assert only.data.startswith('**"&lt;i&gt;x&lt;/i&gt;"** [W] (essay')
-
-
 @pytest.mark.parametrize(("p", "rank", "expected"), [
     # Holm multiplies the r-th smallest of k p-values by k - r + 1 and keeps the running max
     ([0.01, 0.02, 0.03, 0.2, 0.5], 1, 4),  # 4 x 0.01 = 0.04 < 0.05, 5 x 0.01 = 0.05 is not
@@ -261,46 +222,27 @@ def family_res(p_values, labels, best=None):
                          "method": "holm", "family": "f"})
 
 
-def test_holm_sentences_only_for_tests_lost_to_the_adjustment():
+def test_holm_lost_only_the_tests_the_adjustment_decides():
     # p 0.012 of five tests: Holm 0.060, significant alone, stays below 0.05 in at most 4
     res = family_res([0.3, 0.012, 0.5, 0.6, 0.7], ["a", "Traitors", "c", "d", "e"])
-    (only,) = waves.holm_sentences(res, 0.05)
-    assert only.data == (
-        "**\"Traitors\"** is significant on its own (p = 0.012) but not after Holm over the 5 "
-        "tests of the family (adjusted 0.060): as the smallest p-value it is multiplied by 5, "
-        "and it would stay below 0.05 only in a family of at most 4 tests (dropping the others "
-        "with the largest p-values first). The verdict on this change therefore rests on how "
-        "many comparisons are made at once.")
-    # second smallest of two, 0.03 after 0.001: Holm max(0.002, 0.03) = 0.03, no sentence; with
-    # 0.04 and 0.03: 0.03 x 2 = 0.06, lost, and significant only alone
-    assert waves.holm_sentences(family_res([0.001, 0.03], ["a", "b"]), 0.05) == []
-    (alone,) = waves.holm_sentences(family_res([0.06, 0.03], ["a", "b"]), 0.05)
-    assert "as the smallest p-value it is multiplied by 2" in alone.data
-    assert "only if it were tested alone." in alone.data
-    # a row outside the family (another source) gets no sentence, even when lost to Holm
+    lost = waves.holm_lost(res, 0.05)
+    assert lost["label"].tolist() == ["Traitors"]
+    row = lost.iloc[0]
+    assert (row["tests"], row["rank"], row["multiplier"], row["largest"]) == (5, 1, 5, 4)
+    assert row["p_adjusted"] == pytest.approx(0.06)
+    # second smallest of two, 0.03 after 0.001: Holm max(0.002, 0.03) = 0.03, nothing lost;
+    # with 0.06 and 0.03: 0.03 x 2 = 0.06, lost, and significant only alone
+    assert waves.holm_lost(family_res([0.001, 0.03], ["a", "b"]), 0.05).empty
+    alone = waves.holm_lost(family_res([0.06, 0.03], ["a", "b"]), 0.05).iloc[0]
+    assert (alone["label"], alone["rank"], alone["multiplier"], alone["largest"]) == \
+        ("b", 1, 2, 1)
+    # a row outside the family (another source) is not listed, even when lost to Holm
     outside = family_res([0.3, 0.012, 0.04], ["a", "b", "b2"], best=[True, True, False])
     outside.loc[2, "p_adjusted"] = 0.08
-    # a Benjamini-Hochberg family gets no Holm sentence
-    assert waves.holm_sentences(family_res([0.3, 0.012], ["a", "b"]).assign(method="fdr_bh"),
-                                0.05) == []
-    assert waves.holm_sentences(outside, 0.05) == []
-
-
-def test_source_sentences_one_per_option_with_several_sources():
-    res = pd.DataFrame({
-        "question": ["q", "q", "w"], "option": ["traitors", "traitors", "would"],
-        "kind_2": ["essay", "secondary", "primary"], "text_2": ["37%", "a third", "9%"],
-        "figure_2": ["E01", "S01", "L09"], "diff": [-6.0, -9.67, 0.0],
-        "reading": ["v1", "v2", "v3"]})
-    labels = {"traitors": "Traitors", "would": "Would"}
-    (only,) = waves.source_sentences(res, labels, "2025-04")
-    assert only.data == (
-        "**\"Traitors\"**, 2025-04: with the essay&#x27;s &quot;37%&quot; (E01) the change is "
-        "−6.0 points, v1; with the secondary summary&#x27;s &quot;a third&quot; (S01) the "
-        "change is −9.7 points, v2. So the conclusion depends on which source is believed.")
-    same = res.assign(reading="v")
-    assert waves.source_sentences(same, labels, "2025-04")[0].data.endswith(
-        "So every source leads to the same reading.")
+    assert waves.holm_lost(outside, 0.05).empty
+    # a Benjamini-Hochberg family is not Holm's
+    bh = waves.holm_lost(family_res([0.3, 0.012], ["a", "b"]).assign(method="fdr_bh"), 0.05)
+    assert bh.empty and {"tests", "rank", "multiplier", "largest"} <= set(bh.columns)
 
 
 def test_minimum_detectable_rows_and_design_effect():
@@ -315,22 +257,6 @@ def test_minimum_detectable_rows_and_design_effect():
     assert ref["mdc_points"] == pytest.approx(6.8, abs=0.05)
     assert (mdc["mdc_points"] / mdc["mdc_srs_points"]).to_numpy() == pytest.approx(np.sqrt(1.9))
     assert mdc["mdc_points"].iloc[1] < mdc["mdc_points"].iloc[0] < ref["mdc_points"]
-
-
-def test_output_table_names_sources_and_settings(res):
-    out = waves.output_table(res, 1600, 1500, 1.9, 3.0)
-    assert out["source_1"].tolist() == ["E06", "E06", "L02"]
-    assert out["source_2"].tolist() == ["E01", "S01", "L09"]
-    assert "figure_1" not in out.columns and "label" not in out.columns
-    assert (out["n1"] == 1600).all() and (out["n2"] == 1500).all()
-    assert (out["deff"] == 1.9).all() and (out["margin"] == 3.0).all()
-    assert out.columns[[0, 1, -1]].tolist() == ["comparison_id", "family", "reading"]
-
-
-def test_figures_used_once_each(res):
-    used = waves.figures_used(res)
-    assert used["figure"].tolist() == ["E06", "L02", "E01", "S01", "L09"]
-    assert used["kind"].tolist() == ["essay", "primary", "essay", "secondary", "primary"]
 
 
 def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):

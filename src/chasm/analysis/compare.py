@@ -9,12 +9,13 @@ one row per comparison with one column vocabulary (:data:`RECORD`): the change `
 favourable rounding (``p_worst``) as robustness. :func:`robustness` adds the tipping points of
 the same noise-widened test at the level a family's adjustment implies (design effect, factor
 on the interviews, shift in answering), and :func:`smallest_margin` the smallest equivalence
-margin it establishes. 03_waves (``chasm.analysis.waves.compare_pairs``), the register's two-sample
-rules (``chasm.register.rules``), the register's tipping points (``chasm.register.sensitivity``)
-and 08_series'
-adjacent changes (``chasm.analysis.series``) all call it: a comparison is judged by one test
-wherever
-it appears.
+margin it establishes; :func:`worst_rounding_pvalue` and :func:`worst_equivalence_pvalue` the
+tests at the least favourable ends of each figure's range (robustness, never the verdict).
+03_waves (``chasm.analysis.waves.compare_pairs``), the register's two-sample rules
+(``chasm.register.rules``), the register's tipping points (``chasm.register.sensitivity``) and
+08_series' adjacent changes (``chasm.analysis.series``) all call it: a comparison is judged by
+one test wherever it appears. The engine imports nothing of the analysis layer (``waves``
+imports it), so the two have no cycle.
 
 WHY. The same fall (43% -> 37%) was tested with rounding noise in 03 and the register, without
 it (and with the least favourable rounding inside the verdict) in 08; its interval and tipping
@@ -30,6 +31,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from chasm.stats._validate import ArrayLike, broadcast, check_pct
+from chasm.stats.rounding import (
+    noise_interval,
+    noise_score_test,
+    noise_smallest_margin,
+    rounding_variance,
+)
+from chasm.stats.sensitivity import tipping_deff, tipping_n, tipping_shift
+from chasm.stats.twosample import compare_pvalues, compare_waves, equivalence_test
 
 #: The columns :func:`compare` returns, in order (:func:`robustness` and
 #: :func:`smallest_margin` add theirs).
@@ -56,16 +67,12 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
       verdict reads, before its family's adjustment;
     * ``ci_low``, ``ci_high``: the ``1 - alpha`` interval inverting that test
       (``noise_interval``); Newcombe's hybrid interval where no score test exists;
-    * ``p_worst``: the least favourable rounding (``chasm.analysis.waves.worst_rounding_pvalue``), a
+    * ``p_worst``: the least favourable rounding (:func:`worst_rounding_pvalue`), a
       robustness column, never the verdict.
 
     ``interval=False`` leaves ci_low/ci_high NaN (their root finding is most of the cost; the
     specification table needs only the p-values).
     """
-    from chasm.analysis.waves import worst_rounding_pvalue
-    from chasm.stats.rounding import noise_interval, noise_score_test, rounding_variance
-    from chasm.stats.twosample import compare_pvalues
-
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
                                    (p1, p2, low1, high1, low2, high2, n1, n2, deff)))
     a1, a2, lo1, hi1, lo2, hi2, m1, m2, d = arrays
@@ -81,8 +88,6 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
         ci[score, 0], ci[score, 1] = noise_interval(a1[score], a2[score], m1[score], m2[score],
                                                     d[score], d[score], v[score], alpha)
     for i in np.flatnonzero(degenerate) if interval else []:
-        from chasm.stats.twosample import compare_waves
-
         row = compare_waves(a1[i], a2[i], m1[i], m2[i], d[i], d[i], alpha).iloc[0]
         ci[i] = row["ci_low"], row["ci_high"]
     return pd.DataFrame({
@@ -90,6 +95,74 @@ def compare(p1, p2, low1, high1, low2, high2, n1, n2, deff, alpha: float = 0.05,
         "z": np.where(degenerate, np.nan, z0), "p_value": p_point, "noise_var": v,
         "p_rounding": np.where(degenerate, np.nan, pn),
         "p_worst": worst_rounding_pvalue(lo1, hi1, lo2, hi2, m1, m2, d, d)})
+
+
+# The least favourable rounding: robustness beside the verdict (both ends of each range)
+def _corner_pvalues(corners, n1, n2, deff1, deff2, fn) -> np.ndarray:
+    """Largest p-value of ``fn(p1, p2, ...)`` over a list of (p1, p2) corner arrays."""
+    ps = [np.asarray(fn(a, b, n1, n2, deff1, deff2), dtype=float) for a, b in corners]
+    return np.nanmax(np.vstack(ps), axis=0)
+
+
+def worst_rounding_pvalue(
+    low1: ArrayLike,
+    high1: ArrayLike,
+    low2: ArrayLike,
+    high2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+) -> np.ndarray:
+    """Least favourable score-test p-value of a change over what each figure's text allows.
+
+    Each figure's true value lies in [low, high] (±0.5 for a rounded number, ±5 for a
+    fraction in words). The change looks smallest when the two values are brought as close
+    as the ranges allow: for a fall, wave 1 at its low end and wave 2 at its high end; for a
+    rise the opposite; when the ranges overlap, both at a common value (no change, p = 1).
+    The test (``chasm.stats.twosample.compare_pvalues``) is run at both closest corners and,
+    where the ranges overlap, at a common value; the largest p-value is returned (one per
+    row).
+    """
+    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
+    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
+    lo1, hi1, lo2, hi2 = (np.atleast_1d(a) for a in broadcast(low1=lo1, high1=hi1,
+                                                               low2=lo2, high2=hi2))
+    common = np.clip((np.maximum(lo1, lo2) + np.minimum(hi1, hi2)) / 2.0, 0.0, 100.0)
+    overlap = np.maximum(lo1, lo2) <= np.minimum(hi1, hi2)
+
+    def p_of(a, b, *args):
+        return np.asarray(compare_pvalues(a, b, *args), dtype=float)
+
+    worst = _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
+    return np.where(overlap, np.fmax(worst, p_of(common, common, n1, n2, deff1, deff2)), worst)
+
+
+def worst_equivalence_pvalue(
+    low1: ArrayLike,
+    high1: ArrayLike,
+    low2: ArrayLike,
+    high2: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
+    margin: float,
+    alpha: float = 0.05,
+) -> np.ndarray:
+    """Least favourable TOST p-value ("stable within ±margin") over the figures' ranges.
+
+    Stability is hardest to show when the two true values are as far apart as the texts allow:
+    (low1, high2) or (high1, low2). ``chasm.stats.twosample.equivalence_test`` is run at both
+    corners and the larger p-value returned (one per row).
+    """
+    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
+    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
+
+    def p_of(a, b, *args):
+        return equivalence_test(a, b, *args, margin=margin, alpha=alpha)["p_value"].to_numpy()
+
+    return _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
 
 
 def family_level(p_rounding, p_adjusted, alpha: float) -> np.ndarray:
@@ -108,8 +181,6 @@ def robustness(p1, p2, n1, n2, deff: float, noise_var, level) -> pd.DataFrame:
     ``tipping_shift`` (points added to the second share at which it crosses; signed).
     ``chasm.stats.sensitivity.tipping_deff`` / ``tipping_n`` / ``tipping_shift`` with
     ``extra_variance``."""
-    from chasm.stats.sensitivity import tipping_deff, tipping_n, tipping_shift
-
     a, b, m1, m2, v, lv = (np.ravel(x) for x in np.broadcast_arrays(
         *(np.atleast_1d(np.asarray(x, dtype=float)) for x in (p1, p2, n1, n2, noise_var,
                                                               level))))
@@ -130,8 +201,6 @@ def smallest_margin(p1, p2, n1, n2, deff, noise_var, alpha: float = 0.05) -> np.
     """Smallest equivalence margin (points) each comparison establishes on the verdict's test
     (two one-sided noise-widened score tests: ``chasm.stats.rounding.noise_smallest_margin``).
     """
-    from chasm.stats.rounding import noise_smallest_margin
-
     arrays = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in
                                    (p1, p2, n1, n2, noise_var)))
     a, b, m1, m2, v = arrays
@@ -143,9 +212,7 @@ def equivalence_pvalue(p1, p2, n1, n2, deff: float, noise_var, margin) -> np.nda
     the one-sided noise-widened score tests at ``-margin`` (H1: above it) and ``+margin`` (H1:
     below it). Below alpha exactly when :func:`smallest_margin` (at that alpha) is below
     ``margin``."""
-    from scipy.stats import norm
-
-    from chasm.stats.rounding import noise_score_test
+    from scipy.stats import norm  # scipy kept off the import path of the engine
 
     m = np.asarray(margin, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

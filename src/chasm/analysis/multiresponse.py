@@ -16,12 +16,10 @@ Each is bounded from the marginals by :mod:`chasm.stats.frechet` (Frechet-Hoeffd
 ``(low, high)`` range per option: the rounding/wording range of the published figure, or its
 confidence interval (Manski-style widening by sampling error).
 
-The last section turns these into what ``notebooks/04_multiresponse`` shows: the mention
-summary of every wave, the key-numbers table, the "half the country" check, the second-hand
-count and the sentences (ready :func:`chasm.report.say` Markdown, a list where a section says
-a variable number of things). A wave that published no option of the question gets one
-sentence saying so (:func:`options_sentence`) and no other sentence; the notebook then shows
-no table or figure for it.
+The last section checks what ``notebooks/04_multiresponse`` reads: that its question is
+pick-all-that-apply and its focus an option of it, the mention summary of every wave, and the
+"half the country" check (:func:`half_the_country`, :func:`overlap_to_reach`). The notebook
+writes what these numbers mean in its own sentences.
 
 WHY. Only some options of the question were published. Every bound here is about the
 *published* options; for the full option list only one end survives (an unpublished positive
@@ -46,9 +44,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from chasm import formats, report
+from chasm import formats
 from chasm.data import figures as _figures
+from chasm.data.params import ParameterError
 from chasm.stats import frechet as mr
+from chasm.stats.intervals import share_interval
 
 #: The option the essay's argument is about.
 FOCUS = "traitors"
@@ -127,32 +127,6 @@ def question_waves(tidy: pd.DataFrame, question: str) -> list[str]:
     """The waves (sorted) that published any whole-sample figure of ``question``."""
     return sorted(tidy.loc[(tidy["question"] == question) & (tidy["subgroup_var"] == "all"),
                            "wave"].unique())
-
-
-def options_table(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
-    """Every option of ``question`` by wave: the best figure per cell, its source and form.
-
-    One row per option of the metadata (in its order), one column per wave that published any
-    option, each cell like "37% (E01, essay, number)" or "–" when not published; options no
-    wave published are kept (they are part of the question but not of the data).
-    """
-    q_options = meta["questions"][question]["options"]
-    waves = question_waves(tidy, question)
-    table = pd.DataFrame({
-        "option": list(q_options),
-        "label": [o["label"] for o in q_options.values()],
-        "tone": [o.get("tone", "unclassified") for o in q_options.values()],
-    })
-    for wave in waves:
-        opts = wave_options(tidy, meta, wave, question).set_index("option")
-        table[wave] = [
-            (f"{opts.at[o, 'value_text']} ({opts.at[o, 'figure_id']}, "
-             f"{opts.at[o, 'source_kind']}, {opts.at[o, 'form']})"
-             + (f"; also {opts.at[o, 'other_figures']}" if opts.at[o, "other_figures"] else ""))
-            if o in opts.index else "–"
-            for o in table["option"]
-        ]
-    return table
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,8 +265,6 @@ def sampling_ranges(options: pd.DataFrame, n: float, deff: float,
                     alpha: float) -> dict[str, Range]:
     """``{option: (ci_low, ci_high)}``: each option's confidence interval over its whole
     wording range (:func:`chasm.stats.intervals.share_interval` with ``low_pct``/``high_pct``)."""
-    from chasm.stats.intervals import share_interval
-
     if options.empty:
         return {}
     ci = share_interval(options["point"].to_numpy(dtype=float), n, deff, alpha=alpha,
@@ -350,51 +322,25 @@ HALF = 50.0
 
 
 def check_question(meta: Mapping, question: str) -> None:
-    """Raise :class:`chasm.report.ParameterError` unless ``question`` is pick-all-that-apply.
+    """Raise :class:`chasm.data.params.ParameterError` unless ``question`` is pick-all-that-apply.
 
     The bounds of this module are about multiple-response questions only (``response:
     multiple`` in ``metadata/questions.yaml``); a single-response question has no joint
     quantities to bound.
     """
     if meta["questions"][question]["response"] != "multiple":
-        raise report.ParameterError(
+        raise ParameterError(
             f"question={question!r} is not recorded as multiple response in "
             "metadata/questions.yaml; this notebook bounds pick-all-that-apply questions only")
 
 
-def confidence_level(alpha: float) -> int:
-    """The confidence level in whole percent that prose names (95 for ``alpha`` 0.05)."""
-    return formats.level_percent(alpha)
-
-
 def check_focus(meta: Mapping, question: str, focus: str) -> None:
-    """Raise :class:`chasm.report.ParameterError` unless ``focus`` is an option of
+    """Raise :class:`chasm.data.params.ParameterError` unless ``focus`` is an option of
     ``question`` in ``metadata/questions.yaml`` (the option the joint quantities are about)."""
     options = meta["questions"][question]["options"]
     if focus not in options:
-        raise report.ParameterError(f"focus={focus!r} is not an option of {question!r}; "
+        raise ParameterError(f"focus={focus!r} is not an option of {question!r}; "
                                     f"options: {', '.join(options)}")
-
-
-def options_sentence(options: pd.DataFrame, meta: Mapping, wave: str, question: str,
-                     tidy: pd.DataFrame | None = None, sources: pd.DataFrame | None = None):
-    """How many options ``wave`` published, of how many the metadata lists, from which sources.
-
-    The sources are counted and named from the data (:func:`chasm.data.figures.kind_sentence` of
-    the figures used; without ``tidy`` only the count of options is given). When the wave
-    published none, the one sentence that says so (and that there is nothing to bound): the
-    rest of the report then shows no table or figure for the wave.
-    """
-    if options.empty:
-        return report.say("{wave} published no option of this question: nothing to bound.",
-                          wave=wave)
-    where = ("" if tidy is None else " " + _figures.kind_sentence(
-        tidy[tidy["figure_id"].isin(options["figure_id"])], sources))
-    return report.say(
-        "{wave} has {k} published options of the {total} the metadata lists.{where} The full "
-        "option list of the question is not known, so options nobody quoted may exist.",
-        wave=wave, k=len(options), total=len(meta["questions"][question]["options"]),
-        where=where)
 
 
 def mention_summaries(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.DataFrame:
@@ -408,70 +354,6 @@ def mention_summaries(tidy: pd.DataFrame, meta: Mapping, question: str) -> pd.Da
     return pd.DataFrame(rows, columns=["wave", *MentionSummary._fields])
 
 
-def sum_sentences(summary: MentionSummary, summaries: pd.DataFrame, wave: str) -> list:
-    """What the sum of ``wave``'s published shares shows (none when it published no option).
-
-    The sum and the mean number of answers it implies (a lower bound), then whether even the
-    lowest values the wording allows exceed 100% (proof of a pick-all-that-apply question); if
-    not, which other waves of ``summaries`` (:func:`mention_summaries`) do prove it.
-    """
-    if summary.k == 0:
-        return []
-    s = summary
-    out = [report.say(
-        "The {k} published options of {wave} sum to {sum}% ({lo}–{hi}% allowing for rounding "
-        "and wording), so respondents gave on average **at least {mm} answers** among the "
-        "published options alone; unpublished options and \"don't know\" would only add to "
-        "that.", k=s.k, wave=wave, sum=formats.fmt(s.sum_point, 0), lo=formats.fmt(s.sum_low),
-        hi=formats.fmt(s.sum_high), mm=formats.fmt(s.mean_mentions_low, 2))]
-    if s.multiple_by_ranges:
-        out.append(report.say(
-            "Even their lowest possible values add up to {lo}%, more than 100%: this table "
-            "**must** come from a question that allowed several answers, as the essay says.",
-            lo=formats.fmt(s.sum_low)))
-        return out
-    proving = summaries.loc[summaries["multiple_by_ranges"].astype(bool), "wave"].tolist()
-    out.append(report.say(
-        "The sum does not exceed 100% by more than rounding, so this wave's published figures "
-        "alone cannot prove that several answers were allowed (too few options are "
-        "published); {other}.",
-        other=("the sum for " + ", ".join(proving) + " does prove it for the same question")
-        if proving else "no wave's published figures prove it either"))
-    return out
-
-
-def focus_mention_sentences(shares: pd.DataFrame, summary: MentionSummary, wave: str,
-                            focus_label: str, focus: str = FOCUS) -> list:
-    """Share of respondents vs share of mentions of the focus option, in words (0 or 1).
-
-    When the sum proves several answers (lowest values above 100%), the focus option is "one
-    label among at least m per person"; otherwise too few options are published for its share
-    of mentions to describe all answers. None when the focus option is not published.
-    """
-    if not summary.k or focus not in set(shares["option"]):
-        return []
-    f_row = shares.set_index("option").loc[focus]
-    if summary.sum_low > 100:
-        return [report.say(
-            "'{label}' is {resp}% of respondents but only {ment}% of the published mentions: "
-            "it is one label among at least {mm} per person, not a share of people holding "
-            "one view.", label=focus_label, resp=formats.fmt(f_row["share_of_respondents"], 0),
-            ment=formats.fmt(f_row["share_of_mentions"]),
-            mm=formats.fmt(summary.mean_mentions_low, 1))]
-    return [report.say(
-        "With only {k} options published for {wave}, the share of the published mentions "
-        "going to '{label}' ({ment}%) says nothing about the composition of all answers.",
-        k=summary.k, wave=wave, label=focus_label, ment=formats.fmt(f_row["share_of_mentions"]))]
-
-
-#: What is added when unpublished options of the quantity's tone may exist (no such option
-#: named by the metadata).
-_END_TEXT = {BOTH: "",
-             LOW: " If unpublished options of that tone exist, only the lower end holds.",
-             HIGH: " If unpublished options of that tone exist, only the upper end holds."}
-_END_WORD = {LOW: "lower", HIGH: "upper"}
-
-
 def unpublished_options(options: pd.DataFrame, meta: Mapping, question: str,
                         tone: str) -> list[str]:
     """Options of ``question`` with ``tone`` in the metadata that ``options`` does not publish."""
@@ -480,186 +362,52 @@ def unpublished_options(options: pd.DataFrame, meta: Mapping, question: str,
             if spec.get("tone") == tone and o not in published]
 
 
-def quantity_sentences(bounds: pd.DataFrame, quantities: Sequence[Quantity],
-                       options: pd.DataFrame, meta: Mapping, question: str, wave: str,
-                       alpha: float) -> list:
-    """One sentence per quantity of ``bounds`` (:func:`bounds_table`); none for an empty wave.
-
-    Each gives the identified range and the range with sampling error and the figures used,
-    says what the range means (the group could be empty, must hold at least x%, could include
-    everyone who chose the focus option, ...), and which end stays valid for the full
-    question: when the metadata names options of the quantity's tone that no source quotes
-    for this wave, it names them; otherwise it says which end would survive if such options
-    existed. A quantity that cannot be bounded gets the reason.
-    """
-    if options.empty:
-        return []
-    by_key = {q.key: q for q in quantities}
-    table = bounds.set_index("quantity")
-    focus_key = next(q.key for q in quantities if q.kind == "focus")
-    focus_high = table.at[focus_key, "high"]
-    out = []
-    for row in bounds.itertuples():
-        q = by_key[row.quantity]
-        if q.missing:
-            out.append(report.say("**{label}** cannot be bounded for {wave}: {why}.",
-                                  label=q.label, wave=wave, why=q.missing))
-            continue
-        numbers = dict(label=q.label, low=formats.fmt(row.low), high=formats.fmt(row.high),
-                       ls=formats.fmt(row.low_with_sampling),
-                       hs=formats.fmt(row.high_with_sampling), c=confidence_level(alpha),
-                       ids=row.figure_ids.replace(";", ", "), focus=q.focus)
-        if q.kind == "focus":
-            text = ("**{label}**: {low}–{high}% allowing for rounding ({ids}); with sampling "
-                    "error {ls}–{hs}% ({c}% interval).")
-        elif q.kind in ("focus_and_any", "focus_and_none"):
-            text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                    "from {ids}). From the marginals alone this group "
-                    + ("could be empty" if row.low <= 1e-9 else "must hold at least {low}%")
-                    + (" and could include everyone who chose '{focus}'."
-                       if abs(row.high - focus_high) <= 1e-9 else " and cannot exceed {high}%."))
-            if len(q.options) == 1:
-                text += (" Only one positive option ('{only}') is published for this wave, so "
-                         "\"a positive reason\" here means that option alone.")
-                numbers["only"] = q.options[0]
-        elif q.kind == "any":
-            text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                    "from {ids}). The lower end is reached if everyone who chose a negative "
-                    "label also chose the most common one, the upper end if nobody chose two.")
-        else:
-            text = ("**{label}**: between {low}% and {high}% ({ls}–{hs}% with sampling error; "
-                    "from {ids}), the complement of the line above.")
-        tone = "positive" if q.kind.startswith("focus_and") else "negative"
-        unpublished = unpublished_options(options, meta, question, tone)
-        if unpublished and q.holds_for_all_options != BOTH:
-            text += (" The question has {tone} options no source quotes for this wave "
-                     "({unpublished}), so only the {end} end holds for the full question.")
-            numbers.update(tone=tone, unpublished=", ".join(unpublished),
-                           end=_END_WORD[q.holds_for_all_options])
-        else:
-            text += _END_TEXT[q.holds_for_all_options]
-        out.append(report.say(text, **numbers))
-    return out
-
-
-class HalfTheCountry(NamedTuple):
-    """The essay's "half the country" reading, checked two ways.
-
-    ``table``: one row per statement (statement, low, high, what, versus_50: where 50% lies,
-    :func:`versus`), empty when neither statement can be checked; ``sentences``: what each
-    check shows, in words (ready :func:`chasm.report.say` Markdown).
-    """
-
-    table: pd.DataFrame
-    sentences: list
-
-
 def half_the_country(options: pd.DataFrame, bounds: pd.DataFrame, n: float, deff: float,
-                     alpha: float, focus_label: str, focus: str = FOCUS) -> HalfTheCountry:
+                     alpha: float, focus_label: str, focus: str = FOCUS) -> pd.DataFrame:
     """Does "half the country" hold, for the focus option and for "some negative label"?
 
-    The focus option's share is a single published figure: its confidence interval (rounding
-    and wording included, :func:`chasm.stats.intervals.share_interval`) either excludes 50%
-    or not. "Some negative label" is a union the marginals only bound (``any_negative`` of
-    ``bounds``): its identified range and its Bonferroni-widened range. With two negative
-    options, a union reaches half only if at most (sum of their highest values - 50)% chose
-    both. A statement whose figure is not published is left out.
+    One row per statement (statement, low, high, what, versus_50: where 50% lies,
+    :func:`versus`). The focus option's share is a single published figure: its confidence
+    interval (rounding and wording included, :func:`chasm.stats.intervals.share_interval`)
+    either excludes 50% or not. "Some negative label" is a union the marginals only bound
+    (``any_negative`` of ``bounds``): its identified range and its Bonferroni-widened range.
+    A statement whose figure is not published is left out (empty table, same columns, when
+    neither can be checked); :func:`overlap_to_reach` says how much overlap a union allows.
     """
-    from chasm.stats.intervals import share_interval
-
-    confidence = confidence_level(alpha)
-    rows, sentences = [], []
-    verdicts = {"below": "above it, so \"half chose '{focus}'\" is ruled out".format(focus=focus),
-                "above": "below it", "straddles": "inside it: not ruled out"}
+    level = formats.level_percent(alpha)
+    rows = []
     if focus in set(options["option"]):
         f = options.set_index("option").loc[focus]
         ci = share_interval(f["point"], n, deff, alpha=alpha, low_pct=f["low"],
                             high_pct=f["high"]).iloc[0]
-        verdict = versus(ci["ci_low"], ci["ci_high"], HALF)
         rows.append({"statement": f"half chose '{focus_label}'", "low": ci["ci_low"],
-                     "high": ci["ci_high"], "what": f"{confidence}% interval of {f['figure_id']}",
-                     "versus_50": verdict})
-        sentences.append(report.say(
-            "'{label}' at {text} ({fid}, {kind}) has a {c}% interval of {lo}–{hi}% (rounding "
-            "included): half ({half}%) lies {verdict}.", label=focus_label, text=f["value_text"],
-            fid=f["figure_id"], kind=f["source_kind"], c=confidence,
-            lo=formats.fmt(ci["ci_low"]), hi=formats.fmt(ci["ci_high"]),
-            half=formats.fmt(HALF, 0), verdict=verdicts[verdict]))
+                     "high": ci["ci_high"], "what": f"{level}% interval of {f['figure_id']}",
+                     "versus_50": versus(ci["ci_low"], ci["ci_high"], HALF)})
     any_neg = bounds.set_index("quantity").loc["any_negative"]
     if not any_neg["missing"]:
-        verdict = versus(any_neg["low"], any_neg["high"], HALF)
         rows += [{"statement": "half chose some negative label", "low": any_neg["low"],
                   "high": any_neg["high"], "what": "identified range (Fréchet)",
-                  "versus_50": verdict},
+                  "versus_50": versus(any_neg["low"], any_neg["high"], HALF)},
                  {"statement": "half chose some negative label (with sampling)",
                   "low": any_neg["low_with_sampling"], "high": any_neg["high_with_sampling"],
-                  "what": f"Bonferroni {confidence}% widening",
+                  "what": f"Bonferroni {level}% widening",
                   "versus_50": versus(any_neg["low_with_sampling"],
                                       any_neg["high_with_sampling"], HALF)}]
-        neg = options[options["tone"] == "negative"]
-        if verdict == "straddles":
-            extra = (" It would reach half only if at most {both}% of the sample chose both "
-                     "negative labels (the union is the two shares minus those who chose both)."
-                     if len(neg) == 2 else "")
-            sentences.append(report.say(
-                "The share choosing at least one negative label lies between {lo}% and {hi}%: "
-                "\"half the country chose some negative label\" is **possible but not "
-                "identified** — the published marginals neither show nor exclude it." + extra,
-                lo=formats.fmt(any_neg["low"]), hi=formats.fmt(any_neg["high"]),
-                both=formats.fmt(neg["high"].sum() - HALF)))
-        else:
-            sentences.append(report.say(
-                "The share choosing at least one negative label lies between {lo}% and {hi}%, "
-                "entirely {side} {half}%.", lo=formats.fmt(any_neg["low"]),
-                hi=formats.fmt(any_neg["high"]), side=verdict, half=formats.fmt(HALF, 0)))
-    table = pd.DataFrame(rows, columns=["statement", "low", "high", "what", "versus_50"])
-    return HalfTheCountry(table, sentences)
+    return pd.DataFrame(rows, columns=["statement", "low", "high", "what", "versus_50"])
 
 
-def key_numbers(summary: MentionSummary, options: pd.DataFrame, bounds: pd.DataFrame,
-                wave: str) -> pd.DataFrame:
-    """The report's key-numbers table: the sum of the published shares, then every bound.
-
-    Columns wave, quantity, low, high, low_with_sampling, high_with_sampling, figure_ids,
-    holds_for_all_options, note. The first row, ``sum_of_published_shares``, is the range of
-    the sum (a lower bound of 100 x the mean number of answers, hence valid at its low end
-    only; no sampling range); the others are the rows of :func:`bounds_table`, with
-    ``missing`` as ``note``.
-    """
-    columns = ["quantity", "low", "high", "low_with_sampling", "high_with_sampling",
-               "figure_ids", "holds_for_all_options", "missing"]
-    sum_row = pd.DataFrame([{
-        "quantity": "sum_of_published_shares", "low": summary.sum_low, "high": summary.sum_high,
-        "low_with_sampling": np.nan, "high_with_sampling": np.nan,
-        "figure_ids": ";".join(options["figure_id"]), "holds_for_all_options": LOW,
-        "missing": "" if summary.k else "no option published"}])
-    table = pd.concat([sum_row, bounds[columns]], ignore_index=True).rename(
-        columns={"missing": "note"})
-    table.insert(0, "wave", wave)
-    return table
-
-
-class SecondHand(NamedTuple):
-    """How many of the ``total`` figures used are second-hand (essay or secondary summary),
-    and their ``figure_ids`` (", "-joined, "none" if there are none)."""
-
-    count: int
-    total: int
-    figure_ids: str
-
-
-def second_hand(options: pd.DataFrame) -> SecondHand:
-    """Which of the wave's figures (:func:`wave_options`) are not from Levada's own releases."""
-    used = options[options["source_kind"].isin(["essay", "secondary"])]
-    return SecondHand(len(used), len(options), ", ".join(used["figure_id"]) or "none")
+def overlap_to_reach(options: pd.DataFrame, tone: str = "negative",
+                     threshold: float = HALF) -> float:
+    """For two published options of ``tone``: the largest share of the sample (percent) that
+    may have chosen both for their union to reach ``threshold`` (the union is the two shares
+    minus those who chose both, at their highest values); NaN unless exactly two."""
+    two = options[options["tone"] == tone]
+    return float(two["high"].sum() - threshold) if len(two) == 2 else float("nan")
 
 
 __all__ = [
-    "FOCUS", "Quantity", "MentionSummary", "wave_options", "options_table", "mention_summary",
+    "FOCUS", "Quantity", "MentionSummary", "wave_options", "mention_summary",
     "mention_shares", "define_quantities", "tones_of", "bound", "ranges_of", "sampling_ranges",
-    "bounds_table", "versus", "HALF", "check_question", "check_focus", "confidence_level",
-    "question_waves",
-    "options_sentence", "mention_summaries", "sum_sentences", "focus_mention_sentences",
-    "unpublished_options", "quantity_sentences", "HalfTheCountry", "half_the_country",
-    "key_numbers", "SecondHand", "second_hand",
+    "bounds_table", "versus", "HALF", "check_question", "check_focus", "question_waves",
+    "mention_summaries", "unpublished_options", "half_the_country", "overlap_to_reach",
 ]

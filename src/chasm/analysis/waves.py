@@ -1,24 +1,23 @@
 """Table-level logic of notebook 03_waves: the change of every option between two waves.
 
 * :func:`wave_pairs` - every figure pair two waves share, one row per combination of sources;
-* :func:`worst_rounding_pvalue` / :func:`worst_equivalence_pvalue` - the tests at the least
-  favourable ends of each figure's rounding or wording range;
 * :func:`holm_in_family` - multiplicity adjustment within the declared family of comparisons
   (the family and its method come from the analysis plan, ``chasm.analysis.plan``);
 * :func:`range_ci` - the interval of a change widened by rounding or wording;
-* :func:`compare_pairs` - all of the above for every pair, with rounding as noise
-  (``chasm.stats.rounding``), the smallest equivalence margins and a reading from
-  ``chasm.register.verdicts.change_reading``: the table of 03_waves, with
-  :func:`comparison_sentences`, :func:`holm_sentences` and :func:`source_sentences` for its
-  prose, :func:`minimum_detectable` and :func:`output_table` / :func:`figures_used`;
+* :func:`compare_pairs` - every pair through the comparison engine (``chasm.analysis.compare``:
+  rounding as noise, the least favourable rounding, tipping points, the smallest equivalence
+  margins), adjusted within its family, with a reading from
+  ``chasm.analysis.verdicts.change_reading``: the table of 03_waves;
+* :func:`holm_lost` / :func:`largest_holm_family` - which tests Holm's adjustment decides, and
+  in how large a family each would survive;
+* :func:`minimum_detectable`, :func:`power_table`, :func:`margin_reach` - how large a change
+  these samples can see, per option and subgroup, and what an equivalence margin can reach;
 * :func:`check_waves` - any two waves, refused with a clear message when the data cannot
-  compare them; :func:`power_table` - power and detectable change per option and subgroup;
-  :func:`margin_reach` - what an equivalence margin can reach with these samples.
+  compare them.
 
 The statistics themselves (score test and interval, equivalence, Holm) live in
-:mod:`chasm.stats`; this module decides which figures they are applied to and says what they
-found, so that the notebook only narrates (numbers in its sentences go through
-:mod:`chasm.report`'s formatters).
+:mod:`chasm.stats` and the comparison engine; this module decides which figures they are
+applied to. What the results mean in words is written by the notebook, from these numbers.
 """
 
 from __future__ import annotations
@@ -26,15 +25,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from chasm.stats._validate import ArrayLike, broadcast, check_pct
+from chasm.analysis import compare, weights
+from chasm.analysis.compare import worst_equivalence_pvalue
+from chasm.analysis.verdicts import change_reading
+from chasm.data import figures
+from chasm.data.worded import identify
+from chasm.stats._validate import ArrayLike
+from chasm.stats.multiplicity import adjust_pvalues
+from chasm.stats.sensitivity import (
+    detectable_change,
+    equivalence_share_limit,
+    score_test_power,
+    smallest_equivalence_margin,
+)
+from chasm.stats.twosample import compare_waves, minimum_detectable_change
 
 _PAIR_KEYS = ["question", "option"]
 
 
-
 _SIDE_COLUMNS = {"figure_id": "figure", "source_kind": "kind", "value_text": "text",
                  "point": "p", "low": "low", "high": "high"}
-
 
 
 def wave_pairs(
@@ -58,13 +68,10 @@ def wave_pairs(
     Columns: question, option, figure_1, kind_1, text_1, p1, low1, high1, figure_2, ...,
     high2, best. Sorted by question, option, best first, then figure ids.
     """
-    from chasm.data.figures import best as best_rows
-    from chasm.data.worded import identify
-
     tidy = identify(tidy)
     sub = tidy[(tidy["subgroup_var"] == subgroup_var) & (tidy["subgroup"] == subgroup)
                & tidy["point"].notna()]
-    chosen = set(best_rows(tidy[(tidy["subgroup_var"] == subgroup_var)
+    chosen = set(figures.best(tidy[(tidy["subgroup_var"] == subgroup_var)
                                 & (tidy["subgroup"] == subgroup)])["figure_id"])
     sides = []
     for wave, suffix in ((wave1, "1"), (wave2, "2")):
@@ -77,81 +84,6 @@ def wave_pairs(
     pairs = pairs.sort_values(_PAIR_KEYS + ["best", "figure_1", "figure_2"],
                               ascending=[True, True, False, True, True])
     return pairs.reset_index(drop=True)
-
-
-
-def _corner_pvalues(corners, n1, n2, deff1, deff2, fn) -> np.ndarray:
-    """Largest p-value of ``fn(p1, p2, ...)`` over a list of (p1, p2) corner arrays."""
-    ps = [np.asarray(fn(a, b, n1, n2, deff1, deff2), dtype=float) for a, b in corners]
-    return np.nanmax(np.vstack(ps), axis=0)
-
-
-
-def worst_rounding_pvalue(
-    low1: ArrayLike,
-    high1: ArrayLike,
-    low2: ArrayLike,
-    high2: ArrayLike,
-    n1: ArrayLike,
-    n2: ArrayLike,
-    deff1: ArrayLike,
-    deff2: ArrayLike,
-) -> np.ndarray:
-    """Least favourable score-test p-value of a change over what each figure's text allows.
-
-    Each figure's true value lies in [low, high] (±0.5 for a rounded number, ±5 for a
-    fraction in words). The change looks smallest when the two values are brought as close
-    as the ranges allow: for a fall, wave 1 at its low end and wave 2 at its high end; for a
-    rise the opposite; when the ranges overlap, both at a common value (no change, p = 1).
-    The test (``chasm.stats.twosample.compare_pvalues``) is run at both closest corners and,
-    where the ranges overlap, at a common value; the largest p-value is returned (one per
-    row).
-    """
-    from chasm.stats.twosample import compare_pvalues
-
-    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
-    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
-    lo1, hi1, lo2, hi2 = (np.atleast_1d(a) for a in broadcast(low1=lo1, high1=hi1,
-                                                               low2=lo2, high2=hi2))
-    common = np.clip((np.maximum(lo1, lo2) + np.minimum(hi1, hi2)) / 2.0, 0.0, 100.0)
-    overlap = np.maximum(lo1, lo2) <= np.minimum(hi1, hi2)
-
-    def p_of(a, b, *args):
-        return np.asarray(compare_pvalues(a, b, *args), dtype=float)
-
-    worst = _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
-    return np.where(overlap, np.fmax(worst, p_of(common, common, n1, n2, deff1, deff2)), worst)
-
-
-
-def worst_equivalence_pvalue(
-    low1: ArrayLike,
-    high1: ArrayLike,
-    low2: ArrayLike,
-    high2: ArrayLike,
-    n1: ArrayLike,
-    n2: ArrayLike,
-    deff1: ArrayLike,
-    deff2: ArrayLike,
-    margin: float,
-    alpha: float = 0.05,
-) -> np.ndarray:
-    """Least favourable TOST p-value ("stable within ±margin") over the figures' ranges.
-
-    Stability is hardest to show when the two true values are as far apart as the texts allow:
-    (low1, high2) or (high1, low2). ``chasm.stats.twosample.equivalence_test`` is run at both
-    corners and the larger p-value returned (one per row).
-    """
-    from chasm.stats.twosample import equivalence_test
-
-    lo1, hi1 = check_pct("low1", low1), check_pct("high1", high1)
-    lo2, hi2 = check_pct("low2", low2), check_pct("high2", high2)
-
-    def p_of(a, b, *args):
-        return equivalence_test(a, b, *args, margin=margin, alpha=alpha)["p_value"].to_numpy()
-
-    return _corner_pvalues([(lo1, hi2), (hi1, lo2)], n1, n2, deff1, deff2, p_of)
-
 
 
 def holm_in_family(
@@ -168,8 +100,6 @@ def holm_in_family(
     is adjusted in the family where it replaces that key's test, so its adjusted p-value is
     what the family would give had that source been chosen. NaN p-values stay NaN.
     """
-    from chasm.stats.multiplicity import adjust_pvalues
-
     p_arr = np.asarray(p, dtype=float)
     keys = np.asarray(key, dtype=object)
     fam = np.asarray(in_family, dtype=bool)
@@ -192,7 +122,6 @@ def holm_in_family(
     return out
 
 
-
 def range_ci(
     low1: ArrayLike,
     high1: ArrayLike,
@@ -211,8 +140,6 @@ def range_ci(
     the upper end at (low1, high2), the largest rise (the score limits move with the
     difference). Returns a DataFrame with columns ci_low, ci_high (one row per comparison).
     """
-    from chasm.stats.twosample import compare_waves
-
     fall = compare_waves(high1, low2, n1, n2, deff1, deff2, alpha)
     rise = compare_waves(low1, high2, n1, n2, deff1, deff2, alpha)
     return pd.DataFrame({"ci_low": fall["ci_low"].to_numpy(),
@@ -222,19 +149,6 @@ def range_ci(
 # --------------------------------------------------------------------------------------------
 # The tables and sentences of notebook 03_waves
 # --------------------------------------------------------------------------------------------
-#: How 03_waves names the source of a figure in a sentence ("with the essay's 37%").
-KIND_NAME = {"essay": "the essay's", "primary": "Levada's release's",
-             "secondary": "the secondary summary's", "derived": "a derived"}
-
-_OUTPUT_COLUMNS = [
-    "comparison_id", "family", "role", "method", "declared", "question", "option", "source_1",
-    "kind_1", "text_1", "p1", "low1", "high1", "source_2", "kind_2", "text_2", "p2", "low2",
-    "high2", "best", "n1", "n2", "deff", "diff", "ci_low", "ci_high", "ci_low_range",
-    "ci_high_range", "z", "p_value", "noise_var", "p_rounding", "p_adjusted", "p_worst_rounding",
-    "p_adjusted_worst", "level", "tipping_deff", "n_factor", "tipping_shift", "margin",
-    "equivalence_p", "equivalence_p_worst", "margin_smallest", "margin_reachable", "reading"]
-
-
 def _adjust_by_family(p: pd.Series, key: pd.Series, best: pd.Series, family: pd.Series,
                       method: pd.Series) -> np.ndarray:
     """:func:`holm_in_family` within each family, with that family's method."""
@@ -271,9 +185,6 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     (they
     cost root finding per row; callers that only need the p-values skip them).
     """
-    from chasm.analysis import compare
-    from chasm.analysis.verdicts import change_reading
-
     fam = family[["question", "option", "comparison_id", "family", "role", "method",
                   "declared"]]
     res = pairs.merge(fam, on=_PAIR_KEYS, how="left", validate="many_to_one")
@@ -311,110 +222,34 @@ def compare_pairs(pairs: pd.DataFrame, n1: float, n2: float, deff: float, alpha:
     return res.assign(n1=float(n1), n2=float(n2), deff=float(deff), margin=float(margin))
 
 
-#: What each reading of :func:`chasm.register.verdicts.change_reading` says in a sentence.
-_READING_TEXT = {
-    "change": "a change beyond sampling error, after the family's adjustment",
-    "stable": "stable: the change lies within the margin (equivalence)",
-    "inconclusive": "inconclusive: neither a change beyond sampling error nor stability within "
-                    "the margin is shown",
-    "no test": "no test possible",
-}
-
-
-def comparison_sentence(r, level: str, alpha: float, margin: float):
-    """The plain reading of one row of :func:`compare_pairs` (with a ``label`` column), as a
-    ``report.say`` sentence (labels and texts from data stay inert).
-
-    The change and its interval; p at the published values and with rounding as noise, the
-    family's adjusted p (the verdict's number) and, beside it, the least favourable rounding;
-    the smallest equivalence margin the data establish; then the reading.
-    """
-    from chasm.formats import fmt_method, fmt_p, fmt_short, fmt_signed
-    from chasm.report import say
-
-    template = ('**"{label}"** [{cid}] ({k1} "{t1}" → {k2} "{t2}"; {f1} → {f2}): {d} points '
-                "({level} CI {lo} to {hi}); p {p} at the published values, {pr} with rounding as "
-                "noise; {method} over the {family} family{declared}: adjusted p {pa} (at the "
-                "least favourable rounding {paw}); the smallest equivalence margin these figures "
-                "establish is ±{ms} points (±{mr} with no change at all): {reading} (±{m} points).")
-    return say(template, label=r.label, cid=r.comparison_id, k1=r.kind_1, t1=r.text_1,
-               k2=r.kind_2, t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=fmt_signed(r.diff),
-               level=level, lo=fmt_signed(r.ci_low), hi=fmt_signed(r.ci_high),
-               p=fmt_p(r.p_value, True), pr=fmt_p(r.p_rounding), method=fmt_method(r.method),
-               family=r.family, declared="" if r.declared else ", not declared in the plan",
-               pa=fmt_p(r.p_adjusted), paw=fmt_p(r.p_adjusted_worst),
-               ms=fmt_short(round(r.margin_smallest, 1)),
-               mr=fmt_short(round(r.margin_reachable, 1)), reading=_READING_TEXT[r.reading],
-               m=fmt_short(margin))
-
-
-def comparison_sentences(res: pd.DataFrame, level: str, alpha: float, margin: float) -> list:
-    """:func:`comparison_sentence` of every row (``report.say`` Markdown objects)."""
-    return [comparison_sentence(r, level, alpha, margin) for r in res.itertuples()]
-
-
 def largest_holm_family(p_family: ArrayLike, rank: int, alpha: float) -> int:
     """The largest family in which the test of ``rank`` (1 = smallest p) stays below ``alpha``
     after Holm, keeping the tests with the smallest p-values (dropping the largest first);
     0 if none, ``rank`` at least otherwise (the family cannot drop smaller p-values)."""
-    from chasm.stats.multiplicity import adjust_pvalues
-
     ordered = np.sort(np.asarray(p_family, dtype=float))
     return max([k for k in range(rank, len(ordered) + 1)
                 if adjust_pvalues(ordered[:k], method="holm")[rank - 1] < alpha], default=0)
 
 
-def holm_sentences(res: pd.DataFrame, alpha: float) -> list:
-    """One ``report.say`` sentence per test of a Holm family (``best`` rows) significant on its
-    own (rounding as noise) but not after Holm: its rank, Holm's multiplier and the largest
-    family in which it would stay significant (:func:`largest_holm_family`)."""
+def holm_lost(res: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """The tests of each Holm family (``best`` rows of :func:`compare_pairs`) significant on
+    their own (``p_rounding`` < ``alpha``) but not after Holm (``p_adjusted`` >= ``alpha``).
 
-    out = []
+    One row per such test: its row of ``res`` with ``tests`` (the family's size), ``rank``
+    (1 = smallest p of the family), ``multiplier`` (Holm's factor for that rank,
+    ``tests - rank + 1``) and ``largest`` (:func:`largest_holm_family`: the largest family,
+    dropping the largest p-values first, in which it would stay below ``alpha``; 1: only
+    alone, 0: not even alone). Empty (those columns added) when no test is lost.
+    """
+    rows = []
     for _, fam in res[res["best"] & (res["method"] == "holm")].groupby("family", sort=True):
-        out += _holm_family_sentences(fam, alpha)
-    return out
-
-
-def _holm_family_sentences(fam: pd.DataFrame, alpha: float) -> list:
-    from chasm.formats import fmt, fmt_p, fmt_rank
-    from chasm.report import say
-
-    out = []
-    for r in fam[(fam["p_rounding"] < alpha) & (fam["p_adjusted"] >= alpha)].itertuples():
-        rank = int((fam["p_rounding"] < r.p_rounding).sum()) + 1
-        largest = largest_holm_family(fam["p_rounding"], rank, alpha)
-        within = ("only if it were tested alone" if largest <= 1
-                  else f"only in a family of at most {largest} tests (dropping the others with "
-                       "the largest p-values first)")
-        out.append(say("**\"{label}\"** is significant on its own (p {p}) but not after Holm "
-                       "over the {m} tests of the family (adjusted {ph}): as the {nth} p-value "
-                       "it is multiplied by {mult}, and it would stay below {a} {within}. The "
-                       "verdict on this change therefore rests on how many comparisons are made "
-                       "at once.",
-                       label=r.label, p=fmt_p(r.p_rounding, True), m=len(fam),
-                       ph=fmt_p(r.p_adjusted), nth=fmt_rank(rank), mult=len(fam) - rank + 1,
-                       a=fmt(alpha, 2), within=within))
-    return out
-
-
-def source_sentences(res: pd.DataFrame, labels: dict, wave2: str) -> list:
-    """One ``report.say`` sentence per option compared with several sources: the change and
-    verdict with each, and whether the conclusion depends on the source believed."""
-    from chasm.formats import fmt_signed
-    from chasm.report import say
-
-    out = []
-    for (_question, option), group in res.groupby(["question", "option"], sort=True):
-        if len(group) < 2:
-            continue
-        readings = "; ".join(f"with {KIND_NAME[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the "
-                             f"change is {fmt_signed(r.diff)} points, {r.reading}"
-                             for r in group.itertuples())
-        depends = ("the conclusion depends on which source is believed"
-                   if group["reading"].nunique() > 1 else "every source leads to the same reading")
-        out.append(say("**\"{label}\"**, {w2}: {readings}. So {depends}.",
-                       label=labels[option], w2=wave2, readings=readings, depends=depends))
-    return out
+        lost = fam[(fam["p_rounding"] < alpha) & (fam["p_adjusted"] >= alpha)]
+        for _, r in lost.iterrows():
+            rank = int((fam["p_rounding"] < r["p_rounding"]).sum()) + 1
+            rows.append({**r.to_dict(), "tests": len(fam), "rank": rank,
+                         "multiplier": len(fam) - rank + 1,
+                         "largest": largest_holm_family(fam["p_rounding"], rank, alpha)})
+    return pd.DataFrame(rows, columns=[*res.columns, "tests", "rank", "multiplier", "largest"])
 
 
 def minimum_detectable(family: pd.DataFrame, n: float, deff: float,
@@ -425,30 +260,12 @@ def minimum_detectable(family: pd.DataFrame, n: float, deff: float,
     50%; ``mdc_points`` at ``deff``, ``mdc_srs_points`` at deff 1 (simple random sampling), by
     ``chasm.stats.twosample.minimum_detectable_change``.
     """
-    from chasm.stats.twosample import minimum_detectable_change
-
     levels = family[["option", "text_1", "p1"]].drop_duplicates("option")
     mdc = pd.concat([levels, pd.DataFrame({"option": ["(reference)"], "text_1": ["50%"],
                                            "p1": [50.0]})], ignore_index=True)
     mdc["mdc_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, deff, alpha)
     mdc["mdc_srs_points"] = minimum_detectable_change(mdc["p1"].to_numpy(), n, 1.0, alpha)
     return mdc
-
-
-def output_table(res: pd.DataFrame, n1: float, n2: float, deff: float,
-                 margin: float) -> pd.DataFrame:
-    """The table 03_waves saves: :func:`compare_pairs` with figure ids named ``source_1/2``
-    and the settings (n1, n2, deff, margin) as columns, in a fixed column order."""
-    out = res.rename(columns={"figure_1": "source_1", "figure_2": "source_2"}).assign(
-        n1=n1, n2=n2, deff=deff, margin=margin)
-    return out[_OUTPUT_COLUMNS]
-
-
-def figures_used(res: pd.DataFrame) -> pd.DataFrame:
-    """Every figure of :func:`compare_pairs` once (columns figure, kind), earlier wave first."""
-    used = pd.concat([res[["figure_1", "kind_1"]].set_axis(["figure", "kind"], axis=1),
-                      res[["figure_2", "kind_2"]].set_axis(["figure", "kind"], axis=1)])
-    return used.drop_duplicates("figure")
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,10 +307,6 @@ def power_table(tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
     wave: ``chasm.stats.sensitivity.detectable_change``) and ``power_change`` (the power to
     detect a fall of ``change`` points, ``score_test_power``).
     """
-    from chasm.analysis import weights
-    from chasm.data import figures
-    from chasm.stats.sensitivity import detectable_change, score_test_power
-
     cells = figures.best(tidy[(tidy["wave"] == wave) & tidy["point"].notna()])
     rows = []
     for r in cells.sort_values(["question", "option", "subgroup_var", "subgroup"]).itertuples():
@@ -526,7 +339,5 @@ def margin_reach(n1: float, n2: float, deff: float, alpha: float, margin: float)
     zero observed change establishes at 50% (the hardest share), ``share_limit`` the share
     below which (or above 100 minus which) ``margin`` can be established at all
     (``chasm.stats.sensitivity``; 50 when every share qualifies)."""
-    from chasm.stats.sensitivity import equivalence_share_limit, smallest_equivalence_margin
-
     return {"at_50": float(smallest_equivalence_margin(50.0, 50.0, n1, n2, deff, deff, alpha)),
             "share_limit": float(equivalence_share_limit(margin, n1, n2, deff, deff, alpha))}

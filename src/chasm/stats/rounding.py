@@ -12,7 +12,7 @@ WHY. Reading every figure at the end of its interval least favourable to a claim
 as an adversary: both integers would have to be rounded the wrong way by the largest amount at
 once. As noise, rounding moves the p-value of 43% -> 37% (1600 interviews a wave, deff 1.90)
 only from 0.0120 to about 0.013. The least favourable reading stays available as a robustness
-column (``chasm.analysis.waves.worst_rounding_pvalue``); this module is the verdict's reading
+column (``chasm.analysis.compare.worst_rounding_pvalue``); this module is the verdict's reading
 (DESIGN.md, "Verdicts").
 
 CONVENTIONS. Points (0-100). The sampling standard error of a difference is the one its score
