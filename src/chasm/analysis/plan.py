@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from chasm import paths
+from chasm.analysis import waves
 from chasm.data import load
 from chasm.data.schema import RawDataError, key_path, read_yaml
 from chasm.stats.multiplicity import ADJUST_METHODS
@@ -225,7 +226,6 @@ def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
     (``chasm.analysis.compare.robustness``; off by default: the register computes its own,
     ``chasm.register.sensitivity.tipping_table``, on the same test).
     """
-    from chasm.analysis import waves
 
     alpha = plan.alpha if alpha is None else alpha
     margin = plan.margin if margin is None else margin

@@ -28,9 +28,12 @@ import numpy as np
 import pandas as pd
 
 from chasm import formats
+from chasm.analysis import weights as wts
 from chasm.data.load import APPROVAL_VARIABLE  # noqa: F401 (read here by tests/table/test_facts.py)
 from chasm.data.params import ParameterError
 from chasm.stats._validate import ArrayLike, check_alpha, check_positive
+from chasm.stats.design import DEFF_SENSITIVITY
+from chasm.stats.intervals import share_interval
 
 _SIZE_COLUMNS = ["n_wave", "n_assumed", "w", "n_group", "weight_source", "note"]
 
@@ -111,7 +114,6 @@ def subgroup_sizes(
     country_direction, trusted_source) is asked for, no source gives the group's size, so ``w``
     and ``n_group`` are NaN and the interval cannot be computed.
     """
-    from chasm.analysis import weights as wts
 
     for col in ("wave", "subgroup_var", "subgroup"):
         if col not in tidy.columns:
@@ -187,7 +189,6 @@ def figure_intervals(
     ``method`` is "not computed" where the size is unknown and "no point" where
     ``ranges=False`` meets a bound.
     """
-    from chasm.stats.intervals import share_interval
 
     alpha = check_alpha(alpha)
     deff_f = float(check_positive("deff", deff))
@@ -248,7 +249,6 @@ def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
     """The design effects of the sensitivity table, sorted: ``grid`` (default
     ``chasm.stats.design.DEFF_SENSITIVITY``) with its rounded Levada value (within 0.05 of
     ``levada``) replaced by the exact least-squares one, plus the design effect the run uses."""
-    from chasm.stats.design import DEFF_SENSITIVITY
 
     grid = DEFF_SENSITIVITY if grid is None else grid
     deffs = [levada if abs(d - levada) < 0.05 else d for d in grid]
@@ -266,7 +266,6 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
     and group, the group by its metadata labels when ``meta`` is given), source_kind,
     value_text, then one column per design effect named by ``formats.fmt_deff_column``.
     """
-    from chasm.stats.intervals import share_interval
 
     def group(var: str, sub: str) -> str:
         if var == "all":

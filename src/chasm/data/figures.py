@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from chasm import paths
 from chasm.data.load import load_sources, read_processed
 from chasm.data.schema import RawDataError, read_yaml
+from chasm.text import NO_DATE
 
 CELL = ["wave", "question", "option", "subgroup_var", "subgroup"]
 #: Order of source kinds where a description lists them (the ranking of figures is declared
@@ -63,7 +65,6 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 def outlets(sources: pd.DataFrame) -> dict[str, str]:
     """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
     Center, 2024-06-21"), from ``chasm.data.load_sources()``: what a reader can look up."""
-    from chasm.text import NO_DATE
 
     return {str(r.source_id): f"{r.publisher}, "
             + (r.published if isinstance(r.published, str) else NO_DATE)
@@ -98,7 +99,6 @@ def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str,
     """The declared source-ranking policy, ``data/raw/metadata/ranking.yaml``: its steps
     (in order) and the order of source kinds; validated against
     ``data/schema/ranking.schema.json`` (a bad value stops the build naming file, line, key)."""
-    from chasm import paths
 
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
@@ -109,7 +109,6 @@ def report_both(path: Path | str | None = None) -> bool:
     """True when the declared policy is ``report_both``: where a cell's figures cannot all be
     right, no figure is best (pages report each; a verdict stands only if it holds with each);
     :func:`best` still orders them by the steps, so that computations have one to start from."""
-    from chasm import paths
 
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
@@ -153,7 +152,6 @@ def _published_cached(path: str, stamp: int) -> dict[str, int]:
 
 
 def _ranked(tidy: pd.DataFrame, sources: Path | str | None = None) -> pd.DataFrame:
-    from chasm import paths
 
     steps, kinds = ranking()
     order = {k: i for i, k in enumerate(kinds)}
