@@ -26,6 +26,7 @@ from chasm.site.base import (
 )
 from chasm.site.render import chart_context, chart_min_width, split_files_paragraph
 from chasm.site.runs import Run, chrome, parameters, verdict_effect
+from chasm.site.travel import every_run
 from chasm.text import lang_of
 
 #: The run a newcomer should read first, and the figure the landing page shows.
@@ -271,7 +272,8 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     """``index.html``: what this is, the headline findings (the register's tested claims,
     each with its numbers and a link to its evidence), the registers, the key chart, the
     reading order, the further analyses and the sensitivity runs (each listed as its kind,
-    ``chasm.site.runs.run_kind``), the sources, what the data cannot tell, how to cite.
+    ``chasm.site.runs.run_kind``, with what it found that travels: ``chasm.site.travel``),
+    the sources, what the data cannot tell, how to cite.
     ``registers``: every register's rows by text id (the main register first)."""
     from chasm.data import load
 
@@ -282,10 +284,11 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     meta = _figure_meta(KEY_FIGURE)
     key_figure = (chart_context(meta) if meta and (paths.REPORTS / KEY_FIGURE).exists()
                   else None)
-    mains = [{"name": r.name, "title": r.title, "intro": _intro(r.notebook)}
-             for r in all_runs if r.main]
-    variants = [{"name": r.name, "label": r.label, "change_text": r.change_text, "run": r}
-                for r in all_runs if not r.main]
+    found = every_run([r.name for r in all_runs])
+    mains = [{"name": r.name, "title": r.title, "intro": _intro(r.notebook),
+              "found": found[r.name]} for r in all_runs if r.main]
+    variants = [{"name": r.name, "label": r.label, "change_text": r.change_text, "run": r,
+                 "found": found[r.name]} for r in all_runs if not r.main]
     sens = [{**v, "effect": verdict_effect(v["run"])} for v in variants
             if v["run"].kind == "sensitivity"]
     analyses = [v for v in variants if v["run"].kind != "sensitivity"]
