@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from chasm.data import load, write
-from chasm.formats import fmt_p_table
+from chasm.formats import MISSING, fmt_number, fmt_p_table
 from chasm.text import clean, lang_of
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
@@ -142,7 +142,6 @@ SHARED = {("id", "what", "consequence"): ("what these data cannot tell",
 #: wave ("2024-03") hold shares or half-widths: one decimal.
 _SHARE_NAMES = re.compile(r"^(deff \d|\d{4}-\d{2}$)")
 _ID = re.compile(r"^[A-Z]{1,3}\d{1,3}$")
-MISSING = "–"
 
 
 @dataclass
@@ -184,13 +183,6 @@ def _missing(value: object) -> bool:
         return False
 
 
-def _number(value: float, digits: int) -> str:
-    text = f"{value:,.{digits}f}"
-    if float(value) == 0 or text.strip("-0.,") == "":
-        text = f"{0:.{digits}f}"
-    return text.replace("-", "−")
-
-
 def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[str]:
     """Every value of ``series`` as text, by format ``kind`` (see :data:`COLUMNS`)."""
     values = list(series)
@@ -204,7 +196,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         places = {"share": 1, "count": 0, "deff": 2, None: digits}[kind]
         if kind in ("share", None) and present and all(v == round(v) for v in present):
             places = 0  # 43, not 43.0, when the column holds whole numbers only
-        return [MISSING if _missing(v) else _number(float(v), places) for v in values]
+        return [MISSING if _missing(v) else fmt_number(float(v), places) for v in values]
     out = []
     for v in values:
         if _missing(v):
@@ -212,7 +204,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         elif isinstance(v, bool):
             out.append("yes" if v else "no")
         elif isinstance(v, float) and kind in ("share", "deff", None):
-            out.append(_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
+            out.append(fmt_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
         else:
             text = clean(str(v))  # chasm.text: no invisible characters from data
             out.append(text if text.strip() else MISSING)

@@ -81,9 +81,8 @@ def level() -> str:
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
-    from chasm.tables import MISSING, _number
-
-    return MISSING if value is None else _number(value, digits)
+    """A number of the register as its tables write it (``formats.fmt_number``)."""
+    return formats.MISSING if value is None else formats.fmt_number(value, digits)
 
 
 def claim_numbers(row: dict, level: str) -> str:
