@@ -153,16 +153,18 @@ def save_table(frame: pd.DataFrame, run: str) -> str:
     return paths.relative(paths.REPORTS / "tables" / path.name)
 
 
-def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None):
+def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
+         labels: dict[str, list] | None = None):
     """``frame`` as a report shows it (``chasm.tables.table``): plain-language headers,
     rounded by column kind (``digits`` for columns the display layer does not know), no pandas
-    index (``index`` names the row-header column), technical columns left to the table's CSV.
+    index (``index`` names the row-header column), technical columns left to the table's CSV;
+    ``labels`` shows a column's rows as given (words for a reader) while the CSV keeps them.
 
     Deterministic HTML with every value escaped (no random ids, no Styler).
     """
     from chasm.tables import table
 
-    return table(frame, digits=digits, index=index)
+    return table(frame, digits=digits, index=index, labels=labels)
 
 
 # Evidence text of the claims register (``chasm.register.rules``; reports/tables/claims.csv). Its

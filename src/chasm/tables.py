@@ -11,6 +11,8 @@ edit) writes the same numbers the way a reader reads them:
   p-values as "<0.001" or three decimals, counts as whole numbers, design effects with two
   decimals, booleans as yes / no, a dash (–) for anything missing;
 * answers, breakdowns and groups by their metadata labels, not their codes (:data:`CODED`);
+  questions by their wording, families of tests and comparisons by what the plan says of them
+  (:data:`CODED_BY_PLAN`);
 * no pandas index: the ``index`` column of ``report.show`` comes first, as the row header;
 * figure and claim ids link to their rows (``01_ingest.html#fig-E01``,
   ``claims.html#C13``; the first table that lists a figure in a kernel anchors it);
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from chasm import paths
 from chasm.data import load, write
 from chasm.formats import MISSING, fmt_number, fmt_p_table
 from chasm.text import clean, lang_of
@@ -254,10 +257,20 @@ class Table:
 CODED = ("option", "subgroup_var", "subgroup")
 
 
-#: Columns whose codes have no metadata label (questions, the plan's families and roles, a
-#: table's quantities): shown as words (``why_people_leave`` -> "why people leave"); the CSV
-#: keeps the codes.
+#: Columns whose codes are shown by what the metadata and the plan say of them: a question by
+#: its English wording (its note in brackets left out), a family of tests by its plan
+#: ``label``; the CSV keeps the codes. A comparison id stays as it is unless a page asks for
+#: its label (:func:`labels_of`, ``report.show(labels=...)``): pages whose prose cites the ids
+#: keep them in their tables.
+CODED_BY_PLAN = ("question", "family")
+
+#: Columns whose codes have no label anywhere (a table's roles, quantities and parts): shown
+#: as words (``trend_robust`` -> "trend robust"); the CSV keeps the codes. A question, family
+#: or comparison the metadata and plan do not know falls back to words as well.
 CODE_WORDS = ("question", "family", "role", "quantity", "part")
+
+#: Families of tests no plan entry names: 08_series' own adjacent changes, the post-hoc family.
+GENERATED_FAMILIES = {"series": "the series' own changes", "post_hoc": "not in the plan"}
 
 
 def as_words(value: object) -> object:
@@ -265,9 +278,10 @@ def as_words(value: object) -> object:
     return value.replace("_", " ") if isinstance(value, str) else value
 
 
-def code_labels(frame: pd.DataFrame) -> dict[str, list]:
+def code_labels(frame: pd.DataFrame, comparisons: bool = False) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
-    answer is looked up in its row's question if the table has one, else in any question."""
+    answer is looked up in its row's question if the table has one, else in any question;
+    ``comparisons``: comparison ids by their waves and claim too (:func:`comparison_label`)."""
     meta = load.load_metadata()
 
     def labels(column: str, parent: str, families: dict, members: str) -> list:
@@ -286,6 +300,8 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
         return out
 
     out: dict[str, list] = {}
+    if any(c in frame.columns for c in CODED_BY_PLAN) or comparisons:
+        out.update(_plan_labels(frame, meta, comparisons))
     if "option" in frame.columns:
         out["option"] = labels("option", "question", meta["questions"], "options")
     if "subgroup" in frame.columns:
@@ -296,8 +312,82 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     return out
 
 
-def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Table:
-    """``frame`` as a report shows it (module docstring); ``index`` is the row-header column."""
+def question_label(question: str, meta: dict) -> str:
+    """A question as a reader reads it: its English wording without the note in brackets
+    ("Would you like to move abroad for permanent residence?"); its code as words if unknown."""
+    wording = (meta["questions"].get(question) or {}).get("wording_en") or ""
+    wording = re.split(r"\s+\(", str(wording), maxsplit=1)[0].strip()
+    return wording or str(as_words(question))
+
+
+def _plan() -> dict:
+    """The analysis plan as written (``data/plan.yaml``, through the one strict reader)."""
+    from chasm.data.schema import read_yaml
+
+    data, _ = read_yaml(paths.DATA / "plan.yaml", "plan")
+    return data if isinstance(data, dict) else {}
+
+
+def comparison_label(cid: str, plan: dict) -> str:
+    """A comparison as a reader reads it, by its waves (and the claim it tests): the plan's
+    "W-traitors" -> "2024-03 → 2025-04 (C13)"; an alternative pair "W-traitors:E06-S01" ->
+    "2024-03 → 2025-04 (C13), figures E06 and S01"; a series step "S-would:2022-02:2022-03" or
+    a post-hoc pair "post-hoc:would:2022-02:2022-03" -> "2022-02 → 2022-03"; a claim's pair
+    "C15:E04-E05" -> "C15, figures E04 and E05". Anything else stays as it is."""
+    declared = {c["id"]: c for f in (plan.get("families") or {}).values()
+                for c in f.get("comparisons") or []}
+    base, _, pair = cid.partition(":") if cid.split(":")[0] in declared else (cid, "", "")
+    figures = pair.split("-") if re.fullmatch(r"[A-Z]{1,3}\d{1,3}-[A-Z]{1,3}\d{1,3}", pair) \
+        else []
+    if base in declared:
+        c = declared[base]
+        text = " → ".join(str(w) for w in c["waves"]) + (f" ({c['claim']})" if c.get("claim")
+                                                         else "")
+    else:
+        step = re.fullmatch(r"(?:S-|post-hoc:)[^:]+:(\d{4}-\d{2}):(\d{4}-\d{2})"
+                            r"(?::([A-Z]{1,3}\d{1,3})-([A-Z]{1,3}\d{1,3}))?", cid)
+        claim = re.fullmatch(r"(C\d{1,3}):([A-Z]{1,3}\d{1,3})-([A-Z]{1,3}\d{1,3})", cid)
+        if step:
+            text, figures = f"{step[1]} → {step[2]}", [f for f in step.groups()[2:] if f]
+        elif claim:
+            text, figures = claim[1], [claim[2], claim[3]]
+        else:
+            return cid
+    return text + (f", figures {' and '.join(figures)}" if figures else "")
+
+
+def labels_of(column: str, values: list) -> list:
+    """What a reader's table shows for these codes of ``column`` (a question, family or
+    comparison id, an answer, breakdown or group): for sentences that name a row of a table
+    as the table shows it."""
+    frame = pd.DataFrame({column: list(values)})
+    return list(code_labels(frame, comparisons=True).get(column, frame[column].map(as_words)))
+
+
+def _plan_labels(frame: pd.DataFrame, meta: dict, comparisons: bool) -> dict[str, list]:
+    """Labels for the :data:`CODED_BY_PLAN` columns of ``frame`` (codes not found: as words),
+    and with ``comparisons`` for its comparison ids (:func:`comparison_label`)."""
+    out: dict[str, list] = {}
+    if "question" in frame.columns:
+        out["question"] = [question_label(q, meta) if isinstance(q, str) else q
+                           for q in frame["question"]]
+    plan = _plan() if {"family", "comparison_id"} & set(frame.columns) else {}
+    if "comparison_id" in frame.columns and comparisons:
+        out["comparison_id"] = [comparison_label(c, plan) if isinstance(c, str) else c
+                                for c in frame["comparison_id"]]
+    if "family" in frame.columns:
+        named = {k: v.get("label") for k, v in (plan.get("families") or {}).items()}
+        out["family"] = [
+            (named.get(f) or GENERATED_FAMILIES.get(f) or as_words(f)) if isinstance(f, str)
+            else f for f in frame["family"]]
+    return out
+
+
+def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
+          labels: dict[str, list] | None = None) -> Table:
+    """``frame`` as a report shows it (module docstring); ``index`` is the row-header column;
+    ``labels``: what to show instead of a column's values (one per row, e.g. a check written
+    with labels where the frame keeps the codes), the CSV keeping the values."""
     csv = write.csv_text(frame)
     found = shared(frame)
     if found is not None:
@@ -309,9 +399,10 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None) -> Tab
     shown = frame.reset_index(drop=not named)  # a meaningful index becomes the first column
     if named and index is None:
         index = shown.columns[0]
-    if any(c in shown.columns for c in CODED):
+    if any(c in shown.columns for c in CODED + CODED_BY_PLAN):
         shown = shown.assign(**code_labels(shown))
     shown = shown.assign(**{c: shown[c].map(as_words) for c in CODE_WORDS if c in shown})
+    shown = shown.assign(**{c: list(v) for c, v in (labels or {}).items() if c in shown})
     columns = [c for c in shown.columns if str(c) not in TECHNICAL]
     if index is not None and index in columns:
         columns = [index] + [c for c in columns if c != index]

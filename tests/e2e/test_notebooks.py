@@ -62,8 +62,7 @@ SCRIPTS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 #: Notebooks whose markdown still names code (chasm.* modules, snake_case columns): they are
 #: being rewritten for readers (issue 22). Delete a name once its notebook passes; the test
 #: below fails while a listed notebook already passes, so the list cannot go stale.
-READER_TEXT_PENDING = {"01_ingest", "02_uncertainty", "03_waves", "04_multiresponse",
-                       "05_subgroups"}
+READER_TEXT_PENDING = {"01_ingest", "02_uncertainty", "03_waves", "04_multiresponse"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)

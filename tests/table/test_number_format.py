@@ -20,3 +20,26 @@ def test_a_number_in_a_table_and_on_the_landing_page_passes_one_formatter(value,
     shown = tables.format_column(pd.Series([value]), None, digits)
     assert shown == [text if value != round(value) else formats.fmt_number(value, 0)]
     assert landing._fmt(value, digits) == text and landing._fmt(None) == formats.MISSING
+
+
+def test_questions_and_families_show_labels_and_the_csv_keeps_the_codes():
+    """A question by its wording, a family by its plan label, a comparison (when a page asks)
+    by its waves and claim; codes nobody labels as words; the CSV keeps every code."""
+    from chasm import tables
+
+    frame = pd.DataFrame({"question": ["wish_to_emigrate", "not_a_question"],
+                          "family": ["essay_waves", "series"],
+                          "comparison_id": ["W-traitors:E06-S01", "S-would:2022-02:2022-03"]})
+    shown = tables.table(frame)
+    assert "Would you like to move abroad for permanent residence?" in shown.text
+    assert "not a question" in shown.text and "the essay's two wave changes" in shown.text
+    assert "the series' own changes" in shown.text
+    assert "W-traitors:E06-S01" in shown.text  # ids stay unless a page asks for labels
+    assert "wish_to_emigrate" not in shown.html and "essay_waves" not in shown.html
+    assert shown.csv == tables.table(frame).csv and "essay_waves" in shown.csv
+    ids = tables.labels_of("comparison_id", frame["comparison_id"])
+    assert ids == ["2024-03 → 2025-04 (C13), figures E06 and S01", "2022-02 → 2022-03"]
+    relabelled = tables.table(frame, labels={"comparison_id": ids})
+    assert "W-traitors" not in relabelled.html and "W-traitors:E06-S01" in relabelled.csv
+    assert tables.comparison_label("C15:E04-E05", {}) == "C15, figures E04 and E05"
+    assert tables.comparison_label("something else", {}) == "something else"
