@@ -400,7 +400,8 @@ if appr_found:
     found.append(report.say(
         "- **Disapprovers of Putin give about {d}% of all '{o}' answers** ({dlo}–{dhi}%, the "
         "range the rounding of the figures and of the approval split allows), approvers about "
-        "{a}%; approvers choose it {gap} points more often ({level} CI {lo} to {hi}).",
+        "{a}%; approvers choose it {gap} points more often ({level} CI from sampling error "
+        "alone, {lo} to {hi}).",
         d=formats.fmt(shares.at["disapprove", "share_of_answers"]), o=option_label,
         dlo=formats.fmt(shares.at["disapprove", "low"]),
         dhi=formats.fmt(shares.at["disapprove", "high"]),
@@ -534,7 +535,8 @@ if age_found:
         p, lf = res.iloc[0], res.iloc[1]
         display(report.say(
             "**{g}** ({fid}) {verdict}: at the points {sub}% against {rest}% in the rest of "
-            "the sample, a difference of {d} points ({level} CI {lo} to {hi}; p {p}, Holm "
+            "the sample, a difference of {d} points ({level} CI from sampling error alone, {lo} to "
+            "{hi}; p {p}, Holm "
             "{ph}); at the least favourable ends {lsub}% against {lrest}%, {ld} points "
             "(p {lp}).", g=group_label(age_var, g), fid=p["figure_id"], verdict=p["verdict"],
             sub=formats.fmt(p["sub"]), rest=formats.fmt(p["rest"]), d=formats.fmt(p["diff"]),
@@ -619,8 +621,9 @@ if appr_found:
 # %%
 if appr_found:
     display(report.say(
-        "Approvers choose '{f}' {d} points more often than disapprovers ({level} CI {lo} to "
-        "{hi}); even at the least favourable ends the gap is {ld} points (p {lp}). {end}",
+        "Approvers choose '{f}' {d} points more often than disapprovers ({level} CI from "
+        "sampling error alone, {lo} to {hi}); even at the least favourable ends the gap is "
+        "{ld} points (p {lp}). {end}",
         f=option_label, d=formats.fmt(appr_cmp.at[0, "diff"]), level=level,
         lo=formats.fmt(appr_cmp.at[0, "ci_low"]), hi=formats.fmt(appr_cmp.at[0, "ci_high"]),
         ld=formats.fmt(appr_cmp.at[1, "diff"]),

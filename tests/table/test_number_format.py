@@ -43,3 +43,16 @@ def test_questions_and_families_show_labels_and_the_csv_keeps_the_codes():
     assert "W-traitors" not in relabelled.html and "W-traitors:E06-S01" in relabelled.csv
     assert tables.comparison_label("C15:E04-E05", {}) == "C15, figures E04 and E05"
     assert tables.comparison_label("something else", {}) == "something else"
+
+
+def test_a_claims_range_is_labelled_by_the_registers_kind():
+    """The landing and claims pages label a claim's range as the register does (range_kind):
+    a rounding range is not called a CI."""
+    from chasm.site import landing
+
+    row = {"estimate": "117", "low": "115", "high": "119", "range_kind": "rounding range",
+           "measure": "sum of option shares (percent)"}
+    assert "rounding range 115.0 to 119.0" in landing.claim_numbers(row, "95%")
+    assert "CI" not in landing.claim_numbers(row, "95%")
+    row = {**row, "range_kind": ""}
+    assert "95% CI 115.0 to 119.0" in landing.claim_numbers(row, "95%")

@@ -87,8 +87,8 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 def claim_numbers(row: dict, level: str) -> str:
     """One plain sentence of a claim's numbers (``row`` as :func:`register` reads it): the
-    levels compared (43% → 37%), the estimate, its interval labelled by kind (a CI, or
-    bounds), p."""
+    levels compared (43% → 37%), the estimate, its interval labelled by kind (the register's
+    ``range_kind``: a CI, a rounding range; bounds where it names none), p."""
     est, low, high = (_value(row.get(k)) for k in ("estimate", "low", "high"))
     if est is None and low is None and high is None:
         return ""
@@ -101,7 +101,8 @@ def claim_numbers(row: dict, level: str) -> str:
     else:
         text = f"{levels}{_fmt(est)}{unit}"
         if low is not None and high is not None:
-            bounds = "identification range" if "bound" in measure else f"{level} CI"
+            bounds = row.get("range_kind") or (
+                "identification range" if "bound" in measure else f"{level} CI")
             text += f", {bounds} {_fmt(low)} to {_fmt(high)}"
         text += f" ({measure})"
     p, adjusted = _value(row.get("p_value")), _value(row.get("p_adjusted"))
