@@ -201,7 +201,8 @@ def render(nb, run: str | None = None, reader: bool = True, all_runs: list[Run] 
         if cell.cell_type == "markdown":
             heading = _heading_of(cell.source)
             if heading in PLUMBING_HEADINGS:
-                walk.plumbing = True
+                walk.plumbing = True  # a table shown here is captioned by this heading
+                walk.section = (walk.section[0] if walk.section else "", heading)
                 body.append(_Box(f"For analysts: {heading.lower()}", markdown(cell.source)))
                 continue
             source, files_par = split_files_paragraph(cell.source)
