@@ -456,7 +456,8 @@ for _step, g in conflicts.groupby("step", sort=True):
         head += f" ({'from' if fixed[0] == '1' else 'to'} {side(g.iloc[0], fixed[0])})"
     readings = "; ".join(
         "with " + " and ".join(side(r, s) for s in vary)
-        + f" the change is {formats.fmt_signed(r['diff'])} points (p "
+        + f" the change is {formats.fmt_signed(r['diff'])} points "
+        f"({e(tables.labels_of('comparison_id', [r['comparison_id']])[0])}; p "
         f"{formats.fmt_p(r['p_rounding'], True)} with rounding as noise, adjusted "
         f"{formats.fmt_p(r['p_adjusted'])}; robustness: least favourable rounding adjusted "
         f"{formats.fmt_p(r['p_worst_adjusted'])}): {e(r['verdict'])}" for _, r in g.iterrows())

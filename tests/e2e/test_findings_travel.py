@@ -51,7 +51,11 @@ def _append_yaml(path, entries: dict) -> None:
 
 def _index(project) -> str:
     """The index step alone (the landing page from the runs' tables), in the copy."""
-    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    env = {k: v for k, v in os.environ.items()  # as tests.e2e._project.make: the copy alone
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "CHASM_STAGING",
+                        "CHASM_OUTPUT_DIR", "CHASM_READ_LOG", "JUPYTER_PATH", "PYTHONPATH",
+                        "CHASM_MAKE_ROOT")}
+    env["PYTHONPATH"] = str(project / "src")
     out = subprocess.run([sys.executable, "-m", "chasm.build", "index"], cwd=project, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
