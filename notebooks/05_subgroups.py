@@ -44,11 +44,13 @@ n = None  # None: each wave's N from metadata/waves.yaml
 # **Reads** `data/processed/figures.csv` (written by 01_ingest), Levada's error table, the
 # Rosstat population tables by age (`data/raw/rosstat_population_YYYY-MM-DD.csv`, one per
 # reference date), Levada's monthly Putin approval (`data/raw/putin_approval_monthly.csv`),
-# `data/raw/sources.csv` and `data/raw/metadata/`. Group weights follow the one policy of
-# `chasm.analysis.weights`; the arithmetic is `chasm.analysis.subgroups` and
-# `chasm.analysis.subgroup_tests`; this notebook selects, words and draws.
+# `data/raw/sources.csv` and `data/raw/metadata/`. Group weights follow the project's one
+# weighting policy, and the arithmetic of the identity and of the tests lives in the package,
+# tested there; this notebook selects, words and draws.
 
 # %%
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -99,10 +101,27 @@ def outlets_of(ids):
     return list(dict.fromkeys(names))
 
 
-def check_row(wave, check, figure_ids, quantity, low, high, p_value, verdict):
-    """One row of this run's key numbers (reports/tables/<run>.csv)."""
+#: every code of the metadata (questions, answers, breakdowns, groups) -> what a reader reads
+CODE_LABELS = {**{q: q.replace("_", " ") for q in meta["questions"]},
+               **{o: str(v.get("label", o)) for q in meta["questions"].values()
+                  for o, v in (q.get("options") or {}).items()},
+               **{var: str(v.get("label", var)) for var, v in meta["subgroups"].items()},
+               **{g: str(x.get("label", g)) for v in meta["subgroups"].values()
+                  for g, x in (v.get("groups") or {}).items()}}
+
+
+def readable(text):
+    """A check's name as a reader reads it: every snake_case code in it by its label."""
+    return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b",
+                  lambda m: CODE_LABELS.get(m[0], m[0].replace("_", " ")), text)
+
+
+def check_row(wave, check, figure_ids, quantity, low, high, p_value, verdict, shown=None):
+    """One row of this run's key numbers (reports/tables/<run>.csv); ``shown``: the check as
+    the page's table names it (default: its codes as labels)."""
     return {"wave": wave, "check": check, "figure_ids": figure_ids, "quantity": quantity,
-            "low": low, "high": high, "p_value": p_value, "verdict": verdict}
+            "low": low, "high": high, "p_value": p_value, "verdict": verdict,
+            "shown": readable(check) if shown is None else shown}
 
 
 def cells_table(cells, var, total=None, point=True):
@@ -315,17 +334,18 @@ if series:
 every = bd.breakdown_checks(tidy, meta, pops, approval, subgroup_vars).table
 checked = every[every["verdict"] != "not checked"]
 for r in checked.itertuples():
+    shown = f"every breakdown: '{answer_label(r.question, r.option)}' by {var_label(r.by)}"
     if r.weights == "any sizes (none given)":
         rows.append(check_row(
             r.wave, f"every breakdown: {r.question} '{r.option}' by {r.by} (complete, any "
             "sizes)", r.figure_ids, "implied total (percent), any group sizes", r.implied_low,
-            r.implied_high, np.nan, r.verdict))
+            r.implied_high, np.nan, r.verdict, shown + " (complete, any sizes)"))
     else:
+        groups = "complete" if r.complete else r.groups + " groups"
         rows.append(check_row(
-            r.wave, f"every breakdown: {r.question} '{r.option}' by {r.by} "
-            f"({'complete' if r.complete else r.groups + ' groups'})", r.figure_ids,
-            f"implied total (percent), weights {r.weights}", r.implied_low, r.implied_high,
-            np.nan, r.verdict))
+            r.wave, f"every breakdown: {r.question} '{r.option}' by {r.by} ({groups})",
+            r.figure_ids, f"implied total (percent), weights {r.weights}", r.implied_low,
+            r.implied_high, np.nan, r.verdict, f"{shown} ({groups})"))
 inconsistent = checked[checked["verdict"] == "inconsistent"]
 
 
@@ -380,7 +400,8 @@ if appr_found:
     found.append(report.say(
         "- **Disapprovers of Putin give about {d}% of all '{o}' answers** ({dlo}–{dhi}%, the "
         "range the rounding of the figures and of the approval split allows), approvers about "
-        "{a}%; approvers choose it {gap} points more often ({level} CI {lo} to {hi}).",
+        "{a}%; approvers choose it {gap} points more often ({level} CI from sampling error "
+        "alone, {lo} to {hi}).",
         d=formats.fmt(shares.at["disapprove", "share_of_answers"]), o=option_label,
         dlo=formats.fmt(shares.at["disapprove", "low"]),
         dhi=formats.fmt(shares.at["disapprove", "high"]),
@@ -514,7 +535,8 @@ if age_found:
         p, lf = res.iloc[0], res.iloc[1]
         display(report.say(
             "**{g}** ({fid}) {verdict}: at the points {sub}% against {rest}% in the rest of "
-            "the sample, a difference of {d} points ({level} CI {lo} to {hi}; p {p}, Holm "
+            "the sample, a difference of {d} points ({level} CI from sampling error alone, {lo} to "
+            "{hi}; p {p}, Holm "
             "{ph}); at the least favourable ends {lsub}% against {lrest}%, {ld} points "
             "(p {lp}).", g=group_label(age_var, g), fid=p["figure_id"], verdict=p["verdict"],
             sub=formats.fmt(p["sub"]), rest=formats.fmt(p["rest"]), d=formats.fmt(p["diff"]),
@@ -599,8 +621,9 @@ if appr_found:
 # %%
 if appr_found:
     display(report.say(
-        "Approvers choose '{f}' {d} points more often than disapprovers ({level} CI {lo} to "
-        "{hi}); even at the least favourable ends the gap is {ld} points (p {lp}). {end}",
+        "Approvers choose '{f}' {d} points more often than disapprovers ({level} CI from "
+        "sampling error alone, {lo} to {hi}); even at the least favourable ends the gap is "
+        "{ld} points (p {lp}). {end}",
         f=option_label, d=formats.fmt(appr_cmp.at[0, "diff"]), level=level,
         lo=formats.fmt(appr_cmp.at[0, "ci_low"]), hi=formats.fmt(appr_cmp.at[0, "ci_high"]),
         ld=formats.fmt(appr_cmp.at[1, "diff"]),
@@ -869,19 +892,19 @@ else:
 
 # %% [markdown]
 # ## Save outputs
-# `reports/tables/<run>.csv`, one row per check: `wave`; `check`; `figure_ids` (";"-separated
-# figures used); `quantity` (what `low`/`high` measure); `low`, `high` (percent or points: an
-# implied total, a derived range, a confidence interval of a difference, or empty for a
-# trend test); `p_value` (empty where there is no test); `verdict`. **Writes** also the
-# figures `reports/figures/<run>-<option>.svg` and `<run>-emigrate.svg` with the CSV of their
-# numbers.
+# `reports/tables/<run>.csv`, one row per check: the wave; the check (its codes as in the data,
+# where the table below shows their labels); the figures used (";"-separated ids); the quantity
+# that low and high measure; low and high (percent or points: an implied total, a derived
+# range, a confidence interval of a difference, or empty for a trend test); the p-value (empty
+# where there is no test); the verdict. **Writes** also the figures
+# `reports/figures/<run>-<option>.svg` and `<run>-emigrate.svg` with the CSV of their numbers.
 
 # %%
 key_numbers = pd.DataFrame(rows, columns=["wave", "check", "figure_ids", "quantity", "low",
                                           "high", "p_value", "verdict"])
 print("wrote", report.save_table(key_numbers, run))
 report.show(key_numbers[["check", "wave", "low", "high", "p_value", "verdict"]], digits=1,
-            index="check")
+            index="check", labels={"check": [r["shown"] for r in rows]})
 
 # %% [markdown]
 # ## What this rests on

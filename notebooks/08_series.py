@@ -40,7 +40,7 @@ breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in eve
 import pandas as pd
 from IPython.display import display
 
-from chasm import formats, plots, report
+from chasm import formats, plots, report, tables
 from chasm.analysis import plan, series, subgroups
 from chasm.data import figures, load
 from chasm.stats import design
@@ -395,8 +395,9 @@ else:
     plan_text = ("" if planned.empty else
                  f"; {len(planned)} of them {'are' if len(planned) != 1 else 'is'} declared in "
                  "the analysis plan and adjusted in the plan's family ("
-                 + ", ".join(f"{e(r.comparison_id)}: {e(r.family.replace('_', ' '))}"
-                             for r in planned.itertuples()) + ")")
+                 + ", ".join(f"{e(c)}: {e(f)}" for c, f in zip(
+                     tables.labels_of("comparison_id", planned["comparison_id"]),
+                     tables.labels_of("family", planned["family"]), strict=True)) + ")")
     text = (f"**{len(sig_steps)} of {len(fam)} change{'s' if len(fam) != 1 else ''} from one "
             f"wave to the next {'are' if len(sig_steps) != 1 else 'is'} larger than sampling "
             "error" + (" with every source's figure" if no_best and len(decided) else "")
@@ -427,7 +428,9 @@ if len(fam):
     display(report.show(shown_changes[cols].rename(columns={
         "wave_1": "from", "wave_2": "to", "value_text_1": "from, as published",
         "value_text_2": "to, as published", "outlet_2": "outlet of the later figure"}),
-        digits=3, index="comparison_id"))
+        digits=3, index="comparison_id",
+        labels={"comparison_id": tables.labels_of("comparison_id",
+                                                  shown_changes["comparison_id"])}))
 
 # %% [markdown]
 # ## Does the source decide?
@@ -453,7 +456,8 @@ for _step, g in conflicts.groupby("step", sort=True):
         head += f" ({'from' if fixed[0] == '1' else 'to'} {side(g.iloc[0], fixed[0])})"
     readings = "; ".join(
         "with " + " and ".join(side(r, s) for s in vary)
-        + f" the change is {formats.fmt_signed(r['diff'])} points ([{e(r['comparison_id'])}] p "
+        + f" the change is {formats.fmt_signed(r['diff'])} points "
+        f"({e(tables.labels_of('comparison_id', [r['comparison_id']])[0])}; p "
         f"{formats.fmt_p(r['p_rounding'], True)} with rounding as noise, adjusted "
         f"{formats.fmt_p(r['p_adjusted'])}; robustness: least favourable rounding adjusted "
         f"{formats.fmt_p(r['p_worst_adjusted'])}): {e(r['verdict'])}" for _, r in g.iterrows())
@@ -480,7 +484,7 @@ elif len(fam):
 #   counts, the waves taken as independent samples, with each figure's rounding or wording as
 #   noise (the verdict's p, and the interval of that same test); the least favourable values
 #   the rounding allows are a robustness column, not the verdict. A change the analysis plan
-#   declares keeps the plan's id, family and adjusted p, as in 03_waves and the claims
+#   declares keeps the plan's id, family and adjusted p, as in 03 · Waves and the claims
 #   register; every other change is one test of the series' own family, adjusted together;
 #   a pair with another source for one of its waves is adjusted in the family where it
 #   replaces its pair's test. Months between the waves are shown: a change over two years is

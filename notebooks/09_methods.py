@@ -40,7 +40,7 @@ breakdown = "putin_approval"  # breakdown variable of the composition analysis
 # %%
 import pandas as pd
 
-from chasm import formats, report
+from chasm import formats, report, tables
 from chasm.analysis import methods, plan, series
 from chasm.data import figures, load
 from chasm.stats import design
@@ -86,6 +86,18 @@ def points(value):
     return f"{value:g} point" + ("" if value == 1 else "s")
 
 
+def ids_of(frame):
+    """The comparisons of a table's rows as the table names them (:func:`shown_id`)."""
+    return tables.labels_of("comparison_id", frame["comparison_id"])
+
+
+def shown_id(cid):
+    """A comparison (its id, or a row with one) as the tables below name it: its waves and
+    claim, not its plan id."""
+    cid = cid["comparison_id"] if isinstance(cid, dict) else cid
+    return tables.labels_of("comparison_id", [cid])[0]
+
+
 # %% [markdown]
 # ## What a methodologist adds
 
@@ -97,7 +109,7 @@ for r in post.to_dict("records"):
     tip = tau["tipping tau (points)"]
     power = design_rows[design_rows["comparison_id"] == cid].iloc[-1]
     comp = decomp[decomp["comparison_id"] == cid]
-    text = (f"- **{e(r['answer'])}** ({e(r['text_1'])} → {e(r['text_2'])}, {e(cid)}): "
+    text = (f"- **{e(r['answer'])}** ({e(r['text_1'])} → {e(r['text_2'])}, {e(shown_id(cid))}): "
             f"P({direction(r)}) = {r['P(change in that direction)']:.3f}, {level} credible "
             f"interval {signed(r['credible low (points)'], 2)} to "
             f"{signed(r['credible high (points)'], 2)} points; ")
@@ -122,7 +134,7 @@ report.markup("\n".join(found) if found else
 # %%
 report.say("Comparisons examined: the plan's **{role}** ones ({ids}). Design effect **{d}** "
            "({choice}); {level} intervals.", role=role,
-           ids=", ".join(tests.loc[tests["role"] == role, "comparison_id"]),
+           ids="; ".join(map(shown_id, tests.loc[tests["role"] == role, "comparison_id"])),
            d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
                    else "set by the deff parameter"), level=level)
@@ -137,7 +149,7 @@ parts = ["**" + e("; ".join(
 for r in post.to_dict("records"):
     d = direction(r)
     parts.append(
-        f"**{e(r['answer'])}** ({e(r['text_1'])} → {e(r['text_2'])}, {e(r['comparison_id'])}): "
+        f"**{e(r['answer'])}** ({e(r['text_1'])} → {e(r['text_2'])}, {e(shown_id(r))}): "
         f"P({d}) = {r['P(change in that direction)']:.3f}; "
         f"P({d} > {r['smallest size the figures allow (points)']:g} points, the least the "
         f"published figures allow) = {r['P(beyond the smallest size)']:.2f}; "
@@ -152,7 +164,8 @@ report.show(post[["comparison_id", "answer", "text_1", "text_2", "published chan
                   "P(change in that direction)", "smallest size the figures allow (points)",
                   "P(beyond the smallest size)", "P(beyond the published size)",
                   "credible low (points)", "credible high (points)"]],
-            digits=3, index="comparison_id")
+            digits=3, index="comparison_id",
+            labels={"comparison_id": ids_of(post)})
 
 # %% [markdown]
 # How: each published figure is taken for what its text says: the unrounded sample share lies
@@ -173,11 +186,11 @@ parts = ["**" + e(
     if len(flips) else "No verdict is significant even without wave-level error") + "**."]
 for r in taus.to_dict("records"):
     if r["significant"]:
-        parts.append(f"the {e(r['answer'])} change ({e(r['comparison_id'])}) stays significant "
+        parts.append(f"the {e(r['answer'])} change ({e(shown_id(r))}) stays significant "
                      "after adjustment only while the wave-level SD is below "
                      f"**{r['tipping tau (points)']:.2f} points**")
     else:
-        parts.append(f"the {e(r['answer'])} change ({e(r['comparison_id'])}) is not "
+        parts.append(f"the {e(r['answer'])} change ({e(shown_id(r))}) is not "
                      "significant after adjustment even without any wave-level error")
 est_tau = whole["tau estimate (points)"]
 noise, samp = whole["noise variance (points²)"], whole["sampling variance (points²)"]
@@ -204,7 +217,8 @@ report.markup(
 
 # %%
 report.show(taus[["comparison_id", "answer", "family", "p_adjusted", "tipping tau (points)"]],
-            digits=3, index="comparison_id")
+            digits=3, index="comparison_id",
+            labels={"comparison_id": ids_of(taus)})
 
 # %%
 report.show(tracker[["window", "from", "to", "monthly changes", "tau estimate (points)",
@@ -233,7 +247,7 @@ parts = ["**" + e(
 for cid, rows in design_rows.groupby("comparison_id", sort=False):
     small, large = rows.iloc[0], rows.iloc[-1]
     parts.append(
-        f"For {e(small['answer'])} ({e(cid)}; standard error "
+        f"For {e(small['answer'])} ({e(shown_id(cid))}; standard error "
         f"{small['standard error (points)']:.2f} points) the design has power "
         f"{small['power']:.2f} if the true change is "
         f"{points(small['plausible true change (points)'])}, and a significant estimate would "
@@ -247,7 +261,8 @@ report.markup(" ".join(parts))
 # %%
 report.show(design_rows[["comparison_id", "answer", "plausible true change (points)", "power",
                          "type S error", "exaggeration ratio",
-                         "expected significant size (points)"]], digits=3)
+                         "expected significant size (points)"]], digits=3,
+            labels={"comparison_id": ids_of(design_rows)})
 
 # %% [markdown]
 # How: for a plausible true change (a parameter of this run: sizes chosen from outside
@@ -276,12 +291,12 @@ for r, share in zip(decomp.to_dict("records"), shares_of, strict=True):
     lo, hi = r["composition, low (points)"], r["composition, high (points)"]
     if share is None:
         parts.append(
-            f"For {e(r['answer'])} ({e(r['comparison_id'])}) the published change is 0: "
+            f"For {e(r['answer'])} ({e(shown_id(r))}) the published change is 0: "
             f"nothing to explain, though the change in the split by {e(breakdown_label)} alone "
             f"could have moved it by {signed(lo, 2)} to {signed(hi, 2)} points (derived).")
         continue
     parts.append(
-        f"For {e(r['answer'])} ({e(r['comparison_id'])}, {signed(change, 1)} points) the change "
+        f"For {e(r['answer'])} ({e(shown_id(r))}, {signed(change, 1)} points) the change "
         f"in the split by {e(breakdown_label)} between {e(r['wave_1'])} and {e(r['wave_2'])} "
         f"accounts for {signed(lo, 2)} to {signed(hi, 2)} points (derived: bounds over what "
         "the published figures leave open), so composition could explain at most "
@@ -297,7 +312,7 @@ report.show(decomp[["comparison_id", "answer", "published change (points)",
                     "weights, earlier (%)", "weights, later (%)",
                     "group shares published, earlier", "group shares published, later"]]
             .assign(groups=decomp["groups"].str.replace("_", " ")),
-            digits=2, index="comparison_id")
+            digits=2, index="comparison_id", labels={"comparison_id": ids_of(decomp)})
 
 # %% [markdown]
 # How: Kitagawa's decomposition splits a change of a weighted mean into the part due to the

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+#: What every style writes for a missing number (an en dash).
+MISSING = "–"
+
 
 def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
     """A number for prose: fixed digits, '–' for missing.
@@ -22,8 +25,23 @@ def fmt(value: float | None, digits: int = 1, unit: str = "") -> str:
     value that rounds to zero keeps its sign ("−0.0"), so −0.03 is not read as no change.
     """
     if value is None or pd.isna(value):
-        return "–"
+        return MISSING
     return f"{value:.{digits}f}".replace("-", "−") + unit
+
+def fmt_number(value: float, digits: int = 1) -> str:
+    """A number in a table cell or a number line: fixed digits, thousands separated
+    ("1,600"), a true minus sign, and a value that rounds to zero shown as plain zero ("0.0",
+    never "−0.0": a cell is read alone, without a sentence to carry its sign).
+
+    Used by every shown table (``chasm.tables``, by column kind) and by the landing and claims
+    pages' number lines (``chasm.site.landing.claim_numbers``), so one number reads the same
+    in a table and on those pages; prose uses :func:`fmt`.
+    """
+    text = f"{value:,.{digits}f}"
+    if float(value) == 0 or text.strip("-0.,") == "":
+        text = f"{0:.{digits}f}"
+    return text.replace("-", "−")
+
 
 def fmt_signed(value: float, digits: int = 1) -> str:
     """A signed number for prose with a true minus sign: "−6.0", "+4.0", "0.0"; "–" if NaN.

@@ -153,8 +153,9 @@ def show(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
     """``frame`` as a report shows it (``chasm.tables.table``): plain-language headers,
     rounded by column kind (``digits`` for columns the display layer does not know), no pandas
     index (``index`` names the row-header column), technical columns left to the table's CSV.
-    ``columns`` picks the columns shown and ``labels`` (column -> {code: label}) what their
-    cells say; the table's CSV keeps every column of ``frame`` and its codes.
+    ``columns`` picks the columns shown and ``labels`` (column -> ``{code: label}`` or one
+    label per row) what their cells say; the table's CSV keeps every column of ``frame`` and
+    its codes.
 
     Deterministic HTML with every value escaped (no random ids, no Styler).
     """

@@ -11,6 +11,8 @@ edit) writes the same numbers the way a reader reads them:
   p-values as "<0.001" or three decimals, counts as whole numbers, design effects with two
   decimals, booleans as yes / no, a dash (–) for anything missing;
 * answers, breakdowns and groups by their metadata labels, not their codes (:data:`CODED`);
+  questions by their wording, families of tests and comparisons by what the plan says of them
+  (:data:`CODED_BY_PLAN`);
 * no pandas index: the ``index`` column of ``report.show`` comes first, as the row header;
 * figure and claim ids link to their rows (``01_ingest.html#fig-E01``,
   ``claims.html#C13``; the first table that lists a figure in a kernel anchors it);
@@ -29,12 +31,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from chasm import paths
 from chasm.data import load, write
-from chasm.formats import fmt_p_table
+from chasm.data.schema import read_yaml
+from chasm.formats import MISSING, fmt_number, fmt_p_table
 from chasm.text import clean, lang_of
 
 #: name -> (plain-language header, format). Formats: ``share`` (percent or points, one
@@ -142,7 +147,6 @@ SHARED = {("id", "what", "consequence"): ("what these data cannot tell",
 #: wave ("2024-03") hold shares or half-widths: one decimal.
 _SHARE_NAMES = re.compile(r"^(deff \d|\d{4}-\d{2}$)")
 _ID = re.compile(r"^[A-Z]{1,3}\d{1,3}$")
-MISSING = "–"
 
 
 @dataclass
@@ -184,13 +188,6 @@ def _missing(value: object) -> bool:
         return False
 
 
-def _number(value: float, digits: int) -> str:
-    text = f"{value:,.{digits}f}"
-    if float(value) == 0 or text.strip("-0.,") == "":
-        text = f"{0:.{digits}f}"
-    return text.replace("-", "−")
-
-
 def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[str]:
     """Every value of ``series`` as text, by format ``kind`` (see :data:`COLUMNS`)."""
     values = list(series)
@@ -204,7 +201,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         places = {"share": 1, "count": 0, "deff": 2, None: digits}[kind]
         if kind in ("share", None) and present and all(v == round(v) for v in present):
             places = 0  # 43, not 43.0, when the column holds whole numbers only
-        return [MISSING if _missing(v) else _number(float(v), places) for v in values]
+        return [MISSING if _missing(v) else fmt_number(float(v), places) for v in values]
     out = []
     for v in values:
         if _missing(v):
@@ -212,7 +209,7 @@ def format_column(series: pd.Series, kind: str | None, digits: int = 1) -> list[
         elif isinstance(v, bool):
             out.append("yes" if v else "no")
         elif isinstance(v, float) and kind in ("share", "deff", None):
-            out.append(_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
+            out.append(fmt_number(v, {"share": 1, "deff": 2, None: digits}[kind]))
         else:
             text = clean(str(v))  # chasm.text: no invisible characters from data
             out.append(text if text.strip() else MISSING)
@@ -262,10 +259,20 @@ class Table:
 CODED = ("option", "subgroup_var", "subgroup")
 
 
-#: Columns whose codes have no metadata label (questions, the plan's families and roles, a
-#: table's quantities): shown as words (``why_people_leave`` -> "why people leave"); the CSV
-#: keeps the codes.
+#: Columns whose codes are shown by what the metadata and the plan say of them: a question by
+#: its English wording (its note in brackets left out), a family of tests by its plan
+#: ``label``; the CSV keeps the codes. A comparison id stays as it is unless a page asks for
+#: its label (:func:`labels_of`, ``report.show(labels=...)``): pages whose prose cites the ids
+#: keep them in their tables.
+CODED_BY_PLAN = ("question", "family")
+
+#: Columns whose codes have no label anywhere (a table's roles, quantities and parts): shown
+#: as words (``trend_robust`` -> "trend robust"); the CSV keeps the codes. A question, family
+#: or comparison the metadata and plan do not know falls back to words as well.
 CODE_WORDS = ("question", "family", "role", "quantity", "part")
+
+#: Families of tests no plan entry names: 08_series' own adjacent changes, the post-hoc family.
+GENERATED_FAMILIES = {"series": "the series' own changes", "post_hoc": "not in the plan"}
 
 
 def as_words(value: object) -> object:
@@ -273,9 +280,10 @@ def as_words(value: object) -> object:
     return value.replace("_", " ") if isinstance(value, str) else value
 
 
-def code_labels(frame: pd.DataFrame) -> dict[str, list]:
+def code_labels(frame: pd.DataFrame, comparisons: bool = False) -> dict[str, list]:
     """Label columns for the coded columns of ``frame`` (an unknown code stays as it is). An
-    answer is looked up in its row's question if the table has one, else in any question."""
+    answer is looked up in its row's question if the table has one, else in any question;
+    ``comparisons``: comparison ids by their waves and claim too (:func:`comparison_label`)."""
     meta = load.load_metadata()
 
     def labels(column: str, parent: str, families: dict, members: str) -> list:
@@ -294,6 +302,8 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
         return out
 
     out: dict[str, list] = {}
+    if any(c in frame.columns for c in CODED_BY_PLAN) or comparisons:
+        out.update(_plan_labels(frame, meta, comparisons))
     if "option" in frame.columns:
         out["option"] = labels("option", "question", meta["questions"], "options")
     if "subgroup" in frame.columns:
@@ -304,13 +314,84 @@ def code_labels(frame: pd.DataFrame) -> dict[str, list]:
     return out
 
 
+def question_label(question: str, meta: dict) -> str:
+    """A question as a reader reads it: its English wording without the note in brackets
+    ("Would you like to move abroad for permanent residence?"); its code as words if unknown."""
+    wording = (meta["questions"].get(question) or {}).get("wording_en") or ""
+    wording = re.split(r"\s+\(", str(wording), maxsplit=1)[0].strip()
+    return wording or str(as_words(question))
+
+
+def _plan() -> dict:
+    """The analysis plan as written (``data/plan.yaml``, through the one strict reader)."""
+    data, _ = read_yaml(paths.DATA / "plan.yaml", "plan")
+    return data if isinstance(data, dict) else {}
+
+
+def comparison_label(cid: str, plan: dict) -> str:
+    """A comparison as a reader reads it, by its waves (and the claim it tests): the plan's
+    "W-traitors" -> "2024-03 → 2025-04 (C13)"; an alternative pair "W-traitors:E06-S01" ->
+    "2024-03 → 2025-04 (C13), figures E06 and S01"; a series step "S-would:2022-02:2022-03" or
+    a post-hoc pair "post-hoc:would:2022-02:2022-03" -> "2022-02 → 2022-03"; a claim's pair
+    "C15:E04-E05" -> "C15, figures E04 and E05". Anything else stays as it is."""
+    declared = {c["id"]: c for f in (plan.get("families") or {}).values()
+                for c in f.get("comparisons") or []}
+    base, _, pair = cid.partition(":") if cid.split(":")[0] in declared else (cid, "", "")
+    figures = pair.split("-") if re.fullmatch(r"[A-Z]{1,3}\d{1,3}-[A-Z]{1,3}\d{1,3}", pair) \
+        else []
+    if base in declared:
+        c = declared[base]
+        text = " → ".join(str(w) for w in c["waves"]) + (f" ({c['claim']})" if c.get("claim")
+                                                         else "")
+    else:
+        step = re.fullmatch(r"(?:S-|post-hoc:)[^:]+:(\d{4}-\d{2}):(\d{4}-\d{2})"
+                            r"(?::([A-Z]{1,3}\d{1,3})-([A-Z]{1,3}\d{1,3}))?", cid)
+        claim = re.fullmatch(r"(C\d{1,3}):([A-Z]{1,3}\d{1,3})-([A-Z]{1,3}\d{1,3})", cid)
+        if step:
+            text, figures = f"{step[1]} → {step[2]}", [f for f in step.groups()[2:] if f]
+        elif claim:
+            text, figures = claim[1], [claim[2], claim[3]]
+        else:
+            return cid
+    return text + (f", figures {' and '.join(figures)}" if figures else "")
+
+
+def labels_of(column: str, values: list) -> list:
+    """What a reader's table shows for these codes of ``column`` (a question, family or
+    comparison id, an answer, breakdown or group): for sentences that name a row of a table
+    as the table shows it."""
+    frame = pd.DataFrame({column: list(values)})
+    return list(code_labels(frame, comparisons=True).get(column, frame[column].map(as_words)))
+
+
+def _plan_labels(frame: pd.DataFrame, meta: dict, comparisons: bool) -> dict[str, list]:
+    """Labels for the :data:`CODED_BY_PLAN` columns of ``frame`` (codes not found: as words),
+    and with ``comparisons`` for its comparison ids (:func:`comparison_label`)."""
+    out: dict[str, list] = {}
+    if "question" in frame.columns:
+        out["question"] = [question_label(q, meta) if isinstance(q, str) else q
+                           for q in frame["question"]]
+    plan = _plan() if {"family", "comparison_id"} & set(frame.columns) else {}
+    if "comparison_id" in frame.columns and comparisons:
+        out["comparison_id"] = [comparison_label(c, plan) if isinstance(c, str) else c
+                                for c in frame["comparison_id"]]
+    if "family" in frame.columns:
+        named = {k: v.get("label") for k, v in (plan.get("families") or {}).items()}
+        out["family"] = [
+            (named.get(f) or GENERATED_FAMILIES.get(f) or as_words(f)) if isinstance(f, str)
+            else f for f in frame["family"]]
+    return out
+
+
 def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
-          columns: list | None = None, labels: dict | None = None) -> Table:
+          columns: list | dict | None = None, labels: dict | None = None) -> Table:
     """``frame`` as a report shows it (module docstring); ``index`` is the row-header column.
 
     ``columns`` (optional) are the columns shown, in order (a dict: column -> its header on
-    the page); ``labels`` maps a column to ``{code: label}`` for the shown cells. Both change
-    the page only: the CSV is ``frame``, every column, with its codes."""
+    the page). ``labels`` maps a column to what its cells say instead of its codes: either
+    ``{code: label}`` or one label per row (e.g. a check written with labels where the frame
+    keeps the codes). Both change the page only: the CSV is ``frame``, every column, with its
+    codes."""
     csv = write.csv_text(frame)
     found = shared(frame)
     if found is not None:
@@ -323,12 +404,14 @@ def table(frame: pd.DataFrame, digits: int = 1, index: str | None = None,
     shown = raw
     if named and index is None:
         index = shown.columns[0]
-    if any(c in shown.columns for c in CODED):
+    if any(c in shown.columns for c in CODED + CODED_BY_PLAN):
         shown = shown.assign(**code_labels(shown))
     shown = shown.assign(**{c: shown[c].map(as_words) for c in CODE_WORDS if c in shown})
-    shown = shown.assign(**{c: [m.get(code, v) if isinstance(code, str) else v
-                                for code, v in zip(raw[c], shown[c], strict=True)]
-                            for c, m in (labels or {}).items()})
+    shown = shown.assign(**{
+        c: ([m.get(code, v) if isinstance(code, str) else v
+             for code, v in zip(raw[c], shown[c], strict=True)] if isinstance(m, Mapping)
+            else list(m))
+        for c, m in (labels or {}).items() if c in shown})
     headers = dict(columns) if isinstance(columns, dict) else {}
     columns = list(columns) if columns is not None else [
         c for c in shown.columns if str(c) not in TECHNICAL]

@@ -11,23 +11,28 @@ own box), every image has alt text and not nbconvert's default, Russian text is 
 ``lang="ru"``, every page has a real title and a link home, and the landing page shows its
 findings above the fold at 1280 px. A
 screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
-committed) for a reviewer to look at. From the landing page every finding's evidence and
-its sources' addresses are two clicks away. Every run page opens with its findings box in the
-first screen at both widths; no chart text is under 11 px at 400 px (measured from each SVG's
-own font sizes and its drawn width); a table wider than its box at 1280 px still shows a
+committed) for a reviewer to look at. From the landing page every finding's evidence and its
+sources' addresses are two clicks away, and so is a source's address from every block of the
+landing page that carries numbers (findings, registers, findings from the runs, the key chart,
+whose source line links each outlet). Pages are measured once their images have decoded. A
+static check reads the quantities issue 22 found with different ranges on different pages: each
+range is labelled by its kind wherever it appears. Every run page opens with its findings box
+in the first screen at both widths; no chart text is under 11 px at 400 px (measured from each
+SVG's own font sizes and its drawn width); a table wider than its box at 1280 px still shows a
 number column; axe-core (vendored from npm in ``tests/e2e/fixtures/axe-core``, injected with
 the network off) finds no serious or critical violation at either width. Every link of every
 page is clicked: same-page links must land on an element, links to other files must reach an
 existing file and fragment; a control page proves the pages' Content-Security-Policy stops a
-``javascript:`` link and an inline handler from running. A control page with a remote
-image, a missing image and an empty SVG proves the checks catch what they look for. A static
-test needs no browser: no page loads a script or stylesheet from the network.
+``javascript:`` link and an inline handler from running. A control page with a remote image, a
+missing image and an empty SVG proves the checks catch what they look for. A static test needs
+no browser: no page loads a script or stylesheet from the network.
 """
 
 from __future__ import annotations
 
 import base64
 import csv
+import html as html_lib
 import json
 import re
 from pathlib import Path
@@ -87,6 +92,54 @@ def test_no_remote_script_or_stylesheet(page):
     for what, pattern in REMOTE:
         found = pattern.search(html)
         assert found is None, f"{page.name} loads a {what} from the network: {found.group(0)!r}"
+
+
+def _reader_text(page: Path) -> str:
+    """What a reader reads on a page: its text without folded code, tags or scripts."""
+    text = re.sub(r'<details class="code".*?</details>|<script\b.*?</script>', " ",
+                  page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", text)))
+
+
+def _ranges_written(low: float, high: float) -> re.Pattern:
+    """A range as the pages write it ("18.2 to 35.8", "18.2–35.8", "[18.2–35.8]")."""
+    from chasm import formats
+
+    lo, hi = (re.escape(formats.fmt(v)) for v in (low, high))
+    return re.compile(rf"{lo}(?: to |–){hi}")
+
+
+def test_one_range_per_quantity_across_pages():
+    """The quantities issue 22 found with different ranges on different pages read the same
+    range of the same kind everywhere, each labelled by kind: the disapprovers' share of the
+    'traitors' answers (its rounding range and its CI, from the register), and the gap between
+    approvers and disapprovers (the register's CI with rounding as noise; 05's from sampling
+    error alone, from 05's table, labelled as such wherever it appears)."""
+    claims = {r["claim_id"]: r for r in csv.DictReader(
+        (paths.REPORTS / "tables" / "claims.csv").open(encoding="utf-8"))}
+    gap = claims["C18"]
+    ids = gap["figure_ids"].split()
+    own = next(r for r in csv.DictReader(
+        (paths.REPORTS / "tables" / "05_subgroups.csv").open(encoding="utf-8"))
+        if set(r["figure_ids"].split(";")) < set(ids) and r["check"].endswith("(point)"))
+    kinds = [  # (range, what must stand just before or after it, what must not)
+        (_ranges_written(float(gap["bayes_range_low"]), float(gap["bayes_range_high"])),
+         "rounding", None),
+        (_ranges_written(float(gap["bayes_low"]), float(gap["bayes_high"])), "CI", None),
+        (_ranges_written(float(gap["low"]), float(gap["high"])), "CI", "sampling error alone"),
+        (_ranges_written(float(own["low"]), float(own["high"])), "sampling error alone", None)]
+    seen = {k: 0 for k in range(len(kinds))}
+    for page in PAGES:
+        text = _reader_text(page)
+        for k, (pattern, label, wrong) in enumerate(kinds):
+            for m in pattern.finditer(text):
+                seen[k] += 1
+                before, after = text[max(0, m.start() - 70):m.start()], text[m.end():m.end() + 90]
+                assert label in before + after, (
+                    f"{page.name}: “{m.group(0)}” is not labelled as {label}: …{before}|{after}…")
+                if wrong:
+                    assert wrong not in before, f"{page.name}: “{m.group(0)}” labelled {wrong}"
+    assert all(seen.values()), f"a range was found on no page: {seen}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,6 +277,22 @@ def at_width(driver, width: int) -> None:
         "width": width, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": width < 600})
 
 
+#: Resolves once every image of the page has decoded (or failed) and two frames were laid out:
+#: a page is measured as a reader sees it, not while a chart is still loading (on a loaded
+#: machine the phone SVG a <picture> picks can arrive after the load event's layout).
+SETTLE_JS = """
+const done = arguments[arguments.length - 1];
+const images = [...document.images].map(i => i.decode().catch(() => null));
+Promise.all([document.fonts ? document.fonts.ready : null, ...images]).then(
+  () => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
+"""
+
+
+def settled(driver) -> None:
+    """Wait until the page is laid out with every image decoded (:data:`SETTLE_JS`)."""
+    driver.execute_async_script(SETTLE_JS)
+
+
 def screenshot(driver, path: Path) -> None:
     """The whole page (up to 12,000 px tall) as a PNG."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
@@ -248,6 +317,7 @@ def at_widths(browser):
             at_width(browser, width)
             for page in PAGES:
                 browser.get(page.as_uri())
+                settled(browser)
                 layout = browser.execute_script(LAYOUT_JS)
                 screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
                 browser.execute_script(axe)
@@ -342,6 +412,59 @@ def test_a_findings_evidence_and_its_sources_are_two_clicks_from_the_landing_pag
                 browser.get(source)
                 assert browser.execute_script(
                     "return !!document.getElementById(arguments[0]);", entry.fragment), source
+
+
+#: The landing page's blocks that carry numbers: each headline finding, each register's row,
+#: each finding that travelled from a run, the key chart.
+NUMBER_BLOCKS_JS = """
+const blocks = '#findings li, #registers li, ul.travel li, #key-chart figure';
+return [...document.querySelectorAll(blocks)].map(b => ({what: b.textContent.trim().slice(0, 70),
+              links: [...b.querySelectorAll('a[href]')].map(a => a.href)}));
+"""
+#: The links inside one element (by id; the whole main part of the page without one).
+LINKS_IN_JS = """
+const box = arguments[0] ? document.getElementById(arguments[0]) : document.querySelector('main');
+return box ? [...box.querySelectorAll('a[href]')].map(a => a.href) : null;
+"""
+
+
+def _source_address(browser, links: list[str], addresses: set[str]) -> list[str]:
+    """The links among ``links`` that reach a source's address: its published URL, or its
+    entry in the landing page's sources (which says that none is recorded)."""
+    found = [link for link in links if link in addresses]
+    for link in links:
+        url = urlparse(link)
+        if url.scheme == "file" and Path(unquote(url.path)).name == "index.html" \
+                and url.fragment.startswith("src-"):
+            browser.get(link)
+            assert browser.execute_script(
+                "return !!document.getElementById(arguments[0]);", url.fragment), link
+            found.append(link)
+    return found
+
+
+def test_every_number_on_the_landing_page_is_two_clicks_from_its_sources_address(browser):
+    """Each block of the landing page that carries numbers (headline findings, registers,
+    findings that travelled from a run, the key chart) links a source's address directly, or
+    a page part (a claim's card, a register) that does: at most two clicks."""
+    with (paths.DATA / "raw" / "sources.csv").open(encoding="utf-8") as handle:
+        addresses = {row["url"] for row in csv.DictReader(handle) if row["url"]}
+    at_width(browser, 1280)
+    browser.get((paths.REPORTS / "index.html").as_uri())
+    blocks = browser.execute_script(NUMBER_BLOCKS_JS)
+    assert blocks, "the landing page has no block with numbers"
+    for block in blocks:
+        if _source_address(browser, block["links"], addresses):
+            continue  # one click
+        second = []
+        for link in block["links"]:
+            url = urlparse(link)
+            if url.scheme != "file" or not link.split("#")[0].endswith(".html"):
+                continue
+            browser.get(link)
+            second += browser.execute_script(LINKS_IN_JS, unquote(url.fragment)) or []
+        assert _source_address(browser, second, addresses), (
+            f"no source's address within two clicks of “{block['what']}”")
 
 
 def test_the_checks_catch_what_they_look_for(browser, tmp_path):

@@ -20,7 +20,7 @@ ALLOWED_LINE = re.compile(r"^- `(?P<file>[\w/]+\.py)` → `(?P<module>chasm[\w.]
 #: top of its file, or to DESIGN.md's list with a measured reason. This list only shrinks.
 NOT_YET_REVIEWED: dict[str, set[str]] = {
     "data/figures.py": {"chasm.report"},
-    "site/landing.py": {"chasm.data.load", "chasm.register.claims", "chasm.tables"},
+    "site/landing.py": {"chasm.data.load", "chasm.register.claims"},
     "site/pages.py": {"chasm.register.claims"},
     "site/runs.py": {"chasm.data.params"},
     "stats/frechet.py": {"chasm.stats._validate"},

@@ -59,12 +59,6 @@ def test_params_files_name_only_declared_parameters(params_path):
 
 SCRIPTS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 
-#: Notebooks whose markdown still names code (chasm.* modules, snake_case columns): they are
-#: being rewritten for readers (issue 22). Delete a name once its notebook passes; the test
-#: below fails while a listed notebook already passes, so the list cannot go stale.
-READER_TEXT_PENDING = {"05_subgroups"}
-
-
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_notebook_computes_no_statistics(script):
     """No statistics in a notebook: no maths library, numpy for presentation only, no
@@ -83,9 +77,6 @@ def test_reader_text_names_no_code(script):
     from tools.notebook_size import measure
 
     found = measure(script)["markdown"]
-    if script.stem in READER_TEXT_PENDING:
-        assert found, f"{script.stem} now passes: delete it from READER_TEXT_PENDING"
-        pytest.skip(f"{script.stem}: reader text not yet rewritten (issue 22)")
     assert not found, f"{script.name}: " + "; ".join(f"line {n}: {w}" for n, w in found)
 
 

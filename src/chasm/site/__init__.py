@@ -7,5 +7,7 @@
 - ``render``   one run's page from its report: findings box, folded code, tables, charts
 - ``landing``  the landing page and the claims register pages (register read as values,
   ClaimReview JSON-LD)
+- ``travel``   what a run found about its sources (inconsistent breakdowns, sources that
+  disagree, changes the source decides), from its key table, for the landing page
 - ``pages``    what the build calls: the site's entry points and the index step (``write_site``)
 """

@@ -26,6 +26,7 @@ from chasm.site.base import (
 )
 from chasm.site.render import chart_context, chart_min_width, split_files_paragraph
 from chasm.site.runs import Run, chrome, parameters, verdict_effect
+from chasm.site.travel import every_run
 from chasm.text import lang_of
 
 #: The run a newcomer should read first, and the figure the landing page shows.
@@ -80,15 +81,14 @@ def level() -> str:
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
-    from chasm.tables import MISSING, _number
-
-    return MISSING if value is None else _number(value, digits)
+    """A number of the register as its tables write it (``formats.fmt_number``)."""
+    return formats.MISSING if value is None else formats.fmt_number(value, digits)
 
 
 def claim_numbers(row: dict, level: str) -> str:
     """One plain sentence of a claim's numbers (``row`` as :func:`register` reads it): the
-    levels compared (43% → 37%), the estimate, its interval labelled by kind (a CI, or
-    bounds), p."""
+    levels compared (43% → 37%), the estimate, its interval labelled by kind (the register's
+    ``range_kind``: a CI, a rounding range; bounds where it names none), p."""
     est, low, high = (_value(row.get(k)) for k in ("estimate", "low", "high"))
     if est is None and low is None and high is None:
         return ""
@@ -101,7 +101,8 @@ def claim_numbers(row: dict, level: str) -> str:
     else:
         text = f"{levels}{_fmt(est)}{unit}"
         if low is not None and high is not None:
-            bounds = "identification range" if "bound" in measure else f"{level} CI"
+            bounds = row.get("range_kind") or (
+                "identification range" if "bound" in measure else f"{level} CI")
             text += f", {bounds} {_fmt(low)} to {_fmt(high)}"
         text += f" ({measure})"
     p, adjusted = _value(row.get("p_value")), _value(row.get("p_adjusted"))
@@ -271,7 +272,8 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     """``index.html``: what this is, the headline findings (the register's tested claims,
     each with its numbers and a link to its evidence), the registers, the key chart, the
     reading order, the further analyses and the sensitivity runs (each listed as its kind,
-    ``chasm.site.runs.run_kind``), the sources, what the data cannot tell, how to cite.
+    ``chasm.site.runs.run_kind``, with what it found that travels: ``chasm.site.travel``),
+    the sources, what the data cannot tell, how to cite.
     ``registers``: every register's rows by text id (the main register first)."""
     from chasm.data import load
 
@@ -282,10 +284,11 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     meta = _figure_meta(KEY_FIGURE)
     key_figure = (chart_context(meta) if meta and (paths.REPORTS / KEY_FIGURE).exists()
                   else None)
-    mains = [{"name": r.name, "title": r.title, "intro": _intro(r.notebook)}
-             for r in all_runs if r.main]
-    variants = [{"name": r.name, "label": r.label, "change_text": r.change_text, "run": r}
-                for r in all_runs if not r.main]
+    found = every_run([r.name for r in all_runs])
+    mains = [{"name": r.name, "title": r.title, "intro": _intro(r.notebook),
+              "found": found[r.name]} for r in all_runs if r.main]
+    variants = [{"name": r.name, "label": r.label, "change_text": r.change_text, "run": r,
+                 "found": found[r.name]} for r in all_runs if not r.main]
     sens = [{**v, "effect": verdict_effect(v["run"])} for v in variants
             if v["run"].kind == "sensitivity"]
     analyses = [v for v in variants if v["run"].kind != "sensitivity"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chasm import svg as chart_file
-from chasm.site.base import SITE_TITLE, first_heading, macro, page, script
+from chasm.site.base import SITE_TITLE, first_heading, macro, page, script, sources
 from chasm.site.runs import Run, chrome, params_text
 
 #: Markdown headings whose cell is plumbing (file lists, column dictionaries): folded.
@@ -201,7 +201,8 @@ def render(nb, run: str | None = None, reader: bool = True, all_runs: list[Run] 
         if cell.cell_type == "markdown":
             heading = _heading_of(cell.source)
             if heading in PLUMBING_HEADINGS:
-                walk.plumbing = True
+                walk.plumbing = True  # a table shown here is captioned by this heading
+                walk.section = (walk.section[0] if walk.section else "", heading)
                 body.append(_Box(f"For analysts: {heading.lower()}", markdown(cell.source)))
                 continue
             source, files_par = split_files_paragraph(cell.source)
@@ -360,12 +361,32 @@ def _run_of(nb) -> str:
     return nb.metadata.get("papermill", {}).get("parameters", {}).get("run") or "report"
 
 
+def linked_outlets(line: str) -> str:
+    """A chart's source line as HTML, each outlet it names ("Levada Center, 2024-06-21", as
+    ``chasm.data.figures.outlets`` writes it from ``sources.csv``) linked to its address, or to
+    its entry in the landing page's sources, which says why there is none: from any number
+    on a chart, its source's address is one click away."""
+    from markupsafe import Markup
+
+    links = {}
+    for row in sources():
+        outlet = html.escape(f"{row['publisher']}, {row['published']}")
+        links[outlet] = row["url"] or f"index.html#src-{row['source_id']}"
+    text = html.escape(line)
+    if not links:
+        return Markup(text)
+    pattern = re.compile("|".join(re.escape(o) for o in sorted(links, key=len, reverse=True)))
+    return Markup(pattern.sub(lambda m: f'<a href="{html.escape(links[m[0]])}">{m[0]}</a>',
+                              text))
+
+
 def chart_context(meta: dict) -> dict:
     """What ``macros.html``'s ``figure`` shows of a chart (its ``chasm`` output metadata,
-    ``chasm.plots.save_figure``, with the width that keeps its text legible)."""
+    ``chasm.plots.save_figure``, with the width that keeps its text legible; its source line
+    with each outlet linked, :func:`linked_outlets`)."""
     return {"stem": _stem(meta["svg"]), "title": meta.get("title") or "",
             "subtitle": meta.get("subtitle") or "", "svg": meta["svg"], "csv": meta["csv"],
-            "alt": meta.get("alt", ""), "source": meta.get("source", ""),
+            "alt": meta.get("alt", ""), "source": linked_outlets(meta.get("source", "")),
             "min_width": meta.get("min_width"), "phone": meta.get("phone") or ""}
 
 
