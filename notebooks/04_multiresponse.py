@@ -188,8 +188,8 @@ display(report.say(
     "answers to the question is not known, so answers nobody quoted may exist.", w=WAVE,
     k=len(opts), total=len(options_meta), where=where) if published else report.say(
     "{w} published no answer of this question: nothing to bound.", w=WAVE),
-    *figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)],
-                            sources))
+    *[report.say("**{cell}:** {what}", cell=cell, what=what) for cell, what in
+      figures.best_parts(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)], sources)])
 
 # %% [markdown]
 # ## The sum of the shares: were several answers allowed?

@@ -460,8 +460,9 @@ if age_found:
         lo=formats.fmt(age_un.missing.low) if age_un is not None else "",
         hi=formats.fmt(age_un.missing.high) if age_un is not None else "",
         cons="consistent" if age_ident.consistent else "inconsistent"))
-    display(*figures.best_sentences(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
-                                         & (tidy["option"] == option)], sources),
+    display(*[report.say("**{cell}:** {what}", cell=cell, what=what) for cell, what in
+              figures.best_parts(tidy[(tidy["wave"] == wave) & (tidy["question"] == question)
+                                      & (tidy["option"] == option)], sources)],
             cells_table(age_cells, age_var, total))
     display(report.say("Adults 18+: {w}. {text}", w="; ".join(
         f"{group_label(age_var, g)} {formats.fmt(v * 100)}%" for g, v in w_age.items()),

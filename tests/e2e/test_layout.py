@@ -19,11 +19,6 @@ PACKAGE = paths.ROOT / "src" / "chasm"
 #: the layers in order (chasm.__doc__): a module may import from its own layer or an earlier one
 LAYERS = re.findall(r"^- ``(\w+)``", chasm.__doc__, flags=re.M)
 SUBPACKAGES = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
-#: imports that break the layering today (the move into layers, 2026-12-04): number formats
-#: and prose that belong in ``text`` or in the notebooks. This list must shrink to nothing.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("data/figures.py", "chasm.report"),
-}
 
 
 def _modules(folder) -> set[str]:
@@ -80,11 +75,9 @@ def test_each_layer_imports_only_earlier_layers():
             there = _layer(module)
             if there in LAYERS and LAYERS.index(there) > LAYERS.index(here):
                 upward.add((str(path.relative_to(PACKAGE)), module, line))
-    pairs = {(p, m) for p, m, _ in upward}
-    unexpected = sorted(u for u in upward if (u[0], u[1]) not in KNOWN_UPWARD)
+    unexpected = sorted(upward)
     assert not unexpected, "imports from a later layer:\n" + "\n".join(
         f"  {p}:{line} imports {m}" for p, m, line in unexpected)
-    assert not KNOWN_UPWARD - pairs, f"gone, remove from KNOWN_UPWARD: {KNOWN_UPWARD - pairs}"
 
 
 def test_stats_layer_reads_no_files():

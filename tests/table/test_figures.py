@@ -17,6 +17,11 @@ SOURCES = pd.DataFrame([
 ])
 
 
+
+def _said(tidy, sources=None):
+    """What 04 and 05 display for :func:`figures.best_parts`: the cell in bold, then the rule."""
+    return [f"**{cell}:** {what}" for cell, what in figures.best_parts(tidy, sources)]
+
 def fig(fid, source, kind, point, text, rule="number", option="would", wave="2019-05"):
     low, high = ((point - 0.5, point + 0.5) if rule == "number"
                  else (point - 5, point + 5))
@@ -35,26 +40,26 @@ def test_best_says_when_only_the_figure_id_decides_between_disagreeing_press_rep
     choices = figures.best_choices(tidy)
     assert choices[["chosen", "others", "decided_by", "agree"]].to_dict("records") == [
         {"chosen": "P01", "others": "P02", "decided_by": "figure id only", "agree": False}]
-    [sentence] = figures.best_sentences(tidy, SOURCES)
-    assert sentence.data == (
+    [sentence] = _said(tidy, SOURCES)
+    assert sentence == (
         "**2019-05, would:** P01 15% (Paper A, 2019-05) is used, not P02 17% (Paper B, "
         "2019-06): nothing ranks them, the lower figure id is taken (" + figures.policy_text()
         + "); the figures cannot both be right.")
     assert figures.policy_text().startswith("a number before words, then the kind of source")
 
 
-def test_best_sentences_stay_silent_when_the_figures_agree_and_the_rule_ranks_them():
+def test_best_parts_stay_silent_when_the_figures_agree_and_the_rule_ranks_them():
     tidy = pd.DataFrame([fig("E01", "essay-x", "essay", 37, "37%"),
                          fig("S01", "sum-y", "secondary", 33.3, "a third", rule="words")])
     choice = figures.best_choices(tidy).iloc[0]
     assert (choice["chosen"], choice["decided_by"], choice["agree"]) == (
         "E01", "number before words", True)
-    assert figures.best_sentences(tidy, SOURCES) == [] == figures.best_texts(tidy, SOURCES)
+    assert _said(tidy, SOURCES) == [] == figures.best_texts(tidy, SOURCES)
     # a number from a lower-ranked kind still beats words, and a disagreement is then said
     tidy = pd.DataFrame([fig("E01", "essay-x", "essay", 20, "a fifth", rule="words"),
                          fig("S01", "sum-y", "secondary", 33, "33%")])
-    [sentence] = figures.best_sentences(tidy)
-    assert sentence.data.startswith("**2019-05, would:** S01 33% (secondary) is used, not E01 "
+    [sentence] = _said(tidy)
+    assert sentence.startswith("**2019-05, would:** S01 33% (secondary) is used, not E01 "
                                     "a fifth (essay): a published number comes before words")
 
 
@@ -82,5 +87,5 @@ def test_best_texts_name_answers_and_groups_by_their_labels():
     [text] = figures.best_texts(tidy, SOURCES, meta)
     assert text == ("2019-05, would like to leave, age group = 18 to 24: "
                     + plain.split(": ", 1)[1])
-    [sentence] = figures.best_sentences(tidy, SOURCES)
-    assert sentence.data.startswith("**2019-05, would, age = 18-24:** P01 15%")
+    [sentence] = _said(tidy, SOURCES)
+    assert sentence.startswith("**2019-05, would, age = 18-24:** P01 15%")

@@ -9,7 +9,7 @@ documented rule, and :func:`best_choices` / :func:`best_texts` show which rule d
 wherever a cell has more than one figure. :func:`kind_counts` and :func:`kind_sentence`
 describe where a set of figures comes from, from the data (counts, kinds, outlets), never from
 fixed words. Sentences here are plain text: a notebook passes them to ``chasm.report.say`` as
-values (:func:`best_sentences` is the one exception, kept for 04 and 05).
+values.
 """
 
 from __future__ import annotations
@@ -182,7 +182,7 @@ def best(tidy: pd.DataFrame) -> pd.DataFrame:
     words are a rounding of some number; among numbers the order runs from Levada's own
     releases to second-hand quotation, then from the latest publication. The last step only
     makes the choice reproducible: two figures the earlier steps do not separate are not
-    ranked by any merit, which is why :func:`best_sentences` says so wherever it decides
+    ranked by any merit, which is why :func:`best_texts` says so wherever it decides
     between figures that disagree. The other figures of the cell stay in the tidy table.
     """
     return _drop_keys(_ranked(tidy).drop_duplicates(CELL)).reset_index(drop=True)
@@ -245,8 +245,8 @@ _WHY = {"number before words": "a published number comes before words",
         "no best: both reported": "no figure is best, both are reported"}
 
 
-def _best_parts(tidy: pd.DataFrame, sources: pd.DataFrame | None,
-                meta: dict | None) -> list[tuple[str, str]]:
+def best_parts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None,
+                meta: dict | None = None) -> list[tuple[str, str]]:
     """(cell, what the rule did) for each cell where :func:`best`'s choice matters."""
     names = outlets(sources) if sources is not None else {}
     by_id = tidy.set_index("figure_id")
@@ -282,16 +282,7 @@ def best_texts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None,
     all be right, or only the figure id decided. Names the cell (with ``meta``: the answer and
     group by their labels), the figure used, the others, the step of the rule that decided and
     (with ``sources``) each figure's outlet. Pass each to ``report.say`` as a value."""
-    return [f"{cell}: {what}" for cell, what in _best_parts(tidy, sources, meta)]
-
-
-def best_sentences(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> list:
-    """:func:`best_texts` as ``report.say`` sentences, the cell in bold (04 and 05 call it;
-    the data layer's one import of ``chasm.report`` until they wrap :func:`best_texts`)."""
-    from chasm import report
-
-    return [report.say("**{cell}:** {what}", cell=cell, what=what)
-            for cell, what in _best_parts(tidy, sources, None)]
+    return [f"{cell}: {what}" for cell, what in best_parts(tidy, sources, meta)]
 
 
 def kind_counts(tidy: pd.DataFrame, sources: pd.DataFrame | None = None) -> pd.DataFrame:
