@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 
 from chasm import formats, paths
+from chasm.data import load
+from chasm.register.claims import VOCABULARY, register_page
 from chasm.site.base import (
     SITE_TITLE,
     cff,
@@ -183,7 +185,6 @@ def claims_page(rows: list[dict], version: str, level: str, text_id: str | None 
     register as ClaimReview JSON-LD."""
     from markupsafe import Markup
 
-    from chasm.register.claims import VOCABULARY
 
     by_id = {r["source_id"]: r for r in sources()}
     text_id = text_id or (rows[0].get("register", "") if rows else "")
@@ -254,7 +255,6 @@ def _figure_meta(svg: str) -> dict | None:
 def register_rows(registers: dict[str, list[dict]]) -> list[dict]:
     """The landing page's registers: one row per text (its source row, its page, its number
     of claims and the verdict counts in vocabulary order); the first is the main register."""
-    from chasm.register.claims import VOCABULARY, register_page
 
     by_id = {r["source_id"]: r for r in sources()}
     main = next(iter(registers), "")
@@ -275,7 +275,6 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     ``chasm.site.runs.run_kind``, with what it found that travels: ``chasm.site.travel``),
     the sources, what the data cannot tell, how to cite.
     ``registers``: every register's rows by text id (the main register first)."""
-    from chasm.data import load
 
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")

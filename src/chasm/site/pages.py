@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chasm import paths
+from chasm.register.claims import register_page
 from chasm.site.base import data_version, sources, write, write_stylesheet
 from chasm.site.landing import (
     CLAIMS_JSONLD,
@@ -42,7 +43,6 @@ def write_site() -> list[Path]:
     when their content changes."""
     import nbformat
 
-    from chasm.register.claims import register_page
 
     version = data_version()
     all_runs = runs()
