@@ -84,8 +84,15 @@ families = plan.family_table(analysis)
 # How this page writes what it found: waves by their month, sources and families by name,
 # every number from the tables computed above.
 signed = formats.fmt_signed
-KIND = {"essay": "the essay's", "primary": "Levada's", "secondary": "a secondary summary's",
-        "derived": "a derived"}
+# each figure's source by its outlet (sources.csv), the essay as "the essay"
+OUTLET = {s.source_id: s.publisher for s in load.load_sources().itertuples()}
+SOURCE_OF = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
+KIND = {"essay": "the essay's", "derived": "a derived"}
+
+
+def whose(figure_id, kind):
+    """Whose figure a sentence quotes: "the essay's", or its outlet's ("Levada Center's")."""
+    return KIND.get(kind) or f"{OUTLET.get(SOURCE_OF.get(figure_id), kind)}'s"
 
 
 def month(wave):
@@ -280,8 +287,9 @@ display(*[report.say(
     "{lo} to {hi}); p {p} at the published values, {pr} with rounding as noise; {method} within "
     "{fam}: adjusted p {pa} (at the least favourable rounding {paw}). The smallest "
     "margin of stability these figures establish is ±{ms} points (±{mr} at best, with no "
-    "change at all): **{reading}**.", label=r.label, claim=claim_of(r), k1=KIND[r.kind_1],
-    t1=r.text_1, k2=KIND[r.kind_2], t2=r.text_2, f1=r.figure_1, f2=r.figure_2, d=signed(r.diff),
+    "change at all): **{reading}**.", label=r.label, claim=claim_of(r),
+    k1=whose(r.figure_1, r.kind_1), t1=r.text_1, k2=whose(r.figure_2, r.kind_2), t2=r.text_2,
+    f1=r.figure_1, f2=r.figure_2, d=signed(r.diff),
     level=level, lo=signed(r.ci_low), hi=signed(r.ci_high), p=formats.fmt_p(r.p_value, True),
     pr=formats.fmt_p(r.p_rounding), method=formats.fmt_method(r.method), fam=FAMILY[r.family],
     pa=formats.fmt_p(r.p_adjusted), paw=formats.fmt_p(r.p_adjusted_worst),
@@ -310,8 +318,9 @@ display(*[report.say(
 # %%
 display(*[report.say(
     "**{label}**, {w2}: {readings}. So {depends}.", label=labels[option], w2=W2,
-    readings="; ".join(f"with {KIND[r.kind_2]} \"{r.text_2}\" ({r.figure_2}) the change "
-                       f"is {signed(r.diff)} points, {reading(r)}" for r in group.itertuples()),
+    readings="; ".join(f"with {whose(r.figure_2, r.kind_2)} \"{r.text_2}\" ({r.figure_2}) the "
+                       f"change is {signed(r.diff)} points, {reading(r)}"
+                       for r in group.itertuples()),
     depends="the conclusion depends on which source is believed"
     if group["reading"].nunique() > 1 else "every source leads to the same reading")
     for option, group in several.groupby("option", sort=True)]
