@@ -52,7 +52,6 @@ class PlanError(RawDataError):
 @dataclass(frozen=True)
 class Plan:
     """The parsed analysis plan (:func:`load_plan`)."""
-
     alpha: float
     margin: float
     margin_why: str
@@ -226,7 +225,6 @@ def wave_tests(plan: Plan, tidy: pd.DataFrame, meta: dict, deff: float,
     (``chasm.analysis.compare.robustness``; off by default: the register computes its own,
     ``chasm.register.sensitivity.tipping_table``, on the same test).
     """
-
     alpha = plan.alpha if alpha is None else alpha
     margin = plan.margin if margin is None else margin
     out = []

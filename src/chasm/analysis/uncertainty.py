@@ -114,7 +114,6 @@ def subgroup_sizes(
     country_direction, trusted_source) is asked for, no source gives the group's size, so ``w``
     and ``n_group`` are NaN and the interval cannot be computed.
     """
-
     for col in ("wave", "subgroup_var", "subgroup"):
         if col not in tidy.columns:
             raise ValueError(f"tidy is missing column {col!r}")
@@ -189,7 +188,6 @@ def figure_intervals(
     ``method`` is "not computed" where the size is unknown and "no point" where
     ``ranges=False`` meets a bound.
     """
-
     alpha = check_alpha(alpha)
     deff_f = float(check_positive("deff", deff))
     n_arr = np.broadcast_to(np.asarray(n, dtype=float), (len(tidy),)).copy()
@@ -249,7 +247,6 @@ def sensitivity_deffs(levada: float, used: float, grid=None) -> list[float]:
     """The design effects of the sensitivity table, sorted: ``grid`` (default
     ``chasm.stats.design.DEFF_SENSITIVITY``) with its rounded Levada value (within 0.05 of
     ``levada``) replaced by the exact least-squares one, plus the design effect the run uses."""
-
     grid = DEFF_SENSITIVITY if grid is None else grid
     deffs = [levada if abs(d - levada) < 0.05 else d for d in grid]
     return sorted(set(deffs) | {used})
@@ -266,7 +263,6 @@ def deff_sensitivity(tidy: pd.DataFrame, n_group: pd.Series, deffs: list[float],
     and group, the group by its metadata labels when ``meta`` is given), source_kind,
     value_text, then one column per design effect named by ``formats.fmt_deff_column``.
     """
-
     def group(var: str, sub: str) -> str:
         if var == "all":
             return "whole sample"

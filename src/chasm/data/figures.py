@@ -65,11 +65,9 @@ def shared_cells(tidy: pd.DataFrame) -> pd.DataFrame:
 def outlets(sources: pd.DataFrame) -> dict[str, str]:
     """``{source_id: outlet}``: each source's publisher with its publication date ("Levada
     Center, 2024-06-21"), from ``chasm.data.load_sources()``: what a reader can look up."""
-
     return {str(r.source_id): f"{r.publisher}, "
             + (r.published if isinstance(r.published, str) else NO_DATE)
             for r in sources.itertuples()}
-
 
 
 #: What each step of the ranking policy is called where it decides (``best_choices``).
@@ -99,7 +97,6 @@ def ranking(path: Path | str | None = None) -> tuple[tuple[str, ...], tuple[str,
     """The declared source-ranking policy, ``data/raw/metadata/ranking.yaml``: its steps
     (in order) and the order of source kinds; validated against
     ``data/schema/ranking.schema.json`` (a bad value stops the build naming file, line, key)."""
-
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
     return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))[:2]
@@ -109,7 +106,6 @@ def report_both(path: Path | str | None = None) -> bool:
     """True when the declared policy is ``report_both``: where a cell's figures cannot all be
     right, no figure is best (pages report each; a verdict stands only if it holds with each);
     :func:`best` still orders them by the steps, so that computations have one to start from."""
-
     path = Path(path or paths.METADATA / "ranking.yaml")
     stat = path.stat() if path.exists() else None
     return _ranking_cached(str(path), (stat.st_mtime_ns, stat.st_size) if stat else (0, 0))[2] \

@@ -255,7 +255,6 @@ def _figure_meta(svg: str) -> dict | None:
 def register_rows(registers: dict[str, list[dict]]) -> list[dict]:
     """The landing page's registers: one row per text (its source row, its page, its number
     of claims and the verdict counts in vocabulary order); the first is the main register."""
-
     by_id = {r["source_id"]: r for r in sources()}
     main = next(iter(registers), "")
     out = []
@@ -275,7 +274,6 @@ def landing_page(all_runs: list[Run], rows: list[dict], version: str, level: str
     ``chasm.site.runs.run_kind``, with what it found that travels: ``chasm.site.travel``),
     the sources, what the data cannot tell, how to cite.
     ``registers``: every register's rows by text id (the main register first)."""
-
     by_name = {r.name: r for r in all_runs}
     start = by_name.get(START_HERE) or Run(START_HERE, START_HERE, "the interpretation")
     headline = [{**r, "numbers": claim_numbers(r, level)} for r in rows

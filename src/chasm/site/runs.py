@@ -70,7 +70,6 @@ def params_text(changes: dict[str, object]) -> str:
 def _params_file(run: str) -> dict[str, object] | None:
     """The values ``notebooks/params/<run>.yaml`` sets (``chasm.data.params``); None when it
     is missing or does not load (the build itself stops on it, naming the file and key)."""
-
     path = paths.PARAMS / f"{run}.yaml"
     nb_path = paths.NOTEBOOKS / f"{run.split('--')[0]}.ipynb"
     if not path.exists() or not nb_path.exists():
@@ -84,7 +83,6 @@ def _params_file(run: str) -> dict[str, object] | None:
 def parameters(run: str) -> dict[str, object]:
     """The parameters ``run`` is computed with: its notebook's declared defaults under its
     params file (the build reruns a report whenever either changes)."""
-
     nb_path = paths.NOTEBOOKS / f"{run.split('--')[0]}.ipynb"
     return {**(declared(nb_path) if nb_path.exists() else {}), **(_params_file(run) or {})}
 
