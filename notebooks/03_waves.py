@@ -90,6 +90,14 @@ SOURCE_OF = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
 KIND = {"essay": "the essay's", "derived": "a derived"}
 
 
+def by_outlet(figure_ids):
+    """Figures grouped by their source's outlet: "E01, E02 from REM; S01 from ..."."""
+    groups = {}
+    for f in sorted(figure_ids):
+        groups.setdefault(OUTLET.get(SOURCE_OF.get(f), "an unknown source"), []).append(f)
+    return "; ".join(f"{', '.join(ids)} from {outlet}" for outlet, ids in groups.items())
+
+
 def whose(figure_id, kind):
     """Whose figure a sentence quotes: "the essay's", or its outlet's ("Levada Center's")."""
     return KIND.get(kind) or f"{OUTLET.get(SOURCE_OF.get(figure_id), kind)}'s"
@@ -190,11 +198,10 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
 # %% [markdown]
 # ## The figures compared: every answer both waves publish, from every source
 # One comparison per answer for which both waves have a figure for the whole sample. Where a
-# wave has figures from several sources for the same answer (in April 2025 "traitors" is the
-# essay's 37% and a secondary summary's "a third"), every combination is compared, so a reader
-# sees whether the conclusion depends on the source. The figure used by default (a number
-# before words, Levada's own releases before the essay, the essay before a secondary summary)
-# is the one "in the tested family".
+# wave has figures from several sources for the same answer, every combination is compared, so
+# a reader sees whether the conclusion depends on the source. The figure used by default (the
+# declared source ranking, stated with the figures' sources below) is the one "in the tested
+# family".
 
 # %%
 report.show(pairs[["question", "option", "figure_1", "kind_1", "text_1", "figure_2", "kind_2",
@@ -447,8 +454,7 @@ report.say("{k} of the {m} figures compared {verb} second-hand{ids}; {rest} from
            "English releases. N = {n} per wave is {assumed}.",
            k=len(second) if len(second) else "None", m=len(used),
            verb="is" if len(second) <= 1 else "are",
-           ids=(f" ({', '.join(sorted(second['figure']))}: the essay's quotation of tables we "
-                "could not retrieve, or a secondary summary)") if len(second) else "",
+           ids=f" ({by_outlet(second['figure'])})" if len(second) else "",
            rest="the rest come" if len(second) else "all come", n=n1,
            assumed="an assumption" if assumed else "as published")
 
