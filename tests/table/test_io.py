@@ -302,3 +302,34 @@ def test_a_tables_cells_as_written_are_shared_not_deep_copied_by_pandas():
     assert frame[frame["approve"] > 0].attrs["written"] is written
     assert frame["approve"].attrs["written"] is written
     assert written[next(iter(written))]["approve"]  # still the text as written
+
+
+def test_a_yaml_file_read_again_is_the_same_copy_and_a_changed_one_is_read_afresh(tmp_path):
+    """read_yaml keeps what it accepted by file, schema and bytes: read again it returns an
+    equal copy (changing one does not change the next), the read is logged each time, a file
+    whose bytes changed is parsed again, and a refused file is refused with the same problems
+    every time."""
+    path = tmp_path / "waves.yaml"
+    good = "2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n  n_assumed: true\n"
+    path.write_text(good, encoding="utf-8")
+    first, where = schema.read_yaml(path, "waves")
+    first["2024-03"]["n"] = 1
+    where.clear()
+    again, where_again = schema.read_yaml(path, "waves")
+    assert again == {"2024-03": {"label": "x", "fieldwork": None, "n": 1600, "n_assumed": True}}
+    assert where_again[("2024-03", "n")] == schema.Where(4, "1600")
+    path.write_text(good.replace("1600", "1500"), encoding="utf-8")
+    assert schema.read_yaml(path, "waves")[0]["2024-03"]["n"] == 1500
+    bad = good.replace("n_assumed", "n_asumed")
+    messages = [[str(p) for p in _waves_problems(tmp_path, bad)] for _ in range(2)]
+    assert messages[0] == messages[1] and "did you mean 'n_assumed'" in messages[0][0]
+
+
+def test_every_read_of_a_yaml_file_is_logged(tmp_path, monkeypatch):
+    """make checks the read log against each run's declared inputs: a second read of the
+    same file (answered from what the first accepted) is logged too."""
+    log = tmp_path / "reads.txt"
+    monkeypatch.setenv("CHASM_READ_LOG", str(log))
+    for _ in range(2):
+        schema.read_yaml(paths.METADATA / "waves.yaml", "waves")
+    assert log.read_text(encoding="utf-8").splitlines() == ["data/raw/metadata/waves.yaml"] * 2

@@ -313,17 +313,18 @@ def _yaml_value(path: Path, node: yaml.Node, key: tuple, text: str, where: dict)
     return out
 
 
-def compose_yaml(path: Path) -> tuple[yaml.Node | None, str]:
+def compose_yaml(path: Path, raw: bytes | None = None) -> tuple[yaml.Node | None, str]:
     """A YAML file's node tree (None if empty) and text, refusing what YAML would do silently.
 
     Refused with file and line: a file above :data:`MAX_FILE_BYTES`, invalid UTF-8 or YAML,
     more than one document, anchors and aliases (``&a``/``*a``: a few hundred bytes of aliases
     can expand to gigabytes, so they are refused before anything is built) and explicit tags
     (``!!int``, ``!!python/name``). The one strict reading of every YAML input: the data's
-    (:func:`read_yaml`) and the params files' (:mod:`chasm.data.params`).
+    (:func:`read_yaml`) and the params files' (:mod:`chasm.data.params`). ``raw``: the file's
+    bytes when the caller has read them already.
     """
     path = Path(path)
-    raw = _read_bytes(path)
+    raw = _read_bytes(path) if raw is None else raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -349,10 +350,10 @@ def compose_yaml(path: Path) -> tuple[yaml.Node | None, str]:
         raise RawDataError(path, f"is not valid YAML: {err}") from None
 
 
-def _parse_yaml(path: Path) -> tuple[object, dict[tuple, Where]]:
+def _parse_yaml(path: Path, raw: bytes | None = None) -> tuple[object, dict[tuple, Where]]:
     """A YAML file's value and where each key stands (:func:`compose_yaml`'s refusals, then a
     key given twice, non-text keys and the ambiguous plain scalars of :func:`_yaml_scalar`)."""
-    node, text = compose_yaml(path)
+    node, text = compose_yaml(path, raw)
     if node is None:
         raise RawDataError(path, "is empty")
     where: dict[tuple, Where] = {}
@@ -521,6 +522,13 @@ def _text_problems(path: Path, value: object, key: tuple,
     return []
 
 
+#: What :func:`read_yaml` accepted in this process, by file, schema and the file's bytes: a
+#: file read again unchanged (the plan, by every evaluation of a register) is not parsed and
+#: validated again. Only accepted files are kept: a file with problems is read afresh each time,
+#: so its errors are exactly those of a first reading.
+_ACCEPTED: dict[tuple[str, str | None, bytes], tuple[object, dict[tuple, Where]]] = {}
+
+
 def read_yaml(path: Path, schema: str | None = None) -> tuple[object, dict[tuple, Where]]:
     """Parse a YAML file strictly and, with ``schema``, validate it against
     ``data/schema/<schema>.schema.json``: the one way this project reads YAML data.
@@ -528,13 +536,27 @@ def read_yaml(path: Path, schema: str | None = None) -> tuple[object, dict[tuple
     Every problem (schema, then text: no markup or invisible character; up to
     :data:`MAX_PROBLEMS` shown) raises one :class:`RawDataError` naming, for each, file, line,
     key and the value as written. Returns the data and where each key stands (line, value as
-    written) for a caller's own checks; records the read.
+    written) for a caller's own checks; records the read. A file read again with the same bytes
+    returns a copy of what it gave the first time (:data:`_ACCEPTED`).
     """
+    import copy
+
     path = Path(path)
-    data, where = _parse_yaml(path)
+    try:
+        raw = _read_bytes(path)
+    except RawDataError:
+        raw = None  # refused below, by the reading that names the problem
+    key = (str(path), schema, raw)
+    if raw is not None and key in _ACCEPTED:
+        data, where = _ACCEPTED[key]
+        record_read(path)
+        return copy.deepcopy(data), dict(where)
+    data, where = _parse_yaml(path, raw)
     problems = _schema_problems(path, schema, data, where) if schema else []
     if not problems:
         problems = _text_problems(path, data, (), where)
     raise_all(problems)
+    if raw is not None:
+        _ACCEPTED[key] = (copy.deepcopy(data), dict(where))
     record_read(path)
     return data, where
