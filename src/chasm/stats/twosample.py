@@ -110,7 +110,12 @@ def constrained_mle(
     where its likelihood is higher (a count of 0 or n). At delta = 0 the pooled share
     ``(x1 + x2) / (n1 + n2)`` is returned directly (the root the formula gives there).
     """
-    x1, n1, x2, n2, delta = _counts(x1, n1, x2, n2, delta)
+    counts = _counts(x1, n1, x2, n2, delta)
+    shape = np.shape(counts[0])
+    # always on 1-D arrays: numpy computes some functions of 0-d values (powers, arccos) by
+    # another routine than of arrays, and a one-ulp difference in the closed form can end the
+    # polishing below one ulp apart; so a scalar call returns exactly its row of an array call
+    x1, n1, x2, n2, delta = (np.ravel(a) for a in counts)
     ph1, ph2 = x1 / n1, x2 / n2
     theta = n1 / n2
     a = 1.0 + theta
@@ -159,7 +164,7 @@ def constrained_mle(
     # cancellation of the trigonometric form when both shares are within 1e-15 of 0 or 1.
     pooled = (x1 + x2) / (n1 + n2)
     p1, p2 = np.where(delta == 0, pooled, p1), np.where(delta == 0, pooled, p2)
-    return scalar_or_array(p1), scalar_or_array(p2)
+    return scalar_or_array(p1.reshape(shape)), scalar_or_array(p2.reshape(shape))
 
 
 def score_statistic(
