@@ -215,9 +215,17 @@ def test_the_compiled_validator_agrees_with_jsonschema(name):
     validator = jsonschema.validators.validator_for(spec)(spec)
     data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
     verdicts = []
+    import fastjsonschema
+
     for doc in _mutations(name, data):
         ours = not schema._node_problems(spec, spec, doc, ())
         assert ours == validator.is_valid(doc), doc
+        try:  # the whole-schema validator that lets a valid file skip the walk agrees too
+            schema._whole(name)(doc)
+            whole = True
+        except fastjsonschema.JsonSchemaException:
+            whole = False
+        assert whole == ours, doc
         verdicts.append(ours)
     assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
 

@@ -454,11 +454,29 @@ def _node_problems(root: dict, node: object, value: object, key: tuple) -> list[
     return out
 
 
+@lru_cache(maxsize=None)
+def _whole(name: str) -> Callable[[object], object]:
+    """A compiled validator of the whole schema ``name`` (one compilation per schema, where
+    :func:`_node_problems` compiles one per node): it only says whether a file is valid."""
+    import fastjsonschema
+
+    return fastjsonschema.compile(_schema(name))
+
+
 def _schema_problems(path: Path, name: str, data: object,
                      where: dict[tuple, Where]) -> list[RawDataError]:
     """Every way ``data`` breaks ``data/schema/<name>.schema.json``, as RawDataErrors naming
-    line, dotted key and the value as written, in file order."""
+    line, dotted key and the value as written, in file order. A file the whole schema's
+    validator accepts has none (every node's rules are part of the whole schema); any other
+    is walked node by node, which names every problem."""
+    import fastjsonschema
+
     root = _schema(name)
+    try:
+        _whole(name)(data)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     return sorted((_schema_error(path, p, where) for p in _node_problems(root, root, data, ())),
                   key=lambda e: e.line or 0)
 
