@@ -26,6 +26,15 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("CHASM_STAGING_BY") 
 if "CHASM_STAGING" not in os.environ:
     os.environ["CHASM_STAGING"] = tempfile.mkdtemp(prefix="chasm-nbval-")
     os.environ["CHASM_STAGING_BY"] = "conftest"
+# Accepted YAML files are kept between processes (chasm.data.schema.CACHE_ENV): in a test
+# session, in a folder of its own that every worker, kernel and copy's make shares, removed
+# at the end by the process that made it.
+if "CHASM_YAML_CACHE" not in os.environ:
+    import atexit
+    import shutil
+
+    os.environ["CHASM_YAML_CACHE"] = tempfile.mkdtemp(prefix="chasm-yaml-cache-")
+    atexit.register(shutil.rmtree, os.environ["CHASM_YAML_CACHE"], ignore_errors=True)
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 # As the Makefile: one BLAS thread per process (set before numpy is imported; kernels inherit it).

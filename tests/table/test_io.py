@@ -233,13 +233,15 @@ def test_the_compiled_validator_agrees_with_jsonschema(name):
 def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
     """The schema library stays off the build's path: fastjsonschema (milliseconds), never
     jsonschema (seconds to import)."""
+    import os
     import subprocess
     import sys
 
     probe = ("import sys; from chasm.data import load; load.load_metadata(); load.load_gaps(); "
              "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
+    env = {**os.environ, schema.CACHE_ENV: ""}  # validated here, not taken from the cache
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout.split()
+                         check=True, env=env).stdout.split()
     assert out == ["False", "True"]
 
 
@@ -341,3 +343,42 @@ def test_every_read_of_a_yaml_file_is_logged(tmp_path, monkeypatch):
     for _ in range(2):
         schema.read_yaml(paths.METADATA / "waves.yaml", "waves")
     assert log.read_text(encoding="utf-8").splitlines() == ["data/raw/metadata/waves.yaml"] * 2
+
+
+def test_an_accepted_yaml_file_is_kept_for_other_processes(tmp_path, monkeypatch):
+    """What read_yaml accepted is kept on disk by bytes, schema and code: another process
+    (here: this one, its memory cleared) gets an equal copy without parsing; changed bytes or
+    another schema are parsed again, and a refused file is never kept."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(schema.CACHE_ENV, str(cache))
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    path = tmp_path / "waves.yaml"
+    path.write_text("2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n  n_assumed: true\n",
+                    encoding="utf-8")
+    first = schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    real = schema._parse_yaml
+
+    def refuse(*args):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(schema, "_parse_yaml", refuse)
+    assert schema.read_yaml(path, "waves") == first
+    with pytest.raises(AssertionError, match="parsed again"):
+        schema.read_yaml(path, None)  # another schema (none): another key
+    path.write_text(path.read_text(encoding="utf-8").replace("1600", "1500"), encoding="utf-8")
+    with pytest.raises(AssertionError, match="parsed again"):
+        schema.read_yaml(path, "waves")
+    monkeypatch.setattr(schema, "_parse_yaml", real)
+    path.write_text("2024-03:\n  label: x\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(schema.RawDataError, match="required key is missing"):
+            schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1  # the one accepted reading only
+    monkeypatch.setenv(schema.CACHE_ENV, "")
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    path.write_text(path.read_text(encoding="utf-8") + "  fieldwork: null\n  n: 1\n"
+                    "  n_assumed: true\n", encoding="utf-8")
+    schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1  # no cache between processes: none written
