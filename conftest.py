@@ -26,6 +26,23 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("CHASM_STAGING_BY") 
 if "CHASM_STAGING" not in os.environ:
     os.environ["CHASM_STAGING"] = tempfile.mkdtemp(prefix="chasm-nbval-")
     os.environ["CHASM_STAGING_BY"] = "conftest"
+# Accepted YAML files are kept between processes (chasm.data.schema.CACHE_ENV): in a test
+# session, in a folder of its own that every worker, kernel and copy's make shares, removed
+# at the end by the process that made it.
+if "CHASM_YAML_CACHE" not in os.environ:
+    import atexit
+    import shutil
+
+    os.environ["CHASM_YAML_CACHE"] = tempfile.mkdtemp(prefix="chasm-yaml-cache-")
+    atexit.register(shutil.rmtree, os.environ["CHASM_YAML_CACHE"], ignore_errors=True)
+# The end-to-end tests' stamped copy of the project (tests/e2e/_project.py) is made once per
+# session, in a folder the workers share.
+if "CHASM_E2E_MASTER" not in os.environ:
+    import atexit
+    import shutil
+
+    os.environ["CHASM_E2E_MASTER"] = tempfile.mkdtemp(prefix="chasm-e2e-master-")
+    atexit.register(shutil.rmtree, os.environ["CHASM_E2E_MASTER"], ignore_errors=True)
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 os.environ.setdefault("PYTHONHASHSEED", "0")
 # As the Makefile: one BLAS thread per process (set before numpy is imported; kernels inherit it).

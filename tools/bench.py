@@ -325,6 +325,8 @@ def markdown(results: dict) -> str:
         if target_key is None:
             return f"| {STEPS[key]} | {time_text} | | |"
         shown, targets, marks = time_text, [], []
+        if step.get("ok") and step.get("cpu") is not None:
+            shown += f", {fmt_seconds(step['cpu'])} CPU"
         for tk in target_key.split(","):
             t = status[tk]
             if t["unit"] in FLOOR_NAME:
@@ -492,11 +494,13 @@ def warm_up(runner: Runner, copy: Path, env: dict, python: str) -> None:
 
 
 def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
-                  scratch: Path) -> dict:
-    """Step a: each run's notebook as a plain script, one ``python`` process per run."""
+                  scratch: Path, run_scripts: bool = True) -> dict:
+    """Step a: each run's notebook as a plain script, one ``python`` process per run
+    (``run_scripts`` False: only write the scripts, for step a' alone)."""
     from chasm.build.driver import load_params
 
-    runner.say(f"▶ {STEPS['floor']}: {len(runs)} runs, one python process each")
+    if run_scripts:
+        runner.say(f"▶ {STEPS['floor']}: {len(runs)} runs, one python process each")
     scripts = scratch / "scripts"
     scripts.mkdir(parents=True, exist_ok=True)
     per_run: dict[str, float] = {}
@@ -519,6 +523,8 @@ def measure_floor(runner: Runner, copy: Path, env: dict, python: str, runs: list
             continue
         script = scripts / f"{run}.py"
         script.write_text(notebook_to_script(notebook, {**params, "run": run}), encoding="utf-8")
+        if not run_scripts:
+            continue
         stage = scratch / "staging" / run
         (stage / "reports").mkdir(parents=True, exist_ok=True)
         (stage / "reads.txt").touch()
@@ -675,12 +681,17 @@ def measure_floor1(runner: Runner, copy: Path, env: dict, python: str, runs: lis
     run_env = {**env, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
     seconds, rc, output = runner.run([python, str(SELF), "--floor1", str(plan_path)], run_env,
                                      copy / "notebooks", label="a': ")
-    per_run = {m.group(1): float(m.group(2))
-               for m in re.finditer(r"^✓ (\S+) \((\d+\.\d+) s\)$", output, flags=re.M)}
+    done = list(re.finditer(r"^✓ (\S+) \((\d+\.\d+) s, (\d+\.\d+) s CPU\)$", output,
+                            flags=re.M))
+    per_run = {m.group(1): float(m.group(2)) for m in done}
+    per_run_cpu = {m.group(1): float(m.group(3)) for m in done}
     imports = re.search(r"^imports \((\d+\.\d+) s\)$", output, flags=re.M)
     ok = rc == 0 and len(per_run) == len(runs)
-    runner.say(f"  = {fmt_seconds(seconds)}" + ("" if ok else " (with failures)"))
-    return {"seconds": seconds, "ok": ok, "per_run": per_run,
+    cpu = sum(per_run_cpu.values())
+    runner.say(f"  = {fmt_seconds(seconds)} ({fmt_seconds(cpu)} CPU in the scripts)"
+               + ("" if ok else " (with failures)"))
+    return {"seconds": seconds, "ok": ok, "per_run": per_run, "per_run_cpu": per_run_cpu,
+            "cpu": cpu,
             "imports": float(imports.group(1)) if imports else None,
             "errors": [] if ok else [output.strip()[-400:]]}
 
@@ -721,13 +732,14 @@ def _floor1(plan_path: Path) -> int:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if code:
             failed += 1
             print(f"✗ {item['run']} exited with {code}", flush=True)
-        else:
-            print(f"✓ {item['run']} ({time.perf_counter() - t0:.2f} s)", flush=True)
+        else:  # wall time, and the CPU time of the fork (user + system): the firmer measure
+            print(f"✓ {item['run']} ({time.perf_counter() - t0:.2f} s, "
+                  f"{usage.ru_utime + usage.ru_stime:.2f} s CPU)", flush=True)
     return 1 if failed else 0
 
 
@@ -1076,6 +1088,8 @@ def bench(args: argparse.Namespace) -> int:
         warm_up(runner, copy, env, python)
         steps: dict[str, dict] = {}
         prof = None
+        if args.floor1_only:
+            return floor1_only(runner, copy, env, python, runs, scratch, out_dir, args.repeat)
         if not args.profile_only:
             samples: dict[str, list[dict]] = collections.defaultdict(list)
             for i in range(args.repeat):
@@ -1131,6 +1145,32 @@ def bench(args: argparse.Namespace) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def floor1_only(runner: Runner, copy: Path, env: dict, python: str, runs: list[str],
+                scratch: Path, out_dir: Path, repeat: int) -> int:
+    """Step a' alone (``--floor1-only``), ``repeat`` times: each run's wall and CPU seconds,
+    the fastest round by CPU kept; writes ``floor1.json`` (not the README snippet: the other
+    steps were not measured)."""
+    measure_floor(runner, copy, env, python, runs, scratch, run_scripts=False)
+    rounds = [measure_floor1(runner, copy, env, python, runs, scratch) for _ in range(repeat)]
+    if not all(r["ok"] for r in rounds):
+        return 1
+    best = min(rounds, key=lambda r: r["cpu"])
+    runner.say(f"{'run':<32} {'wall':>9} {'CPU':>9}")
+    for run in runs:
+        runner.say(f"{run:<32} {fmt_seconds(best['per_run'][run]):>9} "
+                   f"{fmt_seconds(best['per_run_cpu'][run]):>9}")
+    label = "all (a')"
+    runner.say(f"{label:<32} {fmt_seconds(best['seconds']):>9} "
+               f"{fmt_seconds(best['cpu']):>9}"
+               + (f"  (CPU of each round: {', '.join(fmt_seconds(r['cpu']) for r in rounds)})"
+                  if repeat > 1 else ""))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "floor1.json").write_text(json.dumps(
+        {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+         "load": os.getloadavg(), "rounds": rounds}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tools/bench.py",
                                      description=__doc__.split("\n")[0])
@@ -1138,6 +1178,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="after the benchmark, break each report build into its phases")
     parser.add_argument("--profile-only", action="store_true",
                         help="only the profile (writes .bench/profile.json)")
+    parser.add_argument("--floor1-only", action="store_true",
+                        help="only step a', each run's wall and CPU seconds (writes "
+                             ".bench/floor1.json)")
     parser.add_argument("--tracked-only", action="store_true",
                         help="benchmark only git-tracked files (default: also new, unignored ones)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",

@@ -8,8 +8,9 @@ venv is never reinstalled. The environment keeps ``CHASM_WARM_OWNER`` (conftest.
 builds fork their kernels from this test session's warm template instead of starting their own.
 
 :func:`stamped_project` is the copy after its first ``make`` (the content stamps written, nothing
-rebuilt): that copy is made and made once per test process and each test gets its own copy of
-it (mtimes kept), so no test pays for the first ``make`` or sees another test's writes.
+rebuilt): that copy is made once per test session (the first pytest-xdist worker to need it
+makes it, the others wait) and each test gets its own copy of it (mtimes kept), so no test
+pays for the first ``make`` or sees another test's writes.
 """
 
 from __future__ import annotations
@@ -67,20 +68,41 @@ def copy_project(tmp_path: Path) -> Path:
 
 
 _STAMPED: dict[int, Path] = {}
+#: The folder (made by conftest.py for the session) where the one stamped copy of a test
+#: session is made, shared by its pytest-xdist workers; without it, one per process.
+MASTER_ENV = "CHASM_E2E_MASTER"
+
+
+def _stamped_master() -> Path:
+    """The session's copy after its first ``make``: made by the first worker that needs it
+    (under a lock: the others wait for it), then only read."""
+    import fcntl
+
+    shared = os.environ.get(MASTER_ENV)
+    if shared:
+        home = Path(shared)
+    else:
+        home = Path(tempfile.mkdtemp(prefix="chasm-e2e-master-"))
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "made").exists():
+            shutil.rmtree(home / "project", ignore_errors=True)  # a half-made one
+            master = copy_project(home)
+            first = make(master)
+            assert first.returncode == 0, f"the first make of a fresh copy failed:\n{first.stderr}"
+            assert "▶" not in first.stdout, f"the copy was not up to date:\n{first.stdout}"
+            (home / "made").touch()
+    return home / "project"
 
 
 def stamped_project(tmp_path: Path) -> Path:
     """A copy of the project after its first ``make`` (content stamps written: later changes
-    are seen by content), copied from one such copy made once per process."""
+    are seen by content), copied from one such copy made once per test session."""
     master = _STAMPED.get(os.getpid())
     if master is None:
-        home = Path(tempfile.mkdtemp(prefix="chasm-e2e-master-"))
-        atexit.register(shutil.rmtree, home, ignore_errors=True)
-        master = copy_project(home)
-        first = make(master)
-        assert first.returncode == 0, f"the first make of a fresh copy failed:\n{first.stderr}"
-        assert "▶" not in first.stdout, f"the copy was not up to date:\n{first.stdout}"
-        _STAMPED[os.getpid()] = master
+        master = _STAMPED[os.getpid()] = _stamped_master()
     copy = tmp_path / "project"
     shutil.copytree(master, copy, copy_function=shutil.copy2, symlinks=True)
     (tmp_path / "installed").touch()  # the venv stamp: newer than requirements.lock
@@ -94,7 +116,7 @@ def make(project: Path, *args: str, dry_run: bool = False, target: str = "report
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "CHASM_STAGING",
                         "CHASM_OUTPUT_DIR", "CHASM_READ_LOG", "JUPYTER_PATH", "PYTHONPATH",
-                        "CHASM_MAKE_ROOT")}
+                        "CHASM_MAKE_ROOT", MASTER_ENV)}
     if pythonpath is not None:
         env["PYTHONPATH"] = str(project / pythonpath)
     cmd = [MAKE, "-C", str(project), *(["-n"] if dry_run else []), target, f"VENV={VENV}",

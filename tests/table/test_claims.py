@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from chasm import paths
+from chasm import formats, paths
 from chasm.analysis import plan
 from chasm.data import figures, load, schema, worded
 from chasm.formats import fmt_evidence_range
@@ -580,6 +580,54 @@ def test_deff_sensitivity_moves_a_verdict_with_the_design_effect(inputs, test_pl
     assert out.index.tolist() == ["C01", "C02"]
     assert out.loc["C01"].tolist() == ["supported", "supported", "inconclusive"]
     assert out.loc["C02"].tolist() == ["not testable"] * 3
+
+
+def test_deff_sensitivity_equals_evaluate_at_each_design_effect(inputs):
+    """deff_sensitivity shares what does not depend on the design effect (weights, cells, the
+    plan) across design effects and skips evidence text: every register's verdicts must equal
+    those of evaluate run afresh at each design effect, and at least one must move."""
+    tidy = figures.load()
+    registers = claims.load_registers(tidy=tidy)
+    deffs = (1.0, 1.9, 4.0, 9.0)
+    moved = 0
+    for register in registers.values():
+        out = claims.deff_sensitivity(register, tidy, inputs["meta"], inputs["population"],
+                                      inputs["approval"], inputs["error_table"], deffs)
+        expected = pd.DataFrame({
+            f"deff {formats.fmt_short(d)}": claims.evaluate(
+                register, tidy, inputs["meta"], inputs["population"], inputs["approval"],
+                inputs["error_table"], deff=d).set_index("claim_id")["verdict"]
+            for d in deffs})
+        pd.testing.assert_frame_equal(out, expected)
+        moved += int((out.nunique(axis=1) > 1).sum())
+    assert moved
+
+
+def test_shared_context_answers_as_context(inputs):
+    """The context deff_sensitivity shares across design effects looks each cell and weight
+    up once: asked twice, in any order, it answers exactly as a fresh Context does."""
+    tidy = figures.load()
+    args = (tidy, inputs["meta"], inputs["population"], inputs["approval"], 1.9)
+    fresh = context.Context(*args)
+    shared = claims._SharedWeights(*args, memo={})
+    for _ in range(2):
+        for _, row in tidy.iterrows():
+            pd.testing.assert_frame_equal(shared.cell_figures(row), fresh.cell_figures(row))
+            pd.testing.assert_frame_equal(shared.cell_figures(row, "all", "all"),
+                                          fresh.cell_figures(row, "all", "all"))
+            variable, wave = row["subgroup_var"], row["wave"]
+            if variable == "all":
+                continue
+            (w1, where1), (w2, where2) = shared.weights(variable, wave), fresh.weights(variable,
+                                                                                      wave)
+            assert where1 == where2
+            if w2 is None:
+                assert w1 is None
+                continue
+            pd.testing.assert_series_equal(w1, w2)
+            if row["subgroup"] in w2.index:
+                assert (shared.weight_range(variable, wave, row["subgroup"])
+                        == fresh.weight_range(variable, wave, row["subgroup"]))
 
 
 def test_negative_majority_widens_with_bonferroni_intervals(inputs):

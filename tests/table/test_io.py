@@ -215,9 +215,17 @@ def test_the_compiled_validator_agrees_with_jsonschema(name):
     validator = jsonschema.validators.validator_for(spec)(spec)
     data = yaml.safe_load((paths.METADATA / f"{name}.yaml").read_text(encoding="utf-8"))
     verdicts = []
+    import fastjsonschema
+
     for doc in _mutations(name, data):
         ours = not schema._node_problems(spec, spec, doc, ())
         assert ours == validator.is_valid(doc), doc
+        try:  # the whole-schema validator that lets a valid file skip the walk agrees too
+            schema._whole(name)(doc)
+            whole = True
+        except fastjsonschema.JsonSchemaException:
+            whole = False
+        assert whole == ours, doc
         verdicts.append(ours)
     assert verdicts[0] and verdicts.count(False) >= 10  # the file passes, breakages are caught
 
@@ -225,13 +233,15 @@ def test_the_compiled_validator_agrees_with_jsonschema(name):
 def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
     """The schema library stays off the build's path: fastjsonschema (milliseconds), never
     jsonschema (seconds to import)."""
+    import os
     import subprocess
     import sys
 
     probe = ("import sys; from chasm.data import load; load.load_metadata(); load.load_gaps(); "
              "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
+    env = {**os.environ, schema.CACHE_ENV: ""}  # validated here, not taken from the cache
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True).stdout.split()
+                         check=True, env=env).stdout.split()
     assert out == ["False", "True"]
 
 
@@ -302,3 +312,73 @@ def test_a_tables_cells_as_written_are_shared_not_deep_copied_by_pandas():
     assert frame[frame["approve"] > 0].attrs["written"] is written
     assert frame["approve"].attrs["written"] is written
     assert written[next(iter(written))]["approve"]  # still the text as written
+
+
+def test_a_yaml_file_read_again_is_the_same_copy_and_a_changed_one_is_read_afresh(tmp_path):
+    """read_yaml keeps what it accepted by file, schema and bytes: read again it returns an
+    equal copy (changing one does not change the next), the read is logged each time, a file
+    whose bytes changed is parsed again, and a refused file is refused with the same problems
+    every time."""
+    path = tmp_path / "waves.yaml"
+    good = "2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n  n_assumed: true\n"
+    path.write_text(good, encoding="utf-8")
+    first, where = schema.read_yaml(path, "waves")
+    first["2024-03"]["n"] = 1
+    where.clear()
+    again, where_again = schema.read_yaml(path, "waves")
+    assert again == {"2024-03": {"label": "x", "fieldwork": None, "n": 1600, "n_assumed": True}}
+    assert where_again[("2024-03", "n")] == schema.Where(4, "1600")
+    path.write_text(good.replace("1600", "1500"), encoding="utf-8")
+    assert schema.read_yaml(path, "waves")[0]["2024-03"]["n"] == 1500
+    bad = good.replace("n_assumed", "n_asumed")
+    messages = [[str(p) for p in _waves_problems(tmp_path, bad)] for _ in range(2)]
+    assert messages[0] == messages[1] and "did you mean 'n_assumed'" in messages[0][0]
+
+
+def test_every_read_of_a_yaml_file_is_logged(tmp_path, monkeypatch):
+    """make checks the read log against each run's declared inputs: a second read of the
+    same file (answered from what the first accepted) is logged too."""
+    log = tmp_path / "reads.txt"
+    monkeypatch.setenv("CHASM_READ_LOG", str(log))
+    for _ in range(2):
+        schema.read_yaml(paths.METADATA / "waves.yaml", "waves")
+    assert log.read_text(encoding="utf-8").splitlines() == ["data/raw/metadata/waves.yaml"] * 2
+
+
+def test_an_accepted_yaml_file_is_kept_for_other_processes(tmp_path, monkeypatch):
+    """What read_yaml accepted is kept on disk by bytes, schema and code: another process
+    (here: this one, its memory cleared) gets an equal copy without parsing; changed bytes or
+    another schema are parsed again, and a refused file is never kept."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(schema.CACHE_ENV, str(cache))
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    path = tmp_path / "waves.yaml"
+    path.write_text("2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n  n_assumed: true\n",
+                    encoding="utf-8")
+    first = schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    real = schema._parse_yaml
+
+    def refuse(*args):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(schema, "_parse_yaml", refuse)
+    assert schema.read_yaml(path, "waves") == first
+    with pytest.raises(AssertionError, match="parsed again"):
+        schema.read_yaml(path, None)  # another schema (none): another key
+    path.write_text(path.read_text(encoding="utf-8").replace("1600", "1500"), encoding="utf-8")
+    with pytest.raises(AssertionError, match="parsed again"):
+        schema.read_yaml(path, "waves")
+    monkeypatch.setattr(schema, "_parse_yaml", real)
+    path.write_text("2024-03:\n  label: x\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(schema.RawDataError, match="required key is missing"):
+            schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1  # the one accepted reading only
+    monkeypatch.setenv(schema.CACHE_ENV, "")
+    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    path.write_text(path.read_text(encoding="utf-8") + "  fieldwork: null\n  n: 1\n"
+                    "  n_assumed: true\n", encoding="utf-8")
+    schema.read_yaml(path, "waves")
+    assert len(list(cache.glob("*.pickle"))) == 1  # no cache between processes: none written

@@ -6,6 +6,7 @@ No benchmark is run here (that takes minutes); scripts built from tiny notebooks
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -240,6 +241,8 @@ def test_the_one_process_floor_imports_once_and_runs_each_script_afresh(tmp_path
     assert lines[0].startswith("imports (") and "one 1" in lines
     assert f"two {tmp_path / 'sub'}" in lines
     assert [line.split()[1] for line in lines if line.startswith("✓")] == ["one", "two"]
+    assert all(re.fullmatch(r"✓ \S+ \(\d+\.\d+ s, \d+\.\d+ s CPU\)", line)
+               for line in lines if line.startswith("✓"))
 
 
 def test_runs_in(tmp_path):

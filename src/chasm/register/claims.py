@@ -347,16 +347,67 @@ def key_number(row: pd.Series) -> str:
     return f"{value} ({ends})" if value else f"{ends}{unit}"
 
 
+class _SharedWeights(Context):
+    """A :class:`Context` whose group weights and cells are looked up once for every design
+    effect of :func:`deff_sensitivity`: they depend on the figures, metadata, population and
+    approval series, not on the design effect (each caller gets its own copy, as from
+    :class:`Context`)."""
+
+    def __init__(self, *args, memo: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._memo = memo
+
+    def weights(self, variable: str, wave: str):
+        key = ("weights", variable, wave)
+        if key not in self._memo:
+            self._memo[key] = super().weights(variable, wave)
+        w, where = self._memo[key]
+        return (None if w is None else w.copy()), where
+
+    def cell_figures(self, row: pd.Series, subgroup_var: str | None = None,
+                     subgroup: str | None = None) -> pd.DataFrame:
+        key = ("cell", row["wave"], row["question"], row["option"],
+               subgroup_var or row["subgroup_var"], subgroup or row["subgroup"])
+        if key not in self._memo:
+            self._memo[key] = super().cell_figures(row, subgroup_var, subgroup)
+        return self._memo[key].copy()
+
+    def weight_range(self, variable: str, wave: str, group: str) -> tuple[float, float]:
+        key = ("weight_range", variable, wave, group)
+        if key not in self._memo:
+            self._memo[key] = super().weight_range(variable, wave, group)
+        return self._memo[key]
+
+
 def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
                      population: pd.DataFrame, approval: pd.DataFrame,
                      error_table: pd.DataFrame, deffs, alpha: float = 0.05,
                      n: int | None = None, plan=None) -> pd.DataFrame:
     """The verdict of every claim (rows, by claim_id) at each design effect of ``deffs``
-    (columns "deff 1", "deff 1.5", ...): :func:`evaluate` once per design effect."""
-    return pd.DataFrame({
-        f"deff {fmt_short(d)}": evaluate(claims, tidy, meta, population, approval, error_table,
-                                deff=d, alpha=alpha, n=n, plan=plan)
-        .set_index("claim_id")["verdict"]
-        for d in deffs})
+    (columns "deff 1", "deff 1.5", ...): the verdicts of :func:`evaluate` at each design effect.
 
-
+    Each claim's rule runs once per design effect, as in :func:`evaluate`; what does not depend
+    on the design effect (the plan, the main register, group weights, evidence text,
+    provenance and sources, which this table does not show) is computed once or not at all.
+    """
+    main = ""
+    if any(c.register for c in claims):
+        try:
+            main = main_register()
+        except ClaimError:
+            main = ""
+    plan = plan_module.load_plan(meta=meta) if plan is None else plan
+    memo: dict = {}
+    index = pd.Index([c.claim_id for c in claims], name="claim_id")
+    columns = {}
+    for d in deffs:
+        ctx = _SharedWeights(tidy, meta, population, approval, float(d), float(alpha), n,
+                             list(claims), plan, main, memo=memo)
+        verdicts = []
+        for claim in claims:
+            verdict = RULES[claim.rule](claim, ctx).verdict
+            if verdict not in VERDICTS:
+                raise claim.fail(f"rule returned unknown verdict {verdict!r}")
+            verdicts.append(verdict)
+        columns[f"deff {fmt_short(d)}"] = pd.Series(verdicts, index=index, name="verdict")
+    return pd.DataFrame(columns)

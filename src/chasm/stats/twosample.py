@@ -30,6 +30,8 @@ of the change [-10.654, -1.321] points (statsmodels 0.15: [-10.642, -1.321]).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -110,7 +112,46 @@ def constrained_mle(
     where its likelihood is higher (a count of 0 or n). At delta = 0 the pooled share
     ``(x1 + x2) / (n1 + n2)`` is returned directly (the root the formula gives there).
     """
-    x1, n1, x2, n2, delta = _counts(x1, n1, x2, n2, delta)
+    return _constrained_mle(*_counts(x1, n1, x2, n2, delta))
+
+
+def _constrained_mle(*counts: np.ndarray):
+    """:func:`constrained_mle` of counts already checked and broadcast by :func:`_counts`."""
+    shape = np.shape(counts[0])
+    # always on 1-D arrays: numpy computes some functions of 0-d values (powers, arccos) by
+    # another routine than of arrays, and a one-ulp difference in the closed form can end the
+    # polishing below one ulp apart; so a scalar call returns exactly its row of an array call
+    x1, n1, x2, n2, delta = (np.ravel(a) for a in counts)
+    # Near 0% or 100% the closed form loses up to ~1e-8 to cancellation, and where a count is
+    # 0 (or n) the maximum can sit on an end of the feasible range. The restricted
+    # log-likelihood is concave in p2, so its derivative is decreasing: an end is the maximum
+    # where the derivative there points outwards; elsewhere the root is polished by Newton
+    # steps kept inside a bracket of the derivative's sign change (bisection where a step
+    # leaves it) until p2 stops moving.
+    if x1.size <= _ROW_LOOP:
+        p2 = np.array(_rows(x1.tolist(), n1.tolist(), x2.tolist(), n2.tolist(),
+                            delta.tolist()), dtype=float)
+    else:
+        low, high, p2 = _closed_form(x1, n1, x2, n2, delta)
+        p2 = _polish(x1, n1, x2, n2, delta, low, high, p2)
+    p1 = np.clip(p2 - delta, 0.0, 1.0)
+    # At delta = 0 the relevant root is the pooled share; taking it directly avoids the
+    # cancellation of the trigonometric form when both shares are within 1e-15 of 0 or 1.
+    pooled = (x1 + x2) / (n1 + n2)
+    p1, p2 = np.where(delta == 0, pooled, p1), np.where(delta == 0, pooled, p2)
+    return scalar_or_array(p1.reshape(shape)), scalar_or_array(p2.reshape(shape))
+
+
+#: Up to this many rows :func:`constrained_mle` polishes each row with Python floats
+#: (:func:`_polish_row`); above it, all rows at once with numpy (:func:`_polish`). The two give
+#: the same bits (IEEE arithmetic, the same operations in the same order; tested): on a few
+#: rows numpy's cost per call, not the arithmetic, is nearly all of the time.
+_ROW_LOOP = 8
+
+
+def _closed_form(x1, n1, x2, n2, delta):
+    """The feasible ends ``low``, ``high`` of p2 and the closed-form root, clipped to them
+    (Farrington & Manning; see :func:`constrained_mle`), for all rows at once."""
     ph1, ph2 = x1 / n1, x2 / n2
     theta = n1 / n2
     a = 1.0 + theta
@@ -123,13 +164,50 @@ def constrained_mle(
         ratio = np.clip(np.where(u == 0, 0.0, v / u**3), -1.0, 1.0)
     w = (np.pi + np.arccos(ratio)) / 3.0
     low, high = np.maximum(0.0, delta), np.minimum(1.0, 1.0 + delta)
-    p2 = np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), low, high)
-    # Near 0% or 100% the closed form loses up to ~1e-8 to cancellation, and where a count is
-    # 0 (or n) the maximum can sit on an end of the feasible range. The restricted
-    # log-likelihood is concave in p2, so its derivative is decreasing: an end is the maximum
-    # where the derivative there points outwards; elsewhere the root is polished by Newton
-    # steps kept inside a bracket of the derivative's sign change (bisection where a step
-    # leaves it) until p2 stops moving.
+    return low, high, np.clip(2.0 * u * np.cos(w) - b / (3.0 * a), low, high)
+
+
+def _rows(x1: list, n1: list, x2: list, n2: list, delta: list) -> list[float]:
+    """:func:`_closed_form` then :func:`_polish`, row by row with Python floats: the same IEEE
+    operations in the same order (a square as ``x * x``, as numpy squares ``** 2``), and the
+    cubes, ``arccos`` and ``cos`` still from numpy over an array of the rows (numpy computes
+    these by other routines for single numbers than for arrays), hence the same bits."""
+    rows = range(len(x1))
+    a = [1.0 + n1[i] / n2[i] for i in rows]
+    theta = [n1[i] / n2[i] for i in rows]
+    ph1 = [x1[i] / n1[i] for i in rows]
+    ph2 = [x2[i] / n2[i] for i in rows]
+    b, c, d, three_a = [], [], [], []
+    for i in rows:
+        t, q1, q2, e = theta[i], ph1[i], ph2[i], delta[i]
+        b.append(-((((1.0 + t) + q2) + t * q1) + e * (t + 2.0)))
+        c.append((((e * e) + e * ((2.0 * q2 + t) + 1.0)) + q2) + t * q1)
+        d.append(((-q2) * e) * (1.0 + e))
+        three_a.append(3.0 * a[i])
+    cubes = (np.array(b + three_a, dtype=float) ** 3).tolist()
+    k = len(x1)
+    v, u = [], []
+    for i in rows:
+        v.append((cubes[i] / cubes[k + i] - (b[i] * c[i]) / (6.0 * (a[i] * a[i])))
+                 + d[i] / (2.0 * a[i]))
+        inner = (b[i] * b[i]) / (three_a[i] * three_a[i]) - c[i] / three_a[i]
+        inner = inner if (inner >= 0 or inner != inner) else 0.0  # np.maximum(inner, 0)
+        u.append((1.0 if v[i] >= 0 else -1.0) * (math.sqrt(inner) if inner == inner else inner))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u_cubed = np.array(u, dtype=float) ** 3
+        ratio = np.clip(np.where(np.array(u) == 0, 0.0, np.array(v) / u_cubed), -1.0, 1.0)
+    cos_w = np.cos((np.pi + np.arccos(ratio)) / 3.0).tolist()
+    out = []
+    for i in rows:
+        low, high = max(0.0, delta[i]), min(1.0, 1.0 + delta[i])
+        guess = (2.0 * u[i]) * cos_w[i] - b[i] / three_a[i]
+        guess = high if guess > high else (low if guess < low else guess)  # np.clip
+        out.append(_polish_row(x1[i], n1[i], x2[i], n2[i], delta[i], low, high, guess))
+    return out
+
+
+def _polish(x1, n1, x2, n2, delta, low, high, p2):
+    """The restricted root, polished for all rows at once (see :func:`constrained_mle`)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         at_low = _dloglik(x1, n1, x2, n2, low - delta, low) <= 0
         at_high = ~at_low & (_dloglik(x1, n1, x2, n2, high - delta, high) >= 0)
@@ -154,12 +232,55 @@ def constrained_mle(
             new = np.where(done, p2, new)  # rows already settled (or at an end) stay put
             done = done | (np.abs(new - p2) <= tol) | (hi - lo <= tol)
             p2 = new
-    p1 = np.clip(p2 - delta, 0.0, 1.0)
-    # At delta = 0 the relevant root is the pooled share; taking it directly avoids the
-    # cancellation of the trigonometric form when both shares are within 1e-15 of 0 or 1.
-    pooled = (x1 + x2) / (n1 + n2)
-    p1, p2 = np.where(delta == 0, pooled, p1), np.where(delta == 0, pooled, p2)
-    return scalar_or_array(p1), scalar_or_array(p2)
+    return p2
+
+
+def _div(a: float, b: float) -> float:
+    """``a / b`` as numpy divides (IEEE: +-inf, or NaN for 0/0, where ``b`` is zero)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0 or a != a:
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _dloglik_row(x1: float, n1: float, x2: float, n2: float, p1: float, p2: float) -> float:
+    """:func:`_dloglik` of one row, with Python floats (the same operations in the same order)."""
+    return (((_div(x1, p1) if x1 > 0 else 0.0)
+             - (_div(n1 - x1, 1 - p1) if n1 > x1 else 0.0))
+            + (_div(x2, p2) if x2 > 0 else 0.0)) - (_div(n2 - x2, 1 - p2) if n2 > x2 else 0.0)
+
+
+def _polish_row(x1: float, n1: float, x2: float, n2: float, delta: float, low: float,
+                high: float, p2: float) -> float:
+    """:func:`_polish` of one row with Python floats: the same IEEE operations in the same
+    order (a square as ``x * x``, as numpy squares for ``** 2``), hence the same bits."""
+    if _dloglik_row(x1, n1, x2, n2, low - delta, low) <= 0:
+        return low
+    if _dloglik_row(x1, n1, x2, n2, high - delta, high) >= 0:
+        return high
+    if low == high:
+        return p2
+    lo, hi = low, high
+    for _ in range(200):
+        q1 = p2 - delta
+        grad = _dloglik_row(x1, n1, x2, n2, q1, p2)
+        a, b, c, d = q1 * q1, 1 - q1, p2 * p2, 1 - p2
+        curv = ((_div(x1, a) + _div(n1 - x1, b * b)) + _div(x2, c)) + _div(n2 - x2, d * d)
+        if grad > 0:
+            lo = p2
+        if grad < 0:
+            hi = p2
+        step = p2 + _div(grad, curv)
+        tol = 4e-16 * max(abs(p2), 1e-300)
+        inside = math.isfinite(step) and ((lo < step < hi) or abs(step - p2) <= tol)
+        new = p2 if grad == 0 else (step if inside else (lo + hi) / 2.0)
+        settled = abs(new - p2) <= tol or hi - lo <= tol
+        p2 = new
+        if settled:
+            break
+    return p2
 
 
 def score_statistic(
@@ -182,7 +303,7 @@ def score_statistic(
     method="score", correction=True)`` at delta = 0 only (issue #10269).
     """
     x1, n1, x2, n2, delta = _counts(x1, n1, x2, n2, delta)
-    p1, p2 = constrained_mle(x1, n1, x2, n2, delta)
+    p1, p2 = _constrained_mle(x1, n1, x2, n2, delta)
     big_n = n1 + n2
     var = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2
     if correction:
