@@ -16,15 +16,6 @@ PACKAGE = paths.ROOT / "src" / "chasm"
 #: DESIGN.md's allow-list: ``- `<file>` → `<module>`: <reason>``.
 ALLOWED_LINE = re.compile(r"^- `(?P<file>[\w/]+\.py)` → `(?P<module>chasm[\w.]*)`: (?P<why>\S.*)$",
                           re.M)
-#: Function-level imports in modules not yet reviewed (issue 20), by file: each goes to the
-#: top of its file, or to DESIGN.md's list with a measured reason. This list only shrinks.
-NOT_YET_REVIEWED: dict[str, set[str]] = {
-    "stats/frechet.py": {"chasm.stats._validate"},
-    "stats/nonsampling.py": {"chasm.stats.multiplicity"},
-    "stats/rounding.py": {"chasm.stats._roots", "chasm.stats._validate", "chasm.stats.twosample"},
-    "stats/sensitivity.py": {"chasm.stats._roots", "chasm.stats.rounding"},
-    "stats/twosample.py": {"chasm.stats._roots"},
-}
 
 
 def _module(node: ast.ImportFrom | ast.Import) -> list[str]:
@@ -63,12 +54,11 @@ def test_no_function_level_import_of_the_package_but_those_listed():
     listed = allowed()
     found = {(str(p.relative_to(PACKAGE)), module) for p in sorted(PACKAGE.rglob("*.py"))
              for module in function_level_imports(p)}
-    pending = {(f, m) for f, modules in NOT_YET_REVIEWED.items() for m in modules}
-    new = sorted(found - set(listed) - pending)
+    new = sorted(found - set(listed))
     assert not new, ("imports of the package inside functions (move each to the top of its "
                      "file, or list it in DESIGN.md with what forces it):\n"
                      + "\n".join(f"  {f} imports {m}" for f, m in new))
-    gone = sorted((set(listed) | pending) - found)
+    gone = sorted(set(listed) - found)
     assert not gone, f"listed but no longer imported inside a function, remove: {gone}"
 
 

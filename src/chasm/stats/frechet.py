@@ -40,7 +40,11 @@ from chasm.stats._validate import (
     ArrayLike,
     as_float,
     broadcast,
+    check_alpha,
     check_pct,
+    check_positive,
+    frame,
+    index_of,
     scalar_or_array,
     share_range,
 )
@@ -50,7 +54,6 @@ Share = ArrayLike | tuple[ArrayLike, ArrayLike]
 
 class Bounds(NamedTuple):
     """Lower and upper bound of a share, in percent (floats, or arrays for vector input)."""
-
     low: float | np.ndarray
     high: float | np.ndarray
 
@@ -255,7 +258,6 @@ def paired_difference(
     """
     from scipy.stats import norm
 
-    from chasm.stats._validate import check_alpha, check_positive, frame, index_of
 
     alpha = check_alpha(alpha)
     index = index_of(a, b, n, deff)

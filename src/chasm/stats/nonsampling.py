@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chasm.stats._validate import ArrayLike, as_float, check_alpha
+from chasm.stats.multiplicity import adjust_pvalues
 
 
 def pvalues_with_tau(diff: ArrayLike, var: ArrayLike, tau: float) -> np.ndarray:
@@ -63,7 +64,6 @@ def tipping_tau(diff: ArrayLike, var: ArrayLike, target: int, method: str = "hol
     """
     from scipy.optimize import brentq
 
-    from chasm.stats.multiplicity import adjust_pvalues
 
     alpha = check_alpha(alpha)
     d = np.atleast_1d(as_float("diff", diff))
@@ -91,7 +91,6 @@ class TrackerTau:
     gives a negative noise variance), ``tau_upper`` the model-free upper bound, ``pairs``
     the number of consecutive difference pairs used, ``months`` of consecutive changes.
     """
-
     noise_var: float
     sampling_var: float
     rounding_var: float

@@ -27,14 +27,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chasm.stats._roots import brentq_rows
 from chasm.stats._validate import (
     ArrayLike,
     broadcast,
     check_alpha,
+    check_pct,
+    effective_counts,
     frame,
     index_of,
     scalar_or_array,
 )
+from chasm.stats.twosample import score_statistic
 
 
 def rounding_variance(low: ArrayLike, high: ArrayLike) -> float | np.ndarray:
@@ -118,8 +122,6 @@ def _noise_z(x1, n1, x2, n2, delta, v):
     """Noise-widened score statistic at null difference ``delta`` (fractions; ``v`` in
     fraction^2): ``(d - delta) / sqrt(se(delta)^2 + v)`` with ``se(delta) = (d - delta) / z(delta)``
     the sampling standard error the score statistic ``z(delta)`` implies; 0 where ``d = delta``."""
-    from chasm.stats.twosample import score_statistic
-
     d = x2 / n2 - x1 / n1
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.asarray(score_statistic(x1, n1, x2, n2, delta), dtype=float)
@@ -139,7 +141,6 @@ def noise_score_test(p1: ArrayLike, p2: ArrayLike, n1: ArrayLike, n2: ArrayLike,
     """
     from scipy.stats import norm
 
-    from chasm.stats._validate import check_pct, effective_counts
 
     check_pct("p1", p1)
     check_pct("p2", p2)
@@ -169,8 +170,6 @@ def noise_interval(p1: ArrayLike, p2: ArrayLike, n1: ArrayLike, n2: ArrayLike,
     """
     from scipy.stats import norm
 
-    from chasm.stats._roots import brentq_rows
-    from chasm.stats._validate import effective_counts
 
     alpha = check_alpha(alpha)
     crit = norm.ppf(1 - alpha / 2)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chasm.stats._roots import brentq_rows
 from chasm.stats._validate import (
     ArrayLike,
     broadcast,
@@ -38,6 +39,7 @@ from chasm.stats._validate import (
     index_of,
     scalar_or_array,
 )
+from chasm.stats.rounding import noise_score_test
 from chasm.stats.twosample import (
     constrained_mle,
     score_test,
@@ -57,8 +59,6 @@ def _pvalue_rows(p1, p2, n1, n2, deff1, deff2, v) -> np.ndarray:
     where both are 0 or 100; where ``v`` > 0 (points^2 of rounding noise) the noise-widened
     test the verdicts read (``chasm.stats.rounding.noise_score_test``), elsewhere the score
     test itself (``chasm.stats.twosample.score_test``)."""
-    from chasm.stats.rounding import noise_score_test
-
     p1, p2, n1, n2, deff1, deff2, v = (np.asarray(a, dtype=float) for a in np.broadcast_arrays(
         p1, p2, n1, n2, deff1, deff2, v))
     out = np.full(p1.shape, np.nan)
@@ -79,8 +79,6 @@ def _shifted_excess(a, b, m1, m2, e1, e2, v, steps, wave, alpha) -> np.ndarray:
     """``p - alpha`` of the change with ``steps`` added to one wave's share, all steps at once
     (arguments broadcast against ``steps``: one row of steps per comparison); NaN where both
     shares are 0 or 100."""
-    from chasm.stats.rounding import noise_score_test
-
     q1, q2 = (np.broadcast_to(a, steps.shape), b + steps) if wave == 2 else (
         a + steps, np.broadcast_to(b, steps.shape))
     q1, q2 = np.clip(q1, 0.0, 100.0), np.clip(q2, 0.0, 100.0)
@@ -103,8 +101,6 @@ def _root_per_row(size: int, excess, lo: float, hi: float, rising: bool,
     (``chasm.stats._roots.brentq_rows``: scipy's ``brentq`` steps); NaN where it does not
     cross in the range. ``rising``: p grows with x (a design effect), else it falls (a sample
     size)."""
-    from chasm.stats._roots import brentq_rows
-
     every = np.arange(size)
     f_lo, f_hi = excess(np.full(size, lo), every), excess(np.full(size, hi), every)
     crosses = (f_lo < 0) & (0 < f_hi) if rising else (f_hi < 0) & (0 < f_lo)
@@ -288,8 +284,6 @@ def tipping_shift(
     steps for the first sign change of ``p - alpha``, then refined by Brent's method. Every
     argument but ``wave`` and ``grid`` broadcasts (all rows scanned and refined at once).
     """
-    from chasm.stats._roots import brentq_rows
-
     alpha = check_fraction("alpha", alpha, open_interval=True)
     if wave not in (1, 2):
         raise ValueError(f"wave must be 1 or 2, got {wave!r}")

@@ -35,6 +35,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from chasm.stats._roots import brentq_rows
 from chasm.stats._validate import (
     ArrayLike,
     as_float,
@@ -361,7 +362,6 @@ def score_interval(
     """
     from scipy.stats import norm
 
-    from chasm.stats._roots import brentq_rows
 
     alpha = check_alpha(alpha)
     crit = norm.ppf(1.0 - alpha / 2.0)
