@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from chasm import formats, paths
+from chasm.data import load
 
 REPORTS = paths.REPORTS
 WAVES_RUNS = sorted(p.stem for p in paths.PARAMS.glob("03_waves*.yaml"))
@@ -136,7 +137,14 @@ def test_the_saved_comparisons_and_the_figures_they_rest_on(run):
     text = reader_text(run)
     if second:
         assert f"{len(second)} of the {len(used)} figures compared " in text
-        assert f"({', '.join(second)}: the essay's quotation" in text
+        # each second-hand figure named with its source's outlet (sources.csv)
+        source = pd.read_csv(paths.PROCESSED / "figures.csv").set_index("figure_id")["source_id"]
+        outlet = load.load_sources().set_index("source_id")["publisher"]
+        groups: dict[str, list[str]] = {}
+        for figure in second:
+            groups.setdefault(outlet[source[figure]], []).append(figure)
+        assert "(" + "; ".join(f"{', '.join(ids)} from {name}" for name, ids in groups.items()) \
+            + ")" in text
     else:
         assert f"None of the {len(used)} figures compared is second-hand; all come" in text
 
