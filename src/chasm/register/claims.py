@@ -219,6 +219,17 @@ def load_claims(path: Path | str | None = None, tidy: pd.DataFrame | None = None
 # --------------------------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------------------------
+
+def _main_name(claims) -> str:
+    """The main register's name when some claim belongs to a register ("" when none does or
+    the main register cannot be named)."""
+    if not any(c.register for c in claims):
+        return ""
+    try:
+        return main_register()
+    except ClaimError:
+        return ""
+
 def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
              approval: pd.DataFrame, error_table: pd.DataFrame, deff: float | None = None,
              alpha: float = 0.05, n: int | None = None, plan=None) -> pd.DataFrame:
@@ -230,12 +241,7 @@ def evaluate(claims: list[Claim], tidy: pd.DataFrame, meta: dict, population: pd
     """
     if deff is None:
         deff = deff_from_error_table(error_table).deff
-    main = ""
-    if any(c.register for c in claims):
-        try:
-            main = main_register()
-        except ClaimError:
-            main = ""
+    main = _main_name(claims)
     ctx = Context(tidy, meta, population, approval, float(deff), float(alpha), n, list(claims),
                   plan_module.load_plan(meta=meta) if plan is None else plan, main)
     rows = []
@@ -390,12 +396,7 @@ def deff_sensitivity(claims: list[Claim], tidy: pd.DataFrame, meta: dict,
     on the design effect (the plan, the main register, group weights, evidence text,
     provenance and sources, which this table does not show) is computed once or not at all.
     """
-    main = ""
-    if any(c.register for c in claims):
-        try:
-            main = main_register()
-        except ClaimError:
-            main = ""
+    main = _main_name(claims)
     plan = plan_module.load_plan(meta=meta) if plan is None else plan
     memo: dict = {}
     index = pd.Index([c.claim_id for c in claims], name="claim_id")
