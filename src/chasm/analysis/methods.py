@@ -33,6 +33,7 @@ import pandas as pd
 
 from chasm.analysis import plan, series
 from chasm.analysis import weights as wt
+from chasm.data.load import APPROVAL_VARIABLE
 from chasm.data.params import ParameterError
 from chasm.stats.decomposition import composition_range
 from chasm.stats.design_analysis import retrodesign
@@ -228,7 +229,7 @@ def _coarse(weights: pd.Series, members_of: dict, partition: dict) -> np.ndarray
 
 
 def decomposition_table(tests: pd.DataFrame, role: str, tidy: pd.DataFrame, meta: dict,
-                        approval: pd.DataFrame, variable: str = "putin_approval") -> pd.DataFrame:
+                        approval: pd.DataFrame, variable: str = APPROVAL_VARIABLE) -> pd.DataFrame:
     """For each comparison of ``role``: the composition part of its change by approval group
     (Kitagawa), as a range over what the published figures leave open.
 
