@@ -200,3 +200,15 @@ def test_the_check_finds_code_where_a_reader_reads(slot, code, what):
 def test_the_title_check_reads_codes_as_words():
     assert _codes_of(["wish_to_emigrate", "age"]) == ["wish_to_emigrate"]
     assert _codes_of("wave1") == ["wave1"] and _codes_of(2.5) == [] and _codes_of("2022-02") == []
+
+
+def test_every_rule_of_the_register_has_a_label_a_reader_reads():
+    """claims.html names each claim's rule by its label: every rule has one, in words."""
+    from chasm.register.model import RULE_LABELS
+    from chasm.register.rules import RULES
+
+    assert set(RULE_LABELS) == set(RULES)
+    coded = {rule: label for rule, label in RULE_LABELS.items()
+             if any(p.search(label) for _, p in CODES)
+             or ("_" in rule and rule.replace("_", " ") in label)}
+    assert coded == {}, f"rule labels that show code: {coded}"

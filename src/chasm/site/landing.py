@@ -16,6 +16,7 @@ from pathlib import Path
 from chasm import formats, paths
 from chasm.data import load
 from chasm.register.claims import VOCABULARY, register_page
+from chasm.register.model import RULE_LABELS
 from chasm.site.base import (
     SITE_TITLE,
     cff,
@@ -199,6 +200,7 @@ def claims_page(rows: list[dict], version: str, level: str, text_id: str | None 
                 if v in counts]
     cards = [{**r, "sentence": claim_numbers(r, level) or r["evidence"],
               "meaning": meaning.get(r["verdict"], ""),
+              "rule_label": RULE_LABELS.get(r.get("rule", ""), r.get("rule", "")),
               "refs": source_refs(r.get("sources", ""), by_id)} for r in rows]
     nav = chrome("claims", [], version)
     nav.pop("me"), nav.pop("version")
