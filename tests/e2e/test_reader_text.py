@@ -211,3 +211,18 @@ def test_every_rule_of_the_register_has_a_label_a_reader_reads():
     coded = {rule: label for rule, label in RULE_LABELS.items()
              if any(p.search(label) for _, p in CODES)}
     assert coded == {}, f"rule labels that show code: {coded}"
+
+
+def test_the_plans_history_is_shown_with_family_labels_not_rewritten():
+    """07 (and 06) quote the plan's history, which records a family by its code: the page shows
+    the family's label, the record keeps its code."""
+    from chasm.analysis import plan
+    from chasm.tables import _plan, with_family_labels
+
+    families = {k: v["label"] for k, v in _plan()["families"].items()}
+    note = plan.post_hoc_note(plan.load_plan(), ("families",))
+    quoted = [code for code in families if re.search(rf"\b{code}\b", note)]
+    assert quoted, "the history no longer quotes a family code: this test has nothing to check"
+    shown = with_family_labels(note)
+    assert all(families[c] in shown and not re.search(rf"\b{c}\b", shown) for c in quoted)
+    assert with_family_labels("no code here") == "no code here"
