@@ -142,6 +142,57 @@ def test_one_range_per_quantity_across_pages():
     assert all(seen.values()), f"a range was found on no page: {seen}"
 
 
+#: The word a range of each kind (the register's ``range_kind``) is labelled with on a page.
+KIND_WORDS = {"95% CI": ("CI", "interval"), "rounding range": ("rounding",),
+              "identification range": ("identification", "bounds", "between")}
+
+
+def test_every_claims_range_is_labelled_by_its_kind_on_every_page():
+    """Each claim's range (``low``/``high``, of the register's ``range_kind``; a group's share
+    of an answer, ``bayes_low``/``bayes_high`` a CI and ``bayes_range_low``/``_high`` a
+    rounding range) is labelled by its kind wherever a page writes it: in the sentence just
+    before it (a list of ranges may label its first) or just after."""
+    claims = list(csv.DictReader(
+        (paths.REPORTS / "tables" / "claims.csv").open(encoding="utf-8")))
+    texts = {page.name: _reader_text(page) for page in PAGES}
+    seen, unlabelled = 0, []
+    for row in claims:
+        for low, high, kind in (("low", "high", row.get("range_kind") or "95% CI"),
+                                ("bayes_low", "bayes_high", "95% CI"),
+                                ("bayes_range_low", "bayes_range_high", "rounding range")):
+            if not row.get(low) or not row.get(high):
+                continue
+            pattern = _ranges_written(float(row[low]), float(row[high]))
+            for name, text in texts.items():
+                for m in pattern.finditer(text):
+                    seen += 1
+                    before = text[max(0, m.start() - 130):m.start()].split(". ")[-1]
+                    near = before + text[m.end():m.end() + 40]
+                    if not any(word in near for word in KIND_WORDS[kind]):
+                        unlabelled.append(f"{name}: {row['claim_id']}'s {kind} "
+                                          f"“{m.group(0)}” unlabelled: …{before}|{m.group(0)}…")
+    assert seen, "no claim's range was found on any page: the check reads nothing"
+    assert unlabelled == [], "\n".join(unlabelled)
+
+
+def test_two_groups_are_compared_side_by_side_not_as_a_change():
+    """A claim comparing two groups (the register's shares of each, ``share_1``/``share_2``)
+    reads "47.0% vs 19.0%" on the landing and claims pages, never "19.0% → 47.0%", the arrow
+    of a change between waves."""
+    from chasm import formats
+
+    rows = [r for r in csv.DictReader(
+        (paths.REPORTS / "tables" / "claims.csv").open(encoding="utf-8"))
+        if r.get("share_1") and r.get("share_2")]
+    groups = [r for r in rows if "group" in r["measure"] or "rest" in r["measure"]]
+    assert groups and len(groups) < len(rows), "no group comparison (or no wave change) to read"
+    text = " ".join(_reader_text(paths.REPORTS / n) for n in ("index.html", "claims.html"))
+    for row in groups:
+        one, two = (formats.fmt(float(row[k])) for k in ("share_1", "share_2"))
+        assert f"{one}% → {two}%" not in text, f"{row['claim_id']} shown as a change"
+        assert f"{two}% vs {one}%" in text, f"{row['claim_id']}'s two groups are not shown"
+
+
 # --------------------------------------------------------------------------------------------
 # In the browser
 # --------------------------------------------------------------------------------------------
