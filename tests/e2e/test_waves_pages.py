@@ -136,7 +136,15 @@ def test_the_saved_comparisons_and_the_figures_they_rest_on(run):
     text = reader_text(run)
     if second:
         assert f"{len(second)} of the {len(used)} figures compared " in text
-        assert f"({', '.join(second)}: the essay's quotation" in text
+        tidy = pd.read_csv(paths.DATA / "processed" / "figures.csv")
+        sources = pd.read_csv(paths.DATA / "raw" / "sources.csv").set_index("source_id")
+        outlet = {f: sources.loc[s, "publisher"]
+                  for f, s in zip(tidy["figure_id"], tidy["source_id"], strict=True)}
+        by_outlet: dict[str, list[str]] = {}
+        for f in second:
+            by_outlet.setdefault(outlet[f], []).append(f)
+        named = "; ".join(f"{', '.join(ids)} from {o}" for o, ids in by_outlet.items())
+        assert f"({named})" in text  # each second-hand figure named by its outlet
     else:
         assert f"None of the {len(used)} figures compared is second-hand; all come" in text
 
