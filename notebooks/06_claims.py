@@ -30,7 +30,7 @@ n = None  # interviews per wave; None: each wave's n from metadata/waves.yaml
 import pandas as pd
 from IPython.display import display
 
-from chasm import formats, report
+from chasm import formats, report, tables
 from chasm.analysis import plan, verdicts
 from chasm.data import figures, load, worded
 from chasm.register import claims, sensitivity
@@ -166,7 +166,8 @@ report.show(tipping.drop(columns=["rule", "comparison_id"]), digits=3, index="cl
 
 # %%
 analysis = plan.load_plan()
-report.say("{note}", note=plan.post_hoc_note(analysis, ("families", "rounding")))
+display(report.say("{note}", note=tables.with_family_labels(
+    plan.post_hoc_note(analysis, ("families", "rounding")))))
 feasible = design.deff_from_error_table(error_table)
 spec = sensitivity.specification_table(analysis, tidy, meta, (feasible.deff_low, feasible.deff,
                                                                feasible.deff_high, 2.5), alpha)

@@ -29,7 +29,7 @@ n = None  # sample size per wave (None: the N of each wave in metadata/waves.yam
 # %%
 from IPython.display import display
 
-from chasm import formats, report
+from chasm import formats, report, tables
 from chasm.analysis import plan
 from chasm.data import figures, load
 from chasm.register import claims, sensitivity
@@ -136,7 +136,7 @@ if fall is not None and fall["claim_id"] in spec_summary.index:
         t=int(row["specifications"]),
         by="; ".join(f"{c.split(', ', 1)[1]}: {row[c]}" for c in spec_summary.columns
                      if c.startswith("holds, ")),
-        note=plan.post_hoc_note(analysis, ("families", "rounding"))))
+        note=tables.with_family_labels(plan.post_hoc_note(analysis, ("families", "rounding")))))
 
 # %% [markdown]
 # ## Inconclusive: the data allow the claim and its negation

@@ -364,6 +364,17 @@ def labels_of(column: str, values: list) -> list:
     return list(code_labels(frame, comparisons=True).get(column, frame[column].map(as_words)))
 
 
+def with_family_labels(text: str) -> str:
+    """Recorded text (the plan's history, as :func:`chasm.analysis.plan.post_hoc_note` quotes
+    it) as a page shows it: each family of tests the plan names by its code ("essay_waves")
+    shown by its plan ``label``; the record itself is not rewritten."""
+    for code, family in (_plan().get("families") or {}).items():
+        label = (family or {}).get("label") if isinstance(family, dict) else None
+        if label:
+            text = re.sub(rf"\b{re.escape(str(code))}\b", str(label), text)
+    return text
+
+
 def _plan_labels(frame: pd.DataFrame, meta: dict, comparisons: bool) -> dict[str, list]:
     """Labels for the :data:`CODED_BY_PLAN` columns of ``frame`` (codes not found: as words),
     and with ``comparisons`` for its comparison ids (:func:`comparison_label`)."""

@@ -3,29 +3,32 @@
 One headless Chromium session (Debian's ``chromium`` + ``chromedriver``) with the network
 switched off opens every ``reports/*.html`` (``index.html``, ``claims.html`` and one page per
 run) from ``file://`` URLs and checks, per page: no failed request (CDP
-``Network.loadingFailed`` in the performance log), no console error (browser log SEVERE),
-every ``<svg>`` and ``<img>`` drawn with a non-zero size and every image decoded, and every
-local link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with the
-viewport tag honoured): the page does not scroll sideways (wide tables scroll inside their
-own box), every image has alt text and not nbconvert's default, Russian text is marked
-``lang="ru"``, every page has a real title and a link home, and the landing page shows its
-findings above the fold at 1280 px. A
-screenshot of each page at both widths is written to ``.screenshots/<width>/`` (not
-committed) for a reviewer to look at. From the landing page every finding's evidence and its
-sources' addresses are two clicks away, and so is a source's address from every block of the
-landing page that carries numbers (findings, registers, findings from the runs, the key chart,
-whose source line links each outlet). Pages are measured once their images have decoded. A
-static check reads the quantities issue 22 found with different ranges on different pages: each
-range is labelled by its kind wherever it appears. Every run page opens with its findings box
-in the first screen at both widths; no chart text is under 11 px at 400 px (measured from each
-SVG's own font sizes and its drawn width); a table wider than its box at 1280 px still shows a
-number column; axe-core (vendored from npm in ``tests/e2e/fixtures/axe-core``, injected with
-the network off) finds no serious or critical violation at either width. Every link of every
-page is clicked: same-page links must land on an element, links to other files must reach an
-existing file and fragment; a control page proves the pages' Content-Security-Policy stops a
-``javascript:`` link and an inline handler from running. A control page with a remote image, a
-missing image and an empty SVG proves the checks catch what they look for. A static test needs
-no browser: no page loads a script or stylesheet from the network.
+``Network.loadingFailed`` in the performance log), no console error (browser log SEVERE), every
+``<svg>`` and ``<img>`` drawn with a non-zero size and every image decoded, and every local
+link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with the viewport
+tag honoured): the page does not scroll sideways (wide tables scroll inside their own box),
+every image has alt text and not nbconvert's default, Russian text is marked ``lang="ru"``,
+every page has a real title and a link home, and the landing page shows its findings above the
+fold at 1280 px. A screenshot of each page at both widths is written to
+``.screenshots/<width>/`` (not committed) for a reviewer to look at. From the landing page
+every finding's evidence and its sources' addresses are two clicks away, and so is a source's
+address from every block of the landing page that carries numbers (findings, registers,
+findings from the runs, the key chart, whose source line links each outlet). Pages are measured
+once their images have decoded. A static check reads the quantities issue 22 found with
+different ranges on different pages: each range is labelled by its kind wherever it appears,
+and so is every claim's range (by the register's ``range_kind``) on every page; two groups are
+compared side by side ("47.0% vs 19.0%"), never with a change's arrow; the built
+``claims.html`` embeds ClaimReview JSON-LD (the objects of ``claims.jsonld``) that validates,
+one per claim. Every run page opens with its findings box in the first screen at both widths;
+no chart text is under 11 px at 400 px (measured from each SVG's own font sizes and its drawn
+width); a table wider than its box at 1280 px still shows a number column; axe-core (vendored
+from npm in ``tests/e2e/fixtures/axe-core``, injected with the network off) finds no serious or
+critical violation at either width. Every link of every page is clicked: same-page links must
+land on an element, links to other files must reach an existing file and fragment; a control
+page proves the pages' Content-Security-Policy stops a ``javascript:`` link and an inline
+handler from running. A control page with a remote image, a missing image and an empty SVG
+proves the checks catch what they look for. A static test needs no browser: no page loads a
+script or stylesheet from the network.
 """
 
 from __future__ import annotations
@@ -140,6 +143,102 @@ def test_one_range_per_quantity_across_pages():
                 if wrong:
                     assert wrong not in before, f"{page.name}: “{m.group(0)}” labelled {wrong}"
     assert all(seen.values()), f"a range was found on no page: {seen}"
+
+
+#: The word a range of each kind (the register's ``range_kind``) is labelled with on a page.
+KIND_WORDS = {"95% CI": ("CI", "interval"), "rounding range": ("rounding",),
+              "identification range": ("identification", "bounds", "between")}
+
+
+def test_every_claims_range_is_labelled_by_its_kind_on_every_page():
+    """Each claim's range (``low``/``high``, of the register's ``range_kind``; a group's share
+    of an answer, ``bayes_low``/``bayes_high`` a CI and ``bayes_range_low``/``_high`` a
+    rounding range) is labelled by its kind wherever a page writes it: in the sentence just
+    before it (a list of ranges may label its first) or just after."""
+    claims = list(csv.DictReader(
+        (paths.REPORTS / "tables" / "claims.csv").open(encoding="utf-8")))
+    texts = {page.name: _reader_text(page) for page in PAGES}
+    seen, unlabelled = 0, []
+    for row in claims:
+        for low, high, kind in (("low", "high", row.get("range_kind") or "95% CI"),
+                                ("bayes_low", "bayes_high", "95% CI"),
+                                ("bayes_range_low", "bayes_range_high", "rounding range")):
+            if not row.get(low) or not row.get(high):
+                continue
+            pattern = _ranges_written(float(row[low]), float(row[high]))
+            for name, text in texts.items():
+                for m in pattern.finditer(text):
+                    seen += 1
+                    before = text[max(0, m.start() - 130):m.start()].split(". ")[-1]
+                    near = before + text[m.end():m.end() + 40]
+                    if not any(word in near for word in KIND_WORDS[kind]):
+                        unlabelled.append(f"{name}: {row['claim_id']}'s {kind} "
+                                          f"“{m.group(0)}” unlabelled: …{before}|{m.group(0)}…")
+    assert seen, "no claim's range was found on any page: the check reads nothing"
+    assert unlabelled == [], "\n".join(unlabelled)
+
+
+def test_two_groups_are_compared_side_by_side_not_as_a_change():
+    """A claim comparing two groups (the register's shares of each, ``share_1``/``share_2``)
+    reads "47.0% vs 19.0%" on the landing and claims pages, never "19.0% → 47.0%", the arrow
+    of a change between waves."""
+    from chasm import formats
+
+    rows = [r for r in csv.DictReader(
+        (paths.REPORTS / "tables" / "claims.csv").open(encoding="utf-8"))
+        if r.get("share_1") and r.get("share_2")]
+    groups = [r for r in rows if "group" in r["measure"] or "rest" in r["measure"]]
+    assert groups and len(groups) < len(rows), "no group comparison (or no wave change) to read"
+    text = " ".join(_reader_text(paths.REPORTS / n) for n in ("index.html", "claims.html"))
+    for row in groups:
+        one, two = (formats.fmt(float(row[k])) for k in ("share_1", "share_2"))
+        assert f"{one}% → {two}%" not in text, f"{row['claim_id']} shown as a change"
+        assert f"{two}% vs {one}%" in text, f"{row['claim_id']}'s two groups are not shown"
+
+
+def test_the_built_claims_page_carries_claimreview_json_ld_that_validates():
+    """``claims.html`` as built embeds one schema.org ClaimReview per claim of the register
+    (the same objects as ``claims.jsonld``), each valid against the ClaimReview fields the
+    issue names, its verdict a word of the vocabulary and its url a card of the page."""
+    import jsonschema
+
+    from chasm.register.claims import VOCABULARY
+
+    page = (paths.REPORTS / "claims.html").read_text(encoding="utf-8")
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert len(blocks) == 1, "claims.html should embed exactly one JSON-LD block"
+    embedded = json.loads(blocks[0])
+    assert embedded == json.loads((paths.REPORTS / "claims.jsonld").read_text(encoding="utf-8"))
+    claims = list(csv.DictReader((paths.REPORTS / "tables" / "claims.csv").open(
+        encoding="utf-8")))
+    text = {"type": "string", "minLength": 1}
+    named = {"type": "object", "required": ["@type", "name"], "properties": {"name": text}}
+    schema = {"type": "array", "minItems": len(claims), "maxItems": len(claims), "items": {
+        "type": "object",
+        "required": ["@context", "@type", "url", "claimReviewed", "itemReviewed",
+                     "reviewRating", "author", "datePublished"],
+        "properties": {
+            "@context": {"const": "https://schema.org"}, "@type": {"const": "ClaimReview"},
+            "url": {"type": "string", "pattern": r"^claims\.html#C\d+$"},
+            "claimReviewed": text,
+            "datePublished": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+            "author": {"type": "array", "minItems": 1, "items": named},
+            "itemReviewed": {"type": "object", "required": ["@type", "appearance", "author"],
+                             "properties": {"@type": {"const": "Claim"}, "author": named,
+                                            "appearance": {
+                                                "type": "object",
+                                                "required": ["@type", "headline",
+                                                             "datePublished"],
+                                                "properties": {"headline": text}}}},
+            "reviewRating": {"type": "object", "required": ["@type", "alternateName"],
+                             "properties": {"@type": {"const": "Rating"}, "alternateName": {
+                                 "enum": [v for v, _ in VOCABULARY]}}}}}}
+    jsonschema.validate(embedded, schema)
+    assert [o["claimReviewed"] for o in embedded] == [r["paraphrase"] for r in claims]
+    assert [o["reviewRating"]["alternateName"] for o in embedded] == [
+        r["verdict"] for r in claims]
+    for o in embedded:
+        assert f'id="{o["url"].split("#")[1]}"' in page, f"{o['url']}: no such card"
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def test_a_sensitivity_page_names_its_main_run_and_the_verdicts_that_differ(tmp_
         "traitors: consistent → not significant"]
     page = render.render(_notebook("03_waves--deff2.5")).html
     banner = re.search(r'<aside class="banner".*?</aside>', page, flags=re.S).group(0)
-    assert 'href="03_waves.html"' in banner and "deff 2.5" in banner
+    assert 'href="03_waves.html"' in banner and "design effect 2.5" in banner
     assert "<strong>Sensitivity run.</strong>" in banner
     assert "traitors: consistent → not significant" in banner
     assert runs.verdict_changes("02_uncertainty--deff2.5", "02_uncertainty") is None
@@ -269,7 +269,7 @@ def test_the_landing_page_lists_findings_runs_sources_and_the_version():
     order = re.search(r'<section id="reading-order".*?</section>', page, flags=re.S).group(0)
     assert "deff1" not in order
     sensitivity = re.search(r'<section id="sensitivity".*?</section>', page, flags=re.S)
-    assert "deff 1.0" in sensitivity.group(0) and "2022" not in sensitivity.group(0)
+    assert "design effect 1.0" in sensitivity.group(0) and "2022" not in sensitivity.group(0)
     analyses = re.search(r'<section id="analyses".*?</section>', page, flags=re.S).group(0)
     assert "waves 2022-02 and 2022-03" in analyses and "[" not in analyses
     assert '<a href="https://www.levada.ru/2025/05/27/' in page and 'lang="ru"' in page

@@ -146,6 +146,12 @@ def meta_label(meta: dict, variable: str, group: str | None = None) -> str:
     return str(var.get("groups", {}).get(group, {}).get("label", group))
 
 
+def option_label(meta: dict, row: pd.Series) -> str:
+    """A figure's answer by its metadata label (its code as words if the metadata has none)."""
+    options = (meta["questions"].get(row["question"]) or {}).get("options") or {}
+    return str((options.get(row["option"]) or {}).get("label", row["option"].replace("_", " ")))
+
+
 def group_label(meta: dict, row: pd.Series) -> str:
     """'whole sample' or 'age group 55 and older'."""
     if row["subgroup_var"] == "all":

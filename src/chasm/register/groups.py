@@ -30,6 +30,7 @@ from chasm.register.context import (
     method_text,
     needs_point,
     numbers_of,
+    option_label,
     over_sizes,
     same_cell,
     size_evidence,
@@ -249,10 +250,11 @@ def rule_group_gap(claim: Claim, ctx: Context) -> Result:
     evidence = (f"{_fig_text(high)} vs {_fig_text(low)}, {high['wave']} ({where}: "
                 f"{weights_text(ctx.meta, high['subgroup_var'], w)}; n ≈ "
                 f"{n * w[high['subgroup']]:.0f} and {n * w[low['subgroup']]:.0f}): "
-                f"{_pts(t['diff'])}, CI {_num(t['ci_low'])} to {_num(t['ci_high'])}, "
+                f"{_pts(t['diff'])}, {fmt_level(ctx.alpha)} CI with rounding as noise "
+                f"{_num(t['ci_low'])} to {_num(t['ci_high'])}, "
                 f"{_p(t['p_value'])}, with rounding as noise {_p(t['p_rounding'])}, adjusted "
                 f"{_p(t['p_adjusted'])}; least favourable ends {_pts(t['worst_diff'])}, "
-                f"{_p(t['p_worst'])}. Of all '{high['option'].replace('_', ' ')}' answers "
+                f"{_p(t['p_worst'])}. Of all '{option_label(ctx.meta, high)}' answers "
                 f"(total {total['figure_id']} {total['value_text']}), "
                 + " and ".join(shares) + " (Bayes' rule).")
     return Result(verdict, evidence,

@@ -81,6 +81,25 @@ RULE_ARGS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "ordering": {"order": FIGURES_ARG},
     "quoted_words": {"words": WORDS_ARG},
 }
+#: What each rule checks, as the claims page names it (a reader never sees the rule's code).
+RULE_LABELS: dict[str, str] = {
+    "figure": "one published figure against its other sources and its breakdowns",
+    "wave_change": "a change between two waves, tested as the plan declares",
+    "less_common": "options of one pick-all-that-apply question, less common than others",
+    "highest_group": "a group's share, the highest of its breakdown",
+    "vs_rest": "groups against the rest of the sample",
+    "group_gap": "one group's share above another's",
+    "multiple_response": "several answers per respondent: the options' sum",
+    "below_half": "each share below half",
+    "negative_majority": "most respondents choosing a negative option",
+    "not_testable": "not testable with these data",
+    "share_level": "a share above, below or about a threshold",
+    "change": "a change between two waves",
+    "extreme": "a wave's share, the highest or lowest of its series",
+    "group_vs": "a group's share against the total's or the rest's",
+    "ordering": "groups of one breakdown in a stated order",
+    "quoted_words": "a figure quoted in words",
+}
 #: Arguments a rule may leave out (``change``: the size of the change is optional; given
 #: ``by``, ``as`` says whether it is points or a ratio, "halved" = 0.5).
 OPTIONAL_ARGS: dict[str, tuple[str, ...]] = {"change": ("by", "as")}

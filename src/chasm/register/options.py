@@ -22,6 +22,7 @@ from chasm.register.context import (
     method_text,
     needs_point,
     numbers_of,
+    option_label,
     rounding_noise,
     rounding_p,
     same_cell,
@@ -152,7 +153,7 @@ def rule_negative_majority(claim: Claim, ctx: Context) -> Result:
                 f"not say how much the options overlap, {overlap}. At least one positive option "
                 f"({', '.join(_fig_text(r, kind=False) for r in pos)}): {_range(plo, phi)}. The "
                 f"most frequent single option is {top['figure_id']} "
-                f"'{top['option'].replace('_', ' ')}' ({top['value_text']}); every negative option "
+                f"'{option_label(ctx.meta, top)}' ({top['value_text']}); every negative option "
                 f"is {'more' if ordered else 'not always more'} common than every positive one.")
     return Result(verdict, evidence,
                   numbers_of(ctx, "share choosing any negative option: identification bounds "

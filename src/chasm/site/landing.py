@@ -16,6 +16,7 @@ from pathlib import Path
 from chasm import formats, paths
 from chasm.data import load
 from chasm.register.claims import VOCABULARY, register_page
+from chasm.register.model import RULE_LABELS
 from chasm.site.base import (
     SITE_TITLE,
     cff,
@@ -89,19 +90,26 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 def claim_numbers(row: dict, level: str) -> str:
     """One plain sentence of a claim's numbers (``row`` as :func:`register` reads it): the
-    levels compared (43% → 37%), the estimate, its interval labelled by kind (the register's
-    ``range_kind``: a CI, a rounding range; bounds where it names none), p."""
+    levels compared (two waves in time order, 43% → 37%; two groups side by side, 47% vs
+    19%), the estimate (a difference in points signed), its interval labelled by kind (the
+    register's ``range_kind``: a CI, a rounding range; bounds where it names none), p. The
+    measure is named up to its first ";" (what the number is, not which columns hold it)."""
     est, low, high = (_value(row.get(k)) for k in ("estimate", "low", "high"))
     if est is None and low is None and high is None:
         return ""
-    measure = row.get("measure", "")
+    measure = row.get("measure", "").split(";")[0].strip()  # what it is, not its columns
     unit = " points" if "point" in measure else "%"
     one, two = _value(row.get("share_1")), _value(row.get("share_2"))
-    levels = f"{_fmt(one)}% → {_fmt(two)}%: " if one is not None and two is not None else ""
+    levels = ""
+    if one is not None and two is not None:  # groups side by side; waves in time order
+        between = "group" in measure or "rest" in measure
+        levels = (f"{_fmt(two)}% vs {_fmt(one)}%: " if between else
+                  f"{_fmt(one)}% → {_fmt(two)}%: ")
     if est is None:
         text = f"Between {_fmt(low)}{unit} and {_fmt(high)}{unit} ({measure})"
     else:
-        text = f"{levels}{_fmt(est)}{unit}"
+        shown = formats.fmt_signed(est) if unit == " points" else _fmt(est)
+        text = f"{levels}{shown}{unit}"
         if low is not None and high is not None:
             bounds = row.get("range_kind") or (
                 "identification range" if "bound" in measure else f"{level} CI")
@@ -199,6 +207,7 @@ def claims_page(rows: list[dict], version: str, level: str, text_id: str | None 
                 if v in counts]
     cards = [{**r, "sentence": claim_numbers(r, level) or r["evidence"],
               "meaning": meaning.get(r["verdict"], ""),
+              "rule_label": RULE_LABELS.get(r.get("rule", ""), r.get("rule", "")),
               "refs": source_refs(r.get("sources", ""), by_id)} for r in rows]
     nav = chrome("claims", [], version)
     nav.pop("me"), nav.pop("version")

@@ -18,8 +18,11 @@ import re
 from dataclasses import dataclass, field
 
 from chasm import paths
-from chasm.data.params import ParameterFileError, declared, load
+from chasm.data import load
+from chasm.data.params import ParameterFileError, declared
+from chasm.data.params import load as load_params
 from chasm.site.base import citation, data_version, notebook_title, read_csv
+from chasm.tables import question_label
 
 
 def _short(title: str) -> str:
@@ -54,6 +57,12 @@ class Run:
         return params_text(self.changes)
 
 
+#: How a parameter is named where a page says what a run changes (an unknown one: as words).
+PARAM_WORDS = {"deff": "design effect", "question": "question", "questions": "questions",
+               "option": "answer", "focus": "answer", "subgroup_vars": "broken down by",
+               "wave": "wave", "wave1": "first wave", "wave2": "second wave"}
+
+
 def _plain(value: object) -> str:
     """A parameter value as a reader reads it: lists joined, underscores as spaces."""
     if isinstance(value, (list, tuple)):
@@ -61,10 +70,48 @@ def _plain(value: object) -> str:
     return str(value).replace("_", " ")
 
 
-def params_text(changes: dict[str, object]) -> str:
-    """"deff 2.5" / "waves 2022-02 and 2022-03": what a run sets unlike its main run."""
-    return "; ".join(f"{_plain(k)} {_plain(v)}" for k, v in changes.items()) or (
-        "the main run's parameters")
+def _labelled(key: str, value: object, params: dict[str, object], meta: dict) -> str:
+    """A parameter's value by its metadata label: a question by its wording (a breakdown
+    used as a series, as ``putin_approval``, by its label), an answer by its label within the
+    run's question(s), a breakdown by its label; anything else as :func:`_plain` writes it."""
+    if isinstance(value, (list, tuple)):
+        return " and ".join(_labelled(key, v, params, meta) for v in value)
+    code = str(value)
+    questions, breakdowns = meta.get("questions", {}), meta.get("subgroups", {})
+    if key in ("question", "questions"):
+        if code in questions:
+            return f"“{question_label(code, meta)}”"
+        return f"“{breakdowns.get(code, {}).get('label', _plain(code))}”"
+    if key in ("option", "focus"):
+        owners = params.get("question", params.get("questions")) or []
+        owners = [owners] if isinstance(owners, str) else list(owners)
+        for owner in [*owners, *questions, *breakdowns]:
+            known = ((questions.get(owner) or {}).get("options")
+                     or (breakdowns.get(owner) or {}).get("groups") or {})
+            if code in known:
+                return f"“{known[code].get('label', _plain(code))}”"
+    if key == "subgroup_vars" and code in breakdowns:
+        return str(breakdowns[code].get("label", _plain(code)))
+    return _plain(code)
+
+
+def params_text(changes: dict[str, object], params: dict[str, object] | None = None) -> str:
+    """"design effect 2.5" / "waves 2022-02 and 2022-03" / "question “…”; answer “…”": what a
+    run sets unlike its main run, each parameter and value by its label (metadata labels,
+    :data:`PARAM_WORDS`), never its code. ``params``: the run's full parameters (the question
+    an answer belongs to); default ``changes``."""
+    if not changes:
+        return "the main run's parameters"
+    meta = load.load_metadata()
+    params = {**(params or {}), **changes}
+    items = dict(changes)
+    if {"wave1", "wave2"} <= set(items):
+        items = {"waves": [items.pop("wave1"), items.pop("wave2")], **items}
+    def word(key: str, value: object) -> str:
+        one = key == "questions" and isinstance(value, (list, tuple)) and len(value) == 1
+        return "question" if one else PARAM_WORDS.get(key, _plain(key))
+
+    return "; ".join(f"{word(k, v)} {_labelled(k, v, params, meta)}" for k, v in items.items())
 
 
 def _params_file(run: str) -> dict[str, object] | None:
@@ -75,7 +122,7 @@ def _params_file(run: str) -> dict[str, object] | None:
     if not path.exists() or not nb_path.exists():
         return None
     try:
-        return load(path, nb_path)
+        return load_params(path, nb_path)
     except ParameterFileError:
         return None
 
