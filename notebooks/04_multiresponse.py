@@ -390,10 +390,11 @@ def draw_quantity(ax, y, r, q):
 
 usable = bounds[bounds["low"].notna() & bounds["high"].notna()]
 undecided = usable[(usable["low_with_sampling"] < 50) & (usable["high_with_sampling"] > 50)]
-title = (f"{wave}: every bounded combination of answers lies clearly below or above half"
+title = (f"{WAVE}: every bounded combination of answers lies clearly below or above half"
          if undecided.empty else
-         f"{wave}: {len(undecided)} of {len(usable)} combinations of answers could be a "
-         "majority or not: the published shares alone cannot say")
+         f"{WAVE}: {len(undecided)} of {len(usable)} combinations of answers could be a "
+         "majority or not, the published shares alone cannot say: "
+         + ", ".join(f'"{by_key[k].label}"' for k in undecided["quantity"]))
 saved = None
 if not all(by_key[k].missing for k in bounds["quantity"]):
     plots.theme()
@@ -415,7 +416,7 @@ if not all(by_key[k].missing for k in bounds["quantity"]):
               frameon=False)
     saved = plots.save_figure(
         fig, pd.DataFrame(plot_data), run, "bounds", title=title,
-        subtitle=f"Percent of respondents, {wave}: identified range (dark) and with sampling "
+        subtitle=f"Percent of respondents, {WAVE}: identified range (dark) and with sampling "
                  "error (light); dashed line: half the sample")
 saved
 

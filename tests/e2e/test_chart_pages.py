@@ -54,6 +54,28 @@ def chart(run: str, name: str) -> dict:
             "alt": html.unescape(re.search(r' alt="([^"]*)"', figure.group(1)).group(1))}
 
 
+#: A wave as the data write it ("2024-03"), not a date ("2024-06-21") nor a range of years.
+WAVE_CODE = re.compile(r"(?<![\d-])\d{4}-\d{2}(?![\d-])")
+
+
+def month(wave: str) -> str:
+    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
+
+
+def tidy() -> pd.DataFrame:
+    return pd.read_csv(paths.PROCESSED / "figures.csv").set_index("figure_id")
+
+
+def assert_waves_by_month(shown: dict) -> None:
+    """No wave code in what a reader gets of the chart: its title and subtitle on the page, its
+    alt text, and the text the SVG draws (the metadata, with the source's dates, left out)."""
+    drawn = re.sub(r"<metadata>.*?</metadata>|<style.*?</style>", "", shown["svg"], flags=re.S)
+    drawn = html.unescape(re.sub(r"<[^>]+>", " ", drawn))
+    for where, text in (("title", shown["title"]), ("subtitle", shown["subtitle"]),
+                        ("alt", shown["alt"]), ("svg", drawn)):
+        assert not WAVE_CODE.search(text), (where, WAVE_CODE.search(text).group(0))
+
+
 def same(a, b) -> bool:
     """Numbers as the CSVs write them (6 significant digits in a chart's CSV)."""
     return (pd.isna(a) and pd.isna(b)) or a == pytest.approx(b, rel=1e-5, abs=1e-9)
@@ -88,12 +110,19 @@ def test_02_chart_title_states_how_wide_the_intervals_are(run):
     data = plotted(run, "intervals")
     width = data["ci_high"] - data["ci_low"]
     widest = data.loc[width.idxmax()]
-    expected = (f"{len(data)} whole-sample figures; their 95% intervals span "
-                f"{formats.fmt(width.min(), 1)} to {formats.fmt(width.max(), 1)} points, the "
-                f"widest for {widest['figure_id']} (\"{widest['value_text']}\")")
+    rule = saved(run).set_index("figure_id").at[widest["figure_id"], "rule"]
+    kind = {"number": "a rounded number", "range": "a range", "upper bound": "a bound",
+            "words": "a figure given in words"}[rule]
+    expected = (f"The {len(data)} whole-sample figures' 95% intervals are "
+                f"{formats.fmt(width.min(), 1)} to {formats.fmt(width.max(), 1)} points wide; "
+                f"the widest, \"{widest['value_text']}\" ({widest['figure_id']}, "
+                f"{month(tidy().at[widest['figure_id'], 'wave'])}), is {kind}")
     shown = chart(run, "intervals")
     assert shown["svg_title"] == shown["title"] == expected
     assert shown["alt"].startswith("Chart: ")
+    assert_waves_by_month(shown)
+    for r in data.itertuples():  # each row drawn with its wave's month
+        assert html.escape(month(r.label.split(" · ")[0])) + " · " in shown["svg"], r.figure_id
 
 
 # ---------------------------------------------------------------- 03: each comparison's change
@@ -121,15 +150,23 @@ def test_03_chart_title_says_which_answers_changed(run):
     best = table[table["best"].astype(bool)]
     labels = {o: v["label"] for q in load.load_metadata()["questions"].values()
               for o, v in q["options"].items()}
-    changed = [labels[o] for o in best.loc[best["reading"] == "change", "option"]]
+    changed = best[best["reading"] == "change"]
+    waves = tidy()["wave"]
+    w1, w2 = month(waves[best["source_1"].iloc[0]]), month(waves[best["source_2"].iloc[0]])
     shown = chart(run, "changes")
     assert shown["svg_title"] == shown["title"]
-    assert shown["title"].startswith(f"{len(changed)} of {best['option'].nunique()} answers "
-                                     "changed beyond sampling error")
-    for label in changed:
-        assert f'"{label}"' in shown["title"], (run, label)
-    unchanged = set(best["option"].map(labels)) - set(changed)
-    assert not any(f'"{label}"' in shown["title"] for label in unchanged)
+    assert shown["title"].startswith(f"{w1} to {w2}: ")
+    if len(best) > 1:
+        assert (f"{len(changed)} of {best['option'].nunique()} answers changed beyond sampling "
+                "error") in shown["title"]
+    for r in changed.itertuples():  # each change with its levels, in its direction
+        assert (f'"{labels[r.option]}" {"fell" if r.diff < 0 else "rose"} from {r.text_1} to '
+                f"{r.text_2}") in shown["title"], (run, r.option)
+    if len(best) > 1:  # the others are counted, not named
+        unchanged = set(best["option"].map(labels)) - set(changed["option"].map(labels))
+        assert not any(f'"{label}"' in shown["title"] for label in unchanged)
+    assert f"change {w1} → {w2}, points" in shown["alt"]
+    assert_waves_by_month(shown)
 
 
 # ---------------------------------------------------------------- 04: the ranges of combinations
@@ -165,6 +202,8 @@ def test_04_chart_title_counts_the_combinations_that_could_be_a_majority(run):
     expected = (f"{len(undecided)} of {len(usable)} combinations of answers could be a majority "
                 "or not" if len(undecided) else "every bounded combination of answers lies")
     assert expected in shown["title"]
+    assert shown["title"].startswith(month(saved(run)["wave"].iloc[0]) + ": ")
+    assert_waves_by_month(shown)
 
 
 # ---------------------------------------------------------------- 08: one share over time
@@ -183,5 +222,7 @@ def test_08_chart_plots_every_figure_of_the_series_and_its_title_its_ends(run):
     first, last = line.iloc[0], line.iloc[-1]
     shown = chart(run, "series")
     assert shown["svg_title"] == shown["title"]
-    assert (f"{formats.fmt_pct_compact(first['point'])} ({first['wave']}) → "
-            f"{formats.fmt_pct_compact(last['point'])} ({last['wave']})") in shown["title"]
+    assert (f"{formats.fmt_pct_compact(first['point'])} ({month(first['wave'])}) → "
+            f"{formats.fmt_pct_compact(last['point'])} ({month(last['wave'])})") \
+        in shown["title"]
+    assert_waves_by_month(shown)
