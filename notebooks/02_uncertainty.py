@@ -44,10 +44,17 @@ focus = "traitors"  # the answer whose figures the design-effect sensitivity tab
 # number of interviews behind it comes from) and the figure `reports/figures/<run>-intervals`.
 
 # %%
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
 from chasm import formats, plots, report
 from chasm.analysis import uncertainty, weights
 from chasm.data import figures, load
 from chasm.stats import design
+from chasm.tables import code_labels
 
 report.check_params(deff=deff, alpha=alpha, n=n, wave=waves)
 level = formats.fmt_level(alpha)  # e.g. "95%"
@@ -176,8 +183,49 @@ display(*found)
 # published point; colours give the kind of source.
 
 # %%
+# The chart: each whole-sample figure with an interval, one row each, the later wave on top;
+# rows name the wave by its month and the answer by its metadata label (the CSV keeps the wave
+# as written in the data), colours give the kind of source. The title states how wide the
+# intervals are and which figure's is widest.
+def month(wave):
+    """A wave as a reader names it: "March 2024"."""
+    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
+
+
+KIND_OF_TEXT = {"number": "a rounded number", "range": "a range", "upper bound": "a bound"}
+chart = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
+chart = chart.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
+names = pd.Series(code_labels(chart)["option"], index=chart.index).astype(str).map(
+    lambda n: textwrap.shorten(n, width=30, placeholder="…"))
+chart["label"] = chart["wave"] + " · " + names + " (" + chart["figure_id"] + ")"
+rows_shown = chart["wave"].map(month) + " · " + names + " (" + chart["figure_id"] + ")"
 plots.theme()
-plots.intervals_chart(table, level, deff_used, run)
+fig, ax = plt.subplots(figsize=(7.0, 0.3 * len(chart) + 1.4))
+y = np.arange(len(chart))
+colours = chart["source_kind"].map(plots.SOURCE_PALETTE).tolist()
+ax.hlines(y, chart["low"], chart["high"], colors=colours, linewidth=7, alpha=0.3)
+ax.hlines(y, chart["ci_low"], chart["ci_high"], colors=colours, linewidth=1.6)
+has_point = chart["point"].notna().to_numpy()
+ax.scatter(chart["point"][has_point], y[has_point], s=22, zorder=3,
+           c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
+ax.set_yticks(y, rows_shown)
+ax.set_xlim(0, 100)
+ax.set_xlabel(f"percent of respondents ({level} interval, deff {formats.fmt(deff_used, 2)})")
+plots.kind_legend(ax, set(chart["source_kind"]))
+ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+ci_width = chart["ci_high"] - chart["ci_low"]
+widest_row = chart.loc[ci_width.idxmax()]
+title = (f"The {len(chart)} whole-sample figures' {level} intervals are "
+         f"{formats.fmt(ci_width.min(), 1)} to {formats.fmt(ci_width.max(), 1)} points wide; "
+         f"the widest, \"{widest_row['value_text']}\" ({widest_row['figure_id']}, "
+         f"{month(widest_row['wave'])}), is "
+         f"{KIND_OF_TEXT.get(widest_row['rule'], 'a figure given in words')}")
+ax.set_title(textwrap.fill(title, 72), fontsize=10)
+plots.save_figure(fig, chart[["figure_id", "label", "source_kind", "value_text", "point", "low",
+                              "high", "ci_low", "ci_high", "method"]], run, "intervals",
+                  title=title,
+                  subtitle=f"Percent of respondents: {level} interval (line), the range the "
+                           "published text allows (pale bar), the published point")
 
 # %% [markdown]
 # ## The design effect Levada's own error table implies

@@ -41,10 +41,14 @@ wave2 = "2025-04"  # the later wave (the essay's choice)
 
 # %%
 import re
+import textwrap
 
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from chasm import formats, plots, report
+from chasm import svg as chart_file
 from chasm.analysis import plan, waves
 from chasm.data import figures, load
 from chasm.stats import design
@@ -342,8 +346,52 @@ display(*[report.say(
 # Intervals are not adjusted for multiplicity.
 
 # %%
+# The chart: one row per comparison, the table's first at the top (matplotlib draws row 0 at
+# the bottom); each row names the answer by its label over its two figures; colour: the later
+# figure's source kind. The title says which answers changed beyond sampling error, from what
+# level to what (at the figure chosen per cell), and how the others read.
+chart = res.iloc[::-1].reset_index(drop=True)
+short = chart["label"].map(lambda n: textwrap.shorten(str(n), width=28, placeholder="…"))
+chart["row"] = (short + "\n" + chart["text_1"] + " → " + chart["text_2"]
+                + " (" + chart["figure_1"] + " → " + chart["figure_2"] + ")")
+changed = best[best["reading"] == "change"]
+moves = ", ".join(f'"{r.label}" {"fell" if r.diff < 0 else "rose"} from {r.text_1} to {r.text_2}'
+                  for r in changed.itertuples())
+others = ", ".join(f"{k} {word}" for word, k in (
+    ("stable", (best["reading"] == "stable").sum()),
+    ("inconclusive", (best["reading"] == "inconclusive").sum())) if k)
+if len(best) == 1:  # the one answer compared: what it did and how it reads
+    only = next(best.itertuples())
+    title = f"{W1} to {W2}: " + (moves + ", a change beyond sampling error" if moves else
+                                 f'"{only.label}" went from {only.text_1} to {only.text_2}: '
+                                 f"{reading(only)}")
+else:
+    title = (f"{W1} to {W2}: {len(changed)} of {best['option'].nunique()} answers changed "
+             "beyond sampling error" + (": " + moves if moves else "")
+             + (f" ({others})" if others else ""))
 plots.theme()
-plots.changes_chart(res, margin, WAVE1, WAVE2, level, deff_used, run)
+fig, ax = plt.subplots(figsize=(6.4, 0.6 * len(chart) + 1.6))
+y = np.arange(len(chart))
+colours = chart["kind_2"].map(plots.SOURCE_PALETTE).tolist()
+ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
+           label=f"±{formats.fmt_short(margin)} points")
+ax.axvline(0, color="0.3", linewidth=1)
+ax.hlines(y, chart["ci_low_range"], chart["ci_high_range"], colors=colours, linewidth=7,
+          alpha=0.3)
+ax.hlines(y, chart["ci_low"], chart["ci_high"], colors=colours, linewidth=1.8)
+ax.scatter(chart["diff"], y, c=colours, s=26, zorder=3)
+ax.set_yticks(y, chart["row"])
+ax.set_xlabel(f"change {W1} → {W2}, points ({level} interval, "
+              f"deff {formats.fmt(deff_used, 2)})")
+plots.kind_legend(ax, set(chart["kind_2"]), prefix=f"{W2} figure: ")
+ax.legend(ncol=2, frameon=False, fontsize=9.5)
+chart_file.legend_below(ax)  # clear of the axis label however few rows the chart has
+ax.set_title(textwrap.fill(title, 70), fontsize=10)
+plots.save_figure(fig, chart[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff", "ci_low",
+                              "ci_high", "ci_low_range", "ci_high_range", "p_value",
+                              "p_adjusted"]], run, "changes", title=title,
+                  subtitle=f"Change in percentage points, {W1} to {W2}, with its {level} "
+                           "interval; grey band: the equivalence margin")
 
 # %% [markdown]
 # ## A change of a few points is at the edge of what these samples can see

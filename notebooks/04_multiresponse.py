@@ -39,6 +39,8 @@ alpha = 0.05  # error rate of the confidence intervals (0.05 for 95%)
 n = None  # None: the wave's N from metadata/waves.yaml
 
 # %%
+import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from chasm import formats, plots, report
@@ -356,7 +358,67 @@ report.show(half, index="statement", columns={
 # The dashed line marks half the sample.
 
 # %%
-plots.multiresponse_bounds(bounds, opts, quantities, run, question, wave)
+# The chart, one row per quantity (the table's first at the top): a dark bar for the range the
+# shares allow (at least 0.4 point wide, so that a point stays visible), a light bar widened by
+# sampling error, dots at the published shares of the answers it is built from; a quantity
+# that cannot be bounded gets its reason as text. Its CSV: one row per drawn element. Nothing
+# is drawn when no quantity can be bounded.
+def draw_quantity(ax, y, r, q):
+    """One bounded quantity's bars and dots at height ``y``; returns the rows of its CSV."""
+    ax.barh(y, r["high_with_sampling"] - r["low_with_sampling"], left=r["low_with_sampling"],
+            height=0.55, color="#d9d9d9", label="with sampling error" if y == 0 else None)
+    ax.barh(y, max(r["high"] - r["low"], 0.4), left=r["low"], height=0.3, color="#4d4d4d",
+            label="identified range" if y == 0 else None)
+    drawn = [{"quantity": r["quantity"], "element": element, "option": "", "figure_id": "",
+              "source_kind": "", "low": r[f"low{end}"], "high": r[f"high{end}"]}
+             for element, end in (("identified", ""), ("with_sampling", "_with_sampling"))]
+    if q.kind == "none":
+        return drawn  # 100 minus a union: the options' own shares are not on this scale
+    used = opts.set_index("option").loc[list(q.uses)]
+    offsets = np.arange(len(used)) * (0.32 / (len(used) - 1)) - 0.16 if len(used) > 1 else [0.0]
+    for dy, (option, o) in zip(offsets, used.iterrows(), strict=True):
+        kind = o["source_kind"]
+        ax.plot(o["point"], y + dy, "o", ms=5, color=plots.SOURCE_PALETTE[kind],
+                markeredgecolor="white", markeredgewidth=0.6,
+                label=f"published share ({kind})" if kind not in shown_kinds else None)
+        shown_kinds.add(kind)
+        drawn.append({"quantity": r["quantity"], "element": "point", "option": option,
+                      "figure_id": o["figure_id"], "source_kind": kind, "low": o["point"],
+                      "high": o["point"]})
+    return drawn
+
+
+usable = bounds[bounds["low"].notna() & bounds["high"].notna()]
+undecided = usable[(usable["low_with_sampling"] < 50) & (usable["high_with_sampling"] > 50)]
+title = (f"{WAVE}: every bounded combination of answers lies clearly below or above half"
+         if undecided.empty else
+         f"{WAVE}: {len(undecided)} of {len(usable)} combinations of answers could be a "
+         "majority or not, the published shares alone cannot say: "
+         + ", ".join(f'"{by_key[k].label}"' for k in undecided["quantity"]))
+saved = None
+if not all(by_key[k].missing for k in bounds["quantity"]):
+    plots.theme()
+    rows = bounds.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8.0, 0.75 * len(rows) + 1.4))
+    shown_kinds, plot_data = set(), []
+    for y, r in rows.iterrows():
+        if by_key[r["quantity"]].missing:
+            ax.text(50, y, "not bounded: " + by_key[r["quantity"]].missing, ha="center",
+                    va="center", fontsize=9.5, color="#555555")
+        else:
+            plot_data += draw_quantity(ax, y, r, by_key[r["quantity"]])
+    ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
+    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=9.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("percent of respondents")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9.5,
+              frameon=False)
+    saved = plots.save_figure(
+        fig, pd.DataFrame(plot_data), run, "bounds", title=title,
+        subtitle=f"Percent of respondents, {WAVE}: identified range (dark) and with sampling "
+                 "error (light); dashed line: half the sample")
+saved
 
 # %% [markdown]
 # ## How the ranges are computed

@@ -37,6 +37,10 @@ family_method = "holm"  # multiplicity control over the adjacent changes: holm o
 breaks = []  # known breaks (months YYYY-MM): a level shift from each on, in every trend model
 
 # %%
+import textwrap
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
@@ -207,23 +211,95 @@ marks = pd.DataFrame(
        for w in sorted(set(choices.loc[~choices["agree"].astype(bool), "wave"]))]
     + [{"wave": w, "label": "breakdown inconsistent with this total"}
        for w in sorted(set(inconsistent["wave"]))], columns=["wave", "label"])
+
+
+def month(wave):
+    """A wave as the chart's title names it: "March 2024"."""
+    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
+
+
 title = f"{sel.option_label}: no published point to draw"
 if not chosen.empty:
     title = (f"{sel.option_label[0].upper()}{sel.option_label[1:]}: "
-             f"{share(chosen['point'].iloc[0])} ({chosen['wave'].iloc[0]}) → "
-             f"{share(chosen['point'].iloc[-1])} ({chosen['wave'].iloc[-1]})")
-    if trend is not None:
-        title += (f"; {trend_words(trend)}" if trend["k"] > 2 else "")
-        title += (f"; {len(sig_steps)} of {len(fam)} wave-to-wave "
-                  f"change{'s' if len(fam) != 1 else ''} significant")
+             f"{share(chosen['point'].iloc[0])} ({month(chosen['wave'].iloc[0])}) → "
+             f"{share(chosen['point'].iloc[-1])} ({month(chosen['wave'].iloc[-1])})")
+    if trend is not None:  # its period by month too
+        in_months = trend | {"first": month(trend["first"]), "last": month(trend["last"])}
+        title += (f"; {trend_words(in_months)}" if trend["k"] > 2 else "")
+        title += (f"; {len(sig_steps)} of {len(fam)} wave-to-wave changes significant"
+                  if len(fam) != 1 else "; a significant change" if len(sig_steps)
+                  else "; the change is not significant")
         n_decided = decided["step"].nunique()
         if n_decided:
             title += ("; the verdict on it depends on the source" if len(fam) == 1 else
                       f"; {n_decided} verdict{'s depend' if n_decided != 1 else ' depends'} "
                       "on the source")
+
+# %%
+# The chart: the share over time, one colour per kind of source and one marker per outlet (each
+# in the legend), sized for a phone; the line joins the figure chosen per wave. A short series
+# shows every figure as a dot with its interval (thin line) and the range its text allows (pale
+# thick bar), other sources for the same wave beside it as hollow dots (alternatives, never
+# averaged); a long one (over DOTS_MAX waves) the chosen figures as a line inside their
+# interval band, each month a small marker of its outlet. Rings: the findings in ``marks``.
+DOTS_MAX = 24
 plots.theme()
-plots.series_chart(shares, title, f"% of {sel.subgroup_label}, with {level} interval", run,
-                   level, marks=marks)
+pts = shares.assign(date=pd.to_datetime(shares["wave"] + "-15"))
+drawn = pts[pts["point"].notna() | pts["low"].notna()]
+line = drawn[drawn["best"] & drawn["point"].notna()].sort_values("date")
+long_series = pts["wave"].nunique() > DOTS_MAX
+kinds = line["source_kind"].unique()
+fig, ax = plt.subplots(figsize=(6.0, 4.0))
+ax.plot(line["date"], line["point"], linewidth=1.2, zorder=2,
+        color=plots.SOURCE_PALETTE.get(kinds[0], "0.35") if long_series and len(kinds) == 1
+        else "0.35")
+if long_series:
+    ax.fill_between(line["date"], line["ci_low"], line["ci_high"], color="0.6", alpha=0.3,
+                    linewidth=0, label=f"{level} interval", zorder=1)
+others = drawn[~drawn["best"]] if long_series else drawn
+span = (pts["date"].max() - pts["date"].min()) or pd.Timedelta(days=365)
+rank = others.groupby("wave").cumcount()
+size = others.groupby("wave")["wave"].transform("size")
+shift = (rank - (size - 1) / 2.0) * span * 0.018  # sources of one wave side by side
+outlets = list(drawn.groupby(["source_kind", "outlet"], sort=True).groups)
+shapes = {key: "osD^vP<>"[i % 8] for i, key in enumerate(outlets)}
+if long_series:  # the chosen months, small, so that each outlet's months show on the line
+    for (kind, outlet), rows in line.groupby(["source_kind", "outlet"], sort=True):
+        ax.scatter(rows["date"], rows["point"], s=9, marker=shapes[(kind, outlet)],
+                   color=plots.SOURCE_PALETTE.get(kind, "0.3"), zorder=3, linewidths=0)
+for (kind, outlet), part in others.groupby(["source_kind", "outlet"], sort=True):
+    colour = plots.SOURCE_PALETTE.get(kind, "0.3")
+    for best, fill in ((True, colour), (False, "white")):
+        rows = part[part["best"] == best]
+        if rows.empty:
+            continue
+        x = rows["date"] + shift[rows.index]
+        ax.vlines(x, rows["low"], rows["high"], colors=colour, linewidth=6, alpha=0.25)
+        ax.vlines(x, rows["ci_low"], rows["ci_high"], colors=colour, linewidth=1.4)
+        ax.scatter(x, rows["point"], s=30, facecolors=fill, edgecolors=colour, zorder=3,
+                   linewidths=1.4, marker=shapes[(kind, outlet)])
+for kind, outlet in outlets:
+    ax.plot([], [], color=plots.SOURCE_PALETTE.get(kind, "0.3"), marker=shapes[(kind, outlet)],
+            linestyle="-" if long_series else "",
+            label=textwrap.shorten(f"{outlet} ({kind})", 60))
+for (label, rows), (shape, colour) in zip(marks.groupby("label", sort=False),
+                                          (("o", "0.1"), ("s", "#b2182b"), ("D", "#5e3c99")),
+                                          strict=False):
+    at = line[line["wave"].isin(rows["wave"])]
+    ax.scatter(at["date"], at["point"], s=170, marker=shape, facecolors="none",
+               edgecolors=colour, linewidths=1.6, zorder=4, label=textwrap.shorten(str(label), 60))
+if (~drawn["best"]).any():
+    ax.scatter([], [], s=30, facecolors="white", edgecolors="0.3",
+               label="hollow: another source for the same wave")
+locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+ax.xaxis.set_major_locator(locator)
+ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+ax.set_ylabel("\n".join(textwrap.wrap(f"% of {sel.subgroup_label}, with {level} interval", 36)))
+ax.set_title(title)  # the page's and the file's title and alt text (not drawn)
+ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
+plots.save_figure(fig, pts[["wave", "figure_id", "outlet", "source_kind", "value_text", "point",
+                            "low", "high", "ci_low", "ci_high", "best"]], run, "series",
+                  title=title)
 
 # %% [markdown]
 # Dot and thin line: the figure and its interval (not adjusted for multiplicity); pale thick

@@ -1,4 +1,6 @@
-"""One seaborn theme, what each chart draws, and figures saved beside their plotted numbers.
+"""What the charts share: one seaborn theme, the source palette, and figures saved beside their
+plotted numbers with title, alt text and source line. A chart only one notebook draws is drawn
+in that notebook (02, 03, 04, 08); 05's breakdown panels are still here.
 
 Figures are written as ``<output>/figures/<run>-<name>.svg`` (``chasm.svg``: byte-stable, text
 as text, metadata, and a phone layout ``<run>-<name>-phone.svg`` where the chart needs one)
@@ -8,15 +10,12 @@ SVG.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pandas as pd
 
-from chasm import formats, paths, text
+from chasm import paths, text
 from chasm import svg as chart_file
 from chasm.data import figures, load, write
-from chasm.tables import code_labels
 
 #: Colours of source kinds, used by every figure that distinguishes them.
 SOURCE_PALETTE = {"essay": "#1b6ca8", "primary": "#2a9d55", "secondary": "#e08a1e",
@@ -84,89 +83,6 @@ def _drop_chart_title(fig) -> None:
     if len(axes) == 1:
         axes[0].set_title("")
         axes[0].set_title("", loc="left")
-
-
-# --------------------------------------------------------------------------------------------
-# 04_multiresponse: the ranges the published marginals allow
-# --------------------------------------------------------------------------------------------
-def multiresponse_bounds(bounds: pd.DataFrame, options: pd.DataFrame, quantities, run: str,
-                         question: str, wave: str):
-    """Figure ``<run>-bounds``: each quantity's identified and sampling-widened range.
-
-    One row per quantity of ``bounds`` (:func:`chasm.analysis.multiresponse.bounds_table`, first at
-    the
-    top): a dark bar for the identified range (rounding and wording; at least 0.4 point wide
-    so a point range stays visible), a light bar widened by sampling error, and dots at the
-    published shares of the options the quantity is built from (``options``,
-    :func:`chasm.analysis.multiresponse.wave_options`), coloured by source; no dots for a ``none``
-    quantity (100 minus a union, not on the options' scale). A quantity that cannot be bounded
-    gets its reason as text. A dashed line marks half the sample. The CSV holds one row per
-    drawn element (quantity, element = identified / with_sampling / point, option, figure_id,
-    source_kind, low, high). Returns :func:`save_figure`'s output, or None (nothing drawn or
-    saved) when no quantity can be bounded.
-    """
-    import matplotlib.pyplot as plt
-
-    by_key = {q.key: q for q in quantities}
-    if all(by_key[k].missing for k in bounds["quantity"]):
-        return None
-    theme()
-    rows = bounds.iloc[::-1].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8.0, 0.75 * len(rows) + 1.4))
-    shown_kinds = set()
-    plot_data = []
-    for y, row in rows.iterrows():
-        q = by_key[row["quantity"]]
-        if q.missing:
-            ax.text(50, y, "not bounded: " + q.missing, ha="center", va="center", fontsize=9.5,
-                    color="#555555")
-            continue
-        ax.barh(y, row["high_with_sampling"] - row["low_with_sampling"],
-                left=row["low_with_sampling"], height=0.55, color="#d9d9d9",
-                label="with sampling error" if y == 0 else None)
-        ax.barh(y, max(row["high"] - row["low"], 0.4), left=row["low"], height=0.3,
-                color="#4d4d4d", label="identified range" if y == 0 else None)
-        plot_data += [{"quantity": row["quantity"], "element": "identified", "option": "",
-                       "figure_id": "", "source_kind": "", "low": row["low"],
-                       "high": row["high"]},
-                      {"quantity": row["quantity"], "element": "with_sampling", "option": "",
-                       "figure_id": "", "source_kind": "", "low": row["low_with_sampling"],
-                       "high": row["high_with_sampling"]}]
-        if q.kind == "none":
-            continue  # 100 minus a union: the options' own shares are not on this scale
-        used = options.set_index("option").loc[list(q.uses)]
-        offsets = np.linspace(-0.16, 0.16, len(used)) if len(used) > 1 else [0.0]
-        for dy, (option, o) in zip(offsets, used.iterrows(), strict=True):
-            kind = o["source_kind"]
-            ax.plot(o["point"], y + dy, "o", ms=5, color=SOURCE_PALETTE[kind],
-                    markeredgecolor="white", markeredgewidth=0.6,
-                    label=f"published share ({kind})" if kind not in shown_kinds else None)
-            shown_kinds.add(kind)
-            plot_data.append({"quantity": row["quantity"], "element": "point",
-                              "option": option, "figure_id": o["figure_id"],
-                              "source_kind": kind, "low": o["point"], "high": o["point"]})
-    ax.axvline(50, color="#b03a2e", ls="--", lw=1, label="half the sample")
-    ax.set_yticks(range(len(rows)), [by_key[k].label for k in rows["quantity"]], fontsize=9.5)
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("percent of respondents")
-    title = bounds_title(bounds, wave)
-    ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=9.5,
-              frameon=False)
-    return save_figure(fig, pd.DataFrame(plot_data), run, "bounds", title=title,
-                       subtitle=f"Percent of respondents, {wave}: identified range (dark) and "
-                                "with sampling error (light); dashed line: half the sample")
-
-
-def bounds_title(bounds: pd.DataFrame, wave: str) -> str:
-    """The bounds chart's title, stating the finding: which of the bounded quantities the
-    marginals place entirely below or above half the sample, and how many they leave open."""
-    usable = bounds[bounds["low"].notna() & bounds["high"].notna()]
-    open_ = usable[(usable["low_with_sampling"] < 50) & (usable["high_with_sampling"] > 50)]
-    if open_.empty:
-        return f"{wave}: every bounded combination of answers lies clearly below or above half"
-    return (f"{wave}: {len(open_)} of {len(usable)} combinations of answers could be a "
-            "majority or not: the published shares alone cannot say")
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,196 +198,13 @@ def groups_title(data: pd.DataFrame) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Charts of 02_uncertainty and 03_waves (interval and change charts)
+# Shared by the charts drawn in 02_uncertainty and 03_waves
 # --------------------------------------------------------------------------------------------
-def intervals_chart(table: pd.DataFrame, level: str, deff: float, run: str):
-    """02_uncertainty's chart: every whole-sample figure with its interval.
-
-    ``table`` is ``chasm.analysis.uncertainty.interval_table``; rows without an interval are left
-    out.
-    Thin line: the interval; thick pale bar: the range the text allows; dot: the published
-    point; colour: the source kind. Saved as ``<run>-intervals`` with the plotted numbers.
-    """
-    import matplotlib.pyplot as plt
-
-    whole = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
-    whole = whole.sort_values(["question", "option", "wave", "figure_id"], ascending=False)
-    names = pd.Series(code_labels(whole)["option"], index=whole.index).astype(str)
-    whole["label"] = (whole["wave"] + " · " + names.map(
-        lambda n: textwrap.shorten(n, width=30, placeholder="…")) + " (" + whole["figure_id"]
-        + ")")
-    fig, ax = plt.subplots(figsize=(7.0, 0.3 * len(whole) + 1.4))
-    y = np.arange(len(whole))
-    colours = whole["source_kind"].map(SOURCE_PALETTE).tolist()
-    ax.hlines(y, whole["low"], whole["high"], colors=colours, linewidth=7, alpha=0.3)
-    ax.hlines(y, whole["ci_low"], whole["ci_high"], colors=colours, linewidth=1.6)
-    has_point = whole["point"].notna().to_numpy()
-    ax.scatter(whole["point"][has_point], y[has_point], s=22, zorder=3,
-               c=[c for c, keep in zip(colours, has_point, strict=True) if keep])
-    ax.set_yticks(y, whole["label"])
-    ax.set_xlim(0, 100)
-    ax.set_xlabel(f"percent of respondents ({level} interval, deff {formats.fmt(deff, 2)})")
-    _kind_legend(ax, set(whole["source_kind"]))
-    ax.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    width = whole["ci_high"] - whole["ci_low"]
-    widest = whole.loc[width.idxmax()]
-    title = (f"{len(whole)} whole-sample figures; their {level} intervals span "
-             f"{formats.fmt(width.min(), 1)} to {formats.fmt(width.max(), 1)} points, the widest "
-             f"for {widest['figure_id']} (\"{widest['value_text']}\")")
-    ax.set_title(textwrap.fill(title, 72), fontsize=10)
-    return save_figure(fig, whole[["figure_id", "label", "source_kind", "value_text", "point",
-                                   "low", "high", "ci_low", "ci_high", "method"]],
-                       run, "intervals", title=title,
-                       subtitle=f"Percent of respondents: {level} interval (line), the range "
-                                "the published text allows (pale bar), the published point")
-
-
-def changes_chart(res: pd.DataFrame, margin: float, wave1: str, wave2: str, level: str,
-                  deff: float, run: str):
-    """03_waves' chart: each comparison's change with its intervals.
-
-    ``res`` is ``chasm.analysis.waves.compare_pairs``. Dot and thin line: the change and its
-    interval
-    at the published values; pale thick bar: the interval widened by rounding or wording
-    (``ci_low_range``, ``ci_high_range``); grey band: ±``margin``; colour: the later figure's
-    source kind. Saved as ``<run>-changes`` with the plotted numbers.
-    """
-    import matplotlib.pyplot as plt
-
-    plot = res.iloc[::-1].reset_index(drop=True)
-    names = plot["label"] if "label" in plot else plot["option"]  # metadata labels, not codes
-    short = names.map(lambda n: textwrap.shorten(str(n), width=28, placeholder="…"))
-    plot["row"] = (short + "\n" + plot["text_1"] + " → " + plot["text_2"]
-                   + " (" + plot["figure_1"] + " → " + plot["figure_2"] + ")")
-    fig, ax = plt.subplots(figsize=(6.4, 0.6 * len(plot) + 1.6))
-    y = np.arange(len(plot))
-    colours = plot["kind_2"].map(SOURCE_PALETTE).tolist()
-    ax.axvspan(-margin, margin, color="0.85", alpha=0.6, zorder=0,
-               label=f"±{formats.fmt_short(margin)} points")
-    ax.axvline(0, color="0.3", linewidth=1)
-    ax.hlines(y, plot["ci_low_range"], plot["ci_high_range"], colors=colours, linewidth=7,
-              alpha=0.3)
-    ax.hlines(y, plot["ci_low"], plot["ci_high"], colors=colours, linewidth=1.8)
-    ax.scatter(plot["diff"], y, c=colours, s=26, zorder=3)
-    ax.set_yticks(y, plot["row"])
-    ax.set_xlabel(f"change {wave1} → {wave2}, points ({level} interval, "
-                  f"deff {formats.fmt(deff, 2)})")
-    _kind_legend(ax, set(plot["kind_2"]), prefix=f"{wave2} figure: ")
-    ax.legend(ncol=2, frameon=False, fontsize=9.5)
-    chart_file.legend_below(ax)  # clear of the axis label however few rows the chart has
-    title = changes_title(res, wave1, wave2)
-    ax.set_title(textwrap.fill(title, 70), fontsize=10)
-    return save_figure(fig, plot[["row", "figure_1", "figure_2", "kind_1", "kind_2", "diff",
-                                  "ci_low", "ci_high", "ci_low_range", "ci_high_range",
-                                  "p_value", "p_adjusted"]], run, "changes", title=title,
-                       subtitle=f"Change in percentage points, {wave1} to {wave2}, with its "
-                                f"{level} interval; grey band: the equivalence margin")
-
-
-def changes_title(res: pd.DataFrame, wave1: str, wave2: str) -> str:
-    """The changes chart's title, stating the finding: how many of the answers compared
-    changed beyond sampling error after the plan's adjustment (at the figure chosen per cell,
-    ``best``), and which."""
-    chosen = res[res["best"]] if "best" in res else res
-    changed = chosen[chosen["reading"] == "change"]
-    names = (changed["label"] if "label" in changed else changed["option"]).tolist()
-    head = (f"{len(changed)} of {chosen['option'].nunique()} answers changed beyond sampling "
-            f"error, {wave1} → {wave2}")
-    return head + (": " + ", ".join(f'"{n}"' for n in names) if names else "")
-
-
-def _kind_legend(ax, kinds: set, prefix: str = "") -> None:
-    """Empty lines carrying a legend entry for each source kind present, in palette order."""
+def kind_legend(ax, kinds: set, prefix: str = "") -> None:
+    """Empty lines carrying a legend entry for each source kind present, in palette order (the
+    charts of 02_uncertainty and 03_waves)."""
     for kind in [k for k in SOURCE_PALETTE if k in kinds]:
         ax.plot([], [], color=SOURCE_PALETTE[kind], marker="o", label=f"{prefix}{kind}")
-
-
-# --------------------------------------------------------------------------------------------
-# Series (notebook 08_series): one share over time
-# --------------------------------------------------------------------------------------------
-#: Above this many waves a series is drawn as a line with a band, without per-figure bars.
-SERIES_DOTS_MAX = 24
-
-
-def series_chart(shares: pd.DataFrame, title: str, ylabel: str, run: str, level: str = "95%",
-                 name: str = "series", marks: pd.DataFrame | None = None):
-    """A share over time with its intervals, one colour per source kind and one marker per
-    outlet (each outlet in the legend), sized for a phone.
-
-    ``shares`` is ``chasm.analysis.series.shares(...)``: one row per figure with wave, figure_id,
-    outlet, source_kind, point, low, high, ci_low, ci_high and best. The line joins the figure
-    chosen per wave; a short series shows every figure as a dot with its interval (thin line)
-    and the range its text allows (pale thick bar), other sources for the same wave drawn
-    beside it as hollow dots (alternatives, not averaged); a long series shows the chosen
-    figures as a line inside their interval band, each month a small marker of its outlet.
-    ``title`` states the finding (computed by the caller). ``marks`` (columns ``wave``,
-    ``label``) rings the chosen figure of each listed wave, one style and legend entry per
-    label (a finding the caller computed, such as a change the source decides). Returns
-    :func:`save_figure`'s output.
-    """
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    data = shares.copy()
-    data["date"] = pd.to_datetime(data["wave"] + "-15")
-    drawn = data[data["point"].notna() | data["low"].notna()]
-    chosen = drawn[drawn["best"] & drawn["point"].notna()].sort_values("date")
-    long = data["wave"].nunique() > SERIES_DOTS_MAX
-    kinds = chosen["source_kind"].unique()
-    line = SOURCE_PALETTE.get(kinds[0], "0.35") if long and len(kinds) == 1 else "0.35"
-    fig, ax = plt.subplots(figsize=(6.0, 4.0))
-    ax.plot(chosen["date"], chosen["point"], color=line, linewidth=1.2, zorder=2)
-    if long:
-        ax.fill_between(chosen["date"], chosen["ci_low"], chosen["ci_high"], color="0.6",
-                        alpha=0.3, linewidth=0, label=f"{level} interval", zorder=1)
-        others = drawn[~drawn["best"]]
-    else:
-        others = drawn
-    span = (data["date"].max() - data["date"].min()) or pd.Timedelta(days=365)
-    rank = others.groupby("wave").cumcount()
-    size = others.groupby("wave")["wave"].transform("size")
-    shift = (rank - (size - 1) / 2.0) * span * 0.018
-    outlets = list(drawn.groupby(["source_kind", "outlet"], sort=True).groups)
-    shapes = {key: "osD^vP<>"[i % 8] for i, key in enumerate(outlets)}
-    if long:  # the chosen months, small, so that each outlet's months show on the line
-        for (kind, outlet), rows in chosen.groupby(["source_kind", "outlet"], sort=True):
-            ax.scatter(rows["date"], rows["point"], s=9, marker=shapes[(kind, outlet)],
-                       color=SOURCE_PALETTE.get(kind, "0.3"), zorder=3, linewidths=0)
-    for (kind, outlet), part in others.groupby(["source_kind", "outlet"], sort=True):
-        colour = SOURCE_PALETTE.get(kind, "0.3")
-        for best, fill in ((True, colour), (False, "white")):
-            rows = part[part["best"] == best]
-            if rows.empty:
-                continue
-            x = rows["date"] + shift[rows.index]
-            ax.vlines(x, rows["low"], rows["high"], colors=colour, linewidth=6, alpha=0.25)
-            ax.vlines(x, rows["ci_low"], rows["ci_high"], colors=colour, linewidth=1.4)
-            ax.scatter(x, rows["point"], s=30, facecolors=fill, edgecolors=colour, zorder=3,
-                       linewidths=1.4, marker=shapes[(kind, outlet)])
-    for kind, outlet in outlets:
-        colour = SOURCE_PALETTE.get(kind, "0.3")
-        ax.plot([], [], color=colour, marker=shapes[(kind, outlet)],
-                linestyle="-" if long else "", label=textwrap.shorten(f"{outlet} ({kind})", 60))
-    for (label, rows), (shape, colour) in zip(
-            (marks if marks is not None else pd.DataFrame(columns=["wave", "label"]))
-            .groupby("label", sort=False), (("o", "0.1"), ("s", "#b2182b"), ("D", "#5e3c99")),
-            strict=False):
-        at = chosen[chosen["wave"].isin(rows["wave"])]
-        ax.scatter(at["date"], at["point"], s=170, marker=shape, facecolors="none",
-                   edgecolors=colour, linewidths=1.6, zorder=4,
-                   label=textwrap.shorten(str(label), 60))
-    if (~drawn["best"]).any():
-        ax.scatter([], [], s=30, facecolors="white", edgecolors="0.3",
-                   label="hollow: another source for the same wave")
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.set_ylabel("\n".join(textwrap.wrap(ylabel, 36)))
-    ax.set_title(title)  # the page's and the file's title and alt text (not drawn)
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.12), frameon=False, fontsize=9.5)
-    plotted = data[["wave", "figure_id", "outlet", "source_kind", "value_text", "point", "low",
-                    "high", "ci_low", "ci_high", "best"]]
-    return save_figure(fig, plotted, run, name, title=title)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from chasm import plots, report
+from chasm import report
 from chasm.analysis import multiresponse as op
 
 META = {"questions": {"q": {"response": "multiple", "options": {
@@ -326,49 +326,3 @@ def test_half_the_country_entirely_above_and_without_the_focus():
     o, qs, b = analysed("w9")
     h = op.half_the_country(o, b, N, DEFF, ALPHA, "traitors")
     assert h.empty and list(h.columns) == ["statement", "low", "high", "what", "versus_50"]
-
-
-def test_bounds_figure_plots_the_table_numbers(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
-    o, qs, b = analysed("w3")
-    svg = plots.multiresponse_bounds(b, o, qs, "t04", "q", "w3")
-    assert "<svg" in svg.data and (tmp_path / "reports/figures/t04-bounds.svg").exists()
-    data = pd.read_csv(tmp_path / "reports/figures/t04-bounds.csv", keep_default_na=False)
-    # bottom row first; dots for the options each quantity uses, none for "no negative"
-    assert list(zip(data["quantity"], data["element"], data["option"], strict=True)) == [
-        ("no_negative", "identified", ""), ("no_negative", "with_sampling", ""),
-        ("any_negative", "identified", ""), ("any_negative", "with_sampling", ""),
-        ("any_negative", "point", "traitors"),
-        ("traitors_and_no_positive", "identified", ""),
-        ("traitors_and_no_positive", "with_sampling", ""),
-        ("traitors_and_no_positive", "point", "traitors"),
-        ("traitors_and_no_positive", "point", "talented"),
-        ("traitors_and_any_positive", "identified", ""),
-        ("traitors_and_any_positive", "with_sampling", ""),
-        ("traitors_and_any_positive", "point", "traitors"),
-        ("traitors_and_any_positive", "point", "talented"),
-        ("traitors", "identified", ""), ("traitors", "with_sampling", ""),
-        ("traitors", "point", "traitors")]
-    ident = data[data["element"] == "identified"].set_index("quantity")
-    assert ident.loc["no_negative", ["low", "high"]].tolist() == pytest.approx([56.5, 57.5])
-    assert ident.loc["traitors_and_no_positive", ["low", "high"]].tolist() == pytest.approx(
-        [29.0, 43.5])
-    wide = data[data["element"] == "with_sampling"].set_index("quantity")
-    # 100 minus the traitors interval; the CSV keeps 6 significant digits
-    assert wide.loc["no_negative", ["low", "high"]].tolist() == pytest.approx(
-        [100 - wilson(43.5, ALPHA)[1], 100 - wilson(42.5, ALPHA)[0]], abs=1e-4)
-    points = data[data["element"] == "point"]
-    assert set(zip(points["figure_id"], points["source_kind"], points["low"], strict=True)) == {
-        ("P01", "primary", 43.0), ("S07", "secondary", 13.0)}
-
-
-def test_bounds_figure_skips_unbounded_quantities_and_draws_nothing_for_an_empty_wave(
-        tmp_path, monkeypatch):
-    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
-    o, qs, b = analysed("w1")
-    plots.multiresponse_bounds(b, o, qs, "t04", "q", "w1")
-    data = pd.read_csv(tmp_path / "reports/figures/t04-bounds.csv", keep_default_na=False)
-    assert set(data["quantity"]) == {"traitors", "any_negative", "no_negative"}
-    o, qs, b = analysed("w9")
-    assert plots.multiresponse_bounds(b, o, qs, "t09", "q", "w9") is None
-    assert not (tmp_path / "reports/figures/t09-bounds.svg").exists()

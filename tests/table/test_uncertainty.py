@@ -284,20 +284,6 @@ def test_a_bound_has_an_interval_but_no_point(table):
     assert h["ci_low"] == 0 and 10.5 < h["ci_high"] < 15 and h["method"] == "beta"
 
 
-def test_intervals_chart_plots_the_whole_sample_rows_with_an_interval(table, tmp_path,
-                                                                      monkeypatch):
-    from chasm import plots
-
-    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
-    svg = plots.intervals_chart(table, "95%", 1.9, "test_run")
-    folder = tmp_path / "reports" / "figures"
-    assert "<svg" in svg.data and (folder / "test_run-intervals.svg").exists()
-    data = pd.read_csv(folder / "test_run-intervals.csv")
-    # whole sample with an interval: A (2024-03) and the bound H (2025-04), later wave on top
-    assert data["figure_id"].tolist() == ["H", "A"]
-    assert data["label"].tolist() == ["2025-04 · o (H)", "2024-03 · o (A)"]
-
-
 # ---------------------------------------------------------------- selection and dated populations
 
 
@@ -339,24 +325,3 @@ def test_select_keeps_the_chosen_questions_and_waves_and_refuses_what_is_not_the
         uncertainty.select(tidy, meta, ["other"], focus="o")
     with pytest.raises(ParameterError, match="must be a list"):
         uncertainty.select(tidy, meta, "q")
-
-
-def test_intervals_chart_title_states_the_widest_interval_with_labels(tmp_path, monkeypatch):
-    """The 02 chart's title is a finding computed from the table, its rows carry the answers'
-    metadata labels, not their codes."""
-    from chasm import plots
-
-    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
-    table = pd.DataFrame({
-        "subgroup_var": ["all", "all", "age"], "question": ["why_people_leave"] * 3,
-        "option": ["traitors", "traitors", "traitors"], "wave": ["2024-03", "2025-04", "2024-03"],
-        "figure_id": ["E06", "S01", "E09"], "source_kind": ["essay", "secondary", "essay"],
-        "value_text": ["43%", "a third", "35-40%"], "point": [43.0, np.nan, 37.5],
-        "low": [42.5, 28.3, 34.5], "high": [43.5, 38.3, 40.5],
-        "ci_low": [39.2, 25.4, 24.8], "ci_high": [46.9, 41.7, 51.8],
-        "method": ["wilson", "wilson", "wilson"]})
-    out = plots.intervals_chart(table, "95%", 1.9, "t")
-    assert out.meta["title"] == ("2 whole-sample figures; their 95% intervals span 7.7 to 16.3 "
-                                 "points, the widest for S01 (\"a third\")")
-    data = pd.read_csv(tmp_path / "reports" / "figures" / "t-intervals.csv")
-    assert all("traitors and betrayers" in label for label in data["label"])

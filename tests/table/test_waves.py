@@ -259,35 +259,6 @@ def test_minimum_detectable_rows_and_design_effect():
     assert mdc["mdc_points"].iloc[1] < mdc["mdc_points"].iloc[0] < ref["mdc_points"]
 
 
-def test_changes_chart_rows_bottom_up(res, tmp_path, monkeypatch):
-    from chasm import plots
-
-    monkeypatch.setenv("CHASM_STAGING", str(tmp_path))
-    plots.changes_chart(res, 3.0, "2024-03", "2025-04", "95%", 1.9, "test_run")
-    folder = tmp_path / "reports" / "figures"
-    assert (folder / "test_run-changes.svg").exists()
-    data = pd.read_csv(folder / "test_run-changes.csv")
-    # matplotlib draws row 0 at the bottom: the table's last comparison comes first
-    # each row: the answer (its label where the table has one) over its figures
-    assert data["row"].tolist() == ["would\n9% → 9% (L02 → L09)",
-                                    "traitors\n43% → a third (E06 → S01)",
-                                    "traitors\n43% → 37% (E06 → E01)"]
-    assert data["diff"].tolist() == pytest.approx([0.0, -6.0, -6.0])
-
-
-def test_changes_title_states_how_many_answers_changed():
-    from chasm import plots
-
-    res = pd.DataFrame({"option": ["a", "a", "b", "c"], "label": ["A", "A", "B", "C"],
-                        "best": [True, False, True, True],
-                        "reading": ["change", "inconclusive", "stable", "change"]})
-    assert plots.changes_title(res, "w1", "w2") == (
-        '2 of 3 answers changed beyond sampling error, w1 → w2: "A", "C"')
-    none = res.assign(reading="stable")
-    assert plots.changes_title(none, "w1", "w2") == (
-        "0 of 3 answers changed beyond sampling error, w1 → w2")
-
-
 # ---------------------------------------------------------------- any waves, power per cell
 def test_check_waves_refuses_what_the_data_do_not_have():
     meta = {"waves": {"2024-03": {}, "2025-04": {}, "2022-02": {}}}
