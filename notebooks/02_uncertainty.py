@@ -187,10 +187,6 @@ display(*found)
 # rows name the wave by its month and the answer by its metadata label (the CSV keeps the wave
 # as written in the data), colours give the kind of source. The title states how wide the
 # intervals are and which figure's is widest.
-def month(wave):
-    """A wave as a reader names it: "March 2024"."""
-    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
-
 
 KIND_OF_TEXT = {"number": "a rounded number", "range": "a range", "upper bound": "a bound"}
 chart = table[(table["subgroup_var"] == "all") & table["ci_low"].notna()].copy()
@@ -218,7 +214,7 @@ widest_row = chart.loc[ci_width.idxmax()]
 title = (f"The {len(chart)} whole-sample figures' {level} intervals are "
          f"{formats.fmt(ci_width.min(), 1)} to {formats.fmt(ci_width.max(), 1)} points wide; "
          f"the widest, \"{widest_row['value_text']}\" ({widest_row['figure_id']}, "
-         f"{month(widest_row['wave'])}), is "
+         f"{formats.fmt_month(widest_row['wave'])}), is "
          f"{KIND_OF_TEXT.get(widest_row['rule'], 'a figure given in words')}")
 ax.set_title(textwrap.fill(title, 72), fontsize=10)
 plots.save_figure(fig, chart[["figure_id", "label", "source_kind", "value_text", "point", "low",

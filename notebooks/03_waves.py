@@ -107,10 +107,6 @@ def whose(figure_id, kind):
     return KIND.get(kind) or f"{OUTLET.get(SOURCE_OF.get(figure_id), kind)}'s"
 
 
-def month(wave):
-    """A wave as a reader names it: "March 2024"."""
-    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
-
 
 def family_name(row):
     """A family of tests by what it is (its role, or its claim), never its id in the plan."""
@@ -126,7 +122,7 @@ FAMILY_METHOD = {r.family: f"{FAMILY[r.family]}: {formats.fmt_method(r.method)}"
                  for r in families.itertuples()}
 MEMBER = dict(zip(analysis.comparisons["comparison_id"],
                   analysis.comparisons["option"].map(labels), strict=True))
-W1, W2 = month(WAVE1), month(WAVE2)
+W1, W2 = formats.fmt_month(WAVE1), formats.fmt_month(WAVE2)
 
 
 def plain(text):

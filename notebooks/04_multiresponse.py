@@ -76,10 +76,6 @@ half = multiresponse.half_the_country(opts, bounds, n_used, deff_used, alpha, fo
 
 # %%
 # How this page writes what it found: waves by their month, answers by their label.
-def month(w):
-    """A wave as a reader names it: "April 2025"."""
-    return pd.Timestamp(f"{w}-01").strftime("%B %Y")
-
 
 def answer(option):
     return options_meta.get(option, {}).get("label", option)
@@ -89,7 +85,7 @@ def pct(value, digits=1):
     return formats.fmt(value, digits)
 
 
-WAVE = month(wave)
+WAVE = formats.fmt_month(wave)
 by_key = {q.key: q for q in quantities}
 row = bounds.set_index("quantity")
 QUANTITY = {"sum_of_published_shares": "sum of the published shares",
@@ -171,7 +167,8 @@ for w in multiresponse.question_waves(tidy, question):  # every option of every 
     waves_table[w] = [cells.get(o, "–") for o in waves_table["option"]]
 report.show(waves_table, index="option", columns={
     "option": None, "tone": None,
-    **{w: f"{month(w)}" for w in waves_table.columns if w not in ("option", "label", "tone")}})
+    **{w: formats.fmt_month(w) for w in waves_table.columns
+       if w not in ("option", "label", "tone")}})
 
 # %% [markdown]
 # The tone (negative / neutral / positive) is this project's classification, following the
@@ -207,10 +204,11 @@ report.show(summaries, digits=2, index="wave", columns={
     "wave": None, "sum_point": None, "sum_low": None, "sum_high": None,
     "mean_mentions_low": None, "multiple_by_points": "several answers proven (points)",
     "multiple_by_ranges": "several answers proven (lowest values)", "k": "answers published"},
-    labels={"wave": {w: month(w) for w in summaries["wave"]}})
+    labels={"wave": {w: formats.fmt_month(w) for w in summaries["wave"]}})
 
 # %%
-proving = [month(w) for w in summaries.loc[summaries["multiple_by_ranges"].astype(bool), "wave"]]
+proving = [formats.fmt_month(w)
+           for w in summaries.loc[summaries["multiple_by_ranges"].astype(bool), "wave"]]
 display(*([report.say(
     "The {k} published answers of {w} sum to {sum}% ({lo}–{hi}% allowing for rounding and "
     "wording), so respondents gave on average **at least {mm} answers** among the published "

@@ -213,18 +213,15 @@ marks = pd.DataFrame(
        for w in sorted(set(inconsistent["wave"]))], columns=["wave", "label"])
 
 
-def month(wave):
-    """A wave as the chart's title names it: "March 2024"."""
-    return pd.Timestamp(f"{wave}-01").strftime("%B %Y")
-
 
 title = f"{sel.option_label}: no published point to draw"
 if not chosen.empty:
     title = (f"{sel.option_label[0].upper()}{sel.option_label[1:]}: "
-             f"{share(chosen['point'].iloc[0])} ({month(chosen['wave'].iloc[0])}) → "
-             f"{share(chosen['point'].iloc[-1])} ({month(chosen['wave'].iloc[-1])})")
+             f"{share(chosen['point'].iloc[0])} ({formats.fmt_month(chosen['wave'].iloc[0])}) → "
+             f"{share(chosen['point'].iloc[-1])} ({formats.fmt_month(chosen['wave'].iloc[-1])})")
     if trend is not None:  # its period by month too
-        in_months = trend | {"first": month(trend["first"]), "last": month(trend["last"])}
+        in_months = trend | {"first": formats.fmt_month(trend["first"]),
+                             "last": formats.fmt_month(trend["last"])}
         title += (f"; {trend_words(in_months)}" if trend["k"] > 2 else "")
         title += (f"; {len(sig_steps)} of {len(fam)} wave-to-wave changes significant"
                   if len(fam) != 1 else "; a significant change" if len(sig_steps)

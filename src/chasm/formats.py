@@ -9,6 +9,8 @@ once they are large enough not to matter for a verdict).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 #: What every style writes for a missing number (an en dash).
@@ -88,6 +90,23 @@ def fmt_pct_compact(value: float) -> str:
 
     Used by the 08_series sentences and chart title (fitted and published shares)."""
     return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+
+#: Month names in English, whatever the machine's locale (``strftime("%B")`` follows it).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+def fmt_month(wave: str) -> str:
+    """A wave (``YYYY-MM``) as a reader names it, for titles and sentences.
+
+    >>> fmt_month("2024-03")
+    'March 2024'
+    """
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(wave))
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"a wave is YYYY-MM, got {wave!r}")
+    return f"{MONTHS[int(match[2]) - 1]} {match[1]}"
+
 
 def fmt_short(value: float, unit: str = "") -> str:
     """A parameter value as the reader set it, without trailing zeros: 3 -> "3", 1.5 -> "1.5",

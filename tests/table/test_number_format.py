@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from chasm import formats
+
 
 @pytest.mark.parametrize(("value", "digits", "text"), [
     (1600.0, 0, "1,600"), (-0.03, 1, "0.0"), (-6.0, 1, "−6.0"), (42.55, 1, "42.5"),
@@ -56,3 +58,15 @@ def test_a_claims_range_is_labelled_by_the_registers_kind():
     assert "CI" not in landing.claim_numbers(row, "95%")
     row = {**row, "range_kind": ""}
     assert "95% CI 115.0 to 119.0" in landing.claim_numbers(row, "95%")
+
+
+@pytest.mark.parametrize("wave, said", [("2024-03", "March 2024"), ("1999-12", "December 1999"),
+                                        ("2025-01", "January 2025")])
+def test_a_wave_is_named_by_its_month_in_english(wave, said):
+    assert formats.fmt_month(wave) == said
+
+
+@pytest.mark.parametrize("wave", ["2024-13", "2024-00", "2024-3", "March 2024", "2024-03-01"])
+def test_a_wave_that_is_not_a_month_is_refused(wave):
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        formats.fmt_month(wave)
