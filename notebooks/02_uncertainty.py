@@ -194,7 +194,7 @@ chart = chart.sort_values(["question", "option", "wave", "figure_id"], ascending
 names = pd.Series(code_labels(chart)["option"], index=chart.index).astype(str).map(
     lambda n: textwrap.shorten(n, width=30, placeholder="…"))
 chart["label"] = chart["wave"] + " · " + names + " (" + chart["figure_id"] + ")"
-rows_shown = chart["wave"].map(month) + " · " + names + " (" + chart["figure_id"] + ")"
+rows_shown = chart["wave"].map(formats.fmt_month) + " · " + names + " (" + chart["figure_id"] + ")"
 plots.theme()
 fig, ax = plt.subplots(figsize=(7.0, 0.3 * len(chart) + 1.4))
 y = np.arange(len(chart))

@@ -189,7 +189,7 @@ report.say("Waves compared: **{w1}** ({l1}, N = {n1}) and **{w2}** ({l2}, N = {n
            "wave counts as about {ne} simple random interviews.",
            w1=W1, l1=meta["waves"][WAVE1]["label"], n1=n1, w2=W2,
            l2=meta["waves"][WAVE2]["label"], n2=n2,
-           assumed=" and ".join(map(month, assumed)) if assumed else "neither",
+           assumed=" and ".join(map(formats.fmt_month, assumed)) if assumed else "neither",
            d=formats.fmt(deff_used, 2),
            choice=("least squares from Levada's error table" if deff is None
                    else "set for this run"),
