@@ -94,14 +94,6 @@ SOURCE_OF = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
 KIND = {"essay": "the essay's", "derived": "a derived"}
 
 
-def by_outlet(figure_ids):
-    """Figures grouped by their source's outlet: "E01, E02 from REM; S01 from ..."."""
-    groups = {}
-    for f in sorted(figure_ids):
-        groups.setdefault(OUTLET.get(SOURCE_OF.get(f), "an unknown source"), []).append(f)
-    return "; ".join(f"{', '.join(ids)} from {outlet}" for outlet, ids in groups.items())
-
-
 def whose(figure_id, kind):
     """Whose figure a sentence quotes: "the essay's", or its outlet's ("Levada Center's")."""
     return KIND.get(kind) or f"{OUTLET.get(SOURCE_OF.get(figure_id), kind)}'s"
@@ -498,7 +490,8 @@ report.say("{k} of the {m} figures compared {verb} second-hand{ids}; {rest} from
            "English releases. N = {n} per wave is {assumed}.",
            k=len(second) if len(second) else "None", m=len(used),
            verb="is" if len(second) <= 1 else "are",
-           ids=f" ({by_outlet(second['figure'])})" if len(second) else "",
+           ids=(f" ({figures.by_outlet(sorted(second['figure']), tidy, load.load_sources())})"
+                if len(second) else ""),
            rest="the rest come" if len(second) else "all come", n=n1,
            assumed="an assumption" if assumed else "as published")
 

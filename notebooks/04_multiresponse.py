@@ -470,10 +470,10 @@ report.show(key_numbers, index="quantity", columns={
 
 # %%
 hand = opts[opts["source_kind"].isin(["essay", "secondary"])]
-report.say("{m} of the {k} figures used here are second-hand ({ids}): quoted by the essay or "
-           "by a secondary source, not the pollster's tables themselves. N = {n} is "
-           "{nass}. The tone of each answer is our classification.",
-           m=len(hand), k=len(opts), ids=", ".join(hand["figure_id"]) or "none", n=n_used,
+report.say("{m} of the {k} figures used here are second-hand ({ids}), not the pollster's "
+           "tables themselves. N = {n} is {nass}. The tone of each answer is our "
+           "classification.", m=len(hand), k=len(opts),
+           ids=figures.by_outlet(hand["figure_id"], tidy, sources) or "none", n=n_used,
            nass="an assumption (Levada's standard design)" if n_assumed else "given"
            ) if published else None
 

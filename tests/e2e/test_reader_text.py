@@ -226,3 +226,20 @@ def test_the_plans_history_is_shown_with_family_labels_not_rewritten():
     shown = with_family_labels(note)
     assert all(families[c] in shown and not re.search(rf"\b{c}\b", shown) for c in quoted)
     assert with_family_labels("no code here") == "no code here"
+
+
+#: How a page would hide an outlet the data name (issue 23): every source in sources.csv has a
+#: publisher, so a reader is told which one.
+UNNAMED_SOURCE = re.compile(r"\b(?:a|the) secondary (?:summary|source)\b", re.I)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_sources_are_named_by_their_outlet(page):
+    texts = read(page.read_text(encoding="utf-8")).texts
+    found = [" ".join(text.split())[:160] for _, text in texts if UNNAMED_SOURCE.search(text)]
+    assert found == [], f"{page.name}: a source not named by its outlet:\n" + "\n".join(found)
+
+
+def test_the_outlet_check_finds_an_unnamed_source():
+    page = "<html><body><p>The essay's 37% vs a secondary summary's “a third”.</p></body></html>"
+    assert [t for _, t in read(page).texts if UNNAMED_SOURCE.search(t)]

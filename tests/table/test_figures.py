@@ -89,3 +89,13 @@ def test_best_texts_name_answers_and_groups_by_their_labels():
                     + plain.split(": ", 1)[1])
     [sentence] = _said(tidy, SOURCES)
     assert sentence.startswith("**2019-05, would, age = 18-24:** P01 15%")
+
+
+def test_by_outlet_groups_figures_by_their_sources_publisher_in_the_order_given():
+    tidy = pd.DataFrame({"figure_id": ["E01", "S01", "E02"],
+                         "source_id": ["essay-x", "sum-y", "essay-x"]})
+    sources = pd.DataFrame({"source_id": ["essay-x", "sum-y"], "publisher": ["REM", "Outlet Y"]})
+    assert figures.by_outlet(["E01", "S01", "E02"], tidy, sources) == \
+        "E01, E02 from REM; S01 from Outlet Y"
+    assert figures.by_outlet(["X9"], tidy, sources) == "X9 from an unknown source"
+    assert figures.by_outlet([], tidy, sources) == ""

@@ -70,6 +70,18 @@ def outlets(sources: pd.DataFrame) -> dict[str, str]:
             for r in sources.itertuples()}
 
 
+
+def by_outlet(figure_ids, tidy: pd.DataFrame, sources: pd.DataFrame) -> str:
+    """Figures grouped by their source's outlet, in the order given: "E01, E02 from REM; S01
+    from internationalinvestment.biz" (``sources.csv``'s publisher), so a sentence about
+    second-hand figures names who published them."""
+    outlet = dict(zip(sources["source_id"], sources["publisher"], strict=True))
+    source_of = dict(zip(tidy["figure_id"], tidy["source_id"], strict=True))
+    groups: dict[str, list[str]] = {}
+    for f in figure_ids:
+        groups.setdefault(outlet.get(source_of.get(f), "an unknown source"), []).append(str(f))
+    return "; ".join(f"{', '.join(ids)} from {name}" for name, ids in groups.items())
+
 #: What each step of the ranking policy is called where it decides (``best_choices``).
 STEP_NAMES = {"number_before_words": "number before words", "kind": "kind of source",
               "recency": "more recent source", "figure_id": "figure id only",
