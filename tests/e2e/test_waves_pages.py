@@ -116,8 +116,16 @@ def test_the_sentences_give_the_saved_numbers(run):
         wide = f"{formats.fmt(r['low_with_sampling'])}–{formats.fmt(r['high_with_sampling'])}%"
         assert wide in text, (run, quantity)
     hand = options[options["source_kind"].isin(["essay", "secondary"])]
-    assert (f"{len(hand)} of the {len(options)} figures used here are second-hand "
-            f"({', '.join(hand['figure_id'])})") in text
+    assert f"{len(hand)} of the {len(options)} figures used here are second-hand (" in text
+    # each second-hand figure next to its source's outlet, as sources.csv names it
+    source = pd.read_csv(paths.PROCESSED / "figures.csv").set_index("figure_id")["source_id"]
+    outlet = load.load_sources().set_index("source_id")["publisher"]
+    said = text.split(" figures used here are second-hand (", 1)[1].split("), not the", 1)[0]
+    for group in said.split("; "):
+        ids, name = group.split(" from ", 1)
+        assert {outlet[source[f]] for f in ids.split(", ")} == {name}, group
+    assert sorted(f for g in said.split("; ") for f in g.split(" from ")[0].split(", ")) == \
+        sorted(hand["figure_id"])
     for code in ("why_people_leave", "sum_of_published_shares", "traitors_and", "any_negative",
                  "holds_for_all_options"):
         assert code not in text, (run, code)
