@@ -26,7 +26,7 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("CHASM_STAGING_BY") 
 if "CHASM_STAGING" not in os.environ:
     os.environ["CHASM_STAGING"] = tempfile.mkdtemp(prefix="chasm-nbval-")
     os.environ["CHASM_STAGING_BY"] = "conftest"
-# Accepted YAML files are kept between processes (chasm.data.schema.CACHE_ENV): in a test
+# Accepted YAML files are kept between processes (chasm.data.yamlcache.CACHE_ENV): in a test
 # session, in a folder of its own that every worker, kernel and copy's make shares, removed
 # at the end by the process that made it.
 if "CHASM_YAML_CACHE" not in os.environ:

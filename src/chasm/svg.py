@@ -89,14 +89,16 @@ def _phone_text(fig) -> None:
                       fontsize=texts[0].get_fontsize() if texts else None)
 
 
-def legend_below(ax, centred: bool = True) -> None:
+def legend_below(ax, centred: bool = True, renderer=None) -> None:
     """Place ``ax``'s legend 4 points under everything the axes draw (tick labels, axis
     label), whatever the axes' height: centred under the axes, or from the left edge of its
-    tick labels (``centred`` False)."""
+    tick labels (``centred`` False). ``renderer``: the canvas's renderer, as
+    ``canvas.get_renderer()`` gives it (one kept while a figure is resized measures the same
+    and keeps its measured text)."""
     legend = ax.get_legend()
     if legend is None:
         return
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = renderer or ax.figure.canvas.get_renderer()
     legend.set_visible(False)
     drawn = ax.get_tightbbox(renderer).transformed(ax.transAxes.inverted())
     legend.set_visible(True)
@@ -112,27 +114,97 @@ def phone_svg(fig, metadata: dict, svg: str) -> str | None:
     :data:`PHONE_WIDTH_PX` wide. The same marks and numbers; only the layout differs. None
     when the chart already reads at that width or cannot be narrowed enough (its axes would
     get narrower than an inch): the page then shows the one layout. ``svg``: the chart as
-    saved for wide screens."""
+    saved for wide screens.
+
+    Each narrowing step places the legends and takes the width savefig's SVG would have; only
+    the last step draws the SVG (:func:`_svg_if_narrow`). The steps assume the smallest text is
+    the wide chart's (font sizes do not depend on the width); the drawn SVG must confirm it,
+    or the narrowing starts again drawing every step's SVG and reading its smallest text, so
+    the file is always the one the step-by-step drawing gives."""
     sizes = text_sizes(svg)
     if sizes is None or sizes[1] * PHONE_WIDTH_PX / sizes[0] >= MIN_TEXT_PX:
         return None
     _phone_text(fig)
     width, height = fig.get_size_inches()
     fig.set_size_inches(width, height + _extra_height(fig))
+    start = fig.get_size_inches()
+    if _no_layout(fig):  # a layout engine's work might not repeat itself exactly
+        found = _narrowed(fig, metadata, sizes[1])
+        if found is not _UNSURE:
+            return found
+        fig.set_size_inches(start)
+    return _narrowed(fig, metadata, None)
+
+
+def _no_layout(fig) -> bool:
+    """Whether savefig lays ``fig`` out by nothing: no layout engine, or the placeholder that
+    ``tight_layout`` leaves (it does nothing when savefig runs it)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    return engine is None or type(engine) is PlaceHolderLayoutEngine
+
+
+#: :func:`_narrowed`'s answer when the drawn SVG's smallest text is not the one assumed.
+_UNSURE = object()
+
+
+def _narrowed(fig, metadata: dict, smallest: float | None):
+    """The narrowing of :func:`phone_svg` from the figure's present width: with ``smallest``
+    (the smallest text assumed) only the last step draws its SVG; without, every step does
+    and reads its smallest text. :data:`_UNSURE` when the drawn SVG's smallest text is not
+    ``smallest``, or when the guess ends without a drawn SVG (it may have narrowed too far)."""
+    renderer = fig.canvas.get_renderer()  # text is measured by the dpi, not the canvas size
     for _ in range(12):
         for ax in fig.axes:
-            legend_below(ax, centred=False)
-        svg = _svg_text(fig, metadata)
-        drawn, smallest = text_sizes(svg)
-        target = PHONE_WIDTH_PX * smallest / MIN_TEXT_PX
+            legend_below(ax, centred=False, renderer=renderer)
+        if smallest is None:
+            svg = _svg_text(fig, metadata)
+            drawn, least = text_sizes(svg)
+        else:
+            least = smallest
+            svg, drawn = _svg_if_narrow(fig, metadata, PHONE_WIDTH_PX * least / MIN_TEXT_PX)
+            if svg is not None and text_sizes(svg) != (drawn, least):
+                return _UNSURE
+        target = PHONE_WIDTH_PX * least / MIN_TEXT_PX
         if drawn <= target:
             return svg
         share = min(ax.get_position().width for ax in fig.axes)
         width = fig.get_size_inches()[0] - (drawn - target + 2) / 72 / share
         if width * share < 1.0:
-            return None
+            break
         fig.set_size_inches(width, fig.get_size_inches()[1])
-    return None
+    return None if smallest is None else _UNSURE  # no SVG drawn confirms the guess
+
+
+class _TooWide(Exception):
+    """Stops a save whose SVG would be wider than asked, before it draws anything."""
+
+
+def _svg_if_narrow(fig, metadata: dict, limit: float) -> tuple[str | None, float]:
+    """(the SVG :func:`_svg_text` writes, its width) when that width (its ``viewBox``'s, as
+    :func:`text_sizes` reads it) is at most ``limit``; else (None, the width). The width comes
+    from savefig itself, which lays the figure out and takes its tight box before it draws the
+    SVG: a wider one is stopped at that draw, so nothing is drawn."""
+    seen: dict[str, float] = {}
+    draw = type(fig).draw
+
+    def gate(renderer):
+        if "layout" in seen:  # savefig's second draw: the SVG's own, at its final size
+            points = fig.get_size_inches()[0] * 72  # as the SVG backend writes its viewBox
+            seen["width"] = float(f"{points:f}".rstrip("0").rstrip("."))
+            if seen["width"] > limit:
+                raise _TooWide
+        seen["layout"] = 1.0  # the first: savefig's layout pass, drawing nothing
+        return draw(fig, renderer)
+
+    fig.draw = gate
+    try:
+        return _svg_text(fig, metadata), seen["width"]
+    except _TooWide:
+        return None, seen["width"]
+    finally:
+        del fig.draw
 
 
 def _extra_height(fig) -> float:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from chasm import paths
-from chasm.data import cells, figures, load, schema
+from chasm.data import cells, figures, load, schema, yamlcache
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +239,7 @@ def test_loading_metadata_compiles_schemas_without_importing_jsonschema():
 
     probe = ("import sys; from chasm.data import load; load.load_metadata(); load.load_gaps(); "
              "print('jsonschema' in sys.modules, 'fastjsonschema' in sys.modules)")
-    env = {**os.environ, schema.CACHE_ENV: ""}  # validated here, not taken from the cache
+    env = {**os.environ, yamlcache.CACHE_ENV: ""}  # validated here, not taken from the cache
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
     assert out == ["False", "True"]
@@ -350,14 +350,14 @@ def test_an_accepted_yaml_file_is_kept_for_other_processes(tmp_path, monkeypatch
     (here: this one, its memory cleared) gets an equal copy without parsing; changed bytes or
     another schema are parsed again, and a refused file is never kept."""
     cache = tmp_path / "cache"
-    monkeypatch.setenv(schema.CACHE_ENV, str(cache))
-    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    monkeypatch.setenv(yamlcache.CACHE_ENV, str(cache))
+    monkeypatch.setattr(yamlcache, "ACCEPTED", {})
     path = tmp_path / "waves.yaml"
     path.write_text("2024-03:\n  label: x\n  fieldwork: null\n  n: 1600\n  n_assumed: true\n",
                     encoding="utf-8")
     first = schema.read_yaml(path, "waves")
     assert len(list(cache.glob("*.pickle"))) == 1
-    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    monkeypatch.setattr(yamlcache, "ACCEPTED", {})
     real = schema._parse_yaml
 
     def refuse(*args):
@@ -376,8 +376,8 @@ def test_an_accepted_yaml_file_is_kept_for_other_processes(tmp_path, monkeypatch
         with pytest.raises(schema.RawDataError, match="required key is missing"):
             schema.read_yaml(path, "waves")
     assert len(list(cache.glob("*.pickle"))) == 1  # the one accepted reading only
-    monkeypatch.setenv(schema.CACHE_ENV, "")
-    monkeypatch.setattr(schema, "_ACCEPTED", {})
+    monkeypatch.setenv(yamlcache.CACHE_ENV, "")
+    monkeypatch.setattr(yamlcache, "ACCEPTED", {})
     path.write_text(path.read_text(encoding="utf-8") + "  fieldwork: null\n  n: 1\n"
                     "  n_assumed: true\n", encoding="utf-8")
     schema.read_yaml(path, "waves")

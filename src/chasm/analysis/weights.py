@@ -279,25 +279,34 @@ def approval_weights(approval: pd.DataFrame, month: str | None) -> ApprovalWeigh
     if not known:
         raise NoWeights(f"month {month!r} publishes no approval share")
     raw_sum = float(published[known].sum())
+    # The grid by numpy, one row per corner of the rounding box: the same additions, clipping,
+    # sums (each row's 1-D sum, as pandas sums a Series) and divisions as pandas' per corner.
     if len(known) == len(APPROVAL_GROUPS):
         members = {g: (g,) for g in APPROVAL_GROUPS}
-        grid = []
-        for shifts in itertools.product((-0.5, 0.0, 0.5), repeat=len(APPROVAL_GROUPS)):
-            shifted = (published + np.array(shifts)).clip(lower=0.0)
-            grid.append(shifted / shifted.sum())
+        shifted = published.to_numpy() + _corners(len(APPROVAL_GROUPS))
+        shifted = np.where(np.isnan(shifted) | (shifted >= 0.0), shifted, 0.0)  # clip(lower=0)
+        index = published.index
+        with np.errstate(divide="ignore", invalid="ignore"):  # all zero: NaN, as pandas gave
+            grid = [pd.Series(row / row.sum(), index=index) for row in shifted]
         return ApprovalWeights(month, published, raw_sum, True, published / raw_sum, members,
                                grid)
     rest = tuple(g for g in APPROVAL_GROUPS if g not in known)
     members = {g: (g,) for g in known} | {merged_label(rest): rest}
+    index = pd.Index([*known, merged_label(rest)])
 
-    def split(shares: pd.Series) -> pd.Series:
-        return pd.Series({**(shares / 100.0).to_dict(),
-                          merged_label(rest): 1.0 - float(shares.sum()) / 100.0})
+    def split(shares: np.ndarray) -> pd.Series:
+        return pd.Series(np.append(shares / 100.0, 1.0 - float(shares.sum()) / 100.0),
+                         index=index)
 
-    grid = [split(published[known] + np.array(shifts))
-            for shifts in itertools.product((-0.5, 0.0, 0.5), repeat=len(known))]
-    return ApprovalWeights(month, published, raw_sum, False, split(published[known]), members,
-                           grid)
+    values = published[known].to_numpy()
+    grid = [split(row) for row in values + _corners(len(known))]
+    return ApprovalWeights(month, published, raw_sum, False, split(values), members, grid)
+
+
+def _corners(k: int) -> np.ndarray:
+    """The rounding box's corners and mid-points: every vector of -0.5, 0, 0.5 over ``k``
+    shares, in ``itertools.product`` order."""
+    return np.array(list(itertools.product((-0.5, 0.0, 0.5), repeat=k)), dtype=float)
 
 
 def wave_approval_weights(meta: Mapping, approval: pd.DataFrame, wave: str) -> ApprovalWeights:

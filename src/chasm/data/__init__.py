@@ -2,6 +2,7 @@
 
 - ``cells``    the grammar of one value (number, share, id, month, text, URL) and a CSV column
 - ``schema``   read a CSV or YAML file strictly, validate it against its schema, one error type
+- ``yamlcache`` what ``schema`` accepted from a YAML file, kept by its bytes, schema and code
 - ``load``     raw files in, checked frames out: one loader per file of ``data/raw/``
 - ``write``    the one float writer and table writer, the processed tables
 - ``figures``  questions asked of the tidy figures table (cells, sources, the best figure)

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from chasm import paths
-from chasm.data import cells
+from chasm.data import cells, yamlcache
 from chasm.data.cells import Col
 
 
@@ -540,82 +540,6 @@ def _text_problems(path: Path, value: object, key: tuple,
     return []
 
 
-#: What :func:`read_yaml` accepted in this process, by file, schema and the file's bytes: a
-#: file read again unchanged (the plan, by every evaluation of a register) is not parsed and
-#: validated again. Only accepted files are kept: a file with problems is read afresh each time,
-#: so its errors are exactly those of a first reading.
-_ACCEPTED: dict[tuple[str, str | None, bytes], tuple[object, dict[tuple, Where]]] = {}
-#: Where accepted YAML files are kept between processes (every report run reads the same
-#: metadata and plan): ``$CHASM_YAML_CACHE`` if set (empty: no such cache), else
-#: ``.build/cache/yaml`` of the project.
-CACHE_ENV = "CHASM_YAML_CACHE"
-
-
-@lru_cache(maxsize=None)
-def _code_digest() -> bytes:
-    """What, besides a file and its schema, decides what :func:`read_yaml` returns: every
-    module of the package (the checks and text rules), PyYAML and fastjsonschema."""
-    import hashlib
-    import importlib.metadata
-    import sys
-
-    digest = hashlib.sha256(sys.version.encode())
-    package = Path(__file__).resolve().parents[1]
-    for module in sorted(package.rglob("*.py")):
-        digest.update(module.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(module.read_bytes() + b"\0")
-    for dist in ("PyYAML", "fastjsonschema"):
-        digest.update(f"{dist} {importlib.metadata.version(dist)}\0".encode())
-    return digest.digest()
-
-
-def _cache_path(raw: bytes, schema: str | None) -> Path | None:
-    """The file that keeps what :func:`read_yaml` accepted for these bytes and schema under
-    this code (None: no cache between processes)."""
-    import hashlib
-
-    folder = os.environ.get(CACHE_ENV)
-    if folder == "":
-        return None
-    folder = Path(folder) if folder else paths.ROOT / ".build" / "cache" / "yaml"
-    key = hashlib.sha256(_code_digest())
-    key.update(f"{schema}\0".encode())
-    if schema:
-        key.update((SCHEMAS / f"{schema}.schema.json").read_bytes() + b"\0")
-    key.update(raw)
-    return folder / f"{key.hexdigest()}.pickle"
-
-
-def _cached(raw: bytes, schema: str | None):
-    """What :func:`read_yaml` accepted for these bytes before, in any process (or None)."""
-    import pickle
-
-    try:
-        path = _cache_path(raw, schema)
-        if path is None or not path.exists():
-            return None
-        return pickle.loads(path.read_bytes())
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-        return None  # unreadable: read the file itself
-
-
-def _keep(raw: bytes, schema: str | None, accepted: tuple) -> None:
-    """Keep what :func:`read_yaml` accepted for other processes (atomically; best effort)."""
-    import pickle
-    import tempfile
-
-    try:
-        path = _cache_path(raw, schema)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as fh:
-            fh.write(pickle.dumps(accepted, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(fh.name, path)
-    except OSError:
-        pass
-
-
 def read_yaml(path: Path, schema: str | None = None) -> tuple[object, dict[tuple, Where]]:
     """Parse a YAML file strictly and, with ``schema``, validate it against
     ``data/schema/<schema>.schema.json``: the one way this project reads YAML data.
@@ -624,33 +548,26 @@ def read_yaml(path: Path, schema: str | None = None) -> tuple[object, dict[tuple
     :data:`MAX_PROBLEMS` shown) raises one :class:`RawDataError` naming, for each, file, line,
     key and the value as written. Returns the data and where each key stands (line, value as
     written) for a caller's own checks; records the read. A file read again with the same bytes
-    returns a copy of what it gave the first time, in this process (:data:`_ACCEPTED`) or
-    another (:data:`CACHE_ENV`, keyed by the bytes, the schema and the package's code); a file
-    with problems is always read afresh.
+    returns a copy of what it gave the first time, in this process or another
+    (:mod:`chasm.data.yamlcache`, keyed by the bytes, the schema and the package's code); a
+    file with problems is always read afresh.
     """
-    import copy
-
     path = Path(path)
     try:
         raw = _read_bytes(path)
     except RawDataError:
         raw = None  # refused below, by the reading that names the problem
-    key = (str(path), schema, raw)
-    if raw is not None and key not in _ACCEPTED:
-        kept = _cached(raw, schema)
-        if kept is not None:
-            _ACCEPTED[key] = kept
-    if raw is not None and key in _ACCEPTED:
-        data, where = _ACCEPTED[key]
+    schema_file = SCHEMAS / f"{schema}.schema.json" if schema else None
+    kept = yamlcache.recall(path, schema, schema_file, raw) if raw is not None else None
+    if kept is not None:
         record_read(path)
-        return copy.deepcopy(data), dict(where)
+        return kept
     data, where = _parse_yaml(path, raw)
     problems = _schema_problems(path, schema, data, where) if schema else []
     if not problems:
         problems = _text_problems(path, data, (), where)
     raise_all(problems)
     if raw is not None:
-        _ACCEPTED[key] = (copy.deepcopy(data), dict(where))
-        _keep(raw, schema, _ACCEPTED[key])
+        yamlcache.keep(path, schema, schema_file, raw, data, where)
     record_read(path)
     return data, where
