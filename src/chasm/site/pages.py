@@ -43,7 +43,6 @@ def write_site() -> list[Path]:
     when their content changes."""
     import nbformat
 
-
     version = data_version()
     all_runs = runs()
     interval = level()
