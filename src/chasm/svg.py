@@ -11,6 +11,7 @@ the axes, a narrower figure), which the page shows below 600 px.
 
 from __future__ import annotations
 
+import contextlib
 import io as _io
 import re
 import textwrap
@@ -28,7 +29,7 @@ def save(fig, metadata: dict, folder, stem: str) -> str | None:
     (None without one)."""
     import matplotlib as mpl
 
-    with mpl.rc_context(SVG_RC):  # whatever theme the caller set
+    with mpl.rc_context(SVG_RC), _measured_once():  # whatever theme the caller set
         svg = _svg_text(fig, metadata)
         phone = phone_svg(fig, metadata, svg)
     for name, content in ((f"{stem}.svg", svg), (f"{stem}-phone.svg", phone)):
@@ -37,6 +38,35 @@ def save(fig, metadata: dict, folder, stem: str) -> str | None:
             tmp.write_text(content, encoding="utf-8")
             tmp.replace(folder / name)
     return svg, (f"{stem}-phone.svg" if phone is not None else None)
+
+
+@contextlib.contextmanager
+def _measured_once():
+    """While one figure is saved: the SVG renderer measures each text once.
+
+    Every ``savefig`` makes new SVG renderers (two a save), and matplotlib keeps text metrics
+    per renderer, so the wide layout and each narrowing step of :func:`phone_svg` measured
+    every label again. The SVG renderer's measure depends only on the text, its font
+    properties and whether it is math (``TextToPath`` at a fixed size and dpi; fonts as found
+    under the rc settings, which do not change inside :func:`save`): the same numbers, so
+    the same files."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    measure = RendererSVG.get_text_width_height_descent
+    known: dict = {}
+
+    def measured(self, s, prop, ismath):
+        key = (s, prop.copy(), ismath)
+        found = known.get(key)
+        if found is None:
+            found = known[key] = measure(self, s, prop, ismath)
+        return found
+
+    RendererSVG.get_text_width_height_descent = measured
+    try:
+        yield
+    finally:
+        RendererSVG.get_text_width_height_descent = measure
 
 
 #: A chart's width on a phone, in CSS pixels (a 400 px screen less the page's margins), and
