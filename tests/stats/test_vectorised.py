@@ -17,8 +17,15 @@ from scipy.stats import norm
 
 from chasm.stats._validate import effective_counts
 from chasm.stats.rounding import _noise_z, noise_interval, noise_score_test, noise_smallest_margin
-from chasm.stats.sensitivity import tipping_deff, tipping_n, tipping_shift
-from chasm.stats.twosample import score_interval, score_statistic, score_test
+from chasm.stats.sensitivity import (
+    detectable_change,
+    score_test_power,
+    smallest_equivalence_margin,
+    tipping_deff,
+    tipping_n,
+    tipping_shift,
+)
+from chasm.stats.twosample import score_interval, score_statistic, score_test, tost_pvalue
 
 XTOL, RTOL = 1e-13, 4e-15
 
@@ -215,3 +222,74 @@ def test_score_interval(rows, alpha, correction):
                                                                    strict=True)]
     lo, hi = score_interval(x1, ne1, x2, ne2, alpha, correction)
     assert same(lo, [w[0] for w in want]) and same(hi, [w[1] for w in want])
+
+
+# ---------------------- power and equivalence margins: one call over all rows, bit for bit
+def ref_detectable_change(p1, n1, n2, deff1, deff2, alpha=0.05, power=0.8, direction=-1):
+    """``sensitivity.detectable_change`` as it was: one scipy ``brentq`` per share."""
+    a = float(p1)
+    limit = (100.0 - a) if direction > 0 else a
+
+    def excess(size: float) -> float:
+        return float(score_test_power(a, a + direction * size, n1, n2, deff1, deff2, alpha)) - power
+
+    if limit <= 0 or excess(limit) < 0:
+        return float("nan")
+    return float(direction * brentq(excess, 0.0, limit, xtol=XTOL, rtol=RTOL))
+
+
+def ref_smallest_equivalence_margin(p1, p2, n1, n2, deff1, deff2, alpha=0.05):
+    """``sensitivity.smallest_equivalence_margin`` of one row as it was (scipy ``brentq``)."""
+    x1, ne1 = effective_counts(p1, n1, deff1)
+    x2, ne2 = effective_counts(p2, n2, deff2)
+    args = tuple(np.ravel(np.asarray(v, dtype=float))[0] for v in (x1, ne1, x2, ne2))
+    diff = abs(args[2] / args[3] - args[0] / args[1])
+
+    def excess(m: float) -> float:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return float(tost_pvalue(*args, m)) - alpha
+
+    low, high = diff + 1e-12, 1.0 - 1e-9
+    if np.isnan(excess(high)) or excess(high) > 0:
+        return float("nan")
+    return (brentq(excess, low, high, xtol=XTOL, rtol=RTOL) * 100.0 if excess(low) > 0
+            else low * 100)
+
+
+def identical(got, want):
+    """The same floats, bit for bit (NaN where NaN)."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    return got.shape == want.shape and bool(np.all(
+        (got == want) | (np.isnan(got) & np.isnan(want))))
+
+
+# up to 12 rows: both the Python-float (up to 8 rows) and the numpy path of constrained_mle
+many_rows = st.lists(row, min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=many_rows, alpha=st.sampled_from([0.05, 0.1, 0.01, 0.0125]),
+       power=st.sampled_from([0.8, 0.5, 0.9]), direction=st.sampled_from([-1, 1]))
+def test_detectable_change(rows, alpha, power, direction):
+    a, _, m1, m2, e1, e2, _, _ = cols(rows)
+    want = [ref_detectable_change(*r, alpha, power, direction)
+            for r in zip(a, m1, m2, e1, e2, strict=True)]
+    assert identical(detectable_change(a, m1, m2, e1, e2, alpha, power, direction), want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=many_rows, alpha=st.sampled_from([0.05, 0.1, 0.01]))
+def test_smallest_equivalence_margin(rows, alpha):
+    a, b, m1, m2, e1, e2, _, _ = cols(rows)
+    want = [ref_smallest_equivalence_margin(*r, alpha)
+            for r in zip(a, b, m1, m2, e1, e2, strict=True)]
+    assert identical(smallest_equivalence_margin(a, b, m1, m2, e1, e2, alpha), want)
+
+
+def test_power_and_margins_of_scalars_stay_scalars():
+    fall = detectable_change(40.0, 1600, 1600, 1.9, 1.9)
+    assert isinstance(fall, float) and fall == ref_detectable_change(40.0, 1600, 1600, 1.9, 1.9)
+    assert np.isnan(detectable_change(0.0, 1600, 1600, 1.9, 1.9))  # no fall below 0%
+    margin = smallest_equivalence_margin(40.0, 40.0, 1600, 1600, 1.9, 1.9)
+    assert isinstance(margin, float)
+    assert margin == ref_smallest_equivalence_margin(40.0, 40.0, 1600, 1600, 1.9, 1.9)

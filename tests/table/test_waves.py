@@ -286,3 +286,19 @@ def test_power_table_whole_sample_and_detectable_change_is_power_80():
         pytest.approx(0.8, abs=1e-6)
     assert row["power_change"] == pytest.approx(
         float(score_test_power(43, 38, 1600, 1600, 1.9, 1.9)))
+
+
+def test_power_table_rows_are_the_calls_for_each_row_alone():
+    """One call per family over every row gives, to the bit, what one call per row gives."""
+    from chasm.stats.sensitivity import detectable_change, score_test_power
+
+    tidy = WAVES.assign(subgroup_var="all", subgroup="all")[WAVES["subgroup_var"] == "all"]
+    for change in (5.0, 60.0):  # 60: a fall below 0% is a fall to 0%
+        table = waves.power_table(tidy, {"subgroups": {}}, None, None, "2024-03", 1600, 1.9,
+                                  0.01, change, 0.9)
+        assert len(table) == 2
+        for r in table.itertuples():
+            assert r.fall == detectable_change(r.share, r.n, r.n, 1.9, 1.9, 0.01, 0.9, -1)
+            assert r.rise == detectable_change(r.share, r.n, r.n, 1.9, 1.9, 0.01, 0.9, 1)
+            assert r.power_change == float(score_test_power(
+                r.share, max(r.share - change, 0.0), r.n, r.n, 1.9, 1.9, 0.01))

@@ -322,16 +322,20 @@ def power_table(tidy: pd.DataFrame, meta: dict, population: pd.DataFrame,
             if w is None or r.subgroup not in w.index:
                 continue
             size = float(n) * float(w[r.subgroup])
-        p = float(r.point)
         rows.append({
             "question": r.question, "option": r.option, "subgroup_var": r.subgroup_var,
-            "subgroup": r.subgroup, "figure_id": r.figure_id, "share": p, "n": size,
-            "fall": detectable_change(p, size, size, deff, deff, alpha, power, -1),
-            "rise": detectable_change(p, size, size, deff, deff, alpha, power, 1),
-            "power_change": float(score_test_power(p, max(p - change, 0.0), size, size, deff,
-                                                   deff, alpha)),
-        })
-    return pd.DataFrame(rows)
+            "subgroup": r.subgroup, "figure_id": r.figure_id, "share": float(r.point),
+            "n": size})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    # one call per family over every row (each row's value is the one a call for it alone gives)
+    share, size = table["share"].to_numpy(), table["n"].to_numpy()
+    table["fall"] = detectable_change(share, size, size, deff, deff, alpha, power, -1)
+    table["rise"] = detectable_change(share, size, size, deff, deff, alpha, power, 1)
+    table["power_change"] = score_test_power(share, np.maximum(share - change, 0.0), size, size,
+                                             deff, deff, alpha)
+    return table
 
 
 def margin_reach(n1: float, n2: float, deff: float, alpha: float, margin: float) -> dict:

@@ -137,27 +137,28 @@ def smallest_equivalence_margin(
     (the observed change cannot be more favourable than zero): 3.9 points at 40% with
     1600 interviews and deff 1.9 in each wave.
     """
-    from scipy.optimize import brentq
-
     alpha = check_alpha(alpha)
     index = index_of(p1, p2, n1, n2, deff1, deff2)
     x1, ne1 = effective_counts(p1, n1, deff1, names=("p1", "n1", "deff1"))
     x2, ne2 = effective_counts(p2, n2, deff2, names=("p2", "n2", "deff2"))
     shape, (x1, ne1, x2, ne2) = _rows(x1=x1, n1=ne1, x2=x2, n2=ne2)
+
+    def excess(m, k):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(tost_pvalue(x1[k], ne1[k], x2[k], ne2[k], m), dtype=float) - alpha
+
+    # every row at once, each as Brent's method alone would go (chasm.stats._roots)
+    every = np.arange(x1.size)
+    low = np.abs(x2 / ne2 - x1 / ne1) + 1e-12
+    high = np.full(x1.size, 1.0 - 1e-9)
+    at_high = excess(high, every)
     out = np.full(x1.size, np.nan)
-    for i in range(x1.size):
-        args = (x1[i], ne1[i], x2[i], ne2[i])
-        diff = abs(args[2] / args[3] - args[0] / args[1])
-
-        def excess(m: float, args=args) -> float:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return float(tost_pvalue(*args, m)) - alpha
-
-        low, high = diff + 1e-12, 1.0 - 1e-9
-        if np.isnan(excess(high)) or excess(high) > 0:
-            continue  # no margin below 100 points suffices
-        out[i] = (brentq(excess, low, high, xtol=_XTOL, rtol=_RTOL) * 100.0
-                  if excess(low) > 0 else low * 100)
+    reach = np.flatnonzero(~np.isnan(at_high) & (at_high <= 0))  # else no margin below 100
+    at_low = excess(low[reach], reach)
+    root = reach[at_low > 0]
+    out[reach[at_low <= 0]] = low[reach[at_low <= 0]] * 100
+    out[root] = brentq_rows(lambda m, k: excess(m, root[k]), low[root], high[root],
+                            xtol=_XTOL, rtol=_RTOL) * 100.0
     return _shaped(out, shape, index)
 
 
@@ -359,39 +360,44 @@ def score_test_power(
 
 
 def detectable_change(
-    p1: float,
-    n1: float,
-    n2: float,
-    deff1: float,
-    deff2: float,
+    p1: ArrayLike,
+    n1: ArrayLike,
+    n2: ArrayLike,
+    deff1: ArrayLike,
+    deff2: ArrayLike,
     alpha: float = 0.05,
     power: float = 0.8,
     direction: int = -1,
-) -> float:
+) -> float | np.ndarray:
     """Smallest true change (points; sign of ``direction``) the score test detects with power.
 
     Root in D of ``score_test_power(p1, p1 + D, ...) = power``, D towards ``direction`` (-1 a
     fall, +1 a rise) from wave-1 share p1; NaN if even the largest possible change falls
     short. The exact-variance counterpart of ``twosample.minimum_detectable_change`` (normal
-    approximation at a common share), to which it is close away from 0% and 100%.
+    approximation at a common share), to which it is close away from 0% and 100%. Every
+    argument but ``alpha``, ``power`` and ``direction`` broadcasts (one root per row, all rows
+    at once; each the root ``scipy.optimize.brentq`` finds for that row alone).
     """
-    from scipy.optimize import brentq
-
     alpha = check_alpha(alpha)
     target = float(check_fraction("power", power, open_interval=True))
     if direction not in (-1, 1):
         raise ValueError(f"direction must be -1 or 1, got {direction!r}")
-    a = float(check_pct("p1", p1))
+    index = index_of(p1, n1, n2, deff1, deff2)
+    shape, (a, m1, m2, e1, e2) = _rows(p1=check_pct("p1", p1), n1=n1, n2=n2, deff1=deff1,
+                                       deff2=deff2)
     limit = (100.0 - a) if direction > 0 else a
 
-    def excess(size: float) -> float:
-        return (
-            float(score_test_power(a, a + direction * size, n1, n2, deff1, deff2, alpha)) - target
-        )
+    def excess(size, k):
+        return np.asarray(score_test_power(a[k], a[k] + direction * size, m1[k], m2[k], e1[k],
+                                           e2[k], alpha), dtype=float) - target
 
-    if limit <= 0 or excess(limit) < 0:
-        return float("nan")
-    return float(direction * brentq(excess, 0.0, limit, xtol=_XTOL, rtol=_RTOL))
+    out = np.full(a.size, np.nan)
+    open_ = np.flatnonzero(limit > 0)
+    rows = open_[excess(limit[open_], open_) >= 0]  # else even the largest change falls short
+    out[rows] = direction * brentq_rows(lambda size, k: excess(size, rows[k]),
+                                        np.zeros(rows.size), limit[rows], xtol=_XTOL,
+                                        rtol=_RTOL)
+    return _shaped(out, shape, index)
 
 
 # ------------------------------------------------------------------------- Bayes share of an answer
