@@ -42,31 +42,36 @@ def save(fig, metadata: dict, folder, stem: str) -> str | None:
 
 @contextlib.contextmanager
 def _measured_once():
-    """While one figure is saved: the SVG renderer measures each text once.
+    """While one figure is saved: each renderer kind measures each text once.
 
-    Every ``savefig`` makes new SVG renderers (two a save), and matplotlib keeps text metrics
-    per renderer, so the wide layout and each narrowing step of :func:`phone_svg` measured
-    every label again. The SVG renderer's measure depends only on the text, its font
-    properties and whether it is math (``TextToPath`` at a fixed size and dpi; fonts as found
-    under the rc settings, which do not change inside :func:`save`): the same numbers, so
-    the same files."""
+    Every ``savefig`` makes new SVG renderers (two a save), a resized canvas a new Agg one,
+    and matplotlib keeps text metrics per renderer, so the wide layout and each narrowing
+    step of :func:`phone_svg` measured every label again. A measure depends only on the text,
+    its font properties, whether it is math and (Agg) the renderer's dpi: the SVG renderer
+    measures by ``TextToPath`` at a fixed size and dpi, Agg by FreeType at its dpi, with fonts
+    and hinting as the rc settings say, and those do not change inside :func:`save`. The same
+    numbers, so the same files."""
+    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.backends.backend_svg import RendererSVG
 
-    measure = RendererSVG.get_text_width_height_descent
-    known: dict = {}
+    kept = {}
+    for renderer in (RendererSVG, RendererAgg):
+        measure = kept[renderer] = renderer.get_text_width_height_descent
+        known: dict = {}  # this save's measures by this kind of renderer
 
-    def measured(self, s, prop, ismath):
-        key = (s, prop.copy(), ismath)
-        found = known.get(key)
-        if found is None:
-            found = known[key] = measure(self, s, prop, ismath)
-        return found
+        def measured(self, s, prop, ismath, measure=measure, known=known):
+            key = (getattr(self, "dpi", None), s, prop.copy(), ismath)
+            found = known.get(key)
+            if found is None:
+                found = known[key] = measure(self, s, prop, ismath)
+            return found
 
-    RendererSVG.get_text_width_height_descent = measured
+        renderer.get_text_width_height_descent = measured
     try:
         yield
     finally:
-        RendererSVG.get_text_width_height_descent = measure
+        for renderer, measure in kept.items():
+            renderer.get_text_width_height_descent = measure
 
 
 #: A chart's width on a phone, in CSS pixels (a 400 px screen less the page's margins), and

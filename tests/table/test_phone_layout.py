@@ -147,14 +147,15 @@ def test_only_the_last_step_is_drawn_and_a_wrong_guess_draws_every_step(monkeypa
 
 @pytest.mark.parametrize("name", CHARTS)
 def test_measuring_each_text_once_writes_the_same_files(name, monkeypatch, tmp_path):
-    """``svg.save`` keeps the SVG renderer's text measures for the figure it saves: the wide
-    and the phone file are the bytes that measuring afresh in every renderer writes, and the
-    renderer measures as before once the save is done."""
+    """``svg.save`` keeps the renderers' text measures for the figure it saves: the wide and
+    the phone file are the bytes that measuring afresh in every renderer writes, and the
+    renderers measure as before once the save is done."""
     import contextlib
 
+    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.backends.backend_svg import RendererSVG
 
-    measure = RendererSVG.get_text_width_height_descent
+    measures = [r.get_text_width_height_descent for r in (RendererSVG, RendererAgg)]
     written = []
     for folder, once in ((tmp_path / "afresh", False), (tmp_path / "once", True)):
         folder.mkdir()
@@ -165,7 +166,7 @@ def test_measuring_each_text_once_writes_the_same_files(name, monkeypatch, tmp_p
             svg.save(fig, META, folder, "chart")
             plt.close(fig)
         written.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
-        assert RendererSVG.get_text_width_height_descent is measure
+        assert [r.get_text_width_height_descent for r in (RendererSVG, RendererAgg)] == measures
     afresh, once = written
     assert once == afresh
     assert "chart.svg" in once
