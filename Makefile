@@ -156,15 +156,18 @@ DEPENDS = $(foreach run,$(RUNS),--run $(run) $(call run_inputs,$(run),$(call not
 NBVAL := --nbval --nbval-kernel-name $(KERNEL) --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Tests run in one pytest-xdist worker per core (TEST_WORKERS=1: one process); --dist loadfile
 # keeps each file (a report's cells under nbval, an end-to-end module) on one worker, in order.
+# Files are handed out in the order given (--no-loadscope-reorder; xdist would start with the
+# files of most tests): tests/e2e first, whose files each take tens of seconds, so that the
+# many short files fill both workers at the end instead of one long file running alone.
 TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --dist loadfile
+XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP) ## check the reports are up to date, then unit tests and nbval over the reports (every core)
 	@$(PY) -m chasm.build.stamps --check --common $(COMMON) $(DEPENDS)
-	$(PY) -m pytest $(XDIST) tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) tests/e2e tests $(wildcard reports/*.ipynb) $(NBVAL) $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## the unit, property and end-to-end tests only (PYTEST_ARGS=... adds options)
-	$(PY) -m pytest $(XDIST) tests $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) tests/e2e tests $(PYTEST_ARGS)
 
 test-reports: $(STAMP) ## nbval only: re-execute the committed reports and compare their outputs
 	@$(PY) -m chasm.build.stamps --check --common $(COMMON) $(DEPENDS)

@@ -11,11 +11,9 @@ the builder gives its kernels, so they and the copies' builds share one template
 """
 
 import os
-import sys
 import tempfile
 
-# Same import shortcut as chasm.build (nbval reads notebooks with nbformat): see build.py.
-sys.modules.setdefault("rfc3987_syntax", None)
+# nbval's nbformat skips the rfc3987_syntax import: chasm.build.pytest_early (pyproject's addopts).
 
 # pytest-xdist (make test runs two workers): the workers inherit the controller's environment,
 # so the staging folder this file made there would be shared; each worker gets its own (two

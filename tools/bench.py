@@ -403,13 +403,25 @@ def clean_outputs(root: Path) -> list[Path]:
     return removed
 
 
+#: Folders that are never part of a project copy (a venv, git, build scratch, caches).
+NOT_PROJECT = frozenset({".venv", ".git", ".build", ".staging", ".bench", "__pycache__",
+                         ".pytest_cache", ".hypothesis", ".ipynb_checkpoints"})
+
+
 def project_files(root: Path, tracked_only: bool = False) -> list[str]:
     """The project's files: ``git ls-files`` (plus new files not ignored, unless
-    ``tracked_only``), skipping files deleted from the work tree."""
+    ``tracked_only``), skipping files deleted from the work tree. A project that is not a git
+    checkout (the bench's own throwaway copy, where ``make test`` runs this module's tests):
+    every file but those of :data:`NOT_PROJECT` folders."""
     cmd = ["git", "-C", str(root), "ls-files", "-z", "--cached"]
     if not tracked_only:
         cmd += ["--others", "--exclude-standard"]
-    listed = subprocess.run(cmd, capture_output=True, check=True).stdout.decode().split("\0")
+    out = subprocess.run(cmd, capture_output=True)
+    if out.returncode != 0:
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                      if p.is_file() and not any(part in NOT_PROJECT or part.endswith(".egg-info")
+                                                 for part in p.relative_to(root).parts))
+    listed = out.stdout.decode().split("\0")
     return sorted({f for f in listed if f and (root / f).is_file()})
 
 

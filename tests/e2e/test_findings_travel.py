@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.e2e._project import MAKE, copy_project, make
+from tests.e2e._project import MAKE, make, stamped_project
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
@@ -70,7 +70,7 @@ def _runs_item(page: str, run: str) -> str:
 
 
 def test_inconsistencies_and_source_decided_changes_reach_the_landing_page(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     before = _index(project)
     assert 'class="travel"' not in before  # the project's own data: nothing of the kind
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e._project import MAKE, VENV, assert_unchanged, copy_project, make, snapshot
+from tests.e2e._project import MAKE, VENV, assert_unchanged, make, snapshot, stamped_project
 
 pytestmark = [
     pytest.mark.skipif(MAKE is None, reason="GNU make is not installed"),
@@ -36,7 +36,7 @@ def _edit(path: Path, edits: dict[int, dict[str, str]]) -> None:
 
 
 def test_every_data_mistake_is_named_in_one_failed_make(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     before = snapshot(project)
     raw = project / "data" / "raw"
     figures = sorted(raw.glob("*_figures.csv"))[0]

@@ -17,7 +17,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.e2e._project import MAKE, VENV, assert_unchanged, copy_project, make, snapshot
+from tests.e2e._project import (
+    MAKE,
+    VENV,
+    assert_unchanged,
+    copy_project,
+    make,
+    snapshot,
+    stamped_project,
+)
 
 BUDGET_S = 60
 
@@ -37,11 +45,13 @@ def budget():
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A copy of the project whose reports are up to date."""
-    return copy_project(tmp_path)
+    """A copy of the project after its first make (made once per session)."""
+    return stamped_project(tmp_path)
 
 
-def test_make_would_not_reinstall_the_venv(project):
+def test_make_would_not_reinstall_the_venv(tmp_path):
+    # a fresh copy, not the stamped one: its first make is the one that must not reinstall
+    project = copy_project(tmp_path)
     out = make(project, dry_run=True)
     assert out.returncode == 0, out.stderr
     assert "pip install" not in out.stdout and "-m venv" not in out.stdout

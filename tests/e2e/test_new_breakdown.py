@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.e2e._project import MAKE, copy_project, make
+from tests.e2e._project import MAKE, make, stamped_project
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
@@ -66,7 +66,7 @@ def _older_population(text: str) -> str:
 
 
 def test_a_complete_breakdown_that_misses_its_total_is_flagged_in_the_report(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     raw = project / "data" / "raw"
     (raw / "series_figures.csv").write_text(FIGURES, encoding="utf-8")
     with open(raw / "sources.csv", "a", encoding="utf-8") as fh:

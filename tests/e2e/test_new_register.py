@@ -14,14 +14,14 @@ import re
 import pandas as pd
 import pytest
 
-from tests.e2e._project import MAKE, copy_project, make
+from tests.e2e._project import MAKE, make, stamped_project
 from tests.table.test_registers import FIGURES, REGISTER, SOURCE_ROWS, SUBGROUP, TEXT
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
 
 def test_a_new_texts_claims_get_their_own_page_and_a_landing_row(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     reports = project / "reports"
     essay_rows = pd.read_csv(reports / "tables" / "claims.csv")
     assert not (reports / f"claims-{TEXT}.html").exists()

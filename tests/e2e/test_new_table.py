@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.e2e._project import MAKE, copy_project, make
+from tests.e2e._project import MAKE, make, stamped_project
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
@@ -31,7 +31,7 @@ def _append_yaml(path, entries: dict) -> None:
 
 
 def test_a_new_table_renders_with_no_code_change(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     raw = project / "data" / "raw"
     (raw / "example_figures.csv").write_text(FIGURES, encoding="utf-8")
     with open(raw / "sources.csv", "a", encoding="utf-8") as fh:

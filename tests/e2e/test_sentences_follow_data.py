@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.e2e._project import MAKE, copy_project, make
+from tests.e2e._project import MAKE, make, stamped_project
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="GNU make is not installed")
 
@@ -25,7 +25,7 @@ def _text(path) -> str:
 
 
 def test_changing_a_figure_changes_the_sentences(tmp_path):
-    project = copy_project(tmp_path)
+    project = stamped_project(tmp_path)
     reports = project / "reports"
     before = _text(reports / "03_waves.html")
     assert 'the essay\'s "37%" (E06 → E01): −6.0 points' in before

@@ -307,6 +307,15 @@ def test_snapshot_copies_project_files_and_ages_the_lock(tmp_path):
 
     assert "new.py" not in bench.project_files(src, tracked_only=True)
 
+    # a copy is no git checkout (make test runs in the bench's own copy): its files are the
+    # same list, and a snapshot of the copy is the same project again
+    assert bench.project_files(dest) == bench.project_files(src)
+    for junk in (".venv/bin/python", ".build/inputs/x.sha", "a/__pycache__/t.pyc",
+                 "src/chasm.egg-info/PKG-INFO"):
+        (dest / junk).parent.mkdir(parents=True, exist_ok=True)
+        (dest / junk).write_text("not the project")
+    assert bench.snapshot(dest, tmp_path / "again") == 5
+
 
 # --------------------------------------------------------------------------------------------
 # Profile arithmetic

@@ -41,18 +41,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# nbformat validates with jsonschema, whose optional "iri" format checker imports
-# rfc3987_syntax, which builds a grammar at import (about 1 s per build, measured by
-# `make bench --profile`). nbformat's schema uses no iri format: skip that import.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-from typing import TYPE_CHECKING  # noqa: E402
-
-from chasm import paths  # noqa: E402
-from chasm.build.guard import BuildError, acquire, check_checkout, still_owner  # noqa: E402
-from chasm.build.publish import progress, publish, transaction  # noqa: E402
-from chasm.build.stamps import console, digest, stale_outputs  # noqa: E402
+# importing chasm.build (the package) skips the rfc3987_syntax import nbformat would pay
+from chasm import paths
+from chasm.build.guard import BuildError, acquire, check_checkout, still_owner
+from chasm.build.publish import progress, publish, transaction
+from chasm.build.stamps import console, digest, stale_outputs
 
 if TYPE_CHECKING:
     import nbformat
