@@ -195,6 +195,26 @@ def machine_info() -> dict:
             "python": platform.python_version(), "make": make}
 
 
+#: The reference workload: this many additions in a pure-Python loop (about 0.7 s on a
+#: current desktop core). Machines this project is measured on differ several-fold in speed
+#: (2.9 s on the machine of 2026-12-05, whose make test took 4x the previous machine's): every
+#: result carries the reference time, so two runs on different machines can be compared.
+REFERENCE_ADDITIONS = 10**7
+
+
+def reference_seconds(additions: int = REFERENCE_ADDITIONS, rounds: int = 3) -> float:
+    """The fastest of ``rounds`` timings of a pure-Python loop of ``additions`` additions (the
+    interpreter's speed, which is what the builds and tests mostly spend)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(additions):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def runs_in(params_dir: Path) -> list[str]:
     """Run names (params files without ``.yaml``), sorted as make sorts them."""
     return sorted(p.stem for p in Path(params_dir).glob("*.yaml"))
@@ -343,7 +363,10 @@ def markdown(results: dict) -> str:
         f"{results['date'][:10]}, commit `{results['commit']}`; {len(notebooks)} notebooks, "
         f"{len(runs)} report runs; {m['cpus_usable']} CPUs ({m['cpu_model']}), "
         f"{m['memory_gib']} GiB, Python {m['python']}, {m['os']}"
-        + (f"; a-d best of {rounds} rounds." if rounds > 1 else "."),
+        + (f"; a-d best of {rounds} rounds." if rounds > 1 else ".")
+        + (f" The machine's speed: {m['reference_s']:.2f} s for {REFERENCE_ADDITIONS:,} "
+           "additions in a Python loop (a current desktop core: about 0.7 s)."
+           if m.get("reference_s") else ""),
         "",
         "| step | time | target | |",
         "|---|---:|---|---|",
@@ -1054,7 +1077,8 @@ def print_summary(runner: Runner, results: dict) -> None:
     m = results["machine"]
     runner.say("")
     runner.say(f"Machine: {m['cpus_usable']}/{m['cpus']} CPUs, {m['cpu_model']}, "
-               f"{m['memory_gib']} GiB; Python {m['python']}; {m['os']}; {m['make']}")
+               f"{m['memory_gib']} GiB; Python {m['python']}; {m['os']}; {m['make']}; "
+               f"reference loop {m.get('reference_s', float('nan')):.2f} s")
     runner.say(f"Date: {results['date']}; commit {results['commit']}; runs: "
                f"{', '.join(results['runs'])}")
     for key, label in STEPS.items():
@@ -1088,6 +1112,7 @@ def bench(args: argparse.Namespace) -> int:
     runner = Runner(out_dir / "bench.log", echo=not args.quiet)
     date = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     machine = machine_info()
+    machine["reference_s"] = round(reference_seconds(), 2)
     runner.say(f"chasm bench · {date} · {machine['cpus_usable']} CPUs ({machine['cpu_model']}) · "
                f"Python {machine['python']}")
     tmp = Path(tempfile.mkdtemp(prefix="chasm-bench-"))

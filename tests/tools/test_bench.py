@@ -110,6 +110,12 @@ def test_machine_info_has_the_essentials():
     assert info["python"].count(".") == 2 and info["cpu_model"]
 
 
+def test_the_reference_loop_is_the_fastest_round(monkeypatch):
+    ticks = iter([0.0, 3.0, 10.0, 11.5, 20.0, 22.0])  # rounds of 3, 1.5 and 2 s
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(ticks))
+    assert bench.reference_seconds(additions=10, rounds=3) == 1.5
+
+
 @pytest.mark.parametrize("value, text", [(None, "–"), (0.0018, "2 ms"), (0.48, "0.48 s"),
                                          (6.634, "6.63 s"), (128.26, "128.3 s")])
 def test_fmt_seconds(value, text):
@@ -146,6 +152,10 @@ def test_markdown_snippet():
             "| **PASS** |") in md
     assert "| d. no-op make reports | 10 ms | < 0.5 s | **PASS** |" in md
     assert "| a. notebooks as plain Python scripts (the floor) | 2.00 s | | |" in md
+    assert "machine's speed" not in md  # not measured: not claimed
+    measured = results()
+    measured["machine"]["reference_s"] = 2.87
+    assert "The machine's speed: 2.87 s for 10,000,000 additions" in bench.markdown(measured)
 
 
 def test_markdown_shows_failed_steps():
