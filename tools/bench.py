@@ -196,9 +196,9 @@ def machine_info() -> dict:
 
 
 #: The reference workload: this many additions in a pure-Python loop (about 0.7 s on a
-#: current desktop core). Machines this project is measured on differ several-fold in speed
-#: (2.9 s on the machine of 2026-12-05, whose make test took 4x the previous machine's): every
-#: result carries the reference time, so two runs on different machines can be compared.
+#: current desktop core). Machines this project is measured on differ several-fold in speed,
+#: and one machine's speed can change within a session (3.5 s at 12:56 and 0.95 s at 14:16 on
+#: 2026-12-05): every result carries the reference time, so runs can be compared.
 REFERENCE_ADDITIONS = 10**7
 
 
