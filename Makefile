@@ -98,7 +98,7 @@ MANIFESTS := $(RUNS:%=.build/inputs/%.sha)
 GENERATED := $(foreach nb,$(sort $(foreach run,$(RUNS),$(call notebook_of,$(run)))),$(OUTPUTS_$(nb)))
 
 .PHONY: help venv reports report build-reports test test-unit test-reports test-stale lab sync \
-  bench clean distclean FORCE
+  screenshots bench clean distclean FORCE
 
 help: ## list the targets (works whatever notebooks/params holds)
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -189,6 +189,9 @@ lab: $(STAMP) ## JupyterLab on the project's environment and kernel, opening on 
 
 sync: $(STAMP) ## sync each notebook with its .py (jupytext --sync: the newer file wins)
 	$(VENV)/bin/jupytext --sync $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+
+screenshots: $(STAMP) ## whole-page screenshots of every page at 1280 and 400 px in .screenshots/ (the browser test)
+	CHASM_SCREENSHOTS=full $(PY) -m pytest -n0 tests/e2e/test_browser.py $(PYTEST_ARGS)
 
 bench: $(STAMP) ## time scripts vs make reports (serial, -j2, no-op) and make test; BENCH_ARGS=--profile
 	$(PY) tools/bench.py $(BENCH_ARGS)

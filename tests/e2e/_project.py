@@ -1,15 +1,16 @@
 """A throwaway copy of the project for end-to-end ``make`` tests (failure, data-only tables).
 
-The copy holds the tracked files plus ``src/``; its files are dated so that its committed
-reports are up to date (as on a freshly built clone). ``make`` runs there with this
-interpreter's venv (``VENV=``), the copy's own package first on ``PYTHONPATH`` and ``STAMP=``
-naming a fresh file, so the real ``reports/`` and ``data/`` are never touched and the shared
-venv is never reinstalled. The environment keeps ``CHASM_WARM_OWNER`` (conftest.py): the copy's
-builds fork their kernels from this test session's warm template instead of starting their own.
+The copy holds the project's files (git's list, new unignored files included); its files are
+dated so that its committed reports are up to date (as on a freshly built clone). ``make`` runs
+there with this interpreter's venv (``VENV=``), the copy's own package first on ``PYTHONPATH``
+and ``STAMP=`` naming a fresh file, so the real ``reports/`` and ``data/`` are never touched and
+the shared venv is never reinstalled. The environment keeps ``CHASM_WARM_OWNER`` (conftest.py):
+the copy's builds fork their kernels from this test session's warm template instead of starting
+their own.
 
-:func:`stamped_project` is the copy after its first ``make`` (the content stamps written, nothing
-rebuilt): that copy is made once per test session (the first pytest-xdist worker to need it
-makes it, the others wait) and each test gets its own copy of it (mtimes kept), so no test
+:func:`stamped_project` is the copy after its first ``make`` (the content stamps written,
+nothing rebuilt): that copy is made once per test session (the first pytest-xdist worker to need
+it makes it, the others wait) and each test gets its own copy of it (mtimes kept), so no test
 pays for the first ``make`` or sees another test's writes.
 """
 
@@ -24,39 +25,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools import bench
+
 from chasm import paths
 
 VENV = Path(sys.prefix)
 MAKE = shutil.which("make")
 T0 = time.time() - 86400  # inputs: a day ago; outputs a minute later, so they are up to date
-IGNORE = shutil.ignore_patterns(".venv", ".git", ".build", ".staging", "__pycache__",
-                                ".pytest_cache",
-                                ".hypothesis", ".bench", "*.egg-info", ".ipynb_checkpoints")
-
-
-def _project_files() -> list[Path]:
-    """Tracked files (their working-tree content) and everything under src/."""
-    try:
-        out = subprocess.run(["git", "-C", str(paths.ROOT), "ls-files", "-z"], check=True,
-                             capture_output=True, timeout=20).stdout.decode()
-        files = {Path(p) for p in out.split("\0") if p}
-    except (OSError, subprocess.SubprocessError):
-        return []
-    files |= {p.relative_to(paths.ROOT) for p in (paths.ROOT / "src").rglob("*")
-              if p.is_file() and "__pycache__" not in p.parts and ".egg-info" not in str(p)}
-    return sorted(p for p in files if (paths.ROOT / p).is_file())
 
 
 def copy_project(tmp_path: Path) -> Path:
-    """A copy of the project whose reports are up to date."""
+    """A copy of the project whose reports are up to date: the files ``make bench`` copies
+    (:func:`tools.bench.project_files`, the one home of what belongs to the project)."""
     copy = tmp_path / "project"
-    files = _project_files()
-    if files:
-        for rel in files:
-            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(paths.ROOT / rel, copy / rel)
-    else:  # not a git checkout
-        shutil.copytree(paths.ROOT, copy, ignore=IGNORE)
+    for rel in bench.project_files(paths.ROOT):
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths.ROOT / rel, copy / rel)
     for path in copy.rglob("*"):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
         outputs = path.is_relative_to(copy / "reports") or path.is_relative_to(

@@ -9,8 +9,9 @@ link pointing at an existing file. At 1280 and at 400 CSS pixels (a phone, with 
 tag honoured): the page does not scroll sideways (wide tables scroll inside their own box),
 every image has alt text and not nbconvert's default, Russian text is marked ``lang="ru"``,
 every page has a real title and a link home, and the landing page shows its findings above the
-fold at 1280 px. A screenshot of each page at both widths is written to
-``.screenshots/<width>/`` (not committed) for a reviewer to look at. From the landing page
+fold at 1280 px. A screenshot of each page's first screen at both widths is written to
+``.screenshots/<width>/`` (not committed) for a reviewer to look at; ``make screenshots``
+(``CHASM_SCREENSHOTS=full``) writes whole pages instead. From the landing page
 every finding's evidence and its sources' addresses are two clicks away, and so is a source's
 address from every block of the landing page that carries numbers (findings, registers,
 findings from the runs, the key chart, whose source line links each outlet). Pages are measured
@@ -34,9 +35,11 @@ script or stylesheet from the network.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import html as html_lib
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -392,14 +395,23 @@ def settled(driver) -> None:
     driver.execute_async_script(SETTLE_JS)
 
 
+#: Whole-page screenshots (``make screenshots``): about 2 s each of Chromium's rasterising a page
+#: up to 15,000 px tall, 42 s of the 130 s this module took for 40 of them (2026-12-05); the
+#: first screen, what a reader meets first, takes under 0.1 s and is the default.
+FULL_SHOTS = os.environ.get("CHASM_SCREENSHOTS") == "full"
+
+
 def screenshot(driver, path: Path) -> None:
-    """The whole page (up to 12,000 px tall) as a PNG (``optimizeForSpeed``: Chromium's faster
-    PNG encoder, a larger file of the same pixels; 40 screenshots took 28 s, now about 18 s)."""
-    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True, "optimizeForSpeed": True,
-        "clip": {"x": 0, "y": 0, "width": size["width"],
-                 "height": min(size["height"], 12000), "scale": 1}})
+    """The page as a PNG: its first screen, or (:data:`FULL_SHOTS`) the whole page up to
+    12,000 px tall (``optimizeForSpeed``: Chromium's faster PNG encoder, a larger file of the
+    same pixels)."""
+    params = {"format": "png", "optimizeForSpeed": True}
+    if FULL_SHOTS:
+        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        params.update(captureBeyondViewport=True, clip={
+            "x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 12000),
+            "scale": 1})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", params)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -407,22 +419,21 @@ def screenshot(driver, path: Path) -> None:
 @pytest.fixture(scope="module")
 def at_widths(browser):
     """Every page loaded once at each width: what LAYOUT_JS saw and axe-core's violations
-    (injected from the vendored fixture: nothing is fetched); screenshots as a side effect.
-    One load serves the layout, the screenshot and the accessibility checks."""
-    axe = AXE.read_text(encoding="utf-8")
+    (:func:`axe_in_every_document`: nothing is fetched); screenshots as a side effect. One
+    load serves the layout, the screenshot and the accessibility checks."""
     browser.set_script_timeout(60)
     seen = {}
     try:
-        for width in WIDTHS:
-            at_width(browser, width)
-            for page in PAGES:
-                browser.get(page.as_uri())
-                settled(browser)
-                layout = browser.execute_script(LAYOUT_JS)
-                screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
-                browser.execute_script(axe)
-                seen[(page.name, width)] = {"layout": layout,
-                                            "axe": browser.execute_async_script(AXE_RUN_JS)}
+        with axe_in_every_document(browser):
+            for width in WIDTHS:
+                at_width(browser, width)
+                for page in PAGES:
+                    browser.get(page.as_uri())
+                    settled(browser)
+                    layout = browser.execute_script(LAYOUT_JS)
+                    screenshot(browser, SHOTS / str(width) / f"{page.stem}.png")
+                    seen[(page.name, width)] = {"layout": layout,
+                                                "axe": browser.execute_async_script(AXE_RUN_JS)}
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     return seen
@@ -633,6 +644,21 @@ axe.run(document, {resultTypes: ['violations']}).then(
 """
 
 
+@contextlib.contextmanager
+def axe_in_every_document(driver):
+    """While inside: axe-core (the vendored file) is evaluated in every document the browser
+    opens, before the page's own scripts, by DevTools (``addScriptToEvaluateOnNewDocument``;
+    the page's Content-Security-Policy does not apply to it). Sent to the browser once rather
+    than 500 kB over WebDriver for each page load."""
+    added = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                   {"source": AXE.read_text(encoding="utf-8")})
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument",
+                               {"identifier": added["identifier"]})
+
+
 @pytest.fixture(scope="module")
 def axe_results(at_widths):
     """axe-core's violations for every page at both widths (:func:`at_widths`)."""
@@ -654,9 +680,9 @@ def test_axe_finds_what_it_looks_for(browser, tmp_path):
         "<body><main><p style='color:#fff;background:#777'>low contrast</p>"
         "<img src='data:image/gif;base64,R0lGODlhAQABAAAAACw='></main></body></html>",
         encoding="utf-8")
-    browser.get(page.as_uri())
-    browser.execute_script(AXE.read_text(encoding="utf-8"))
-    found = {v["id"]: v["impact"] for v in browser.execute_async_script(AXE_RUN_JS)}
+    with axe_in_every_document(browser):  # as the pages get it
+        browser.get(page.as_uri())
+        found = {v["id"]: v["impact"] for v in browser.execute_async_script(AXE_RUN_JS)}
     assert found.get("color-contrast") == "serious" and found.get("image-alt") == "critical"
 
 
